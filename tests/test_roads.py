@@ -1,0 +1,150 @@
+"""Travel times on tiny hand-made road networks with answers computed by hand."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from twin.roads import (PERIODS, RoadNetwork, TravelTimes, free_flow_time_s, grade_factor,
+                        period_of)
+
+
+def net(edges, n_nodes, classes=None, oneway=None, bridge=None) -> RoadNetwork:
+    """A RoadNetwork from (u, v, seconds) triples on nodes 0..n-1 laid on a line 100 m apart."""
+    u = np.array([e[0] for e in edges])
+    v = np.array([e[1] for e in edges])
+    t = np.array([float(e[2]) for e in edges])
+    k = len(edges)
+    return RoadNetwork(
+        node_ids=np.array([f"n{i}" for i in range(n_nodes)], dtype=object),
+        xy=np.column_stack([np.arange(n_nodes) * 100.0, np.zeros(n_nodes)]),
+        edge_ids=np.array([f"e{i}" for i in range(k)], dtype=object),
+        edge_u=u, edge_v=v, edge_time_s=t,
+        edge_oneway=np.zeros(k, bool) if oneway is None else np.array(oneway),
+        edge_class=np.array(classes or ["local"] * k, dtype=object),
+        edge_bridge=np.zeros(k, bool) if bridge is None else np.array(bridge),
+    )
+
+
+# A river between west bank {0, 1} and east bank {2, 3}: a short bridge 1–2 (60 s) and a
+# long detour 0 → 4 → 3 (300 s + 300 s). Banks: 0–1 = 120 s, 2–3 = 90 s.
+RIVER = [(0, 1, 120), (1, 2, 60), (2, 3, 90), (0, 4, 300), (4, 3, 300)]
+
+
+def test_grade_factor_known_values():
+    assert grade_factor(np.array([100.0]), np.array([1.0]))[0] == pytest.approx(1.0)
+    assert grade_factor(np.array([100.0]), np.array([10.0]))[0] == pytest.approx(1.4)
+    assert grade_factor(np.array([100.0]), np.array([-10.0]))[0] == pytest.approx(1.4)
+    # capped at 30 %: 1 + 5 * 0.28
+    assert grade_factor(np.array([100.0]), np.array([90.0]))[0] == pytest.approx(2.4)
+
+
+def test_free_flow_time_flat_and_steep():
+    t = free_flow_time_s(np.array([1000.0, 1000.0, 1000.0]), np.array([36.0, 36.0, 36.0]),
+                         np.array([0.0, 100.0, 100.0]), np.array([False, False, True]))
+    assert t.tolist() == pytest.approx([100.0, 140.0, 100.0])  # 10 m/s; 10 % grade; bridge flat
+
+
+def test_times_from_sources_match_hand_computation(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    tt = TravelTimes(net(RIVER, 5), np.array([0]))
+    night = tt.out[PERIODS.index("night")][0]
+    assert night.tolist() == pytest.approx([0, 120, 180, 270, 300])
+
+
+def test_closing_the_short_bridge_adds_exactly_the_detour(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    rn = net(RIVER, 5)
+    tt = TravelTimes(rn, np.array([0, 3]))
+    night = PERIODS.index("night")
+    before = tt.out[night][0, 3]
+    closed = np.zeros(5, bool)
+    closed[1] = True  # the bridge 1–2
+    touched = tt.update(closed)
+    after = tt.out[night][0, 3]
+    assert before == 270 and after == 600
+    assert after - before == 330  # the detour costs exactly 330 s
+    assert sorted(touched.tolist()) == [0, 1]  # both trees used the bridge
+    # reopening restores the original times
+    tt.update(np.zeros(5, bool))
+    assert tt.out[night][0, 3] == 270
+
+
+def test_update_skips_trees_the_closure_cannot_touch(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    # two separate lines: closing an edge on the second cannot touch the tree of node 0
+    rn = net([(0, 1, 10), (1, 2, 10), (3, 4, 10), (4, 5, 10)], 6)
+    tt = TravelTimes(rn, np.array([0, 3]))
+    closed = np.zeros(4, bool)
+    closed[3] = True
+    assert tt.update(closed).tolist() == [1]
+
+
+def test_peak_congestion_multiplies_by_class(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    rn = net([(0, 1, 100), (1, 2, 100)], 3, classes=["arterial", "local"], bridge=[True, False])
+    tt = TravelTimes(rn, np.array([0]))
+    peak = tt.out[PERIODS.index("peak")][0]
+    assert peak[2] == pytest.approx(100 * 2.2 + 100 * 1.3)  # bridge factor beats class
+
+
+def test_oneway_edges_give_different_back_times(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    # 0 → 1 one-way (10 s); back from 1 to 0 only via 1 → 2 → 0 (50 + 50)
+    rn = net([(0, 1, 10), (1, 2, 50), (2, 0, 50)], 3, oneway=[True, False, False])
+    tt = TravelTimes(rn, np.array([0]))
+    assert tt.out[0][0, 1] == 10
+    assert tt.back[0][0, 1] == 100
+
+
+def test_parallel_edges_keep_the_fastest():
+    rn = net([(0, 1, 50), (0, 1, 20), (1, 0, 30)], 2)
+    m = rn.matrix(rn.edge_time_s)
+    assert m[0, 1] == 20 and m[1, 0] == 20
+
+
+def test_cache_is_reused_and_damaged_cache_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
+    rn = net(RIVER, 5)
+    TravelTimes(rn, np.array([0]))
+    files = sorted(tmp_path.glob("tt-*.npz"))
+    assert len(files) == len(PERIODS)
+    files[0].write_bytes(b"not a numpy file")
+    tt = TravelTimes(rn, np.array([0]))
+    assert tt.out[0][0].tolist() == pytest.approx([0, 120, 180, 270, 300])
+
+
+def test_period_of_hours():
+    assert PERIODS[period_of(3 * 3600)] == "night"
+    assert PERIODS[period_of(8 * 3600)] == "peak"
+    assert PERIODS[period_of(86400 + 12 * 3600)] == "offpeak"
+    assert PERIODS[period_of(17.5 * 3600)] == "peak"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(1, 500)),
+                min_size=1, max_size=25),
+       st.lists(st.booleans(), min_size=25, max_size=25))
+def test_incremental_update_equals_full_recompute(edges, closed_flags):
+    """Property: after any closure, updated trees equal trees computed from scratch,
+    and both equal NetworkX's answer."""
+    edges = [(u, v, w) for u, v, w in edges if u != v] or [(0, 1, 5)]
+    rn = net(edges, 8)
+    sources = np.arange(8)
+    tt = TravelTimes(rn, sources, use_cache=False)
+    closed = np.array(closed_flags[: len(edges)], bool)
+    tt.update(closed)
+    fresh = TravelTimes(rn, sources, use_cache=False, closed=closed)
+    for p in range(len(PERIODS)):
+        np.testing.assert_allclose(tt.out[p], fresh.out[p])
+    g = nx.Graph()
+    g.add_nodes_from(range(8))
+    for k, (u, v, w) in enumerate(edges):
+        if not closed[k] and (not g.has_edge(u, v) or g[u][v]["w"] > w):
+            g.add_edge(u, v, w=w)
+    for s in range(8):
+        lengths = nx.single_source_dijkstra_path_length(g, s, weight="w")
+        for t in range(8):
+            assert tt.out[0][s, t] == pytest.approx(lengths.get(t, np.inf))

@@ -1,0 +1,98 @@
+"""The ``twin`` command.
+
+    twin run [SCENARIO] [--out DIR] [--seed N] [--days D]   simulate, print the 10/30/60 table
+    twin summary [CITY]                                     the twin's headline figures
+    twin validate PATH                                      check a city folder, list problems
+    twin import osm|epanet|gis ...                          turn real data into a city folder
+    twin map DIR / twin replay DIR                          redraw maps from a results folder
+
+Bad input exits with status 2 and a list of problems (never a traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Callable, Optional
+
+import typer
+from rich.console import Console
+
+from twin.errors import TwinDataError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.")
+import_app = typer.Typer(no_args_is_help=True, help="Import real data as a city folder.")
+app.add_typer(import_app, name="import")
+console = Console()
+
+
+def reports_errors(fn: Callable) -> Callable:
+    """Turn a TwinDataError into a clear message and exit status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TwinDataError as exc:
+            console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+@app.command()
+@reports_errors
+def summary(city: Optional[Path] = typer.Argument(None, help="city folder (default: embedded Chongqing)")) -> None:
+    """Print the twin's summary: districts, population, roads, bridges, tunnels, pipes, stations."""
+    from twin.city import load_city
+    from twin.report import city_summary_table, print_tables
+
+    print_tables(city_summary_table(load_city(city).summary()), console=console)
+
+
+@app.command()
+@reports_errors
+def run(
+    scenario: Optional[Path] = typer.Argument(None, help="scenario TOML (default: the baseline)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="results folder (default: results/<scenario name>)"),
+    seed: Optional[int] = typer.Option(None, help="override the scenario's seed"),
+    days: Optional[float] = typer.Option(None, help="override the simulated duration (days)"),
+    city: Optional[Path] = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
+    routes: Optional[bool] = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
+    maps: bool = typer.Option(True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"),
+) -> None:
+    """Simulate a scenario; print the compliance table and write the results folder."""
+    from twin.job import run_and_write
+
+    run_and_write(scenario, out=out, seed=seed, days=days, city=city, routes=routes,
+                  maps=maps, console=console)
+
+
+@app.command("map")
+@reports_errors
+def map_(results: Path = typer.Argument(..., help="a results folder written by `twin run`"),
+         city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
+    """Redraw map.html, map.png and briefing.html from a results folder."""
+    from viz.commands import map_command
+
+    for p in map_command(results, city):
+        console.print(f"wrote {p}")
+
+
+@app.command()
+@reports_errors
+def replay(results: Path = typer.Argument(..., help="a results folder written by `twin run --routes`"),
+           city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
+    """Write replay.html: units moving to the incidents, minute by minute."""
+    from viz.commands import replay_command
+
+    console.print(f"wrote {replay_command(results, city)}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

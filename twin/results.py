@@ -1,0 +1,109 @@
+"""Writing and reading a results folder, atomically.
+
+A run writes everything into ``<out>.tmp-<random>`` next to the target, writes
+``summary.json`` last, then renames the folder into place. An interrupted run leaves
+only a ``.tmp-`` folder (ignored and cleaned up by the next run), never a folder that
+looks complete. Tables go to Parquet (incidents, events, routes, lifelines, coverage)
+or CSV (compliance, units) exactly as listed in ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from twin.errors import TwinDataError
+
+PARQUET_TABLES = ("incidents", "events", "routes", "lifelines", "coverage")
+CSV_TABLES = ("compliance", "units", "mutual_aid")
+SUMMARY = "summary.json"
+
+
+@dataclass
+class Results:
+    """The outcome of one run: tables (DataFrames) and a JSON-able summary."""
+
+    tables: dict[str, pd.DataFrame]
+    summary: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def write_results(results: Results, out_dir: str | os.PathLike,
+                  extra: Callable[[Path], None] | None = None) -> Path:
+    """Write ``results`` to ``out_dir`` atomically; return the final path.
+
+    ``extra(tmp_dir)`` may add files (maps, briefing) before the folder is moved into
+    place. An existing ``out_dir`` is replaced only once the new one is complete.
+    """
+    final = Path(out_dir).resolve()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale_tmp(final)
+    tmp = final.with_name(f"{final.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    try:
+        for name, df in results.tables.items():
+            _write_table(df, tmp, name)
+        if extra is not None:
+            extra(tmp)
+        (tmp / SUMMARY).write_text(json.dumps(results.summary, ensure_ascii=False, indent=2,
+                                              default=str), encoding="utf-8")
+        _swap_into_place(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _write_table(df: pd.DataFrame, folder: Path, name: str) -> None:
+    if name in CSV_TABLES:
+        df.to_csv(folder / f"{name}.csv", index=False)
+    else:
+        df.to_parquet(folder / f"{name}.parquet", index=False, compression="zstd")
+
+
+def _swap_into_place(tmp: Path, final: Path) -> None:
+    """Replace ``final`` by ``tmp``; the old folder is removed only after the rename."""
+    if final.exists():
+        old = final.with_name(f"{final.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, final)
+
+
+def _clean_stale_tmp(final: Path) -> None:
+    for p in final.parent.glob(f"{final.name}.tmp-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in final.parent.glob(f"{final.name}.old-*"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def read_results(path: str | os.PathLike) -> Results:
+    """Read a complete results folder (one with ``summary.json``)."""
+    folder = Path(path)
+    if not (folder / SUMMARY).exists():
+        raise TwinDataError.one(str(folder), "not a complete results folder (no summary.json)",
+                                "give the folder a `twin run --out DIR` wrote; a folder "
+                                "without summary.json is from an interrupted run",
+                                title="cannot read results")
+    tables: dict[str, pd.DataFrame] = {}
+    for name in PARQUET_TABLES:
+        p = folder / f"{name}.parquet"
+        if p.exists():
+            tables[name] = pd.read_parquet(p)
+    for name in CSV_TABLES:
+        p = folder / f"{name}.csv"
+        if p.exists():
+            tables[name] = pd.read_csv(p)
+    summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+    return Results(tables, summary)

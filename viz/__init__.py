@@ -1,0 +1,1 @@
+"""Maps and exports for Shancheng Twin: draws a City and Results, computes nothing new."""
