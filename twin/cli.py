@@ -4,6 +4,7 @@
     twin summary [CITY]                                     the twin's headline figures
     twin validate PATH                                      check a city folder, list problems
     twin import osm|epanet|gis ...                          turn real data into a city folder
+    twin compare BASE_DIR OTHER_DIR                         a scenario against the baseline, by district
     twin map DIR / twin replay DIR                          redraw maps from a results folder
 
 Bad input exits with status 2 and a list of problems (never a traceback).
@@ -67,6 +68,26 @@ def run(
 
     run_and_write(scenario, out=out, seed=seed, days=days, city=city, routes=routes,
                   maps=maps, console=console)
+
+
+@app.command()
+@reports_errors
+def compare(base: Path = typer.Argument(..., help="results folder of the baseline run"),
+            other: Path = typer.Argument(..., help="results folder of the scenario run"),
+            target: str = typer.Option("30min", help="10min, 30min or 60min"),
+            city: Optional[Path] = typer.Option(None, help="city folder for district names")) -> None:
+    """Compare two runs district by district: share met and p90, and the change."""
+    from twin.city import load_city
+    from twin.compare import compare_compliance, comparison_table
+    from twin.results import read_results
+
+    a, b = read_results(base), read_results(other)
+    diff = compare_compliance(a["compliance"], b["compliance"])
+    c = load_city(city or a.summary.get("city_path"))
+    names = dict(zip(c.districts["district_id"], c.districts["name"] + " " + c.districts["name_en"]))
+    console.print(comparison_table(diff, names, target,
+                                   a.summary.get("scenario", {}).get("name", "base"),
+                                   b.summary.get("scenario", {}).get("name", "other")))
 
 
 @app.command("map")

@@ -1,7 +1,7 @@
 """Writing and reading a results folder, atomically.
 
-A run writes everything into ``<out>.tmp-<random>`` next to the target, writes
-``summary.json`` last, then renames the folder into place. An interrupted run leaves
+A run writes everything into ``<out>.tmp-<random>`` next to the target (tables, then
+``summary.json``, then maps), then renames the folder into place. An interrupted run leaves
 only a ``.tmp-`` folder (ignored and cleaned up by the next run), never a folder that
 looks complete. Tables go to Parquet (incidents, events, routes, lifelines, coverage)
 or CSV (compliance, units) exactly as listed in ARCHITECTURE.md.
@@ -52,10 +52,10 @@ def write_results(results: Results, out_dir: str | os.PathLike,
     try:
         for name, df in results.tables.items():
             _write_table(df, tmp, name)
-        if extra is not None:
-            extra(tmp)
         (tmp / SUMMARY).write_text(json.dumps(results.summary, ensure_ascii=False, indent=2,
                                               default=str), encoding="utf-8")
+        if extra is not None:
+            extra(tmp)
         _swap_into_place(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
