@@ -4,6 +4,7 @@
     twin summary [CITY]                                     the twin's headline figures
     twin validate PATH                                      check a city folder, list problems
     twin import osm|epanet|gis ...                          turn real data into a city folder
+    twin sweep [SCENARIO] -n 8                              replications over seeds (Dask), with CIs
     twin compare BASE_DIR OTHER_DIR                         a scenario against the baseline, by district
     twin map DIR / twin replay DIR                          redraw maps from a results folder
 
@@ -88,6 +89,31 @@ def compare(base: Path = typer.Argument(..., help="results folder of the baselin
     console.print(comparison_table(diff, names, target,
                                    a.summary.get("scenario", {}).get("name", "base"),
                                    b.summary.get("scenario", {}).get("name", "other")))
+
+
+@app.command()
+@reports_errors
+def sweep(
+    scenario: Optional[Path] = typer.Argument(None, help="scenario TOML (default: the baseline)"),
+    replications: int = typer.Option(8, "--replications", "-n", min=1, help="runs, seeds seed..seed+n-1"),
+    days: Optional[float] = typer.Option(None, help="override the simulated duration (days)"),
+    workers: int = typer.Option(2, min=1, help="local worker processes"),
+    address: Optional[str] = typer.Option(None, help="a dask.distributed scheduler address"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for sweep.csv"),
+) -> None:
+    """Run a scenario under many seeds (with Dask); share met per district with 95 % intervals."""
+    from twin.job import print_sweep
+    from twin.scenario import load_scenario
+    from twin.sweep import summarise, sweep as run_sweep, write_sweep
+
+    sc = load_scenario(scenario)
+    if days is not None:
+        sc = sc.with_(days=days)
+    rows = run_sweep(sc, replications, workers=workers, address=address)
+    summary = summarise(rows)
+    print_sweep(summary, console)
+    if out is not None:
+        console.print(f"written to {write_sweep(summary, rows, out)}")
 
 
 @app.command("map")

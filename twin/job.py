@@ -84,3 +84,24 @@ def print_run_report(results: Results, city, console: Console) -> None:
     if counts:
         console.print(", ".join(f"{k.replace('_', ' ')}: {v:,}" if isinstance(v, int) else
                                 f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
+
+
+def print_sweep(summary, console: Console) -> None:
+    """City-wide targets across replications: mean share met with its 95 % interval."""
+    from rich.table import Table
+
+    from twin.report import TARGET_LABELS, minutes
+
+    t = Table(title="Across replications (city-wide)")
+    for col in ("target", "runs", "incidents/run", "met (mean)", "95 % interval", "p90 (min)"):
+        t.add_column(col, justify="left" if col == "target" else "right")
+    city = summary[summary["scope"] == "city"]
+    for target, label in TARGET_LABELS.items():
+        r = city[city["target"] == target]
+        if r.empty:
+            continue
+        r = r.iloc[0]
+        t.add_row(label, str(int(r["replications"])), f"{r['incidents']:,.0f}",
+                  f"{r['met_share']:.1%}", f"{r['ci_low']:.1%} – {r['ci_high']:.1%}",
+                  minutes(r["p90_s"]))
+    console.print(t)

@@ -22,7 +22,7 @@ import pandas as pd
 from twin.errors import TwinDataError
 
 PARQUET_TABLES = ("incidents", "events", "routes", "lifelines", "coverage")
-CSV_TABLES = ("compliance", "units", "mutual_aid")
+CSV_TABLES = ("compliance", "units", "mutual_aid", "sweep", "replications")
 SUMMARY = "summary.json"
 
 
