@@ -204,15 +204,24 @@ def load_city(path: str | os.PathLike | None = None, *, validate: bool = True) -
                                 "files (see ARCHITECTURE.md), or omit the path for the "
                                 "embedded Chongqing twin", title="cannot load city")
     meta = _read_meta(folder)
-    layers = read_folder(folder)
+    return city_from_layers(read_folder(folder), name=meta.get("name", folder.name),
+                            where=str(folder), crs=meta.get("crs"), source=str(folder),
+                            meta=meta, validate=validate)
+
+
+def city_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str, where: str,
+                     crs: str | None = None, source: str | None = None,
+                     meta: dict | None = None, validate: bool = True) -> City:
+    """Validate ``layers`` as read (raising one TwinDataError naming ``where``) and make a
+    City: every layer projected to ``crs`` (default: the UTM zone of the road nodes),
+    absent optional layers empty, optional columns filled with their defaults."""
     if validate:
         from twin.validate import validate_layers
 
-        validate_layers(layers, where=str(folder))
-    crs = meta.get("crs") or _metric_crs(layers)
-    projected = {name: _prepare(layers.get(name), name, crs) for name in LAYERS}
-    return City(name=meta.get("name", folder.name), crs=crs, source=str(folder), meta=meta,
-                **projected)
+        validate_layers(layers, where=where)
+    crs = crs or _metric_crs(layers)
+    projected = {layer: _prepare(layers.get(layer), layer, crs) for layer in LAYERS}
+    return City(name=name, crs=crs, source=source, meta=dict(meta or {}), **projected)
 
 
 def _read_meta(folder: Path) -> dict:

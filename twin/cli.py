@@ -73,6 +73,68 @@ def run(
 
 @app.command()
 @reports_errors
+def validate(path: Path = typer.Argument(..., help="a city folder")) -> None:
+    """Check every layer of a city folder; list all problems (layer, ids, what, how to fix)."""
+    from twin.importers.commands import validate_command
+
+    raise typer.Exit(validate_command(path))
+
+
+@import_app.command("osm")
+@reports_errors
+def import_osm(
+    source: Path = typer.Argument(..., help=".osm, .osm.bz2 or .osm.pbf extract"),
+    out: Path = typer.Argument(..., help="city folder to write"),
+    districts: Optional[Path] = typer.Option(None, help="district polygons (GPKG/GeoJSON/SHP)"),
+    stations: Optional[Path] = typer.Option(None, help="stations layer (GPKG/GeoJSON/SHP)"),
+    largest_component: bool = typer.Option(True, "--largest-component/--keep-all",
+                                           help="keep only the largest connected road network"),
+    name: Optional[str] = typer.Option(None, help="city name"),
+) -> None:
+    """Drivable roads of an OpenStreetMap extract → a city folder (bridges, tunnels, speeds from tags)."""
+    from twin.importers.commands import import_osm_command
+
+    raise typer.Exit(import_osm_command(source, out, districts, stations, largest_component, name))
+
+
+@import_app.command("epanet")
+@reports_errors
+def import_epanet(
+    source: Path = typer.Argument(..., help="EPANET .inp file"),
+    into: Path = typer.Option(..., help="the city folder the network belongs to"),
+    out: Optional[Path] = typer.Option(None, help="folder to write (default: --into)"),
+    crs: Optional[str] = typer.Option(None, help="CRS of the .inp coordinates, e.g. EPSG:32648"),
+    anchor: Optional[str] = typer.Option(None, help="LON,LAT to place a network with plane coordinates"),
+    units_to_m: Optional[float] = typer.Option(None, help="metres per coordinate unit (with --anchor)"),
+    network: str = typer.Option("water", help="which pipe network it replaces"),
+    id_prefix: str = typer.Option("", help="prefix for the imported ids"),
+) -> None:
+    """An EPANET water network (via wntr) → the pipes and junctions of an existing city."""
+    from twin.importers.commands import import_epanet_command
+
+    raise typer.Exit(import_epanet_command(source, into, out, crs, anchor, units_to_m,
+                                           network, id_prefix))
+
+
+@import_app.command("gis")
+@reports_errors
+def import_gis(
+    sources: list[Path] = typer.Argument(..., help="a GeoPackage, a folder, or layer files; last: OUT"),
+    mapping: Optional[Path] = typer.Option(None, "--map", help="JSON/TOML: layer names and column renames"),
+    largest_component: bool = typer.Option(False, "--largest-component/--keep-all"),
+    name: Optional[str] = typer.Option(None, help="city name"),
+) -> None:
+    """Your own GIS layers (GeoPackage / GeoJSON / Shapefile) → a city folder (the last argument)."""
+    from twin.importers.commands import import_gis_command
+
+    if len(sources) < 2:
+        raise TwinDataError.one("twin import gis", "give the input(s) and then the output folder",
+                                "e.g. twin import gis mycity.gpkg cities/mycity")
+    raise typer.Exit(import_gis_command(sources[:-1], sources[-1], mapping, largest_component, name))
+
+
+@app.command()
+@reports_errors
 def compare(base: Path = typer.Argument(..., help="results folder of the baseline run"),
             other: Path = typer.Argument(..., help="results folder of the scenario run"),
             target: str = typer.Option("30min", help="10min, 30min or 60min"),
