@@ -146,7 +146,7 @@ def compare(base: Path = typer.Argument(..., help="results folder of the baselin
 
     a, b = read_results(base), read_results(other)
     diff = compare_compliance(a["compliance"], b["compliance"])
-    c = load_city(city or a.summary.get("city_path"))
+    c = load_city(city or (a.summary.get("city") or {}).get("source"))
     names = dict(zip(c.districts["district_id"], c.districts["name"] + " " + c.districts["name_en"]))
     console.print(comparison_table(diff, names, target,
                                    a.summary.get("scenario", {}).get("name", "base"),

@@ -1,0 +1,309 @@
+"""Tests of viz without a browser: layers, pages, escaping, the matplotlib PNG.
+
+The City here is small and hand-made (GeoDataFrames in EPSG:32648 around Yuzhong,
+Chongqing): three districts (two core, one outer), a street grid with an expressway, a
+bridge over the Jialing, a tunnel and a mountain road, one station of every force, a water
+and a gas main. The results folder is written with pandas/pyarrow in the documented format
+(ARCHITECTURE.md, "Results folder"): it is honest test data for the drawing code, not the
+output of a simulation. test_viz_browser.py imports the builders from here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from twin.city import City, empty_layer
+from viz import style
+from viz.data import read_results
+from viz.export import map_html, write_briefing, write_map
+from viz.layers import map_layers
+from viz.replay import replay_html, write_replay
+from viz.safe import deck_bundle, script_json
+
+CRS = "EPSG:32648"
+X0, Y0 = 650_000.0, 3_270_000.0
+"""≈ 106.55 E, 29.55 N (Yuzhong district, Chongqing) in UTM 48N metres."""
+EVIL = "<script>alert(1)</script>"
+
+
+def gdf(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:
+    """A GeoDataFrame in the city CRS."""
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)
+
+
+def build_city(evil: bool = False) -> City:
+    """A tiny real City; with ``evil``, a district and a station are named ``EVIL``."""
+    districts = gdf([
+        {"district_id": "500103", "name": EVIL if evil else "渝中区", "name_en": "Yuzhong",
+         "population": 589_000, "level": "core"},
+        {"district_id": "500105", "name": "江北区", "name_en": "Jiangbei",
+         "population": 925_000, "level": "core"},
+        {"district_id": "500108", "name": "南岸区", "name_en": "Nan'an",
+         "population": 863_000, "level": "outer"},
+    ], [box(X0, Y0, X0 + 3000, Y0 + 3000), box(X0, Y0 + 3000, X0 + 3000, Y0 + 6000),
+        box(X0 + 3000, Y0, X0 + 6000, Y0 + 6000)])
+    # a 4 x 4 node grid, 1 km apart, y = 0..3 km in Yuzhong and 3 km in Jiangbei
+    ids, pts, dist = [], [], []
+    for i in range(4):
+        for j in range(4):
+            ids.append(f"n{i}{j}")
+            pts.append(Point(X0 + 500 + i * 1000, Y0 + 500 + j * 1500))
+            dist.append("500103" if j < 2 else "500105")
+    nodes = gdf([{"node_id": n, "elevation_m": 200.0 + 20 * k, "district_id": d}
+                 for k, (n, d) in enumerate(zip(ids, dist))], pts)
+    pos = dict(zip(ids, pts))
+    edges_spec = []
+    for i in range(4):
+        for j in range(4):
+            if i < 3:
+                edges_spec.append((f"n{i}{j}", f"n{i + 1}{j}", "expressway" if j == 0 else "local"))
+            if j < 3:
+                cls = "arterial" if i == 1 else ("mountain" if i == 3 else "local")
+                edges_spec.append((f"n{i}{j}", f"n{i}{j + 1}", cls))
+    rows, geoms = [], []
+    for k, (u, v, cls) in enumerate(edges_spec):
+        line = LineString([pos[u], pos[v]])
+        bridge = (u, v) == ("n11", "n12")           # crosses the river between districts
+        tunnel = (u, v) == ("n20", "n21")
+        rows.append({"edge_id": f"e{k}", "u": u, "v": v, "length_m": line.length,
+                     "road_class": cls, "speed_kph": {"expressway": 80.0, "arterial": 50.0,
+                                                      "mountain": 30.0}.get(cls, 30.0),
+                     "bridge": bridge, "tunnel": tunnel, "oneway": False,
+                     "name": "嘉陵江大桥 Jialing River Bridge" if bridge else f"路 {k}"})
+        geoms.append(line)
+    edges = gdf(rows, geoms)
+    forces = ["community", "fire", "professional", "social", "air"]
+    stations = gdf([{"station_id": f"s{k}", "force": f,
+                     "name": EVIL if (evil and f == "fire") else f"{f}站",
+                     "name_en": f"{f.title()} station", "district_id": "500103",
+                     "units": 2 + k} for k, f in enumerate(forces)],
+                   [Point(X0 + 700 + 500 * k, Y0 + 1200 + 300 * k) for k in range(5)])
+    pipes = gdf([
+        {"pipe_id": "w1", "network": "water", "u": "j1", "v": "j2", "diameter_mm": 300.0,
+         "install_year": 1998, "material": "ductile iron", "length_m": 2000.0, "monitored": True},
+        {"pipe_id": "g1", "network": "gas", "u": "j3", "v": "j4", "diameter_mm": 200.0,
+         "install_year": 2005, "material": "steel", "length_m": 2000.0, "monitored": False},
+    ], [LineString([(X0 + 300, Y0 + 300), (X0 + 2300, Y0 + 300)]),
+        LineString([(X0 + 300, Y0 + 2600), (X0 + 2300, Y0 + 2600)])])
+    return City(name="Test Yuzhong", crs=CRS, districts=districts, road_nodes=nodes,
+                road_edges=edges, pipes=pipes, junctions=empty_layer("junctions", CRS),
+                stations=stations, cells=empty_layer("cells", CRS))
+
+
+def lonlat(city: City, x: float, y: float) -> tuple[float, float]:
+    """A metric point of the test city in WGS84."""
+    p = gpd.GeoSeries([Point(x, y)], crs=city.crs).to_crs("EPSG:4326").iloc[0]
+    return p.x, p.y
+
+
+def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong gas leak") -> Path:
+    """Write a small results folder in the documented format."""
+    folder.mkdir(parents=True, exist_ok=True)
+    node_xy = {n: (p.x, p.y) for n, p in zip(city.road_nodes["node_id"], city.road_nodes.geometry)}
+    spec = [  # incident, district, node, alarm, ground response (s)
+        ("i1", "500103", "n00", 8 * 3600 + 60, 420.0), ("i2", "500103", "n21", 8 * 3600 + 300, 1500.0),
+        ("i3", "500103", "n31", 8 * 3600 + 900, 2400.0), ("i4", "500105", "n12", 8 * 3600 + 1200, 900.0),
+        ("i5", "500105", "n23", 8 * 3600 + 1500, 3900.0), ("i6", "500105", "n33", 8 * 3600 + 1800, np.nan),
+    ]
+    inc = []
+    for iid, did, node, alarm, resp in spec:
+        x, y = lonlat(city, *node_xy[node])
+        met = lambda lim: pd.NA if np.isnan(resp) else bool(resp <= lim)  # noqa: E731
+        inc.append({"incident_id": iid, "type": "gas_leak" if iid == "i1" else "fire",
+                    "district_id": did, "cell_id": "", "node_id": node, "x": x, "y": y,
+                    "onset_s": alarm - 60.0, "alarm_s": float(alarm), "detection_delay_s": 60.0,
+                    "detected_by": "call", "first_community_s": alarm + 240.0,
+                    "first_ground_s": alarm + resp, "first_air_s": np.nan,
+                    "resp_community_s": 240.0, "resp_ground_s": resp, "resp_air_s": np.nan,
+                    "met_10": met(600), "met_30": met(1800), "met_60": met(3600),
+                    "mutual_aid": did == "500105", "cleared_s": alarm + 3000.0})
+    incidents = pd.DataFrame(inc)
+    for c in ("met_10", "met_30", "met_60"):
+        incidents[c] = incidents[c].astype("boolean")
+    incidents.to_parquet(folder / "incidents.parquet", index=False)
+
+    st = dict(zip(city.stations["station_id"], city.stations.geometry))
+    routes, events = [], []
+    for iid, sid, force, unit in (("i1", "s1", "fire", "u-fire-1"),
+                                  ("i2", "s0", "community", "u-comm-1"),
+                                  ("i4", "s2", "professional", "u-pro-1")):
+        row = incidents.set_index("incident_id").loc[iid]
+        a = st[sid]
+        b = node_xy[row["node_id"]]
+        mid = (a.x, b[1])
+        path = [list(lonlat(city, a.x, a.y)), list(lonlat(city, *mid)), list(lonlat(city, *b))]
+        depart = float(row["alarm_s"]) + 30
+        arrive = depart + 600
+        routes.append({"unit_id": unit, "force": force, "station_id": sid, "incident_id": iid,
+                       "leg": "to_scene", "depart_s": depart, "arrive_s": arrive, "path": path,
+                       "times_s": [depart, depart + 300, arrive]})
+        routes.append({"unit_id": unit, "force": force, "station_id": sid, "incident_id": iid,
+                       "leg": "return", "depart_s": arrive + 1200, "arrive_s": arrive + 1800,
+                       "path": path[::-1], "times_s": [arrive + 1200, arrive + 1500, arrive + 1800]})
+        events += [{"t_s": float(row["alarm_s"]), "kind": "alarm", "incident_id": iid,
+                    "unit_id": None, "node_id": row["node_id"], "from_district": None,
+                    "to_district": row["district_id"]},
+                   {"t_s": depart, "kind": "dispatch", "incident_id": iid, "unit_id": unit,
+                    "node_id": None, "from_district": "500103", "to_district": row["district_id"]},
+                   {"t_s": arrive, "kind": "arrive", "incident_id": iid, "unit_id": unit,
+                    "node_id": row["node_id"], "from_district": None,
+                    "to_district": row["district_id"]}]
+    pd.DataFrame(routes).to_parquet(folder / "routes.parquet", index=False)
+    pd.DataFrame(events).sort_values("t_s").to_parquet(folder / "events.parquet", index=False)
+
+    bridge = city.road_edges.loc[city.road_edges["bridge"], "edge_id"].iloc[0]
+    pd.DataFrame([{"kind": "closure", "ref": bridge, "name": "嘉陵江大桥 Jialing River Bridge",
+                   "network": None, "start_s": 8 * 3600.0, "end_s": 14 * 3600.0,
+                   "reason": "landslide 滑坡", "nodes_out": 0, "people_out": 0.0,
+                   "districts": None}]).to_parquet(folder / "lifelines.parquet", index=False)
+
+    comp = []
+    for target, lim in (("10min", 600), ("30min", 1800), ("60min", 3600)):
+        for scope, did in (("city", None), ("district:500103", "500103"),
+                           ("district:500105", "500105")):
+            r = incidents if did is None else incidents[incidents["district_id"] == did]
+            t = r["resp_ground_s"].dropna()
+            comp.append({"target": target, "scope": scope, "count": len(t),
+                         "met_share": float((t <= lim).mean()), "mean_s": t.mean(),
+                         "p50_s": t.quantile(0.5), "p90_s": t.quantile(0.9),
+                         "p95_s": t.quantile(0.95)})
+    pd.DataFrame(comp).to_csv(folder / "compliance.csv", index=False)
+    units = city.stations[["station_id", "force", "district_id", "units"]].copy()
+    units["dispatches"], units["busy_s"], units["utilisation"] = 1, 1800.0, 0.02
+    pd.DataFrame(units).to_csv(folder / "units.csv", index=False)
+    cov = city.road_nodes[["node_id"]].copy()
+    cov["t_ground_s"] = np.linspace(60, 2600, len(cov))
+    cov["t_community_s"] = np.linspace(30, 1300, len(cov))
+    pd.DataFrame(cov).to_parquet(folder / "coverage.parquet", index=False)
+    summary = {"scenario": {"name": scenario, "days": 1, "incidents": {"rate_per_day": 6}},
+               "seed": 42, "city": None, "started": "2025-06-01T08:00:00+08:00",
+               "counts": {"incidents": len(incidents)}}
+    (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+    return folder
+
+
+@pytest.fixture()
+def city() -> City:
+    return build_city()
+
+
+@pytest.fixture()
+def results(tmp_path: Path, city: City) -> Path:
+    return build_results(tmp_path / "run", city)
+
+
+# --- tests -------------------------------------------------------------------------------
+
+def test_script_json_cannot_break_out() -> None:
+    s = script_json({"name": "</script><script>alert(1)</script>", "x": "a\u2028b&c", "n": np.nan})
+    assert "<" not in s and ">" not in s and "&" not in s and "\u2028" not in s
+    assert json.loads(s) == {"name": "</script><script>alert(1)</script>", "x": "a\u2028b&c",
+                             "n": None}
+
+
+def test_ramp_goes_red_to_green() -> None:
+    assert style.ramp(0.0)[:3] == [215, 48, 39]
+    assert style.ramp(1.0)[:3] == [26, 152, 80]
+    assert style.ramp(float("nan")) == style.NO_DATA
+    assert style.clock(86400 + 8 * 3600 + 15 * 60 + 59) == "D1 08:15"
+
+
+def test_layers_use_the_engine_tables(city: City, results: Path) -> None:
+    run = read_results(results)
+    layers = {m.layer.id: m for m in map_layers(city, run, "30min")}
+    assert {"districts", "roads_expressway", "roads_arterial", "roads_local", "roads_mountain",
+            "bridges", "tunnels", "closures", "pipes_water", "pipes_gas", "routes",
+            "stations_fire", "stations_community", "stations_air", "incidents_met",
+            "incidents_missed", "labels"} <= set(layers)
+    assert not layers["pipes_water"].visible and not layers["pipes_water"].layer.visible
+    # Yuzhong: 2 of 3 reached within 30 min → 2/3 on the ramp
+    yuzhong = [r for r in layers["districts"].layer.data if "Yuzhong" in r["tip"]][0]
+    assert yuzhong["c"] == style.ramp(2 / 3)
+    assert "67%" in yuzhong["tip"]
+    # the closure is the bridge edge, drawn in the warning colour
+    assert layers["closures"].layer.data[0]["tip"].startswith("CLOSED")
+    # 10-minute target gives a different shading
+    ten = {m.layer.id: m for m in map_layers(city, run, "10min")}
+    y10 = [r for r in ten["districts"].layer.data if "Yuzhong" in r["tip"]][0]
+    assert y10["c"] == style.ramp(1 / 3)
+
+
+def test_coverage_argument_draws_bands(city: City, results: Path) -> None:
+    run = read_results(results)
+    cov = pd.Series(np.where(np.arange(len(city.road_nodes)) < 5, 300.0, 1200.0),
+                    index=city.road_nodes["node_id"])
+    layers = {m.layer.id: m for m in map_layers(city, run, "30min", coverage=cov)}
+    assert len(layers["coverage_ground_0"].layer.data) == 5
+    assert len(layers["coverage_ground_1"].layer.data) == len(city.road_nodes) - 5
+    assert "coverage_ground_2" not in layers
+
+
+def test_map_html_is_offline_and_escaped(tmp_path: Path) -> None:
+    city = build_city(evil=True)
+    run = read_results(build_results(tmp_path / "run", city, scenario=EVIL))
+    html = map_html(city, run)
+    # no script or stylesheet from the network, no CDN anywhere outside the inlined bundle
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", html, re.I)
+    assert "@import" not in html and "fonts.googleapis" not in html
+    # the evil names appear escaped in HTML text and \u003c-escaped in the JSON
+    assert EVIL not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
+    outside = html.replace(deck_bundle(), "")  # the bundle has "<script" in JS strings
+    assert outside.count("</script>") == outside.count("<script") == 4
+
+
+def test_write_map_with_matplotlib_fallback(city: City, results: Path) -> None:
+    files = write_map(results, city, browser=False)
+    assert files.png_renderer == "matplotlib"
+    assert files.html.stat().st_size > 1_000_000  # the bundle is inlined
+    from PIL import Image
+
+    img = np.asarray(Image.open(files.png).convert("RGB"))
+    assert img.shape[:2] == (1800, 3200)
+    # many pixels differ from the background, and the ramp colour of Yuzhong (2/3 met) shows
+    bg = np.array([int(style.BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(img.astype(int) - bg).sum(axis=2) > 30).mean() > 0.2
+    c = np.array(style.ramp(2 / 3)[:3], float)
+    a = style.DISTRICT_ALPHA / 255
+    blended = a * c + (1 - a) * bg  # drawn with alpha over the background
+    assert (np.abs(img.astype(int) - blended).sum(axis=2) < 12).sum() > 10_000
+
+
+def test_briefing_has_tables_settings_and_png(city: City, results: Path) -> None:
+    out = write_briefing(results, city, browser=False)
+    html = out.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html
+    assert "srcdoc=" in html
+    for target in ("10-minute", "30-minute", "60-minute"):
+        assert f"{target} target" in html
+    assert "Yuzhong" in html and "Jiangbei" in html and "City 全市" in html
+    assert ">name<" in html and "drill: Yuzhong gas leak" in html and ">seed<" in html
+    assert "Worst districts" in html
+
+
+def test_replay_html(city: City, results: Path) -> None:
+    run = read_results(results)
+    html = replay_html(city, run)
+    assert '"@@type":"TripsLayer"' in html
+    assert html.count('data-t="') == len(run.events)
+    out = write_replay(results, city)
+    assert out.name == "replay.html" and out.stat().st_size > 1_000_000
+
+
+def test_missing_tables_still_draw(tmp_path: Path, city: City) -> None:
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    (folder / "summary.json").write_text(json.dumps({"scenario": {"name": "empty"}, "seed": 1}))
+    html = map_html(city, read_results(folder))
+    assert "empty" in html
+    replay = replay_html(city, read_results(folder))
+    assert 'id="replay-data"' in replay and '"@@type":"TripsLayer"' not in replay

@@ -1,0 +1,232 @@
+"""viz pages in a real headless Chromium (/usr/bin/chromium via Playwright), network cut off.
+
+Every page is opened in an ``offline`` context with a route that aborts any request that is
+not ``file:``/``data:`` and records it; each test asserts nothing tried to leave. WebGL runs
+on SwiftShader (see viz.browser). The City and results folder come from test_viz.py.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from test_viz import EVIL, build_city, build_results
+from viz import style, write_briefing, write_map, write_replay
+from viz.browser import CHROMIUM_ARGS, chromium_path
+
+pytestmark = pytest.mark.browser
+
+LOCAL = ("file:", "data:", "about:", "blob:")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """One headless Chromium for the module (fresh profile, offline context)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("no Chromium installed")
+    with tempfile.TemporaryDirectory() as profile, sync_api.sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            profile, executable_path=exe, headless=True, args=CHROMIUM_ARGS, offline=True,
+            viewport={"width": 1280, "height": 720}, device_scale_factor=1)
+        yield ctx
+        ctx.close()
+
+
+class Tab:
+    """A page whose every request is recorded; non-local ones are aborted."""
+
+    def __init__(self, ctx: object) -> None:
+        self.requests: list[str] = []
+        self.left: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.page = ctx.new_page()
+        self.page.route("**/*", self._gate)
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _gate(self, route: object) -> None:
+        url = route.request.url
+        if url.startswith(LOCAL):
+            route.continue_()
+        else:
+            self.left.append(url)
+            route.abort("internetdisconnected")
+
+    def _dialog(self, dialog: object) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def open(self, path: Path) -> None:
+        self.page.goto(path.resolve().as_uri(), wait_until="load")
+        assert self.dialogs == [], f"page content ran as script: {self.dialogs}"
+        self.ready()
+
+    def ready(self) -> None:
+        self.page.wait_for_function("() => window.deckReady && window.deckReady()",
+                                    timeout=30_000, polling=50)
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                           "requestAnimationFrame(r)))")
+
+    def pixels(self, selector: str = "#deck-container") -> np.ndarray:
+        from PIL import Image
+
+        png = self.page.locator(selector).screenshot()
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+    def offline_ok(self) -> None:
+        assert self.left == [], f"requests tried to leave the machine: {self.left[:5]}"
+        assert all(u.startswith(LOCAL) for u in self.requests), self.requests
+        assert self.errors == [], self.errors
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture()
+def tab(chromium: object) -> Iterator[Tab]:
+    t = Tab(chromium)
+    yield t
+    t.close()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    city = build_city()
+    run = build_results(tmp_path_factory.mktemp("viz") / "run", city)
+    write_map(run, city, png=False)
+    write_replay(run, city)
+    return run
+
+
+def background() -> np.ndarray:
+    return np.array([int(style.BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+def fill_pixels(img: np.ndarray, share: float, tol: int = 14) -> int:
+    """How many pixels show a district filled for ``share`` (alpha-blended on the page)."""
+    a = style.DISTRICT_ALPHA / 255
+    want = a * np.array(style.ramp(share)[:3]) + (1 - a) * background()
+    return int((np.abs(img - want).sum(axis=2) < tol).sum())
+
+
+def test_map_draws_offline_and_toggles(tab: Tab, folder: Path) -> None:
+    tab.open(folder / "map.html")
+    img = tab.pixels()
+    drawn = (np.abs(img - background()).sum(axis=2) > 30).mean()
+    assert drawn > 0.25, f"only {drawn:.0%} of the map area differs from the background"
+    # Yuzhong met 2/3 of its 30-minute targets, Jiangbei 1/2: both fills are on screen
+    assert fill_pixels(img, 2 / 3) > 5_000
+    assert fill_pixels(img, 1 / 2) > 5_000
+    # a point inside Yuzhong (a quarter of the way from its centroid to a corner), projected
+    # with deck's own viewport, shows Yuzhong's fill
+    x, y = tab.page.evaluate("""() => {
+        const d = deckInstance.props.layers.find(l => l.id === 'districts').props.data
+            .find(r => r.tip.includes('Yuzhong'));
+        const ring = d.polygon[0].slice(0, -1);
+        const c = [0, 1].map(k => ring.reduce((s, p) => s + p[k], 0) / ring.length);
+        const p = [0, 1].map(k => 0.75 * c[k] + 0.25 * ring[0][k]);
+        return deckInstance.getViewports()[0].project(p);
+    }""")
+    block = img[int(y) - 2:int(y) + 3, int(x) - 2:int(x) + 3].reshape(-1, 3)
+    a = style.DISTRICT_ALPHA / 255
+    want = a * np.array(style.ramp(2 / 3)[:3]) + (1 - a) * background()
+    assert np.abs(np.median(block, axis=0) - want).sum() < 14, (x, y, np.median(block, axis=0))
+
+    # untick "Districts": deck's layer becomes invisible and the picture changes
+    assert tab.page.evaluate("() => layerVisible('districts')") is True
+    tab.page.locator("input[data-group=districts]").uncheck()
+    tab.ready()
+    assert tab.page.evaluate("() => layerVisible('districts')") is False
+    after = tab.pixels()
+    assert fill_pixels(after, 2 / 3) < 500
+    assert (np.abs(after - img).sum(axis=2) > 30).mean() > 0.1
+
+    # pipes are hidden by default; ticking water shows them
+    assert tab.page.evaluate("() => layerVisible('pipes_water')") is False
+    tab.page.locator("input[data-group=pipes_water]").check()
+    tab.ready()
+    assert tab.page.evaluate("() => layerVisible('pipes_water')") is True
+    tab.offline_ok()
+
+
+def test_replay_plays(tab: Tab, folder: Path) -> None:
+    tab.open(folder / "replay.html")
+    page = tab.page
+    trips_time = "() => deckInstance.props.layers.find(l => l.id === 'trips').props.currentTime"
+    t0 = page.evaluate(trips_time)
+    page.evaluate("() => replay.seek(8 * 3600 + 150)")  # the fire unit is on its way
+    tab.ready()
+    assert page.evaluate(trips_time) == 8 * 3600 + 150
+    assert page.locator("#clock").inner_text() == "D0 08:02"
+    before = tab.pixels()
+    page.locator("#speed").select_option("300")
+    page.locator("#play").click()
+    page.wait_for_function(f"() => replay.t > {8 * 3600 + 300}", timeout=10_000)
+    page.locator("#play").click()  # pause
+    tab.ready()
+    t1 = page.evaluate(trips_time)
+    assert t1 > 8 * 3600 + 300 > t0
+    after = tab.pixels()
+    assert (np.abs(after - before).sum(axis=2) > 30).sum() > 200, "the trails did not move"
+    # the events table has highlighted the rows the clock passed
+    assert page.locator("#timeline tr.past").count() >= 2
+    tab.offline_ok()
+
+
+def test_names_are_text_not_markup(tab: Tab, tmp_path: Path) -> None:
+    city = build_city(evil=True)
+    run = build_results(tmp_path / "evil", city, scenario=EVIL)
+    write_map(run, city, png=False, browser=False)
+    write_replay(run, city)
+    tab.open(run / "map.html")
+    page = tab.page
+    assert tab.dialogs == [], f"a name ran as script: {tab.dialogs}"
+    assert EVIL in page.locator("#title").inner_text()      # scenario name, literally
+    assert page.locator("#title script").count() == 0
+    # hover the fire station (named EVIL): the tooltip shows the name as text
+    x, y = page.evaluate("""() => {
+        const s = deckInstance.props.layers.find(l => l.id === 'stations_fire').props.data[0];
+        return deckInstance.getViewports()[0].project(s.p);
+    }""")
+    page.mouse.move(x, y)
+    tip = page.locator(".deck-tooltip")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert EVIL in tip.inner_text()
+    assert tip.locator("script").count() == 0
+    # the replay's timeline names the district (named EVIL) as text
+    tab.open(run / "replay.html")
+    assert tab.dialogs == [], f"a name ran as script: {tab.dialogs}"
+    assert EVIL in page.locator("#timeline").inner_text()
+    assert EVIL in page.locator("#title").inner_text()
+    # the briefing's tables (written with the matplotlib PNG) and its embedded map
+    out = write_briefing(run, city, browser=False)
+    page.goto(out.as_uri(), wait_until="load")
+    page.frame_locator("iframe.map").locator("#title").wait_for(timeout=10_000)
+    assert EVIL in page.locator("body").inner_text()
+    assert EVIL in page.frame_locator("iframe.map").locator("#title").inner_text()
+    page.wait_for_timeout(300)
+    assert tab.dialogs == [], f"a name ran as script: {tab.dialogs}"
+    tab.offline_ok()
+
+
+def test_write_map_renders_png_with_chromium(tmp_path: Path,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    from PIL import Image
+
+    city = build_city()
+    run = build_results(tmp_path / "run", city)
+    files = write_map(run, city)
+    assert files.png_renderer == "chromium", files.png_note
+    assert "tried to reach the network" not in caplog.text
+    img = np.asarray(Image.open(files.png).convert("RGB")).astype(int)
+    assert img.shape[:2] == (1800, 3200)
+    assert fill_pixels(img, 2 / 3) > 20_000

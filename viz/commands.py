@@ -1,0 +1,63 @@
+"""Functions the ``twin`` CLI calls (``twin map DIR``, ``twin replay DIR``, ``twin run``).
+
+The city drawn is ``city_path`` when given, else the folder named by the run's
+summary.json (``"city"``: a path, or ``{"name": ..., "source": path}``), else the embedded
+Chongqing twin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from twin.city import City, load_city
+from viz.data import read_summary
+from viz.export import write_briefing, write_map
+from viz.replay import write_replay
+
+
+def city_for(results_dir: Path, city_path: Path | None) -> City:
+    """The City a results folder was made with (see module docstring)."""
+    if city_path is None:
+        named = read_summary(Path(results_dir)).get("city")
+        if isinstance(named, dict):  # {"name": ..., "source": path or null}
+            named = named.get("source") or named.get("path")
+        city_path = Path(named) if named else None
+    return load_city(city_path)
+
+
+def map_command(results_dir: Path, city_path: Path | None = None) -> list[Path]:
+    """``twin map DIR``: (re)write map.html, map.png and briefing.html; return their paths."""
+    results_dir = _folder(results_dir)
+    city = city_for(results_dir, city_path)
+    files = write_map(results_dir, city)
+    return [*files.paths, write_briefing(results_dir, city)]
+
+
+def replay_command(results_dir: Path, city_path: Path | None = None) -> Path:
+    """``twin replay DIR``: write replay.html; return its path."""
+    results_dir = _folder(results_dir)
+    return write_replay(results_dir, city_for(results_dir, city_path))
+
+
+def write_all(results_dir: Path, city: City) -> list[Path]:
+    """Everything viz draws for a finished run (called by ``twin run`` before the folder is
+    moved into place): map.html, map.png, briefing.html, and replay.html when routes were
+    recorded."""
+    results_dir = Path(results_dir)
+    files = write_map(results_dir, city)
+    out = [*files.paths, write_briefing(results_dir, city)]
+    if (results_dir / "routes.parquet").exists():
+        out.append(write_replay(results_dir, city))
+    return out
+
+
+def _folder(results_dir: Path) -> Path:
+    """The results folder, or a TwinDataError saying it is not one."""
+    from twin.errors import TwinDataError
+
+    p = Path(results_dir)
+    if not p.is_dir():
+        raise TwinDataError.one(str(p), "no such results folder",
+                                "give a folder written by `twin run --out DIR`",
+                                title="cannot draw maps")
+    return p

@@ -1,0 +1,104 @@
+"""Escaping for everything that reaches HTML, and the offline deck.gl bundle.
+
+Every name from a City or a Results folder is data, never markup:
+
+- :func:`text` escapes HTML text and attribute values (``html.escape``, quotes too);
+- :func:`script_json` serialises JSON for a ``<script>`` element with ``<``, ``>``, ``&``
+  and U+2028/U+2029 written as ``\\u003c`` etc., so a value holding ``</script>`` cannot
+  end the element (the result is still valid JSON and a valid JS expression);
+- :func:`deck_bundle` is the deck.gl UMD bundle shipped inside pydeck
+  (``pydeck/nbextension/static/index.js``, the same file ``Deck.to_html(offline=True)``
+  inlines), read once, so pages need no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pydeck
+
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                   "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def text(value: object) -> str:
+    """``value`` as escaped HTML text, safe in element content and quoted attributes."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def script_json(obj: Any) -> str:
+    """Compact JSON of ``obj`` that is safe to place inside a ``<script>`` element.
+
+    pydeck objects (``Deck``, ``Layer``, ``ViewState``) serialise as pydeck's own
+    ``to_json`` does (its ``default_serialize``), but compact and with the C encoder (pydeck
+    indents and sorts keys, which takes seconds for a whole twin). NaN and infinities become
+    ``null`` (JSON has no NaN); non-ASCII text is kept as is.
+    """
+    try:
+        raw = _dumps(obj)
+    except ValueError:  # a NaN/inf somewhere: clean the whole structure (slower)
+        raw = _dumps(_finite(obj))
+    for char, escaped in _SCRIPT_ESCAPES.items():
+        raw = raw.replace(char, escaped)
+    return raw
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      default=_default)
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with float NaN/inf replaced by ``None`` (recursively, through pydeck objects)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, (str, int, bool)) or obj is None:
+        return obj
+    return _finite(_default(obj))
+
+
+def _default(obj: Any) -> Any:
+    """JSON for numpy scalars/arrays and pydeck objects."""
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if hasattr(obj, "item"):
+        return obj.item()
+    from pydeck.bindings.json_tools import default_serialize
+
+    return default_serialize(obj)
+
+
+@lru_cache(maxsize=1)
+def deck_bundle() -> str:
+    """The deck.gl + pydeck JS bundle from the installed pydeck package, ready to inline.
+
+    The ``sourceMappingURL`` comment is dropped (it would make devtools fetch a file) and any
+    ``</script`` sequence is neutralised (the shipped bundle has none; checked anyway).
+    """
+    path = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"
+    js = path.read_text(encoding="utf-8")
+    js = js.replace("//# sourceMappingURL=index.js.map", "")
+    return js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+
+
+def png_data_uri(path: Path) -> str:
+    """A PNG file as a ``data:image/png;base64,...`` URI (for pages that must print alone)."""
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def write_text(path: Path, content: str) -> None:
+    """Write a UTF-8 text file atomically (temporary name in the same folder, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(content, encoding="utf-8")
+    tmp.replace(path)
