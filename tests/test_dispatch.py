@@ -1,0 +1,145 @@
+"""Choosing units: own district first, mutual aid when busy or too far, community posts by
+availability, helicopters by straight line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from tinycity import tiny_city
+from twin.dispatch import Dispatcher, RoadTimes, Uniforms, build_pools
+from twin.engine import Engine, EngineConfig
+from twin.forces import FORCES
+from twin.roads import TravelTimes
+
+CITY = tiny_city()
+ENGINE = Engine(CITY, EngineConfig(use_cache=False))
+
+
+def dispatcher(seed: int = 0) -> Dispatcher:
+    pools = build_pools(ENGINE.fleet, ENGINE.config.forces, ENGINE.station_row)
+    return Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(seed)))
+
+
+def node(n: str) -> int:
+    return int(CITY.roads.node_index([n])[0])
+
+
+def district(d: str) -> int:
+    return ENGINE.districts.index(d)
+
+
+def station(pool, i: int) -> str:
+    return str(ENGINE.fleet.station_ids[pool.stations[i]])
+
+
+def test_own_district_unit_goes_even_when_a_neighbour_is_nearer():
+    d = dispatcher()
+    fire = d.pools[FORCES.index("fire")]
+    # n32 is D3's: own F3 (n53 → n32: 300 s) is also the nearest
+    i, ok = d.pick_road(fire, node("n32"), district("D3"), 0.0)
+    assert ok and station(fire, i) == "F3"
+    # were n32 D2's, its own F2 (400 s, within 30 min) would go although F3 is nearer
+    i, _ = d.pick_road(fire, node("n32"), district("D2"), 0.0)
+    assert station(fire, i) == "F2"
+
+
+def test_mutual_aid_when_the_own_unit_is_busy():
+    d = dispatcher()
+    fire = d.pools[FORCES.index("fire")]
+    own = fire.take(list(fire.stations).index(ENGINE.fleet.station_ids.tolist().index("F2")))
+    i, ok = d.pick_road(fire, node("n41"), district("D2"), 0.0)
+    assert ok and station(fire, i) == "F3"  # 300 s vs F1's 500 s
+    assert fire.district[i] == district("D3")
+    fire.give_back(list(fire.stations).index(ENGINE.fleet.station_ids.tolist().index("F2")), own)
+    i, _ = d.pick_road(fire, node("n41"), district("D2"), 0.0)
+    assert station(fire, i) == "F2"
+
+
+def test_mutual_aid_when_the_own_unit_is_too_far():
+    d = dispatcher()
+    fire = d.pools[FORCES.index("fire")]
+    fire.target_s = 250.0  # pretend the target were 250 s: F2 needs 60 + 300 s to n31
+    i, _ = d.pick_road(fire, node("n31"), district("D2"), 0.0)
+    # too far, so the nearest of all goes: F2 (300 s) beats F1 and F3 (400 s each)
+    assert station(fire, i) == "F2"
+    i, _ = d.pick_road(fire, node("n22"), district("D2"), 0.0)  # pretend n22 were D2's
+    assert station(fire, i) == "F1"  # F2 would need 60 + 500 s; F1 60 + 400 s
+
+
+def test_nothing_free_anywhere_means_queue():
+    d = dispatcher()
+    fire = d.pools[FORCES.index("fire")]
+    for i in range(len(fire.stations)):
+        fire.take(i)
+    i, reachable = d.pick_road(fire, node("n21"), district("D1"), 0.0)
+    assert i == -1 and reachable
+
+
+def test_community_availability_decides_who_answers():
+    d = dispatcher()
+    comm = d.pools[FORCES.index("community")]
+    xy = ENGINE.xy[node("n21")]
+    from dataclasses import replace
+
+    comm.spec = replace(comm.spec, availability=1.0)
+    assert station(comm, d.pick_foot(comm, xy)) == "C1"
+    comm.spec = replace(comm.spec, availability=0.0)
+    assert d.pick_foot(comm, xy) == -1
+    comm.spec = replace(comm.spec, availability=0.7)
+    answers = [station(comm, d.pick_foot(comm, xy)) for _ in range(2000)]
+    # C1 has 2 free responders: answers with 1 − 0.3² = 0.91
+    assert answers.count("C1") / 2000 == pytest.approx(0.91, abs=0.03)
+
+
+def test_helicopter_nearest_free_base():
+    d = dispatcher()
+    air = d.pools[FORCES.index("air")]
+    assert station(air, d.pick_air(air, ENGINE.xy[node("n53")])) == "A1"
+    air.take(0)
+    assert d.pick_air(air, ENGINE.xy[node("n53")]) == -1
+
+
+def test_uniform_stream_is_the_generators_sequence():
+    u = Uniforms(np.random.default_rng(5), block=4)
+    got = [u.next() for _ in range(10)]
+    rng = np.random.default_rng(5)
+    want = np.concatenate([rng.random(4), rng.random(4), rng.random(4)])[:10]
+    assert got == pytest.approx(want.tolist())
+
+
+EDGES = list(CITY.road_edges["edge_id"])
+
+
+def one_way_city():
+    """The tiny city with some one-way streets (and a one-way long bridge, eastbound)."""
+    e = CITY.road_edges.copy()
+    e.loc[e["edge_id"].isin(["n23-n33", "n10-n20", "n41-n51", "n02-n12", "n32-n33"]),
+          "oneway"] = True
+    return CITY.replace(road_edges=e)
+
+
+ONE_WAY = one_way_city()
+ONE_WAY_ENGINE = Engine(ONE_WAY, EngineConfig(use_cache=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(closed=st.lists(st.sampled_from(EDGES), max_size=8, unique=True),
+       period=st.integers(0, 2), directed=st.booleans())
+def test_road_times_under_closures_equal_a_full_recomputation(closed, period, directed):
+    """The landmark-filtered times equal travel times computed from scratch on the closed
+    network, for every station and node, both ways (two-way and one-way streets)."""
+    city, engine = (ONE_WAY, ONE_WAY_ENGINE) if directed else (CITY, ENGINE)
+    mask = np.zeros(len(EDGES), bool)
+    mask[city.roads.edge_index(closed)] = True
+    rt = RoadTimes(engine.tt)
+    rt.set_closed(mask)
+    fresh = TravelTimes(city.roads, engine.sources, use_cache=False, closed=mask)
+    rows = np.arange(len(engine.sources))
+    for j in range(city.roads.n_nodes):
+        got = rt.to_node(rows, j, period)
+        assert np.allclose(got, fresh.out[period][:, j], atol=1e-3, equal_nan=True)
+        for r in rows:
+            assert rt.from_node(int(r), j, period) == pytest.approx(
+                float(fresh.back[period][r, j]), abs=1e-3)

@@ -1,0 +1,81 @@
+"""Incident generation on the tiny city: rates, daily cycle, placement weights, detection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tinycity import tiny_city
+from twin.engine import Engine, EngineConfig
+from twin.errors import TwinDataError
+from twin.incidents import (CATALOGUE, PROFILE_DEFAULT, Detection, LogNormal, alarm_delays,
+                            random_incidents, risk_factor)
+
+CITY = tiny_city()
+ENGINE = Engine(CITY, EngineConfig(use_cache=False))
+PL = ENGINE.placement
+TYPES = list(CATALOGUE.values())
+
+
+def node(n: str) -> int:
+    return int(CITY.roads.node_index([n])[0])
+
+
+def only(name: str) -> dict[str, float]:
+    """Type multipliers switching every other type off."""
+    return {t: (1.0 if t == name else 0.0) for t in CATALOGUE}
+
+
+def test_lognormal_median_and_p90():
+    d = LogNormal(600.0, 1500.0)
+    assert d.quantile(np.array([0.5, 0.9])) == pytest.approx([600.0, 1500.0])
+    assert LogNormal(60.0, 60.0).quantile(np.array([0.01, 0.99])) == pytest.approx([60.0, 60.0])
+
+
+def test_poisson_count_daily_cycle_and_population_placement():
+    days = 200
+    onset, kind, nodes = random_incidents(CATALOGUE, PL, np.random.default_rng(1), days * 86400.0,
+                                          type_multipliers=only("community_assist"))
+    expected = CATALOGUE["community_assist"].rate / 1e5 * 600_000 * days
+    assert abs(len(onset) - expected) < 4 * np.sqrt(expected)
+    hours = np.bincount((onset // 3600 % 24).astype(int), minlength=24) / len(onset)
+    assert hours == pytest.approx(np.array(PROFILE_DEFAULT) / 24, abs=0.006)
+    share = np.bincount(PL.node_district[nodes], minlength=3) / len(nodes)
+    d = ENGINE.districts
+    assert share[[d.index("D1"), d.index("D2"), d.index("D3")]] == pytest.approx(
+        [0.5, 1 / 3, 1 / 6], abs=0.02)
+
+
+def test_gas_risk_follows_pipe_age_and_sensors_follow_monitored_pipes():
+    f = risk_factor(PL, "pipe_age:gas")
+    assert f[node("n00")] == pytest.approx(0.5 + (2025 - 1980) / 20)  # old G1
+    assert f[node("n20")] == pytest.approx(0.5 + (2025 - 2015) / 20)  # new G2
+    assert f[node("n01")] == pytest.approx(0.5)                        # no gas main near
+    assert PL.monitored["gas"][node("n20")] and not PL.monitored["gas"][node("n00")]
+    assert PL.monitored["water"][node("n40")] and not PL.monitored["water"][node("n00")]
+
+
+def test_detection_sensor_fast_calls_slower_at_night():
+    det = Detection()
+    leak = TYPES.index(CATALOGUE["gas_leak"])
+    n = 4000
+    rng = np.random.default_rng(3)
+    kind = np.full(n, leak)
+    nodes = np.full(n, node("n20"))  # under the monitored gas pipe
+    delay, by = alarm_delays(det, PL, TYPES, kind, nodes, np.full(n, 12 * 3600.0),
+                             np.zeros(n, bool), rng.random(n), rng.random(n))
+    assert (by == 0).all() and delay.min() >= 60 and delay.max() <= 180
+    nodes = np.full(n, node("n01"))  # no sensor: citizens call
+    day, by = alarm_delays(det, PL, TYPES, kind, nodes, np.full(n, 12 * 3600.0),
+                           np.zeros(n, bool), rng.random(n), rng.random(n))
+    night, _ = alarm_delays(det, PL, TYPES, kind, nodes, np.full(n, 3 * 3600.0),
+                            np.zeros(n, bool), rng.random(n), rng.random(n))
+    assert (by == 1).all()
+    assert np.median(day) == pytest.approx(360.0, rel=0.06)
+    assert np.median(night) == pytest.approx(360.0 * det.night_factor, rel=0.06)
+
+
+def test_unknown_type_multiplier_is_a_clear_error():
+    with pytest.raises(TwinDataError, match="unknown incident type"):
+        random_incidents(CATALOGUE, PL, np.random.default_rng(0), 86400.0,
+                         type_multipliers={"alien_invasion": 2.0})

@@ -1,0 +1,104 @@
+"""Metrics on hand-made incident tables and on a tiny run: counts, shares, percentiles."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tinycity import simulate_script, tiny_city
+from twin.forces import FORCES
+from twin.metrics import (compliance_table, coverage_table, incident_table, mutual_aid_table,
+                          unit_table, worst)
+
+NAN = math.nan
+
+
+def table(rows: list[dict]) -> pd.DataFrame:
+    """Incidents with alarm at 0: rows give type, district, and first arrivals per force."""
+    out = []
+    for r in rows:
+        first = {f: r.get(f, NAN) for f in FORCES}
+        ground = np.nanmin([first["fire"], first["professional"], first["social"], np.inf])
+        ground = NAN if ground == np.inf else ground
+        out.append({"type": r["type"], "district_id": r["district"], "alarm_s": 0.0,
+                    "resp_community_s": first["community"], "resp_ground_s": ground,
+                    "resp_air_s": first["air"],
+                    "met_10": r.get("met_10", pd.NA), "met_30": r.get("met_30", pd.NA),
+                    "met_60": r.get("met_60", pd.NA), "cell_id": r.get("cell", ""),
+                    **{f"first_{f}_s": v for f, v in first.items()}})
+    df = pd.DataFrame(out)
+    for c in ("met_10", "met_30", "met_60"):
+        df[c] = df[c].astype("boolean")
+    return df
+
+
+def test_compliance_counts_shares_and_percentiles():
+    df = table([
+        {"type": "building_fire", "district": "D1", "community": 300, "fire": 900,
+         "met_10": True, "met_30": True},
+        {"type": "building_fire", "district": "D1", "community": 700, "fire": 2000,
+         "met_10": False, "met_30": False},
+        {"type": "building_fire", "district": "D2", "fire": 1200,  # no responder came
+         "met_10": False, "met_30": True},
+        {"type": "community_assist", "district": "D2", "community": 500, "met_10": True},
+    ])
+    c = compliance_table(df).set_index(["target", "scope"])
+    city10 = c.loc[("10min", "city")]
+    assert city10["count"] == 4 and city10["met_share"] == pytest.approx(0.5)
+    assert city10["mean_s"] == pytest.approx(500.0)            # of those who came: 300/700/500
+    assert city10["p50_s"] == pytest.approx(500.0)
+    assert city10["p90_s"] == pytest.approx(np.percentile([300, 500, 700], 90))
+    city30 = c.loc[("30min", "city")]
+    assert city30["count"] == 3 and city30["met_share"] == pytest.approx(2 / 3)
+    assert c.loc[("30min", "district:D2"), "count"] == 1
+    assert c.loc[("30min", "type:building_fire"), "met_share"] == pytest.approx(2 / 3)
+    assert c.loc[("30min", "force:fire"), "count"] == 3
+    assert c.loc[("10min", "force:community"), "count"] == 4
+    assert ("60min", "city") not in c.index  # nobody called air: no row
+    assert ("30min", "type:community_assist") not in c.index
+    assert list(compliance_table(df).columns) == ["target", "scope", "count", "met_share",
+                                                  "mean_s", "p50_s", "p90_s", "p95_s"]
+
+
+def test_worst_places_rank_by_share_then_p90():
+    rows = []
+    for cell, times in (("a", [100, 200, 300, 400, 2000]), ("b", [100] * 5),
+                        ("c", [2000, 100, 100, 100, 100]), ("d", [3000])):
+        rows += [{"type": "building_fire", "district": "D1", "fire": t, "cell": cell,
+                  "met_30": t <= 1800} for t in times]
+    ranked = worst(table(rows), "cell_id", "30min", top=3)
+    assert [r["cell_id"] for r in ranked] == ["a", "c", "b"]  # d: too few incidents
+    assert ranked[0]["met_share"] == pytest.approx(0.8)
+
+
+def test_tables_of_a_tiny_run():
+    city = tiny_city()
+    sim = simulate_script(city, [(0.0, "building_fire", "n21"), (60.0, "building_fire", "n20")])
+    inc = incident_table(sim)
+    assert len(inc) == 2 and inc["met_30"].tolist() == [True, True]
+    assert inc["resp_ground_s"].iloc[0] == pytest.approx(60.0 + 300.0)
+    assert inc["x"].between(103, 110).all() and inc["y"].between(29, 31).all()  # lon/lat
+    assert inc["cell_id"].tolist() == ["D1-r0", "D1-r0"]
+    units = unit_table(sim).set_index("station_id")
+    # two building fires need 4 engines; the city has 3: F1, F2, F3 go, one request waits
+    fire = units[units["force"] == "fire"]
+    assert fire["dispatches"].sum() == 4 and inc["queued"].tolist() == [False, True]
+    assert units["busy_s"].sum() > 0
+    assert units["utilisation"].to_numpy() == pytest.approx(
+        (units["busy_s"] / (units["units"] * 86400.0)).to_numpy(), abs=1e-5)
+    ma = mutual_aid_table(sim)
+    assert ma["count"].sum() >= 2 and set(ma["to_district"]) == {"D1"}
+
+
+def test_coverage_is_turnout_plus_offpeak_road_time():
+    city = tiny_city()
+    sim = simulate_script(city, [])
+    cov = coverage_table(sim).set_index("node_id")
+    # off-peak local streets ×1.10 (twin.roads.CONGESTION): F1 → n21 = 300 × 1.1 + 60
+    assert cov.loc["n21", "t_ground_s"] == pytest.approx(60 + 330.0)
+    assert cov.loc["n00", "t_ground_s"] == pytest.approx(60.0)
+    assert cov.loc["n10", "t_community_s"] == pytest.approx(60.0)
+    assert cov.loc["n20", "t_community_s"] == pytest.approx(60.0 + 1000 * 1.4 / 3.5)
