@@ -1,0 +1,140 @@
+"""One end-to-end test per user-facing command, through the real `twin` CLI (typer app),
+on the embedded twin, real files and the real browser where the command uses one."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib.resources import files
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from twin.cli import app
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def twin(*args: str) -> tuple[int, str]:
+    res = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+@pytest.fixture(scope="module")
+def drill_run(tmp_path_factory) -> Path:
+    """`twin run` of the gas-leak drill (scripted, routes recorded), maps included."""
+    out = tmp_path_factory.mktemp("runs") / "drill"
+    code, text = twin("run", ROOT / "scenarios" / "gas-leak-drill.toml", "--out", out)
+    assert code == 0, text
+    return out
+
+
+def test_run_prints_the_targets_table_and_writes_a_complete_folder(drill_run):
+    names = {p.name for p in drill_run.iterdir()}
+    assert {"incidents.parquet", "events.parquet", "compliance.csv", "summary.json",
+            "routes.parquet", "lifelines.parquet", "map.html", "map.png",
+            "briefing.html"} <= names
+    summary = json.loads((drill_run / "summary.json").read_text())
+    assert summary["scenario"]["name"] and summary["seed"] == summary["scenario"]["seed"]
+    inc = pd.read_parquet(drill_run / "incidents.parquet")
+    assert (inc["type"] == "gas_leak").sum() >= 1
+    assert not list(drill_run.parent.glob("drill.tmp-*"))
+
+
+def test_run_output_table(tmp_path):
+    code, text = twin("run", "--days", "0.1", "--seed", "5", "--no-maps", "--out", tmp_path / "r")
+    assert code == 0, text
+    assert "Ground rescue" in text and "Community responder" in text and "p90" in text
+    assert "results written to" in text
+
+
+def test_same_seed_gives_identical_files(tmp_path):
+    for name in ("a", "b"):
+        code, text = twin("run", "--days", "0.1", "--seed", "9", "--no-maps", "--out",
+                          tmp_path / name)
+        assert code == 0, text
+    for table in ("incidents.parquet", "events.parquet"):
+        assert (tmp_path / "a" / table).read_bytes() == (tmp_path / "b" / table).read_bytes()
+
+
+def test_map_redraws_from_a_results_folder(drill_run):
+    (drill_run / "map.html").unlink()
+    code, text = twin("map", drill_run)
+    assert code == 0, text
+    html = (drill_run / "map.html").read_text(encoding="utf-8")
+    assert "deckInstance" in html
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", html)
+
+
+def test_replay_writes_the_animated_map(drill_run):
+    code, text = twin("replay", drill_run)
+    assert code == 0, text
+    assert (drill_run / "replay.html").stat().st_size > 100_000
+
+
+def test_compare_shows_districts(drill_run, tmp_path):
+    code, text = twin("compare", drill_run, drill_run)
+    assert code == 0, text
+    assert "Yuzhong" in text and "+0.0 pt" in text
+
+
+def test_summary_of_the_embedded_twin():
+    code, text = twin("summary")
+    assert code == 0, text
+    assert "10,343,462" in text and "bridges / tunnels" in text
+
+
+def test_validate_ok_and_bad(tmp_path):
+    code, text = twin("validate", ROOT / "geodata" / "chongqing")
+    assert code == 0 and "OK" in text
+    code, text = twin("validate", tmp_path)
+    assert code == 2 and "road_edges" in text
+
+
+def test_import_osm_then_load(tmp_path):
+    code, text = twin("import", "osm", ROOT / "tests" / "data" / "West-Oakland.osm.bz2",
+                      tmp_path / "oakland")
+    assert code == 0, text
+    code, text = twin("summary", tmp_path / "oakland")
+    assert code == 0 and "road nodes" in text
+
+
+def test_import_epanet_into_a_city(tmp_path):
+    net1 = files("wntr") / "library" / "networks" / "Net1.inp"
+    code, text = twin("import", "osm", ROOT / "tests" / "data" / "West-Oakland.osm.bz2",
+                      tmp_path / "oak")
+    assert code == 0, text
+    code, text = twin("import", "epanet", net1, "--into", tmp_path / "oak", "--anchor",
+                      "-122.2925,37.8095", "--units-to-m", "0.3048")
+    assert code == 0, text
+    assert "water" in text
+
+
+def test_bad_scenario_exits_2_with_the_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[[closures]]\nname = "No Such Bridge"\nduration_h = -2\n')
+    code, text = twin("run", bad, "--out", tmp_path / "never")
+    assert code == 2
+    assert "bad.toml:4" in text and "duration_h" in text
+    assert not (tmp_path / "never").exists()
+
+
+def test_unknown_bridge_name_is_named(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\ndays = 0.1\n[[closures]]\nname = "千厮门大桥X"\n')
+    code, text = twin("run", bad, "--out", tmp_path / "never")
+    assert code == 2
+    assert "千厮门大桥X" in text and "bad.toml:4" in text
+    assert not (tmp_path / "never").exists()
+
+
+def test_sweep_runs_replications(tmp_path):
+    code, text = twin("sweep", "--days", "0.05", "-n", "2", "--workers", "1", "--out",
+                      tmp_path / "sw")
+    assert code == 0, text
+    sweep = pd.read_csv(tmp_path / "sw" / "sweep.csv")
+    assert (sweep.loc[sweep["scope"] == "city", "replications"] == 2).all()
+    assert "Across replications" in text and "interval" in text
