@@ -57,31 +57,14 @@ def test_times_from_sources_match_hand_computation(tmp_path, monkeypatch):
 def test_closing_the_short_bridge_adds_exactly_the_detour(tmp_path, monkeypatch):
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
     rn = net(RIVER, 5)
-    tt = TravelTimes(rn, np.array([0, 3]))
     night = PERIODS.index("night")
-    before = tt.out[night][0, 3]
+    open_ = TravelTimes(rn, np.array([0, 3]))
     closed = np.zeros(5, bool)
     closed[1] = True  # the bridge 1–2
-    touched = tt.update(closed)
-    after = tt.out[night][0, 3]
-    assert before == 270 and after == 600
-    assert after - before == 330  # the detour costs exactly 330 s
-    assert sorted(touched.tolist()) == [0, 1]  # both trees used the bridge
-    # reopening restores the original times
-    tt.update(np.zeros(5, bool))
-    assert tt.out[night][0, 3] == 270
-
-
-def test_update_skips_trees_the_closure_cannot_touch(tmp_path, monkeypatch):
-    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
-    # two separate lines: closing an edge on the second cannot touch the tree of node 0
-    rn = net([(0, 1, 10), (1, 2, 10), (3, 4, 10), (4, 5, 10)], 6)
-    tt = TravelTimes(rn, np.array([0, 3]))
-    closed = np.zeros(4, bool)
-    closed[3] = True
-    assert tt.update(closed).tolist() == [1]
-
-
+    shut = TravelTimes(rn, np.array([0, 3]), closed=closed)
+    assert open_.out[night][0, 3] == 270 and shut.out[night][0, 3] == 600
+    assert shut.out[night][0, 3] - open_.out[night][0, 3] == 330  # the detour: exactly 330 s
+    assert shut.out[night][1, 1] == 720  # from 3 back over the detour: 300 + 300 + 120
 def test_peak_congestion_multiplies_by_class(tmp_path, monkeypatch):
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
     rn = net([(0, 1, 100), (1, 2, 100)], 3, classes=["arterial", "local"], bridge=[True, False])
@@ -127,18 +110,12 @@ def test_period_of_hours():
 @given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(1, 500)),
                 min_size=1, max_size=25),
        st.lists(st.booleans(), min_size=25, max_size=25))
-def test_incremental_update_equals_full_recompute(edges, closed_flags):
-    """Property: after any closure, updated trees equal trees computed from scratch,
-    and both equal NetworkX's answer."""
+def test_times_under_closures_equal_networkx(edges, closed_flags):
+    """Property: csgraph travel times with any set of closed edges equal NetworkX's."""
     edges = [(u, v, w) for u, v, w in edges if u != v] or [(0, 1, 5)]
     rn = net(edges, 8)
-    sources = np.arange(8)
-    tt = TravelTimes(rn, sources, use_cache=False)
     closed = np.array(closed_flags[: len(edges)], bool)
-    tt.update(closed)
-    fresh = TravelTimes(rn, sources, use_cache=False, closed=closed)
-    for p in range(len(PERIODS)):
-        np.testing.assert_allclose(tt.out[p], fresh.out[p])
+    tt = TravelTimes(rn, np.arange(8), use_cache=False, closed=closed)
     g = nx.Graph()
     g.add_nodes_from(range(8))
     for k, (u, v, w) in enumerate(edges):

@@ -3,8 +3,9 @@
 The engine never asks NetworkX for a path. It asks :class:`TravelTimes` — shortest travel
 times, in seconds, from every base (station) to every road node, computed once per
 time-of-day period with ``scipy.sparse.csgraph.dijkstra`` and cached on disk keyed by a
-hash of the graph. When edges close or reopen during a run, :meth:`TravelTimes.update`
-recomputes only the shortest-path trees the change can affect.
+hash of the graph. Closures during a run leave these arrays untouched: the engine's
+:class:`twin.dispatch.RoadTimes` decides, with landmark lower bounds, which few dispatches
+a closure can affect and runs one Dijkstra for each of those only.
 
 Edge travel time (free flow), seconds::
 
@@ -249,47 +250,3 @@ class TravelTimes:
         arrays = {"out": out} if back is out else {"out": out, "back": back}
         np.savez(tmp, **arrays)
         os.replace(tmp, folder / f"tt-{key}-{period}.npz")
-
-    def update(self, closed: np.ndarray) -> np.ndarray:
-        """Apply a new closure mask (True = closed); recompute only the affected trees.
-
-        A tree from source ``s`` is affected by a newly closed edge (a, b) when the edge
-        lies on it (``d[s,a] + w == d[s,b]`` in either direction) and by a reopened edge
-        when it would shorten it (``d[s,a] + w < d[s,b]``). Returns the indices of the
-        sources whose trees were recomputed.
-        """
-        closed = np.asarray(closed, bool)
-        changed = np.flatnonzero(closed != self.closed)
-        self.closed = closed.copy()
-        if len(changed) == 0:
-            return np.empty(0, np.int64)
-        touched = np.zeros(len(self.sources), bool)
-        for p, period in enumerate(PERIODS):
-            w = self.net.edge_times(period)[changed]
-            u, v = self.net.edge_u[changed], self.net.edge_v[changed]
-            touched |= _trees_touched(self.out[p], u, v, w, self.net.edge_oneway[changed])
-            if self.directed:
-                touched |= _trees_touched(self.back[p], v, u, w, self.net.edge_oneway[changed])
-        idx = np.flatnonzero(touched)
-        if len(idx):
-            for p, period in enumerate(PERIODS):
-                out, back = self._compute(period, self.sources[idx])
-                self.out[p] = self.out[p].copy()
-                self.out[p][idx] = out
-                if self.directed:
-                    self.back[p] = self.back[p].copy()
-                    self.back[p][idx] = back
-                else:
-                    self.back[p] = self.out[p]
-        return idx
-
-
-def _trees_touched(dist: np.ndarray, u: np.ndarray, v: np.ndarray, w: np.ndarray,
-                   oneway: np.ndarray) -> np.ndarray:
-    """Sources whose distances could change when edges (u→v, and v→u unless one-way)
-    of weight ``w`` are removed or added: the edge is tight or would improve a distance."""
-    tol = 0.5  # float32 arrays: half a second of slack, erring on the side of recomputing
-    du, dv = dist[:, u], dist[:, v]
-    hit = (du + w <= dv + tol) & np.isfinite(du)
-    hit |= ((dv + w <= du + tol) & np.isfinite(dv)) & ~oneway
-    return hit.any(axis=1)
