@@ -58,21 +58,48 @@ def test_gas_risk_follows_pipe_age_and_sensors_follow_monitored_pipes():
 def test_detection_sensor_fast_calls_slower_at_night():
     det = Detection()
     leak = TYPES.index(CATALOGUE["gas_leak"])
+    burst = TYPES.index(CATALOGUE["water_main_burst"])
     n = 4000
     rng = np.random.default_rng(3)
-    kind = np.full(n, leak)
+    noon, random_ = np.full(n, 12 * 3600.0), np.zeros(n, bool)
     nodes = np.full(n, node("n20"))  # under the monitored gas pipe
-    delay, by = alarm_delays(det, PL, TYPES, kind, nodes, np.full(n, 12 * 3600.0),
-                             np.zeros(n, bool), rng.random(n), rng.random(n))
+    delay, by = alarm_delays(det, PL, TYPES, np.full(n, leak), nodes, noon, np.zeros(n, bool),
+                             random_, rng.random(n), rng.random(n))
     assert (by == 0).all() and delay.min() >= 60 and delay.max() <= 180
-    nodes = np.full(n, node("n01"))  # no sensor: citizens call
-    day, by = alarm_delays(det, PL, TYPES, kind, nodes, np.full(n, 12 * 3600.0),
-                           np.zeros(n, bool), rng.random(n), rng.random(n))
-    night, _ = alarm_delays(det, PL, TYPES, kind, nodes, np.full(n, 3 * 3600.0),
-                            np.zeros(n, bool), rng.random(n), rng.random(n))
+    nodes = np.full(n, node("n00"))  # no water sensor here: citizens call
+    day, by = alarm_delays(det, PL, TYPES, np.full(n, burst), nodes, noon, np.zeros(n, bool),
+                           random_, rng.random(n), rng.random(n))
+    night, _ = alarm_delays(det, PL, TYPES, np.full(n, burst), nodes, np.full(n, 3 * 3600.0),
+                            np.zeros(n, bool), random_, rng.random(n), rng.random(n))
     assert (by == 1).all()
     assert np.median(day) == pytest.approx(360.0, rel=0.06)
     assert np.median(night) == pytest.approx(360.0 * det.night_factor, rel=0.06)
+
+
+def test_buried_gas_leaks_are_reported_late_by_citizens():
+    det = Detection()
+    leak = TYPES.index(CATALOGUE["gas_leak"])
+    n = 4000
+    rng = np.random.default_rng(4)
+    delay, by = alarm_delays(det, PL, TYPES, np.full(n, leak), np.full(n, node("n00")),
+                             np.full(n, 12 * 3600.0), np.zeros(n, bool), np.zeros(n, bool),
+                             rng.random(n), rng.random(n))
+    assert (by == 1).all()
+    assert np.median(delay) == pytest.approx(1200.0, rel=0.06)  # median 20 min
+
+
+def test_timeline_incidents_keep_their_own_sensor_flag():
+    """A scheduled leak next to a monitored main but on an unwatched pipe (or a drill that
+    says "call") is reported by a call; one flagged monitored is sensed anywhere."""
+    det = Detection()
+    leak = TYPES.index(CATALOGUE["gas_leak"])
+    kind = np.full(2, leak)
+    nodes = np.array([node("n20"), node("n00")])  # n20 is near a monitored gas pipe
+    delay, by = alarm_delays(det, PL, TYPES, kind, nodes, np.full(2, 12 * 3600.0),
+                             np.array([False, True]), np.array([True, True]),
+                             np.array([0.5, 0.5]), np.array([0.5, 0.5]))
+    assert by.tolist() == [1, 0]
+    assert delay[0] == pytest.approx(1200.0) and delay[1] == pytest.approx(120.0)
 
 
 def test_unknown_type_multiplier_is_a_clear_error():
