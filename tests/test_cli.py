@@ -47,7 +47,7 @@ def test_run_prints_the_targets_table_and_writes_a_complete_folder(drill_run):
 def test_run_output_table(tmp_path):
     code, text = twin("run", "--days", "0.1", "--seed", "5", "--no-maps", "--out", tmp_path / "r")
     assert code == 0, text
-    assert "Ground rescue" in text and "Community responder" in text and "p90" in text
+    assert "ground rescue" in text and "community responder" in text and "p90" in text
     assert "results written to" in text
 
 

@@ -14,6 +14,7 @@ Bad input exits with status 2 and a list of problems (never a traceback).
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -26,7 +27,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.")
 import_app = typer.Typer(no_args_is_help=True, help="Import real data as a city folder.")
 app.add_typer(import_app, name="import")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 def reports_errors(fn: Callable) -> Callable:

@@ -105,3 +105,8 @@ def print_sweep(summary, console: Console) -> None:
                   f"{r['met_share']:.1%}", f"{r['ci_low']:.1%} – {r['ci_high']:.1%}",
                   minutes(r["p90_s"]))
     console.print(t)
+    counts = city[city["target"].str.startswith("count:")]
+    if not counts.empty:
+        console.print("per run (mean ± standard error): " + ", ".join(
+            f"{r.target[6:].replace('_', ' ')} {r.incidents:,.1f} ± {r.count_se:,.1f}"
+            for r in counts.itertuples(index=False)))

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 TARGET_LABELS = {
-    "10min": "Community responder ≤ 10 min",
-    "30min": "Ground rescue ≤ 30 min",
-    "60min": "Air rescue ≤ 60 min",
+    "10min": "10 min: community responder",
+    "30min": "30 min: ground rescue",
+    "60min": "60 min: air rescue",
 }
 
 

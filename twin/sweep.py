@@ -21,20 +21,24 @@ Z95 = 1.959964
 
 
 def one_replication(scenario: Scenario, city_path: str | None, seed: int) -> pd.DataFrame:
-    """Run ``scenario`` with ``seed`` (no routes, no maps); return its compliance rows."""
+    """Run ``scenario`` with ``seed`` (no routes, no maps); return its compliance rows plus
+    one row per run count (``target`` = ``count:<name>``, e.g. ``count:cascades``: gas
+    explosions, in ``count``)."""
     from twin.city import load_city
     from twin.runner import run_scenario
 
     city = load_city(city_path)
     res = run_scenario(scenario.with_(seed=seed), city, record_routes=False)
-    comp = res["compliance"].copy()
-    comp["seed"] = seed
-    return comp
+    counts = pd.DataFrame([{"target": f"count:{k}", "scope": "city", "count": v}
+                           for k, v in res.summary.get("counts", {}).items()])
+    rows = pd.concat([res["compliance"], counts], ignore_index=True)
+    rows["seed"] = seed
+    return rows
 
 
 def sweep(scenario: Scenario, replications: int, *, workers: int = 2,
           address: str | None = None) -> pd.DataFrame:
-    """Compliance rows of every replication (column ``seed``), computed with Dask."""
+    """Compliance and count rows of every replication (column ``seed``), computed with Dask."""
     import dask
 
     seeds = [scenario.seed + i for i in range(replications)]
@@ -57,7 +61,8 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     g = rows.groupby(["target", "scope"], sort=True)
     out = g.agg(replications=("seed", "nunique"), met_share=("met_share", "mean"),
                 sd=("met_share", "std"), p90_s=("p90_s", "mean"),
-                incidents=("count", "mean")).reset_index()
+                incidents=("count", "mean"), count_sd=("count", "std")).reset_index()
+    out["count_se"] = out.pop("count_sd").fillna(0.0) / out["replications"].map(math.sqrt)
     se = out["sd"].fillna(0.0) / out["replications"].map(math.sqrt)
     out["se"] = se
     out["ci_low"] = (out["met_share"] - Z95 * se).clip(lower=0.0)
