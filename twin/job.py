@@ -80,6 +80,18 @@ def print_run_report(results: Results, city, console: Console) -> None:
     console.print(compliance_table(comp))
     console.print(district_table(comp, names, "30min"))
     s = results.summary
+    short = dict(zip(city.districts["district_id"], city.districts["name_en"]))
+    cells = [c for c in s.get("worst_cells_30min", []) if c.get("met_share", 1) < 1][:5]
+    cell_district = dict(zip(city.cells["cell_id"], city.cells["district_id"]))
+    if cells:
+        console.print("grid cells missing the 30-minute target most: " + ", ".join(
+            f"{c['cell_id']} {short.get(cell_district.get(c['cell_id']), '')} "
+            f"({c['met_share']:.0%} of {c['count']})" for c in cells))
+    aid = s.get("mutual_aid_top", [])[:5]
+    if aid:
+        console.print("mutual aid (一域出险、全域联动), units from → incidents in: " + ", ".join(
+            f"{short.get(a['from_district'], a['from_district'])} → "
+            f"{short.get(a['to_district'], a['to_district'])} {a['count']}" for a in aid))
     counts = s.get("counts", {})
     if counts:
         console.print(", ".join(f"{k.replace('_', ' ')}: {v:,}" if isinstance(v, int) else
