@@ -138,3 +138,10 @@ def test_sweep_runs_replications(tmp_path):
     sweep = pd.read_csv(tmp_path / "sw" / "sweep.csv")
     assert (sweep.loc[sweep["scope"] == "city", "replications"] == 2).all()
     assert "Across replications" in text and "interval" in text
+
+
+def test_replay_of_a_run_without_routes_says_how_to_get_them(tmp_path):
+    code, text = twin("run", "--days", "0.05", "--no-routes", "--no-maps", "--out", tmp_path / "r")
+    assert code == 0, text
+    code, text = twin("replay", tmp_path / "r")
+    assert code == 2 and "no unit routes" in text and "--routes" in text

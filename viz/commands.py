@@ -36,7 +36,22 @@ def map_command(results_dir: Path, city_path: Path | None = None) -> list[Path]:
 def replay_command(results_dir: Path, city_path: Path | None = None) -> Path:
     """``twin replay DIR``: write replay.html; return its path."""
     results_dir = _folder(results_dir)
+    if not has_routes(results_dir):
+        from twin.errors import TwinDataError
+
+        raise TwinDataError.one(str(results_dir), "this run recorded no unit routes to replay",
+                                "run it again with routes: twin run SCENARIO --routes --out DIR "
+                                "(on by default for drills and runs of a day or less)",
+                                title="cannot replay")
     return write_replay(results_dir, city_for(results_dir, city_path))
+
+
+def has_routes(results_dir: Path) -> bool:
+    """Whether the results folder holds at least one recorded trip."""
+    import pyarrow.parquet as pq
+
+    p = Path(results_dir) / "routes.parquet"
+    return p.exists() and pq.ParquetFile(p).metadata.num_rows > 0
 
 
 def write_all(results_dir: Path, city: City) -> list[Path]:
@@ -46,7 +61,7 @@ def write_all(results_dir: Path, city: City) -> list[Path]:
     results_dir = Path(results_dir)
     files = write_map(results_dir, city)
     out = [*files.paths, write_briefing(results_dir, city)]
-    if (results_dir / "routes.parquet").exists():
+    if has_routes(results_dir):
         out.append(write_replay(results_dir, city))
     return out
 
