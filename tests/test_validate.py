@@ -6,7 +6,6 @@ Each bad-input test writes a tiny hand-made city to a temporary folder as real f
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -361,8 +360,8 @@ def test_road_components_ranked_by_size() -> None:
     assert labels.tolist() == [0, 0, 2, 1, 1]
 
 
-def test_validation_is_fast_on_a_city_sized_graph() -> None:
-    """A 200 × 200 street grid (40 000 nodes, 79 600 edges) in UTM validates in < 2 s."""
+def test_a_city_sized_grid_validates_clean() -> None:
+    """A 200 × 200 street grid (40 000 nodes, 79 600 edges) in UTM has no problems."""
     n = 200
     gx, gy = np.meshgrid(np.arange(n) * 100.0 + 600_000, np.arange(n) * 100.0 + 3_270_000)
     ids = np.array([f"n{i}" for i in range(n * n)], dtype=object)
@@ -386,21 +385,16 @@ def test_validation_is_fast_on_a_city_sized_graph() -> None:
                                 geometry=shapely.points(xy[::667][:60] + 20), crs=crs)
     layers = {"districts": districts, "road_nodes": nodes, "road_edges": edges,
               "stations": stations}
-    start = time.perf_counter()
-    validate_layers(layers, "grid")
-    assert time.perf_counter() - start < 2.0
+    validate_layers(layers, "grid")  # its speed is measured by bench/bench_load.py
 
 
 @pytest.mark.skipif(not (embedded_path() / "road_edges.parquet").exists(),
                     reason="the embedded Chongqing twin is not built yet")
-def test_embedded_twin_validates_clean_and_fast() -> None:
+def test_embedded_twin_validates_clean() -> None:
     problems = validate_folder(embedded_path())
     assert problems == [], "\n".join(map(str, problems))
-    start = time.perf_counter()
-    city = load_city()  # reads, validates, projects: about 2 s
-    took = time.perf_counter() - start
+    city = load_city()  # reads, validates, projects (timed by bench/bench_load.py)
     assert len(city.road_nodes) > 0
-    assert took < 5.0
 
 
 def test_problem_table_on_a_terminal(tmp_path: Path) -> None:
