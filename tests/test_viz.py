@@ -32,6 +32,7 @@ CRS = "EPSG:32648"
 X0, Y0 = 650_000.0, 3_270_000.0
 """≈ 106.55 E, 29.55 N (Yuzhong district, Chongqing) in UTM 48N metres."""
 EVIL = "<script>alert(1)</script>"
+DRILL_LABEL = "drill: gas leak at 解放碑 Jiefangbei"
 
 
 def gdf(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:
@@ -104,8 +105,12 @@ def lonlat(city: City, x: float, y: float) -> tuple[float, float]:
     return p.x, p.y
 
 
-def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong gas leak") -> Path:
-    """Write a small results folder in the documented format."""
+def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong gas leak",
+                  label: str | None = DRILL_LABEL) -> Path:
+    """Write a small results folder in the documented format.
+
+    With ``label``, i1 is a scripted incident (``cause`` "script", that ``label``) and i2 a
+    cascade of it (``parent_id``); without, there is no ``label`` column (older runs)."""
     folder.mkdir(parents=True, exist_ok=True)
     node_xy = {n: (p.x, p.y) for n, p in zip(city.road_nodes["node_id"], city.road_nodes.geometry)}
     spec = [  # incident, district, node, alarm, ground response (s)
@@ -126,6 +131,10 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
                     "met_10": met(600), "met_30": met(1800), "met_60": met(3600),
                     "mutual_aid": did == "500105", "cleared_s": alarm + 3000.0})
     incidents = pd.DataFrame(inc)
+    if label is not None:
+        incidents["cause"] = ["script", "cascade:i1", "", "", "", ""]
+        incidents["label"] = [label, "", "", "", "", ""]
+        incidents["parent_id"] = [None, "i1", None, None, None, None]
     for c in ("met_10", "met_30", "met_60"):
         incidents[c] = incidents[c].astype("boolean")
     incidents.to_parquet(folder / "incidents.parquet", index=False)
@@ -155,7 +164,15 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
                     "node_id": None, "from_district": "500103", "to_district": row["district_id"]},
                    {"t_s": arrive, "kind": "arrive", "incident_id": iid, "unit_id": unit,
                     "node_id": row["node_id"], "from_district": None,
-                    "to_district": row["district_id"]}]
+                    "to_district": row["district_id"]},
+                   # as the engine writes them: no districts on these rows
+                   {"t_s": arrive, "kind": "work_started", "incident_id": iid, "unit_id": unit,
+                    "node_id": row["node_id"], "from_district": None, "to_district": None},
+                   {"t_s": arrive + 1800, "kind": "available", "incident_id": None,
+                    "unit_id": unit, "node_id": "n01", "from_district": None,
+                    "to_district": None}]
+    events.append({"t_s": 8 * 3600.0, "kind": "closure_start", "incident_id": None,
+                   "unit_id": None, "node_id": None, "from_district": None, "to_district": None})
     pd.DataFrame(routes).to_parquet(folder / "routes.parquet", index=False)
     pd.DataFrame(events).sort_values("t_s").to_parquet(folder / "events.parquet", index=False)
 
@@ -163,7 +180,7 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
     pd.DataFrame([{"kind": "closure", "ref": bridge, "name": "嘉陵江大桥 Jialing River Bridge",
                    "network": None, "start_s": 8 * 3600.0, "end_s": 14 * 3600.0,
                    "reason": "landslide 滑坡", "nodes_out": 0, "people_out": 0.0,
-                   "districts": None}]).to_parquet(folder / "lifelines.parquet", index=False)
+                   "districts": "500103"}]).to_parquet(folder / "lifelines.parquet", index=False)
 
     comp = []
     for target, lim in (("10min", 600), ("30min", 1800), ("60min", 3600)):
@@ -307,3 +324,99 @@ def test_missing_tables_still_draw(tmp_path: Path, city: City) -> None:
     assert "empty" in html
     replay = replay_html(city, read_results(folder))
     assert 'id="replay-data"' in replay and '"@@type":"TripsLayer"' not in replay
+
+
+def _json_block(html: str, block_id: str) -> dict:
+    return json.loads(re.search(rf'<script type="application/json" id="{block_id}">(.*?)</script>',
+                                html).group(1))
+
+
+def _replay_data(html: str) -> dict:
+    return _json_block(html, "replay-data")
+
+
+def _page_bounds(html: str) -> list[float]:
+    return _json_block(html, "page-data")["bounds"]
+
+
+def test_replay_frames_the_drill(city: City, results: Path) -> None:
+    run = read_results(results)
+    html = replay_html(city, run)
+    data = _replay_data(html)
+    # the clock starts 10 minutes before the scripted leak's onset (08:00), not at midnight
+    assert data["start"] == 8 * 3600 - 600 >= data["t0"]
+    assert 'value="28200"' in html and "D0 07:50" in html
+    # the view: i1 and i2 (its cascade) and the routes to them, padded; not i3..i6
+    w, s, e, n = _page_bounds(html)
+    inc = run.incidents.set_index("incident_id")
+    for iid in ("i1", "i2"):
+        assert w < inc.loc[iid, "x"] < e and s < inc.loc[iid, "y"] < n
+    for r in run.routes[run.routes["incident_id"].isin(["i1", "i2"])].itertuples():
+        assert all(w < x < e and s < y < n for x, y in r.path)
+    assert not (s < inc.loc["i6", "y"] < n and w < inc.loc["i6", "x"] < e)
+    # scripted incidents carry the ring flag and their label in the tooltip
+    flagged = [i for i in data["incidents"] if i.get("s")]
+    assert len(flagged) == 2 and flagged[0]["tip"].startswith(DRILL_LABEL)
+    assert '"id":"drill"' in html and "drill (scripted) 演练" in html
+
+
+def test_replay_without_a_drill_frames_the_incidents(tmp_path: Path, city: City) -> None:
+    run = read_results(build_results(tmp_path / "plain", city, label=None))
+    html = replay_html(city, run)
+    data = _replay_data(html)
+    assert data["start"] == data["t0"]
+    w, s, e, n = _page_bounds(html)
+    assert all(w < x < e and s < y < n for x, y in zip(run.incidents["x"], run.incidents["y"]))
+    assert not any(i.get("s") for i in data["incidents"])
+    assert '"id":"drill"' not in html
+    assert 'data-filter="all"' in html and 'value="drill"' not in html
+
+
+def test_replay_timeline_filters_labels_and_where(city: City, results: Path) -> None:
+    run = read_results(results)
+    html = replay_html(city, run)
+    assert 'data-filter="drill"' in html
+    for value in ("drill", "fire", "all"):
+        assert f'<option value="{value}"' in html
+    assert re.search(r'<option value="drill" selected>', html)
+    rows = re.findall(r'<tr data-t="[^"]*" class="([^"]*)">(.*?)</tr>', html)
+    assert len(rows) == len(run.events)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", r) for _, r in rows]
+    # every row says where, in Chinese and English
+    assert all(c[4] for c in cells), [c for c in cells if not c[4]]
+    assert all(re.search(r"[\u4e00-\u9fff].* [A-Z]", c[4]) for c in cells)
+    # drill rows: i1 and i2 (its cascade, labelled after it) and the closure
+    drill = [c for cls, c in zip((r[0] for r in rows), cells) if "d" in cls.split()]
+    assert {c[1] for c in drill} >= {"alarm", "dispatch", "arrive", "closure_start"}
+    assert all(DRILL_LABEL in c[3] for c in drill if c[1] != "closure_start")
+    i2 = [c for c in cells if c[3].startswith("i2")]
+    assert i2 and all(f"{DRILL_LABEL} → fire" in c[3] for c in i2)
+    assert not any(c[3].startswith("i4") for c in drill)
+    # fire & rescue: the fire and professional units' rows, not the community responder's
+    fire = [c for cls, c in zip((r[0] for r in rows), cells) if "f" in cls.split()]
+    assert any(c[2] == "u-fire-1" for c in fire) and any(c[2] == "u-pro-1" for c in fire)
+    assert not any(c[2] == "u-comm-1" for c in fire)
+
+
+def test_replay_escapes_scripted_labels(tmp_path: Path) -> None:
+    city = build_city(evil=True)
+    run = read_results(build_results(tmp_path / "evil", city, scenario=EVIL, label=EVIL))
+    html = replay_html(city, run)
+    assert EVIL not in html
+    assert f'<span class="lbl">{EVIL.replace("<", "&lt;").replace(">", "&gt;")}</span>' in html
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
+    outside = html.replace(deck_bundle(), "")
+    assert outside.count("</script>") == outside.count("<script") == 6
+
+
+def test_replay_timeline_keeps_the_drill_when_cut(city: City, results: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import viz.replay
+
+    monkeypatch.setattr(viz.replay, "MAX_EVENT_ROWS", 10)
+    run = read_results(results)
+    html = replay_html(city, run)
+    classes = re.findall(r'<tr data-t="[^"]*" class="([^"]*)">', html)
+    n_drill = sum("d" in c.split() for c in classes)
+    assert len(classes) == 10 and n_drill == 9  # every drill row, then the earliest other
+    assert f"10 of {len(run.events)} events" in html

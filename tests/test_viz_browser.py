@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_viz import EVIL, build_city, build_results
+from test_viz import DRILL_LABEL, EVIL, build_city, build_results
 from viz import style, write_briefing, write_map, write_replay
 from viz.browser import CHROMIUM_ARGS, chromium_path
 
@@ -169,6 +169,18 @@ def test_replay_plays(tab: Tab, folder: Path) -> None:
     page = tab.page
     trips_time = "() => deckInstance.props.layers.find(l => l.id === 'trips').props.currentTime"
     t0 = page.evaluate(trips_time)
+    # the drill frames the view and the clock: 10 min before the scripted leak (08:00)
+    assert page.locator("#clock").inner_text() == "D0 07:50"
+    assert t0 == 8 * 3600 - 600
+    # the timeline shows the drill's rows (labelled), then all on request
+    assert page.locator("#filter").input_value() == "drill"
+    shown = page.locator("#timeline tbody tr:visible")
+    n_drill = shown.count()
+    assert 0 < n_drill < page.locator("#timeline tbody tr").count()
+    assert DRILL_LABEL in page.locator("#timeline").inner_text()
+    page.locator("#filter").select_option("all")
+    assert shown.count() == page.locator("#timeline tbody tr").count() > n_drill
+    page.locator("#filter").select_option("drill")
     page.evaluate("() => replay.seek(8 * 3600 + 150)")  # the fire unit is on its way
     tab.ready()
     assert page.evaluate(trips_time) == 8 * 3600 + 150
@@ -185,12 +197,21 @@ def test_replay_plays(tab: Tab, folder: Path) -> None:
     assert (np.abs(after - before).sum(axis=2) > 30).sum() > 200, "the trails did not move"
     # the events table has highlighted the rows the clock passed
     assert page.locator("#timeline tr.past").count() >= 2
+    # the scripted incident has its ring; hovering it shows its label
+    x, y = page.evaluate("""() => {
+        const d = deckInstance.props.layers.find(l => l.id === 'drill').props.data;
+        return deckInstance.getViewports()[0].project(d[0].p);
+    }""")
+    page.mouse.move(x + 14, y)  # on the ring, off the dot
+    tip = page.locator(".deck-tooltip")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert DRILL_LABEL in tip.inner_text()
     tab.offline_ok()
 
 
 def test_names_are_text_not_markup(tab: Tab, tmp_path: Path) -> None:
     city = build_city(evil=True)
-    run = build_results(tmp_path / "evil", city, scenario=EVIL)
+    run = build_results(tmp_path / "evil", city, scenario=EVIL, label=EVIL)
     write_map(run, city, png=False, browser=False)
     write_replay(run, city)
     tab.open(run / "map.html")
@@ -211,8 +232,20 @@ def test_names_are_text_not_markup(tab: Tab, tmp_path: Path) -> None:
     # the replay's timeline names the district (named EVIL) as text
     tab.open(run / "replay.html")
     assert tab.dialogs == [], f"a name ran as script: {tab.dialogs}"
-    assert EVIL in page.locator("#timeline").inner_text()
+    assert EVIL in page.locator("#timeline").inner_text()   # district and scripted label
+    assert page.locator("#timeline .lbl", has_text=EVIL).count() > 0
+    assert page.locator("#timeline script").count() == 0
     assert EVIL in page.locator("#title").inner_text()
+    x, y = page.evaluate("""() => {
+        replay.seek(8 * 3600 + 120);
+        const d = deckInstance.props.layers.find(l => l.id === 'drill').props.data;
+        return deckInstance.getViewports()[0].project(d[0].p);
+    }""")
+    tab.ready()
+    page.mouse.move(x + 14, y)
+    tip = page.locator(".deck-tooltip")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert tip.inner_text().startswith(EVIL) and tip.locator("script").count() == 0
     # the briefing's tables (written with the matplotlib PNG) and its embedded map
     out = write_briefing(run, city, browser=False)
     page.goto(out.as_uri(), wait_until="load")

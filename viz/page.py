@@ -72,7 +72,8 @@ BOOT_JS = """
     const box = document.getElementById('deck-container');
     const vp = new deck.WebMercatorViewport({width: box.clientWidth || window.innerWidth,
                                              height: box.clientHeight || window.innerHeight});
-    const {longitude, latitude, zoom} = vp.fitBounds([[w, s], [e, n]], {padding: 40});
+    const {longitude, latitude, zoom} = vp.fitBounds([[w, s], [e, n]],
+                                                     {padding: page.padding || 40});
     return {longitude, latitude, zoom: Math.min(zoom, 17), pitch: 0, bearing: 0};
   }
   deckInstance.setProps({getTooltip, initialViewState: fitted(),
