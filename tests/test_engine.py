@@ -185,3 +185,61 @@ def test_helicopter_flies_straight_and_leaves_after_its_time_on_scene():
     left = [e for e in rows(sim, "returning") if e[3] == a1]
     assert left[0][0] == pytest.approx(inc.first[4] + 1800.0)  # capped: incident still on
     assert inc.cleared_s == pytest.approx(FIRE_TURNOUT + 0.0 + 7200.0)  # F3 sits at n53
+
+
+def test_queued_request_served_from_another_districts_scene_is_mutual_aid():
+    # One fire engine in the city (F1, D1). The D2 incident queues; F1 drives to it straight
+    # from the D1 scene: a D1 unit into D2 is mutual aid, counted once everywhere.
+    city = tiny_city(units={"F2": 0, "F3": 0})
+    sim = simulate_script(city, [(0.0, "drill", "n10"), (10.0, "drill", "n41")],
+                          config=config(fixed(600.0)))
+    a, b = sim.incidents
+    assert b.queued and b.first[1] > a.cleared_s
+    assert not a.mutual_aid and b.mutual_aid
+    d = sim.engine.districts
+    assert {(d[x], d[y]): n for (x, y), n in sim.mutual_aid.items()} == {("D1", "D2"): 1}
+    assert len(rows(sim, "mutual_aid")) == 1
+    assert incident_table(sim)["mutual_aid"].tolist() == [False, True]
+
+
+def test_busy_time_counts_only_the_simulated_duration():
+    # A 2-hour job in a 1-hour run: F1 is busy for the whole hour, not 2 h+ (utilisation 1).
+    city = tiny_city()
+    sim = simulate_script(city, [(0.0, "drill", "n10")], config=config(fixed(7200.0)),
+                          duration_s=3600.0)
+    f1 = unit_index(sim, "F1/1")
+    assert sim.unit_busy_s[f1] == pytest.approx(3600.0)
+    assert sim.incidents[0].cleared_s > 3600.0  # the work itself still finishes in the drain
+
+
+def test_units_still_busy_when_the_drain_is_cut_count_their_busy_time():
+    city = tiny_city()
+    cfg = replace(config(fixed(7200.0)), drain_s=600.0)  # F1 is still on scene at the cut
+    sim = simulate_script(city, [(0.0, "drill", "n10")], config=cfg, duration_s=3600.0)
+    assert not sim.incidents[0].cleared
+    assert sim.unit_busy_s[unit_index(sim, "F1/1")] == pytest.approx(3600.0)
+
+
+def named(name: str, work_s: float, needs) -> IncidentType:
+    return IncidentType(name, name, 0.0, tuple(needs), LogNormal(work_s, work_s))
+
+
+def test_ground_unit_starts_the_work_when_the_lead_force_is_only_queued():
+    # "rescue" is led by the professional team. F1 (n00) reaches n10 in 160 s, P1 (n11) in
+    # 400 s. With P1 free, F1 waits on scene for it; with P1 tied up elsewhere for hours
+    # (the request queues), F1 starts the work itself instead of standing idle.
+    city = tiny_city()
+    rescue = named("rescue", 600.0, (("professional", 1), ("fire", 1)))
+    long_job = named("long_job", 20000.0, (("professional", 1),))
+    cfg = config(rescue, long_job)
+    free = simulate_script(city, [(0.0, "rescue", "n10")], config=cfg)
+    assert free.incidents[0].cleared_s == pytest.approx(400.0 + 600.0)
+    busy = simulate_script(city, [(0.0, "long_job", "n12"), (10.0, "rescue", "n10")],
+                           config=cfg)
+    job, inc = busy.incidents
+    assert inc.queued and inc.first[1] == pytest.approx(10.0 + FIRE_TURNOUT + 100.0)
+    assert inc.cleared_s == pytest.approx(10.0 + FIRE_TURNOUT + 100.0 + 600.0)
+    assert math.isnan(inc.first[2])  # the queued request lapsed with the incident
+    f1 = unit_index(busy, "F1/1")
+    home = [e for e in rows(busy, "available") if e[3] == f1]
+    assert home[0][0] == pytest.approx(inc.cleared_s + 100.0)

@@ -102,3 +102,20 @@ def test_coverage_is_turnout_plus_offpeak_road_time():
     assert cov.loc["n00", "t_ground_s"] == pytest.approx(60.0)
     assert cov.loc["n10", "t_community_s"] == pytest.approx(60.0)
     assert cov.loc["n20", "t_community_s"] == pytest.approx(60.0 + 1000 * 1.4 / 3.5)
+
+
+def test_incident_that_never_got_its_ground_unit_is_a_miss_not_dropped():
+    # No fire engines at all: the outdoor fire (fire only) never gets a ground unit. It must
+    # count as a 30-min miss (in the denominator); the community call is not a 30-min case.
+    city = tiny_city(units={"F1": 0, "F2": 0, "F3": 0})
+    sim = simulate_script(city, [(0.0, "outdoor_fire", "n21"), (0.0, "building_fire", "n41"),
+                                 (0.0, "community_assist", "n10")])
+    inc = incident_table(sim)
+    assert inc["resp_ground_s"].isna().tolist() == [True, True, True]
+    assert inc["met_30"].tolist()[:2] == [False, False] and inc["met_30"].isna().tolist()[2]
+    assert inc["met_10"].isna().tolist() == [True, False, False]  # outdoor fire: no community
+    c = compliance_table(inc).set_index(["target", "scope"])
+    assert c.loc[("30min", "city"), "count"] == 2
+    assert c.loc[("30min", "city"), "met_share"] == 0.0
+    assert math.isnan(c.loc[("30min", "city"), "p90_s"])  # nobody reached: no percentile
+    assert c.loc[("30min", "force:fire"), "count"] == 2

@@ -207,7 +207,6 @@ class RoadTimes:
         self.factors = [self.net.period_factors(p) for p in PERIODS]
         self.closed = np.zeros(len(self.net.edge_ids), bool)
         self.n_closed = 0
-        self.version = 0
         self._cache: dict = {}
         self._bases: dict = {}
 
@@ -215,7 +214,6 @@ class RoadTimes:
         """A new closure mask (True = closed); drops everything derived from the old one."""
         self.closed = np.asarray(closed, bool).copy()
         self.n_closed = int(self.closed.sum())
-        self.version += 1
         self._cache.clear()
 
     def _cached(self, key: tuple, make):

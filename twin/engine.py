@@ -8,8 +8,12 @@ process per busy spell of a unit::
               → returning → available
 
 Every state change is an event row ``(t_s, kind, incident, unit, node, from, to)``.
-The first unit of the type's *lead* force on scene starts the work (a drawn duration);
-when it ends the incident is cleared and its units leave (a capped force, e.g. air, may
+The first unit of the type's *lead* force on scene starts the work (a drawn duration).
+While no unit of the lead force has been sent (its requests wait in the queue), the first
+needed *ground* unit (fire, professional, social) on scene starts it instead: crews do not
+stand idle at a scene for a team that may be days away (under an earthquake's load, fire
+engines held at collapses for busy rescue teams starved every fire-led incident). When
+the work ends the incident is cleared and its units leave (a capped force, e.g. air, may
 leave earlier). A freed unit first serves the oldest queued request of its force (FIFO),
 driving from where it is, otherwise it drives back to its station.
 
@@ -46,7 +50,7 @@ from simpy.events import Initialize
 
 from twin.city import City
 from twin.dispatch import COMMUNITY_K, Dispatcher, Pool, RoadTimes, Uniforms, build_pools
-from twin.forces import DEFAULT_FORCES, FORCES, Fleet, ForceSpec, build_fleet
+from twin.forces import DEFAULT_FORCES, FORCES, GROUND_FORCES, Fleet, ForceSpec, build_fleet
 from twin.incidents import (CATALOGUE, Detection, IncidentArrays, IncidentType, Placement,
                             build_placement, draw_incidents)
 from twin.roads import PERIODS, TravelTimes, period_of
@@ -69,7 +73,8 @@ ESCORT_M_S = 5.0
 """Speed of a road unit whose way is cut by closures and is escorted through (18 km/h,
 over 1.4 × the straight-line distance) — a fallback that keeps units from being stranded."""
 LEGS = ("to_scene", "return")
-FIRE, COMMUNITY, AIR = FORCES.index("fire"), FORCES.index("community"), FORCES.index("air")
+COMMUNITY, AIR = FORCES.index("community"), FORCES.index("air")
+GROUND = frozenset(FORCES.index(f) for f in GROUND_FORCES)
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ class Inc:
     __slots__ = ("id", "code", "type", "node", "district", "onset", "alarm", "by", "work",
                  "deadline", "air", "lead", "started", "cleared", "cleared_s", "done",
                  "contained_s", "mutual_aid", "queued", "first", "cause", "label", "parent",
-                 "near")
+                 "near", "lead_sent")
 
     def __init__(self, id: int, code: int, type: IncidentType, node: int, district: int,
                  onset: float, alarm: float, by: int, work: float, deadline: float,
@@ -102,6 +107,7 @@ class Inc:
         self.deadline, self.air, self.lead = deadline, air, lead
         self.cause, self.label, self.parent = cause, label, parent
         self.started = self.cleared = self.mutual_aid = self.queued = False
+        self.lead_sent = False  # a unit of the lead force has been dispatched
         self.cleared_s = self.contained_s = math.nan
         self.done: simpy.Event | None = None
         self.first = [math.nan] * len(FORCES)
@@ -127,7 +133,12 @@ class Trip:
 
 @dataclass(eq=False)
 class SimResult:
-    """What a run produced (raw): incidents, event rows, route rows, per-unit counters."""
+    """What a run produced (raw): incidents, event rows, route rows, per-unit counters.
+
+    ``unit_busy_s``: per unit, seconds busy (dispatched until available again) within
+    [0, ``duration_s``] — the drain after the run is not counted, so busy time / duration
+    is a utilisation ≤ 1. ``mutual_aid``: (from district, to district) → dispatches of
+    district-level units out of their station's district (from stations and from scenes)."""
 
     incidents: list[Inc]
     events: list[tuple]
@@ -158,7 +169,6 @@ class Engine:
         self.station_row = np.full(len(self.fleet.station_ids), -1, np.int64)
         self.station_row[road] = row
         self.tt = TravelTimes(self.net, self.sources, use_cache=config.use_cache)
-        self.directed = self.tt.directed
         self.placement: Placement = build_placement(city, self.districts,
                                                     self._eligible(), config.detection)
         self.node_district = self.placement.node_district
@@ -256,6 +266,10 @@ class Run:
             if c.start_s < self.duration:
                 env.process(self._closure(c))
         env.run(until=self.duration + self.eng.config.drain_s)
+        free = {u for pool in self.pools for stack in pool.stack for u in stack}
+        for u in range(len(self.busy)):  # spells still open when the drain was cut
+            if u not in free:
+                self.busy[u] += max(self.duration - min(self.busy_since[u], self.duration), 0.0)
         if self.progress is not None:
             self.progress(1.0)
         return SimResult(incidents=self.incs, events=self.events, routes=self.routes,
@@ -344,11 +358,6 @@ class Run:
     def _dispatch(self, inc: Inc, pool: Pool, i: int) -> None:
         """Send a free unit of local station ``i`` of ``pool`` to ``inc``."""
         now = self.env.now
-        if pool.spec.level == "district":
-            frm = int(pool.district[i])
-            if frm != inc.district:
-                inc.mutual_aid = True
-                self.mutual[(frm, inc.district)] += 1
         u = pool.take(i)
         self.busy_since[u] = now
         trip = self._depart(u, pool, i, inc, -1)  # planned now, under today's closures
@@ -397,7 +406,8 @@ class Run:
             nxt = self._next_queued(pool, -1, i) if pool.queue else None
             if nxt is None:
                 pool.give_back(i, u)
-                self.busy[u] += env.now - self.busy_since[u]
+                end = self.duration  # busy time within the run, not the drain after it
+                self.busy[u] += max(min(env.now, end) - min(self.busy_since[u], end), 0.0)
                 self._ev((env.now, AVAILABLE, -1, u, trip.dest, -1, -1))
                 self.last_t = env.now
                 return
@@ -437,9 +447,14 @@ class Run:
             trip = Trip(u, inc.id, TO_SCENE, scene, node, 0, depart,
                         depart + self._fly_walk(spec, xy0, xy1), False, xy0, xy1)
         self.dispatches[station] += 1
+        if pool.force == inc.lead:
+            inc.lead_sent = True
         ev = self._ev
         ev((now, DISPATCHED, inc.id, u, node, frm, inc.district))
         if frm != inc.district and spec.level == "district":
+            # counted here, for dispatches from a station and from a scene (queue) alike
+            inc.mutual_aid = True
+            self.mutual[(frm, inc.district)] += 1
             ev((now, MUTUAL_AID, inc.id, u, node, frm, inc.district))
         if blocked:
             ev((now, BLOCKED, inc.id, u, origin, -1, -1))
@@ -469,7 +484,8 @@ class Run:
             inc.first[f] = now
         if inc.contained_s != inc.contained_s and FORCES[f] in inc.type.contain_by:
             inc.contained_s = now
-        if not inc.started and not inc.cleared and (inc.lead < 0 or f == inc.lead):
+        if not inc.started and not inc.cleared and (
+                inc.lead < 0 or f == inc.lead or (f in GROUND and not inc.lead_sent)):
             inc.started = True
             ev = self.env.timeout(inc.work, value=inc)
             ev.callbacks.append(self._on_clear)

@@ -79,9 +79,10 @@ class ForceSpec:
 DEFAULT_FORCES: dict[str, ForceSpec] = {
     # Community responders: 1 min to leave the post; 3.5 m/s is a blend of e-bikes
     # (~5 m/s) and running/stairs (~2 m/s); circuity 1.4 is the usual ratio of network to
-    # straight-line distance in dense street grids (e.g. Ballou et al. 2002, Transp. Res. E
-    # 38: 1.2–1.5), taken at the high end for a hilly city. About 30 % of the time a
-    # responder is unreachable or busy with other grid work (assumption).
+    # straight-line distance on road networks (e.g. Ballou, Rahardja & Sakai 2002,
+    # Transp. Res. Part A 36: 843–848: ~1.2–1.5), taken at the high end for a hilly city.
+    # About 30 % of the time a responder is unreachable or busy with other grid work
+    # (assumption).
     "community": ForceSpec("community", "street", "foot", turnout_s=60.0, speed_m_s=3.5,
                            circuity=1.4, availability=0.7),
     # Fire engines: crews leave within 1 min of the call (城市消防站建设标准 建标152-2017,

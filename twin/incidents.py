@@ -1,8 +1,9 @@
 """Incidents: the catalogue of types (as data), where and when they happen, how they are detected.
 
 **Catalogue** (:data:`CATALOGUE`). Each :class:`IncidentType` has a base rate per 100 000
-people per day, the units it needs on scene (``needs``: force → count; the first force
-*leads*: its first unit on scene starts the work), the on-scene work time
+people per day, the units it needs on scene (``needs``: force → count; the first listed
+force the city has units of *leads*: its first unit on scene starts the work, see
+:mod:`twin.engine`), the on-scene work time
 (:class:`LogNormal` with a documented median and 90th percentile), the probability that
 air rescue is called, where it tends to happen (``risk``) and, for gas leaks, escalation:
 a leak not contained (no unit of ``contain_by`` on scene) within a drawn ``deadline`` from
@@ -133,11 +134,6 @@ class IncidentType:
     call_delay: Distribution | None = None
     """Citizens' reporting delay for this type (None: :attr:`Detection.call`)."""
 
-    @property
-    def lead(self) -> str:
-        """The force whose first unit on scene starts the work."""
-        return self.needs[0][0]
-
 
 def _min(m: float) -> float:
     return 60.0 * m
@@ -156,8 +152,13 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
                  LogNormal(_min(30), _min(90))),
     # Gas crews are part of the professional teams; either a fire crew or a gas crew on scene
     # contains a leak (isolate, ventilate, shut the valve). An uncontained leak ignites after
-    # a lognormal time, median 90 min, p90 4 h (assumption: ~0.5 % of leaks explode with a
-    # 12-minute response, a few explosions a year in a 10 M city, as reported for Chongqing).
+    # a lognormal time, median 90 min, p90 4 h (assumption: ~0.5 % of leaks explode when
+    # units are on scene 12 min after the onset, i.e. sensor-raised alarms). Calibration
+    # caveat: leaks reported by citizens (delay below) ignite ~15-20 % of the time, so the
+    # default city (~3 leaks a day, about half of them unsensed) sees ~6 % of leaks explode,
+    # ~80 explosions a year (a 30-day baseline run: 7 of 113) - well above the few a year
+    # reported for Chongqing. Read explosion counts relative to a baseline (sensors vs none),
+    # not as absolute forecasts.
     # Citizens notice a leak from a buried main late — gas must migrate into a building or
     # a manhole and be smelt — so their call comes after a median 20 min (p90 75 min;
     # assumption), against 1–3 min for a pressure/methane sensor on the main. That gap is
@@ -191,13 +192,20 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
     IncidentType("mountain_rescue", "山地救援", 0.004, (("social", 1), ("fire", 1)),
                  LogNormal(_min(180), _min(480)), air_prob=0.2, risk="steep"),
 )
-"""The default incident types (work times: assumptions from typical incident durations)."""
+"""The default incident types. Rates: see the module docstring (sized to national totals;
+the split between types is an assumption); work times and air-call probabilities:
+assumptions from typical incident durations, not fitted to data."""
 CATALOGUE: dict[str, IncidentType] = {t.name: t for t in CATALOGUE_LIST}
 
 
 @dataclass(frozen=True)
 class Detection:
-    """Alarm delay model (s); see the module docstring."""
+    """Alarm delay model (s); see the module docstring. All defaults are assumptions, not
+    fitted to data: sensors alarm 1–3 min after the onset (a pressure/methane logger's
+    reporting interval plus confirmation); citizens call after a lognormal delay (median
+    6 min, p90 15 min); ×1.5 at night (22:00–06:00, fewer people awake to notice), ×1.3 at
+    remote nodes (the ``remote_share`` = 20 % of populated nodes representing the fewest
+    people)."""
 
     sensor_min_s: float = 60.0
     sensor_max_s: float = 180.0

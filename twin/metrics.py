@@ -251,8 +251,9 @@ def worst(incidents: pd.DataFrame, key: str, target: str = "30min", top: int = 1
 
 
 def unit_table(sim: SimResult) -> pd.DataFrame:
-    """units.csv: per station — units, dispatches, busy time (s), utilisation (busy time /
-    (units × simulated duration))."""
+    """units.csv: per station — units, dispatches, busy time (s, within the simulated
+    duration: the drain after it is not counted), utilisation (busy time / (units ×
+    simulated duration), so ≤ 1)."""
     eng = sim.engine
     fl = eng.fleet
     busy = np.bincount(fl.unit_station, weights=sim.unit_busy_s, minlength=len(fl.station_ids))

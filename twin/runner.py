@@ -20,11 +20,11 @@ import pandas as pd
 from twin.city import City, load_city
 from twin.engine import EngineConfig, simulate
 from twin.forces import TARGETS_S
+from twin.lifelines import build_timeline, lifelines_table
 from twin.metrics import (compliance_table, counts, coverage_table, event_table,
                           incident_table, mutual_aid_table, route_table, unit_table, worst)
 from twin.results import Results
-from twin.scenario import Scenario
-from twin.timeline import Timeline
+from twin.scenario import Scenario, apply
 
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
 
@@ -43,9 +43,9 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if city is None:
         city = load_city(scenario.city)
-    city = _apply(scenario, city)
+    city = apply(scenario, city)
     rng = np.random.default_rng(scenario.seed)
-    timeline = _timeline(scenario, city, rng)
+    timeline = build_timeline(scenario, city, rng)
     if record_routes is None:
         record_routes = scenario.days <= 1 or bool(scenario.incidents.scripted)
     config = replace(config or EngineConfig(), record_routes=bool(record_routes))
@@ -62,34 +62,12 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
         "units": unit_table(sim),
         "mutual_aid": mutual_aid_table(sim),
         "routes": route_table(sim),
-        "lifelines": _lifelines(timeline, city),
+        "lifelines": lifelines_table(timeline, city),
         "coverage": coverage_table(sim),
     }
     summary = _summary(scenario, city, sim, tables, started, time.perf_counter() - wall0,
                        record_routes)
     return Results(tables, summary)
-
-
-def _apply(scenario: Scenario, city: City) -> City:
-    try:
-        from twin.scenario import apply
-    except ImportError:  # the scenario module may not offer apply() yet
-        return city
-    return apply(scenario, city)
-
-
-def _timeline(scenario: Scenario, city: City, rng: np.random.Generator) -> Timeline:
-    try:
-        from twin.lifelines import build_timeline
-    except ImportError:
-        return Timeline()
-    return build_timeline(scenario, city, rng)
-
-
-def _lifelines(timeline: Timeline, city: City) -> pd.DataFrame:
-    from twin.lifelines import lifelines_table
-
-    return lifelines_table(timeline, city)
 
 
 def _versions() -> dict[str, str]:
