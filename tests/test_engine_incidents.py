@@ -64,28 +64,34 @@ def test_detection_sensor_fast_calls_slower_at_night():
     noon, random_ = np.full(n, 12 * 3600.0), np.zeros(n, bool)
     nodes = np.full(n, node("n20"))  # under the monitored gas pipe
     delay, by = alarm_delays(det, PL, TYPES, np.full(n, leak), nodes, noon, np.zeros(n, bool),
-                             random_, rng.random(n), rng.random(n))
+                             random_, random_, rng.random(n), rng.random(n))
     assert (by == 0).all() and delay.min() >= 60 and delay.max() <= 180
     nodes = np.full(n, node("n00"))  # no water sensor here: citizens call
     day, by = alarm_delays(det, PL, TYPES, np.full(n, burst), nodes, noon, np.zeros(n, bool),
-                           random_, rng.random(n), rng.random(n))
+                           random_, random_, rng.random(n), rng.random(n))
     night, _ = alarm_delays(det, PL, TYPES, np.full(n, burst), nodes, np.full(n, 3 * 3600.0),
-                            np.zeros(n, bool), random_, rng.random(n), rng.random(n))
+                            np.zeros(n, bool), random_, random_, rng.random(n), rng.random(n))
     assert (by == 1).all()
     assert np.median(day) == pytest.approx(360.0, rel=0.06)
     assert np.median(night) == pytest.approx(360.0 * det.night_factor, rel=0.06)
 
 
-def test_buried_gas_leaks_are_reported_late_by_citizens():
+def test_buried_gas_leaks_are_reported_late_everyday_leaks_not():
+    """A leak on a buried main (on_pipe) is called in after a median 20 min; an everyday
+    (indoor, service-line) leak like any incident, median 6 min."""
     det = Detection()
     leak = TYPES.index(CATALOGUE["gas_leak"])
     n = 4000
     rng = np.random.default_rng(4)
-    delay, by = alarm_delays(det, PL, TYPES, np.full(n, leak), np.full(n, node("n00")),
-                             np.full(n, 12 * 3600.0), np.zeros(n, bool), np.zeros(n, bool),
-                             rng.random(n), rng.random(n))
+    noon, no = np.full(n, 12 * 3600.0), np.zeros(n, bool)
+    u, v = rng.random(n), rng.random(n)
+    buried, by = alarm_delays(det, PL, TYPES, np.full(n, leak), np.full(n, node("n00")), noon,
+                              no, ~no, ~no, u, v)
+    everyday, _ = alarm_delays(det, PL, TYPES, np.full(n, leak), np.full(n, node("n00")), noon,
+                               no, no, no, u, v)
     assert (by == 1).all()
-    assert np.median(delay) == pytest.approx(1200.0, rel=0.06)  # median 20 min
+    assert np.median(buried) == pytest.approx(1200.0, rel=0.06)
+    assert np.median(everyday) == pytest.approx(360.0, rel=0.06)
 
 
 def test_timeline_incidents_keep_their_own_sensor_flag():
@@ -97,7 +103,7 @@ def test_timeline_incidents_keep_their_own_sensor_flag():
     nodes = np.array([node("n20"), node("n00")])  # n20 is near a monitored gas pipe
     delay, by = alarm_delays(det, PL, TYPES, kind, nodes, np.full(2, 12 * 3600.0),
                              np.array([False, True]), np.array([True, True]),
-                             np.array([0.5, 0.5]), np.array([0.5, 0.5]))
+                             np.array([True, True]), np.array([0.5, 0.5]), np.array([0.5, 0.5]))
     assert by.tolist() == [1, 0]
     assert delay[0] == pytest.approx(1200.0) and delay[1] == pytest.approx(120.0)
 

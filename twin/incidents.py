@@ -131,8 +131,9 @@ class IncidentType:
     contain_by: tuple[str, ...] = ()
     deadline: Distribution | None = None
     cascade: tuple[str, ...] = ()
-    call_delay: Distribution | None = None
-    """Citizens' reporting delay for this type (None: :attr:`Detection.call`)."""
+    buried_call_delay: Distribution | None = None
+    """Citizens' reporting delay when the incident is on a buried pipe (a timeline incident
+    with a ``pipe_id``: a main's failure or a drill on a main); None: :attr:`Detection.call`."""
 
 
 def _min(m: float) -> float:
@@ -152,24 +153,24 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
                  LogNormal(_min(30), _min(90))),
     # Gas crews are part of the professional teams; either a fire crew or a gas crew on scene
     # contains a leak (isolate, ventilate, shut the valve). An uncontained leak ignites after
-    # a lognormal time, median 90 min, p90 4 h (assumption: ~0.5 % of leaks explode when
-    # units are on scene 12 min after the onset, i.e. sensor-raised alarms). Calibration
-    # caveat: leaks reported by citizens (delay below) ignite ~15-20 % of the time, so the
-    # default city (~3 leaks a day, about half of them unsensed) sees ~6 % of leaks explode,
-    # ~80 explosions a year (a 30-day baseline run: 7 of 113) - well above the few a year
-    # reported for Chongqing. Read explosion counts relative to a baseline (sensors vs none),
-    # not as absolute forecasts.
-    # Citizens notice a leak from a buried main late — gas must migrate into a building or
-    # a manhole and be smelt — so their call comes after a median 20 min (p90 75 min;
-    # assumption), against 1–3 min for a pressure/methane sensor on the main. That gap is
-    # what sensors buy: the ignition clock runs from the onset.
+    # a lognormal time, median 90 min, p90 4 h (assumption). Everyday leaks (the random
+    # ones: indoor appliances, service lines) are smelt at once and called in like any
+    # incident (median 6 min): with units on scene ~15 min after the onset about 1 % ignite.
+    # With the mains' failures added, the default city sees ~2 explosions a month (a 30-day
+    # baseline run, seed 2026: 2 of 113 leaks) — the order of magnitude, though above the
+    # few a year reported for Chongqing: read explosion counts against a baseline.
+    # A leak from a buried main (a pipe failure or a drill on a main: an incident with a
+    # pipe_id) is noticed late — gas must migrate into a building or a manhole and be
+    # smelt — so citizens call after a median 20 min (p90 75 min; assumption), against
+    # 1–3 min for a pressure/methane sensor on the main; some 15–20 % of those ignite.
+    # That gap is what sensors buy: the ignition clock runs from the onset.
     IncidentType("gas_leak", "燃气泄漏", 0.03,
                  (("fire", 1), ("professional", 1), ("community", 1)),
                  LogNormal(_min(45), _min(120)), risk="pipe_age:gas", sensor_network="gas",
                  profile=PROFILE_FIRE, contain_by=("fire", "professional"),
                  deadline=LogNormal(_min(90), _min(240)),
                  cascade=("gas_explosion", "building_fire"),
-                 call_delay=LogNormal(_min(20), _min(75))),
+                 buried_call_delay=LogNormal(_min(20), _min(75))),
     IncidentType("gas_explosion", "燃气爆炸", 0.0,
                  (("fire", 3), ("professional", 1), ("community", 2)),
                  LogNormal(_min(180), _min(480)), air_prob=0.1, risk="pipe_age:gas"),
@@ -469,13 +470,14 @@ def random_incidents(catalogue: dict[str, IncidentType], placement: Placement,
 
 def alarm_delays(detection: Detection, placement: Placement, catalogue: list[IncidentType],
                  kind: np.ndarray, node: np.ndarray, onset: np.ndarray, monitored: np.ndarray,
-                 scheduled: np.ndarray, u: np.ndarray, v: np.ndarray
+                 scheduled: np.ndarray, on_pipe: np.ndarray, u: np.ndarray, v: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Detection delay (s) and ``detected_by`` code per incident, from uniforms ``u``, ``v``.
 
     Random incidents are sensed when a monitored pipe of the type's network is near their
     node; ``scheduled`` (timeline) incidents carry their own answer in ``monitored`` (a
     failed pipe is watched or not; a drill says "sensor" or "call"), never overridden.
+    Incidents ``on_pipe`` (a buried pipe) use their type's ``buried_call_delay``.
     """
     net = np.array([t.sensor_network or "" for t in catalogue], dtype=object)[kind]
     sensed = monitored.copy()
@@ -483,9 +485,9 @@ def alarm_delays(detection: Detection, placement: Placement, catalogue: list[Inc
         sensed |= ~scheduled & (net == name) & watched[node]
     call = detection.call.quantile(u)
     for code, t in enumerate(catalogue):
-        if t.call_delay is not None and (kind == code).any():
-            m = kind == code
-            call[m] = t.call_delay.quantile(u[m])
+        m = on_pipe & (kind == code)
+        if t.buried_call_delay is not None and m.any():
+            call[m] = t.buried_call_delay.quantile(u[m])
     call = call * np.where(detection.is_night(onset), detection.night_factor, 1.0)
     call = call * np.where(placement.remote[node], detection.remote_factor, 1.0)
     sensor = detection.sensor_min_s + v * (detection.sensor_max_s - detection.sensor_min_s)
@@ -514,12 +516,15 @@ def draw_incidents(catalogue: dict[str, IncidentType], detection: Detection,
     kind = np.concatenate([kind, [codes[s.type] for s in sched]]).astype(np.int64)
     node = np.concatenate([node, [s.node for s in sched]]).astype(np.int64)
     monitored = np.concatenate([np.zeros(n_rand, bool), [s.monitored for s in sched]]).astype(bool)
+    on_pipe = np.concatenate([np.zeros(n_rand, bool),
+                              [s.pipe_id is not None for s in sched]]).astype(bool)
     order = np.lexsort((np.arange(len(onset)), onset))
-    onset, kind, node, monitored = onset[order], kind[order], node[order], monitored[order]
+    onset, kind, node = onset[order], kind[order], node[order]
+    monitored, on_pipe = monitored[order], on_pipe[order]
     n = len(onset)
     u = rng.random((5, n))
     delay, by = alarm_delays(detection, placement, types, kind, node, onset, monitored,
-                             order >= n_rand, u[0], u[1])
+                             order >= n_rand, on_pipe, u[0], u[1])
     cause = [""] * n
     label = [""] * n
     for pos in np.flatnonzero(order >= n_rand):
