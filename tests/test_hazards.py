@@ -228,3 +228,17 @@ def test_pipe_breaks_after_a_quake_cut_service(monkeypatch):
     leaks = [i for i in tl.incidents if i.type == "gas_leak"]
     assert sorted(i.pipe_id for i in leaks) == ["G1", "G2"]
     assert {i.monitored for i in leaks if i.pipe_id == "G2"} == {True}  # G2 has a sensor
+
+
+def test_quake_closures_after_the_end_of_the_run_are_dropped(monkeypatch):
+    monkeypatch.setattr(hz, "ALA_RR_PER_KM_PER_CM_S", 10.0)  # every pipe breaks
+    city = tiny_city()
+    lon, lat = _lonlat(X0 + 2500, Y0 + 1500)
+    quake = Earthquake(t_h=1, lon=lon, lat=lat, magnitude=6.0)
+    full = hz.earthquake_timeline(city, quake, 86400.0, np.random.default_rng(1))
+    starts = sorted({c.start_s for c in full.closures})  # pipe cordons: shock + 0–30 min
+    assert len(starts) >= 2
+    run_s = (starts[0] + starts[-1]) / 2
+    cut = hz.earthquake_timeline(city, quake, run_s, np.random.default_rng(1))
+    assert cut.closures == tuple(c for c in full.closures if c.start_s < run_s)
+    assert len(cut.closures) < len(full.closures)

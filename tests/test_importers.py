@@ -323,3 +323,33 @@ def test_gis_largest_component(tmp_path: Path) -> None:
         import_gis(folder)
     city = import_gis(folder, largest_component=True)
     assert len(city.road_nodes) == len(nodes) - 4
+
+
+# ---------------------------------------------------------------------------- review fixes
+
+@pytest.mark.parametrize("text, what", [
+    ("[1]", "must be an object"),                                    # AttributeError before
+    ('{"layers": ["road_edges"]}', "'layers' must map"),             # ValueError before
+    ('{"rename": {"road_edges": "fclass"}}', "'rename' must map"),   # ValueError before
+])
+def test_gis_mapping_file_of_the_wrong_shape_is_one_clear_error(tmp_path: Path, text: str,
+                                                                what: str) -> None:
+    from twin.importers.gis import read_mapping
+
+    path = tmp_path / "map.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TwinDataError) as err:
+        read_mapping(path)
+    (p,) = err.value.problems
+    assert what in p.what and p.where == str(path) and '"layers"' in p.fix
+
+
+def test_osm_districts_file_without_district_id_is_reported_not_a_keyerror(
+        pbf_city, tmp_path: Path) -> None:
+    nodes = pbf_city.road_nodes
+    districts = gpd.GeoDataFrame({"name": ["all"]}, geometry=[shapely.box(*nodes.total_bounds)],
+                                 crs=nodes.crs)
+    districts.to_file(tmp_path / "districts.gpkg")
+    with pytest.raises(TwinDataError) as err:
+        import_osm(PBF, districts_path=tmp_path / "districts.gpkg")
+    assert any(p.where == "districts" and "district_id" in p.what for p in err.value.problems)

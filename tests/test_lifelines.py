@@ -274,3 +274,19 @@ def test_scheduled_incident_contract_is_what_the_engine_reads():
     inc = ScheduledIncident(1.0, "gas_leak", 3, "pipe:G1", True, None, "x", "G1")
     assert (inc.node, inc.monitored, inc.pipe_id) == (3, True, "G1")
     assert node_xy("n21") == (X0 + 2000, Y0 + 1000)
+
+
+def test_sensors_on_pipes_with_unknown_years_as_epanet_writes_them():
+    # EPANET imports store install_year as nullable Int64 with NA: risk_order crashed on it
+    # (fillna(-inf) on an Int64 column), so [[sensors]] on an imported network did too
+    city = tiny_city()
+    pipes = city.pipes.copy()
+    pipes["install_year"] = pd.array([1980, pd.NA, pd.NA], dtype="Int64")
+    pipes["monitored"] = False
+    city = city.replace(pipes=pipes)
+    order = city.pipes["pipe_id"].to_numpy()[ll.risk_order(city.pipes)]
+    assert order.tolist() == ["G2", "W1", "G1"]  # unknown years first (oldest), then by id
+    sc = parse_scenario('[[sensors]]\nnetwork = "gas"\ncoverage = 0.4\n', "s.toml")
+    from twin.scenario import apply
+    assert apply(sc, city).pipes.set_index("pipe_id")["monitored"].to_dict() == \
+        {"G1": False, "G2": True, "W1": False}

@@ -125,3 +125,10 @@ def test_times_under_closures_equal_networkx(edges, closed_flags):
         lengths = nx.single_source_dijkstra_path_length(g, s, weight="w")
         for t in range(8):
             assert tt.out[0][s, t] == pytest.approx(lengths.get(t, np.inf))
+
+
+def test_fingerprint_depends_on_the_number_of_nodes():
+    # travel-time arrays are n_sources × n_nodes: a cache hit for a graph with another node
+    # count would hand back arrays of the wrong width
+    assert net(RIVER, 5).fingerprint() != net(RIVER, 6).fingerprint()
+    assert net(RIVER, 5).fingerprint() == net(RIVER, 5).fingerprint()

@@ -409,3 +409,69 @@ def test_problem_table_on_a_terminal(tmp_path: Path) -> None:
     print_problems(console, problems, "bad city")
     text = console.export_text()
     assert "how to fix" in text and "stations" in text and "police" in text
+
+
+# ---------------------------------------------------------------------------- review fixes
+
+def test_infinite_and_missing_numbers_are_reported_readably(tmp_path: Path) -> None:
+    layers = tiny_layers()
+    layers["road_edges"].loc[0, "length_m"] = np.inf  # passed "> 0" before; road_km was inf
+    layers["road_nodes"].loc[1, "elevation_m"] = np.nan
+    err = load_error(write_city(tmp_path / "c", layers))
+    assert "length_m is not a number (E1: inf)" in problem_text(err, "road_edges")
+    nodes = problem_text(err, "road_nodes")
+    assert "elevation_m is not a number (N2: missing)" in nodes and "np.float64" not in nodes
+
+
+def test_whole_number_columns_must_hold_whole_numbers(tmp_path: Path) -> None:
+    layers = tiny_layers()
+    layers["stations"]["units"] = [2.5]  # forces.py truncated this silently to 2 units
+    err = load_error(write_city(tmp_path / "c", layers))
+    assert "units is not a whole number (S1: 2.5)" in problem_text(err, "stations")
+    layers["stations"]["units"] = [3.0]  # a whole number stored as float is fine
+    assert validate_folder(write_city(tmp_path / "ok", layers)) == []
+
+
+def test_pipe_diameter_must_be_positive(tmp_path: Path) -> None:
+    layers = tiny_layers()
+    layers["pipes"].loc[0, "diameter_mm"] = -300.0
+    err = load_error(write_city(tmp_path / "c", layers))
+    assert "diameter_mm is not > 0 (P1: -300)" in problem_text(err, "pipes")
+
+
+def test_empty_required_layer_and_no_core_district(tmp_path: Path) -> None:
+    layers = tiny_layers()
+    layers["districts"] = layers["districts"].iloc[0:0]  # loaded "fine" before: no study area
+    err = load_error(write_city(tmp_path / "empty", layers, {"districts": "parquet"}))
+    assert "required layer has no features" in problem_text(err, "districts")
+    layers = tiny_layers()
+    layers["districts"]["level"] = ["Core"]  # a typo made the only district 'outer'
+    text = problem_text(load_error(write_city(tmp_path / "typo", layers)), "districts")
+    assert "unknown level ('Core')" in text and "no district has level 'core'" in text
+
+
+@pytest.mark.parametrize("meta, what", [
+    ("[1, 2]", "must be a JSON object, not a list"),          # AttributeError before
+    ('{"crs": 12}', "crs 12 is not a projected"),             # pyproj CRSError before
+    ('{"crs": "EPSG:4326"}', "'EPSG:4326' is not a projected"),  # loaded in degrees before
+])
+def test_bad_city_json_is_one_clear_error_for_load_and_validate(tmp_path: Path, meta: str,
+                                                                 what: str) -> None:
+    folder = write_city(tmp_path / "c", tiny_layers())
+    (folder / "city.json").write_text(meta, encoding="utf-8")
+    err = load_error(folder)
+    assert len(err.problems) == 1 and what in err.problems[0].what
+    assert err.problems[0].where.endswith("city.json")
+    assert [p.what for p in validate_folder(folder)] == [err.problems[0].what]
+
+
+def test_every_unreadable_layer_file_is_named_at_once(tmp_path: Path) -> None:
+    folder = write_city(tmp_path / "c", tiny_layers(), {"pipes": "parquet",
+                                                        "stations": "parquet"})
+    (folder / "pipes.parquet").write_bytes(b"not parquet")
+    (folder / "stations.parquet").write_bytes(b"not parquet either")
+    err = load_error(folder)  # stopped at the first bad file before
+    assert sorted(Path(p.where).name for p in err.problems) == ["pipes.parquet",
+                                                                "stations.parquet"]
+    assert all("cannot read this file" in p.what for p in err.problems)
+    assert len(validate_folder(folder)) == 2

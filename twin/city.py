@@ -20,6 +20,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyproj
 
 from twin.errors import TwinDataError
 from twin.roads import RoadNetwork, free_flow_time_s
@@ -183,12 +184,18 @@ def read_layer_file(path: Path) -> gpd.GeoDataFrame:
 
 
 def read_folder(folder: Path) -> dict[str, gpd.GeoDataFrame]:
-    """All layer files found in ``folder``, as read (no checks, no projection)."""
-    layers = {}
+    """All layer files found in ``folder``, as read (no checks, no projection). Raises one
+    :class:`TwinDataError` naming every unreadable file."""
+    layers, problems = {}, []
     for layer in LAYERS:
         path = find_layer_file(folder, layer)
         if path is not None:
-            layers[layer] = read_layer_file(path)
+            try:
+                layers[layer] = read_layer_file(path)
+            except TwinDataError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise TwinDataError(problems, title="unreadable city layer")
     return layers
 
 
@@ -225,14 +232,36 @@ def city_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str, where: s
 
 
 def _read_meta(folder: Path) -> dict:
+    """The folder's ``city.json`` (``{}`` when absent). Raises :class:`TwinDataError` when it
+    is not a JSON object or its ``crs`` is not a projected (metric) CRS: every distance in
+    the twin is computed in ``City.crs``, so a geographic one (degrees) would be wrong."""
     p = folder / "city.json"
     if not p.exists():
         return {}
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        meta = json.loads(p.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise TwinDataError.one(str(p), f"not valid JSON: {exc.msg}", "fix the JSON syntax",
                                 line=exc.lineno, title="cannot load city") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TwinDataError.one(str(p), f"cannot read this file: {exc}",
+                                "check it is a UTF-8 JSON file", title="cannot load city") from None
+    if not isinstance(meta, dict):
+        raise TwinDataError.one(str(p), f"must be a JSON object, not a {type(meta).__name__}",
+                                'write it like {"name": "...", "crs": "EPSG:32648"}',
+                                title="cannot load city")
+    crs = meta.get("crs")
+    if crs is not None:
+        try:
+            ok = isinstance(crs, str) and pyproj.CRS(crs).is_projected
+        except pyproj.exceptions.CRSError:
+            ok = False
+        if not ok:
+            raise TwinDataError.one(str(p), f"crs {crs!r} is not a projected (metric) CRS",
+                                    "name a metric CRS such as 'EPSG:32648' (UTM 48N), or "
+                                    "leave crs out to use the UTM zone of the data",
+                                    title="cannot load city")
+    return meta
 
 
 def _metric_crs(layers: dict[str, gpd.GeoDataFrame]) -> str:

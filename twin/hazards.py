@@ -294,10 +294,6 @@ WATER_RESCUES_PER_NODE = 0.02
 RAIN_CRASH_INCREASE = 0.71
 """Extra traffic accidents in rain: +71 % (Qiu & Nixon 2008, Transportation Research Record
 2055, meta-analysis of weather effects on crash frequency)."""
-TRAFFIC_ACCIDENTS_PER_100K_DAY = 0.06
-"""Baseline traffic accidents needing a rescue response per 100 000 people per day — the
-fallback when the engine's catalogue (``twin.incidents.CATALOGUE``) gives no rate (same value
-as its ``traffic_accident``)."""
 
 
 def caine_threshold_mm_h(duration_h: float) -> float:
@@ -385,10 +381,13 @@ def edge_grades(city) -> np.ndarray:
 
 
 def rainstorm_timeline(city, storm, district_ids: tuple[str, ...], run_s: float,
-                       rng: np.random.Generator, *, traffic_rate_per_100k_day: float | None = None,
-                       ) -> Timeline:
+                       rng: np.random.Generator) -> Timeline:
     """Closures and incidents of one rainstorm (``storm``: a scenario ``Rainstorm``) over the
-    road nodes of ``district_ids`` (already resolved; empty = whole city)."""
+    road nodes of ``district_ids`` (already resolved; empty = whole city). Extra traffic
+    accidents: :data:`RAIN_CRASH_INCREASE` × the catalogue's baseline ``traffic_accident``
+    rate (``twin.incidents.CATALOGUE``, per 100 000 people per day)."""
+    from twin.incidents import CATALOGUE  # noqa: PLC0415
+
     start = storm.start_h * HOUR
     dur = storm.duration_h * HOUR
     end = start + dur
@@ -449,8 +448,7 @@ def rainstorm_timeline(city, storm, district_ids: tuple[str, ...], run_s: float,
                  f"(p = {p:.4f} each)")
 
     # more traffic accidents in the rain
-    rate = TRAFFIC_ACCIDENTS_PER_100K_DAY if traffic_rate_per_100k_day is None \
-        else traffic_rate_per_100k_day
+    rate = CATALOGUE["traffic_accident"].rate
     pop = _area_population(city, in_area)
     extra = RAIN_CRASH_INCREASE * rate * pop / 1e5 * (storm.duration_h / 24.0)
     incidents += _scatter(rng, "traffic_accident", np.flatnonzero(in_area), extra,
@@ -588,6 +586,7 @@ def earthquake_timeline(city, quake, run_s: float, rng: np.random.Generator) -> 
     notes.append("earthquake: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
     incidents = [i for i in incidents if i.onset_s < run_s]
+    closures = [c for c in closures if c.start_s < run_s]  # pipe cordons up to 30 min late
     return Timeline(incidents=tuple(sorted(incidents, key=lambda i: i.onset_s)),
                     closures=tuple(sorted(closures, key=lambda c: c.start_s)),
                     outages=tuple(outages), notes=tuple(notes))

@@ -392,28 +392,14 @@ def build_timeline(scenario, city, rng: np.random.Generator) -> Timeline:
     seeds = rng.integers(0, 2 ** 63 - 1, size=4)
     rain_rng, quake_rng, pipe_rng, script_rng = (np.random.default_rng(int(s)) for s in seeds)
     tl = scenario_closures(city, scenario, run_s)
-    traffic = _catalogue_rate("traffic_accident")
     for storm in scenario.rainstorm:
         districts = tuple(sorted({resolve_district(city, d) for d in storm.districts} - {None}))
-        tl = tl.merged(rainstorm_timeline(city, storm, districts, run_s, rain_rng,
-                                          traffic_rate_per_100k_day=traffic))
+        tl = tl.merged(rainstorm_timeline(city, storm, districts, run_s, rain_rng))
     for quake in scenario.earthquake:
         tl = tl.merged(earthquake_timeline(city, quake, run_s, quake_rng))
     tl = tl.merged(random_pipe_failures(city, scenario.pipes, run_s, pipe_rng))
     tl = tl.merged(scripted_incidents(city, scenario, run_s, script_rng))
     return tl
-
-
-def _catalogue_rate(kind: str) -> float | None:
-    """Baseline rate (per 100 000 people per day) of an incident type from the engine's
-    catalogue (``twin.incidents.CATALOGUE[kind].rate``), if there is one."""
-    try:
-        from twin.incidents import CATALOGUE  # noqa: PLC0415
-    except Exception:  # noqa: BLE001 — the catalogue is optional here
-        return None
-    entry = CATALOGUE.get(kind)
-    rate = getattr(entry, "rate", None)
-    return float(rate) if isinstance(rate, (int, float)) else None
 
 
 # ------------------------------------------------------------------------- results table
@@ -469,8 +455,6 @@ def _pipe_road_names(city) -> dict[str, str]:
 
 def pipe_districts(city) -> np.ndarray:
     """District id of every pipe: that of the road node nearest its midpoint."""
-    from twin.pipes import pipe_midpoints
-
     if len(city.pipes) == 0 or len(city.road_nodes) == 0:
         return np.full(len(city.pipes), "", dtype=object)
     mids = pipe_midpoints(city, np.arange(len(city.pipes)))
@@ -501,8 +485,10 @@ def sensor_coverage(city) -> pd.DataFrame:
 def risk_order(pipes: pd.DataFrame) -> np.ndarray:
     """Positions of ``pipes`` from highest to lowest risk: oldest first, then largest
     diameter, then pipe id (deterministic). Unknown years count as oldest."""
-    year = pd.to_numeric(pipes["install_year"], errors="coerce").fillna(-np.inf).to_numpy(float)
-    dia = pd.to_numeric(pipes["diameter_mm"], errors="coerce").fillna(0.0).to_numpy(float)
+    # astype(float) first: nullable Int64 years (EPANET imports) cannot hold -inf
+    year = pd.to_numeric(pipes["install_year"], errors="coerce").astype(float).fillna(-np.inf)
+    dia = pd.to_numeric(pipes["diameter_mm"], errors="coerce").astype(float).fillna(0.0)
+    year, dia = year.to_numpy(float), dia.to_numpy(float)
     ids = pipes["pipe_id"].astype(str).to_numpy(dtype=object)
     return np.lexsort((ids, -dia, year))
 

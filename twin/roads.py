@@ -27,7 +27,7 @@ from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 GRADE_FREE = 0.02
@@ -147,12 +147,6 @@ class RoadNetwork:
         n = self.n_nodes
         return sp.csr_matrix((w[first], (rows[first], cols[first])), shape=(n, n))
 
-    def components(self) -> np.ndarray:
-        """Weakly connected component label of every node."""
-        _, labels = connected_components(self.matrix(self.edge_time_s), directed=True,
-                                         connection="weak")
-        return labels
-
     def snap(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Nearest node index and its distance (m) for each point of ``xy`` (n × 2, metres)."""
         dist, idx = self._kdtree.query(np.asarray(xy, float).reshape(-1, 2))
@@ -168,7 +162,7 @@ class RoadNetwork:
 
     def fingerprint(self) -> str:
         """A hash of everything travel times depend on (for the on-disk cache)."""
-        h = hashlib.sha256()
+        h = hashlib.sha256(str(self.n_nodes).encode())  # the arrays' width
         for a in (self.edge_u, self.edge_v, self.edge_time_s, self.edge_oneway, self.edge_bridge):
             h.update(np.ascontiguousarray(a).tobytes())
         h.update("\0".join(map(str, self.edge_class)).encode())

@@ -32,28 +32,34 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
+                      model_validator)
 
 from twin.errors import Problem, TwinDataError
 
 FORCES = ("community", "fire", "professional", "social", "air")
 NETWORKS = ("water", "gas", "drainage")
-Hours = Annotated[float, Field(ge=0)]
+Float = Annotated[float, Field(strict=True)]
+"""A number in a file: an integer or a float, never ``true`` or a string such as ``"7"``."""
+Int = Annotated[int, Field(strict=True)]
+Bool = Annotated[bool, Field(strict=True)]
+Hours = Annotated[float, Field(ge=0, strict=True)]
 
 
 class Spec(BaseModel):
-    """Base of every scenario section: immutable, unknown keys rejected."""
+    """Base of every scenario section: immutable, unknown keys rejected, numbers finite
+    (``inf``/``nan`` are valid TOML but never a valid duration, rate or place)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ScriptedIncident(Spec):
     """An incident at a given time and place (drills). Place: ``lon``/``lat`` or ``node_id``."""
 
-    t_min: float = Field(ge=0, description="onset, minutes after the start of the run")
+    t_min: Float = Field(ge=0, description="onset, minutes after the start of the run")
     type: str
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: Float | None = Field(default=None, ge=-180, le=180)
+    lat: Float | None = Field(default=None, ge=-90, le=90)
     node_id: str | None = None
     pipe_id: str | None = None
     label: str = ""
@@ -71,9 +77,9 @@ class ScriptedIncident(Spec):
 class Incidents(Spec):
     """Random incident generation and scripted incidents."""
 
-    rate_multiplier: float = Field(default=1.0, ge=0)
-    type_multipliers: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
-    random: bool = True
+    rate_multiplier: Float = Field(default=1.0, ge=0)
+    type_multipliers: dict[str, Annotated[float, Field(ge=0, strict=True)]] = Field(default_factory=dict)
+    random: Bool = True
     scripted: tuple[ScriptedIncident, ...] = ()
 
 
@@ -81,8 +87,8 @@ class Fleet(Spec):
     """Fleet sizes: a multiplier per force on every station's units, or exact units per station."""
 
     scale: dict[Literal["community", "fire", "professional", "social", "air"],
-                Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
-    station_units: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+                Annotated[float, Field(ge=0, strict=True)]] = Field(default_factory=dict)
+    station_units: dict[str, Annotated[int, Field(ge=0, strict=True)]] = Field(default_factory=dict)
 
 
 class NewStation(Spec):
@@ -92,15 +98,15 @@ class NewStation(Spec):
     force: Literal["community", "fire", "professional", "social", "air"]
     name: str
     name_en: str = ""
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    units: int = Field(ge=0)
+    lon: Float = Field(ge=-180, le=180)
+    lat: Float = Field(ge=-90, le=90)
+    units: Int = Field(ge=0)
 
 
 class MovedStation(Spec):
     station_id: str
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
+    lon: Float = Field(ge=-180, le=180)
+    lat: Float = Field(ge=-90, le=90)
 
 
 class Stations(Spec):
@@ -113,17 +119,17 @@ class Sensors(Spec):
     """Sensor coverage: the share of a network's pipe length watched, in a district or city-wide."""
 
     network: Literal["water", "gas", "drainage"]
-    coverage: float = Field(ge=0, le=1)
+    coverage: Float = Field(ge=0, le=1)
     district: str | None = Field(default=None, description="district id, Chinese or English name")
 
 
 class Closure(Spec):
     """Roads, bridges or tunnels shut for a period: by ``name`` (all edges so named) or ids."""
 
-    name: str | None = None
+    name: str | None = Field(default=None, min_length=1)
     edge_ids: tuple[str, ...] = ()
     start_h: Hours = 0.0
-    duration_h: float | None = Field(default=None, gt=0, description="None: until the end")
+    duration_h: Float | None = Field(default=None, gt=0, description="None: until the end")
     reason: str = "closure"
 
     @model_validator(mode="after")
@@ -140,27 +146,27 @@ class Rainstorm(Spec):
     (:data:`twin.hazards.DRAINAGE_CAPACITY_MM_H`), e.g. to test a drainage upgrade."""
 
     start_h: Hours = 0.0
-    duration_h: float = Field(gt=0)
-    intensity_mm_h: float = Field(gt=0)
+    duration_h: Float = Field(gt=0)
+    intensity_mm_h: Float = Field(gt=0)
     districts: tuple[str, ...] = ()
-    drainage_capacity_mm_h: float | None = Field(default=None, gt=0)
+    drainage_capacity_mm_h: Float | None = Field(default=None, gt=0)
 
 
 class Earthquake(Spec):
     """An earthquake at ``t_h`` with epicentre, magnitude (Mw) and depth (km)."""
 
     t_h: Hours = 0.0
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    magnitude: float = Field(gt=0, le=9.5)
-    depth_km: float = Field(default=10.0, gt=0)
+    lon: Float = Field(ge=-180, le=180)
+    lat: Float = Field(ge=-90, le=90)
+    magnitude: Float = Field(gt=0, le=9.5)
+    depth_km: Float = Field(default=10.0, gt=0)
 
 
 class Pipes(Spec):
     """Random pipe failures (rates by age, material, diameter: see twin.lifelines)."""
 
-    failures: bool = True
-    failure_rate_multiplier: float = Field(default=1.0, ge=0)
+    failures: Bool = True
+    failure_rate_multiplier: Float = Field(default=1.0, ge=0)
 
 
 class Scenario(Spec):
@@ -168,8 +174,8 @@ class Scenario(Spec):
 
     name: str = "baseline"
     description: str = ""
-    seed: int = Field(default=2026, ge=0)
-    days: float = Field(default=7.0, gt=0, le=366)
+    seed: Int = Field(default=2026, ge=0, lt=2 ** 63)
+    days: Float = Field(default=7.0, gt=0, le=366)
     city: str | None = Field(default=None, description="city folder; None = embedded twin")
     incidents: Incidents = Incidents()
     fleet: Fleet = Fleet()
@@ -180,6 +186,8 @@ class Scenario(Spec):
     earthquake: tuple[Earthquake, ...] = ()
     pipes: Pipes = Pipes()
     source: str | None = Field(default=None, exclude=True)
+    _text: str = PrivateAttr(default="")
+    """The TOML text the scenario was parsed from, to locate keys in later checks."""
 
     @property
     def duration_s(self) -> float:
@@ -189,8 +197,16 @@ class Scenario(Spec):
     def with_(self, **changes: Any) -> "Scenario":
         """A copy with some top-level fields changed (validated again)."""
         data = self.model_dump(exclude={"source"})
-        data.update(changes)
-        return Scenario.model_validate(data).model_copy(update={"source": self.source})
+        data.update({k: v.item() if isinstance(v, np.generic) else v for k, v in changes.items()})
+        try:
+            changed = Scenario.model_validate(data)
+        except ValidationError as exc:
+            where = f"{self.source or '<scenario>'} with {', '.join(changes)} changed"
+            raise TwinDataError([_problem(where, "", err) for err in exc.errors()],
+                                title="bad scenario") from None
+        changed = changed.model_copy(update={"source": self.source})
+        changed._text = self._text
+        return changed
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -219,13 +235,9 @@ def parse_scenario(text: str, where: str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         problems = [_problem(where, text, err) for err in exc.errors()]
         raise TwinDataError(problems, title="bad scenario") from None
-    _SOURCE_TEXT[where] = text
-    return scenario.model_copy(update={"source": where})
-
-
-_SOURCE_TEXT: dict[str, str] = {}
-"""The text each scenario source (``where``) was last parsed from, to locate keys in later
-checks (:func:`check_against`) even when the text did not come from a file."""
+    scenario = scenario.model_copy(update={"source": where})
+    scenario._text = text
+    return scenario
 
 
 def _toml_error_line(message: str) -> int | None:
@@ -240,6 +252,9 @@ def _problem(where: str, text: str, err: dict) -> Problem:
     if err["type"] == "extra_forbidden":
         what = f"unknown key '{key}'"
         fix = "remove it or correct its spelling (see scenarios/baseline.toml for the keys)"
+    elif err["type"] == "value_error":  # a section's own check (e.g. Closure._what)
+        what = f"'{key}': {err.get('ctx', {}).get('error', err['msg'])}"
+        fix = "see the comments in scenarios/*.toml for what each key takes"
     else:
         shown = value if not isinstance(value, dict) else "{…}"
         what = f"bad value for '{key}' = {shown!r}: {err['msg']}"
@@ -292,11 +307,6 @@ def _find_header(lines: list[str], header: str, nth: int) -> int | None:
 CORE_LEVEL = "core"
 """Districts of this ``level`` are the study area: stations and scripted places must lie in
 one of them."""
-FALLBACK_INCIDENT_TYPES = ("community_assist", "building_fire", "outdoor_fire",
-                           "traffic_accident", "technical_rescue", "gas_leak", "gas_explosion",
-                           "water_main_burst", "waterlogging", "landslide", "water_rescue",
-                           "hazmat", "building_collapse", "mountain_rescue")
-"""Incident types known when the engine's catalogue (``twin.incidents``) cannot be read."""
 MAX_EPICENTRE_KM = 300.0
 """An earthquake farther than this from every road node is reported (BA08 is valid to
 200 km; farther away a city does not feel a crustal event — probably a lon/lat mistake)."""
@@ -304,23 +314,14 @@ MAX_EPICENTRE_KM = 300.0
 
 def known_incident_types() -> tuple[str, ...]:
     """Incident type names of the engine's catalogue (``twin.incidents.CATALOGUE``)."""
-    try:
-        from twin.incidents import CATALOGUE  # noqa: PLC0415
-        return tuple(CATALOGUE)
-    except Exception:  # noqa: BLE001 — fall back to the documented list
-        return FALLBACK_INCIDENT_TYPES
+    from twin.incidents import CATALOGUE  # noqa: PLC0415 — geopandas-heavy, load on use
+
+    return tuple(CATALOGUE)
 
 
 def scenario_text(scenario: Scenario) -> str:
-    """The TOML text the scenario was read from ('' when built in code or unreadable)."""
-    if not scenario.source:
-        return ""
-    if scenario.source in _SOURCE_TEXT:
-        return _SOURCE_TEXT[scenario.source]
-    try:
-        return Path(scenario.source).read_text(encoding="utf-8")
-    except OSError:
-        return ""
+    """The TOML text the scenario was parsed from ('' when built in code)."""
+    return scenario._text
 
 
 class _Reporter:
@@ -462,13 +463,16 @@ def timeline_problems(scenario: Scenario, city):
 
 
 def _incident_problems(scenario: Scenario, city, rep: _Reporter) -> None:
+    from twin.lifelines import NETWORK_OF_INCIDENT  # types only a pipe of one network causes
+
     types = known_incident_types()
     for t in scenario.incidents.type_multipliers:
         if t not in types:
             rep.add(("incidents", "type_multipliers", t), f"unknown incident type '{t}'",
                     _suggest(t, types) or f"known types: {', '.join(types)}", (t,))
     node_ids = set(city.road_nodes["node_id"].astype(str))
-    pipe_ids = set(city.pipes["pipe_id"].astype(str))
+    network_of_pipe = dict(zip(city.pipes["pipe_id"].astype(str),
+                               city.pipes["network"].astype(str)))
     run_min = scenario.days * 1440.0
     for k, s in enumerate(scenario.incidents.scripted):
         loc = ("incidents", "scripted", k)
@@ -481,9 +485,14 @@ def _incident_problems(scenario: Scenario, city, rep: _Reporter) -> None:
         if s.node_id is not None and s.node_id not in node_ids:
             rep.add((*loc, "node_id"), f"unknown road node id '{s.node_id}'",
                     "use a node_id of the city's road_nodes, or lon/lat", (s.node_id,))
-        if s.pipe_id is not None and s.pipe_id not in pipe_ids:
+        if s.pipe_id is not None and s.pipe_id not in network_of_pipe:
             rep.add((*loc, "pipe_id"), f"unknown pipe id '{s.pipe_id}'",
                     "use a pipe_id of the city's pipes layer", (s.pipe_id,))
+        elif s.pipe_id is not None and s.type in NETWORK_OF_INCIDENT and \
+                network_of_pipe[s.pipe_id] != NETWORK_OF_INCIDENT[s.type]:
+            rep.add((*loc, "pipe_id"), f"a {s.type} cannot happen on pipe '{s.pipe_id}': it "
+                    f"is a {network_of_pipe[s.pipe_id]} pipe",
+                    f"give a {NETWORK_OF_INCIDENT[s.type]} pipe's id", (s.pipe_id,))
         if s.lon is not None and s.lat is not None:
             why = outside_city(city, _lonlat_xy(city, s.lon, s.lat))
             if why:

@@ -8,10 +8,12 @@ folder and *returns* the problems (for ``twin validate PATH``).
 
 Checks, each a small function below:
 
-- the required layers are present (:data:`twin.city.REQUIRED_LAYERS`);
+- the required layers are present and not empty (:data:`twin.city.REQUIRED_LAYERS`), and
+  at least one district is ``core`` (the study area);
 - every layer has its required columns (:data:`twin.city.LAYERS`, except the columns
   :data:`twin.city.OPTIONAL_DEFAULTS` fills in on load), numbers are numbers and
-  true/false columns hold true/false;
+  true/false columns hold true/false; whole-number columns (``units``, ``population``,
+  ``install_year``) hold whole numbers;
 - every layer states a CRS, and its coordinates are possible in that CRS
   (longitude/latitude within range for a geographic CRS; for a projected one, within its
   area of use plus a wide margin, and not numbers that look like degrees when the CRS's
@@ -19,9 +21,11 @@ Checks, each a small function below:
 - geometries are present, non-empty, valid (:func:`shapely.is_valid_reason`) and of the
   layer's type (:data:`twin.city.GEOMETRY_TYPES`);
 - ids are present and unique;
-- ``length_m`` and ``speed_kph`` are > 0; ``units`` and ``population`` are ≥ 0;
+- numbers are finite; ``length_m``, ``speed_kph`` and ``diameter_mm`` are > 0; ``units``
+  and ``population`` are ≥ 0;
 - road edges join road nodes; pipes join junctions of their own network;
-- pipe networks, junction kinds and station forces are ones the twin knows;
+- pipe networks, junction kinds, station forces and district levels are ones the twin
+  knows;
 - the road graph is one (weakly) connected piece;
 - every station is within :data:`MAX_SNAP_M` metres of a road node.
 
@@ -56,7 +60,10 @@ FORCES = ("community", "fire", "professional", "social", "air")
 PIPE_NETWORKS = ("water", "gas", "drainage")
 """Lifeline networks pipes and junctions may belong to."""
 JUNCTION_KINDS = ("source", "junction")
-POSITIVE = {"road_edges": ("length_m", "speed_kph"), "pipes": ("length_m",)}
+CORE_LEVEL = "core"
+DISTRICT_LEVELS = (CORE_LEVEL, "outer")
+"""District levels: ``core`` is the study area, ``outer`` districts are kept for widening."""
+POSITIVE = {"road_edges": ("length_m", "speed_kph"), "pipes": ("length_m", "diameter_mm")}
 """Columns whose values must be > 0."""
 NON_NEGATIVE = {"stations": ("units",), "districts": ("population",), "cells": ("population",)}
 """Columns whose values must be ≥ 0."""
@@ -183,11 +190,18 @@ def _check_layer(name: str, gdf: gpd.GeoDataFrame, problems: ProblemList) -> Non
 
 def _check_required_layers(layers: dict[str, gpd.GeoDataFrame], problems: ProblemList) -> None:
     for name in REQUIRED_LAYERS:
+        fix = (f"add a file {name}.parquet / .gpkg / .geojson / .shp with columns "
+               f"{', '.join(LAYERS[name])} and geometry {' or '.join(GEOMETRY_TYPES[name])}")
         if name not in layers:
-            problems.add(name, "required layer is missing",
-                         f"add a file {name}.parquet / .gpkg / .geojson / .shp with columns "
-                         f"{', '.join(LAYERS[name])} and geometry "
-                         f"{' or '.join(GEOMETRY_TYPES[name])}")
+            problems.add(name, "required layer is missing", fix)
+        elif len(layers[name]) == 0:
+            problems.add(name, "required layer has no features", fix.replace("add a file",
+                         "fill the file", 1))
+    districts = layers.get("districts")
+    if _has(districts, "level") and len(districts) and not (districts["level"] == CORE_LEVEL).any():
+        problems.add("districts", f"no district has level '{CORE_LEVEL}': the city has no "
+                     "study area", f"set level to '{CORE_LEVEL}' for the districts to simulate "
+                     "('outer' for those kept only for widening)")
 
 
 def _required_columns(name: str) -> list[str]:
@@ -383,16 +397,42 @@ def _check_numbers(name: str, gdf: gpd.GeoDataFrame, ids: np.ndarray,
             continue
         raw = gdf[col]
         values = pd.to_numeric(raw, errors="coerce").astype(float).to_numpy()
-        not_number = np.isnan(values) & raw.notna().to_numpy()
+        missing = raw.isna().to_numpy()
+        not_number = ~np.isfinite(values) & ~missing  # text, ±inf
         if col not in nullable:
-            not_number |= np.isnan(values)
+            not_number |= missing
         if not_number.any():
-            shown = ", ".join(f"{ids[i]}: {raw.iloc[i]!r}"
-                              for i in np.flatnonzero(not_number)[:SHOW_EXAMPLES])
-            problems.add(name, f"{_n(int(not_number.sum()), 'value')} of {col} {_are(int(not_number.sum()))} not a number "
-                         f"({shown})", f"give every feature a numeric {col}",
+            n = int(not_number.sum())
+            problems.add(name, f"{_n(n, 'value')} of {col} {_are(n)} not a number "
+                         f"({_examples(raw, ids, not_number)})",
+                         f"give every feature a numeric {col}"
+                         + (" (or leave it empty when unknown)" if col in nullable else ""),
                          ids[not_number])
+        if kind == "int":
+            fraction = np.isfinite(values) & (values != np.round(values))
+            if fraction.any():
+                n = int(fraction.sum())
+                problems.add(name, f"{_n(n, 'value')} of {col} {_are(n)} not a whole number "
+                             f"({_examples(raw, ids, fraction)})",
+                             f"{col} must be a whole number: round it, or store the column as integers",
+                             ids[fraction])
         _check_range(name, col, values, ids, problems)
+
+
+def _examples(raw: pd.Series, ids: np.ndarray, mask: np.ndarray) -> str:
+    """``id: value`` for the first few features in ``mask`` (missing values as 'missing')."""
+    return ", ".join(f"{ids[i]}: {_show(raw.iloc[i])}"
+                     for i in np.flatnonzero(mask)[:SHOW_EXAMPLES])
+
+
+def _show(value: object) -> str:
+    """A cell value as a user wrote it: ``'fast'``, ``inf``, ``1.5``, ``missing``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "missing"
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) \
+        else str(value)
 
 
 def _check_range(name: str, col: str, values: np.ndarray, ids: np.ndarray,
@@ -403,6 +443,7 @@ def _check_range(name: str, col: str, values: np.ndarray, ids: np.ndarray,
         bad, rule = values < 0, "≥ 0"
     else:
         return
+    bad &= np.isfinite(values)  # ±inf is reported as not a finite number
     if bad.any():
         shown = ", ".join(f"{ids[i]}: {values[i]:g}" for i in np.flatnonzero(bad)[:SHOW_EXAMPLES])
         problems.add(name, f"{_n(int(bad.sum()), 'value')} of {col} {_are(int(bad.sum()))} not {rule} ({shown})",
@@ -418,15 +459,15 @@ def _check_bools(name: str, gdf: gpd.GeoDataFrame, ids: np.ndarray,
         s = gdf[col]
         ok = s.isna() | s.isin([True, False, 0, 1])
         if not ok.all():
-            shown = ", ".join(f"{ids[i]}: {s.iloc[i]!r}"
-                              for i in np.flatnonzero(~ok.to_numpy())[:SHOW_EXAMPLES])
+            shown = _examples(s, ids, ~ok.to_numpy())
             problems.add(name, f"{_n(int((~ok).sum()), 'value')} of {col} {_are(int((~ok).sum()))} not true/false "
                          f"({shown})", f"store {col} as a boolean column (true/false or 1/0)",
                          ids[~ok.to_numpy()])
 
 
 CATEGORIES = {("pipes", "network"): PIPE_NETWORKS, ("junctions", "network"): PIPE_NETWORKS,
-              ("junctions", "kind"): JUNCTION_KINDS, ("stations", "force"): FORCES}
+              ("junctions", "kind"): JUNCTION_KINDS, ("stations", "force"): FORCES,
+              ("districts", "level"): DISTRICT_LEVELS}
 """Columns whose values must come from a fixed list."""
 
 
@@ -530,24 +571,14 @@ def _check_stations_near_roads(layers: dict[str, gpd.GeoDataFrame], problems: Pr
 # ---------------------------------------------------------------------------- helpers
 
 def _check_meta(folder: Path) -> ProblemList:
+    """Problems with the folder's ``city.json`` (the checks :func:`twin.city.load_city` makes)."""
     from twin.city import _read_meta  # the reader load_city uses
 
     problems = ProblemList()
     try:
-        meta = _read_meta(folder)
+        _read_meta(folder)
     except TwinDataError as exc:
         problems.extend(exc.problems)
-        return problems
-    crs = meta.get("crs")
-    if crs is not None:
-        try:
-            ok = pyproj.CRS(crs).is_projected
-        except pyproj.exceptions.CRSError:
-            ok = False
-        if not ok:
-            problems.add(str(folder / "city.json"), f"crs {crs!r} is not a projected "
-                         "(metric) CRS", "name a metric CRS such as 'EPSG:32648' (UTM 48N), "
-                         "or leave crs out to use the UTM zone of the data")
     return problems
 
 

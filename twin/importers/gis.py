@@ -69,17 +69,36 @@ def read_mapping(path: str | os.PathLike) -> tuple[dict[str, str], dict[str, dic
                                 '"rename": {"road_edges": {"fclass": "road_class"}}}',
                                 title=TITLE) from None
     problems = ProblemList()
+    shape = ('{"layers": {"road_edges": "streets"}, '
+             '"rename": {"road_edges": {"fclass": "road_class"}}}')
+    if not isinstance(data, dict):
+        problems.add(str(path), f"must be an object with 'layers' and 'rename', not a "
+                     f"{type(data).__name__}", f"write it like {shape}")
+        problems.raise_if_any(TITLE)
     unknown = set(data) - {"layers", "rename"}
     if unknown:
         problems.add(str(path), f"unknown keys {sorted(unknown)}", "use only 'layers' and "
                      "'rename'")
-    bad = set(data.get("layers", {})) - set(LAYERS)
-    bad |= set(data.get("rename", {})) - set(LAYERS) - {"*"}
+    layers, rename = data.get("layers", {}), data.get("rename", {})
+    if not _str_map(layers):
+        problems.add(str(path), "'layers' must map our layer names to your layer or file "
+                     f"names (text), not {layers!r}", f"write it like {shape}")
+        layers = {}
+    if not (isinstance(rename, dict) and all(_str_map(v) for v in rename.values())):
+        problems.add(str(path), "'rename' must map each layer (or '*') to {your column: our "
+                     f"column}} (text), not {rename!r}", f"write it like {shape}")
+        rename = {}
+    bad = set(layers) - set(LAYERS)
+    bad |= set(rename) - set(LAYERS) - {"*"}
     if bad:
         problems.add(str(path), f"unknown layers {sorted(bad)}",
                      f"layers are: {', '.join(LAYERS)} (and '*' in rename)")
     problems.raise_if_any(TITLE)
-    return dict(data.get("layers", {})), {k: dict(v) for k, v in data.get("rename", {}).items()}
+    return dict(layers), {k: dict(v) for k, v in rename.items()}
+
+
+def _str_map(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
 
 
 def read_gis(paths: list[Path], layers: Mapping[str, str]) -> dict[str, gpd.GeoDataFrame]:

@@ -147,7 +147,8 @@ def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
             note(notes, dropped)
     layers = {"road_nodes": nodes, "road_edges": edges}
     layers["districts"] = _districts(nodes, name, districts_path, notes)
-    if layers["districts"].crs is not None:
+    if layers["districts"].crs is not None and "district_id" in layers["districts"].columns:
+        # (otherwise validation below reports the missing CRS or column)
         nodes["district_id"] = assign_districts(nodes, layers["districts"]).to_numpy()
         outside = int((nodes["district_id"] == "").sum())
         if outside:
