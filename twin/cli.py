@@ -38,7 +38,8 @@ def reports_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except TwinDataError as exc:
-            console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=False)
+            console.print("error:", style="bold red", end=" ")
+            console.print(str(exc), highlight=False, markup=False)
             raise typer.Exit(2) from None
 
     return wrapper
