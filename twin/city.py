@@ -20,6 +20,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+from pyproj import Transformer
 import pyproj
 
 from twin.errors import TwinDataError
@@ -81,6 +82,28 @@ class City:
     cells: gpd.GeoDataFrame
     source: str | None = None
     meta: dict = field(default_factory=dict)
+
+    def xy_from_lonlat(self, lon: object, lat: object) -> np.ndarray:
+        """WGS84 ``lon``/``lat`` (scalars or arrays, degrees) → city-CRS metres: shape (2,)
+        for scalars, (n, 2) for arrays."""
+        x, y = self._to_city.transform(lon, lat)
+        return np.column_stack([x, y]) if np.ndim(x) else np.array([x, y], float)
+
+    def lonlat_from_xy(self, xy: np.ndarray) -> np.ndarray:
+        """City-CRS points ``xy`` (n × 2, metres) → WGS84 lon/lat (n × 2, degrees)."""
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        if len(xy) == 0:
+            return xy
+        lon, lat = self._to_wgs84.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    @cached_property
+    def _to_city(self) -> Transformer:
+        return Transformer.from_crs(WGS84, self.crs, always_xy=True)
+
+    @cached_property
+    def _to_wgs84(self) -> Transformer:
+        return Transformer.from_crs(self.crs, WGS84, always_xy=True)
 
     def replace(self, **changes: object) -> "City":
         """A new City with some layers or fields replaced (derived caches are rebuilt)."""

@@ -529,13 +529,10 @@ def bridge_class(length_m: np.ndarray) -> np.ndarray:
 
 def earthquake_timeline(city, quake, run_s: float, rng: np.random.Generator) -> Timeline:
     """Damage and incidents of one earthquake (``quake``: a scenario ``Earthquake``)."""
-    from pyproj import Transformer
-
     t0 = quake.t_h * HOUR
     if t0 >= run_s:
         return Timeline(notes=(f"earthquake at {quake.t_h} h comes after the run ends",))
-    tr = Transformer.from_crs("EPSG:4326", city.crs, always_xy=True)
-    epi = np.array(tr.transform(quake.lon, quake.lat))
+    epi = city.xy_from_lonlat(quake.lon, quake.lat)
     m = quake.magnitude
     notes = [f"earthquake M{m:g} at {quake.lon:.3f}E {quake.lat:.3f}N, depth "
              f"{quake.depth_km:g} km; ground motion Boore & Atkinson (2008), "

@@ -310,14 +310,6 @@ def scenario_closures(city, scenario, run_s: float) -> Timeline:
     return Timeline(closures=tuple(sorted(out, key=lambda c: c.start_s)))
 
 
-def lonlat_to_xy(city, lon: float, lat: float) -> np.ndarray:
-    """WGS84 lon/lat → city CRS metres."""
-    from pyproj import Transformer
-
-    tr = Transformer.from_crs("EPSG:4326", city.crs, always_xy=True)
-    return np.array(tr.transform(lon, lat), float)
-
-
 def scripted_incidents(city, scenario, run_s: float, rng: np.random.Generator) -> Timeline:
     """The scenario's ``[[incidents.scripted]]`` placed on the road network.
 
@@ -347,7 +339,7 @@ def scripted_incidents(city, scenario, run_s: float, rng: np.random.Generator) -
         elif s.node_id is not None:
             node = int(city.roads._node_index.get(s.node_id, -1))
         else:
-            xy = lonlat_to_xy(city, s.lon, s.lat)
+            xy = city.xy_from_lonlat(s.lon, s.lat)
             node = int(city.roads.snap(xy)[0][0])
             net = NETWORK_OF_INCIDENT.get(s.type)
             if net is not None:

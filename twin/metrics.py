@@ -21,7 +21,6 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from twin.engine import KINDS, LEGS, SimResult
 from twin.forces import FORCE_TARGET, FORCES, GROUND_FORCES, TARGETS_S
@@ -33,16 +32,6 @@ COMPLIANCE_COLUMNS = ["target", "scope", "count", "met_share", "mean_s", "p50_s"
 WORST_MIN_INCIDENTS = 5
 """Cells/districts with fewer incidents needing the target are not ranked as worst."""
 GROUND = [FORCES.index(f) for f in GROUND_FORCES]
-
-
-def to_lonlat(crs: str, xy: np.ndarray) -> np.ndarray:
-    """WGS84 lon/lat (n × 2) of projected points ``xy`` (n × 2, metres in ``crs``)."""
-    xy = np.asarray(xy, float).reshape(-1, 2)
-    if len(xy) == 0:
-        return xy
-    tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    lon, lat = tr.transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([lon, lat])
 
 
 def _needs(sim: SimResult) -> np.ndarray:
@@ -71,7 +60,7 @@ def incident_table(sim: SimResult) -> pd.DataFrame:
     community = first[:, FORCES.index("community")]
     ground = np.fmin.reduce(first[:, GROUND], axis=1) if n else np.empty(0)
     air = first[:, FORCES.index("air")]
-    lonlat = to_lonlat(eng.city.crs, eng.xy[node])
+    lonlat = eng.city.lonlat_from_xy(eng.xy[node])
     pl = eng.placement
     cell = pl.node_cell[node]
     cells = np.array(list(pl.cell_ids) + [""], dtype=object)
@@ -146,14 +135,14 @@ def route_table(sim: SimResult) -> pd.DataFrame:
             "path", "times_s"]
     if not sim.routes:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    node_ll = to_lonlat(eng.city.crs, eng.xy).round(6)
+    node_ll = eng.city.lonlat_from_xy(eng.xy).round(6)
     fl = eng.fleet
     rows = []
     for unit, inc, leg, dep, arr, road, path, times in sim.routes:
         if road:
             pts = node_ll[np.asarray(path, np.int64)].tolist()
         else:
-            pts = to_lonlat(eng.city.crs, np.asarray(path, float)).round(6).tolist()
+            pts = eng.city.lonlat_from_xy(np.asarray(path, float)).round(6).tolist()
         s = fl.unit_station[unit]
         rows.append((fl.unit_ids[unit], FORCES[fl.station_force[s]], fl.station_ids[s], inc,
                      LEGS[leg], dep, arr, pts, [round(float(x), 3) for x in times]))

@@ -410,12 +410,6 @@ def outside_city(city, xy) -> str | None:
     return None
 
 
-def _lonlat_xy(city, lon: float, lat: float) -> np.ndarray:
-    from twin.lifelines import lonlat_to_xy
-
-    return lonlat_to_xy(city, lon, lat)
-
-
 def timeline_problems(scenario: Scenario, city):
     """Problems with what the scenario schedules (closures, hazards, scripted incidents) on
     ``city``: unknown road/bridge names (with suggestions) and edge ids, unknown districts,
@@ -453,7 +447,7 @@ def timeline_problems(scenario: Scenario, city):
             rep.add(("earthquake", i, "t_h"), f"earthquake at {q.t_h:g} h comes after the run "
                     f"ends ({run_h:g} h)", "make it earlier or raise days")
         if len(city.road_nodes):
-            _, dist = city.roads.snap(_lonlat_xy(city, q.lon, q.lat))
+            _, dist = city.roads.snap(city.xy_from_lonlat(q.lon, q.lat))
             if dist[0] > MAX_EPICENTRE_KM * 1000:
                 rep.add(("earthquake", i, "lon"), f"epicentre {q.lon}, {q.lat} is "
                         f"{dist[0] / 1000:.0f} km from the city (more than "
@@ -494,7 +488,7 @@ def _incident_problems(scenario: Scenario, city, rep: _Reporter) -> None:
                     f"is a {network_of_pipe[s.pipe_id]} pipe",
                     f"give a {NETWORK_OF_INCIDENT[s.type]} pipe's id", (s.pipe_id,))
         if s.lon is not None and s.lat is not None:
-            why = outside_city(city, _lonlat_xy(city, s.lon, s.lat))
+            why = outside_city(city, city.xy_from_lonlat(s.lon, s.lat))
             if why:
                 rep.add((*loc, "lon"), f"scripted place {s.lon}, {s.lat} {why}",
                         "give a lon/lat inside the city, on or near a road", (s.label or s.type,))
@@ -517,7 +511,7 @@ def city_problems(scenario: Scenario, city):
         if mv.station_id not in kept:
             rep.add(("stations", "move", i, "station_id"), f"cannot move unknown or removed "
                     f"station '{mv.station_id}'", _suggest(mv.station_id, kept), (mv.station_id,))
-        why = outside_city(city, _lonlat_xy(city, mv.lon, mv.lat))
+        why = outside_city(city, city.xy_from_lonlat(mv.lon, mv.lat))
         if why:
             rep.add(("stations", "move", i, "lon"), f"station '{mv.station_id}' moved to "
                     f"{mv.lon}, {mv.lat} {why}", "move it inside the city, near a road",
@@ -528,7 +522,7 @@ def city_problems(scenario: Scenario, city):
             rep.add(("stations", "add", i, "station_id"), f"station id '{ad.station_id}' "
                     "already exists", "give the new station a new id", (ad.station_id,))
         added.add(ad.station_id)
-        why = outside_city(city, _lonlat_xy(city, ad.lon, ad.lat))
+        why = outside_city(city, city.xy_from_lonlat(ad.lon, ad.lat))
         if why:
             rep.add(("stations", "add", i, "lon"), f"new station '{ad.station_id}' at "
                     f"{ad.lon}, {ad.lat} {why}", "place it inside the city, within "
@@ -604,7 +598,7 @@ def _apply_stations(scenario: Scenario, city):
         district = out["district_id"].astype(object).to_numpy().copy()
         ids = out["station_id"].astype(str).to_numpy()
         for mv in st.move:
-            xy = _lonlat_xy(city, mv.lon, mv.lat)
+            xy = city.xy_from_lonlat(mv.lon, mv.lat)
             i = int(np.flatnonzero(ids == mv.station_id)[0])
             geoms[i] = shapely.Point(xy)
             district[i] = core_district_at(city, xy) or district[i]
@@ -617,7 +611,7 @@ def _apply_stations(scenario: Scenario, city):
     if st.add:
         rows = []
         for ad in st.add:
-            xy = _lonlat_xy(city, ad.lon, ad.lat)
+            xy = city.xy_from_lonlat(ad.lon, ad.lat)
             rows.append({"station_id": ad.station_id, "force": ad.force, "name": ad.name,
                          "name_en": ad.name_en, "district_id": core_district_at(city, xy) or "",
                          "units": int(ad.units), "geometry": shapely.Point(xy)})
