@@ -26,6 +26,8 @@ import pyproj
 from twin.errors import TwinDataError
 from twin.roads import RoadNetwork, free_flow_time_s
 
+CORE_LEVEL = "core"
+"""``districts.level`` of the study area (the districts simulated); others are ``outer``."""
 DEFAULT_CRS = "EPSG:32648"
 """UTM zone 48N: metres, right for Chongqing."""
 WGS84 = "EPSG:4326"
@@ -109,6 +111,12 @@ class City:
         """A new City with some layers or fields replaced (derived caches are rebuilt)."""
         return dc_replace(self, **changes)
 
+    @property
+    def core_districts(self) -> gpd.GeoDataFrame:
+        """The study area: districts of level ``core`` (all districts when none is)."""
+        core = self.districts[self.districts["level"] == CORE_LEVEL]
+        return core if len(core) else self.districts
+
     @cached_property
     def roads(self) -> RoadNetwork:
         """The road graph as arrays (what the engine routes on)."""
@@ -135,7 +143,7 @@ class City:
 
     def summary(self) -> dict[str, object]:
         """Headline figures: districts, population, road km, bridges, tunnels, pipes, stations."""
-        core = self.districts[self.districts["level"] == "core"] if len(self.districts) else self.districts
+        core = self.core_districts
         e = self.road_edges
         return {
             "name": self.name,

@@ -175,8 +175,7 @@ class Engine:
 
     def _eligible(self) -> np.ndarray:
         """Nodes where incidents may happen: in core districts and reachable by road units."""
-        d = self.city.districts
-        core = set(d.loc[d["level"] == "core", "district_id"]) if len(d) else set()
+        core = set(self.city.core_districts["district_id"])
         ids = self.city.road_nodes["district_id"].to_numpy(object)
         ok = np.isin(ids, list(core)) if core else np.ones(len(ids), bool)
         if len(self.sources):

@@ -309,11 +309,7 @@ def build_placement(city: City, districts: tuple[str, ...], eligible: np.ndarray
 
 
 def _core_population(city: City) -> float:
-    d = city.districts
-    if d.empty:
-        return 0.0
-    core = d[d["level"] == "core"] if (d["level"] == "core").any() else d
-    return float(core["population"].sum())
+    return float(city.core_districts["population"].sum())
 
 
 def _node_cells(city: City) -> tuple[np.ndarray, tuple[str, ...]]:

@@ -304,7 +304,6 @@ def _find_header(lines: list[str], header: str, nth: int) -> int | None:
 # ``apply`` (pure: a new City) and ``check_against`` (every problem at once) live here; the
 # timeline a scenario schedules is built by :func:`twin.lifelines.build_timeline`.
 
-CORE_LEVEL = "core"
 """Districts of this ``level`` are the study area: stations and scripted places must lie in
 one of them."""
 MAX_EPICENTRE_KM = 300.0
@@ -377,17 +376,11 @@ def _district_choices(city) -> list[str]:
     return [*d["district_id"].astype(str), *d["name"].astype(str), *d["name_en"].astype(str)]
 
 
-def _core_districts(city):
-    d = city.districts
-    core = d[d["level"] == CORE_LEVEL]
-    return core if len(core) else d
-
-
 def core_district_at(city, xy) -> str | None:
     """Id of the core district whose polygon contains point ``xy`` (metres), if any."""
     import shapely
 
-    core = _core_districts(city)
+    core = city.core_districts
     if len(core) == 0:
         return None
     inside = shapely.contains_xy(core.geometry.values, float(xy[0]), float(xy[1]))

@@ -49,8 +49,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from twin.city import (GEOMETRY_TYPES, ID_COLUMN, LAYERS, OPTIONAL_DEFAULTS, REQUIRED_LAYERS,
-                       read_folder)
+from twin.city import (CORE_LEVEL, GEOMETRY_TYPES, ID_COLUMN, LAYERS, OPTIONAL_DEFAULTS,
+                       REQUIRED_LAYERS, read_folder)
 from twin.errors import Problem, ProblemList, TwinDataError
 
 MAX_SNAP_M = 500.0
@@ -60,7 +60,6 @@ FORCES = ("community", "fire", "professional", "social", "air")
 PIPE_NETWORKS = ("water", "gas", "drainage")
 """Lifeline networks pipes and junctions may belong to."""
 JUNCTION_KINDS = ("source", "junction")
-CORE_LEVEL = "core"
 DISTRICT_LEVELS = (CORE_LEVEL, "outer")
 """District levels: ``core`` is the study area, ``outer`` districts are kept for widening."""
 POSITIVE = {"road_edges": ("length_m", "speed_kph"), "pipes": ("length_m", "diameter_mm")}

@@ -24,7 +24,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from twin.city import City
+from twin.city import CORE_LEVEL, City
 from viz import style
 from viz.data import RunData, closures, coverage_series, district_compliance
 
@@ -115,9 +115,8 @@ def points(geoms: gpd.GeoSeries) -> list[list[float]]:
 
 def bounds_wgs84(city: City) -> list[float]:
     """[west, south, east, north] of the core districts (all districts, or roads, if none)."""
-    d = city.districts
-    core = d[d["level"] == "core"] if len(d) else d
-    src = core if len(core) else (d if len(d) else city.road_nodes)
+    core = city.core_districts
+    src = core if len(core) else city.road_nodes
     w, s, e, n = src.geometry.to_crs(WGS84).total_bounds
     return [float(w), float(s), float(e), float(n)]
 
@@ -156,13 +155,13 @@ def district_layers(city: City, run: RunData, target: str = "30min") -> list[Map
         if figures is not None and not (style.number(figures["count"]) or 0) > 0:
             share = None
         color = style.ramp(share)
-        if row.level != "core" and share is None:
+        if row.level != CORE_LEVEL and share is None:
             color = [*style.NO_DATA[:3], 60]
         tip = district_tip(row, figures, target)
         for rings in polygon_rings(geom):
             records.append({"polygon": rings, "c": color, "tip": tip,
-                            "w": 2 if row.level == "core" else 1})
-        if row.level == "core":
+                            "w": 2 if row.level == CORE_LEVEL else 1})
+        if row.level == CORE_LEVEL:
             labels.append({"p": [round(label_pt.x, DECIMALS), round(label_pt.y, DECIMALS)],
                            "t": f"{row.name}\n{row.name_en}"})
     fill = pdk.Layer("PolygonLayer", records, id="districts", get_polygon="polygon",

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from twin.city import City
+from twin.city import CORE_LEVEL, City
 from viz import style
 from viz.data import RunData, closures, district_compliance
 from viz.layers import COMMUNITY_SHOWN_MAX
@@ -71,11 +71,11 @@ def _districts(ax: Axes, city: City, run: RunData, target: str) -> None:
         count = float(row["count"]) if row is not None else 0.0
         share = float(row["met_share"]) if row is not None and count > 0 else None
         c = style.ramp(share)
-        if level != "core" and share is None:
+        if level != CORE_LEVEL and share is None:
             c = [*style.NO_DATA[:3], 60]
         colors.append(style.mpl(c))
     d.plot(ax=ax, color=colors, edgecolor=style.mpl(style.DISTRICT_LINE), linewidth=1.2)
-    core = d[d["level"] == "core"]
+    core = d[d["level"] == CORE_LEVEL]
     for pt, name, name_en in zip(core.geometry.representative_point(), core["name"],
                                  core["name_en"]):
         ax.annotate(f"{name}\n{name_en}", (pt.x, pt.y), ha="center", va="center", fontsize=10,
@@ -137,9 +137,8 @@ def _points(ax: Axes, city: City, run: RunData, target: str) -> None:
 
 def _frame(ax: Axes, city: City, aspect: float = 16 / 9) -> None:
     """Fit the core districts in the middle of a full-figure map of the given aspect."""
-    d = city.districts
-    core = d[d["level"] == "core"] if len(d) else d
-    src = core if len(core) else (d if len(d) else city.road_nodes)
+    core = city.core_districts
+    src = core if len(core) else city.road_nodes
     if len(src):
         w, s, e, n = src.total_bounds
         cx, cy = (w + e) / 2, (s + n) / 2

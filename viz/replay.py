@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pydeck as pdk
 
-from twin.city import City
+from twin.city import CORE_LEVEL, City
 from viz import style
 from viz.data import RunData, read_results
 from viz.export import heading
@@ -322,7 +322,7 @@ def plain_districts(city: City) -> list[MapLayer]:
         return []
     records = []
     for row, geom in zip(d.itertuples(index=False), to_wgs84(d, DISTRICT_SIMPLIFY_M)):
-        fill = [250, 250, 246, 255] if row.level == "core" else [232, 232, 228, 255]
+        fill = [250, 250, 246, 255] if row.level == CORE_LEVEL else [232, 232, 228, 255]
         for rings in polygon_rings(geom):
             records.append({"polygon": rings, "c": fill,
                             "tip": f"{row.name}  {row.name_en}\npopulation {int(row.population):,}"})
