@@ -10,6 +10,7 @@ mean share met, its standard error and a 95 % interval.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -24,16 +25,23 @@ def one_replication(scenario: Scenario, city_path: str | None, seed: int) -> pd.
     """Run ``scenario`` with ``seed`` (no routes, no maps); return its compliance rows plus
     one row per run count (``target`` = ``count:<name>``, e.g. ``count:cascades``: gas
     explosions, in ``count``)."""
-    from twin.city import load_city
     from twin.runner import run_scenario
 
-    city = load_city(city_path)
+    city = _city(city_path)
     res = run_scenario(scenario.with_(seed=seed), city, record_routes=False)
     counts = pd.DataFrame([{"target": f"count:{k}", "scope": "city", "count": v}
                            for k, v in res.summary.get("counts", {}).items()])
     rows = pd.concat([res["compliance"], counts], ignore_index=True)
     rows["seed"] = seed
     return rows
+
+
+@functools.lru_cache(maxsize=2)
+def _city(city_path: str | None):
+    """The city, loaded once per worker process (a City is immutable, so sharing is safe)."""
+    from twin.city import load_city
+
+    return load_city(city_path)
 
 
 def sweep(scenario: Scenario, replications: int, *, workers: int = 2,
