@@ -145,3 +145,16 @@ def test_replay_of_a_run_without_routes_says_how_to_get_them(tmp_path):
     assert code == 0, text
     code, text = twin("replay", tmp_path / "r")
     assert code == 2 and "no unit routes" in text and "--routes" in text
+
+
+def test_every_scenario_problem_is_reported_at_once(tmp_path):
+    """A station outside the city and an unknown bridge: both named in one error."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\ndays = 0.1\n'
+                   '[[stations.add]]\nstation_id = "fire-new"\nforce = "fire"\nname = "x"\n'
+                   'lon = 100.0\nlat = 20.0\nunits = 2\n'
+                   '[[closures]]\nname = "No Such Bridge"\n')
+    code, text = twin("run", bad, "--out", tmp_path / "never")
+    assert code == 2
+    assert "fire-new" in text and "No Such Bridge" in text
+    assert not (tmp_path / "never").exists()

@@ -24,7 +24,7 @@ from twin.lifelines import build_timeline, lifelines_table
 from twin.metrics import (compliance_table, counts, coverage_table, event_table,
                           incident_table, mutual_aid_table, route_table, unit_table, worst)
 from twin.results import Results
-from twin.scenario import Scenario, apply
+from twin.scenario import Scenario, apply, check_against
 
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
 
@@ -43,6 +43,7 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if city is None:
         city = load_city(scenario.city)
+    check_against(scenario, city)  # every problem at once, before anything runs
     city = apply(scenario, city)
     rng = np.random.default_rng(scenario.seed)
     timeline = build_timeline(scenario, city, rng)
