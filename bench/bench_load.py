@@ -20,8 +20,8 @@ import networkx as nx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from twin.city import embedded_path, load_city  # noqa: E402
-from twin.validate import road_components, validate_folder  # noqa: E402
+from twin.model.city import embedded_path, load_city  # noqa: E402
+from twin.model.validate import road_components, validate_folder  # noqa: E402
 
 
 def median_time(fn, repeats: int) -> float:

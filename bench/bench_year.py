@@ -37,11 +37,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from twin.city import City, embedded_path, load_city  # noqa: E402
-from twin.engine import K, Engine, EngineConfig  # noqa: E402
-from twin.forces import FORCES  # noqa: E402
-from twin.roads import PERIODS, period_of  # noqa: E402
-from twin.timeline import Timeline  # noqa: E402
+from twin.model.city import City, embedded_path, load_city  # noqa: E402
+from twin.sim.engine import K, Engine, EngineConfig  # noqa: E402
+from twin.sim.forces import FORCES  # noqa: E402
+from twin.model.roads import PERIODS, period_of  # noqa: E402
+from twin.hazards.timeline import Timeline  # noqa: E402
 
 
 def synthetic_city(side: int = 200, spacing_m: float = 150.0, seed: int = 1) -> City:
@@ -102,7 +102,7 @@ def synthetic_city(side: int = 200, spacing_m: float = 150.0, seed: int = 1) -> 
             cells.append({"cell_id": f"c{len(cells)}", "district_id": "", "population":
                           float(rng.gamma(2.0, 5000.0)), "geometry": box(a, b, a + step, b + step)})
     cells = gpd.GeoDataFrame(cells, crs=crs)
-    from twin.city import empty_layer
+    from twin.model.city import empty_layer
 
     return City(name="synthetic", crs=crs, districts=districts, road_nodes=nodes,
                 road_edges=edges, pipes=empty_layer("pipes", crs),
@@ -211,8 +211,8 @@ def main() -> None:
 
 def full_pipeline(city: City, days: float) -> None:
     """One ``run_scenario`` of the baseline scenario (timeline, engine, tables), timed."""
-    from twin.runner import run_scenario
-    from twin.scenario import load_scenario
+    from twin.sim.runner import run_scenario
+    from twin.scenario.spec import load_scenario
 
     scen = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml")
     scen = scen.with_(days=days)

@@ -18,9 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from twin.city import load_city  # noqa: E402
-from twin.runner import run_scenario  # noqa: E402
-from twin.scenario import load_scenario  # noqa: E402
+from twin.model.city import load_city  # noqa: E402
+from twin.sim.runner import run_scenario  # noqa: E402
+from twin.scenario.spec import load_scenario  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

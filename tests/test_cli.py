@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from twin.cli import app
+from twin.cli.main import app
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent

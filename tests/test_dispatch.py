@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from tinycity import tiny_city
-from twin.dispatch import Dispatcher, RoadTimes, Uniforms, build_pools
-from twin.engine import Engine, EngineConfig
-from twin.forces import FORCES
-from twin.roads import TravelTimes
+from twin.sim.dispatch import Dispatcher, RoadTimes, Uniforms, build_pools
+from twin.sim.engine import Engine, EngineConfig
+from twin.sim.forces import FORCES
+from twin.model.roads import TravelTimes
 
 CITY = tiny_city()
 ENGINE = Engine(CITY, EngineConfig(use_cache=False))

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from tinycity import simulate_script, tiny_city
-from twin.engine import KINDS, EngineConfig
-from twin.forces import DEFAULT_FORCES
-from twin.incidents import CATALOGUE, IncidentType, LogNormal
-from twin.metrics import event_table, incident_table
-from twin.timeline import ClosureEvent
+from twin.sim.engine import KINDS, EngineConfig
+from twin.sim.forces import DEFAULT_FORCES
+from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
+from twin.analysis.metrics import event_table, incident_table
+from twin.hazards.timeline import ClosureEvent
 
 FIRE_TURNOUT = DEFAULT_FORCES["fire"].turnout_s
 
@@ -61,7 +61,7 @@ def test_arrival_is_turnout_plus_road_time_at_night():
 
 def test_peak_hour_congestion_uses_the_departure_period():
     city = tiny_city()
-    t0 = 8 * 3600.0  # 08:00, morning peak: local streets ×1.3 (twin.roads.CONGESTION)
+    t0 = 8 * 3600.0  # 08:00, morning peak: local streets ×1.3 (twin.model.roads.CONGESTION)
     sim = simulate_script(city, [(t0, "drill", "n21")], config=config(fixed(60.0)))
     assert sim.incidents[0].first[1] == pytest.approx(t0 + FIRE_TURNOUT + 300.0 * 1.3, abs=0.01)
 

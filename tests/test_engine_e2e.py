@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.city import embedded_path
-from twin.scenario import Scenario
+from twin.model.city import embedded_path
+from twin.scenario.spec import Scenario
 
 pytestmark = pytest.mark.skipif(not any(embedded_path().glob("road_nodes.*")),
                                 reason="the embedded twin geodata/chongqing is not built")
@@ -20,8 +20,8 @@ INCIDENT_COLUMNS = ["incident_id", "type", "district_id", "cell_id", "node_id", 
 
 @pytest.fixture(scope="module")
 def day():
-    from twin.city import load_city
-    from twin.runner import run_scenario
+    from twin.model.city import load_city
+    from twin.sim.runner import run_scenario
 
     city = load_city()
     return city, run_scenario(Scenario(name="e2e", days=1, seed=11), city)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from tinycity import tiny_city
-from twin.engine import Engine, EngineConfig
+from twin.sim.engine import Engine, EngineConfig
 from twin.errors import TwinDataError
-from twin.incidents import (CATALOGUE, PROFILE_DEFAULT, Detection, LogNormal, alarm_delays,
+from twin.sim.incidents import (CATALOGUE, PROFILE_DEFAULT, Detection, LogNormal, alarm_delays,
                             random_incidents, risk_factor)
 
 CITY = tiny_city()

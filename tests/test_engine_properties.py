@@ -10,12 +10,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tinycity import simulate_script, tiny_city
-from twin.engine import EngineConfig
-from twin.forces import FORCES
-from twin.metrics import event_table
-from twin.runner import run_scenario
-from twin.scenario import Closure, Incidents, ScriptedIncident, Scenario
-from twin.timeline import ClosureEvent
+from twin.sim.engine import EngineConfig
+from twin.sim.forces import FORCES
+from twin.analysis.metrics import event_table
+from twin.sim.runner import run_scenario
+from twin.scenario.spec import Closure, Incidents, ScriptedIncident, Scenario
+from twin.hazards.timeline import ClosureEvent
 
 CITY = tiny_city(units={"F1": 2, "C1": 1})
 NODES = [str(n) for n in CITY.road_nodes["node_id"]]

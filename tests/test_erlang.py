@@ -18,9 +18,9 @@ from dataclasses import replace
 import numpy as np
 
 from tinycity import simulate_script, tiny_city
-from twin.engine import EngineConfig
-from twin.forces import DEFAULT_FORCES
-from twin.incidents import CATALOGUE, Exponential, IncidentType
+from twin.sim.engine import EngineConfig
+from twin.sim.forces import DEFAULT_FORCES
+from twin.sim.incidents import CATALOGUE, Exponential, IncidentType
 
 
 def erlang_c(c: int, a: float) -> float:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import twin
-from twin.runner import run_scenario
-from twin.scenario import load_scenario
+from twin.sim.runner import run_scenario
+from twin.scenario.spec import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SEEDS = range(2026, 2030)  # the files' seed and the three after it

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-import twin.hazards as hz
+import twin.hazards.natural as hz
 from tinycity import X0, Y0, tiny_city
-from twin.scenario import Earthquake, Rainstorm
-from twin.timeline import Timeline
+from twin.scenario.spec import Earthquake, Rainstorm
+from twin.hazards.timeline import Timeline
 
 PHI_1 = 0.8413447460685429  # standard normal CDF at 1
 

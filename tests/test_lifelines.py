@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-import twin.lifelines as ll
+import twin.hazards.lifelines as ll
 from tinycity import X0, Y0, node_xy, tiny_city
 from twin.errors import TwinDataError
-from twin.scenario import Pipes, parse_scenario
-from twin.timeline import ScheduledIncident
+from twin.scenario.spec import Pipes, parse_scenario
+from twin.hazards.timeline import ScheduledIncident
 
 
 def _lonlat(x: float, y: float) -> tuple[float, float]:
@@ -287,6 +287,6 @@ def test_sensors_on_pipes_with_unknown_years_as_epanet_writes_them():
     order = city.pipes["pipe_id"].to_numpy()[ll.risk_order(city.pipes)]
     assert order.tolist() == ["G2", "W1", "G1"]  # unknown years first (oldest), then by id
     sc = parse_scenario('[[sensors]]\nnetwork = "gas"\ncoverage = 0.4\n', "s.toml")
-    from twin.scenario import apply
+    from twin.scenario.spec import apply
     assert apply(sc, city).pipes.set_index("pipe_id")["monitored"].to_dict() == \
         {"G1": False, "G2": True, "W1": False}

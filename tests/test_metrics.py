@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from tinycity import simulate_script, tiny_city
-from twin.forces import FORCES
-from twin.metrics import (compliance_table, coverage_table, incident_table, mutual_aid_table,
+from twin.sim.forces import FORCES
+from twin.analysis.metrics import (compliance_table, coverage_table, incident_table, mutual_aid_table,
                           unit_table, worst)
 
 NAN = math.nan
@@ -97,7 +97,7 @@ def test_coverage_is_turnout_plus_offpeak_road_time():
     city = tiny_city()
     sim = simulate_script(city, [])
     cov = coverage_table(sim).set_index("node_id")
-    # off-peak local streets ×1.10 (twin.roads.CONGESTION): F1 → n21 = 300 × 1.1 + 60
+    # off-peak local streets ×1.10 (twin.model.roads.CONGESTION): F1 → n21 = 300 × 1.1 + 60
     assert cov.loc["n21", "t_ground_s"] == pytest.approx(60 + 330.0)
     assert cov.loc["n00", "t_ground_s"] == pytest.approx(60.0)
     assert cov.loc["n10", "t_community_s"] == pytest.approx(60.0)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from shapely.geometry import LineString, Point, box
 
-from twin.city import City, empty_layer
-from twin.pipes import (CLOSURE_RADIUS_M, build_pipe_network, edges_near_pipe, edges_near_pipes,
+from twin.model.city import City, empty_layer
+from twin.model.pipes import (CLOSURE_RADIUS_M, build_pipe_network, edges_near_pipe, edges_near_pipes,
                         nearest_pipe, outage, pipe_network, pipe_nodes, staging_nodes)
 
 CRS = "EPSG:32648"

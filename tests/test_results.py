@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from twin.compare import compare_compliance
+from twin.analysis.compare import compare_compliance
 from twin.errors import TwinDataError
-from twin.results import Results, read_results, write_results
+from twin.analysis.results import Results, read_results, write_results
 
 
 def small_results(share: float = 0.9) -> Results:

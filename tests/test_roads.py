@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from twin.roads import (PERIODS, RoadNetwork, TravelTimes, free_flow_time_s, grade_factor,
+from twin.model.roads import (PERIODS, RoadNetwork, TravelTimes, free_flow_time_s, grade_factor,
                         period_of)
 
 

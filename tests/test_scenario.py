@@ -13,8 +13,8 @@ from pyproj import Transformer
 
 from tinycity import X0, Y0, node_xy, tiny_city
 from twin.errors import TwinDataError
-from twin.lifelines import closure_edges, sensor_coverage
-from twin.scenario import (Closure, apply, check_against, load_scenario, locate_key,
+from twin.hazards.lifelines import closure_edges, sensor_coverage
+from twin.scenario.spec import (Closure, apply, check_against, load_scenario, locate_key,
                            parse_scenario, problems_against, resolve_district)
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -335,8 +335,8 @@ def test_the_drill_with_sensors_differs_only_in_sensors():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", MY_SCENARIOS)
 def test_scenario_files_fit_the_embedded_twin(name):
-    from twin.city import embedded_path, load_city
-    from twin.lifelines import build_timeline
+    from twin.model.city import embedded_path, load_city
+    from twin.hazards.lifelines import build_timeline
 
     if not (embedded_path() / "road_edges.parquet").exists():
         pytest.skip("the embedded Chongqing twin is not built yet")
@@ -359,7 +359,7 @@ _CITY = {}
 
 
 def _embedded():
-    from twin.city import load_city
+    from twin.model.city import load_city
 
     if "c" not in _CITY:
         _CITY["c"] = load_city()

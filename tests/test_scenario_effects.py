@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from twin.city import embedded_path
+from twin.model.city import embedded_path
 
 pytestmark = [
     pytest.mark.skipif(not any(embedded_path().glob("road_nodes.*")),
@@ -40,13 +40,13 @@ def city():
 
 
 def scenario(name: str, **changes):
-    from twin.scenario import load_scenario
+    from twin.scenario.spec import load_scenario
 
     return load_scenario(SCENARIOS / f"{name}.toml").with_(**changes)
 
 
 def run(city, name: str, *, days: float, **changes):
-    from twin.runner import run_scenario
+    from twin.sim.runner import run_scenario
 
     return run_scenario(scenario(name, days=days, seed=SEED, **changes), city,
                         record_routes=False)
@@ -97,7 +97,7 @@ def fastest_s(city, origins, dests, closed_edge_ids=()) -> np.ndarray:
     """Free-flow (night: no congestion, the fastest period) shortest road time from each
     origin node to its destination node, with the given edges closed: a lower bound for
     any trip that does not use them."""
-    from twin.roads import shortest_times
+    from twin.model.roads import shortest_times
 
     net = city.roads
     closed = np.zeros(len(net.edge_ids), bool)

@@ -1,4 +1,4 @@
-"""twin.validate: every problem found, named by layer and ids, with a fix.
+"""twin.model.validate: every problem found, named by layer and ids, with a fix.
 
 Each bad-input test writes a tiny hand-made city to a temporary folder as real files
 (GeoParquet, GeoPackage, GeoJSON) and loads it with load_city / validate_folder.
@@ -16,9 +16,9 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
 from twin import TwinDataError, load_city
-from twin.city import embedded_path
+from twin.model.city import embedded_path
 from twin.importers.commands import validate_command
-from twin.validate import (MAX_SNAP_M, check_layers, road_components, validate_folder,
+from twin.model.validate import (MAX_SNAP_M, check_layers, road_components, validate_folder,
                            validate_points_near_roads)
 
 WGS84 = "EPSG:4326"

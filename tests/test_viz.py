@@ -20,13 +20,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from twin.city import City, empty_layer
-from viz import style
-from viz.data import read_results
-from viz.export import map_html, write_briefing, write_map
-from viz.layers import map_layers
-from viz.replay import replay_html, write_replay
-from viz.safe import deck_bundle, script_json
+from twin.model.city import City, empty_layer
+from twin.viz import style
+from twin.viz.data import read_results
+from twin.viz.export import map_html, write_briefing, write_map
+from twin.viz.layers import map_layers
+from twin.viz.replay import replay_html, write_replay
+from twin.viz.safe import deck_bundle, script_json
 
 CRS = "EPSG:32648"
 X0, Y0 = 650_000.0, 3_270_000.0
@@ -411,9 +411,9 @@ def test_replay_escapes_scripted_labels(tmp_path: Path) -> None:
 
 def test_replay_timeline_keeps_the_drill_when_cut(city: City, results: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import viz.replay
+    import twin.viz.replay
 
-    monkeypatch.setattr(viz.replay, "MAX_EVENT_ROWS", 10)
+    monkeypatch.setattr(twin.viz.replay, "MAX_EVENT_ROWS", 10)
     run = read_results(results)
     html = replay_html(city, run)
     classes = re.findall(r'<tr data-t="[^"]*" class="([^"]*)">', html)

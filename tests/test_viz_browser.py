@@ -2,7 +2,7 @@
 
 Every page is opened in an ``offline`` context with a route that aborts any request that is
 not ``file:``/``data:`` and records it; each test asserts nothing tried to leave. WebGL runs
-on SwiftShader (see viz.browser). The City and results folder come from test_viz.py.
+on SwiftShader (see twin.viz.browser). The City and results folder come from test_viz.py.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from test_viz import DRILL_LABEL, EVIL, build_city, build_results
-from viz import style, write_briefing, write_map, write_replay
-from viz.browser import CHROMIUM_ARGS, chromium_path
+from twin.viz import style, write_briefing, write_map, write_replay
+from twin.viz.browser import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@
 Node ``n<c><r>`` sits at column ``c``, row ``r``, 1 km apart, origin at
 (:data:`X0`, :data:`Y0`) in EPSG:32648 (central Chongqing). Every road is ``local`` at
 36 km/h (10 m/s) on flat ground (elevation 200 m), so each 1 km street takes **100 s** at
-night (no congestion between 22:00 and 06:00; see ``twin.roads.CONGESTION``). The two
+night (no congestion between 22:00 and 06:00; see ``twin.model.roads.CONGESTION``). The two
 bridges (``arterial``, ``bridge=True``, 36 km/h): "Short Bridge" n21–n31, 1 km = **100 s**;
 "Long Bridge" n23–n33, 2 km = **200 s**. Examples (night): n00 → n31 = 400 s via the short
 bridge, 900 s via the long one.
@@ -50,7 +50,7 @@ from __future__ import annotations
 import geopandas as gpd
 from shapely.geometry import LineString, Point, box
 
-from twin.city import City
+from twin.model.city import City
 
 CRS = "EPSG:32648"
 X0, Y0 = 660_000.0, 3_270_000.0
@@ -196,12 +196,12 @@ def simulate_script(city: City, incidents: list[tuple[float, str, str]], *,
                     duration_s: float = 86400.0):
     """Run the engine on ``city`` with only scripted incidents ``(t_s, type, node_id)``
     (alarm at onset, ``detected_by='script'``) and timeline ``closures``
-    (:class:`twin.timeline.ClosureEvent`); returns the raw :class:`twin.engine.SimResult`.
-    ``config`` is an :class:`twin.engine.EngineConfig` (default: no travel-time cache)."""
+    (:class:`twin.hazards.timeline.ClosureEvent`); returns the raw :class:`twin.sim.engine.SimResult`.
+    ``config`` is an :class:`twin.sim.engine.EngineConfig` (default: no travel-time cache)."""
     import numpy as np
 
-    from twin.engine import Engine, EngineConfig
-    from twin.timeline import ScheduledIncident, Timeline
+    from twin.sim.engine import Engine, EngineConfig
+    from twin.hazards.timeline import ScheduledIncident, Timeline
 
     config = config or EngineConfig(use_cache=False)
     nodes = city.roads.node_index([n for _, _, n in incidents])

@@ -1,7 +1,7 @@
 """Shancheng Twin (山城孪生): a digital-twin simulator for city emergency response."""
 
 from twin.errors import Problem, TwinDataError
-from twin.city import City, load_city, save_city
+from twin.model.city import City, load_city, save_city
 
 __all__ = ["City", "Problem", "TwinDataError", "load_city", "save_city"]
 __version__ = "0.1.0"

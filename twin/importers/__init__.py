@@ -21,8 +21,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from twin.city import city_from_layers
-from twin.validate import road_components, validate_layers
+from twin.model.city import city_from_layers
+from twin.model.validate import road_components, validate_layers
 
 log = logging.getLogger("twin.importers")
 

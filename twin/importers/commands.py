@@ -22,9 +22,9 @@ from typing import Callable, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from twin.city import City, load_city, save_city
+from twin.model.city import City, load_city, save_city
 from twin.errors import MAX_IDS_SHOWN, Problem, TwinDataError
-from twin.validate import MAX_SNAP_M, validate_folder
+from twin.model.validate import MAX_SNAP_M, validate_folder
 
 OK, BAD_DATA = 0, 2
 
@@ -141,7 +141,7 @@ def check_out_folder(out: Path) -> None:
 
 
 def _is_city_folder(folder: Path) -> bool:
-    from twin.city import FILE_EXTENSIONS, LAYERS
+    from twin.model.city import FILE_EXTENSIONS, LAYERS
 
     names = {p.name for p in folder.iterdir()}
     return "city.json" in names or any(f"{layer}.{ext}" in names
@@ -195,6 +195,6 @@ def print_problems(console: Console, problems: Sequence[Problem], title: str) ->
 
 def print_summary(console: Console, city: City) -> None:
     """City.summary() as the same table ``twin summary`` prints."""
-    from twin.report import city_summary_table
+    from twin.analysis.report import city_summary_table
 
     console.print(city_summary_table(city.summary()))

@@ -22,7 +22,7 @@ Where the network is
       long as the model says (reported in the notes).
 
     Neither → a TwinDataError saying how. A network that lands nowhere near the city's
-    roads (no junction within :data:`twin.validate.MAX_SNAP_M` of a road node) is refused:
+    roads (no junction within :data:`twin.model.validate.MAX_SNAP_M` of a road node) is refused:
     its CRS or anchor is wrong.
 Nodes → ``junctions``
     EPANET junctions → ``kind`` ``junction``; reservoirs and tanks → ``kind`` ``source``
@@ -60,10 +60,10 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
-from twin.city import LAYERS, City, load_city
+from twin.model.city import LAYERS, City, load_city
 from twin.errors import TwinDataError
 from twin.importers import city_from_layers, note
-from twin.validate import MAX_SNAP_M, PIPE_NETWORKS
+from twin.model.validate import MAX_SNAP_M, PIPE_NETWORKS
 
 MIN_LINK_M = 1.0
 """Shortest length (m) given to a pump or valve link (they are drawn very short)."""

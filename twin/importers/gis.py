@@ -28,7 +28,7 @@ from typing import Iterable, Mapping
 import geopandas as gpd
 import pyogrio
 
-from twin.city import LAYERS, City, read_layer_file
+from twin.model.city import LAYERS, City, read_layer_file
 from twin.errors import ProblemList, TwinDataError
 from twin.importers import city_from_layers, keep_largest_component, note
 

@@ -70,7 +70,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from twin.city import City, read_layer_file
+from twin.model.city import City, read_layer_file
 from twin.errors import TwinDataError
 from twin.importers import (assign_districts, city_from_layers, districts_from_nodes,
                             keep_largest_component, note, strip_suffixes)

@@ -1,0 +1,1 @@
+"""Analysis and reports: metrics, results folders, comparisons and sweeps."""

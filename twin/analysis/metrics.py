@@ -1,0 +1,309 @@
+"""Metrics: the 10/30/60 targets, utilisation, mutual aid and coverage, as DataFrames.
+
+For every incident, measured from its alarm:
+
+- **10 min** — first community responder on scene (incidents whose type needs one);
+- **30 min** — first ground rescue unit (fire, professional or social) on scene (types
+  needing any of them);
+- **60 min** — first helicopter on scene (incidents that called air rescue).
+
+An incident the target applies to but no unit of the kind ever reached counts as missed.
+For each target and scope (``city``, ``district:<id>``, ``type:<name>``, ``force:<name>`` —
+the latter using that force's own first arrival, for incidents needing it) the compliance
+table gives ``count`` (incidents the target applies to), ``met_share``, and ``mean_s``,
+``p50_s``, ``p90_s``, ``p95_s`` of the response times of those reached.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import chain
+
+import numpy as np
+import pandas as pd
+
+from twin.sim.engine import KINDS, LEGS, SimResult
+from twin.sim.forces import FORCE_TARGET, FORCES, GROUND_FORCES, TARGETS_S
+from twin.sim.incidents import CATALOGUE, DETECTED_BY, IncidentType
+from twin.model.roads import PERIODS
+
+COMPLIANCE_COLUMNS = ["target", "scope", "count", "met_share", "mean_s", "p50_s", "p90_s",
+                      "p95_s"]
+WORST_MIN_INCIDENTS = 5
+"""Cells/districts with fewer incidents needing the target are not ranked as worst."""
+GROUND = [FORCES.index(f) for f in GROUND_FORCES]
+
+
+def _needs(sim: SimResult) -> np.ndarray:
+    """Bool (n_types × n_forces): does the type need the force."""
+    types = sim.engine.types
+    out = np.zeros((len(types), len(FORCES)), bool)
+    for i, t in enumerate(types):
+        for name, _ in t.needs:
+            out[i, FORCES.index(name)] = True
+    return out
+
+
+def incident_table(sim: SimResult) -> pd.DataFrame:
+    """One row per incident (ARCHITECTURE.md ``incidents.parquet``), sorted by id; extra
+    columns: ``first_<force>_s`` per force, ``queued``, ``cause``, ``label``, ``parent_id``."""
+    eng = sim.engine
+    incs = sim.incidents
+    n = len(incs)
+    code = np.fromiter((i.code for i in incs), np.int64, n)
+    node = np.fromiter((i.node for i in incs), np.int64, n)
+    alarm = np.fromiter((i.alarm for i in incs), float, n)
+    onset = np.fromiter((i.onset for i in incs), float, n)
+    first = np.array([i.first for i in incs], float).reshape(n, len(FORCES))
+    air_called = np.fromiter((i.air for i in incs), bool, n)
+    need = _needs(sim)[code]
+    community = first[:, FORCES.index("community")]
+    ground = np.fmin.reduce(first[:, GROUND], axis=1) if n else np.empty(0)
+    air = first[:, FORCES.index("air")]
+    lonlat = eng.city.lonlat_from_xy(eng.xy[node])
+    pl = eng.placement
+    cell = pl.node_cell[node]
+    cells = np.array(list(pl.cell_ids) + [""], dtype=object)
+    df = pd.DataFrame({
+        "incident_id": np.arange(n, dtype=np.int64),
+        "type": np.array([t.name for t in eng.types], dtype=object)[code],
+        "district_id": np.array(list(eng.districts) + [""], dtype=object)[
+            np.where(eng.node_district[node] >= 0, eng.node_district[node], len(eng.districts))],
+        "cell_id": cells[np.where(cell >= 0, cell, len(cells) - 1)],
+        "node_id": eng.net.node_ids[node],
+        "x": lonlat[:, 0], "y": lonlat[:, 1],
+        "onset_s": onset, "alarm_s": alarm, "detection_delay_s": alarm - onset,
+        "detected_by": np.array(DETECTED_BY, dtype=object)[
+            np.fromiter((i.by for i in incs), np.int64, n)],
+        "first_community_s": community, "first_ground_s": ground, "first_air_s": air,
+        "resp_community_s": community - alarm, "resp_ground_s": ground - alarm,
+        "resp_air_s": air - alarm,
+        "met_10": _met(community - alarm, need[:, FORCES.index("community")], "10min"),
+        "met_30": _met(ground - alarm, need[:, GROUND].any(axis=1), "30min"),
+        "met_60": _met(air - alarm, air_called, "60min"),
+        "mutual_aid": np.fromiter((i.mutual_aid for i in incs), bool, n),
+        "cleared_s": np.fromiter((i.cleared_s for i in incs), float, n),
+    })
+    for f, name in enumerate(FORCES):
+        df[f"first_{name}_s"] = first[:, f]
+    df["queued"] = np.fromiter((i.queued for i in incs), bool, n)
+    df["cause"] = [i.cause for i in incs]
+    df["label"] = [i.label for i in incs]
+    df["parent_id"] = pd.array([i.parent if i.parent >= 0 else None for i in incs], "Int64")
+    return df
+
+
+def _met(resp: np.ndarray, applies: np.ndarray, target: str) -> pd.arrays.BooleanArray:
+    """Nullable bool: NA where the target does not apply, False where nobody came."""
+    met = np.nan_to_num(resp, nan=math.inf) <= TARGETS_S[target]
+    return pd.array(np.where(applies, met, None), dtype="boolean")
+
+
+def event_table(sim: SimResult) -> pd.DataFrame:
+    """One row per state change (``events.parquet``), sorted by time then order logged."""
+    eng = sim.engine
+    if not sim.events:
+        cols = {"t_s": [], "kind": [], "incident_id": [], "unit_id": [], "node_id": [],
+                "from_district": [], "to_district": []}
+        return pd.DataFrame(cols).astype({"t_s": float, "incident_id": "Int64"})
+    flat = np.fromiter(chain.from_iterable(sim.events), float, count=7 * len(sim.events))
+    flat = flat.reshape(-1, 7)
+    t = flat[:, 0]
+    kind, inc, unit, node, frm, to = flat[:, 1:].astype(np.int64).T
+    order = np.lexsort((np.arange(len(t)), t))
+    districts = list(eng.districts)
+
+    def cat(codes: np.ndarray, names) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes[order], categories=pd.Index(list(names),
+                                                                             dtype=object))
+
+    return pd.DataFrame({
+        "t_s": t[order],
+        "kind": cat(kind, KINDS),
+        "incident_id": pd.arrays.IntegerArray(inc[order].astype(np.int64), inc[order] < 0),
+        "unit_id": cat(unit, eng.fleet.unit_ids),
+        "node_id": cat(node, eng.net.node_ids),
+        "from_district": cat(frm, districts),
+        "to_district": cat(to, districts),
+    })
+
+
+def route_table(sim: SimResult) -> pd.DataFrame:
+    """The trips units made (``routes.parquet``), when routes were recorded."""
+    eng = sim.engine
+    cols = ["unit_id", "force", "station_id", "incident_id", "leg", "depart_s", "arrive_s",
+            "path", "times_s"]
+    if not sim.routes:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    node_ll = eng.city.lonlat_from_xy(eng.xy).round(6)
+    fl = eng.fleet
+    rows = []
+    for unit, inc, leg, dep, arr, road, path, times in sim.routes:
+        if road:
+            pts = node_ll[np.asarray(path, np.int64)].tolist()
+        else:
+            pts = eng.city.lonlat_from_xy(np.asarray(path, float)).round(6).tolist()
+        s = fl.unit_station[unit]
+        rows.append((fl.unit_ids[unit], FORCES[fl.station_force[s]], fl.station_ids[s], inc,
+                     LEGS[leg], dep, arr, pts, [round(float(x), 3) for x in times]))
+    df = pd.DataFrame(rows, columns=cols)
+    return df.sort_values(["depart_s", "unit_id", "leg"], kind="stable", ignore_index=True)
+
+
+def _stats(resp: np.ndarray, applies: np.ndarray, target_s: float) -> tuple | None:
+    """(count, met_share, mean, p50, p90, p95) for one scope; None when nothing applies."""
+    r = resp[applies]
+    if len(r) == 0:
+        return None
+    ok = r[~np.isnan(r)]
+    met = float((ok <= target_s).sum()) / len(r)
+    if len(ok) == 0:
+        return len(r), met, math.nan, math.nan, math.nan, math.nan
+    p50, p90, p95 = np.percentile(ok, [50, 90, 95])
+    return len(r), met, float(ok.mean()), float(p50), float(p90), float(p95)
+
+
+def compliance_table(incidents: pd.DataFrame,
+                     catalogue: dict[str, IncidentType] | None = None) -> pd.DataFrame:
+    """compliance.csv rows: per target × scope (city, district, type, force).
+
+    ``catalogue`` (default: the built-in one) says which types need which force."""
+    catalogue = CATALOGUE if catalogue is None else catalogue
+    rows = []
+    spec = {"10min": ("resp_community_s", "met_10"), "30min": ("resp_ground_s", "met_30"),
+            "60min": ("resp_air_s", "met_60")}
+    for target, (col, met_col) in spec.items():
+        target_s = TARGETS_S[target]
+        resp = incidents[col].to_numpy(float)
+        applies = incidents[met_col].notna().to_numpy()
+        _scoped_rows(rows, target, "city", resp, applies, target_s, None)
+        for scope, key in (("district", "district_id"), ("type", "type")):
+            _scoped_rows(rows, target, scope, resp, applies, target_s,
+                         incidents[key].to_numpy(object))
+        for force, ftarget in FORCE_TARGET.items():
+            if ftarget != target:
+                continue
+            fresp = incidents[f"first_{force}_s"].to_numpy(float) - incidents["alarm_s"].to_numpy(float)
+            fapplies = _force_applies(incidents, force, catalogue)
+            st = _stats(fresp, fapplies, target_s)
+            if st is not None:
+                rows.append((target, f"force:{force}", *st))
+    out = pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
+    return out.astype({"count": np.int64})
+
+
+def _force_applies(incidents: pd.DataFrame, force: str,
+                   catalogue: dict[str, IncidentType]) -> np.ndarray:
+    """Incidents whose type needs ``force`` (air: incidents that called it)."""
+    if force == "air":
+        return incidents["met_60"].notna().to_numpy()
+    need = [name for name, t in catalogue.items() if any(f == force for f, _ in t.needs)]
+    return incidents["type"].isin(need).to_numpy()
+
+
+def _scoped_rows(rows: list, target: str, scope: str, resp: np.ndarray, applies: np.ndarray,
+                 target_s: float, keys: np.ndarray | None) -> None:
+    if keys is None:
+        st = _stats(resp, applies, target_s)
+        if st is not None:
+            rows.append((target, "city", *st))
+        return
+    for key in sorted(set(keys[applies].tolist())):
+        if key == "":
+            continue
+        st = _stats(resp, applies & (keys == key), target_s)
+        if st is not None:
+            rows.append((target, f"{scope}:{key}", *st))
+
+
+def worst(incidents: pd.DataFrame, key: str, target: str = "30min", top: int = 10,
+          min_count: int = WORST_MIN_INCIDENTS) -> list[dict]:
+    """The ``top`` places (``district_id`` or ``cell_id``) with the lowest share meeting
+    ``target`` (ties: larger p90 first), among those with ≥ ``min_count`` incidents."""
+    met_col, resp_col = {"10min": ("met_10", "resp_community_s"),
+                         "30min": ("met_30", "resp_ground_s"),
+                         "60min": ("met_60", "resp_air_s")}[target]
+    d = incidents[incidents[met_col].notna() & (incidents[key].astype(str) != "")]
+    if d.empty:
+        return []
+    frame = pd.DataFrame({key: d[key].astype(str).to_numpy(object),
+                          "met": d[met_col].astype(bool).to_numpy(float),
+                          "resp": d[resp_col].to_numpy(float)})
+    by = frame.groupby(key, sort=True)
+    g = pd.DataFrame({"count": by["met"].size(), "met_share": by["met"].mean(),
+                      "p90_s": by["resp"].quantile(0.9)})
+    g = g[g["count"] >= min_count].rename_axis(key).reset_index()
+    g = g.sort_values(["met_share", "p90_s", key], ascending=[True, False, True]).head(top)
+    return [{key: str(r[key]), "count": int(r["count"]), "met_share": round(r["met_share"], 4),
+             "p90_s": None if math.isnan(r["p90_s"]) else round(r["p90_s"], 1)}
+            for _, r in g.iterrows()]
+
+
+def unit_table(sim: SimResult) -> pd.DataFrame:
+    """units.csv: per station — units, dispatches, busy time (s, within the simulated
+    duration: the drain after it is not counted), utilisation (busy time / (units ×
+    simulated duration), so ≤ 1)."""
+    eng = sim.engine
+    fl = eng.fleet
+    busy = np.bincount(fl.unit_station, weights=sim.unit_busy_s, minlength=len(fl.station_ids))
+    units = fl.station_units
+    denom = np.maximum(units, 1) * sim.duration_s
+    return pd.DataFrame({
+        "station_id": fl.station_ids,
+        "force": np.array(FORCES, dtype=object)[fl.station_force],
+        "district_id": np.array(list(fl.districts) + [""], dtype=object)[fl.station_district],
+        "units": units,
+        "dispatches": sim.station_dispatches,
+        "busy_s": busy.round(1),
+        "utilisation": np.where(units > 0, busy / denom, 0.0).round(5),
+    })
+
+
+def mutual_aid_table(sim: SimResult) -> pd.DataFrame:
+    """mutual_aid.csv: dispatches of district-level units across districts, from → to."""
+    d = sim.engine.districts
+    rows = sorted(((d[a], d[b], n) for (a, b), n in sim.mutual_aid.items()),
+                  key=lambda r: (-r[2], r[0], r[1]))
+    return pd.DataFrame(rows, columns=["from_district", "to_district", "count"]).astype(
+        {"count": np.int64})
+
+
+def coverage_table(sim: SimResult) -> pd.DataFrame:
+    """coverage.parquet: per road node, the best off-peak ground response time (s) from any
+    fire station (turnout + road time, comparable to the 30-min target) and the best
+    community response (turnout + walk from the nearest post, availability ignored)."""
+    eng = sim.engine
+    spec = eng.config.forces
+    fl = eng.fleet
+    n = eng.net.n_nodes
+    fire = fl.of_force("fire")
+    t_ground = np.full(n, np.nan)
+    if len(fire):
+        t = eng.tt.out[PERIODS.index("offpeak")][eng.station_row[fire]].min(axis=0)
+        t_ground = np.where(np.isfinite(t), t + spec["fire"].turnout_s, np.nan)
+    posts = fl.of_force("community")
+    t_comm = np.full(n, np.nan)
+    if len(posts):
+        from scipy.spatial import cKDTree
+
+        c = spec["community"]
+        d, _ = cKDTree(fl.station_xy[posts]).query(eng.xy)
+        t_comm = c.turnout_s + d * c.circuity / c.speed_m_s
+    return pd.DataFrame({"node_id": eng.net.node_ids, "t_ground_s": t_ground.round(1),
+                         "t_community_s": t_comm.round(1)})
+
+
+def counts(sim: SimResult, incidents: pd.DataFrame, events: pd.DataFrame) -> dict[str, int]:
+    """Headline counts of a run (for summary.json and the terminal)."""
+    kinds = events["kind"].value_counts().to_dict() if len(events) else {}
+    return {
+        "incidents": int(len(incidents)),
+        "dispatches": int(kinds.get("dispatched", 0)),
+        "mutual_aid": int(kinds.get("mutual_aid", 0)),
+        "queued": int(kinds.get("queued", 0)),
+        "no_unit": int(kinds.get("no_unit", 0)),
+        "cascades": int(sim.cascades),
+        "reroutes": int(kinds.get("reroute", 0)),
+        "closures": int(len(sim.closures)),
+        "events": int(len(events)),
+    }

@@ -1,0 +1,125 @@
+"""The main job behind ``twin run``: load, simulate, print the targets table, write results.
+
+Kept apart from :mod:`twin.sim.runner` (which returns Results and prints nothing) so that the
+engine stays usable as a library and the terminal output lives in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from twin.analysis.results import Results, write_results
+
+
+def slug(name: str) -> str:
+    """A folder-safe version of a scenario name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"
+
+
+def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: int | None = None,
+                  days: float | None = None, city: Path | None = None,
+                  routes: bool | None = None, maps: bool = True,
+                  console: Console | None = None) -> Path:
+    """Run a scenario file (None: baseline), print the compliance table, write ``out``."""
+    from twin.model.city import load_city
+    from twin.scenario.spec import load_scenario
+    from twin.sim.runner import run_scenario
+
+    console = console or Console()
+    scenario = load_scenario(scenario_path or _default_scenario())
+    changes = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
+    if city is not None:
+        changes["city"] = str(city)
+    if changes:
+        scenario = scenario.with_(**changes)
+    the_city = load_city(scenario.city)
+    console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} days, "
+                  f"seed {scenario.seed}")
+    results = _simulate(run_scenario, scenario, the_city, routes, console)
+    out = out or Path("results") / slug(scenario.name)
+    final = write_results(results, out, extra=_map_writer(the_city) if maps else None)
+    print_run_report(results, the_city, console)
+    console.print(f"results written to [bold]{final}[/bold]")
+    return final
+
+
+def _default_scenario() -> Path | None:
+    p = Path(str(resources.files("twin.data") / "scenarios" / "baseline.toml"))
+    return p if p.exists() else None
+
+
+def _simulate(run_scenario, scenario, city, routes, console: Console) -> Results:
+    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("run", total=1.0)
+        return run_scenario(scenario, city, record_routes=routes,
+                            progress=lambda fraction: bar.update(task, completed=fraction))
+
+
+def _map_writer(city):
+    def write_maps(folder: Path) -> None:
+        from twin.viz.commands import write_all
+
+        write_all(folder, city)
+
+    return write_maps
+
+
+def print_run_report(results: Results, city, console: Console) -> None:
+    """The city-wide 10/30/60 table, the worst districts, and the run's headline counts."""
+    from twin.analysis.report import compliance_table, district_table
+
+    comp = results["compliance"]
+    names = dict(zip(city.districts["district_id"],
+                     city.districts["name"] + " " + city.districts["name_en"]))
+    console.print(compliance_table(comp))
+    console.print(district_table(comp, names, "30min"))
+    s = results.summary
+    short = dict(zip(city.districts["district_id"], city.districts["name_en"]))
+    cells = [c for c in s.get("worst_cells_30min", []) if c.get("met_share", 1) < 1][:5]
+    cell_district = dict(zip(city.cells["cell_id"], city.cells["district_id"]))
+    if cells:
+        console.print("grid cells missing the 30-minute target most: " + ", ".join(
+            f"{c['cell_id']} {short.get(cell_district.get(c['cell_id']), '')} "
+            f"({c['met_share']:.0%} of {c['count']})" for c in cells))
+    aid = s.get("mutual_aid_top", [])[:5]
+    if aid:
+        console.print("mutual aid (一域出险、全域联动), units from → incidents in: " + ", ".join(
+            f"{short.get(a['from_district'], a['from_district'])} → "
+            f"{short.get(a['to_district'], a['to_district'])} {a['count']}" for a in aid))
+    counts = s.get("counts", {})
+    if counts:
+        console.print(", ".join(f"{k.replace('_', ' ')}: {v:,}" if isinstance(v, int) else
+                                f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
+
+
+def print_sweep(summary, console: Console) -> None:
+    """City-wide targets across replications: mean share met with its 95 % interval."""
+    from rich.table import Table
+
+    from twin.analysis.report import TARGET_LABELS, minutes
+
+    t = Table(title="Across replications (city-wide)")
+    for col in ("target", "runs", "incidents/run", "met (mean)", "95 % interval", "p90 (min)"):
+        t.add_column(col, justify="left" if col == "target" else "right")
+    city = summary[summary["scope"] == "city"]
+    for target, label in TARGET_LABELS.items():
+        r = city[city["target"] == target]
+        if r.empty:
+            continue
+        r = r.iloc[0]
+        t.add_row(label, str(int(r["replications"])), f"{r['incidents']:,.0f}",
+                  f"{r['met_share']:.1%}", f"{r['ci_low']:.1%} – {r['ci_high']:.1%}",
+                  minutes(r["p90_s"]))
+    console.print(t)
+    counts = city[city["target"].str.startswith("count:")]
+    if not counts.empty:
+        console.print("per run (mean ± standard error): " + ", ".join(
+            f"{r.target[6:].replace('_', ' ')} {r.incidents:,.1f} ± {r.count_se:,.1f}"
+            for r in counts.itertuples(index=False)))

@@ -1,0 +1,1 @@
+"""Hazards and lifelines: pipe failures, rainstorms, earthquakes and closures as a timeline."""

@@ -1,0 +1,1 @@
+"""The city model: layers, validation at the boundary, roads and pipes as arrays."""

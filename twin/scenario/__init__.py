@@ -1,0 +1,1 @@
+"""What-if scenarios: the immutable spec read from TOML, and its application to a city."""

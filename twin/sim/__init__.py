@@ -1,0 +1,1 @@
+"""The response simulation: incidents, forces, dispatch and the SimPy engine."""

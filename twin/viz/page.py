@@ -1,0 +1,173 @@
+"""Self-contained HTML pages around a deck.gl map (no network: bundle, data, CSS inline).
+
+pydeck's own ``Deck.to_html(offline=True)`` inlines the deck.gl bundle but its template
+(``pydeck/io/templates/index.j2``) still links mapbox-gl JS, Bootstrap, Font Awesome,
+MapLibre and widget CSS from CDNs, and pastes the deck JSON into ``<script>`` unescaped.
+So the pages here use their own template: the same bundle (:func:`twin.viz.safe.deck_bundle`),
+the deck JSON that pydeck produces (``pdk.Deck``) as an escaped ``application/json`` block,
+and pydeck's ``createDeck({container, jsonInput})`` — the call pydeck's template makes —
+kept as ``window.deckInstance``. Small inline scripts then:
+
+- replace the tooltip with one that shows each feature's ``tip`` via ``textContent``;
+- fit the view to the city's bounds for the actual window size;
+- wire the layer checkboxes: ``deckInstance.setProps({layers: layers.map(l => l.clone({visible}))})``;
+- expose ``window.deckReady()`` (all layers loaded and drawn) for the PNG renderer and tests.
+"""
+
+from __future__ import annotations
+
+from twin.viz import style
+from twin.viz.safe import deck_bundle, script_json, text
+
+BASE_CSS = f"""
+html, body {{ margin: 0; padding: 0; height: 100%; overflow: hidden; background: {style.BACKGROUND};
+  font-family: {style.FONT_STACK}; color: #1d232a; }}
+#deck-container {{ position: absolute; inset: 0; }}
+.panel {{ position: absolute; z-index: 5; background: rgba(255,255,255,0.93); border-radius: 6px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.25); padding: 10px 14px; font-size: 13px; line-height: 1.35; }}
+#title {{ top: 12px; left: 12px; max-width: 560px; }}
+#title h1 {{ font-size: 20px; margin: 0 0 4px 0; }}
+#title .meta {{ color: #444; font-size: 13px; }}
+#legend {{ bottom: 12px; left: 12px; max-width: 330px; }}
+#legend h2, #toggles h2 {{ font-size: 13px; margin: 6px 0 3px 0; }}
+#legend h2:first-child, #toggles h2:first-child {{ margin-top: 0; }}
+.ramp {{ height: 12px; width: 240px; border: 1px solid #666; }}
+.ramp-ticks {{ display: flex; justify-content: space-between; width: 242px; font-size: 11px; }}
+.item {{ display: flex; align-items: center; gap: 6px; margin: 1px 0; }}
+.sw {{ display: inline-block; width: 14px; height: 14px; border: 1px solid #555; flex: none; }}
+.dot {{ display: inline-block; width: 11px; height: 11px; border-radius: 50%; border: 1px solid #222; flex: none; }}
+.line {{ display: inline-block; width: 22px; flex: none; border-radius: 2px; }}
+#toggles {{ top: 12px; right: 12px; }}
+#toggles label {{ display: block; cursor: pointer; white-space: nowrap; }}
+html.snapshot #toggles {{ display: none; }}
+@media (max-height: 820px) {{
+  #legend {{ columns: 2; column-gap: 18px; max-width: 560px; font-size: 12px;
+    max-height: calc(100vh - 150px); overflow-y: auto; }}
+  #legend h2 {{ break-after: avoid; }} #legend .item {{ break-inside: avoid; }}
+  #title h1 {{ font-size: 17px; }}
+}}
+"""
+
+BOOT_JS = """
+(function () {
+  const timing = window.__timing = {start: performance.now()};
+  const spec = JSON.parse(document.getElementById('deck-spec').textContent);
+  const page = JSON.parse(document.getElementById('page-data').textContent);
+  timing.parsed = performance.now();
+  window.__frames = 0;
+  const deckInstance = createDeck({container: document.getElementById('deck-container'),
+                                   jsonInput: spec, tooltip: false});
+  timing.created = performance.now();
+  window.deckInstance = deckInstance;
+  const tipStyle = {whiteSpace: 'pre', fontSize: '12px', lineHeight: '1.35',
+                    background: 'rgba(29,35,42,0.92)', color: '#fff', padding: '6px 8px',
+                    borderRadius: '4px', fontFamily: page.font};
+  function getTooltip(info) {
+    const o = info && info.object;
+    const tip = o && (o.tip || (o.properties && o.properties.tip));
+    return tip ? {text: String(tip), style: tipStyle} : null;
+  }
+  function fitted() {
+    const [w, s, e, n] = page.bounds;
+    const box = document.getElementById('deck-container');
+    const vp = new deck.WebMercatorViewport({width: box.clientWidth || window.innerWidth,
+                                             height: box.clientHeight || window.innerHeight});
+    const {longitude, latitude, zoom} = vp.fitBounds([[w, s], [e, n]],
+                                                     {padding: page.padding || 40});
+    return {longitude, latitude, zoom: Math.min(zoom, 17), pitch: 0, bearing: 0};
+  }
+  deckInstance.setProps({getTooltip, initialViewState: fitted(),
+                         onAfterRender: () => {
+                           if (!window.__frames) timing.firstFrame = performance.now();
+                           window.__frames += 1; }});
+  window.deckReady = function () {
+    const d = window.deckInstance;
+    return Boolean(d && d.isInitialized && window.__frames > 0 &&
+      (d.props.layers || []).every(l => l.isLoaded) &&
+      !d.needsRedraw({clearRedrawFlags: false}));
+  };
+  window.setGroupVisible = function (group, on) {
+    const ids = page.groups[group] || [];
+    const layers = deckInstance.props.layers.map(l => ids.includes(l.id) ? l.clone({visible: on}) : l);
+    deckInstance.setProps({layers});
+  };
+  window.layerVisible = function (id) {
+    const l = deckInstance.props.layers.find(x => x.id === id);
+    return l ? l.props.visible : null;
+  };
+  document.querySelectorAll('input[data-group]').forEach(cb => {
+    cb.addEventListener('change', () => window.setGroupVisible(cb.dataset.group, cb.checked));
+  });
+})();
+"""
+
+
+def deck_page(*, title: str, spec_json: str, page_data: dict, body: str, css: str = "",
+              script: str = "") -> str:
+    """A complete offline HTML page: bundle, deck JSON, overlays (``body``), scripts.
+
+    ``spec_json`` must already be script-safe (:func:`twin.viz.safe.script_json`); ``body`` must
+    already be escaped HTML; ``page_data`` (bounds, groups, …) is serialised here.
+    """
+    return (
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{text(title)}</title>\n<style>{BASE_CSS}{css}</style>\n"
+        f"<script>{deck_bundle()}</script>\n</head>\n<body>\n"
+        "<div id=\"deck-container\"></div>\n"
+        f"{body}\n"
+        f"<script type=\"application/json\" id=\"deck-spec\">{spec_json}</script>\n"
+        "<script type=\"application/json\" id=\"page-data\">"
+        f"{script_json({'font': style.FONT_STACK, **page_data})}</script>\n"
+        f"<script>{BOOT_JS}</script>\n"
+        f"{f'<script>{script}</script>' if script else ''}\n"
+        "</body>\n</html>\n"
+    )
+
+
+def title_html(heading: str, lines: list[str]) -> str:
+    """The title block: a heading and meta lines (all escaped here)."""
+    meta = "<br>".join(text(s) for s in lines if s)
+    return (f"<div class=\"panel\" id=\"title\"><h1>{text(heading)}</h1>"
+            f"<div class=\"meta\">{meta}</div></div>")
+
+
+def toggles_html(groups: dict[str, bool], labels: dict[str, str]) -> str:
+    """Checkboxes, one per toggle group present (``groups``: group → visible at start)."""
+    rows = "".join(
+        f"<label><input type=\"checkbox\" data-group=\"{text(g)}\""
+        f"{' checked' if on else ''}> {text(labels.get(g, g))}</label>"
+        for g, on in groups.items())
+    return f"<div class=\"panel\" id=\"toggles\"><h2>Layers 图层</h2>{rows}</div>"
+
+
+def legend_html(sections: list[tuple[str, str]]) -> str:
+    """The legend panel from (heading, inner HTML) sections (inner HTML already escaped)."""
+    inner = "".join(f"<h2>{text(h)}</h2>{body}" for h, body in sections if body)
+    return f"<div class=\"panel\" id=\"legend\">{inner}</div>"
+
+
+def ramp_legend(target: str) -> str:
+    """The compliance ramp: a gradient bar with ticks and the no-data swatch."""
+    return (f"<div class=\"ramp\" style=\"background:{style.ramp_css_gradient()}\"></div>"
+            "<div class=\"ramp-ticks\"><span>0%</span><span>25%</span><span>50%</span>"
+            "<span>75%</span><span>100%</span></div>"
+            + swatch_item(style.NO_DATA, "no incidents 无事件"))
+
+
+def swatch_item(color: list[int], label: str) -> str:
+    """A square colour swatch with its label."""
+    return (f"<div class=\"item\"><span class=\"sw\" style=\"background:{style.css(color)}\">"
+            f"</span>{text(label)}</div>")
+
+
+def dot_item(color: list[int], label: str) -> str:
+    """A round marker with its label."""
+    return (f"<div class=\"item\"><span class=\"dot\" style=\"background:{style.css(color)}\">"
+            f"</span>{text(label)}</div>")
+
+
+def line_item(color: list[int], width_px: float, label: str) -> str:
+    """A line sample with its label."""
+    return (f"<div class=\"item\"><span class=\"line\" style=\"background:{style.css(color)};"
+            f"height:{max(2, round(width_px))}px\"></span>{text(label)}</div>")

@@ -1,0 +1,554 @@
+"""replay.html: a drill replayed — units driving to incidents, minute by minute.
+
+The page is built like map.html (:mod:`twin.viz.page`: pydeck's bundle inlined, pydeck's
+``createDeck`` on the JSON of pydeck layers) with a deck.gl ``TripsLayer`` fed by
+routes.parquet (``path`` + ``times_s``, seconds since the start of the run). pydeck has
+no animation loop, so a small inline script (:data:`REPLAY_JS`) advances the clock with
+``requestAnimationFrame`` and pushes it into the deck with
+``deckInstance.setProps({layers: layers.map(l => l.id === 'trips' ? l.clone({currentTime}) : l)})``.
+Incidents appear at their alarm time (the incident layer's data is swapped for those with
+``alarm_s <= t``; cleared ones turn grey) and the events table beside the map highlights
+the rows the clock has passed. Controls: play/pause, a time slider, a speed choice; the
+clock reads ``D<day> HH:MM``.
+
+A drill (scripted incidents, :func:`drill_labels`) is framed first (:func:`view_bounds`), the
+clock starts shortly before it (:func:`start_time`), its incidents get rings and their labels,
+and the timeline's filter starts on its rows (see README, "Replay of a drill").
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pydeck as pdk
+
+from twin.model.city import CORE_LEVEL, City
+from twin.viz import style
+from twin.viz.data import RunData, read_results
+from twin.viz.export import heading
+from twin.viz.layers import (DECIMALS, DISTRICT_SIMPLIFY_M, MapLayer, bounds_wgs84, closure_layers,
+                        deck, fit_view, lit, polygon_rings, road_layers, station_layers, to_wgs84)
+from twin.viz.page import deck_page, dot_item, legend_html, line_item, title_html
+from twin.viz.safe import script_json, text, write_text
+
+MAX_EVENT_ROWS = 5000
+"""The timeline table lists at most this many events (the first, in time order)."""
+TRAIL_S = 600.0
+"""How long a unit's trail stays visible behind it (seconds of simulated time)."""
+SPEEDS = (10, 60, 300, 900, 3600)
+"""Playback speeds offered (simulated seconds per real second)."""
+ACTIVE_COLOR = [255, 120, 0, 255]
+CLEARED_COLOR = [130, 130, 130, 170]
+RING_COLOR = [20, 30, 120, 255]
+"""Rings around the drill's (scripted) incidents."""
+RING_CLEARED_COLOR = [20, 30, 120, 110]
+LEAD_S = 600.0
+"""With a drill, the clock starts this long before its first incident."""
+FILTERS = {"drill": "drill incidents 演练事件", "fire": "fire & rescue units 消防救援",
+           "all": "all events 全部"}
+"""The timeline's filter choices (row class ``d``: the drill's incidents and road closures;
+``f``: units other than community responders, the incidents they went to, closures)."""
+
+REPLAY_CSS = """
+#deck-container { right: 540px; bottom: 58px; }
+#timeline { position: absolute; top: 0; right: 0; bottom: 0; width: 540px; display: flex;
+  flex-direction: column; background: #fff; border-left: 1px solid #bbb; font-size: 12px;
+  z-index: 6; }
+#tl-bar { flex: none; padding: 6px 8px; background: #f6f7f9; border-bottom: 1px solid #ccc; }
+#tl-bar select { font-size: 12px; }
+#tl-scroll { flex: 1; overflow-y: auto; }
+#timeline[data-filter=drill] tbody tr:not(.d), #timeline[data-filter=fire] tbody tr:not(.f) {
+  display: none; }
+#timeline .lbl { font-weight: 600; color: #1b2a8a; }
+#timeline table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+#timeline th:nth-child(1) { width: 60px; } #timeline th:nth-child(2) { width: 74px; }
+#timeline th:nth-child(3) { width: 118px; } #timeline th:nth-child(5) { width: 90px; }
+#timeline td:nth-child(3) { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+#timeline th { position: sticky; top: 0; background: #e6e9ee; text-align: left; padding: 4px; }
+#timeline td { padding: 2px 4px; border-bottom: 1px solid #eee; vertical-align: top; }
+#timeline td:first-child, #timeline td:nth-child(2) { white-space: nowrap; }
+#timeline tr.past td { color: #1d232a; background: #f3f6fa; }
+#timeline tr.future td { color: #9aa0a6; }
+#timeline tr.now td { background: #ffe9a8; font-weight: 700; }
+#controls { position: absolute; left: 0; right: 540px; bottom: 0; height: 58px; z-index: 6;
+  display: flex; align-items: center; gap: 12px; padding: 0 14px; background: #fff;
+  border-top: 1px solid #bbb; box-sizing: border-box; }
+#controls input[type=range] { flex: 1; }
+#clock { font: 700 20px/1 monospace; min-width: 130px; }
+#play { font-size: 15px; min-width: 84px; padding: 6px 10px; }
+#legend { bottom: 70px; }
+.ring { display: inline-block; width: 11px; height: 11px; border-radius: 50%; flex: none;
+  border: 3px solid; box-sizing: border-box; }
+"""
+
+REPLAY_JS = """
+(function () {
+  const R = JSON.parse(document.getElementById('replay-data').textContent);
+  const d = window.deckInstance;
+  const slider = document.getElementById('slider');
+  const clock = document.getElementById('clock');
+  const playBtn = document.getElementById('play');
+  const speedSel = document.getElementById('speed');
+  const timeline = document.getElementById('timeline');
+  const filterSel = document.getElementById('filter');
+  const rows = Array.from(document.querySelectorAll('#timeline tbody tr'));
+  const rowT = rows.map(r => Number(r.dataset.t));
+  const state = {t: R.start, playing: false, last: null, shown: -1, cleared: -1, nowRow: -2};
+  window.replay = state;
+
+  function fmt(t) {
+    const s = Math.max(0, Math.floor(t)), day = Math.floor(s / 86400), r = s % 86400;
+    const hh = String(Math.floor(r / 3600)).padStart(2, '0');
+    const mm = String(Math.floor((r % 3600) / 60)).padStart(2, '0');
+    return 'D' + day + ' ' + hh + ':' + mm;
+  }
+  function styled(i, t) {
+    return {p: i.p, tip: i.tip, ...((i.cl !== null && i.cl <= t) ? R.cleared : R.active)};
+  }
+  function incidentData(t) { return R.incidents.filter(i => i.a <= t).map(i => styled(i, t)); }
+  function drillData(t) {
+    return R.incidents.filter(i => i.s && i.a <= t).map(i => ({p: i.p, tip: i.tip,
+      c: (i.cl !== null && i.cl <= t) ? R.ring_cleared : R.ring}));
+  }
+  function apply() {
+    const t = state.t;
+    const shown = R.incidents.filter(i => i.a <= t).length;
+    const cleared = R.incidents.filter(i => i.cl !== null && i.cl <= t).length;
+    const newInc = (shown !== state.shown || cleared !== state.cleared);
+    state.shown = shown; state.cleared = cleared;
+    const layers = d.props.layers.map(l => {
+      if (l.id === 'trips') return l.clone({currentTime: t});
+      if (l.id === 'incidents' && newInc) return l.clone({data: incidentData(t)});
+      if (l.id === 'drill' && newInc) return l.clone({data: drillData(t)});
+      return l;
+    });
+    d.setProps({layers});
+    clock.textContent = fmt(t);
+    slider.value = String(t);
+    markRows(t);
+  }
+  function shownRow(i) {
+    const f = timeline.dataset.filter;
+    return f === 'all' || rows[i].classList.contains(f === 'drill' ? 'd' : 'f');
+  }
+  function markRows(t, force) {
+    // rows up to t are past; those in the current minute are "now"
+    let last = -1;
+    for (let i = 0; i < rows.length; i++) {
+      const past = rowT[i] <= t;
+      if (past && shownRow(i)) last = i;
+      rows[i].classList.toggle('past', past);
+      rows[i].classList.toggle('future', !past);
+      rows[i].classList.toggle('now', past && Math.floor(rowT[i] / 60) === Math.floor(t / 60));
+    }
+    if ((force || last !== state.nowRow) && last >= 0) {
+      rows[last].scrollIntoView({block: 'nearest'});
+    }
+    state.nowRow = last;
+  }
+  function tick(ts) {
+    if (!state.playing) { state.last = null; return; }
+    if (state.last !== null) {
+      const speed = Number(speedSel.value);
+      state.t = Math.min(R.t1, state.t + (ts - state.last) / 1000 * speed);
+      apply();
+      if (state.t >= R.t1) { pause(); return; }
+    }
+    state.last = ts;
+    requestAnimationFrame(tick);
+  }
+  function play() {
+    if (state.t >= R.t1) state.t = R.start;
+    state.playing = true; state.last = null; playBtn.textContent = '❚❚ Pause';
+    requestAnimationFrame(tick);
+  }
+  function pause() { state.playing = false; playBtn.textContent = '▶ Play'; }
+  state.play = play; state.pause = pause;
+  state.seek = function (t) { state.t = Math.max(R.t0, Math.min(R.t1, Number(t))); apply(); };
+  state.filter = function (f) {
+    filterSel.value = f; timeline.dataset.filter = filterSel.value; markRows(state.t, true);
+  };
+  playBtn.addEventListener('click', () => state.playing ? pause() : play());
+  slider.addEventListener('input', () => state.seek(slider.value));
+  filterSel.addEventListener('change', () => state.filter(filterSel.value));
+  apply();
+})();
+"""
+
+
+def write_replay(results_dir: str | Path, city: City) -> Path:
+    """Write ``replay.html`` into the results folder; returns its path."""
+    run = read_results(results_dir)
+    out = run.folder / "replay.html"
+    write_text(out, replay_html(city, run))
+    return out
+
+
+def time_span(run: RunData) -> tuple[float, float]:
+    """The replay's clock range (s): whole minutes from a minute before the first departure,
+    alarm or event to a minute after the last."""
+    cols = [run.routes["depart_s"], run.routes["arrive_s"], run.incidents["alarm_s"],
+            run.events["t_s"]]
+    times = pd.concat([pd.to_numeric(c, errors="coerce") for c in cols]).dropna()
+    if times.empty:
+        return 0.0, 3600.0
+    t0 = max(0.0, math.floor((float(times.min()) - 60) / 60) * 60)
+    t1 = math.ceil((float(times.max()) + 60) / 60) * 60
+    return float(t0), float(max(t1, t0 + 60))
+
+
+def trips_layer(run: RunData, t0: float, labels: dict[str, str] | None = None) -> list[MapLayer]:
+    """A TripsLayer of every route leg (path + times_s from the engine)."""
+    labels = labels or {}
+    data = []
+    for r in run.routes.itertuples(index=False):
+        path = [[round(float(x), DECIMALS), round(float(y), DECIMALS)] for x, y in r.path]
+        ts = [round(float(t), 1) for t in r.times_s]
+        if len(path) < 2 or len(ts) != len(path):
+            continue
+        color = list(style.force_style(str(r.force))["color"][:3])
+        color.append(150 if r.leg == "return" else 255)
+        label = labels.get(_id(r.incident_id))
+        data.append({"p": path, "ts": ts, "c": color,
+                     "tip": f"unit {r.unit_id} ({r.force}) · {r.leg}\nincident {r.incident_id}"
+                            + (f"\n{label}" if label else "")})
+    if not data:
+        return []
+    layer = pdk.Layer("TripsLayer", data, id="trips", get_path="p", get_timestamps="ts",
+                      get_color="c", width_min_pixels=5, get_width=30,
+                      width_units=lit("meters"), cap_rounded=True, joint_rounded=True,
+                      trail_length=TRAIL_S, fade_trail=True, current_time=t0)
+    return [MapLayer(layer, "routes")]
+
+
+# --- the drill: scripted incidents, where to look, when to start -------------------------
+
+def _id(v: object) -> str:
+    """An id as text (``175`` whether it was read as int, float or nullable Int; NA → "")."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _column(df: pd.DataFrame, name: str) -> list:
+    return list(df[name]) if name in df.columns else [None] * len(df)
+
+
+def drill_labels(run: RunData, cascades: bool = True) -> dict[str, str]:
+    """The drill's incidents (id → label to show): the scripted ones (``detected_by`` or
+    ``cause`` ``"script"``, or a non-empty ``label``), then what they escalated into
+    (``parent_id``/``cause`` ``cascade:<id>``), labelled ``<parent label> → <type>``."""
+    inc = run.incidents
+    ids = [_id(v) for v in inc["incident_id"]]
+    labels: dict[str, str] = {}
+    for iid, typ, det, cause, label in zip(ids, inc["type"], _column(inc, "detected_by"),
+                                           _column(inc, "cause"), _column(inc, "label")):
+        label = _cell(label).strip()
+        if iid and (label or _cell(det) == "script" or _cell(cause) == "script"):
+            labels[iid] = label or f"scripted {_cell(typ)}"
+    if not cascades:
+        return labels
+    parents = {}
+    for iid, typ, parent, cause in zip(ids, inc["type"], _column(inc, "parent_id"),
+                                       _column(inc, "cause")):
+        cause = _cell(cause)
+        pid = _id(parent) or (cause.split(":", 1)[1] if cause.startswith("cascade:") else "")
+        if iid and pid:
+            parents[iid] = (pid, _cell(typ))
+    changed = True
+    while changed:  # cascades of cascades
+        changed = False
+        for iid, (pid, typ) in parents.items():
+            if iid not in labels and pid in labels:
+                labels[iid] = f"{labels[pid]} → {typ}"
+                changed = True
+    return labels
+
+
+def view_bounds(city: City, run: RunData, drill: dict[str, str]) -> list[float]:
+    """[west, south, east, north] to frame first: the drill's incidents and the routes of the
+    units sent to them, else every incident, else the city; padded by a tenth each side."""
+    inc = run.incidents
+    ids = [_id(v) for v in inc["incident_id"]]
+    pick = [i in drill for i in ids] if drill else [True] * len(ids)
+    xs = [style.number(x) for x, k in zip(inc["x"], pick) if k]
+    ys = [style.number(y) for y, k in zip(inc["y"], pick) if k]
+    if drill and len(run.routes):
+        for r in run.routes.itertuples(index=False):
+            if r.leg == "to_scene" and _id(r.incident_id) in drill:
+                for x, y in r.path:
+                    xs.append(style.number(x))
+                    ys.append(style.number(y))
+    pts = [(x, y) for x, y in zip(xs, ys) if x is not None and y is not None]
+    if not pts:
+        return bounds_wgs84(city)
+    w, e = min(p[0] for p in pts), max(p[0] for p in pts)
+    s, n = min(p[1] for p in pts), max(p[1] for p in pts)
+    px, py = (e - w) * 0.1 + 0.004, (n - s) * 0.1 + 0.004
+    return [w - px, s - py, e + px, n + py]
+
+
+def start_time(run: RunData, drill: dict[str, str], t0: float, t1: float) -> float:
+    """Where the clock starts: :data:`LEAD_S` before the first drill incident began (onset,
+    else alarm), on a whole minute (not before 0: the slider reaches back to it); the start
+    of the replay when there is no drill."""
+    inc = run.incidents
+    times = [style.number(o) if style.number(o) is not None else style.number(a)
+             for i, o, a in zip(inc["incident_id"], inc["onset_s"], inc["alarm_s"])
+             if _id(i) in drill]
+    times = [t for t in times if t is not None]
+    if not times:
+        return t0
+    return float(min(t1, max(0.0, math.floor((min(times) - LEAD_S) / 60) * 60)))
+
+
+def drill_layer() -> MapLayer:
+    """Rings around the drill's incidents (filled by the page as the clock passes alarms)."""
+    layer = pdk.Layer("ScatterplotLayer", [], id="drill", get_position="p", get_line_color="c",
+                      get_radius=15, radius_units=lit("pixels"), stroked=True, filled=False,
+                      get_line_width=3.5, line_width_units=lit("pixels"), pickable=True,
+                      auto_highlight=True)
+    return MapLayer(layer, "incidents")
+
+
+def plain_districts(city: City) -> list[MapLayer]:
+    """Districts in a neutral fill (the replay is about movement, not compliance)."""
+    d = city.districts
+    if d.empty:
+        return []
+    records = []
+    for row, geom in zip(d.itertuples(index=False), to_wgs84(d, DISTRICT_SIMPLIFY_M)):
+        fill = [250, 250, 246, 255] if row.level == CORE_LEVEL else [232, 232, 228, 255]
+        for rings in polygon_rings(geom):
+            records.append({"polygon": rings, "c": fill,
+                            "tip": f"{row.name}  {row.name_en}\npopulation {int(row.population):,}"})
+    layer = pdk.Layer("PolygonLayer", records, id="districts", get_polygon="polygon",
+                      get_fill_color="c", get_line_color=style.DISTRICT_LINE, get_line_width=1,
+                      line_width_units=lit("pixels"), stroked=True, filled=True, pickable=True)
+    return [MapLayer(layer, "districts")]
+
+
+def incident_records(city: City, run: RunData,
+                     drill: dict[str, str] | None = None) -> list[dict]:
+    """Incidents for the page: position, alarm and cleared times, hover text (the drill's
+    label first), ``s`` = 1 for the drill's incidents."""
+    drill = drill or {}
+    names = district_names(city)
+    out = []
+    for r in run.incidents.itertuples(index=False):
+        x, y = style.number(r.x), style.number(r.y)
+        alarm = style.number(r.alarm_s)
+        if x is None or y is None or alarm is None:
+            continue
+        label = drill.get(_id(r.incident_id))
+        rec = {"p": [round(x, DECIMALS), round(y, DECIMALS)], "a": alarm,
+               "cl": style.number(r.cleared_s),
+               "tip": ((f"{label}\n" if label else "")
+                       + f"{r.incident_id} · {r.type}\n{names.get(r.district_id, r.district_id)}"
+                       f"\nalarm {style.clock(alarm)} · ground "
+                       f"{style.minutes(style.number(r.resp_ground_s))}")}
+        if label is not None:
+            rec["s"] = 1
+        out.append(rec)
+    return out
+
+
+def district_names(city: City) -> dict[str, str]:
+    """district_id → "渝中区 Yuzhong"."""
+    d = city.districts
+    return {str(i): f"{n} {e}".strip() for i, n, e in zip(d["district_id"], d["name"],
+                                                         d["name_en"])}
+
+
+def incidents_layer() -> MapLayer:
+    """An incident layer, empty until the clock passes alarm times (filled by the page)."""
+    layer = pdk.Layer("ScatterplotLayer", [], id="incidents", get_position="p",
+                      get_fill_color="c", get_radius="r", radius_units=lit("pixels"),
+                      stroked=True, get_line_color=[20, 20, 20, 255], line_width_min_pixels=1,
+                      pickable=True, auto_highlight=True)
+    return MapLayer(layer, "incidents")
+
+
+class _Lookup:
+    """Joins by id for the timeline: incident → district, node → district, unit → force,
+    closure start/end time → closure row (lifelines.parquet)."""
+
+    def __init__(self, city: City, run: RunData, drill: dict[str, str]) -> None:
+        self.names = district_names(city)
+        self.drill = drill
+        inc = run.incidents
+        self.inc_district = {_id(i): _cell(d) for i, d in zip(inc["incident_id"],
+                                                               inc["district_id"])}
+        nodes = city.road_nodes
+        self.node_district = ({str(n): _cell(d) for n, d in zip(nodes["node_id"],
+                                                                nodes["district_id"])}
+                              if "district_id" in nodes.columns else {})
+        forces = {str(sid): str(f) for sid, f in zip(city.stations["station_id"],
+                                                     city.stations["force"])}
+        forces.update({str(sid): str(f) for sid, f in zip(run.units["station_id"],
+                                                          run.units["force"])})
+        self.station_force = forces
+        self.unit_force = {str(u): str(f) for u, f in zip(run.routes["unit_id"],
+                                                          run.routes["force"])}
+        self.closures: dict[tuple[str, int], object] = {}
+        cl = run.lifelines[run.lifelines["kind"].astype(str) == "closure"]
+        for r in cl.itertuples(index=False):
+            for kind, t in (("closure_start", r.start_s), ("closure_end", r.end_s)):
+                if style.number(t) is not None:
+                    self.closures.setdefault((kind, round(style.number(t))), r)
+
+    def force(self, unit: str) -> str:
+        """A unit's force (routes.parquet, else its station: unit ids are ``<station>/<k>``)."""
+        return self.unit_force.get(unit) or self.station_force.get(unit.rpartition("/")[0], "")
+
+    def name(self, district: str) -> str:
+        return ", ".join(self.names.get(d.strip(), d.strip())
+                         for d in district.split(",") if d.strip())
+
+    def closure(self, kind: str, t: float) -> object | None:
+        return self.closures.get((kind, round(t))) if kind.startswith("closure") else None
+
+    def where(self, r: object, closure: object | None) -> str:
+        """The incident's district (or where a unit moves from → to, when it crosses a
+        border; a unit's node; a closure's districts), Chinese + English."""
+        a, b = _cell(r.from_district), _cell(r.to_district)
+        if a and b and a != b:
+            return f"{self.name(a)} → {self.name(b)}"
+        d = (self.inc_district.get(_id(r.incident_id)) or b or a
+             or self.node_district.get(_cell(r.node_id), ""))
+        if not d and closure is not None:
+            d = _cell(getattr(closure, "districts", None))
+        return self.name(d)
+
+
+def timeline_html(city: City, run: RunData, drill: dict[str, str] | None = None) -> str:
+    """The events table (time, what happened, unit, incident and its drill label, where) with
+    a filter (the drill's incidents / fire & rescue units / all), escaped."""
+    drill = drill or {}
+    look = _Lookup(city, run, drill)
+    ev = run.events.copy()
+    ev["t_sort"] = pd.to_numeric(ev["t_s"], errors="coerce")
+    ev = ev.dropna(subset=["t_sort"]).sort_values("t_sort", kind="stable")
+    units = [_cell(u) for u in ev["unit_id"]]
+    incs = [_id(i) for i in ev["incident_id"]]
+    kinds = [_cell(k) for k in ev["kind"]]
+    fire_units = [bool(u) and look.force(u) not in ("community", "") for u in units]
+    fire_incs = {i for i, f in zip(incs, fire_units) if f and i}
+    closure = [k.startswith("closure") for k in kinds]
+    is_drill = [i in drill or c for i, c in zip(incs, closure)]
+    is_fire = [f or c or (not u and i in fire_incs)
+               for f, c, u, i in zip(fire_units, closure, units, incs)]
+    ev["is_d"], ev["is_f"] = is_drill, is_fire
+    note = ""
+    if len(ev) > MAX_EVENT_ROWS:  # keep every drill row, then the earliest others
+        keep = ev["is_d"] | (ev.groupby("is_d").cumcount() < MAX_EVENT_ROWS - int(ev["is_d"].sum()))
+        note = f"<p>{int(keep.sum()):,} of {len(ev):,} events (every drill event)</p>"
+        ev = ev[keep]
+    rows = []
+    for r in ev.itertuples(index=False):
+        cl = look.closure(_cell(r.kind), float(r.t_sort))
+        iid = _id(r.incident_id)
+        what = text(iid)
+        if iid in drill:
+            what += f" <span class=\"lbl\">{text(drill[iid])}</span>"
+        elif cl is not None:
+            what = text(" · ".join(v for v in (_cell(cl.name), _cell(cl.reason)) if v))
+        cls = "future" + (" d" if r.is_d else "") + (" f" if r.is_f else "")
+        unit = text(_cell(r.unit_id))
+        rows.append(f"<tr data-t=\"{float(r.t_sort):.1f}\" class=\"{cls}\">"
+                    f"<td>{text(style.clock(float(r.t_sort)))}</td><td>{text(_cell(r.kind))}</td>"
+                    f"<td title=\"{unit}\">{unit}</td><td>{what}</td>"
+                    f"<td>{text(look.where(r, cl))}</td></tr>")
+    counts = {"drill": int(ev["is_d"].sum()), "fire": int(ev["is_f"].sum()), "all": len(ev)}
+    default = "drill" if drill else "all"
+    opts = "".join(f"<option value=\"{k}\"{' selected' if k == default else ''}>"
+                   f"{text(label)} ({counts[k]:,})</option>"
+                   for k, label in FILTERS.items() if k != "drill" or drill)
+    return (f"<div id=\"timeline\" data-filter=\"{default}\"><div id=\"tl-bar\"><label>"
+            f"show <select id=\"filter\">{opts}</select></label></div><div id=\"tl-scroll\">"
+            "<table><thead><tr><th>Time</th><th>Event</th><th>Unit</th><th>Incident</th>"
+            f"<th>Where</th></tr></thead><tbody>{''.join(rows)}</tbody></table>{note}</div></div>")
+
+
+def _cell(v: object) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
+
+
+def controls_html(t0: float, t1: float, start: float | None = None,
+                  span_s: float | None = None) -> str:
+    """Play/pause, slider and speed choice (default: ``span_s`` — the drill, else the whole
+    replay — in about a minute)."""
+    start = t0 if start is None else start
+    default = min(SPEEDS, key=lambda s: abs(s - (span_s or (t1 - t0)) / 60))
+    opts = "".join(f"<option value=\"{s}\"{' selected' if s == default else ''}>{s}× </option>"
+                   for s in SPEEDS)
+    return (f"<div id=\"controls\"><button id=\"play\" type=\"button\">▶ Play</button>"
+            f"<span id=\"clock\">{text(style.clock(start))}</span>"
+            f"<input id=\"slider\" type=\"range\" min=\"{t0:.0f}\" max=\"{t1:.0f}\" step=\"1\" "
+            f"value=\"{start:.0f}\" aria-label=\"simulation time\">"
+            f"<label>speed <select id=\"speed\">{opts}</select></label></div>")
+
+
+def ring_item(color: list[int], label: str) -> str:
+    """A ring marker with its label (the drill's incidents)."""
+    return (f"<div class=\"item\"><span class=\"ring\" style=\"border-color:"
+            f"{style.css(color)}\"></span>{text(label)}</div>")
+
+
+def replay_html(city: City, run: RunData) -> str:
+    """The replay.html document (a string).
+
+    With a drill (scripted incidents) the first view frames its incidents and the units'
+    routes to them, the clock starts :data:`LEAD_S` before it, the timeline shows its rows.
+    """
+    t0, t1 = time_span(run)
+    drill = drill_labels(run)
+    start = start_time(run, drill, t0, t1)
+    t0 = min(t0, start)
+    bounds = view_bounds(city, run, drill)
+    layers = [*plain_districts(city),
+              *[m for m in road_layers(city) if m.layer.id != "roads_local"
+                or len(city.road_edges) < 20_000],
+              *closure_layers(city, run), *station_layers(city), *trips_layer(run, start, drill),
+              incidents_layer(), *([drill_layer()] if drill else [])]
+    the_deck = deck(layers, city)
+    the_deck.initial_view_state = fit_view(bounds)
+    spec = script_json(the_deck)
+    replay_data = {"t0": t0, "t1": t1, "start": start,
+                   "incidents": incident_records(city, run, drill),
+                   "active": {"c": ACTIVE_COLOR, "r": 7}, "cleared": {"c": CLEARED_COLOR, "r": 3.5},
+                   "ring": RING_COLOR, "ring_cleared": RING_CLEARED_COLOR}
+    span = None
+    if drill:
+        inc = run.incidents[[_id(i) in drill for i in run.incidents["incident_id"]]]
+        ends = pd.to_numeric(inc["cleared_s"], errors="coerce").dropna()
+        span = (min(float(ends.max()), t1) - start) if len(ends) else None
+    forces = sorted(set(run.routes["force"].astype(str))) if len(run.routes) else []
+    legend = legend_html([
+        ("Units 出动力量", "".join(line_item(style.force_style(f)["color"], 5,
+                                           str(style.force_style(f)["label"])) for f in forces)),
+        ("Incidents 事件", dot_item(ACTIVE_COLOR, "active 处置中")
+         + dot_item(CLEARED_COLOR, "cleared 已处置")
+         + (ring_item(RING_COLOR, "drill (scripted) 演练") if drill else "")),
+    ])
+    scripted = len(drill_labels(run, cascades=False))
+    drill_line = (f"drill: {scripted} scripted incidents"
+                  + (f" (+{len(drill) - scripted} they led to)" if len(drill) > scripted else "")
+                  if drill else "")
+    body = (title_html(f"{heading(city, run)} — drill replay 演练回放",
+                       [f"seed {run.seed or '—'} · run started {run.started or '—'} · "
+                        f"city: {city.name}",
+                        f"{len(run.routes)} unit trips · {len(run.incidents)} incidents",
+                        drill_line])
+            + legend + timeline_html(city, run, drill) + controls_html(t0, t1, start, span)
+            + f"<script type=\"application/json\" id=\"replay-data\">{script_json(replay_data)}"
+              "</script>")
+    # keep the framed area clear of the title block (top left) and the legend (bottom left)
+    page_data = {"bounds": bounds, "groups": {},
+                 "padding": {"top": 150, "bottom": 40, "left": 60, "right": 40}}
+    return deck_page(title=f"{heading(city, run)} — replay", spec_json=spec,
+                     page_data=page_data, body=body, css=REPLAY_CSS, script=REPLAY_JS)
