@@ -1,0 +1,118 @@
+"""The location models (PySAL spopt) solved with HiGHS, with existing stations kept fixed.
+
+Existing stations are a fixed alternative for every demand point, folded into the data so
+any spopt version's plain ``from_cost_matrix`` serves:
+
+- **MCLP** (maximal covering; Church & ReVelle 1974): choose ``k`` sites maximising the people
+  newly brought within ``minutes`` — demand already within reach of an existing station is
+  given weight 0 (it is covered whatever is chosen);
+- **LSCP** (set covering; Toregas et al. 1971): the fewest new sites so that every demand
+  point not yet covered, and coverable by some candidate, is within ``minutes`` (``k`` is the
+  answer, not an input);
+- **p-median** (Hakimi 1964): ``k`` sites minimising people-weighted travel time, each point's
+  cost capped at its existing station's time (min(new, existing) is what it would get);
+- **p-center**: ``k`` sites minimising the worst capped time.
+
+The solver is HiGHS through PuLP's ``HiGHS`` interface (highspy). spopt and pulp are
+imported lazily (only ``twin site`` needs them).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.siting.problem import SitingProblem
+
+OBJECTIVES = ("mclp", "lscp", "pmedian", "pcenter")
+BIG_S = 6 * 3600.0
+"""Cost used for unreachable pairs in the median/center models (6 h: never chosen)."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Chosen candidate indices, and the figures before/after (people, seconds)."""
+
+    objective: str
+    chosen: np.ndarray
+    covered_before: float
+    covered_after: float
+    mean_s_before: float
+    mean_s_after: float
+    worst_s_before: float
+    worst_s_after: float
+    solve_s: float
+
+    @property
+    def coverage_gain(self) -> float:
+        """People newly within the coverage time."""
+        return self.covered_after - self.covered_before
+
+
+def _solver():  # type: ignore[no-untyped-def]
+    import pulp
+
+    return pulp.HiGHS(msg=False)
+
+
+def _selected(model: object, n: int) -> np.ndarray:
+    fac_vars = getattr(model, "fac_vars")
+    return np.array([j for j in range(n) if (fac_vars[j].value() or 0) > 0.5], np.int64)
+
+
+def evaluate(p: SitingProblem, chosen: np.ndarray, limit_s: float) -> tuple[float, float, float]:
+    """(people within ``limit_s``, people-weighted mean time s, worst time s) with the
+    existing stations plus candidates ``chosen``; unreachable points count at BIG_S."""
+    t = p.existing_s.copy()
+    if len(chosen):
+        t = np.minimum(t, p.times_s[:, chosen].min(axis=1))
+    t = np.where(np.isfinite(t), t, BIG_S)
+    w = p.demand_people
+    return float(w[t <= limit_s].sum()), float((w * t).sum() / w.sum()), float(t.max())
+
+
+def solve(p: SitingProblem, objective: str, k: int, minutes: float) -> Solution:
+    """Solve ``objective`` for ``k`` new stations (LSCP: as many as needed) on ``p``."""
+    from spopt.locate import LSCP, MCLP, PCenter, PMedian
+
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}")
+    limit = minutes * 60.0
+    n = p.times_s.shape[1]
+    t0 = time.perf_counter()
+    already = p.existing_s <= limit
+    if objective == "mclp":
+        w = np.where(already, 0.0, p.demand_people)
+        cost = np.where(np.isfinite(p.times_s), p.times_s, BIG_S)
+        model = MCLP.from_cost_matrix(cost, w, service_radius=limit, p_facilities=k)
+    elif objective == "lscp":
+        need = ~already & (p.times_s <= limit).any(axis=1)
+        cost = np.where(np.isfinite(p.times_s[need]), p.times_s[need], BIG_S)
+        if not need.any():
+            return _solution(p, objective, np.empty(0, np.int64), limit, time.perf_counter() - t0)
+        model = LSCP.from_cost_matrix(cost, service_radius=limit)
+    else:
+        cap = np.where(np.isfinite(p.existing_s), p.existing_s, BIG_S)[:, None]
+        cost = np.minimum(np.where(np.isfinite(p.times_s), p.times_s, BIG_S), cap)
+        if objective == "pmedian":
+            model = PMedian.from_cost_matrix(cost, p.demand_people, p_facilities=k)
+        else:
+            model = PCenter.from_cost_matrix(cost, p_facilities=k)
+    model.solve(_solver(), results=False)
+    chosen = _selected(model, n)
+    return _solution(p, objective, chosen, limit, time.perf_counter() - t0)
+
+
+def _solution(p: SitingProblem, objective: str, chosen: np.ndarray, limit: float,
+              solve_s: float) -> Solution:
+    before = evaluate(p, np.empty(0, np.int64), limit)
+    after = evaluate(p, chosen, limit)
+    return Solution(objective, chosen, before[0], after[0], before[1], after[1], before[2],
+                    after[2], solve_s)
+
+
+def budget(p: SitingProblem, objective: str, ks: range, minutes: float) -> list[Solution]:
+    """The solution for each ``k`` in ``ks`` (where returns diminish)."""
+    return [solve(p, objective, k, minutes) for k in ks]
