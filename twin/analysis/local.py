@@ -32,7 +32,8 @@ LOCAL_PERIOD = "offpeak"
 
 @dataclass(frozen=True)
 class LocalArea:
-    """Road nodes (indices into ``city.roads``) around a scenario's change."""
+    """Road nodes (indices into ``city.roads``) around a scenario's change; ``label`` is the
+    scenario's name, so the scope ``local:<name>`` says whose change it is."""
 
     label: str
     nodes: np.ndarray
@@ -90,5 +91,5 @@ def local_area(scenario: Scenario, city: City, minutes: float = LOCAL_MINUTES) -
     out = shortest_times(m, src, limit=limit)
     back = shortest_times(m, src, reverse=True, limit=limit)
     near = ((out <= limit) | (back <= limit)).any(axis=0)
-    label = f"{minutes:g}min-around-change"
-    return LocalArea(label, np.flatnonzero(near), "; ".join(what))
+    return LocalArea(scenario.name, np.flatnonzero(near),
+                     f"{'; '.join(what)}: incidents within {minutes:g} min by road (off-peak)")

@@ -19,8 +19,12 @@ imported lazily (only ``twin site`` needs them).
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -75,34 +79,63 @@ def evaluate(p: SitingProblem, chosen: np.ndarray, limit_s: float) -> tuple[floa
 
 def solve(p: SitingProblem, objective: str, k: int, minutes: float) -> Solution:
     """Solve ``objective`` for ``k`` new stations (LSCP: as many as needed) on ``p``."""
-    from spopt.locate import LSCP, MCLP, PCenter, PMedian
-
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}")
     limit = minutes * 60.0
-    n = p.times_s.shape[1]
     t0 = time.perf_counter()
-    already = p.existing_s <= limit
-    if objective == "mclp":
-        w = np.where(already, 0.0, p.demand_people)
-        cost = np.where(np.isfinite(p.times_s), p.times_s, BIG_S)
-        model = MCLP.from_cost_matrix(cost, w, service_radius=limit, p_facilities=k)
-    elif objective == "lscp":
-        need = ~already & (p.times_s <= limit).any(axis=1)
-        cost = np.where(np.isfinite(p.times_s[need]), p.times_s[need], BIG_S)
-        if not need.any():
-            return _solution(p, objective, np.empty(0, np.int64), limit, time.perf_counter() - t0)
-        model = LSCP.from_cost_matrix(cost, service_radius=limit)
+    rows, cols, model = _model(p, objective, k, limit)
+    if model is None:
+        chosen = np.empty(0, np.int64)
     else:
-        cap = np.where(np.isfinite(p.existing_s), p.existing_s, BIG_S)[:, None]
-        cost = np.minimum(np.where(np.isfinite(p.times_s), p.times_s, BIG_S), cap)
-        if objective == "pmedian":
-            model = PMedian.from_cost_matrix(cost, p.demand_people, p_facilities=k)
-        else:
-            model = PCenter.from_cost_matrix(cost, p_facilities=k)
-    model.solve(_solver(), results=False)
-    chosen = _selected(model, n)
+        with _quiet():
+            model.solve(_solver(), results=False)
+        chosen = cols[_selected(model, len(cols))]
     return _solution(p, objective, chosen, limit, time.perf_counter() - t0)
+
+
+def _model(p: SitingProblem, objective: str, k: int, limit: float):  # type: ignore[no-untyped-def]
+    """The spopt model on the demand points and candidates that matter (exact reduction:
+    a demand point no candidate can improve adds the same to every solution, a candidate
+    that improves no point is never needed); returns (rows, cols, model or None)."""
+    from spopt.locate import LSCP, MCLP, PCenter, PMedian
+
+    t = np.where(np.isfinite(p.times_s), p.times_s, BIG_S)
+    cap = np.where(np.isfinite(p.existing_s), p.existing_s, BIG_S)
+    if objective in ("mclp", "lscp"):
+        useful = (t <= limit) & (cap > limit)[:, None]
+    else:
+        useful = t < cap[:, None]
+    rows = np.flatnonzero(useful.any(axis=1)) if objective != "pcenter" else np.arange(len(t))
+    cols = np.flatnonzero(useful[rows].any(axis=0)) if len(rows) else np.empty(0, np.int64)
+    if len(rows) == 0 or len(cols) == 0:
+        return rows, cols, None
+    kk = min(k, len(cols))
+    sub = t[np.ix_(rows, cols)]
+    if objective == "mclp":
+        return rows, cols, MCLP.from_cost_matrix(sub, p.demand_people[rows],
+                                                 service_radius=limit, p_facilities=kk)
+    if objective == "lscp":
+        return rows, cols, LSCP.from_cost_matrix(sub, service_radius=limit)
+    sub = np.minimum(sub, cap[rows][:, None])
+    if objective == "pmedian":
+        return rows, cols, PMedian.from_cost_matrix(sub, p.demand_people[rows], p_facilities=kk)
+    return rows, cols, PCenter.from_cost_matrix(sub, p_facilities=kk)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the solver's banner, which HiGHS prints from C straight to file descriptor 1."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
 def _solution(p: SitingProblem, objective: str, chosen: np.ndarray, limit: float,

@@ -75,6 +75,17 @@ def _pooled_weight(xy: np.ndarray, weight: np.ndarray, reps: np.ndarray) -> np.n
     return np.bincount(near, weights=weight, minlength=len(reps))
 
 
+def candidate_times(m: object, cand: np.ndarray, d_node: np.ndarray, limit_s: float,
+                    chunk: int = 256) -> np.ndarray:
+    """(n_demand × n_candidates) float32 seconds from each candidate to each demand node,
+    Dijkstra in chunks of sources (never the full candidates × all-nodes array)."""
+    out = np.empty((len(d_node), len(cand)), np.float32)
+    for i in range(0, len(cand), chunk):
+        t = shortest_times(m, cand[i:i + chunk], limit=limit_s)  # type: ignore[arg-type]
+        out[:, i:i + chunk] = t[:, d_node].T
+    return out
+
+
 def cell_points(engine: Engine) -> tuple[np.ndarray, np.ndarray]:
     """One representative road node per populated cell and the cell's people."""
     pl = engine.placement
@@ -97,8 +108,9 @@ def cell_points(engine: Engine) -> tuple[np.ndarray, np.ndarray]:
 
 def build_problem(city: City, force: str = "fire", period: str = "offpeak", *,
                   max_demand: int | None = None, max_candidates: int | None = None,
-                  engine: Engine | None = None) -> SitingProblem:
-    """The siting problem for new stations of ``force`` in ``period`` (see module doc)."""
+                  limit_s: float = np.inf, engine: Engine | None = None) -> SitingProblem:
+    """The siting problem for new stations of ``force`` in ``period`` (see module doc);
+    times beyond ``limit_s`` are left ``inf`` (enough for the covering models, and fast)."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}")
     eng = engine or Engine(city, EngineConfig())
@@ -112,14 +124,14 @@ def build_problem(city: City, force: str = "fire", period: str = "offpeak", *,
     st_node = fleet.station_node[mine]
     net = eng.net
     m = net.matrix(net.edge_times(period))
-    reach = np.isfinite(shortest_times(m, np.unique(st_node))).any(axis=0) if len(st_node) \
-        else np.ones(net.n_nodes, bool)
+    st_times = shortest_times(m, st_node) if len(st_node) else np.empty((0, net.n_nodes))
+    reach = np.isfinite(st_times).any(axis=0) if len(st_node) else np.ones(net.n_nodes, bool)
     cand_pool = node[reach[node]]
     keep = (np.arange(len(cand_pool)) if max_candidates is None else
             _grid_pool(xy[cand_pool], people[reach[node]], max_candidates))
     cand = cand_pool[keep]
-    times = shortest_times(m, cand)[:, d_node].T
-    existing = (shortest_times(m, st_node)[:, d_node].min(axis=0) if len(st_node)
+    times = candidate_times(m, cand, d_node, limit_s)
+    existing = (st_times[:, d_node].min(axis=0) if len(st_node)
                 else np.full(len(d_node), np.inf))
     return SitingProblem(force, period, d_node, d_people, cand, times, existing,
                          tuple(str(s) for s in fleet.station_ids[mine]), st_node)
