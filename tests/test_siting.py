@@ -79,14 +79,23 @@ def test_problem_has_the_villages_and_times_by_hand(problem):
     assert problem.times_s[4, 1] == pytest.approx(300.0)  # v1 → v4: 3 km at 10 m/s
 
 
-def test_mclp_picks_the_one_best_village(problem):
-    sol = solve(problem, "mclp", 1, minutes=2.0)
+@pytest.mark.parametrize("backend", ["spopt", "highs"])
+def test_mclp_picks_the_one_best_village(problem, backend):
+    sol = solve(problem, "mclp", 1, minutes=2.0, backend=backend)
     assert _villages(problem, sol.chosen) == ["v4"]
     assert sol.covered_before == 1000 and sol.coverage_gain == 1500
 
 
-def test_lscp_needs_two_sites_and_covers_everyone(problem):
-    sol = solve(problem, "lscp", 0, minutes=2.0)
+@pytest.mark.parametrize("backend", ["spopt", "highs"])
+def test_mclp_with_two_sites_covers_everyone(problem, backend):
+    """k = 2: v3 + v5 or v3 + v6 (or v2 + v5 …) reach all 1 700 uncovered people."""
+    sol = solve(problem, "mclp", 2, minutes=2.0, backend=backend)
+    assert len(sol.chosen) == 2 and sol.coverage_gain == 1700
+
+
+@pytest.mark.parametrize("backend", ["spopt", "highs"])
+def test_lscp_needs_two_sites_and_covers_everyone(problem, backend):
+    sol = solve(problem, "lscp", 0, minutes=2.0, backend=backend)
     assert len(sol.chosen) == 2
     assert sol.covered_after == sum(PEOPLE)
 

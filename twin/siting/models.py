@@ -19,18 +19,19 @@ imported lazily (only ``twin site`` needs them).
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
+import scipy.sparse as sp
 
+from twin.siting import covering
 from twin.siting.problem import SitingProblem
 
 OBJECTIVES = ("mclp", "lscp", "pmedian", "pcenter")
+SPOPT_MAX_TERMS = 200_000
+"""Above this many demand × candidate entries spopt's dense PuLP build takes minutes: the
+covering models then go to HiGHS directly (same formulation, sparse)."""
 BIG_S = 6 * 3600.0
 """Cost used for unreachable pairs in the median/center models (6 h: never chosen)."""
 
@@ -77,20 +78,47 @@ def evaluate(p: SitingProblem, chosen: np.ndarray, limit_s: float) -> tuple[floa
     return float(w[t <= limit_s].sum()), float((w * t).sum() / w.sum()), float(t.max())
 
 
-def solve(p: SitingProblem, objective: str, k: int, minutes: float) -> Solution:
-    """Solve ``objective`` for ``k`` new stations (LSCP: as many as needed) on ``p``."""
+def solve(p: SitingProblem, objective: str, k: int, minutes: float,
+          backend: str = "auto") -> Solution:
+    """Solve ``objective`` for ``k`` new stations (LSCP: as many as needed) on ``p``.
+
+    ``backend``: ``spopt`` (PySAL's models through PuLP), ``highs`` (covering models built
+    sparse for HiGHS directly, :mod:`twin.siting.covering`), or ``auto``: spopt unless a
+    covering model's reduced matrix exceeds :data:`SPOPT_MAX_TERMS` entries."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}")
     limit = minutes * 60.0
     t0 = time.perf_counter()
+    if objective in ("mclp", "lscp") and backend != "spopt":
+        rows, cols = _reduced(p, objective, limit)
+        if backend == "highs" or len(rows) * len(cols) > SPOPT_MAX_TERMS:
+            chosen = _covering_highs(p, objective, k, limit, rows, cols)
+            return _solution(p, objective, chosen, limit, time.perf_counter() - t0)
     rows, cols, model = _model(p, objective, k, limit)
     if model is None:
         chosen = np.empty(0, np.int64)
     else:
-        with _quiet():
+        with covering.quiet():
             model.solve(_solver(), results=False)
         chosen = cols[_selected(model, len(cols))]
     return _solution(p, objective, chosen, limit, time.perf_counter() - t0)
+
+
+def _reduced(p: SitingProblem, objective: str, limit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (demand) and columns (candidates) that matter to a covering model."""
+    useful = (p.times_s <= limit) & (p.existing_s > limit)[:, None]
+    rows = np.flatnonzero(useful.any(axis=1))
+    return rows, np.flatnonzero(useful[rows].any(axis=0))
+
+
+def _covering_highs(p: SitingProblem, objective: str, k: int, limit: float, rows: np.ndarray,
+                    cols: np.ndarray) -> np.ndarray:
+    if len(rows) == 0 or len(cols) == 0:
+        return np.empty(0, np.int64)
+    cover = sp.csr_matrix(p.times_s[np.ix_(rows, cols)] <= limit, dtype=float)
+    if objective == "mclp":
+        return cols[covering.mclp(cover, p.demand_people[rows], min(k, len(cols)))]
+    return cols[covering.lscp(cover)]
 
 
 def _model(p: SitingProblem, objective: str, k: int, limit: float):  # type: ignore[no-untyped-def]
@@ -120,22 +148,6 @@ def _model(p: SitingProblem, objective: str, k: int, limit: float):  # type: ign
     if objective == "pmedian":
         return rows, cols, PMedian.from_cost_matrix(sub, p.demand_people[rows], p_facilities=kk)
     return rows, cols, PCenter.from_cost_matrix(sub, p_facilities=kk)
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence the solver's banner, which HiGHS prints from C straight to file descriptor 1."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
 
 
 def _solution(p: SitingProblem, objective: str, chosen: np.ndarray, limit: float,
