@@ -113,3 +113,39 @@ def test_the_written_scenario_parses_and_adds_the_station(problem):
     sc = parse_scenario(text)
     assert sc.stations.add[0].station_id == "fire-site-1" and sc.stations.add[0].units == 2
     assert np.isclose(sc.stations.add[0].lon, 106.5)
+
+
+def test_move_takes_the_least_needed_station_to_the_best_place(problem):
+    """Moving F0 (the only station): with it gone, the best single site covers v3+v4+v5
+    = 1 500 people (v1 would cover v0+v1+v2 = 1 100)."""
+    from twin.siting.models import least_needed
+
+    out = least_needed(problem, 1, minutes=2.0)
+    assert [problem.existing_ids[i] for i in out] == ["F0"]
+    moved = problem.without(out)
+    sol = solve(moved, "mclp", 1, minutes=2.0)
+    assert _villages(moved, sol.chosen) == ["v4"] and sol.covered_after == 1500
+
+
+def test_twin_site_end_to_end_on_the_line_city(tmp_path):
+    """`twin site` on the line city saved as a folder: prints the site and the optimiser's
+    gain, writes the scenario, map and budget, then checks by paired simulation."""
+    from typer.testing import CliRunner
+
+    from twin.cli.main import app
+    from twin.model.city import save_city
+
+    folder = save_city(line_city(), tmp_path / "line")
+    out = tmp_path / "site"
+    res = CliRunner().invoke(app, ["site", "--add", "1", "--minutes", "2", "--period", "night",
+                                   "--city", str(folder), "--out", str(out), "--budget", "2",
+                                   "-n", "2", "--days", "0.5", "--workers", "1"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "1,000 → 2,500 of 2,700 (+1,500)" in res.output
+    assert "Budget view" in res.output and "checking by simulation" in res.output
+    toml = (out / "site-mclp-1.toml").read_text()
+    assert "[[stations.add]]" in toml and "units = 1" in toml
+    assert (out / "site-mclp-1-map.png").stat().st_size > 0 and (out / "budget.png").exists()
+    assert (out / "check" / "comparison.csv").exists()
+    assert "2 paired replications" in res.output

@@ -58,8 +58,8 @@ def paired_table(base: pd.DataFrame, other: pd.DataFrame, option: str,
                  measures: tuple[str, ...] = MEASURES) -> pd.DataFrame:
     """The comparison rows of ``other`` against ``base`` (see the module docstring)."""
     keep = ["target", "scope", "seed", "count", "met_share", "p90_s"]
-    b = base[~base["target"].str.startswith("count:")][keep]
-    o = other[~other["target"].str.startswith("count:")][keep]
+    b = base[~base["target"].str.startswith("count:")].reindex(columns=keep)
+    o = other[~other["target"].str.startswith("count:")].reindex(columns=keep)
     m = b.merge(o, on=["target", "scope", "seed"], how="outer", suffixes=("_base", "_other"))
     rows = []
     for (target, scope), g in m.groupby(["target", "scope"], sort=True):

@@ -189,13 +189,14 @@ def site(
     days: float = typer.Option(7.0, help="simulated days per replication of the check"),
     workers: int = typer.Option(2, min=1, help="local worker processes (Dask)"),
     city: Optional[Path] = typer.Option(None, help="city folder (default: embedded Chongqing)"),
+    move: bool = typer.Option(False, "--move", help="move --add existing stations instead of adding (heuristic)"),
 ) -> None:
     """Where new stations should go (PySAL spopt + HiGHS), checked by paired simulation."""
     from twin.cli.site import site_command
 
     site_command(add=add, force=force, objective=objective, minutes=minutes, period=period,
                  out=out, budget_max=budget_max, replications=replications, days=days,
-                 workers=workers, city_path=city, console=console)
+                 workers=workers, city_path=city, console=console, move=move)
 
 
 @app.command("map")

@@ -17,7 +17,7 @@ from twin.cli.decide import district_names, progress_bar
 from twin.errors import TwinDataError
 from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario, load_scenario
-from twin.siting.models import OBJECTIVES, Solution, budget, solve
+from twin.siting.models import OBJECTIVES, Solution, budget, least_needed, solve
 from twin.siting.output import (budget_plot, budget_table, chosen_sites, scenario_toml,
                                 sites_json, sites_map, write_atomic)
 from twin.siting.problem import SitingProblem, build_problem
@@ -69,13 +69,16 @@ def _promise(sol: Solution, p: SitingProblem, minutes: float) -> str:
 
 def site_command(*, add: int, force: str, objective: str, minutes: float, period: str,
                  out: Path, budget_max: int, replications: int, days: float,
-                 workers: int, city_path: Path | None, console: Console) -> None:
+                 workers: int, city_path: Path | None, console: Console,
+                 move: bool = False) -> None:
     """Solve, write, and check by simulation (see the module docstring)."""
     if objective not in OBJECTIVES:
         raise TwinDataError.one("--objective", f"unknown objective {objective!r}",
                                 f"use one of {', '.join(OBJECTIVES)}")
     base = load_scenario(None)
-    city = load_city(city_path or base.city)
+    if city_path is not None:
+        base = base.with_(city=str(city_path))
+    city = load_city(base.city)
     if not (city.stations["force"] == force).any():
         raise TwinDataError.one("--force", f"the city has no {force} stations",
                                 "site a force the city has, e.g. --force fire")
@@ -84,15 +87,24 @@ def site_command(*, add: int, force: str, objective: str, minutes: float, period
     console.print(f"{len(p.demand_node):,} demand points ({p.people:,.0f} people), "
                   f"{len(p.candidate_node):,} candidate road nodes, {len(p.existing_ids)} "
                   f"existing {force} stations kept fixed", highlight=False)
+    moved: tuple[str, ...] = ()
+    if move:
+        out_idx = least_needed(p, add, minutes)
+        moved = tuple(p.existing_ids[i] for i in out_idx)
+        console.print(f"moving the least-needed {force} stations: {', '.join(moved)} "
+                      "(heuristic: least coverage lost first, then the best new places)",
+                      highlight=False)
+        p = p.without(out_idx)
     sol = solve(p, objective, add, minutes)
     sites = chosen_sites(p, sol, city, force, _units(city, force))
+    moved = moved[:len(sites)]
     names = district_names(city)
     out.mkdir(parents=True, exist_ok=True)
     console.print(_sites_table(sites, names))
     console.print(_promise(sol, p, minutes), highlight=False)
-    name = f"site-{objective}-{len(sites)}"
+    name = f"site-{objective}-{len(sites)}" + ("-move" if move else "")
     toml = write_atomic(out / f"{name}.toml", scenario_toml(
-        name, sites, force, sol, minutes, period, days, base.seed))
+        name, sites, force, sol, minutes, period, days, base.seed, moved))
     write_atomic(out / f"{name}.json", sites_json(sites))
     console.print(f"wrote {toml}, {sites_map(p, sol, city, out / f'{name}-map.png', minutes)}")
     if budget_max > 0:
@@ -121,7 +133,7 @@ def _check(base: Scenario, toml: Path, city: City, sol: Solution, p: SitingProbl
            minutes: float, replications: int, days: float, workers: int, out: Path,
            console: Console) -> None:
     other = load_scenario(toml)
-    scenarios = [base.with_(days=days), other.with_(days=days)]
+    scenarios = [base.with_(days=days), other.with_(days=days, city=base.city)]
     with progress_bar(console, "checking by simulation") as update:
         comp = run_comparison(scenarios, city, replications, workers=workers, cells=False,
                               progress=update)

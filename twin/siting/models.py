@@ -161,3 +161,24 @@ def _solution(p: SitingProblem, objective: str, chosen: np.ndarray, limit: float
 def budget(p: SitingProblem, objective: str, ks: range, minutes: float) -> list[Solution]:
     """The solution for each ``k`` in ``ks`` (where returns diminish)."""
     return [solve(p, objective, k, minutes) for k in ks]
+
+
+def least_needed(p: SitingProblem, k: int, minutes: float) -> np.ndarray:
+    """The ``k`` existing stations whose removal loses the fewest people within ``minutes``
+    (people no other existing station reaches in time), one at a time (greedy). With
+    :func:`solve` on ``p.without(these)`` this is ``twin site --move``: a heuristic (least
+    needed first, then the best new places), not a joint optimum."""
+    limit = minutes * 60.0
+    chosen: list[int] = []
+    for _ in range(min(k, len(p.existing_ids))):
+        best, best_loss = -1, np.inf
+        for s in range(len(p.existing_ids)):
+            if s in chosen:
+                continue
+            rest = np.setdiff1d(np.arange(len(p.existing_ids)), chosen + [s])
+            t = p.existing_times[rest].min(axis=0) if len(rest) else np.full(len(p.demand_node), np.inf)
+            loss = float(p.demand_people[(p.existing_s <= limit) & (t > limit)].sum())
+            if loss < best_loss:
+                best, best_loss = s, loss
+        chosen.append(best)
+    return np.asarray(chosen, np.int64)

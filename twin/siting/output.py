@@ -31,8 +31,10 @@ def chosen_sites(p: SitingProblem, sol: Solution, city: City, force: str,
 
 
 def scenario_toml(base_name: str, sites: list[dict[str, object]], force: str,
-                  sol: Solution, minutes: float, period: str, days: float, seed: int) -> str:
-    """A scenario file adding ``sites`` (stations of ``force``), with how they were found."""
+                  sol: Solution, minutes: float, period: str, days: float, seed: int,
+                  moved: tuple[str, ...] = ()) -> str:
+    """A scenario file adding ``sites`` (stations of ``force``), or with ``moved`` (existing
+    station ids, one per site) moving those stations there; with how they were found."""
     head = [
         f"# {len(sites)} new {force} station(s) proposed by `twin site` ({sol.objective}, "
         f"{minutes:g} min, {period} road times).",
@@ -47,7 +49,14 @@ def scenario_toml(base_name: str, sites: list[dict[str, object]], force: str,
         f"seed = {seed}",
         f"days = {days:g}",
     ]
-    for s in sites:
+    if moved:
+        head.insert(4, "# Moves chosen by a heuristic: the least-needed stations first, then "
+                       "the best new places for them.")
+    for i, s in enumerate(sites):
+        if moved:
+            head += ["", "[[stations.move]]", f'station_id = "{moved[i]}"',
+                     f"lon = {s['lon']}", f"lat = {s['lat']}"]
+            continue
         head += ["", "[[stations.add]]", f'station_id = "{s["station_id"]}"',
                  f'force = "{force}"', f'name = "{s["station_id"]} (proposed)"',
                  f"lon = {s['lon']}", f"lat = {s['lat']}", f"units = {s['units']}"]

@@ -19,7 +19,7 @@ nearest existing station; the models see it as a fixed alternative.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,16 @@ class SitingProblem:
     existing_s: np.ndarray       # (n_demand,) seconds from the nearest existing station
     existing_ids: tuple[str, ...]
     existing_node: np.ndarray
+    existing_times: np.ndarray   # (n_existing × n_demand) seconds from each existing station
+
+    def without(self, stations: np.ndarray) -> "SitingProblem":
+        """The problem with the existing stations at indices ``stations`` taken away."""
+        keep = np.setdiff1d(np.arange(len(self.existing_ids)), stations)
+        t = self.existing_times[keep]
+        best = t.min(axis=0) if len(keep) else np.full(len(self.demand_node), np.inf)
+        return replace(self, existing_s=best, existing_times=t,
+                       existing_ids=tuple(self.existing_ids[i] for i in keep),
+                       existing_node=self.existing_node[keep])
 
     @property
     def people(self) -> float:
@@ -131,7 +141,7 @@ def build_problem(city: City, force: str = "fire", period: str = "offpeak", *,
             _grid_pool(xy[cand_pool], people[reach[node]], max_candidates))
     cand = cand_pool[keep]
     times = candidate_times(m, cand, d_node, limit_s)
-    existing = (st_times[:, d_node].min(axis=0) if len(st_node)
-                else np.full(len(d_node), np.inf))
+    st_d = st_times[:, d_node].astype(np.float32)
+    existing = st_d.min(axis=0) if len(st_node) else np.full(len(d_node), np.inf)
     return SitingProblem(force, period, d_node, d_people, cand, times, existing,
-                         tuple(str(s) for s in fleet.station_ids[mine]), st_node)
+                         tuple(str(s) for s in fleet.station_ids[mine]), st_node, st_d)
