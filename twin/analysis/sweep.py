@@ -18,7 +18,8 @@ import functools
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Callable
+from contextlib import AbstractContextManager
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -116,7 +117,7 @@ def run_replications(scenarios: list[Scenario], seeds: list[int], *, workers: in
     return list(parts)
 
 
-class _Nothing:
+class _Nothing(AbstractContextManager[None]):
     def __enter__(self) -> None:
         return None
 
@@ -124,7 +125,8 @@ class _Nothing:
         return None
 
 
-def _progress_callback(progress: Callable[[int, int], None] | None, total: int):  # type: ignore[no-untyped-def]
+def _progress_callback(progress: Callable[[int, int], None] | None,
+                       total: int) -> AbstractContextManager[Any]:
     """A dask local-scheduler callback counting finished replication tasks."""
     if progress is None:
         return _Nothing()

@@ -119,7 +119,8 @@ def _budget(city: City, p: SitingProblem, objective: str, budget_max: int, minut
     bp = p if obj == objective else problem_for(city, force, period, obj, minutes, engine)
     table = budget_table(budget(bp, obj, range(1, budget_max + 1), minutes), minutes)
     t = Table(title=f"Budget view ({obj}): people newly within {minutes:g} min")
-    for col in ("k", "people newly covered", "k-th station adds", "mean time (min)", "solve (s)"):
+    for col in ("k", "people newly covered", "k-th station adds",
+                f"mean time (min; gains ≤ {minutes:g} min only)", "solve (s)"):
         t.add_column(col, justify="right")
     for r in table.itertuples(index=False):
         t.add_row(str(r.k), f"{r.covered_gain:,.0f}", f"{r.marginal_gain:,.0f}",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -56,7 +57,7 @@ class Solution:
         return self.covered_after - self.covered_before
 
 
-def _solver():  # type: ignore[no-untyped-def]
+def _solver() -> Any:
     import pulp
 
     return pulp.HiGHS(msg=False)
@@ -121,7 +122,8 @@ def _covering_highs(p: SitingProblem, objective: str, k: int, limit: float, rows
     return cols[covering.lscp(cover)]
 
 
-def _model(p: SitingProblem, objective: str, k: int, limit: float):  # type: ignore[no-untyped-def]
+def _model(p: SitingProblem, objective: str, k: int,
+           limit: float) -> tuple[np.ndarray, np.ndarray, Any]:
     """The spopt model on the demand points and candidates that matter (exact reduction:
     a demand point no candidate can improve adds the same to every solution, a candidate
     that improves no point is never needed); returns (rows, cols, model or None)."""

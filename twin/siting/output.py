@@ -39,8 +39,7 @@ def scenario_toml(base_name: str, sites: list[dict[str, object]], force: str,
         f"# {len(sites)} new {force} station(s) proposed by `twin site` ({sol.objective}, "
         f"{minutes:g} min, {period} road times).",
         f"# Optimiser: people within {minutes:g} min {sol.covered_before:,.0f} -> "
-        f"{sol.covered_after:,.0f} (+{sol.coverage_gain:,.0f}); people-weighted mean time "
-        f"{sol.mean_s_before / 60:.2f} -> {sol.mean_s_after / 60:.2f} min.",
+        f"{sol.covered_after:,.0f} (+{sol.coverage_gain:,.0f}).",
         "# Coordinates are WGS84 (Chinese map apps show GCJ-02, offset by a few hundred metres).",
         f"# Check it: twin compare scenarios/baseline.toml THIS.toml --replications 20",
         "",
