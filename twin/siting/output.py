@@ -41,7 +41,7 @@ def scenario_toml(base_name: str, sites: list[dict[str, object]], force: str,
         f"# Optimiser: people within {minutes:g} min {sol.covered_before:,.0f} -> "
         f"{sol.covered_after:,.0f} (+{sol.coverage_gain:,.0f}).",
         "# Coordinates are WGS84 (Chinese map apps show GCJ-02, offset by a few hundred metres).",
-        f"# Check it: twin compare scenarios/baseline.toml THIS.toml --replications 20",
+        "# Check it: twin compare scenarios/baseline.toml THIS.toml --replications 20",
         "",
         f'name = "{base_name}"',
         f'description = "{len(sites)} new {force} station(s) sited by {sol.objective}"',
