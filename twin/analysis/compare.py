@@ -128,6 +128,9 @@ def comparison_text(comp: Comparison, target: str, label: str,
                      + ("" if same == total else " — NOT all shared: intervals are wider"))
     for scope, what in _local_scopes(comp).items():
         lines.append(f"local area {scope} (declared before the run): {what}")
+        if comp.table.empty or not (comp.table["scope"] == scope).any():
+            lines.append(f"{scope}: no incidents in the area in any seed, so no local "
+                         "comparison: run more days or replications")
     lines += summary_lines(comp.table, target, label, names)
     lines.append("Intervals: paired t on per-seed differences (p90), or for shares met "
                  "near 0 %/100 % Newcombe's score interval on pooled incidents. City and "
