@@ -65,12 +65,16 @@ def run(
     city: Optional[Path] = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
     routes: Optional[bool] = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
     maps: bool = typer.Option(True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"),
+    incidents: Optional[Path] = typer.Option(None, help="your incident records (CSV/Parquet: time, lon/lat or node_id, type, optional dispatch/arrival/clear times) drive the run instead of random demand, and are compared with it; lon/lat WGS84 unless --incidents-map declares datum = \"gcj02\"/\"bd09\""),
+    incidents_map: Optional[Path] = typer.Option(None, help="TOML: [incidents] rename/constants/values/lonlat/datum for --incidents"),
+    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="use the good incident records and list the bad ones (default: stop at any)"),
 ) -> None:
     """Simulate a scenario; print the compliance table and write the results folder."""
     from twin.cli.job import run_and_write
 
     run_and_write(scenario, out=out, seed=seed, days=days, city=city, routes=routes,
-                  maps=maps, console=console)
+                  maps=maps, console=console, incidents=incidents,
+                  incidents_map=incidents_map, skip_bad_rows=skip_bad_rows)
 
 
 @app.command()
