@@ -78,3 +78,18 @@ def check_datum(datum: str) -> str:
     if d not in DATUMS:
         raise ValueError(f"unknown datum {datum!r}: use one of {', '.join(DATUMS)}")
     return d
+
+
+def convert_tree(data: object, datum: str) -> object:
+    """A copy of nested dicts/lists (a parsed TOML file) in which every table holding both
+    numeric ``lon`` and ``lat`` has them converted from ``datum`` to WGS84."""
+    if isinstance(data, list):
+        return [convert_tree(v, datum) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out = {k: convert_tree(v, datum) for k, v in data.items()}
+    lon, lat = out.get("lon"), out.get("lat")
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lon, lat)):
+        x, y = to_wgs84(lon, lat, datum)
+        out["lon"], out["lat"] = round(float(x[0]), 7), round(float(y[0]), 7)
+    return out
