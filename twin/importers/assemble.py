@@ -173,27 +173,83 @@ def stations_for(features: Features, districts: gpd.GeoDataFrame, cells: gpd.Geo
         parts.append(gen)
     stations = (gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=districts.crs)
                 if parts else empty_stations(districts.crs))
+    return stations
+
+
+def note_missing_forces(stations: gpd.GeoDataFrame, notes: list[str]) -> None:
+    """Name the forces without any station (their incidents would get no unit)."""
     missing = [f for f in FORCES if f not in set(stations["force"])]
     if missing:
         note(notes, f"no stations of: {', '.join(missing)} — incidents needing them get no "
              f"unit; add --generate-stations {','.join(missing)} or --stations FILE")
-    return stations
 
 
 def assemble(nodes: gpd.GeoDataFrame, features: Features, name: str, opts: CityOptions,
-             notes: list[str]) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, object]]:
+             notes: list[str], given: "Given | None" = None
+             ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, object]]:
     """Districts, cells and stations for the roads ``nodes`` (metric CRS), and the meta
-    entries saying where the people came from."""
-    districts = districts_for(nodes, features, name, opts, notes)
+    entries saying where the people came from. ``given``: layers a caller already has
+    (the Chongqing path: embedded districts with census populations and their cells)."""
+    if given is not None and given.districts is not None:
+        districts = given.districts.to_crs(nodes.crs)
+    else:
+        districts = districts_for(nodes, features, name, opts, notes)
     if districts.crs is None or "district_id" not in districts.columns:
         return {"districts": districts}, {}  # the validator reports it
     districts = districts.to_crs(nodes.crs)
-    pop = population_for(grid_cells(districts), features, opts)
+    if given is not None and given.cells is not None:
+        pop = Population(given.cells.to_crs(nodes.crs), given.population_source,
+                         given.population_estimate,
+                         [f"people: the given cells ({given.population_source})"])
+    else:
+        pop = population_for(grid_cells(districts), features, opts)
     for text in pop.notes:
         note(notes, text)
     cells = pop.cells
     districts = districts.copy()
-    districts["population"] = district_totals(districts, cells)
+    if given is None or not given.keep_population:
+        districts["population"] = district_totals(districts, cells)
     stations = stations_for(features, districts, cells, nodes, opts, notes)
+    if given is not None and given.stations is not None:
+        stations = given.merge_stations(stations, nodes, notes)
+    note_missing_forces(stations, notes)
     meta = {"population_source": pop.source, "population_estimate": pop.estimate}
     return {"districts": districts, "cells": cells, "stations": stations}, meta
+
+
+@dataclass
+class Given:
+    """Layers supplied by the caller instead of derived (see :func:`assemble`).
+
+    ``stations``: kept for every force OSM and the options gave none of (snapped to the
+    new roads); ``keep_population``: the districts' own ``population`` stays."""
+
+    districts: gpd.GeoDataFrame | None = None
+    cells: gpd.GeoDataFrame | None = None
+    stations: gpd.GeoDataFrame | None = None
+    keep_population: bool = False
+    population_source: str = "given"
+    population_estimate: bool = False
+
+    def merge_stations(self, found: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame,
+                       notes: list[str]) -> gpd.GeoDataFrame:
+        """``found`` plus the given stations of forces ``found`` lacks, moved to the
+        nearest new road node."""
+        assert self.stations is not None
+        have = set(found["force"])
+        keep = self.stations[~self.stations["force"].isin(have)].to_crs(nodes.crs).copy()
+        if keep.empty:
+            return found
+        xy = shapely.get_coordinates(nodes.geometry.values)
+        from scipy.spatial import cKDTree
+
+        idx = cKDTree(xy).query(shapely.get_coordinates(keep.geometry.values))[1]
+        keep["geometry"] = shapely.points(xy[idx])
+        keep["generated"] = True  # the embedded twin's stations are synthetic
+        keep["source"] = "embedded twin (synthetic), snapped to the OSM roads"
+        by = keep["force"].value_counts().to_dict()
+        note(notes, "stations kept from the template city (synthetic in the embedded twin; "
+             "OSM has none of these forces), moved to the nearest OSM road node: "
+             + ", ".join(f"{v} {k}" for k, v in sorted(by.items())))
+        return gpd.GeoDataFrame(pd.concat([found, keep[found.columns]], ignore_index=True),
+                                crs=nodes.crs)

@@ -73,7 +73,7 @@ import shapely
 from twin.errors import TwinDataError
 from twin.importers import (assign_districts, city_from_layers, keep_largest_component, note,
                             strip_suffixes)
-from twin.importers.assemble import CityOptions, assemble, check_generate
+from twin.importers.assemble import CityOptions, Given, assemble, check_generate
 from twin.importers.osm_features import read_features
 from twin.model.city import City
 
@@ -130,14 +130,17 @@ class Ways:
 
 def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
                stations_path: str | Path | None = None, largest_component: bool = True,
-               name: str | None = None, options: CityOptions | None = None) -> City:
+               name: str | None = None, options: CityOptions | None = None,
+               given: Given | None = None, clip: shapely.Geometry | None = None) -> City:
     """Import an OSM extract as a validated, working City (metric UTM CRS): drivable roads,
     districts, 1 km cells with people, and stations (:mod:`twin.importers.assemble`).
 
     ``path``: ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``. ``districts_path`` /
     ``stations_path``: optional layer files (shorthands for the same fields of
     ``options``). ``largest_component``: drop road-graph fragments. See the module
-    docstrings for every assumption. Raises TwinDataError on bad input.
+    docstrings for every assumption. ``given``: layers to use instead of deriving them;
+    ``clip``: a WGS84 polygon the roads are cut to (nodes inside, edges with both ends
+    inside). Raises TwinDataError on bad input.
     """
     path = Path(path)
     opts = options or CityOptions()
@@ -149,12 +152,14 @@ def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
     notes: list[str] = []
     ways = read_ways(path)
     nodes, edges = build_roads(ways, str(path), notes)
+    if clip is not None:
+        nodes, edges = clip_roads(nodes, edges, clip, str(path), notes)
     if largest_component:
         nodes, edges, dropped = keep_largest_component(nodes, edges)
         if dropped:
             note(notes, dropped)
     features = read_features(path)
-    layers, pop_meta = assemble(nodes, features, name, opts, notes)
+    layers, pop_meta = assemble(nodes, features, name, opts, notes, given)
     layers.update({"road_nodes": nodes, "road_edges": edges})
     districts = layers["districts"]
     if districts.crs is not None and "district_id" in districts.columns:
@@ -166,6 +171,25 @@ def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
     meta = {"source": str(path), "importer": "osm", "import_notes": notes, **pop_meta}
     return city_from_layers(layers, name=name, where=str(path), crs=str(nodes.crs),
                             source=str(path), meta=meta)
+
+
+def clip_roads(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, area: shapely.Geometry,
+               where: str, notes: list[str]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Road nodes inside ``area`` (WGS84) and the edges with both ends among them."""
+    metric = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(nodes.crs).iloc[0]
+    inside = shapely.contains_xy(metric, shapely.get_coordinates(nodes.geometry.values)[:, 0],
+                                 shapely.get_coordinates(nodes.geometry.values)[:, 1])
+    if not inside.any():
+        raise TwinDataError.one(where, "no road of this extract lies inside the area to clip "
+                                "to", "use an extract that covers it (for Chongqing's nine "
+                                "central districts: the Chongqing extract of "
+                                "download.geofabrik.de or extract.bbbike.org)",
+                                title="cannot import OSM")
+    keep_ids = set(nodes.loc[inside, "node_id"])
+    keep_e = edges["u"].isin(keep_ids) & edges["v"].isin(keep_ids)
+    note(notes, f"clipped to the given area: kept {int(inside.sum())} of {len(nodes)} road "
+         f"nodes and {int(keep_e.sum())} of {len(edges)} edges")
+    return (nodes[inside].reset_index(drop=True), edges[keep_e].reset_index(drop=True))
 
 
 # ---------------------------------------------------------------------------- reading
