@@ -207,7 +207,11 @@ def assemble(nodes: gpd.GeoDataFrame, features: Features, name: str, opts: CityO
         note(notes, text)
     cells = pop.cells
     districts = districts.copy()
-    if given is None or not given.keep_population:
+    if _has_counts(districts) and opts.population_path is None and given is None:
+        pop = scaled_to_districts(pop, districts)
+        cells = pop.cells
+        note(notes, f"population from the districts file: {pop.source}")
+    elif given is None or not given.keep_population:
         districts["population"] = district_totals(districts, cells)
     stations = stations_for(features, districts, cells, nodes, opts, notes)
     if given is not None and given.stations is not None:
@@ -215,6 +219,29 @@ def assemble(nodes: gpd.GeoDataFrame, features: Features, name: str, opts: CityO
     note_missing_forces(stations, notes)
     meta = {"population_source": pop.source, "population_estimate": pop.estimate}
     return {"districts": districts, "cells": cells, "stations": stations}, meta
+
+
+def _has_counts(districts: gpd.GeoDataFrame) -> bool:
+    if "population" not in districts.columns:
+        return False
+    values = pd.to_numeric(districts["population"], errors="coerce")
+    return bool(values.notna().all() and values.sum() > 0)
+
+
+def scaled_to_districts(pop: Population, districts: gpd.GeoDataFrame) -> Population:
+    """Cells whose populations add up to each district's own ``population`` (a user's
+    census figures), shared among the district's cells as ``pop`` has them (by area where
+    ``pop`` has nobody in the district)."""
+    cells = pop.cells.copy()
+    target = dict(zip(districts["district_id"].astype(str),
+                      pd.to_numeric(districts["population"]).astype(float)))
+    for d, idx in cells.groupby("district_id").groups.items():
+        weight = cells.loc[idx, "population"].to_numpy(float)
+        if weight.sum() <= 0:
+            weight = cells.loc[idx].geometry.area.to_numpy()
+        cells.loc[idx, "population"] = target.get(str(d), 0.0) * weight / weight.sum()
+    return Population(cells, f"districts' population column, shared among cells by "
+                      f"{pop.source}", False, pop.notes)
 
 
 @dataclass
