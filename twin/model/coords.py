@@ -9,8 +9,8 @@ as WGS84 lands 300–600 m off in Chongqing — a street or a river away.
 Wherever a user types lon/lat (a scenario's places, a station file, incident records) a
 ``datum`` may be declared: ``wgs84`` (the default), ``gcj02`` or ``bd09``; :func:`to_wgs84`
 converts. The forward formulas are the maintained ``coordTransform`` package's (C
-extension, vectorised); its GCJ-02 → WGS84 is a one-step approximation with errors of a
-metre or two, so :func:`to_wgs84` refines it by fixed-point iteration on the forward
+extension, vectorised); its inverses (GCJ-02 or BD-09 → WGS84) are one-step
+approximations with errors of up to a metre or two, so :func:`to_wgs84` refines it by fixed-point iteration on the forward
 transform until it reproduces the input to ~1e-9° (a few millimetres). Outside China the
 offsets are zero (the package's ``out_of_china`` box), as in the apps.
 """
@@ -59,12 +59,11 @@ def to_wgs84(lon: object, lat: object, datum: str) -> tuple[np.ndarray, np.ndarr
     datum = check_datum(datum)
     if datum == "wgs84":
         return lon_a.copy(), lat_a.copy()
-    if datum == "bd09":
-        lon_a, lat_a = _apply("bd09_to_gcj02", lon_a, lat_a)
-    # start from the package's one-step inverse, then x ← x − (fwd(x) − target)
-    x, y = _apply("gcj02_to_wgs84", lon_a, lat_a)
+    forward = "wgs84_to_gcj02" if datum == "gcj02" else "wgs84_to_bd09"
+    # start from the package's one-step inverse, then x ← x − (forward(x) − target)
+    x, y = _apply("gcj02_to_wgs84" if datum == "gcj02" else "bd09_to_wgs84", lon_a, lat_a)
     for _ in range(_MAX_ITER):
-        fx, fy = _apply("wgs84_to_gcj02", x, y)
+        fx, fy = _apply(forward, x, y)
         dx, dy = fx - lon_a, fy - lat_a
         x, y = x - dx, y - dy
         if np.all(np.abs(dx) < _TOL_DEG) and np.all(np.abs(dy) < _TOL_DEG):
