@@ -12,7 +12,8 @@ converts. The forward formulas are the maintained ``coordTransform`` package's (
 extension, vectorised); its inverses (GCJ-02 or BD-09 → WGS84) are one-step
 approximations with errors of up to a metre or two, so :func:`to_wgs84` refines it by fixed-point iteration on the forward
 transform until it reproduces the input to ~1e-9° (a few millimetres). Outside China the
-offsets are zero (the package's ``out_of_china`` box), as in the apps.
+GCJ-02 offset is zero (the package's ``out_of_china`` box), as in the apps; BD-09 keeps
+Baidu's own small shift everywhere.
 """
 
 from __future__ import annotations
