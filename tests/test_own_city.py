@@ -195,3 +195,14 @@ def test_generated_fire_stations_follow_the_planning_rule() -> None:
 def test_unknown_force_to_generate_is_refused() -> None:
     with pytest.raises(TwinDataError, match="unknown forces"):
         import_osm(SUBURB, options=CityOptions(generate=("firemen",)))
+
+
+def test_run_notes_say_what_the_import_assumed(helsinki: Path) -> None:
+    """`twin run` on an imported city says the population is estimated, which stations were
+    generated, and that OSM stations' units are assumed."""
+    from twin.importers.prechecks import import_findings
+
+    found = import_findings(load_city(helsinki))
+    assert any("ESTIMATE" in f for f in found)
+    assert any(f.startswith("stations GENERATED") and "community" in f for f in found)
+    assert any("OSM_UNITS" in f for f in found)

@@ -48,6 +48,10 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
         scenario, records = records_job.prepare(scenario, the_city, incidents, incidents_map,
                                                 skip_bad_rows, days, console)
         routes = False if routes is None else routes
+    from twin.importers.prechecks import import_findings
+
+    for text in import_findings(the_city):
+        console.print(f"note: {text}", markup=False)
     console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} days, "
                   f"seed {scenario.seed}")
     results = _simulate(run_scenario, scenario, the_city, routes, console)
