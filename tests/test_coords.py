@@ -12,7 +12,8 @@ import numpy as np
 import prcoords
 import pyproj
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from twin.model.coords import convert_tree, to_wgs84, wgs84_to
 from twin.scenario.spec import parse_scenario

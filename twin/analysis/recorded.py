@@ -44,7 +44,7 @@ def _row(scope: str, g: pd.DataFrame) -> dict[str, object]:
     has = len(both) > 0
     rec_p50 = float(np.median(rec)) if has else np.nan
     gap = float(np.median(sim - rec)) if has else np.nan
-    return {"scope": scope, "records": int(len(g)), "pairs": int(len(both)),
+    return {"scope": scope, "records": len(g), "pairs": len(both),
             "recorded_p50_s": rec_p50, "simulated_p50_s": float(np.median(sim)) if has else np.nan,
             "recorded_p90_s": float(np.quantile(rec, 0.9)) if has else np.nan,
             "simulated_p90_s": float(np.quantile(sim, 0.9)) if has else np.nan,

@@ -10,8 +10,8 @@ folder, and :func:`print_validation` prints the comparison.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 from rich.console import Console

@@ -32,11 +32,24 @@ from twin.errors import TwinDataError
 from twin.importers import assign_districts, districts_from_nodes, note
 from twin.importers.columns import read_map
 from twin.importers.osm_features import Features
-from twin.importers.population import (FLOOR_M2_PER_PERSON, Population, district_totals,
-                                       from_buildings, from_landuse, from_raster, from_vector,
-                                       grid_cells)
-from twin.importers.stations import (FORCES, empty_stations, file_stations,
-                                     generated_stations, inside, osm_stations)
+from twin.importers.population import (
+    FLOOR_M2_PER_PERSON,
+    Population,
+    district_totals,
+    from_buildings,
+    from_landuse,
+    from_raster,
+    from_vector,
+    grid_cells,
+)
+from twin.importers.stations import (
+    FORCES,
+    empty_stations,
+    file_stations,
+    generated_stations,
+    inside,
+    osm_stations,
+)
 from twin.model.city import read_layer_file
 
 ADMIN_COVER = 0.9
@@ -185,7 +198,7 @@ def note_missing_forces(stations: gpd.GeoDataFrame, notes: list[str]) -> None:
 
 
 def assemble(nodes: gpd.GeoDataFrame, features: Features, name: str, opts: CityOptions,
-             notes: list[str], given: "Given | None" = None
+             notes: list[str], given: Given | None = None
              ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, object]]:
     """Districts, cells and stations for the roads ``nodes`` (metric CRS), and the meta
     entries saying where the people came from. ``given``: layers a caller already has
