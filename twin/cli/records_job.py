@@ -22,10 +22,12 @@ from twin.errors import Problem, TwinDataError
 from twin.importers.columns import read_map
 from twin.importers.records import Records, read_records, records_scenario
 from twin.model.city import City
+from twin.scenario.spec import Scenario
 
 
-def prepare(scenario, city: City, path: Path, map_path: Path | None, skip_bad: bool,
-            days: float | None, console: Console):
+def prepare(scenario: Scenario, city: City, path: Path, map_path: Path | None,
+            skip_bad: bool, days: float | None, console: Console
+            ) -> tuple[Scenario, Records]:
     """The records of ``path`` checked against ``city``, and ``scenario`` driven by them."""
     records = read_records(path, read_map(map_path, "incidents"), city, skip_bad=skip_bad)
     if days is not None:

@@ -27,6 +27,7 @@ as the template (the tests use it on the extracts they have).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from twin.importers import note
 from twin.importers.assemble import CityOptions, Given
@@ -64,7 +65,8 @@ def import_chongqing(path: str | Path, *, options: CityOptions | None = None,
 
 def differences(city: City, template: City) -> list[str]:
     """How ``city`` differs from ``template``: roads, bridges, tunnels, stations."""
-    a, b = city.summary(), template.summary()
+    a: dict[str, Any] = city.summary()
+    b: dict[str, Any] = template.summary()
     lines = [f"compared with {template.name}: road nodes {a['road_nodes']:,} vs "
              f"{b['road_nodes']:,}, edges {a['road_edges']:,} vs {b['road_edges']:,}, road "
              f"{a['road_km']:,} km vs {b['road_km']:,} km",

@@ -29,10 +29,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shapely
 
 from twin.errors import TwinDataError
+
+if TYPE_CHECKING:
+    import osmium
 
 KEYS = ("amenity", "emergency", "aeroway", "building", "landuse", "boundary")
 """Tag keys the feature pass reads."""
@@ -106,9 +110,9 @@ def read_features(path: Path) -> Features:
                      .with_areas(osmium.filter.KeyFilter(*KEYS))
                      .with_filter(osmium.filter.KeyFilter(*KEYS)))
         for obj in processor:
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 _add_node(features, obj)
-            elif obj.is_area():
+            elif isinstance(obj, osmium.osm.Area):
                 _add_area(features, obj)
     except (RuntimeError, ValueError, OSError) as exc:
         raise TwinDataError.one(str(path), f"cannot read this OSM file: {exc}",
@@ -122,7 +126,7 @@ def _names(tags: dict[str, str], fallback: str) -> tuple[str, str]:
     return name, tags.get("name:en") or name
 
 
-def _add_node(features: Features, node) -> None:
+def _add_node(features: Features, node: "osmium.osm.Node") -> None:
     tags = dict(node.tags)
     found = station_force(tags)
     if found is None or not node.location.valid():
@@ -134,7 +138,7 @@ def _add_node(features: Features, node) -> None:
                                         name_en, osm_id, tag))
 
 
-def _area_geometry(area) -> shapely.Geometry | None:
+def _area_geometry(area: "osmium.osm.Area") -> shapely.Geometry | None:
     polys = []
     for outer in area.outer_rings():
         shell = [(n.lon, n.lat) for n in outer]
@@ -147,7 +151,7 @@ def _area_geometry(area) -> shapely.Geometry | None:
     return geom if not geom.is_empty else None
 
 
-def _add_area(features: Features, area) -> None:
+def _add_area(features: Features, area: "osmium.osm.Area") -> None:
     tags = dict(area.tags)
     geom = _area_geometry(area)
     if geom is None:

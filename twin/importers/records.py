@@ -42,6 +42,7 @@ from twin.errors import Problem, TwinDataError
 from twin.importers.columns import TableMap, read_table
 from twin.model.city import City
 from twin.model.validate import MAX_SNAP_M
+from twin.scenario.spec import Scenario
 
 TIME_COLUMNS = ("time", "dispatch_time", "arrival_time", "clear_time")
 LABEL_PREFIX = "record:"
@@ -160,7 +161,8 @@ def _places(raw: pd.DataFrame, city: City) -> tuple[np.ndarray, np.ndarray]:
     return node, dist
 
 
-def records_scenario(scenario, records: Records, days: float | None = None):
+def records_scenario(scenario: Scenario, records: Records, days: float | None = None
+                     ) -> Scenario:
     """``scenario`` driven by ``records``: random demand off, one scripted incident per
     record (at its road node, detected by a call, labelled ``record:<line>``); ``days``
     (None: long enough for every record)."""
