@@ -206,3 +206,100 @@ def test_run_notes_say_what_the_import_assumed(helsinki: Path) -> None:
     assert any("ESTIMATE" in f for f in found)
     assert any(f.startswith("stations GENERATED") and "community" in f for f in found)
     assert any("OSM_UNITS" in f for f in found)
+
+
+def _grid_osm(path: Path) -> None:
+    """A hand-made OSM file: a 5 × 3 grid of residential streets 0.005° apart (≈ 280 m
+    east–west, 555 m north–south at 60° N), two admin_level 9 areas splitting it west/east
+    (closed ways), and one fire station node."""
+    nodes, ways = [], []
+    nid = 1
+    ids = {}
+    for j in range(3):
+        for i in range(5):
+            ids[i, j] = nid
+            nodes.append(f'<node id="{nid}" version="1" lon="{24.0 + 0.005 * i}" '
+                         f'lat="{60.0 + 0.005 * j}"/>')
+            nid += 1
+    wid = 100
+    for j in range(3):
+        refs = "".join(f'<nd ref="{ids[i, j]}"/>' for i in range(5))
+        ways.append(f'<way id="{wid}" version="1">{refs}<tag k="highway" v="residential"/></way>')
+        wid += 1
+    for i in range(5):
+        refs = "".join(f'<nd ref="{ids[i, j]}"/>' for j in range(3))
+        ways.append(f'<way id="{wid}" version="1">{refs}<tag k="highway" v="residential"/></way>')
+        wid += 1
+    corners = {"West": (23.99, 24.0125), "East": (24.0125, 24.03)}
+    for k, (name, (x0, x1)) in enumerate(corners.items()):
+        ring = []
+        for lon, lat in ((x0, 59.99), (x1, 59.99), (x1, 60.02), (x0, 60.02)):
+            nodes.append(f'<node id="{nid}" version="1" lon="{lon}" lat="{lat}"/>')
+            ring.append(nid)
+            nid += 1
+        refs = "".join(f'<nd ref="{r}"/>' for r in ring + ring[:1])
+        ways.append(f'<way id="{200 + k}" version="1">{refs}<tag k="boundary" '
+                    f'v="administrative"/><tag k="admin_level" v="9"/><tag k="name" '
+                    f'v="{name}"/></way>')
+    nodes.append(f'<node id="{nid}" version="1" lon="24.001" lat="60.001"><tag k="amenity" '
+                 'v="fire_station"/><tag k="name" v="Grid station"/></node>')
+    path.write_text('<?xml version="1.0"?><osm version="0.6">' + "".join(nodes + ways)
+                    + "</osm>")
+
+
+def test_districts_from_osm_admin_boundaries(tmp_path: Path) -> None:
+    """Two admin_level 9 areas that hold every road node become the districts (clipped to
+    the roads); nodes and the fire station get the district they lie in."""
+    path = tmp_path / "grid.osm"
+    _grid_osm(path)
+    city = import_osm(path)
+    assert sorted(city.districts["name"]) == ["East", "West"]
+    west = city.districts.loc[city.districts["name"] == "West", "district_id"].iloc[0]
+    assert city.stations["district_id"].tolist() == [west]
+    assert (city.road_nodes["district_id"] != "").all()
+    # nodes at lon 24.000, 24.005 and 24.010 are west of 24.0125: 3 columns × 3 rows
+    assert int((city.road_nodes["district_id"] == west).sum()) == 9
+    one = import_osm(path, options=CityOptions(admin_level=8))
+    assert len(one.districts) == 1 and "no complete boundary" in " ".join(
+        one.meta["import_notes"])
+
+
+def test_population_from_a_points_layer(tmp_path: Path) -> None:
+    """A vector layer of counts (points): 100 + 250 people inside the grid's districts,
+    7 outside (left out and said so)."""
+    path = tmp_path / "grid.osm"
+    _grid_osm(path)
+    pts = gpd.GeoDataFrame({"people": [100, 250, 7]},
+                           geometry=gpd.points_from_xy([24.002, 24.016, 30.0],
+                                                       [60.004, 60.006, 60.0]),
+                           crs="EPSG:4326")
+    pts.to_file(tmp_path / "people.geojson")
+    city = import_osm(path, options=CityOptions(population_path=tmp_path / "people.geojson",
+                                                population_column="people"))
+    by = dict(zip(city.districts["name"], city.districts["population"]))
+    assert by == {"West": 100, "East": 250}
+    assert "7 outside" in " ".join(city.meta["import_notes"])
+
+
+def test_summary_counts_bridge_and_tunnel_edges(suburb: Path) -> None:
+    city = load_city(suburb)
+    s = city.summary()
+    assert s["bridges"] == int(city.road_edges["bridge"].sum()) and s["bridges"] > 1
+    named = city.road_edges.loc[city.road_edges["bridge"] & (city.road_edges["name"] != ""),
+                                "name"].nunique()
+    assert s["bridge_names"] == named
+
+
+def test_compare_works_on_an_imported_city(suburb: Path, tmp_path: Path) -> None:
+    """`twin run` twice (baseline, and half the community posts' units) and `twin compare`
+    on the imported folder, with no further step."""
+    scen = tmp_path / "fewer.toml"
+    scen.write_text('name = "fewer"\ndays = 1\n[fleet.scale]\ncommunity = 0.5\n')
+    base = runner.invoke(app, ["run", "--city", str(suburb), "--days", "1", "--no-maps",
+                               "-o", str(tmp_path / "base")])
+    other = runner.invoke(app, ["run", str(scen), "--city", str(suburb), "--no-maps",
+                                "-o", str(tmp_path / "fewer")])
+    assert base.exit_code == 0 and other.exit_code == 0, other.output
+    cmp = runner.invoke(app, ["compare", str(tmp_path / "base"), str(tmp_path / "fewer"),
+                              "--city", str(suburb), "--target", "10min"])
+    assert cmp.exit_code == 0, cmp.output
