@@ -25,6 +25,7 @@ from twin.importers.assemble import CityOptions
 from twin.importers.chongqing import import_chongqing, import_clipped
 from twin.importers.columns import read_map
 from twin.importers.epanet import import_epanet, read_epanet
+from twin.importers.gis import import_gis
 from twin.importers.osm import import_osm
 from twin.importers.stations import file_stations
 from twin.model.city import embedded_path
@@ -190,3 +191,31 @@ def test_clip_to_a_template_keeps_its_people_and_reports_differences() -> None:
 def test_clip_embedded_refuses_an_extract_of_elsewhere() -> None:
     with pytest.raises(TwinDataError, match="no road of this extract lies inside"):
         import_chongqing(HELSINKI)
+
+
+# -------------------------------------------------------------------------------- GIS
+
+def test_gis_keeps_the_name_and_refuses_pipes_far_from_the_roads(helsinki: Path,
+                                                                 tmp_path: Path) -> None:
+    """Re-importing a city folder keeps its city.json name and population source; a water
+    network drawn 1,700 km away (a wrong CRS) is refused, naming its junctions."""
+    city = import_gis(helsinki)
+    assert city.name == "Helsinki"
+    assert city.meta["population_source"].startswith("estimate from OSM buildings")
+    folder = tmp_path / "far"
+    save_city(city, folder)
+    node = city.road_nodes.geometry.iloc[0]
+    far = [shapely.Point(node.x + 1_700_000 + k * 100, node.y) for k in range(3)]
+    gpd.GeoDataFrame({"junction_id": ["J0", "J1", "J2"], "network": "water",
+                      "kind": ["source", "junction", "junction"], "elevation_m": 0.0},
+                     geometry=far, crs=city.crs).to_crs("EPSG:4326").to_parquet(
+        folder / "junctions.parquet")
+    gpd.GeoDataFrame({"pipe_id": ["P1", "P2"], "network": "water", "u": ["J0", "J1"],
+                      "v": ["J1", "J2"], "diameter_mm": 200.0, "install_year": 2000,
+                      "material": "ductile_iron", "length_m": 100.0, "monitored": False},
+                     geometry=[shapely.LineString([far[0], far[1]]),
+                               shapely.LineString([far[1], far[2]])],
+                     crs=city.crs).to_crs("EPSG:4326").to_parquet(folder / "pipes.parquet")
+    with pytest.raises(TwinDataError, match="do not lie in this city") as err:
+        import_gis(folder)
+    assert "J0" in err.value.problems[0].ids
