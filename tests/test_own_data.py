@@ -27,6 +27,7 @@ from twin.importers.columns import read_map
 from twin.importers.epanet import import_epanet, read_epanet
 from twin.importers.gis import import_gis
 from twin.importers.osm import import_osm
+from twin.importers.records import read_records
 from twin.importers.stations import file_stations
 from twin.model.city import embedded_path
 from twin.model.coords import wgs84_to
@@ -219,3 +220,24 @@ def test_gis_keeps_the_name_and_refuses_pipes_far_from_the_roads(helsinki: Path,
     with pytest.raises(TwinDataError, match="do not lie in this city") as err:
         import_gis(folder)
     assert "J0" in err.value.problems[0].ids
+
+
+def test_records_from_parquet_with_seconds_node_ids_and_a_mapping(helsinki: Path,
+                                                                  tmp_path: Path) -> None:
+    """Parquet, times in seconds, places as road node ids, the centre's own type names
+    mapped with [incidents] values.type; an unknown node is reported by its row number."""
+    city = load_city(helsinki)
+    node = str(city.road_nodes["node_id"].iloc[0])
+    pd.DataFrame({"t": [60.0, 7200.0, 30.0], "node_id": [node, node, "nope"],
+                  "kind": ["FIRE", "RTA", "FIRE"]}).to_parquet(tmp_path / "calls.parquet")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[incidents]\nrename = { t = "time", kind = "type" }\n'
+                       'values.type = { FIRE = "building_fire", RTA = "traffic_accident" }\n')
+    m = read_map(mapping, "incidents")
+    with pytest.raises(TwinDataError) as err:
+        read_records(tmp_path / "calls.parquet", m, city)
+    assert [p.line for p in err.value.problems] == [3]
+    recs = read_records(tmp_path / "calls.parquet", m, city, skip_bad=True)
+    assert recs.table["onset_s"].tolist() == [60.0, 7200.0]
+    assert recs.table["type"].tolist() == ["building_fire", "traffic_accident"]
+    assert recs.start is None and recs.days == 1.0
