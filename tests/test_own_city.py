@@ -304,3 +304,20 @@ def test_compare_works_on_an_imported_city(suburb: Path, tmp_path: Path) -> None
     cmp = runner.invoke(app, ["compare", str(tmp_path / "base"), str(tmp_path / "fewer"),
                               "--city", str(suburb), "--target", "10min"])
     assert cmp.exit_code == 0, cmp.output
+
+
+def test_own_station_file_replaces_the_same_osm_station(tmp_path: Path) -> None:
+    """A station list with the Erottaja fire station (≈ 40 m from where OSM has it, 4
+    engines) and an ambulance base: the file's fire station replaces OSM's, not doubles it."""
+    csv = tmp_path / "mine.csv"
+    csv.write_text("ID,NAME,KIND,ENGINES,X,Y\nH1,Erottaja,Fire,4,24.9450,60.1655\n"
+                   "H2,Ambulanssi,EMS,1,24.9350,60.1650\n")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[stations]\nrename = { ID = "station_id", NAME = "name", KIND = '
+                       '"force", ENGINES = "units" }\nvalues.force = { Fire = "fire", EMS = '
+                       '"professional" }\nlonlat = ["X", "Y"]\n')
+    city = import_osm(HELSINKI, options=CityOptions(stations_path=csv, map_path=mapping))
+    st = city.stations.set_index("station_id")
+    assert sorted(st.index) == ["H1", "H2"]
+    assert (st.loc["H1", "units"], st.loc["H2", "force"]) == (4, "professional")
+    assert any("1 OSM stations replaced" in n for n in city.meta["import_notes"])

@@ -52,6 +52,8 @@ from twin.importers.stations import (
 )
 from twin.model.city import read_layer_file
 
+SAME_STATION_M = 150.0
+"""An OSM station this close to a station of the same force in the user's file is the same."""
 ADMIN_COVER = 0.9
 """Share of road nodes an OSM admin level must cover to be taken as the districts."""
 
@@ -170,6 +172,8 @@ def stations_for(features: Features, districts: gpd.GeoDataFrame, cells: gpd.Geo
         mine = file_stations(Path(opts.stations_path), read_map(opts.map_path, "stations"),
                              districts)
         note(notes, f"stations from {Path(opts.stations_path).name}: {len(mine)}")
+        if parts:
+            parts[0] = _drop_duplicates(parts[0], mine, notes)
         parts.append(mine)
     have = set(pd.concat([p["force"] for p in parts]).unique()) if parts else set()
     wanted = [f for f in opts.generate if f not in have]
@@ -187,6 +191,21 @@ def stations_for(features: Features, districts: gpd.GeoDataFrame, cells: gpd.Geo
     stations = (gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=districts.crs)
                 if parts else empty_stations(districts.crs))
     return stations
+
+
+def _drop_duplicates(osm: gpd.GeoDataFrame, mine: gpd.GeoDataFrame, notes: list[str]
+                     ) -> gpd.GeoDataFrame:
+    """OSM stations without a station of the same force of the user's file within
+    :data:`SAME_STATION_M` (the user's list wins: it has the real unit counts)."""
+    if osm.empty or mine.empty:
+        return osm
+    near = gpd.sjoin_nearest(osm[["force", "geometry"]], mine[["force", "geometry"]],
+                             max_distance=SAME_STATION_M, how="inner")
+    same = near.index[near["force_left"] == near["force_right"]].unique()
+    if len(same):
+        note(notes, f"{len(same)} OSM stations replaced by the file's stations within "
+             f"{SAME_STATION_M:g} m: {', '.join(osm.loc[same, 'name'].astype(str)[:5])}")
+    return osm.drop(index=same).reset_index(drop=True)
 
 
 def note_missing_forces(stations: gpd.GeoDataFrame, notes: list[str]) -> None:
