@@ -1,7 +1,9 @@
 """Importers: other people's data (OpenStreetMap, EPANET, GIS files) → a :class:`~twin.City`.
 
-- :func:`twin.importers.osm.import_osm` — roads from an OSM extract (``.osm``, ``.osm.bz2``,
-  ``.osm.gz``, ``.osm.pbf``);
+- :func:`twin.importers.osm.import_osm` — a working city from an OSM extract (``.osm``,
+  ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``): roads, districts, people in 1 km cells and
+  stations (:mod:`twin.importers.assemble`); :func:`twin.importers.chongqing.import_chongqing`
+  the same clipped to the embedded Chongqing districts;
 - :func:`twin.importers.epanet.import_epanet` — a water network from an EPANET ``.inp``
   file, added to an existing city;
 - :func:`twin.importers.gis.import_gis` — a user's GeoPackage / GeoJSON / Shapefile layers.

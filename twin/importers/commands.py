@@ -6,7 +6,10 @@ where, ids, what, how to fix).
 Intended command lines::
 
     twin validate PATH
-    twin import osm FILE OUT [--districts FILE] [--stations FILE]
+    twin import osm FILE OUT [--districts FILE | --admin-level N] [--stations FILE
+                              [--map MAP.toml]] [--generate-stations fire,community,…]
+                              [--population FILE.tif|LAYER [--population-column C]]
+                              [--floor-m2-per-person M2] [--clip-embedded]
                               [--largest-component/--keep-all] [--name NAME]
     twin import epanet FILE --into CITY_DIR [--out DIR] (--crs CRS | --anchor LON,LAT
                               [--units-to-m M]) [--network water] [--id-prefix P]
