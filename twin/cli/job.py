@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from twin.analysis.results import Results, write_results
+from twin.cli import records_job
+from twin.importers.prechecks import import_findings
 
 
 def slug(name: str) -> str:
@@ -43,13 +45,9 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
     the_city = load_city(scenario.city)
     records = None
     if incidents is not None:
-        from twin.cli import records_job
-
         scenario, records = records_job.prepare(scenario, the_city, incidents, incidents_map,
                                                 skip_bad_rows, days, console)
         routes = False if routes is None else routes
-    from twin.importers.prechecks import import_findings
-
     for text in import_findings(the_city):
         console.print(f"note: {text}", markup=False)
     console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} days, "

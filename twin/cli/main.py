@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 
 from twin.errors import TwinDataError
+from twin.importers.assemble import CityOptions
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.")
@@ -106,7 +107,6 @@ def import_osm(
 ) -> None:
     """An OpenStreetMap extract → a working city folder: roads (bridges, tunnels, speeds from tags),
     districts, people in 1 km cells, stations from OSM (fire, ambulance, rescue, helipads)."""
-    from twin.importers.assemble import CityOptions
     from twin.importers.commands import import_osm_command
 
     forces = tuple(f.strip() for f in generate_stations.split(",") if f.strip()) if generate_stations else ()

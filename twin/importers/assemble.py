@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from twin.errors import TwinDataError
 from twin.importers import assign_districts, districts_from_nodes, note
@@ -70,6 +71,20 @@ class CityOptions:
     population_path: Path | None = None
     population_column: str = "population"
     floor_m2_per_person: float = FLOOR_M2_PER_PERSON
+
+
+def label_nodes(nodes: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, notes: list[str]
+                ) -> gpd.GeoDataFrame:
+    """``nodes`` with the ``district_id`` each lies in ('' outside all, counted in the notes);
+    unchanged when ``districts`` lacks a CRS or ids (the validator reports that)."""
+    if districts.crs is None or "district_id" not in districts.columns:
+        return nodes
+    nodes = nodes.copy()
+    nodes["district_id"] = assign_districts(nodes, districts).to_numpy()
+    outside = int((nodes["district_id"] == "").sum())
+    if outside:
+        note(notes, f"{outside} road nodes lie outside every district (district_id '')")
+    return nodes
 
 
 def check_generate(forces: tuple[str, ...]) -> None:
@@ -300,8 +315,6 @@ class Given:
         if keep.empty:
             return found
         xy = shapely.get_coordinates(nodes.geometry.values)
-        from scipy.spatial import cKDTree
-
         idx = cKDTree(xy).query(shapely.get_coordinates(keep.geometry.values))[1]
         keep["geometry"] = shapely.points(xy[idx])
         keep["generated"] = True  # the embedded twin's stations are synthetic

@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
+from twin.importers.assemble import CityOptions
+from twin.importers.chongqing import import_chongqing
 from twin.model.city import City, load_city, save_city
 from twin.errors import MAX_IDS_SHOWN, Problem, TwinDataError
 from twin.model.validate import MAX_SNAP_M, validate_folder
-
-if TYPE_CHECKING:
-    from twin.importers.assemble import CityOptions
 
 OK, BAD_DATA = 0, 2
 
@@ -53,7 +52,7 @@ def validate_command(path: str | Path) -> int:
 
 def import_osm_command(path: Path, out: Path, districts: Path | None = None,
                        stations: Path | None = None, largest_component: bool = True,
-                       name: str | None = None, options: "CityOptions | None" = None,
+                       name: str | None = None, options: CityOptions | None = None,
                        clip_embedded: bool = False) -> int:
     """``twin import osm FILE OUT [options]``: an OSM extract (.osm, .osm.bz2, .osm.pbf) →
     a working city folder OUT (roads, districts, cells with people, stations)."""
@@ -61,8 +60,6 @@ def import_osm_command(path: Path, out: Path, districts: Path | None = None,
 
     def build() -> City:
         if clip_embedded:
-            from twin.importers.chongqing import import_chongqing
-
             return import_chongqing(path, options=options, name=name)
         return import_osm(path, districts_path=districts, stations_path=stations,
                           largest_component=largest_component, name=name, options=options)

@@ -71,9 +71,9 @@ import pyproj
 import shapely
 
 from twin.errors import TwinDataError
-from twin.importers import (assign_districts, city_from_layers, keep_largest_component, note,
+from twin.importers import (city_from_layers, clip_roads, keep_largest_component, note,
                             strip_suffixes)
-from twin.importers.assemble import CityOptions, Given, assemble, check_generate
+from twin.importers.assemble import CityOptions, Given, assemble, check_generate, label_nodes
 from twin.importers.osm_features import read_features
 from twin.model.city import City
 
@@ -160,36 +160,11 @@ def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
             note(notes, dropped)
     features = read_features(path)
     layers, pop_meta = assemble(nodes, features, name, opts, notes, given)
-    layers.update({"road_nodes": nodes, "road_edges": edges})
-    districts = layers["districts"]
-    if districts.crs is not None and "district_id" in districts.columns:
-        # (otherwise validation below reports the missing CRS or column)
-        nodes["district_id"] = assign_districts(nodes, districts).to_numpy()
-        outside = int((nodes["district_id"] == "").sum())
-        if outside:
-            note(notes, f"{outside} road nodes lie outside every district (district_id '')")
+    layers.update({"road_nodes": label_nodes(nodes, layers["districts"], notes),
+                   "road_edges": edges})
     meta = {"source": str(path), "importer": "osm", "import_notes": notes, **pop_meta}
     return city_from_layers(layers, name=name, where=str(path), crs=str(nodes.crs),
                             source=str(path), meta=meta)
-
-
-def clip_roads(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, area: shapely.Geometry,
-               where: str, notes: list[str]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Road nodes inside ``area`` (WGS84) and the edges with both ends among them."""
-    metric = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(nodes.crs).iloc[0]
-    inside = shapely.contains_xy(metric, shapely.get_coordinates(nodes.geometry.values)[:, 0],
-                                 shapely.get_coordinates(nodes.geometry.values)[:, 1])
-    if not inside.any():
-        raise TwinDataError.one(where, "no road of this extract lies inside the area to clip "
-                                "to", "use an extract that covers it (for Chongqing's nine "
-                                "central districts: the Chongqing extract of "
-                                "download.geofabrik.de or extract.bbbike.org)",
-                                title="cannot import OSM")
-    keep_ids = set(nodes.loc[inside, "node_id"])
-    keep_e = edges["u"].isin(keep_ids) & edges["v"].isin(keep_ids)
-    note(notes, f"clipped to the given area: kept {int(inside.sum())} of {len(nodes)} road "
-         f"nodes and {int(keep_e.sum())} of {len(edges)} edges")
-    return (nodes[inside].reset_index(drop=True), edges[keep_e].reset_index(drop=True))
 
 
 # ---------------------------------------------------------------------------- reading

@@ -43,6 +43,7 @@ from twin.importers.columns import TableMap, read_table
 from twin.model.city import City
 from twin.model.validate import MAX_SNAP_M
 from twin.scenario.spec import Scenario
+from twin.sim.incidents import CATALOGUE
 
 TIME_COLUMNS = ("time", "dispatch_time", "arrival_time", "clear_time")
 LABEL_PREFIX = "record:"
@@ -68,8 +69,6 @@ class Records:
 
 def read_records(path: Path, m: TableMap, city: City, *, skip_bad: bool = False) -> Records:
     """Read and check incident records against ``city`` (see the module docstring)."""
-    from twin.sim.incidents import CATALOGUE
-
     raw = read_table(Path(path), m, "incident records")
     where = str(path)
     problems: list[Problem] = []
