@@ -17,7 +17,7 @@ listed in ``city.meta["import_notes"]`` (and so in the folder's ``city.json``).
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +26,7 @@ import shapely
 
 from twin.errors import TwinDataError
 from twin.model.city import city_from_layers
-from twin.model.validate import road_components, validate_layers
+from twin.model.validate import road_components
 
 log = logging.getLogger("twin.importers")
 

@@ -28,6 +28,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from twin.errors import TwinDataError
 from twin.model.city import read_layer_file
@@ -148,6 +149,4 @@ def _find(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 
 
 def _is_geoparquet(path: Path) -> bool:
-    import pyarrow.parquet as pq
-
     return b"geo" in (pq.read_schema(path).metadata or {})

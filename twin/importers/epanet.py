@@ -53,9 +53,11 @@ Roads
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -64,9 +66,9 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
-from twin.model.city import LAYERS, City, load_city
 from twin.errors import TwinDataError
 from twin.importers import city_from_layers, note
+from twin.model.city import LAYERS, City, load_city
 from twin.model.validate import MAX_SNAP_M, PIPE_NETWORKS
 
 MIN_LINK_M = 1.0
@@ -135,10 +137,8 @@ def read_epanet(path: str | os.PathLike, *, crs: str | None = None,
     return PipeNetwork(network, pipes, junctions, str(path), notes)
 
 
-def _read_model(path: Path):
-    import warnings
-
-    import wntr
+def _read_model(path: Path) -> Any:  # a wntr WaterNetworkModel
+    import wntr  # noqa: PLC0415 — optional extra
 
     if not path.is_file():
         raise TwinDataError.one(str(path), "no such file", "give the path of an EPANET .inp "

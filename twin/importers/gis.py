@@ -22,17 +22,17 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
 import pyogrio
 from scipy.spatial import cKDTree
 
-from twin.model.city import LAYERS, City, read_layer_file
 from twin.errors import ProblemList, TwinDataError
 from twin.importers import city_from_layers, keep_largest_component, note
+from twin.model.city import LAYERS, City, read_layer_file
 from twin.model.validate import MAX_SNAP_M
 
 EXTENSIONS = (".gpkg", ".geojson", ".json", ".shp", ".parquet")

@@ -71,8 +71,13 @@ import pyproj
 import shapely
 
 from twin.errors import TwinDataError
-from twin.importers import (city_from_layers, clip_roads, keep_largest_component, note,
-                            strip_suffixes)
+from twin.importers import (
+    city_from_layers,
+    clip_roads,
+    keep_largest_component,
+    note,
+    strip_suffixes,
+)
 from twin.importers.assemble import CityOptions, Given, assemble, check_generate, label_nodes
 from twin.importers.osm_features import read_features
 from twin.model.city import City
@@ -171,7 +176,7 @@ def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
 
 def read_ways(path: Path) -> Ways:
     """The drivable ways of an OSM file (any format libosmium reads), in file order."""
-    import osmium
+    import osmium  # noqa: PLC0415 — optional extra
 
     if not path.is_file():
         raise TwinDataError.one(str(path), "no such file", "give the path of an .osm, "

@@ -102,7 +102,7 @@ def parse_levels(text: str | None) -> float:
 def read_features(path: Path) -> Features:
     """One pass over an OSM file collecting stations, admin areas, buildings and residential
     land use (see the module docstring)."""
-    import osmium
+    import osmium  # noqa: PLC0415 — optional extra
 
     features = Features()
     try:
@@ -126,7 +126,7 @@ def _names(tags: dict[str, str], fallback: str) -> tuple[str, str]:
     return name, tags.get("name:en") or name
 
 
-def _add_node(features: Features, node: "osmium.osm.Node") -> None:
+def _add_node(features: Features, node: osmium.osm.Node) -> None:
     tags = dict(node.tags)
     found = station_force(tags)
     if found is None or not node.location.valid():
@@ -138,7 +138,7 @@ def _add_node(features: Features, node: "osmium.osm.Node") -> None:
                                         name_en, osm_id, tag))
 
 
-def _area_geometry(area: "osmium.osm.Area") -> shapely.Geometry | None:
+def _area_geometry(area: osmium.osm.Area) -> shapely.Geometry | None:
     polys = []
     for outer in area.outer_rings():
         shell = [(n.lon, n.lat) for n in outer]
@@ -151,7 +151,7 @@ def _area_geometry(area: "osmium.osm.Area") -> shapely.Geometry | None:
     return geom if not geom.is_empty else None
 
 
-def _add_area(features: Features, area: "osmium.osm.Area") -> None:
+def _add_area(features: Features, area: osmium.osm.Area) -> None:
     tags = dict(area.tags)
     geom = _area_geometry(area)
     if geom is None:

@@ -112,8 +112,8 @@ def points_to_cells(cells: gpd.GeoDataFrame, xy: np.ndarray, counts: np.ndarray
 
 def from_raster(path: Path, cells: gpd.GeoDataFrame) -> Population:
     """People per pixel of a GeoTIFF (band 1) summed into ``cells``."""
-    import rasterio
-    from rasterio.windows import from_bounds
+    import rasterio  # noqa: PLC0415 — optional extra (twin[osm])
+    from rasterio.windows import from_bounds  # noqa: PLC0415
 
     try:
         with rasterio.open(path) as src:

@@ -18,6 +18,7 @@ Baidu's own small shift everywhere.
 
 from __future__ import annotations
 
+import coordTransform
 import numpy as np
 
 DATUMS = ("wgs84", "gcj02", "bd09")
@@ -34,8 +35,6 @@ def _arrays(lon: object, lat: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _apply(fn_name: str, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    import coordTransform
-
     if len(lon) == 0:
         return lon.copy(), lat.copy()
     x, y = getattr(coordTransform, fn_name)(np.ascontiguousarray(lon),
