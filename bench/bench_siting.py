@@ -6,7 +6,7 @@ Prints, for the fire force in the off-peak period with a 5-minute standard:
   nodes, through the sparse HiGHS route (the default for large covering models);
 - the same MCLP on 300 candidates through spopt (dense PuLP build) and through HiGHS
   directly: the ratio is the reason for the sparse route, measured in this run;
-- p-median and p-center (k = 3) through spopt on 300 aggregated demand points × 300
+- p-median and p-center (k = 3) through spopt on 150 aggregated demand points × 150
   candidates.
 
 Run: nice -n 10 .venv/bin/python bench/bench_siting.py
@@ -52,9 +52,9 @@ def main() -> None:
                        lambda: solve(small, "mclp", 3, 5.0, "highs"))
     print(f"  same coverage: {abs(a.coverage_gain - b.coverage_gain) < 1e-6}; "
           f"spopt / sparse time ratio {t_spopt / max(t_highs, 1e-9):.1f}×")
-    agg, _ = timed("problem: 300 demand × 300 candidates, full times",
-                   lambda: build_problem(city, "fire", "offpeak", max_demand=300,
-                                         max_candidates=300, engine=eng))
+    agg, _ = timed("problem: 150 demand × 150 candidates, full times",
+                   lambda: build_problem(city, "fire", "offpeak", max_demand=150,
+                                         max_candidates=150, engine=eng))
     s, _ = timed("p-median k=3 (spopt + HiGHS)", lambda: solve(agg, "pmedian", 3, 5.0))
     print(f"  mean time {s.mean_s_before / 60:.2f} → {s.mean_s_after / 60:.2f} min")
     s, _ = timed("p-center k=3 (spopt + HiGHS)", lambda: solve(agg, "pcenter", 3, 5.0))

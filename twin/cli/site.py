@@ -22,7 +22,7 @@ from twin.siting.output import (budget_plot, budget_table, chosen_sites, scenari
 from twin.siting.problem import SitingProblem, build_problem
 from twin.sim.engine import Engine, EngineConfig
 
-AGGREGATED = 300
+AGGREGATED = 150
 """Demand points and candidates for p-median / p-center (their MILPs grow as n × m)."""
 COVER_CANDIDATES = 2000
 """Candidate road nodes for the covering models (every populated cell's node, thinned on a
