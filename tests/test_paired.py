@@ -123,3 +123,18 @@ def test_sweep_summary_uses_t_or_wilson():
     s = summarise(rows).iloc[0]
     assert s["ci_method"] == "t"
     assert s["ci_low"] == pytest.approx(0.75 - stats.t.ppf(0.975, 2) * 0.05 / math.sqrt(3))
+
+
+def test_ranking_orders_options_by_city_p90_cut():
+    """Two options against one baseline: the one that cuts p90 more ranks first."""
+    from twin.analysis.comparison import ranking
+
+    base = pd.DataFrame({"target": "30min", "scope": "city", "seed": range(6), "count": 50,
+                         "met_share": 0.9, "p90_s": [600.0, 620, 580, 640, 610, 590]})
+    small = base.assign(p90_s=base["p90_s"] - [10.0, 12, 9, 11, 10, 8])
+    big = base.assign(p90_s=base["p90_s"] - [60.0, 58, 62, 61, 59, 60])
+    table = pd.concat([paired_table(base, small, "small"), paired_table(base, big, "big")])
+    r = ranking(table, "30min")
+    assert r["option"].tolist() == ["big", "small"] and r["rank"].tolist() == [1, 2]
+    assert r.loc[0, "city_p90_s_diff"] == pytest.approx(-60.0)
+    assert r.loc[0, "city_p90_s_high"] < 0
