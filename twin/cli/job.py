@@ -6,25 +6,20 @@ engine stays usable as a library and the terminal output lives in one place.
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from twin.analysis.outdir import default_output, prepare_output
 from twin.analysis.results import Results, write_results
-
-
-def slug(name: str) -> str:
-    """A folder-safe version of a scenario name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"
 
 
 def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: int | None = None,
                   days: float | None = None, city: Path | None = None,
                   routes: bool | None = None, maps: bool = True,
-                  console: Console | None = None) -> Path:
+                  console: Console | None = None, allow_large: bool = False) -> Path:
     """Run a scenario file (None: baseline), print the compliance table, write ``out``."""
     from twin.model.city import load_city
     from twin.scenario.spec import load_scenario
@@ -37,12 +32,12 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
         changes["city"] = str(city)
     if changes:
         scenario = scenario.with_(**changes)
-    the_city = load_city(scenario.city)
-    console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} days, "
-                  f"seed {scenario.seed}")
-    results = _simulate(run_scenario, scenario, the_city, routes, console)
-    out = out or Path("results") / slug(scenario.name)
-    final = write_results(results, out, extra=_map_writer(the_city) if maps else None)
+    with prepare_output(out or default_output(scenario.name)) as lock:  # before anything runs
+        the_city = load_city(scenario.city)
+        console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} "
+                      f"days, seed {scenario.seed}")
+        results = _simulate(run_scenario, scenario, the_city, routes, console, allow_large)
+        final = write_results(results, lock.final, extra=_map_writer(the_city) if maps else None)
     print_run_report(results, the_city, console)
     console.print(f"results written to [bold]{final}[/bold]")
     return final
@@ -53,12 +48,13 @@ def _default_scenario() -> Path | None:
     return p if p.exists() else None
 
 
-def _simulate(run_scenario, scenario, city, routes, console: Console) -> Results:
+def _simulate(run_scenario, scenario, city, routes, console: Console,
+              allow_large: bool) -> Results:
     columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("run", total=1.0)
-        return run_scenario(scenario, city, record_routes=routes,
+        return run_scenario(scenario, city, record_routes=routes, allow_large=allow_large,
                             progress=lambda fraction: bar.update(task, completed=fraction))
 
 
@@ -97,6 +93,21 @@ def print_run_report(results: Results, city, console: Console) -> None:
     if counts:
         console.print(", ".join(f"{k.replace('_', ' ')}: {v:,}" if isinstance(v, int) else
                                 f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
+
+
+def sweep_prechecks(scenario, allow_large: bool, console: Console) -> None:
+    """Before a sweep: the scenario against its city, the size estimate of one replication
+    (workers run in parallel: several at once must fit) and the pre-run checks."""
+    from twin.model.city import load_city
+    from twin.scenario.spec import apply, check_against
+    from twin.sim.estimate import check_fits
+    from twin.sim.prechecks import check_run
+
+    city = load_city(scenario.city)
+    check_against(scenario, city)
+    est = check_fits(scenario, city, allow_large=allow_large)
+    console.print(f"each replication: {est.describe()}", highlight=False)
+    check_run(scenario, apply(scenario, city))
 
 
 def print_sweep(summary, console: Console) -> None:
