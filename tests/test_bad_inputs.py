@@ -591,12 +591,12 @@ def _too_large(tmp_path: Path, tiny: Path, body: str, **env: str) -> tuple[int, 
     "[incidents]\nrate_multiplier = 1e6\n",
     "[incidents.type_multipliers]\nbuilding_fire = 1e9\n",
     '[fleet.station_units]\nC1 = 1000000000000\n',
-    "[fleet.scale]\ncommunity = 1e6\nfire = 1e6\n",
+    "[fleet.scale]\ncommunity = 1e9\nfire = 1e9\n",
 ])
 def test_sizes_huge_scenarios_are_refused_at_once(tmp_path, tiny, body):
     code, text, took = _too_large(tmp_path, tiny, body)
     clean_failure(code, text, "tiny.toml")
-    assert took < 60 and "on tiny" not in text or "GiB" in text, text
+    assert took < 60, took  # refused before anything runs, not after minutes
 
 
 def test_sizes_memory_limit_names_need_and_machine(tmp_path, tiny):
@@ -698,7 +698,7 @@ def test_precheck_zero_population_stops(tmp_path, tiny):
     city = _no_people(tmp_path, tiny)
     sc = scenario_file(tmp_path, city, "[pipes]\nfailures = false\n")
     code, text = twin("run", sc, "--out", tmp_path / "r", "--no-maps")
-    clean_failure(code, text, "no incidents will be generated")
+    clean_failure(code, text, "no everyday incidents will be generated")
 
 
 def test_precheck_zero_population_with_a_drill_warns(tmp_path, tiny):

@@ -14,6 +14,8 @@ A model, not a set of caps: expected counts from the same rates the engine draws
   incident), the units sent being the catalogue's ``needs`` weighted by each type's rate.
 - **Units** = Σ station units after ``fleet.scale`` and ``fleet.station_units`` (as floats,
   so that 1e12 units never overflow before they are refused).
+- **Wall time** = :data:`SECONDS_PER_EVENT` × events + :data:`SECONDS_PER_UNIT` × units
+  (runs over :data:`MAX_WALL_S` are refused too: a hang is as bad as a crash).
 - **Memory** (bytes, beyond what the process already holds with the city loaded) =
   travel-time arrays (road-based stations × nodes × 4 B × 3 periods, twice with one-way
   streets) + :data:`BYTES_PER_INCIDENT` × incidents + :data:`BYTES_PER_EVENT` × events +
@@ -49,8 +51,15 @@ BYTES_PER_INCIDENT = 2_000.0
 """Engine record + table row + Python objects per incident (measured; see module doc)."""
 BYTES_PER_EVENT = 400.0
 """Event tuple + table row per unit state change (measured)."""
-BYTES_PER_UNIT = 600.0
-"""Per unit in the fleet arrays and SimPy resources (measured)."""
+BYTES_PER_UNIT = 250.0
+"""Per unit in the fleet arrays and tables (measured: 9×10⁵ units on the tiny city raise
+the peak RSS by ~180 MB)."""
+SECONDS_PER_EVENT = 15e-6
+"""Wall time per event, whole pipeline (README "Speed": a year, 2.6 M events, in 41 s)."""
+SECONDS_PER_UNIT = 12e-6
+"""Wall time per unit to set up and tabulate (measured: 9×10⁵ units add ~10 s)."""
+MAX_WALL_S = 3600.0
+"""Refuse (without ``--allow-large``) a run estimated to take longer than this."""
 BYTES_PER_ROUTE_EVENT = 1_500.0
 """Recorded path per trip when routes are recorded (measured)."""
 HEADROOM = 0.8
@@ -67,11 +76,18 @@ class Estimate:
     units: float
     travel_time_bytes: float
     memory_bytes: float
+    wall_s: float
 
     def describe(self) -> str:
         """One line for the terminal."""
         return (f"~{self.incidents:,.0f} incidents, ~{self.events:,.0f} events, "
-                f"{self.units:,.0f} units, ~{self.memory_bytes / GIB:.2f} GiB of memory")
+                f"{self.units:,.0f} units, ~{self.memory_bytes / GIB:.2f} GiB of memory, "
+                f"~{_duration(self.wall_s)}")
+
+
+def _duration(s: float) -> str:
+    return f"{s:,.0f} s" if s < 120 else f"{s / 60:,.0f} min" if s < 7200 else \
+        f"{s / 3600:,.1f} h"
 
 
 def estimate(scenario: Scenario, city: City, *, record_routes: bool = False) -> Estimate:
@@ -98,7 +114,8 @@ def estimate(scenario: Scenario, city: City, *, record_routes: bool = False) -> 
     memory = (tt + BYTES_PER_INCIDENT * incidents + BYTES_PER_EVENT * events
               + BYTES_PER_UNIT * units
               + (BYTES_PER_ROUTE_EVENT * incidents * sent if record_routes else 0.0))
-    return Estimate(incidents, events, units, tt, memory)
+    wall = SECONDS_PER_EVENT * events + SECONDS_PER_UNIT * units
+    return Estimate(incidents, events, units, tt, memory, wall)
 
 
 def profile_days(profile: tuple[float, ...], days: float) -> float:
@@ -212,11 +229,16 @@ def check_fits(scenario: Scenario, city: City, *, allow_large: bool = False,
     """The estimate; a TwinDataError if it would not fit in memory (unless ``allow_large``)."""
     est = estimate(scenario, city, record_routes=record_routes)
     avail = available_memory_bytes()
+    where = scenario.source or f"scenario {scenario.name!r}"
+    fix = ("lower the multipliers, fleet sizes, hazard sizes or days; or, if you know the "
+           "machine can take it, run again with --allow-large")
     if not allow_large and not est.memory_bytes <= HEADROOM * avail:
-        where = scenario.source or f"scenario {scenario.name!r}"
         raise TwinDataError.one(
             where, f"this run would need about {est.memory_bytes / GIB:,.1f} GiB of memory "
-            f"({est.describe()}); this machine has {avail / GIB:,.1f} GiB available",
-            "lower the multipliers, fleet sizes, hazard sizes or days; or, if you know the "
-            "machine can take it, run again with --allow-large", title="run too large")
+            f"({est.describe()}); this machine has {avail / GIB:,.1f} GiB available", fix,
+            title="run too large")
+    if not allow_large and not est.wall_s <= MAX_WALL_S:
+        raise TwinDataError.one(
+            where, f"this run would take about {_duration(est.wall_s)} ({est.describe()}); "
+            f"runs over {_duration(MAX_WALL_S)} need --allow-large", fix, title="run too large")
     return est
