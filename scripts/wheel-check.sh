@@ -24,7 +24,8 @@ if missing or stray or not any(n.startswith("twin/data/chongqing/") for n in nam
 PY
 echo "==> wheel check: installing $(basename "$wheel") into a fresh virtualenv"
 "$PY" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install --quiet "$wheel" >/dev/null
+"$work/venv/bin/python" -m pip install --quiet --no-compile "$wheel" >"$work/pip.log" 2>&1 \
+  || { cat "$work/pip.log"; echo "wheel check: pip install failed" >&2; exit 1; }
 mkdir "$work/elsewhere"
 cd "$work/elsewhere"
 "$work/venv/bin/twin" --version
