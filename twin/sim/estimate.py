@@ -19,7 +19,9 @@ A model, not a set of caps: expected counts from the same rates the engine draws
 - **Memory** (bytes, beyond what the process already holds with the city loaded) =
   travel-time arrays (road-based stations × nodes × 4 B × 3 periods, twice with one-way
   streets) + :data:`BYTES_PER_INCIDENT` × incidents + :data:`BYTES_PER_EVENT` × events +
-  :data:`BYTES_PER_UNIT` × units (+ routes when recorded).
+  :data:`BYTES_PER_UNIT` × units (+ routes when recorded; + with closures, one float64
+  row per node for each dispatch that may be re-routed, at most
+  :data:`REROUTE_CACHE_ENTRIES`).
 
 The per-row byte figures are measured (``bench/estimate_check.py``: tracemalloc peaks of
 short shipped runs on the embedded twin); ``tests/test_bad_inputs.py`` checks the estimate
@@ -62,6 +64,9 @@ MAX_WALL_S = 3600.0
 """Refuse (without ``--allow-large``) a run estimated to take longer than this."""
 BYTES_PER_ROUTE_EVENT = 1_500.0
 """Recorded path per trip when routes are recorded (measured)."""
+REROUTE_CACHE_ENTRIES = 8192
+"""With closures, each re-routed dispatch may cache one float64 row of times to every node
+(``twin.sim.dispatch.RoadTimes``, cleared beyond 8192 entries)."""
 HEADROOM = 0.8
 """Refuse a run that would need more than this share of the available memory."""
 GIB = 1024.0 ** 3
@@ -111,8 +116,10 @@ def estimate(scenario: Scenario, city: City, *, record_routes: bool = False) -> 
     events = incidents * (1.0 + EVENTS_PER_UNIT_SENT * sent)
     units = _units(scenario, city)
     tt = _travel_time_bytes(scenario, city)
+    closures = bool(scenario.closures or scenario.rainstorm or scenario.earthquake)
+    reroutes = min(incidents * sent, REROUTE_CACHE_ENTRIES) if closures else 0.0
     memory = (tt + BYTES_PER_INCIDENT * incidents + BYTES_PER_EVENT * events
-              + BYTES_PER_UNIT * units
+              + BYTES_PER_UNIT * units + reroutes * 8.0 * len(city.road_nodes)
               + (BYTES_PER_ROUTE_EVENT * incidents * sent if record_routes else 0.0))
     wall = SECONDS_PER_EVENT * events + SECONDS_PER_UNIT * units
     return Estimate(incidents, events, units, tt, memory, wall)
@@ -141,7 +148,7 @@ def _units(scenario: Scenario, city: City) -> float:
         units += scenario.fleet.station_units.get(sid, n * scenario.fleet.scale.get(force, 1.0))
     for ad in scenario.stations.add:
         units += scenario.fleet.station_units.get(ad.station_id, ad.units)
-    return units
+    return float(units)
 
 
 def _travel_time_bytes(scenario: Scenario, city: City) -> float:
