@@ -469,10 +469,8 @@ def test_importer_mapping_file_that_is_not_json(tmp_path):
 # ----------------------------------------------------------------------------- cache (11)
 
 def _run_with_cache(tmp_path: Path, sc: Path, cache_dir: Path | str) -> tuple[int, str]:
-    proc = twin_proc("run", sc, "--out", tmp_path / "r", "--no-maps",
-                     env={"TWIN_CACHE_DIR": str(cache_dir)})
-    text, _ = proc.communicate(timeout=300)
-    return proc.returncode, text
+    return twin("run", sc, "--out", tmp_path / "r", "--no-maps",
+                env={"TWIN_CACHE_DIR": str(cache_dir)})
 
 
 def test_cache_dir_that_is_a_file_warns_once_and_runs(tmp_path, sc):
