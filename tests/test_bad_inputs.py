@@ -32,7 +32,6 @@ from tinycity import tiny_city
 from twin.analysis.outdir import (MARKER, OutputLock, check_output, clean_stale,
                                   default_output, safe_folder_name)
 from twin.analysis.results import Results, read_results, write_results
-from twin.errors import TwinDataError
 from twin.cli.main import app
 from twin.model import cache
 from twin.model.city import save_city

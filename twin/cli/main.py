@@ -37,7 +37,8 @@ app.add_typer(cache_app, name="cache")
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
     """Warnings (an unusable cache, a pre-run finding) as one line, never a source dump."""
     console.print("warning:", style="bold yellow", end=" ")
     console.print(str(message), highlight=False, markup=False)

@@ -43,7 +43,7 @@ from twin.hazards import natural
 from twin.hazards.lifelines import YEAR_S, failure_rates
 from twin.model.city import City
 from twin.model.pipes import population_points
-from twin.scenario.spec import Scenario, resolve_district
+from twin.scenario.spec import Earthquake, Rainstorm, Scenario, resolve_district
 from twin.sim.forces import DEFAULT_FORCES
 from twin.sim.incidents import CATALOGUE
 
@@ -168,7 +168,7 @@ def _pipe_failures(scenario: Scenario, city: City) -> float:
                  * scenario.duration_s / YEAR_S)
 
 
-def _rainstorm(city: City, storm, run_h: float) -> float:
+def _rainstorm(city: City, storm: Rainstorm, run_h: float) -> float:
     ids = tuple(sorted({resolve_district(city, d) for d in storm.districts} - {None}))
     in_area = natural.area_nodes(city, ids)
     capacity = storm.drainage_capacity_mm_h or natural.DRAINAGE_CAPACITY_MM_H
@@ -189,7 +189,7 @@ def _rainstorm(city: City, storm, run_h: float) -> float:
                              + natural.WATER_RESCUES_PER_NODE * ratio) + crash
 
 
-def _earthquake(city: City, quake, run_h: float) -> float:
+def _earthquake(city: City, quake: Earthquake, run_h: float) -> float:
     pts, pop, _ = population_points(city)
     epi = city.xy_from_lonlat(quake.lon, quake.lat)
     n = 0.0
