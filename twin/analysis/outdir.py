@@ -39,16 +39,20 @@ SUMMARY = "summary.json"
 RESULT_FILES = re.compile(
     r"^(summary\.json|(incidents|events|routes|lifelines|coverage)\.parquet|"
     r"(compliance|units|mutual_aid|sweep|replications)\.csv|map\.(html|png)|"
-    r"briefing\.html|replay\.html)$")
+    r"briefing\.html|replay\.html|validation\.csv|records_(used|skipped)\.csv)$")
 """The files this tool writes into a results folder. A folder holding anything else (a
 user's notes added to it) is not replaced."""
 _TEMP = re.compile(r"\.(tmp|old)-(\d+)-[0-9a-f]+$")
 _HELD: dict[Path, "OutputLock"] = {}
 
 
-def marker_text(kind: str = "run") -> str:
-    """The marker file's content: JSON with the format version and the kind of folder."""
-    return json.dumps({"format": MARKER_FORMAT, "kind": kind, "tool": "shancheng-twin"}) + "\n"
+def marker_text(kind: str = "run", files: list[str] | None = None) -> str:
+    """The marker file's content: JSON with the format version, the kind of folder and
+    (written last) the files the tool put in it — so any writer's files are recognised."""
+    data: dict = {"format": MARKER_FORMAT, "kind": kind, "tool": "shancheng-twin"}
+    if files is not None:
+        data["files"] = sorted(files)
+    return json.dumps(data) + "\n"
 
 
 def is_results_folder(folder: Path) -> bool:
@@ -56,8 +60,18 @@ def is_results_folder(folder: Path) -> bool:
     if not folder.is_dir():
         return False
     marked = (folder / MARKER).is_file() or (folder / SUMMARY).is_file()
-    return marked and all(p.is_file() and (p.name == MARKER or RESULT_FILES.match(p.name))
+    listed = set(_marker(folder).get("files", ()))
+    return marked and all(p.is_file() and (p.name == MARKER or p.name in listed
+                                           or RESULT_FILES.match(p.name))
                           for p in folder.iterdir())
+
+
+def _marker(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _refuse(path: Path, what: str, fix: str) -> TwinDataError:

@@ -62,6 +62,9 @@ def write_results(results: Results, out_dir: str | os.PathLike,
                                                   indent=2, default=str), encoding="utf-8")
             if extra is not None:
                 extra(tmp)
+            (tmp / MARKER).write_text(marker_text(kind, [p.name for p in tmp.iterdir()
+                                                         if p.name != MARKER]),
+                                      encoding="utf-8")
             _swap_into_place(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -14,13 +14,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from twin.analysis.outdir import default_output, prepare_output
 from twin.analysis.results import Results, write_results
+from twin.cli import records_job
+from twin.importers.prechecks import import_findings
 
 
 def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: int | None = None,
                   days: float | None = None, city: Path | None = None,
                   routes: bool | None = None, maps: bool = True,
-                  console: Console | None = None, allow_large: bool = False) -> Path:
-    """Run a scenario file (None: baseline), print the compliance table, write ``out``."""
+                  console: Console | None = None, incidents: Path | None = None,
+                  incidents_map: Path | None = None, skip_bad_rows: bool = False,
+                  allow_large: bool = False) -> Path:
+    """Run a scenario file (None: baseline), print the compliance table, write ``out``.
+    ``incidents``: a file of incident records driving the run instead of random demand,
+    validated against it (:mod:`twin.cli.records_job`). ``out`` is checked and locked
+    before the city is loaded (:mod:`twin.analysis.outdir`)."""
     from twin.model.city import load_city
     from twin.scenario.spec import load_scenario
     from twin.sim.runner import run_scenario
@@ -34,11 +41,23 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
         scenario = scenario.with_(**changes)
     with prepare_output(out or default_output(scenario.name)) as lock:  # before anything runs
         the_city = load_city(scenario.city)
+        records = None
+        if incidents is not None:
+            scenario, records = records_job.prepare(scenario, the_city, incidents,
+                                                    incidents_map, skip_bad_rows, days, console)
+            routes = False if routes is None else routes
+        for text in import_findings(the_city):
+            console.print(f"note: {text}", markup=False)
         console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} "
                       f"days, seed {scenario.seed}")
         results = _simulate(run_scenario, scenario, the_city, routes, console, allow_large)
-        final = write_results(results, lock.final, extra=_map_writer(the_city) if maps else None)
+        extra = _map_writer(the_city) if maps else None
+        if records is not None:
+            extra = records_job.writer(records, results["incidents"], extra)
+        final = write_results(results, lock.final, extra=extra)
     print_run_report(results, the_city, console)
+    if records is not None:
+        records_job.print_validation(final, console)
     console.print(f"results written to [bold]{final}[/bold]")
     return final
 
