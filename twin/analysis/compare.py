@@ -112,7 +112,7 @@ def write_comparison(comp: Comparison, out: str | Path, target: str, label: str,
                                          for k, v in comp.crn.items()},
                "local_areas": {n: {"scope": a.scope, "what": a.what, "nodes": int(len(a.nodes))}
                                for n, a in comp.areas.items()}}
-    return write_results(Results({}, summary), out, extra=extra)
+    return write_results(Results({}, summary), out, extra=extra, kind="comparison")
 
 
 def comparison_text(comp: Comparison, target: str, label: str,

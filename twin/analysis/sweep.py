@@ -200,4 +200,4 @@ def write_sweep(summary: pd.DataFrame, rows: pd.DataFrame, out: str) -> str:
     from twin.analysis.results import Results, write_results
 
     return str(write_results(Results({"sweep": summary, "replications": rows},
-                                     {"kind": "sweep"}), out))
+                                     {"kind": "sweep"}), out, kind="sweep"))

@@ -3,6 +3,7 @@ argument handling, progress bars, printing. The work is in twin.analysis and twi
 
 from __future__ import annotations
 
+import contextlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -98,20 +99,27 @@ def _compare_folders(paths: list[Path], target: str, city_path: Path | None,
 
 
 def sweep_command(scenario: Path | None, *, replications: int, days: float | None, workers: int,
-                  address: str | None, out: Path | None, console: Console) -> None:
-    """``twin sweep``: replications with a progress bar, the summary table, ``--out``."""
+                  address: str | None, out: Path | None, console: Console,
+                  allow_large: bool = False) -> None:
+    """``twin sweep``: size prechecks, the output folder checked and locked before anything
+    runs, replications with a progress bar, the summary table, ``--out``."""
+    from twin.analysis.outdir import prepare_output
     from twin.analysis.sweep import summarise, sweep, write_sweep
-    from twin.cli.job import print_sweep
+    from twin.cli.job import print_sweep, sweep_prechecks
 
     sc: Scenario = load_scenario(scenario)
     if days is not None:
         sc = sc.with_(days=days)
-    with progress_bar(console, "replications") as update:
-        rows = sweep(sc, replications, workers=workers, address=address, progress=update)
-    summary = summarise(rows)
-    print_sweep(summary, console)
-    console.print("intervals: Student t on per-replication shares (small-sample), or Wilson "
-                  "on pooled incidents where the share is near 0 %/100 % or does not vary",
-                  highlight=False)
-    if out is not None:
-        console.print(f"written to {write_sweep(summary, rows, str(out))}")
+    with contextlib.ExitStack() as stack:
+        if out is not None:
+            out = stack.enter_context(prepare_output(out, kind="sweep")).final
+        sweep_prechecks(sc, allow_large, console)
+        with progress_bar(console, "replications") as update:
+            rows = sweep(sc, replications, workers=workers, address=address, progress=update)
+        summary = summarise(rows)
+        print_sweep(summary, console)
+        console.print("intervals: Student t on per-replication shares (small-sample), or "
+                      "Wilson on pooled incidents where the share is near 0 %/100 % or does "
+                      "not vary", highlight=False)
+        if out is not None:
+            console.print(f"written to {write_sweep(summary, rows, str(out))}")

@@ -9,6 +9,8 @@
     twin compare BASE_DIR OTHER_DIR                         two finished runs (one pair: no interval)
     twin site --add 3                                       where new stations should go (spopt + HiGHS)
     twin map DIR / twin replay DIR                          redraw maps from a results folder
+    twin cache info|clear                                   the travel-time cache
+    twin --version
 
 Bad input exits with status 2 and a list of problems (never a traceback).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -30,7 +33,35 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.")
 import_app = typer.Typer(no_args_is_help=True, help="Import real data as a city folder.")
 app.add_typer(import_app, name="import")
+cache_app = typer.Typer(no_args_is_help=True, help="See or clear the travel-time cache.")
+app.add_typer(cache_app, name="cache")
 console = Console(width=None if sys.stdout.isatty() else 120)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """Warnings (an unusable cache, a pre-run finding) as one line, never a source dump."""
+    console.print("warning:", style="bold yellow", end=" ")
+    console.print(str(message), highlight=False, markup=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib import metadata
+
+        try:
+            v = metadata.version("shancheng-twin")
+        except metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+            v = "unknown"
+        console.print(f"shancheng-twin {v}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")) -> None:
+    """Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing."""
+    warnings.showwarning = _show_warning
 
 
 def reports_errors(fn: Callable) -> Callable:
@@ -68,6 +99,7 @@ def run(
     city: Optional[Path] = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
     routes: Optional[bool] = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
     maps: bool = typer.Option(True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"),
+    allow_large: bool = typer.Option(False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"),
     incidents: Optional[Path] = typer.Option(None, help="your incident records (CSV/Parquet: time, lon/lat or node_id, type, optional dispatch/arrival/clear times) drive the run instead of random demand, and are compared with it; lon/lat WGS84 unless --incidents-map declares datum = \"gcj02\"/\"bd09\""),
     incidents_map: Optional[Path] = typer.Option(None, help="TOML: [incidents] rename/constants/values/lonlat/datum for --incidents"),
     skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="use the good incident records and list the bad ones (default: stop at any)"),
@@ -77,7 +109,8 @@ def run(
 
     run_and_write(scenario, out=out, seed=seed, days=days, city=city, routes=routes,
                   maps=maps, console=console, incidents=incidents,
-                  incidents_map=incidents_map, skip_bad_rows=skip_bad_rows)
+                  incidents_map=incidents_map, skip_bad_rows=skip_bad_rows,
+                  allow_large=allow_large)
 
 
 @app.command()
@@ -172,6 +205,9 @@ def compare(
     """Compare options against a baseline: paired replications over common seeds with 95 % intervals."""
     from twin.cli.decide import compare_command
 
+    from twin.sim.prechecks import check_target
+
+    check_target(target)
     compare_command(paths, replications=replications, out=out, workers=workers, days=days,
                     target=target, city_path=city, address=address, cells=cells,
                     console=console)
@@ -186,12 +222,13 @@ def sweep(
     workers: int = typer.Option(2, min=1, help="local worker processes"),
     address: Optional[str] = typer.Option(None, help="a dask.distributed scheduler address"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for sweep.csv"),
+    allow_large: bool = typer.Option(False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"),
 ) -> None:
     """Run a scenario under many seeds (with Dask); share met per district with 95 % intervals."""
     from twin.cli.decide import sweep_command
 
     sweep_command(scenario, replications=replications, days=days, workers=workers,
-                  address=address, out=out, console=console)
+                  address=address, out=out, console=console, allow_large=allow_large)
 
 
 @app.command()
@@ -237,6 +274,30 @@ def replay(results: Path = typer.Argument(..., help="a results folder written by
     from twin.viz.commands import replay_command
 
     console.print(f"wrote {replay_command(results, city)}")
+
+
+@cache_app.command("info")
+@reports_errors
+def cache_info() -> None:
+    """Where the travel-time cache is, how many files it holds and their size."""
+    from twin.model import cache
+
+    i = cache.info()
+    console.print(f"cache folder: {i.folder}" + ("" if i.usable else "  (not usable: runs go on "
+                                                  "without it)"), highlight=False)
+    console.print(f"files: {i.files}, size: {i.bytes / 1e6:,.1f} MB "
+                  f"(limit {i.limit_bytes / 1e6:,.0f} MB, TWIN_CACHE_MAX_MB)", highlight=False)
+
+
+@cache_app.command("clear")
+@reports_errors
+def cache_clear() -> None:
+    """Remove the files this tool wrote into the cache (nothing else)."""
+    from twin.model import cache
+
+    n, size = cache.clear()
+    console.print(f"removed {n} files ({size / 1e6:,.1f} MB) from {cache.cache_dir()}",
+                  highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point
