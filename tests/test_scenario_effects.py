@@ -15,13 +15,7 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from twin.model.city import embedded_path
-
-pytestmark = [
-    pytest.mark.skipif(not any(embedded_path().glob("road_nodes.*")),
-                       reason="the embedded twin geodata/chongqing is not built"),
-    pytest.mark.slow,
-]
+pytestmark = pytest.mark.slow  # never skipped: the embedded twin is package data
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SEED = 2026                         # the seed every shipped scenario file states
