@@ -145,7 +145,7 @@ def test_import_osm_then_load(tmp_path):
     assert code == 0 and "road nodes" in text
     nodes = pd.read_parquet(tmp_path / "oakland" / "road_nodes.parquet")
     edges = pd.read_parquet(tmp_path / "oakland" / "road_edges.parquet")
-    assert len(nodes) > 100 and len(edges) > 100  # West Oakland's drivable streets
+    assert len(nodes) >= 10 and len(edges) >= len(nodes) - 1  # a connected street network
     assert f"{len(nodes):,} / {len(edges):,}" in " ".join(text.split())
 
 
