@@ -127,3 +127,29 @@ def test_counts_of_a_run_with_a_queue_mutual_aid_and_a_closure():
                                     "closures": 1, "events": len(ev)}
     assert inc["queued"].tolist() == [False, True]
     assert inc["mutual_aid"].tolist() == [False, True]
+
+
+def test_event_table_of_one_trip_by_hand():
+    """The outdoor fire at n20 at 00:00: alarm and dispatch of F1 at 0 s, en route from n00
+    after the 60 s turnout, on scene 200 s later, cleared after the work, home 200 s later."""
+    city = tiny_city()
+    sim = simulate_script(city, [(0.0, "outdoor_fire", "n20")])
+    ev = event_table(sim)
+    assert list(ev.columns) == ["t_s", "kind", "incident_id", "unit_id", "node_id",
+                                "from_district", "to_district"]
+    cleared = sim.incidents[0].cleared_s
+    assert ev["kind"].astype(str).tolist() == ["alarm", "dispatched", "en_route", "on_scene",
+                                               "work_started", "cleared", "returning",
+                                               "available"]
+    assert ev["t_s"].tolist() == pytest.approx([0, 0, TURNOUT, TURNOUT + 200, TURNOUT + 200,
+                                                cleared, cleared, cleared + 200])
+    assert ev["incident_id"].tolist()[:7] == [0] * 7 and ev["incident_id"].isna().tolist()[7]
+    assert ev["unit_id"].astype(object).where(ev["unit_id"].notna(), None).tolist() == [
+        None, "F1/1", "F1/1", "F1/1", "F1/1", None, "F1/1", "F1/1"]
+    assert ev["node_id"].astype(str).tolist() == ["n20", "n20", "n00", "n20", "n20", "n20",
+                                                  "n20", "n00"]
+    assert ev.loc[1, ["from_district", "to_district"]].astype(str).tolist() == ["D1", "D1"]
+    # no events at all: the same columns, times as floats, incident ids as nullable ints
+    empty = event_table(simulate_script(city, []))
+    assert list(empty.columns) == list(ev.columns) and len(empty) == 0
+    assert empty["t_s"].dtype == np.float64 and str(empty["incident_id"].dtype) == "Int64"
