@@ -17,6 +17,9 @@ from twin.cli.main import app
 from twin.model.city import load_city
 
 runner = CliRunner()
+# end-to-end runs on the embedded twin (the drill with its maps, a sweep): up to 15 min on
+# a loaded 2-core machine before pytest-timeout cuts one
+pytestmark = pytest.mark.timeout(900)
 ROOT = Path(__file__).resolve().parent.parent
 
 
