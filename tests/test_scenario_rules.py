@@ -100,3 +100,65 @@ def test_duration_and_with():
     assert sc.days == 1.5  # the original is unchanged (immutable)
     with pytest.raises(TwinDataError, match="days"):
         sc.with_(days=0)
+
+
+# --------------------------------------------------------------- problems, each in full
+
+def problems(text: str) -> list:
+    from twin.scenario.spec import problems_against
+
+    return list(problems_against(parse_scenario(text, "p.toml"), tiny_city()))
+
+
+def test_problems_name_the_id_say_the_fix_and_give_the_line():
+    text = """name = "p"
+days = 1
+[incidents]
+type_multipliers = { gas_lek = 2.0 }
+[[incidents.scripted]]
+t_min = 10
+type = "gas_lek"
+node_id = "n00"
+[[incidents.scripted]]
+t_min = 20
+type = "water_main_burst"
+pipe_id = "G1"
+[fleet]
+station_units = { ZZZZ = 1 }
+[[rainstorm]]
+start_h = 30
+duration_h = 1
+intensity_mm_h = 80
+districts = ["Qqqqqq"]
+[[closures]]
+edge_ids = ["n00-n10"]
+start_h = 24
+"""
+    got = {(p.what, p.fix, p.ids, p.line) for p in problems(text)}
+    want = {
+        ("unknown incident type 'gas_lek'", "did you mean gas_leak or gas_explosion?", ("gas_lek",), 4),
+        ("unknown incident type 'gas_lek'", "did you mean gas_leak or gas_explosion?", ("gas_lek",), 7),
+        ("a water_main_burst cannot happen on pipe 'G1': it is a gas pipe",
+         "give a water pipe's id", ("G1",), 12),
+        ("unknown or removed station 'ZZZZ' in fleet.station_units",
+         "use a station_id of the stations layer or of [[stations.add]]", ("ZZZZ",), 14),
+        ("unknown district 'Qqqqqq'", "use a district id, Chinese or English name",
+         ("Qqqqqq",), 19),
+        ("rainstorm starts at 30 h, after the run ends (24 h)",
+         "start it earlier or raise days", (), 16),
+        ("closure starts at 24 h, after the run ends (24 h)",
+         "start it earlier or raise days", (), 22),
+    }
+    assert got == want
+
+
+def test_a_toml_syntax_error_gives_its_line_and_with_errors_are_bad_scenarios():
+    with pytest.raises(TwinDataError) as err:
+        parse_scenario('name = "x"\ndays = 1\nseed = = 3\n', "syntax.toml")
+    (p,) = err.value.problems
+    assert p.line == 3 and p.where == "syntax.toml" and p.what.startswith("not valid TOML")
+    assert str(err.value).startswith("bad scenario")
+    with pytest.raises(TwinDataError) as err:
+        parse_scenario('name = "x"\n', "ok.toml").with_(days=-1)
+    assert str(err.value).startswith("bad scenario")
+    assert err.value.problems[0].where == "ok.toml with days changed"
