@@ -162,3 +162,30 @@ def test_a_toml_syntax_error_gives_its_line_and_with_errors_are_bad_scenarios():
         parse_scenario('name = "x"\n', "ok.toml").with_(days=-1)
     assert str(err.value).startswith("bad scenario")
     assert err.value.problems[0].where == "ok.toml with days changed"
+
+
+def test_epicentre_farther_than_300_km_from_every_road_is_reported():
+    """Distances in the city's metric CRS: 299.9 km east of the easternmost road node (n53)
+    is accepted, 300.1 km is reported with the rounded distance."""
+    from twin.scenario.spec import MAX_EPICENTRE_KM
+
+    x, y = node_xy("n53")
+    to_ll = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    found = {}
+    for km in (MAX_EPICENTRE_KM - 0.1, MAX_EPICENTRE_KM + 0.1):
+        lon, lat = to_ll.transform(x + km * 1000, y)
+        text = f'days = 1\n[[earthquake]]\nt_h = 1\nlon = {lon}\nlat = {lat}\nmagnitude = 6\n'
+        found[km] = problems(text)
+    assert found[MAX_EPICENTRE_KM - 0.1] == []
+    (p,) = found[MAX_EPICENTRE_KM + 0.1]
+    assert "is 300 km from the city (more than 300 km)" in p.what
+    assert p.fix == "check lon and lat (WGS84 degrees)" and p.line == 4
+
+
+def test_new_station_outside_the_city_says_where_to_put_it():
+    text = ('[[stations.add]]\nstation_id = "FAR"\nforce = "fire"\nname = "far"\n'
+            'lon = 100.0\nlat = 20.0\nunits = 1\n')
+    (p,) = problems(text)
+    assert p.what == "new station 'FAR' at 100.0, 20.0 lies outside the city's core districts"
+    assert p.fix == "place it inside the city, within 500 m of a road"
+    assert p.ids == ("FAR",) and p.line == 5
