@@ -128,3 +128,18 @@ def test_at_most_five_examples_are_spelled_out_but_every_id_is_listed():
     assert SHOW_EXAMPLES == 5
     assert "P6: 7.0 km; P5: 6.0 km; P4: 5.0 km; P3: 4.0 km; P2: 3.0 km)" in p.what
     assert "P1:" not in p.what and p.ids == tuple(reversed(ids))
+
+
+def test_boxes_disjoint_and_inside():
+    from twin.model.validate import DEGREES, _disjoint, _inside
+
+    # (xmin, ymin, xmax, ymax); touching edges are not disjoint
+    assert not _disjoint(DEGREES, (100.0, -50.0, 200.0, 50.0))    # overlaps the east edge
+    assert _disjoint(DEGREES, (181.0, 0.0, 300.0, 10.0))          # east of it
+    assert _disjoint(DEGREES, (-300.0, 0.0, -181.0, 10.0))        # west
+    assert _disjoint(DEGREES, (0.0, 91.0, 10.0, 95.0))            # north
+    assert _disjoint(DEGREES, (0.0, -95.0, 10.0, -91.0))          # south
+    assert not _disjoint(DEGREES, (180.0, 90.0, 190.0, 95.0))     # touching a corner
+    bounds = np.array([[0.0, 0.0, 1.0, 1.0], [-181.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 91.0],
+                       [-180.0, -90.0, 180.0, 90.0]])
+    assert _inside(bounds, DEGREES).tolist() == [True, False, False, True]
