@@ -153,3 +153,17 @@ def test_event_table_of_one_trip_by_hand():
     empty = event_table(simulate_script(city, []))
     assert list(empty.columns) == list(ev.columns) and len(empty) == 0
     assert empty["t_s"].dtype == np.float64 and str(empty["incident_id"].dtype) == "Int64"
+
+
+def test_counts_of_a_run_without_events_and_of_one_nobody_can_serve():
+    city = tiny_city()
+    sim = simulate_script(city, [])
+    zero = {k: 0 for k in ("incidents", "dispatches", "mutual_aid", "queued", "no_unit",
+                           "cascades", "reroutes", "closures", "events")}
+    assert counts(sim, incident_table(sim), event_table(sim)) == zero
+    # no fire engine anywhere: the outdoor fire's request finds no unit at all
+    city = tiny_city(units={"F1": 0, "F2": 0, "F3": 0})
+    sim = simulate_script(city, [(0.0, "outdoor_fire", "n21")])
+    inc, ev = incident_table(sim), event_table(sim)
+    got = counts(sim, inc, ev)
+    assert (got["incidents"], got["dispatches"], got["no_unit"], got["queued"]) == (1, 0, 1, 0)
