@@ -172,3 +172,22 @@ def test_cache_dir_defaults_to_the_users_cache(monkeypatch, tmp_path):
     assert cache_dir() == tmp_path / ".cache" / "shancheng-twin"
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "elsewhere"))
     assert cache_dir() == tmp_path / "elsewhere"
+
+
+def test_road_classes_the_table_does_not_name_take_the_default_factor():
+    from twin.model.roads import DEFAULT_CONGESTION
+
+    rn = net([(0, 1, 100), (1, 2, 100)], 3, classes=["service", "local"])
+    for p in PERIODS:
+        assert rn.period_factors(p).tolist() == pytest.approx(
+            [DEFAULT_CONGESTION[p], {"night": 1.0, "offpeak": 1.10, "peak": 1.30}[p]])
+    assert rn.edge_times("peak").tolist() == pytest.approx([150.0, 130.0])
+
+
+def test_no_sources_give_an_empty_table_of_the_graph_width():
+    from twin.model.roads import shortest_times
+
+    rn = net(RIVER, 5)
+    m = rn.matrix(rn.edge_times())
+    assert shortest_times(m, np.array([], np.int64)).shape == (0, 5)
+    assert shortest_times(m, np.array([], np.int64), reverse=True).shape == (0, 5)
