@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: install the package with its test extras and
 # Debian's chromium (the map tests open the maps in a real headless browser), then pytest.
+# Then the wheel check (scripts/wheel-check.sh: build the wheel, install it into a fresh
+# virtualenv, run a short scenario from another directory) when pytest got no arguments.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k roads`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,4 +13,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "scripts/test.sh: no chromium after scripts/install-chromium.sh: the browser tests cannot run" >&2
   exit 1
 fi
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+if [ $# -eq 0 ] || [ "${TWIN_WHEEL_CHECK:-}" = 1 ]; then
+  PYTHON=.venv/bin/python bash scripts/wheel-check.sh
+fi

@@ -7,8 +7,10 @@ Chongqing twin.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from twin.analysis.outdir import is_results_folder
 from twin.model.city import City, load_city
 from twin.viz.data import read_summary
 from twin.viz.export import write_briefing, write_map
@@ -71,8 +73,13 @@ def _folder(results_dir: Path) -> Path:
     from twin.errors import TwinDataError
 
     p = Path(results_dir)
-    if not p.is_dir():
-        raise TwinDataError.one(str(p), "no such results folder",
+    if not p.is_dir() or not is_results_folder(p):
+        raise TwinDataError.one(str(p), "no such results folder" if not p.is_dir() else
+                                "not a results folder written by `twin run` (no summary.json)",
                                 "give a folder written by `twin run --out DIR`",
                                 title="cannot draw maps")
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise TwinDataError.one(str(p), "no permission to write the maps into this folder",
+                                "copy the folder somewhere you can write, or fix its "
+                                "permissions", title="cannot draw maps")
     return p
