@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from twin.analysis.results import Results, write_results
+from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario
+from twin.sim.runner import run_scenario
 
 Z95 = 1.959964
 
@@ -25,8 +28,6 @@ def one_replication(scenario: Scenario, city_path: str | None, seed: int) -> pd.
     """Run ``scenario`` with ``seed`` (no routes, no maps); return its compliance rows plus
     one row per run count (``target`` = ``count:<name>``, e.g. ``count:cascades``: gas
     explosions, in ``count``)."""
-    from twin.sim.runner import run_scenario
-
     city = _city(city_path)
     res = run_scenario(scenario.with_(seed=seed), city, record_routes=False)
     counts = pd.DataFrame([{"target": f"count:{k}", "scope": "city", "count": v}
@@ -37,10 +38,8 @@ def one_replication(scenario: Scenario, city_path: str | None, seed: int) -> pd.
 
 
 @functools.lru_cache(maxsize=2)
-def _city(city_path: str | None):
+def _city(city_path: str | None) -> City:
     """The city, loaded once per worker process (a City is immutable, so sharing is safe)."""
-    from twin.model.city import load_city
-
     return load_city(city_path)
 
 
@@ -80,7 +79,5 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
 
 def write_sweep(summary: pd.DataFrame, rows: pd.DataFrame, out: Path) -> Path:
     """Write ``sweep.csv`` (summary) and ``replications.csv`` (every row) atomically."""
-    from twin.analysis.results import Results, write_results
-
     return write_results(Results({"sweep": summary, "replications": rows},
                                  {"kind": "sweep"}), out)

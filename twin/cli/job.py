@@ -12,8 +12,14 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
+from twin.analysis.report import TARGET_LABELS, compliance_table, district_table, minutes
 from twin.analysis.results import Results, write_results
+from twin.model.city import load_city
+from twin.scenario.spec import load_scenario
+from twin.sim.runner import run_scenario
+from twin.viz.commands import write_all
 
 
 def slug(name: str) -> str:
@@ -26,10 +32,6 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
                   routes: bool | None = None, maps: bool = True,
                   console: Console | None = None) -> Path:
     """Run a scenario file (None: baseline), print the compliance table, write ``out``."""
-    from twin.model.city import load_city
-    from twin.scenario.spec import load_scenario
-    from twin.sim.runner import run_scenario
-
     console = console or Console()
     scenario = load_scenario(scenario_path or _default_scenario())
     changes = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
@@ -64,8 +66,6 @@ def _simulate(run_scenario, scenario, city, routes, console: Console) -> Results
 
 def _map_writer(city):
     def write_maps(folder: Path) -> None:
-        from twin.viz.commands import write_all
-
         write_all(folder, city)
 
     return write_maps
@@ -73,8 +73,6 @@ def _map_writer(city):
 
 def print_run_report(results: Results, city, console: Console) -> None:
     """The city-wide 10/30/60 table, the worst districts, and the run's headline counts."""
-    from twin.analysis.report import compliance_table, district_table
-
     comp = results["compliance"]
     names = dict(zip(city.districts["district_id"],
                      city.districts["name"] + " " + city.districts["name_en"]))
@@ -101,10 +99,6 @@ def print_run_report(results: Results, city, console: Console) -> None:
 
 def print_sweep(summary, console: Console) -> None:
     """City-wide targets across replications: mean share met with its 95 % interval."""
-    from rich.table import Table
-
-    from twin.analysis.report import TARGET_LABELS, minutes
-
     t = Table(title="Across replications (city-wide)")
     for col in ("target", "runs", "incidents/run", "met (mean)", "95 % interval", "p90 (min)"):
         t.add_column(col, justify="left" if col == "target" else "right")

@@ -21,7 +21,18 @@ from typing import Callable, Optional
 import typer
 from rich.console import Console
 
+from twin.analysis.compare import compare_compliance, comparison_table
+from twin.analysis.report import city_summary_table, print_tables
+from twin.analysis.results import read_results
+from twin.analysis.sweep import summarise, write_sweep
+from twin.analysis.sweep import sweep as run_sweep
+from twin.cli.job import print_sweep, run_and_write
 from twin.errors import TwinDataError
+from twin.importers.commands import (import_epanet_command, import_gis_command,
+                                     import_osm_command, validate_command)
+from twin.model.city import load_city
+from twin.scenario.spec import load_scenario
+from twin.viz.commands import map_command, replay_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.")
@@ -49,9 +60,6 @@ def reports_errors(fn: Callable) -> Callable:
 @reports_errors
 def summary(city: Optional[Path] = typer.Argument(None, help="city folder (default: embedded Chongqing)")) -> None:
     """Print the twin's summary: districts, population, roads, bridges, tunnels, pipes, stations."""
-    from twin.model.city import load_city
-    from twin.analysis.report import city_summary_table, print_tables
-
     print_tables(city_summary_table(load_city(city).summary()), console=console)
 
 
@@ -67,8 +75,6 @@ def run(
     maps: bool = typer.Option(True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"),
 ) -> None:
     """Simulate a scenario; print the compliance table and write the results folder."""
-    from twin.cli.job import run_and_write
-
     run_and_write(scenario, out=out, seed=seed, days=days, city=city, routes=routes,
                   maps=maps, console=console)
 
@@ -77,8 +83,6 @@ def run(
 @reports_errors
 def validate(path: Path = typer.Argument(..., help="a city folder")) -> None:
     """Check every layer of a city folder; list all problems (layer, ids, what, how to fix)."""
-    from twin.importers.commands import validate_command
-
     raise typer.Exit(validate_command(path))
 
 
@@ -94,8 +98,6 @@ def import_osm(
     name: Optional[str] = typer.Option(None, help="city name"),
 ) -> None:
     """Drivable roads of an OpenStreetMap extract → a city folder (bridges, tunnels, speeds from tags)."""
-    from twin.importers.commands import import_osm_command
-
     raise typer.Exit(import_osm_command(source, out, districts, stations, largest_component, name))
 
 
@@ -112,8 +114,6 @@ def import_epanet(
     id_prefix: str = typer.Option("", help="prefix for the imported ids"),
 ) -> None:
     """An EPANET water network (via wntr) → the pipes and junctions of an existing city."""
-    from twin.importers.commands import import_epanet_command
-
     raise typer.Exit(import_epanet_command(source, into, out, crs, anchor, units_to_m,
                                            network, id_prefix))
 
@@ -127,8 +127,6 @@ def import_gis(
     name: Optional[str] = typer.Option(None, help="city name"),
 ) -> None:
     """Your own GIS layers (GeoPackage / GeoJSON / Shapefile) → a city folder (the last argument)."""
-    from twin.importers.commands import import_gis_command
-
     if len(sources) < 2:
         raise TwinDataError.one("twin import gis", "give the input(s) and then the output folder",
                                 "e.g. twin import gis mycity.gpkg cities/mycity")
@@ -142,10 +140,6 @@ def compare(base: Path = typer.Argument(..., help="results folder of the baselin
             target: str = typer.Option("30min", help="10min, 30min or 60min"),
             city: Optional[Path] = typer.Option(None, help="city folder for district names")) -> None:
     """Compare two runs district by district: share met and p90, and the change."""
-    from twin.model.city import load_city
-    from twin.analysis.compare import compare_compliance, comparison_table
-    from twin.analysis.results import read_results
-
     a, b = read_results(base), read_results(other)
     diff = compare_compliance(a["compliance"], b["compliance"])
     c = load_city(city or (a.summary.get("city") or {}).get("source"))
@@ -166,10 +160,6 @@ def sweep(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for sweep.csv"),
 ) -> None:
     """Run a scenario under many seeds (with Dask); share met per district with 95 % intervals."""
-    from twin.cli.job import print_sweep
-    from twin.scenario.spec import load_scenario
-    from twin.analysis.sweep import summarise, sweep as run_sweep, write_sweep
-
     sc = load_scenario(scenario)
     if days is not None:
         sc = sc.with_(days=days)
@@ -185,8 +175,6 @@ def sweep(
 def map_(results: Path = typer.Argument(..., help="a results folder written by `twin run`"),
          city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
     """Redraw map.html, map.png and briefing.html from a results folder."""
-    from twin.viz.commands import map_command
-
     for p in map_command(results, city):
         console.print(f"wrote {p}")
 
@@ -196,8 +184,6 @@ def map_(results: Path = typer.Argument(..., help="a results folder written by `
 def replay(results: Path = typer.Argument(..., help="a results folder written by `twin run --routes`"),
            city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
     """Write replay.html: units moving to the incidents, minute by minute."""
-    from twin.viz.commands import replay_command
-
     console.print(f"wrote {replay_command(results, city)}")
 
 

@@ -1,12 +1,10 @@
-"""Lifelines in the loop: pipe failures, closures, scripted drills and the run's timeline.
+"""Lifelines in the loop: pipe failures as incidents, road closures and service outages.
 
-:func:`build_timeline` turns a scenario into everything that happens to the city during a
-run besides random everyday incidents — road closures (scenario ``[[closures]]``),
-hazards (:mod:`twin.hazards.natural`: ``[[rainstorm]]``, ``[[earthquake]]``), random pipe failures
-(``[pipes]``) and scripted incidents (``[[incidents.scripted]]``) — as a
-:class:`~twin.hazards.timeline.Timeline` the engine consumes. :func:`lifelines_table` summarises its
-closures and outages for ``lifelines.parquet``; :func:`sensor_coverage` reports the share of
-pipe length watched by sensors, which :func:`raise_coverage` raises for ``[[sensors]]``.
+:func:`random_pipe_failures` draws the failures of a run (scenario ``[pipes]``);
+:func:`pipe_failure_events` and :func:`pipe_outages` turn any pipe failure (random, scripted
+or from an earthquake) into timeline events; :func:`lifelines_table` summarises a
+timeline's closures and outages for ``lifelines.parquet``. The whole timeline of a scenario
+is built by :func:`twin.hazards.build.build_timeline`.
 
 Random pipe failures
     Each pipe fails as a Poisson process with rate (per km per year)
@@ -39,26 +37,20 @@ Random pipe failures
     (:data:`REPAIR_TIME`: water median 7 h, 90 % within ~4–12 h; gas median 4 h, ~2–8 h;
     drainage median 2 h, ~1–4 h — assumptions in line with utilities' published repair
     targets).
-
-Determinism
-    :func:`build_timeline` draws one child seed per component (rainstorms, earthquakes, pipe
-    failures, scripted drills) from the generator it is given, so a component's draws do not
-    depend on whether the others are present: the same seed gives the same pipe failures with
-    and without a rainstorm (common random numbers for comparing scenarios).
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import Sequence
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from twin.model.pipes import (NETWORKS, edges_near_pipes, nearest_pipe, pipe_midpoints, pipe_network,
-                        pipe_nodes, point_on_pipe, staging_nodes)
 from twin.hazards.timeline import ClosureEvent, OutageEvent, ScheduledIncident, Timeline
+from twin.model.city import City
+from twin.model.pipes import (NETWORKS, edges_near_pipes, pipe_midpoints, pipe_network,
+                              staging_nodes)
+from twin.scenario.spec import Pipes
 
 HOUR = 3600.0
 YEAR_S = 365.25 * 86400.0
@@ -140,7 +132,7 @@ def repair_times(networks: Sequence[str], rng: np.random.Generator) -> np.ndarra
 
 # ------------------------------------------------------------------------- failure → events
 
-def pipe_failure_events(city, pipe_rows: Sequence[int], onset_s: Sequence[float],
+def pipe_failure_events(city: City, pipe_rows: Sequence[int], onset_s: Sequence[float],
                         rng: np.random.Generator, *, cause: str | None = None,
                         repair_s: Sequence[float] | None = None,
                         types: Sequence[str] | None = None,
@@ -183,7 +175,7 @@ def pipe_failure_events(city, pipe_rows: Sequence[int], onset_s: Sequence[float]
     return incidents, closures
 
 
-def _edge_names(city) -> np.ndarray:
+def _edge_names(city: City) -> np.ndarray:
     return city.road_edges["name"].astype(str).to_numpy(dtype=object)
 
 
@@ -195,7 +187,7 @@ def _closure_name(names: np.ndarray, edges: np.ndarray, fallback: str) -> str:
     return str(vals[np.argmax(counts)])
 
 
-def pipe_outages(city, pipe_rows: Sequence[int], onset_s: Sequence[float],
+def pipe_outages(city: City, pipe_rows: Sequence[int], onset_s: Sequence[float],
                  duration_s: Sequence[float], cause: Sequence[str]) -> list[OutageEvent]:
     """One :class:`OutageEvent` per single-pipe failure (junctions cut off by that pipe
     alone, the people behind them and their districts) over [onset, onset + duration)."""
@@ -218,7 +210,7 @@ def pipe_outages(city, pipe_rows: Sequence[int], onset_s: Sequence[float],
     return out
 
 
-def random_pipe_failures(city, pipes_spec, run_s: float, rng: np.random.Generator) -> Timeline:
+def random_pipe_failures(city: City, pipes_spec: Pipes, run_s: float, rng: np.random.Generator) -> Timeline:
     """Failures of every pipe over a run of ``run_s`` seconds (``pipes_spec``: scenario
     ``[pipes]``): Poisson counts per pipe (vectorised), onsets uniform over the run."""
     pipes = city.pipes
@@ -241,157 +233,6 @@ def random_pipe_failures(city, pipes_spec, run_s: float, rng: np.random.Generato
             + f" over {run_s / 86400:g} days (multiplier {pipes_spec.failure_rate_multiplier:g})")
     return Timeline(incidents=tuple(incidents), closures=tuple(closures),
                     outages=tuple(outages), notes=(note,))
-
-
-# ------------------------------------------------------------------- closures and scripts
-
-NAME_SEPARATOR = " / "
-"""Road names may carry several names, e.g.
-"千厮门嘉陵江大桥 / Qiansimen Jialing River Bridge" (the embedded twin); a closure may give
-the whole name or any one part."""
-
-_NAME_INDEX: "weakref.WeakKeyDictionary[object, dict[str, np.ndarray]]" = \
-    weakref.WeakKeyDictionary()
-
-
-def road_name_index(city) -> dict[str, np.ndarray]:
-    """Edge indices by road name key: each edge's whole ``name`` and each of its
-    " / "-separated parts, trimmed and case-folded (cached per City)."""
-    got = _NAME_INDEX.get(city)
-    if got is None:
-        names = city.road_edges["name"].fillna("").astype(str).to_numpy(dtype=object)
-        keys: dict[str, list[int]] = {}
-        for k, name in enumerate(names):
-            parts = {name.strip(), *(p.strip() for p in name.split(NAME_SEPARATOR))} - {""}
-            for part in parts:
-                keys.setdefault(part.casefold(), []).append(k)
-        got = {key: np.asarray(v, np.int64) for key, v in keys.items()}
-        _NAME_INDEX[city] = got
-    return got
-
-
-def road_names(city) -> list[str]:
-    """Every name a closure may use (whole names and their parts), for suggestions."""
-    names = city.road_edges["name"].fillna("").astype(str)
-    out = set()
-    for name in names.unique():
-        out |= {name.strip(), *(p.strip() for p in name.split(NAME_SEPARATOR))}
-    return sorted(out - {""})
-
-
-def edges_named(city, name: str) -> np.ndarray:
-    """Indices of every road edge called ``name`` (whole name or one " / " part, any case)."""
-    return road_name_index(city).get(name.strip().casefold(), np.empty(0, np.int64))
-
-
-def closure_edges(city, closure) -> np.ndarray:
-    """Edge indices of one scenario ``[[closures]]`` entry: every edge called ``name``
-    (:func:`edges_named`), or the given ``edge_ids``. Unknown names or ids give an empty
-    array (:func:`twin.scenario.check_against` reports them)."""
-    e = city.road_edges
-    if closure.name is not None:
-        return edges_named(city, closure.name)
-    pos = pd.Index(e["edge_id"].astype(str).to_numpy(dtype=object)).get_indexer(
-        [str(x) for x in closure.edge_ids])
-    return np.unique(pos[pos >= 0]).astype(np.int64)
-
-
-def scenario_closures(city, scenario, run_s: float) -> Timeline:
-    """The scenario's ``[[closures]]`` as :class:`ClosureEvent` s (``duration_h`` absent:
-    until the end of the run)."""
-    out = []
-    for c in scenario.closures:
-        edges = closure_edges(city, c)
-        start = c.start_h * HOUR
-        end = run_s if c.duration_h is None else start + c.duration_h * HOUR
-        if len(edges) and start < run_s:
-            out.append(ClosureEvent(tuple(int(x) for x in edges), start, end, c.reason,
-                                    c.name or ",".join(c.edge_ids)))
-    return Timeline(closures=tuple(sorted(out, key=lambda c: c.start_s)))
-
-
-def scripted_incidents(city, scenario, run_s: float, rng: np.random.Generator) -> Timeline:
-    """The scenario's ``[[incidents.scripted]]`` placed on the road network.
-
-    Place: ``lon``/``lat`` → nearest road node; ``node_id``; or ``pipe_id`` → a failure at the
-    pipe's midpoint. A ``gas_leak`` / ``water_main_burst`` placed by lon/lat attaches to the
-    nearest pipe of its network within :data:`SCRIPT_PIPE_SNAP_M` (failure at the point of
-    the pipe nearest the lon/lat). With a pipe the incident also closes the roads near the
-    failure and cuts service for the (drawn) repair time, and responders go to the nearest
-    road node outside the closure (:func:`twin.model.pipes.staging_nodes`).
-    ``detection``: ``sensor`` → monitored (fast alarm), ``call`` → not, ``auto`` → the
-    pipe's ``monitored`` flag (False without a pipe).
-    """
-    pipes = city.pipes
-    incidents: list[ScheduledIncident] = []
-    closures: list[ClosureEvent] = []
-    outages: list[OutageEvent] = []
-    pid_index = pd.Index(pipes["pipe_id"].astype(str).to_numpy(dtype=object))
-    for k, s in enumerate(scenario.incidents.scripted):
-        onset = s.t_min * 60.0
-        if onset >= run_s:
-            continue
-        row, point = None, None
-        if s.pipe_id is not None:
-            pos = pid_index.get_indexer([s.pipe_id])[0]
-            row = int(pos) if pos >= 0 else None
-            node = int(pipe_nodes(city, [row])[0]) if row is not None else -1
-        elif s.node_id is not None:
-            node = int(city.roads._node_index.get(s.node_id, -1))
-        else:
-            xy = city.xy_from_lonlat(s.lon, s.lat)
-            node = int(city.roads.snap(xy)[0][0])
-            net = NETWORK_OF_INCIDENT.get(s.type)
-            if net is not None:
-                hit = nearest_pipe(city, net, xy, SCRIPT_PIPE_SNAP_M)
-                if hit:
-                    row, point = hit[0], point_on_pipe(city, hit[0], xy)
-        if node < 0:
-            continue  # reported by check_against
-        mon_pipe = bool(pipes["monitored"].iat[row]) if row is not None else False
-        monitored = {"sensor": True, "call": False}.get(s.detection, mon_pipe)
-        label = s.label or f"scripted {s.type}"
-        if row is not None:
-            rep = repair_times([str(pipes["network"].iat[row])], rng)
-            inc, clo = pipe_failure_events(
-                city, [row], [onset], rng, cause="script", repair_s=rep, types=[s.type],
-                monitored=[monitored], labels=[label],
-                points=None if point is None else point.reshape(1, 2))
-            incidents += inc
-            closures += clo
-            outages += pipe_outages(city, [row], [onset], rep, ["script"])
-        else:
-            incidents.append(ScheduledIncident(onset, s.type, node, "script", monitored,
-                                               label=label))
-    return Timeline(incidents=tuple(sorted(incidents, key=lambda i: i.onset_s)),
-                    closures=tuple(sorted(closures, key=lambda c: c.start_s)),
-                    outages=tuple(sorted(outages, key=lambda o: o.start_s)))
-
-
-# -------------------------------------------------------------------------------- timeline
-
-def build_timeline(scenario, city, rng: np.random.Generator) -> Timeline:
-    """Everything the scenario schedules on ``city`` (the city *after*
-    :func:`twin.scenario.apply`) over the run: closures, rainstorms, earthquakes, random pipe
-    failures (if ``scenario.pipes.failures``) and scripted incidents. Deterministic given the
-    state of ``rng``. Raises :class:`~twin.errors.TwinDataError` listing every unknown name,
-    id or place the timeline refers to."""
-    from twin.hazards.natural import earthquake_timeline, rainstorm_timeline
-    from twin.scenario.spec import resolve_district, timeline_problems
-
-    timeline_problems(scenario, city).raise_if_any("scenario does not fit the city")
-    run_s = scenario.duration_s
-    seeds = rng.integers(0, 2 ** 63 - 1, size=4)
-    rain_rng, quake_rng, pipe_rng, script_rng = (np.random.default_rng(int(s)) for s in seeds)
-    tl = scenario_closures(city, scenario, run_s)
-    for storm in scenario.rainstorm:
-        districts = tuple(sorted({resolve_district(city, d) for d in storm.districts} - {None}))
-        tl = tl.merged(rainstorm_timeline(city, storm, districts, run_s, rain_rng))
-    for quake in scenario.earthquake:
-        tl = tl.merged(earthquake_timeline(city, quake, run_s, quake_rng))
-    tl = tl.merged(random_pipe_failures(city, scenario.pipes, run_s, pipe_rng))
-    tl = tl.merged(scripted_incidents(city, scenario, run_s, script_rng))
-    return tl
 
 
 # ------------------------------------------------------------------------- results table
@@ -432,7 +273,7 @@ def lifelines_table(timeline: Timeline, city) -> pd.DataFrame:
                          "districts": "object"})
 
 
-def _pipe_road_names(city) -> dict[str, str]:
+def _pipe_road_names(city: City) -> dict[str, str]:
     p = city.pipes
     if "edge_id" not in p.columns or len(p) == 0:
         return {}
@@ -441,72 +282,3 @@ def _pipe_road_names(city) -> dict[str, str]:
     names = names[~names.index.duplicated()]
     mapped = p["edge_id"].fillna("").astype(str).map(names).fillna("")
     return dict(zip(p["pipe_id"].astype(str), mapped))
-
-
-# ----------------------------------------------------------------------------------- sensing
-
-def pipe_districts(city) -> np.ndarray:
-    """District id of every pipe: that of the road node nearest its midpoint."""
-    if len(city.pipes) == 0 or len(city.road_nodes) == 0:
-        return np.full(len(city.pipes), "", dtype=object)
-    mids = pipe_midpoints(city, np.arange(len(city.pipes)))
-    idx, _ = city.roads.snap(mids)
-    return city.road_nodes["district_id"].astype(str).to_numpy(dtype=object)[idx]
-
-
-def sensor_coverage(city) -> pd.DataFrame:
-    """Share of pipe length watched by sensors, per network and district (``district_id``
-    ``"*"`` = the whole city): columns ``network``, ``district_id``, ``length_m``,
-    ``monitored_m``, ``coverage``."""
-    p = city.pipes
-    frame = pd.DataFrame({"network": p["network"].astype(str).to_numpy(),
-                          "district_id": pipe_districts(city),
-                          "length_m": p["length_m"].to_numpy(float),
-                          "monitored_m": np.where(p["monitored"].to_numpy(bool),
-                                                  p["length_m"].to_numpy(float), 0.0)})
-    cols = ["length_m", "monitored_m"]
-    by = frame.groupby(["network", "district_id"], as_index=False)[cols].sum()
-    city_wide = frame.groupby("network", as_index=False)[cols].sum()
-    city_wide.insert(1, "district_id", "*")
-    out = pd.concat([city_wide, by], ignore_index=True)
-    out["coverage"] = np.where(out["length_m"] > 0, out["monitored_m"] / out["length_m"].where(
-        out["length_m"] > 0, 1.0), 0.0)
-    return out.sort_values(["network", "district_id"], ignore_index=True)
-
-
-def risk_order(pipes: pd.DataFrame) -> np.ndarray:
-    """Positions of ``pipes`` from highest to lowest risk: oldest first, then largest
-    diameter, then pipe id (deterministic). Unknown years count as oldest."""
-    # astype(float) first: nullable Int64 years (EPANET imports) cannot hold -inf
-    year = pd.to_numeric(pipes["install_year"], errors="coerce").astype(float).fillna(-np.inf)
-    dia = pd.to_numeric(pipes["diameter_mm"], errors="coerce").astype(float).fillna(0.0)
-    year, dia = year.to_numpy(float), dia.to_numpy(float)
-    ids = pipes["pipe_id"].astype(str).to_numpy(dtype=object)
-    return np.lexsort((ids, -dia, year))
-
-
-def raise_coverage(city, network: str, coverage: float, district_id: str | None = None,
-                   pipes: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """A copy of the pipes layer where the share of ``network`` pipe length monitored (in
-    ``district_id``, or city-wide) is at least ``coverage``: unmonitored pipes are marked
-    highest-risk first (:func:`risk_order`) until the target is reached. Existing sensors are
-    never removed. ``pipes`` (default ``city.pipes``) lets several entries chain."""
-    pipes = (city.pipes if pipes is None else pipes).copy()
-    sel = (pipes["network"].astype(str) == network).to_numpy()
-    if district_id is not None:
-        sel = sel & (pipe_districts(city) == district_id)
-    cand = np.flatnonzero(sel)
-    if len(cand) == 0:
-        return pipes
-    length = pipes["length_m"].to_numpy(float)
-    mon = pipes["monitored"].to_numpy(bool).copy()
-    total = length[cand].sum()
-    need = coverage * total - length[cand][mon[cand]].sum()
-    if need <= 1e-9:
-        return pipes
-    free = cand[~mon[cand]]
-    order = free[risk_order(pipes.iloc[free])]
-    before = np.concatenate([[0.0], np.cumsum(length[order])[:-1]])
-    mon[order[before < need - 1e-9]] = True
-    pipes["monitored"] = mon
-    return pipes

@@ -17,14 +17,18 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from twin.analysis.metrics import (compliance_table, counts, coverage_table, event_table,
+                                   incident_table, mutual_aid_table, route_table, unit_table,
+                                   worst)
+from twin.analysis.results import Results
+from twin.hazards.build import build_timeline
+from twin.hazards.lifelines import lifelines_table
 from twin.model.city import City, load_city
+from twin.scenario.apply import apply
+from twin.scenario.checks import check_against
+from twin.scenario.spec import Scenario
 from twin.sim.engine import EngineConfig, simulate
 from twin.sim.forces import TARGETS_S
-from twin.hazards.lifelines import build_timeline, lifelines_table
-from twin.analysis.metrics import (compliance_table, counts, coverage_table, event_table,
-                          incident_table, mutual_aid_table, route_table, unit_table, worst)
-from twin.analysis.results import Results
-from twin.scenario.spec import Scenario, apply, check_against
 
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
 
