@@ -16,7 +16,7 @@ from rich.table import Table
 
 from twin.analysis.report import TARGET_LABELS, compliance_table, district_table, minutes
 from twin.analysis.results import Results, write_results
-from twin.model.city import load_city
+from twin.scenario.checks import load_city_for
 from twin.scenario.spec import load_scenario
 from twin.sim.runner import run_scenario
 from twin.viz.commands import write_all
@@ -33,13 +33,14 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
                   console: Console | None = None) -> Path:
     """Run a scenario file (None: baseline), print the compliance table, write ``out``."""
     console = console or Console()
-    scenario = load_scenario(scenario_path or _default_scenario())
+    # lenient: problems of form are reported with those against the city, in one list
+    scenario = load_scenario(scenario_path or _default_scenario(), strict=False)
     changes = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
     if city is not None:
         changes["city"] = str(city)
     if changes:
         scenario = scenario.with_(**changes)
-    the_city = load_city(scenario.city)
+    the_city = load_city_for(scenario)
     console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} days, "
                   f"seed {scenario.seed}")
     results = _simulate(run_scenario, scenario, the_city, routes, console)

@@ -33,7 +33,7 @@ from twin.scenario.spec import Scenario
 
 def build_timeline(scenario: Scenario, city: City, rng: np.random.Generator) -> Timeline:
     """Everything the scenario schedules on ``city`` (the city *after*
-    :func:`twin.scenario.apply`) over the run: closures, rainstorms, earthquakes, random pipe
+    :func:`twin.scenario.apply.apply`) over the run: closures, rainstorms, earthquakes, random pipe
     failures (if ``scenario.pipes.failures``) and scripted incidents. Deterministic given the
     state of ``rng``. Raises :class:`~twin.errors.TwinDataError` listing every unknown name,
     id or place the timeline refers to."""

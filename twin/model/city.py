@@ -182,7 +182,7 @@ def city_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str, where: s
     City: every layer projected to ``crs`` (default: the UTM zone of the road nodes),
     absent optional layers empty, optional columns filled with their defaults."""
     if validate:
-        validate_layers(layers, where=where)
+        validate_layers(layers, where=where, crs=crs)
     crs = crs or _metric_crs(layers)
     projected = {layer: _prepare(layers.get(layer), layer, crs) for layer in LAYERS}
     return City(name=name, crs=crs, source=source, meta=dict(meta or {}), **projected)

@@ -25,6 +25,17 @@ DISTRICT_LEVELS = (CORE_LEVEL, "outer")
 POSITIVE = {"road_edges": ("length_m", "speed_kph"), "pipes": ("length_m", "diameter_mm")}
 """Columns whose values must be > 0."""
 NON_NEGATIVE = {"stations": ("units",), "districts": ("population",), "cells": ("population",)}
+MAX_ELEVATION_M = 9000.0
+"""Elevations beyond ±9 000 m are impossible on land (Everest 8 849 m, the Dead Sea shore
+−430 m): a value beyond is in the wrong unit or a no-data code."""
+MAX_SPEED_KPH = 200.0
+"""No public road is signed above 200 km/h (China's expressways: 120 km/h)."""
+PLAUSIBLE: dict[tuple[str, str], tuple[float, float, str]] = {
+    ("road_nodes", "elevation_m"): (-MAX_ELEVATION_M, MAX_ELEVATION_M, "metres, on Earth"),
+    ("junctions", "elevation_m"): (-MAX_ELEVATION_M, MAX_ELEVATION_M, "metres, on Earth"),
+    ("road_edges", "speed_kph"): (0.0, MAX_SPEED_KPH, "km/h, a road's speed"),
+}
+"""Physical ranges of number columns: (low, high, why)."""
 """Columns whose values must be ≥ 0."""
 NULLABLE_NUMBERS = {"pipes": ("diameter_mm", "install_year")}
 """Number columns where a missing value (NaN/NA) means "unknown" and is allowed."""
@@ -176,17 +187,27 @@ def _check_numbers(name: str, gdf: gpd.GeoDataFrame, ids: np.ndarray,
 def _check_range(name: str, col: str, values: np.ndarray, ids: np.ndarray,
                  problems: ProblemList) -> None:
     if col in POSITIVE.get(name, ()):
-        bad, rule = values <= 0, "> 0"
+        _report_range(name, col, values <= 0, values, ids, "> 0",
+                      f"correct them ({col} must be > 0), or delete those features", problems)
     elif col in NON_NEGATIVE.get(name, ()):
-        bad, rule = values < 0, "≥ 0"
-    else:
-        return
-    bad &= np.isfinite(values)  # ±inf is reported as not a finite number
+        _report_range(name, col, values < 0, values, ids, "≥ 0",
+                      f"correct them ({col} must be ≥ 0), or delete those features", problems)
+    if (name, col) in PLAUSIBLE:
+        low, high, why = PLAUSIBLE[(name, col)]
+        _report_range(name, col, (values < low) | (values > high), values, ids,
+                      f"within {low:g}..{high:g} ({why})",
+                      f"check the unit and the source of {col} (e.g. feet or mm instead of "
+                      f"metres, mph mistaken for km/h), or delete those features", problems)
+
+
+def _report_range(name: str, col: str, bad: np.ndarray, values: np.ndarray, ids: np.ndarray,
+                  rule: str, fix: str, problems: ProblemList) -> None:
+    bad = bad & np.isfinite(values)  # ±inf is reported as not a finite number
     if bad.any():
+        n = int(bad.sum())
         shown = ", ".join(f"{ids[i]}: {values[i]:g}" for i in np.flatnonzero(bad)[:SHOW_EXAMPLES])
-        problems.add(name, f"{count_of(int(bad.sum()), 'value')} of {col} {are(int(bad.sum()))} not {rule} ({shown})",
-                     f"correct them ({col} must be {rule}), or delete those features",
-                     ids[bad])
+        problems.add(name, f"{count_of(n, 'value')} of {col} {are(n)} not {rule} ({shown})",
+                     fix, ids[bad])
 
 
 def _check_bools(name: str, gdf: gpd.GeoDataFrame, ids: np.ndarray,

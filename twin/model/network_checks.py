@@ -1,5 +1,5 @@
 """City checks across layers: road edges join road nodes, pipes join junctions of their
-network, the road graph is one piece, stations lie near roads."""
+network, the road graph is one piece, stations and pipes lie near roads."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
@@ -156,3 +157,47 @@ def check_stations_near_roads(layers: dict[str, gpd.GeoDataFrame], problems: Pro
                                                "stations", MAX_SNAP_M, "stations"))
 
 
+
+MAX_PIPE_FROM_ROAD_M = 2000.0
+"""A pipe whose nearer end is farther than this from every road node is reported: pipes lie
+under or beside streets (on the embedded twin every pipe end is at a road node; a long
+road's nodes can be a kilometre or two apart), so kilometres away means a wrong CRS or
+offset."""
+
+
+def check_pipes_near_roads(layers: dict[str, gpd.GeoDataFrame], problems: ProblemList) -> None:
+    """Pipes whose both ends lie farther than :data:`MAX_PIPE_FROM_ROAD_M` from every road
+    node (measured in the UTM zone of the pipes)."""
+    pipes, nodes = layers.get("pipes"), layers.get("road_nodes")
+    if pipes is None or pipes.empty or pipes.crs is None or nodes is None or nodes.crs is None:
+        return
+    geoms = np.asarray(pipes.geometry.array, dtype=object)
+    ok = shapely.get_type_id(geoms) == 1  # LineString, not missing
+    ok &= ~shapely.is_empty(geoms)
+    nd = usable_points(nodes)
+    if not ok.any() or nd is None or len(nd) == 0:
+        return
+    try:
+        metric = pipes[ok].estimate_utm_crs()
+        lines = pipes.geometry[ok].to_crs(metric).array
+        nd_xy = xy_of(nd.to_crs(metric))
+    except (ValueError, RuntimeError, pyproj.exceptions.CRSError):
+        return  # impossible coordinates: reported by check_crs
+    nd_xy = nd_xy[np.isfinite(nd_xy).all(axis=1)]
+    if len(nd_xy) == 0:
+        return
+    tree = cKDTree(nd_xy)
+    ends = [shapely.get_coordinates(shapely.get_point(np.asarray(lines, dtype=object), k))
+            for k in (0, -1)]
+    dist = np.minimum(tree.query(ends[0])[0], tree.query(ends[1])[0])
+    far = dist > MAX_PIPE_FROM_ROAD_M
+    if far.any():
+        ids = feature_ids("pipes", pipes)[ok]
+        order = np.flatnonzero(far)[np.argsort(-dist[far])]
+        shown = "; ".join(f"{ids[i]}: {fmt_m(dist[i])}" for i in order[:SHOW_EXAMPLES])
+        n = int(far.sum())
+        problems.add("pipes", f"{count_of(n, 'pipe')} of {len(ids)} {are(n)} farther than "
+                     f"{MAX_PIPE_FROM_ROAD_M / 1000:g} km from every road node (nearer end: "
+                     f"{shown})", "check the pipes' coordinates and CRS (a network in another "
+                     "CRS or offset lands far away), or import the roads that serve them",
+                     ids[order])

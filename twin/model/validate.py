@@ -27,7 +27,13 @@ Checks, each a small function below:
 - pipe networks, junction kinds, station forces and district levels are ones the twin
   knows;
 - the road graph is one (weakly) connected piece;
-- every station is within :data:`MAX_SNAP_M` metres of a road node.
+- every station is within :data:`MAX_SNAP_M` metres of a road node, and every pipe within
+  :data:`twin.model.network_checks.MAX_PIPE_FROM_ROAD_M` (its nearer end);
+- elevations lie within ±9 000 m and road speeds at most 200 km/h
+  (:data:`twin.model.layer_checks.PLAUSIBLE`);
+- the CRS the city works in (``city.json``'s ``crs``) covers the data and is metric-true
+  there (:func:`twin.model.crs_checks.check_city_crs`: not UTM zone 1 for China, not Web
+  Mercator).
 
 Checks that depend on columns already reported missing are skipped rather than crash.
 Everything is vectorised (numpy/shapely/scipy): the embedded twin (~40k nodes, ~100k
@@ -42,25 +48,31 @@ from pathlib import Path
 import geopandas as gpd
 
 from twin.errors import Problem, ProblemList, TwinDataError
+from twin.model.crs_checks import check_city_crs
 from twin.model.files import read_folder, read_meta
 from twin.model.layer_checks import (DISTRICT_LEVELS, FORCES, JUNCTION_KINDS, PIPE_NETWORKS,
                                      check_layer, check_required_layers)
 from twin.model.layers import LAYERS
 from twin.model.network_checks import (MAX_SNAP_M, check_edge_endpoints, check_pipe_endpoints,
-                                       check_road_connectivity, check_stations_near_roads,
-                                       road_components, validate_points_near_roads)
+                                       check_pipes_near_roads, check_road_connectivity,
+                                       check_stations_near_roads, road_components,
+                                       validate_points_near_roads)
 
-__all__ = ["DISTRICT_LEVELS", "FORCES", "JUNCTION_KINDS", "MAX_SNAP_M", "PIPE_NETWORKS", "check_layers", "road_components", "validate_folder", "validate_layers",
+__all__ = ["DISTRICT_LEVELS", "FORCES", "JUNCTION_KINDS", "MAX_SNAP_M", "PIPE_NETWORKS",
+           "check_layers", "road_components", "validate_folder", "validate_layers",
            "validate_points_near_roads"]
 
 
-def validate_layers(layers: dict[str, gpd.GeoDataFrame], where: str) -> None:
-    """Check city ``layers`` (as read, any stated CRS); raise one :class:`TwinDataError`
+def validate_layers(layers: dict[str, gpd.GeoDataFrame], where: str,
+                    crs: str | None = None) -> None:
+    """Check city ``layers`` (as read, any stated CRS) and the CRS the city will work in
+    (``crs``, from city.json; None: the data's UTM zone); raise one :class:`TwinDataError`
     listing every problem, titled "city data at ``where`` is invalid"."""
-    check_layers(layers).raise_if_any(f"city data at {where} is invalid")
+    crs_where = str(Path(where) / "city.json") if Path(where).is_dir() else where
+    check_layers(layers, crs, crs_where).raise_if_any(f"city data at {where} is invalid")
 
 
-def validate_folder(path: str | os.PathLike) -> list[Problem]:
+def validate_folder(path: str | os.PathLike[str]) -> list[Problem]:
     """Every problem with the city folder at ``path`` (empty list: the folder is fine).
 
     Unlike :func:`validate_layers` this never raises for bad data: unreadable files and a
@@ -72,34 +84,33 @@ def validate_folder(path: str | os.PathLike) -> list[Problem]:
                         "give a folder holding districts/road_nodes/road_edges layer files "
                         "(see ARCHITECTURE.md, 'A city folder')")]
     problems = ProblemList()
-    problems.extend(_check_meta(folder))
+    crs = None
+    try:
+        crs = read_meta(folder).get("crs")
+    except TwinDataError as exc:
+        problems.extend(exc.problems)
     try:
         layers = read_folder(folder)
     except TwinDataError as exc:
         return [*problems, *exc.problems]
-    problems.extend(check_layers(layers))
+    problems.extend(check_layers(layers, crs, str(folder / "city.json")))
     return list(problems)
 
 
-def check_layers(layers: dict[str, gpd.GeoDataFrame]) -> ProblemList:
-    """All problems with ``layers`` (layer name → GeoDataFrame as read), without raising."""
+def check_layers(layers: dict[str, gpd.GeoDataFrame], crs: str | None = None,
+                 crs_where: str = "city.json") -> ProblemList:
+    """All problems with ``layers`` (layer name → GeoDataFrame as read), without raising;
+    with ``crs`` (the city's CRS, from ``crs_where``), also whether it fits the data."""
     problems = ProblemList()
     check_required_layers(layers, problems)
     for name, gdf in layers.items():
         if name in LAYERS:
             check_layer(name, gdf, problems)
+    if crs is not None:
+        problems.extend(check_city_crs(crs, layers, crs_where))
     check_edge_endpoints(layers, problems)
     check_pipe_endpoints(layers, problems)
     check_road_connectivity(layers, problems)
     check_stations_near_roads(layers, problems)
-    return problems
-
-
-def _check_meta(folder: Path) -> ProblemList:
-    """Problems with the folder's ``city.json`` (the checks :func:`twin.model.city.load_city` makes)."""
-    problems = ProblemList()
-    try:
-        read_meta(folder)
-    except TwinDataError as exc:
-        problems.extend(exc.problems)
+    check_pipes_near_roads(layers, problems)
     return problems

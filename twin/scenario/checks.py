@@ -11,12 +11,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from twin.errors import ProblemList
+from twin.errors import ProblemList, TwinDataError
 from twin.hazards.closures import edges_named, road_names
 from twin.hazards.lifelines import NETWORK_OF_INCIDENT
-from twin.model.city import City
+from twin.model.city import City, load_city
 from twin.model.places import district_choices, outside_city, resolve_district
-from twin.scenario.spec import Scenario, locate_key, scenario_text
+from twin.scenario.spec import Scenario, form_problems, scenario_text
+from twin.scenario.toml_text import locate_key
 from twin.sim.incidents import CATALOGUE
 
 MAX_EPICENTRE_KM = 300.0
@@ -179,9 +180,12 @@ def city_problems(scenario: Scenario, city: City) -> ProblemList:
 
 
 def problems_against(scenario: Scenario, city: City) -> ProblemList:
-    """Every problem of ``scenario`` on ``city`` (:func:`city_problems` and
-    :func:`timeline_problems`), without raising."""
-    problems = city_problems(scenario, city)
+    """Every problem of ``scenario`` on ``city``, without raising: those found reading it
+    leniently (:func:`twin.scenario.spec.form_problems`), then :func:`city_problems` and
+    :func:`timeline_problems`."""
+    problems = ProblemList()
+    problems.extend(form_problems(scenario))
+    problems.extend(city_problems(scenario, city))
     problems.extend(timeline_problems(scenario, city))
     return problems
 
@@ -191,3 +195,16 @@ def check_against(scenario: Scenario, city: City) -> None:
     (each problem with the scenario file and line). The runner calls this before simulating,
     so nothing runs half-way."""
     problems_against(scenario, city).raise_if_any("scenario does not fit the city")
+
+
+def load_city_for(scenario: Scenario) -> City:
+    """The city ``scenario`` runs on (its ``city`` folder, or the embedded twin). When the
+    city cannot be loaded, or the scenario's own ``city`` key is in error, raises one
+    :class:`TwinDataError` listing the scenario's form problems too."""
+    form = form_problems(scenario)
+    if any("'city'" in p.what for p in form):
+        raise TwinDataError(list(form), title="bad scenario")
+    try:
+        return load_city(scenario.city)
+    except TwinDataError as exc:
+        raise TwinDataError([*form, *exc.problems], title=exc.title) from None

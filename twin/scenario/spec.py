@@ -28,16 +28,18 @@ is :func:`twin.hazards.build.build_timeline`.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
-                      model_validator)
+                      field_validator, model_validator)
 
-from twin.errors import Problem, TwinDataError
+from twin.errors import Problem, ProblemList, TwinDataError
+from twin.scenario.ranges import ranged
+from twin.scenario.toml_text import (locate_key, problem_from_error, toml_error_line, unsafe_name,
+                                     without_errors)
 
 FORCES = ("community", "fire", "professional", "social", "air")
 NETWORKS = ("water", "gas", "drainage")
@@ -45,7 +47,6 @@ Float = Annotated[float, Field(strict=True)]
 """A number in a file: an integer or a float, never ``true`` or a string such as ``"7"``."""
 Int = Annotated[int, Field(strict=True)]
 Bool = Annotated[bool, Field(strict=True)]
-Hours = Annotated[float, Field(ge=0, strict=True)]
 
 
 class Spec(BaseModel):
@@ -58,7 +59,8 @@ class Spec(BaseModel):
 class ScriptedIncident(Spec):
     """An incident at a given time and place (drills). Place: ``lon``/``lat`` or ``node_id``."""
 
-    t_min: Float = Field(ge=0, description="onset, minutes after the start of the run")
+    t_min: Float = ranged("incidents.scripted.t_min")
+    """Onset, minutes after the start of the run."""
     type: str
     lon: Float | None = Field(default=None, ge=-180, le=180)
     lat: Float | None = Field(default=None, ge=-90, le=90)
@@ -79,8 +81,9 @@ class ScriptedIncident(Spec):
 class Incidents(Spec):
     """Random incident generation and scripted incidents."""
 
-    rate_multiplier: Float = Field(default=1.0, ge=0)
-    type_multipliers: dict[str, Annotated[float, Field(ge=0, strict=True)]] = Field(default_factory=dict)
+    rate_multiplier: Float = ranged("incidents.rate_multiplier", default=1.0)
+    type_multipliers: dict[str, Annotated[float, ranged("incidents.type_multipliers",
+                                                        strict=True)]] = Field(default_factory=dict)
     random: Bool = True
     scripted: tuple[ScriptedIncident, ...] = ()
 
@@ -89,8 +92,9 @@ class Fleet(Spec):
     """Fleet sizes: a multiplier per force on every station's units, or exact units per station."""
 
     scale: dict[Literal["community", "fire", "professional", "social", "air"],
-                Annotated[float, Field(ge=0, strict=True)]] = Field(default_factory=dict)
-    station_units: dict[str, Annotated[int, Field(ge=0, strict=True)]] = Field(default_factory=dict)
+                Annotated[float, ranged("fleet.scale", strict=True)]] = Field(default_factory=dict)
+    station_units: dict[str, Annotated[int, ranged("fleet.station_units", strict=True)]] = Field(
+        default_factory=dict)
 
 
 class NewStation(Spec):
@@ -102,7 +106,7 @@ class NewStation(Spec):
     name_en: str = ""
     lon: Float = Field(ge=-180, le=180)
     lat: Float = Field(ge=-90, le=90)
-    units: Int = Field(ge=0)
+    units: Int = ranged("stations.add.units")
 
 
 class MovedStation(Spec):
@@ -121,7 +125,7 @@ class Sensors(Spec):
     """Sensor coverage: the share of a network's pipe length watched, in a district or city-wide."""
 
     network: Literal["water", "gas", "drainage"]
-    coverage: Float = Field(ge=0, le=1)
+    coverage: Float = ranged("sensors.coverage")
     district: str | None = Field(default=None, description="district id, Chinese or English name")
 
 
@@ -130,8 +134,9 @@ class Closure(Spec):
 
     name: str | None = Field(default=None, min_length=1)
     edge_ids: tuple[str, ...] = ()
-    start_h: Hours = 0.0
-    duration_h: Float | None = Field(default=None, gt=0, description="None: until the end")
+    start_h: Float = ranged("closures.start_h", default=0.0)
+    duration_h: Float | None = ranged("closures.duration_h", default=None)
+    """None: until the end of the run."""
     reason: str = "closure"
 
     @model_validator(mode="after")
@@ -147,28 +152,28 @@ class Rainstorm(Spec):
     ``drainage_capacity_mm_h`` overrides the drainage capacity of the older networks
     (:data:`twin.hazards.rain.DRAINAGE_CAPACITY_MM_H`), e.g. to test a drainage upgrade."""
 
-    start_h: Hours = 0.0
-    duration_h: Float = Field(gt=0)
-    intensity_mm_h: Float = Field(gt=0)
+    start_h: Float = ranged("rainstorm.start_h", default=0.0)
+    duration_h: Float = ranged("rainstorm.duration_h")
+    intensity_mm_h: Float = ranged("rainstorm.intensity_mm_h")
     districts: tuple[str, ...] = ()
-    drainage_capacity_mm_h: Float | None = Field(default=None, gt=0)
+    drainage_capacity_mm_h: Float | None = ranged("rainstorm.drainage_capacity_mm_h", default=None)
 
 
 class Earthquake(Spec):
     """An earthquake at ``t_h`` with epicentre, magnitude (Mw) and depth (km)."""
 
-    t_h: Hours = 0.0
+    t_h: Float = ranged("earthquake.t_h", default=0.0)
     lon: Float = Field(ge=-180, le=180)
     lat: Float = Field(ge=-90, le=90)
-    magnitude: Float = Field(gt=0, le=9.5)
-    depth_km: Float = Field(default=10.0, gt=0)
+    magnitude: Float = ranged("earthquake.magnitude")
+    depth_km: Float = ranged("earthquake.depth_km", default=10.0)
 
 
 class Pipes(Spec):
     """Random pipe failures (rates by age, material, diameter: see twin.hazards.lifelines)."""
 
     failures: Bool = True
-    failure_rate_multiplier: Float = Field(default=1.0, ge=0)
+    failure_rate_multiplier: Float = ranged("pipes.failure_rate_multiplier", default=1.0)
 
 
 class Scenario(Spec):
@@ -177,8 +182,10 @@ class Scenario(Spec):
     name: str = "baseline"
     description: str = ""
     seed: Int = Field(default=2026, ge=0, lt=2 ** 63)
-    days: Float = Field(default=7.0, gt=0, le=366)
+    days: Float = ranged("days", default=7.0)
     city: str | None = Field(default=None, description="city folder; None = embedded twin")
+    """A city folder; relative paths are relative to the scenario file. None: the embedded
+    twin."""
     incidents: Incidents = Incidents()
     fleet: Fleet = Fleet()
     stations: Stations = Stations()
@@ -190,6 +197,16 @@ class Scenario(Spec):
     source: str | None = Field(default=None, exclude=True)
     _text: str = PrivateAttr(default="")
     """The TOML text the scenario was parsed from, to locate keys in later checks."""
+    _problems: tuple[Problem, ...] = PrivateAttr(default=())
+    """Problems of a lenient parse (:func:`form_problems`)."""
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        why = unsafe_name(name)
+        if why:
+            raise ValueError(why)
+        return name
 
     @property
     def duration_s(self) -> float:
@@ -204,101 +221,96 @@ class Scenario(Spec):
             changed = Scenario.model_validate(data)
         except ValidationError as exc:
             where = f"{self.source or '<scenario>'} with {', '.join(changes)} changed"
-            raise TwinDataError([_problem(where, "", err) for err in exc.errors()],
+            raise TwinDataError([problem_from_error(where, "", err) for err in exc.errors()],
                                 title="bad scenario") from None
-        changed = changed.model_copy(update={"source": self.source})
-        changed._text = self._text
-        return changed
+        return _keep_private(self, changed.model_copy(update={"source": self.source}))
 
 
-def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Read and validate a scenario TOML file (``None``: the built-in baseline)."""
+def load_scenario(path: str | Path | None = None, *, strict: bool = True) -> Scenario:
+    """Read and validate a scenario TOML file (``None``: the built-in baseline).
+
+    A relative ``city`` is resolved against the scenario file's folder. ``strict=False``
+    returns a best-effort scenario (the keys in error left out) that carries its problems
+    (:func:`form_problems`), so that :func:`twin.scenario.checks.check_against` can report
+    them together with the problems against the city; the runner never runs such a
+    scenario. Unreadable, non-UTF-8 and non-TOML files raise in both modes."""
     if path is None:
         return Scenario()
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise TwinDataError.one(str(path), f"cannot read scenario file: {exc.strerror}",
                                 "check the path", title="bad scenario") from None
-    return parse_scenario(text, str(path))
-
-
-def parse_scenario(text: str, where: str = "<scenario>") -> Scenario:
-    """Parse scenario TOML ``text``; errors name the file (``where``), line, key and value."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(str(exc))
-        raise TwinDataError.one(where, f"not valid TOML: {exc}", "fix the TOML syntax",
-                                line=line, title="bad scenario") from None
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems = [_problem(where, text, err) for err in exc.errors()]
-        raise TwinDataError(problems, title="bad scenario") from None
-    scenario = scenario.model_copy(update={"source": where})
-    scenario._text = text
+    scenario = parse_scenario(decode_text(raw, str(path)), str(path), strict=strict)
+    if scenario.city is not None and not Path(scenario.city).expanduser().is_absolute():
+        scenario = _keep_private(scenario, scenario.model_copy(
+            update={"city": str(path.parent / scenario.city)}))
     return scenario
 
 
-def _toml_error_line(message: str) -> int | None:
-    m = re.search(r"line (\d+)", message)
-    return int(m.group(1)) if m else None
-
-
-def _problem(where: str, text: str, err: dict) -> Problem:
-    loc = tuple(err["loc"])
-    key = ".".join(str(p) for p in loc)
-    value = err.get("input")
-    if err["type"] == "extra_forbidden":
-        what = f"unknown key '{key}'"
-        fix = "remove it or correct its spelling (see scenarios/baseline.toml for the keys)"
-    elif err["type"] == "value_error":  # a section's own check (e.g. Closure._what)
-        what = f"'{key}': {err.get('ctx', {}).get('error', err['msg'])}"
-        fix = "see the comments in scenarios/*.toml for what each key takes"
-    else:
-        shown = value if not isinstance(value, dict) else "{…}"
-        what = f"bad value for '{key}' = {shown!r}: {err['msg']}"
-        fix = "see the comments in scenarios/*.toml for what each key takes"
-    return Problem(where=where, what=what, fix=fix, line=locate_key(text, loc))
-
-
-def locate_key(text: str, loc: tuple) -> int | None:
-    """Best-effort line number (1-based) of the key at ``loc`` in TOML ``text``.
-
-    Walks the path: tables (``[a]``, ``[[a]]`` counted by index) then ``key =`` lines.
-    """
-    lines = text.splitlines()
-    start, table = 0, ""
-    parts = [p for p in loc if not isinstance(p, int)]
-    indices = [p for p in loc if isinstance(p, int)]
-    for depth in range(len(parts), 0, -1):
-        header = ".".join(parts[:depth])
-        nth = indices[0] if indices else 0
-        found = _find_header(lines, header, nth)
-        if found is not None:
-            start, table = found, header
+def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True) -> Scenario:
+    """Parse scenario TOML ``text``; errors name the file (``where``), line, key and value.
+    ``strict=False``: see :func:`load_scenario`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = toml_error_line(str(exc))
+        raise TwinDataError.one(where, f"not valid TOML: {exc}", "fix the TOML syntax",
+                                line=line, title="bad scenario") from None
+    problems = ProblemList()
+    dropped: set[tuple[Any, ...]] = set()  # keys left out: their absence is no new problem
+    for _ in range(MAX_ROUNDS):
+        try:
+            scenario = Scenario.model_validate(data)
             break
-    rest = parts[len(table.split(".")) if table else 0:]
-    # the innermost key first, then its parents (a dict key may sit in an inline table)
-    keys = list(reversed(rest)) if rest else ([parts[-1]] if parts else [])
-    for key in keys:
-        for i in range(start, len(lines)):
-            stripped = lines[i].strip()
-            if i > start and stripped.startswith("[") and table:
-                break
-            if re.match(rf"^\s*[\"']?{re.escape(str(key))}[\"']?\s*=", lines[i]):
-                return i + 1
-    return start + 1 if table else None
+        except ValidationError as exc:
+            errors = exc.errors()
+            problems.extend(problem_from_error(where, text, err) for err in errors
+                            if not (err["type"] == "missing" and tuple(err["loc"]) in dropped))
+            if strict:
+                raise TwinDataError(list(problems), title="bad scenario") from None
+            dropped |= {tuple(err["loc"]) for err in errors}
+            data = without_errors(data, errors)
+    else:  # pragma: no cover - every round removes at least one key
+        scenario = Scenario()
+    scenario = scenario.model_copy(update={"source": where})
+    scenario._text = text
+    scenario._problems = tuple(problems)
+    return scenario
 
 
-def _find_header(lines: list[str], header: str, nth: int) -> int | None:
-    pat = re.compile(rf"^\s*\[\[?\s*{re.escape(header)}\s*\]\]?\s*(#.*)?$")
-    hits = [i for i, ln in enumerate(lines) if pat.match(ln)]
-    if not hits:
-        return None
-    return hits[min(nth, len(hits) - 1)]
+MAX_ROUNDS = 50
+"""Rounds of leaving out keys in error before a lenient parse gives up (each round removes
+at least one key; a section left without a required key is removed the next round)."""
+
+
+def decode_text(raw: bytes, where: str) -> str:
+    """The UTF-8 text of a scenario file; a binary or non-UTF-8 file is a scenario error
+    naming the line of the first bad byte."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise TwinDataError.one(where, "this is a binary file, not a TOML text file",
+                                "give a scenario .toml file (a text file; see scenarios/)",
+                                line=line, title="bad scenario")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TwinDataError.one(where, f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at "
+                                f"offset {exc.start} cannot be decoded",
+                                "save the file as UTF-8 (most editors: 'Save with encoding')",
+                                line=line, title="bad scenario") from None
+
+
+def form_problems(scenario: Scenario) -> tuple[Problem, ...]:
+    """Problems found when the scenario was read leniently (``strict=False``); () else."""
+    return scenario._problems
+
+
+def _keep_private(old: Scenario, new: Scenario) -> Scenario:
+    new._text, new._problems = old._text, old._problems
+    return new
 
 
 def scenario_text(scenario: Scenario) -> str:
