@@ -32,6 +32,7 @@ from twin.importers.commands import (import_epanet_command, import_gis_command,
                                      import_osm_command, validate_command)
 from twin.model.city import load_city
 from twin.scenario.spec import load_scenario
+from twin.version import __version__
 from twin.viz.commands import map_command, replay_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -39,6 +40,20 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 import_app = typer.Typer(no_args_is_help=True, help="Import real data as a city folder.")
 app.add_typer(import_app, name="import")
 console = Console(width=None if sys.stdout.isatty() else 120)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"twin (shancheng-twin) {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="print the version and exit"),
+) -> None:
+    """Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing."""
 
 
 def reports_errors(fn: Callable) -> Callable:
