@@ -14,6 +14,7 @@ import functools
 import math
 from pathlib import Path
 
+import dask
 import pandas as pd
 
 from twin.analysis.results import Results, write_results
@@ -46,12 +47,10 @@ def _city(city_path: str | None) -> City:
 def sweep(scenario: Scenario, replications: int, *, workers: int = 2,
           address: str | None = None) -> pd.DataFrame:
     """Compliance and count rows of every replication (column ``seed``), computed with Dask."""
-    import dask
-
     seeds = [scenario.seed + i for i in range(replications)]
     tasks = [dask.delayed(one_replication)(scenario, scenario.city, s) for s in seeds]
     if address:
-        from dask.distributed import Client
+        from dask.distributed import Client  # noqa: PLC0415 — optional extra [cluster]
 
         with Client(address):
             parts = dask.compute(*tasks)

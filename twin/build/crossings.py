@@ -3,25 +3,47 @@ long gaps, tunnels through the ridges."""
 
 from __future__ import annotations
 
-from scipy.spatial import Delaunay, cKDTree
-from shapely.geometry import LineString, Point
+from collections.abc import Callable
+
 import numpy as np
 import shapely.ops
+from scipy.spatial import cKDTree
+from shapely.geometry import LineString, Point
 
 from twin.build.geo import to_lonlat, to_utm
 from twin.build.graph import components
-from twin.build.params import BRIDGES, BRIDGE_GAP_M, MIN_BANK_NODES, RIVER_ZH, TUNNELS, TUNNEL_END_OFFSET
-from twin.build.terrain import shared_boundary
+from twin.build.params import (
+    BRIDGE_GAP_M,
+    BRIDGES,
+    MIN_BANK_NODES,
+    RIVER_ZH,
+    TUNNEL_END_OFFSET,
+    TUNNELS,
+)
+from twin.build.terrain import Ridge, Terrain, shared_boundary
 
 
 def nearest_on(geom: shapely.Geometry, lon: float, lat: float) -> np.ndarray:
     """Point (m) of geom nearest to lon/lat."""
     p = Point(to_utm(lon, lat))
-    return np.array(geom.interpolate(geom.project(p)).coords[0]) if geom.geom_type == "LineString" \
+    return (
+        np.array(geom.interpolate(geom.project(p)).coords[0])
+        if geom.geom_type == "LineString"
         else np.array(shapely.ops.nearest_points(p, geom)[1].coords[0])
+    )
 
 
-def crossing_pair(site, xy, tree, comp, ok_a, ok_b, used, crossing_ok, radius=1500.0):
+def crossing_pair(
+    site: np.ndarray,
+    xy: np.ndarray,
+    tree: cKDTree,
+    comp: np.ndarray,
+    ok_a: np.ndarray,
+    ok_b: np.ndarray,
+    used: set[int],
+    crossing_ok: Callable[[LineString], bool],
+    radius: float = 1500.0,
+) -> tuple[int, int] | None:
     """Best node pair (a, b) to bridge across a river at `site` (m): a in ok_a, b in ok_b
     (masks; pass only nodes of real river banks), in different bank components, unused,
     segment accepted by crossing_ok; minimises
@@ -52,7 +74,14 @@ class BridgeFinder:
     """Finds node pairs for river crossings: different bank components of the street graph,
     one crossing of the (250 m-buffered) river, < 1.8 km, clear of the ridge bands."""
 
-    def __init__(self, xy, node_d, e, barrier, ridges):
+    def __init__(
+        self,
+        xy: np.ndarray,
+        node_d: np.ndarray,
+        e: np.ndarray,
+        barrier: shapely.Geometry,
+        ridges: list[Ridge],
+    ) -> None:
         self.xy, self.node_d = xy, node_d
         self.comp = components(len(xy), e)
         self.tree = cKDTree(xy)
@@ -66,27 +95,40 @@ class BridgeFinder:
     def crossing_ok(self, seg: LineString) -> bool:
         """True when `seg` crosses the river once, is < 1.8 km and avoids the ridges."""
         cut = seg.intersection(self.wide)
-        return cut.geom_type == "LineString" and seg.length < 1800 and not self.no_go.intersects(seg)
+        return (
+            cut.geom_type == "LineString" and seg.length < 1800 and not self.no_go.intersects(seg)
+        )
 
-    def find(self, site, pair=None):
+    def find(self, site: np.ndarray, pair: tuple[str, str] | None = None) -> tuple[int, int] | None:
         """Node pair (a, b) crossing near `site` (m), from district pair[0] to pair[1] if
         given; None when there is none.  Marks the nodes used."""
         ok_a = ok_b = self.bank
         if pair:
             ok_a, ok_b = self.bank & (self.node_d == pair[0]), self.bank & (self.node_d == pair[1])
-        ab = crossing_pair(site, self.xy, self.tree, self.comp, ok_a, ok_b, self.used, self.crossing_ok)
+        ab = crossing_pair(
+            site, self.xy, self.tree, self.comp, ok_a, ok_b, self.used, self.crossing_ok
+        )
         if ab is not None:
             self.used.update(ab)
         return ab
 
 
-def add_bridges(xy, node_d, e, barrier, ne, ridges, area):
+def add_bridges(
+    xy: np.ndarray,
+    node_d: np.ndarray,
+    e: np.ndarray,
+    barrier: shapely.Geometry,
+    ne: dict[str, shapely.Geometry],
+    ridges: list[Ridge],
+    area: shapely.Geometry,
+) -> tuple[np.ndarray, list[str], list[str]]:
     """River crossings as named bridges: the BRIDGES (real names) at their sites, snapped to
     the river boundary of the named district pair, then generated ones ("长江过江通道N /
     Yangtze crossing N") wherever consecutive crossings along a river are more than
     BRIDGE_GAP_M apart.  Returns (edges (k, 2), names, classes)."""
     finder = BridgeFinder(xy, node_d, e, barrier, ridges)
-    out, names, classes, chain = [], [], [], {"Jialing": [], "Yangtze": []}
+    out, names, classes = [], [], []
+    chain: dict[str, list[float]] = {"Jialing": [], "Yangtze": []}
     for zh, en, river, lon, lat, pair, klass in BRIDGES:
         geom = shared_boundary(*[area[d] for d in pair]) if pair else barrier
         ab = finder.find(nearest_on(geom, lon, lat), pair)
@@ -100,7 +142,9 @@ def add_bridges(xy, node_d, e, barrier, ne, ridges, area):
     for river in ("Jialing", "Yangtze"):
         k = 0
         for s in gap_sites(sorted(chain[river]), ne[river], area["core"]):
-            site = nearest_on(barrier, *to_lonlat(np.array([ne[river].interpolate(s).coords[0]]))[0])
+            site = nearest_on(
+                barrier, *to_lonlat(np.array([ne[river].interpolate(s).coords[0]]))[0]
+            )
             ab = finder.find(site)
             if ab is not None:
                 k += 1
@@ -114,7 +158,9 @@ def gap_sites(chain: list[float], line: shapely.Geometry, core: shapely.Geometry
     """Chainages (m) along a river line, inside the core area, that fill gaps longer than
     BRIDGE_GAP_M between existing crossings (and the ends of the river inside the core)."""
     s = np.arange(0.0, line.length, 500.0)
-    inside = shapely.contains_xy(core.buffer(-500.0), *np.array([line.interpolate(v).coords[0] for v in s]).T)
+    inside = shapely.contains_xy(
+        core.buffer(-500.0), *np.array([line.interpolate(v).coords[0] for v in s]).T
+    )
     if not inside.any():
         return []
     lo, hi = s[inside].min(), s[inside].max()
@@ -129,7 +175,9 @@ def gap_sites(chain: list[float], line: shapely.Geometry, core: shapely.Geometry
     return out
 
 
-def add_tunnels(xy, ridges, terrain, used):
+def add_tunnels(
+    xy: np.ndarray, ridges: list[Ridge], terrain: Terrain, used: set[int]
+) -> tuple[np.ndarray, list[str]]:
     """Straight tunnels through the ridge crests at the TUNNELS sites: the node nearest to
     each portal point (TUNNEL_END_OFFSET half-widths either side of the crest, outside the
     crest band).  Returns (edges (k, 2), names)."""
@@ -138,7 +186,10 @@ def add_tunnels(xy, ridges, terrain, used):
     for zh, en, ri, lon, lat in TUNNELS:
         ridge = ridges[ri]
         s = ridge.line.project(Point(to_utm(lon, lat)))
-        p0, p1 = np.array(ridge.line.interpolate(s - 50).coords[0]), np.array(ridge.line.interpolate(s + 50).coords[0])
+        p0, p1 = (
+            np.array(ridge.line.interpolate(s - 50).coords[0]),
+            np.array(ridge.line.interpolate(s + 50).coords[0]),
+        )
         site = (p0 + p1) / 2
         t = (p1 - p0) / np.linalg.norm(p1 - p0)
         nrm = np.array([t[1], -t[0]])

@@ -61,21 +61,35 @@ def build(out: Path, seed: int = 2020, sources: Path | None = None) -> dict[str,
     print(f"[{time.perf_counter() - t0:5.1f}s] cells: {len(cells)}")
     pipes, junctions = build_pipes(roads, raster, terrain, rng)
     print(f"[{time.perf_counter() - t0:5.1f}s] pipes: {len(pipes)}, junctions: {len(junctions)}")
-    stations = pd.DataFrame(fire_stations(cells, roads, core, rng) + other_stations(cells, roads, core, rng))
-    print(f"[{time.perf_counter() - t0:5.1f}s] stations: " +
-          ", ".join(f"{f} {n}" for f, n in stations["force"].value_counts().sort_index().items()))
+    stations = pd.DataFrame(
+        fire_stations(cells, roads, core, rng) + other_stations(cells, roads, core, rng)
+    )
+    print(
+        f"[{time.perf_counter() - t0:5.1f}s] stations: "
+        + ", ".join(f"{f} {n}" for f, n in stations["force"].value_counts().sort_index().items())
+    )
     write_city(Path(out), seed, districts, roads, cells, stations, pipes, junctions)
     print(f"[{time.perf_counter() - t0:5.1f}s] wrote {out}")
-    return {"nodes": len(roads.xy), "edges": len(roads.e), "bridges": len(set(roads.name[roads.bridge])),
-            "tunnels": int(roads.tunnel.sum()), "pipes": len(pipes), "junctions": len(junctions),
-            "stations": len(stations), "cells": len(cells), "seconds": time.perf_counter() - t0}
+    return {
+        "nodes": len(roads.xy),
+        "edges": len(roads.e),
+        "bridges": len(set(roads.name[roads.bridge])),
+        "tunnels": int(roads.tunnel.sum()),
+        "pipes": len(pipes),
+        "junctions": len(junctions),
+        "stations": len(stations),
+        "cells": len(cells),
+        "seconds": time.perf_counter() - t0,
+    }
 
 
-def build_pipes(roads: Roads, raster: Raster, terrain: Terrain, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_pipes(
+    roads: Roads, raster: Raster, terrain: Terrain, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Water, gas and drainage networks (see pipe_network)."""
     rho = raster.density(roads.xy)
     lam = raster.lam[raster.lookup(roads.xy)]
-    persons = rho / np.maximum(lam, 1e-9)        # persons per node: (persons/km^2) / (nodes/km^2)
+    persons = rho / np.maximum(lam, 1e-9)  # persons per node: (persons/km^2) / (nodes/km^2)
     river_d = terrain.river_distance(roads.xy)
     non_mountain = roads.klass != "mountain"
     node_ok = np.zeros(len(roads.xy), bool)
@@ -84,7 +98,9 @@ def build_pipes(roads: Roads, raster: Raster, terrain: Terrain, rng) -> tuple[pd
     for network in ("water", "gas", "drainage"):
         thr = PIPE_RULES[network][0]
         if network == "water":
-            src = snap_sources(roads, [p[2:] for p in WATER_PLANTS], node_ok & (river_d < 1500) & (rho >= thr))
+            src = snap_sources(
+                roads, [p[2:] for p in WATER_PLANTS], node_ok & (river_d < 1500) & (rho >= thr)
+            )
             names = [f"{p[0]} / {p[1]}" for p in WATER_PLANTS]
         elif network == "gas":
             src = snap_sources(roads, [p[2:] for p in GAS_GATES], node_ok & (rho >= thr))
@@ -96,17 +112,25 @@ def build_pipes(roads: Roads, raster: Raster, terrain: Terrain, rng) -> tuple[pd
         nm = dict(zip(src.tolist(), names))
         j["name"] = [nm.get(int(k), "") for k in j["node"]]
         out.append((p, j))
-    return pd.concat([p for p, _ in out], ignore_index=True), pd.concat([j for _, j in out], ignore_index=True)
+    return pd.concat([p for p, _ in out], ignore_index=True), pd.concat(
+        [j for _, j in out], ignore_index=True
+    )
 
 
 def main(argv: list[str] | None = None, default_out: Path | None = None) -> int:
     """Command-line entry point (``default_out``: the folder written without ``--out``)."""
     ap = argparse.ArgumentParser(description="Build the embedded Chongqing twin from its sources.")
-    ap.add_argument("--out", type=Path, default=default_out, required=default_out is None,
-                    help=f"city folder to write (default {default_out})")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=default_out,
+        required=default_out is None,
+        help=f"city folder to write (default {default_out})",
+    )
     ap.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
-    ap.add_argument("--sources", type=Path, default=None,
-                    help=f"source data folder (default {sources_path()})")
+    ap.add_argument(
+        "--sources", type=Path, default=None, help=f"source data folder (default {sources_path()})"
+    )
     a = ap.parse_args(argv)
     summary = build(a.out, a.seed, a.sources)
     print(json.dumps({k: (round(v, 1) if isinstance(v, float) else v) for k, v in summary.items()}))

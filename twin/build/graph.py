@@ -3,11 +3,11 @@ not cross rivers, components joined, the largest kept."""
 
 from __future__ import annotations
 
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import Delaunay, cKDTree
 import numpy as np
 import shapely.ops
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import Delaunay, cKDTree
 
 from twin.build.params import MAX_EDGE_M, MAX_LINK_M, NAME_EN, PIXEL_M
 from twin.build.population import Raster
@@ -31,7 +31,7 @@ def sample_nodes(r: Raster, rng: np.random.Generator) -> np.ndarray:
         if sel.size == 0:
             continue
         gi, gj = np.meshgrid(np.arange(k), np.arange(k))
-        off = (np.stack([gi.ravel(), gj.ravel()], 1) + 0.5) / k - 0.5          # (k*k, 2) in pixel units
+        off = (np.stack([gi.ravel(), gj.ravel()], 1) + 0.5) / k - 0.5  # (k*k, 2) in pixel units
         jit = (rng.random((sel.size, k * k, 2)) - 0.5) * (0.75 / k)
         pts = c[sel][:, None, :] + (off[None] + jit) * PIXEL_M
         out.append(pts.reshape(-1, 2))
@@ -88,7 +88,7 @@ def link_components(n: int, e: np.ndarray, cand: np.ndarray, cand_len: np.ndarra
     parent = components(n, e).copy()
     roots = np.arange(parent.max() + 1)
 
-    def find(a):
+    def find(a: int) -> int:
         while roots[a] != a:
             roots[a] = roots[roots[a]]
             a = roots[a]
@@ -122,8 +122,11 @@ def largest_component(n: int, e: np.ndarray, node_d: np.ndarray) -> np.ndarray:
     sizes = np.bincount(comp)
     keep = comp == np.argmax(sizes)
     dropped = np.flatnonzero(~keep)
-    print(f"  largest component keeps {keep.sum()} of {n} nodes; drops {dropped.size} nodes in "
-          f"{len(sizes) - 1} small components", end="")
+    print(
+        f"  largest component keeps {keep.sum()} of {n} nodes; drops {dropped.size} nodes in "
+        f"{len(sizes) - 1} small components",
+        end="",
+    )
     if dropped.size:
         ds, cnt = np.unique(node_d[dropped], return_counts=True)
         print(" (" + ", ".join(f"{NAME_EN.get(d, d)} {c}" for d, c in zip(ds, cnt)) + ")")

@@ -3,15 +3,28 @@ centre and subcentres; the road-node intensity derived from it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import shapely.ops
 
 from twin.build.geo import to_utm
-from twin.build.params import CELL_M, CENTRE_SIGMA_KM, NODE_DENSITY_MAX, NODE_DENSITY_MIN, NODE_EXPONENT, NODE_TARGET, PIXEL_M, RIDGE_NODE_FACTOR, RIVER_CLEARANCE_M, RURAL_SHARE, SUBCENTRES
+from twin.build.params import (
+    CELL_M,
+    CENTRE_SIGMA_KM,
+    NODE_DENSITY_MAX,
+    NODE_DENSITY_MIN,
+    NODE_EXPONENT,
+    NODE_TARGET,
+    PIXEL_M,
+    RIDGE_NODE_FACTOR,
+    RIVER_CLEARANCE_M,
+    RURAL_SHARE,
+    SUBCENTRES,
+)
 from twin.build.terrain import Terrain
 
 
@@ -21,6 +34,7 @@ class Raster:
 
     district: index into `ids` (-1 outside); pop: persons per pixel (sums to each
     district's census population); lam: road-node density (nodes/km^2)."""
+
     x0: float
     y0: float
     nx: int
@@ -34,7 +48,9 @@ class Raster:
     def centres(self) -> np.ndarray:
         """Pixel centres (m), shape (nx*ny, 2)."""
         ix, iy = np.meshgrid(np.arange(self.nx), np.arange(self.ny))
-        return np.stack([self.x0 + (ix.ravel() + 0.5) * PIXEL_M, self.y0 + (iy.ravel() + 0.5) * PIXEL_M], axis=1)
+        return np.stack(
+            [self.x0 + (ix.ravel() + 0.5) * PIXEL_M, self.y0 + (iy.ravel() + 0.5) * PIXEL_M], axis=1
+        )
 
     def lookup(self, xy: np.ndarray) -> np.ndarray:
         """Flat pixel index of each point (points must be inside the grid)."""
@@ -47,7 +63,7 @@ class Raster:
         return self.pop[self.lookup(xy)] / (PIXEL_M * PIXEL_M / 1e6)
 
 
-def density_kernels(d: str, row) -> list[tuple[np.ndarray, float, float]]:
+def density_kernels(d: str, row: Any) -> list[tuple[np.ndarray, float, float]]:
     """Gaussian population kernels (centre xy m, weight, sigma m) for district d."""
     ks = [(to_utm(row.centerlng, row.centerlat), 1.0, CENTRE_SIGMA_KM.get(d, 2.5) * 1000.0)]
     for dd, lon, lat, w, s, _ in SUBCENTRES:
@@ -64,9 +80,21 @@ def population_raster(core: gpd.GeoDataFrame, terrain: Terrain) -> Raster:
     pixels sum to its population.  Pixels belong to the district holding their centre."""
     minx, miny, maxx, maxy = core.total_bounds
     x0, y0 = math.floor(minx / CELL_M) * CELL_M, math.floor(miny / CELL_M) * CELL_M
-    nx, ny = int(math.ceil((maxx - x0) / CELL_M) * CELL_M / PIXEL_M), int(math.ceil((maxy - y0) / CELL_M) * CELL_M / PIXEL_M)
-    r = Raster(x0, y0, nx, ny, tuple(core["district_id"]), np.full(nx * ny, -1), np.zeros(nx * ny),
-               np.zeros(nx * ny), np.zeros(nx * ny))
+    nx, ny = (
+        int(math.ceil((maxx - x0) / CELL_M) * CELL_M / PIXEL_M),
+        int(math.ceil((maxy - y0) / CELL_M) * CELL_M / PIXEL_M),
+    )
+    r = Raster(
+        x0,
+        y0,
+        nx,
+        ny,
+        tuple(core["district_id"]),
+        np.full(nx * ny, -1),
+        np.zeros(nx * ny),
+        np.zeros(nx * ny),
+        np.zeros(nx * ny),
+    )
     c = r.centres()
     for k, geom in enumerate(core.geometry):
         r.district[(r.district < 0) & shapely.contains_xy(geom, c[:, 0], c[:, 1])] = k
@@ -97,8 +125,10 @@ def node_intensity(r: Raster, target: int = NODE_TARGET) -> np.ndarray:
     land = (r.district >= 0) & (rho > 0)
     thin = 1.0 - (1.0 - RIDGE_NODE_FACTOR) * r.ridge
 
-    def lam(a):
-        return np.where(land, np.clip(a * rho ** NODE_EXPONENT, NODE_DENSITY_MIN, NODE_DENSITY_MAX) * thin, 0.0)
+    def lam(a: float | np.ndarray) -> np.ndarray:
+        return np.where(
+            land, np.clip(a * rho**NODE_EXPONENT, NODE_DENSITY_MIN, NODE_DENSITY_MAX) * thin, 0.0
+        )
 
     lo, hi = 1e-4, 100.0
     for _ in range(60):

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shapely.geometry import LineString, Point
 import numpy as np
 import shapely.ops
+from shapely.geometry import LineString, Point
 
 from twin.build.geo import to_utm
-from twin.build.params import BOUNDARY_TOL_M, CROSS_BUFFER_M, NE_CORRIDOR_M, RIDGES, RIVER_PAIRS, VALLEY_BASE_M, VALLEY_RISE_M, VALLEY_SCALE_M
+from twin.build.params import (
+    BOUNDARY_TOL_M,
+    CROSS_BUFFER_M,
+    NE_CORRIDOR_M,
+    RIDGES,
+    RIVER_PAIRS,
+    VALLEY_BASE_M,
+    VALLEY_RISE_M,
+    VALLEY_SCALE_M,
+)
 
 
-def shared_boundary(a: shapely.Geometry, b: shapely.Geometry, tol: float = BOUNDARY_TOL_M) -> shapely.Geometry:
+def shared_boundary(
+    a: shapely.Geometry, b: shapely.Geometry, tol: float = BOUNDARY_TOL_M
+) -> shapely.Geometry:
     """Lines where polygons a and b meet: each one's boundary within tol metres of the other."""
-    return shapely.union(a.boundary.intersection(b.buffer(tol)), b.boundary.intersection(a.buffer(tol)))
+    return shapely.union(
+        a.boundary.intersection(b.buffer(tol)), b.boundary.intersection(a.buffer(tol))
+    )
 
 
-def river_barrier(polys: dict[str, shapely.Geometry], ne: dict[str, shapely.Geometry],
-                  area: shapely.Geometry) -> shapely.Geometry:
+def river_barrier(
+    polys: dict[str, shapely.Geometry], ne: dict[str, shapely.Geometry], area: shapely.Geometry
+) -> shapely.Geometry:
     """River lines (m) that road edges may not cross.
 
     The district polygons split the Yangtze and Jialing mid-channel, and are far more
@@ -45,6 +59,7 @@ def river_barrier(polys: dict[str, shapely.Geometry], ne: dict[str, shapely.Geom
 @dataclass
 class Ridge:
     """A ridge: crest polyline (m), half-width (m) of the crest band, height above valley (m)."""
+
     zh: str
     en: str
     line: LineString
@@ -75,18 +90,25 @@ class Terrain:
     undulation = 20 m * sin * sin with 5-7 km wavelengths and seeded phases.
     Also answers river queries from an STRtree of the river lines' segments.
     """
+
     barrier: shapely.Geometry
     ridges: list[Ridge]
     phases: np.ndarray
 
-    def __post_init__(self):
-        coords = [np.asarray(g.coords) for g in shapely.get_parts(self.barrier) if g.geom_type == "LineString"]
+    def __post_init__(self) -> None:
+        coords = [
+            np.asarray(g.coords)
+            for g in shapely.get_parts(self.barrier)
+            if g.geom_type == "LineString"
+        ]
         segs = np.concatenate([np.stack([c[:-1], c[1:]], axis=1) for c in coords])
         self._river = shapely.STRtree(shapely.linestrings(segs))
 
     def river_distance(self, xy: np.ndarray) -> np.ndarray:
         """Distance (m) from each point to the nearest river line."""
-        idx, dist = self._river.query_nearest(shapely.points(xy), return_distance=True, all_matches=False)
+        idx, dist = self._river.query_nearest(
+            shapely.points(xy), return_distance=True, all_matches=False
+        )
         out = np.full(len(xy), np.inf)
         out[idx[0]] = dist
         return out
@@ -101,7 +123,9 @@ class Terrain:
     def ridge_weight(self, xy: np.ndarray) -> np.ndarray:
         """Sum over ridges of exp(-(d/half_width)^4): 1 on a crest, ~0 off it."""
         pts = shapely.points(xy)
-        return sum(np.exp(-(shapely.distance(pts, r.line) / r.half_width) ** 4) for r in self.ridges)
+        return sum(
+            np.exp(-((shapely.distance(pts, r.line) / r.half_width) ** 4)) for r in self.ridges
+        )
 
     def elevation(self, xy: np.ndarray, d_river: np.ndarray | None = None) -> np.ndarray:
         """Elevation (m above sea level) at each point."""
@@ -110,7 +134,9 @@ class Terrain:
         z = VALLEY_BASE_M + VALLEY_RISE_M * (1.0 - np.exp(-d_river / VALLEY_SCALE_M))
         pts = shapely.points(xy)
         for r in self.ridges:
-            z = z + r.height * np.exp(-(shapely.distance(pts, r.line) / r.half_width) ** 4)
+            z = z + r.height * np.exp(-((shapely.distance(pts, r.line) / r.half_width) ** 4))
         p = self.phases
-        z = z + 20.0 * np.sin(xy[:, 0] / 5000.0 * 2 * np.pi + p[0]) * np.sin(xy[:, 1] / 7000.0 * 2 * np.pi + p[1])
+        z = z + 20.0 * np.sin(xy[:, 0] / 5000.0 * 2 * np.pi + p[0]) * np.sin(
+            xy[:, 1] / 7000.0 * 2 * np.pi + p[1]
+        )
         return z

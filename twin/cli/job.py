@@ -7,17 +7,21 @@ engine stays usable as a library and the terminal output lives in one place.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from twin.analysis.report import TARGET_LABELS, compliance_table, district_table, minutes
 from twin.analysis.results import Results, write_results
+from twin.model.city import City
 from twin.scenario.checks import load_city_for
-from twin.scenario.spec import load_scenario
+from twin.scenario.spec import Scenario, load_scenario
 from twin.sim.runner import run_scenario
 from twin.viz.commands import write_all
 
@@ -35,7 +39,7 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
     console = console or Console()
     # lenient: problems of form are reported with those against the city, in one list
     scenario = load_scenario(scenario_path or _default_scenario(), strict=False)
-    changes = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
+    changes: dict[str, Any] = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
     if city is not None:
         changes["city"] = str(city)
     if changes:
@@ -56,7 +60,8 @@ def _default_scenario() -> Path | None:
     return p if p.exists() else None
 
 
-def _simulate(run_scenario, scenario, city, routes, console: Console) -> Results:
+def _simulate(run_scenario: Callable[..., Results], scenario: Scenario, city: City,
+              routes: bool | None, console: Console) -> Results:
     columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -65,14 +70,14 @@ def _simulate(run_scenario, scenario, city, routes, console: Console) -> Results
                             progress=lambda fraction: bar.update(task, completed=fraction))
 
 
-def _map_writer(city):
+def _map_writer(city: City) -> Callable[[Path], None]:
     def write_maps(folder: Path) -> None:
         write_all(folder, city)
 
     return write_maps
 
 
-def print_run_report(results: Results, city, console: Console) -> None:
+def print_run_report(results: Results, city: City, console: Console) -> None:
     """The city-wide 10/30/60 table, the worst districts, and the run's headline counts."""
     comp = results["compliance"]
     names = dict(zip(city.districts["district_id"],
@@ -98,7 +103,7 @@ def print_run_report(results: Results, city, console: Console) -> None:
                                 f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
 
 
-def print_sweep(summary, console: Console) -> None:
+def print_sweep(summary: pd.DataFrame, console: Console) -> None:
     """City-wide targets across replications: mean share met with its 95 % interval."""
     t = Table(title="Across replications (city-wide)")
     for col in ("target", "runs", "incidents/run", "met (mean)", "95 % interval", "p90 (min)"):

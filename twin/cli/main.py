@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -28,8 +29,12 @@ from twin.analysis.sweep import summarise, write_sweep
 from twin.analysis.sweep import sweep as run_sweep
 from twin.cli.job import print_sweep, run_and_write
 from twin.errors import TwinDataError
-from twin.importers.commands import (import_epanet_command, import_gis_command,
-                                     import_osm_command, validate_command)
+from twin.importers.commands import (
+    import_epanet_command,
+    import_gis_command,
+    import_osm_command,
+    validate_command,
+)
 from twin.model.city import load_city
 from twin.scenario.spec import load_scenario
 from twin.version import __version__
@@ -60,7 +65,7 @@ def reports_errors(fn: Callable) -> Callable:
     """Turn a TwinDataError into a clear message and exit status 2."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except TwinDataError as exc:
@@ -73,7 +78,7 @@ def reports_errors(fn: Callable) -> Callable:
 
 @app.command()
 @reports_errors
-def summary(city: Optional[Path] = typer.Argument(None, help="city folder (default: embedded Chongqing)")) -> None:
+def summary(city: Path | None = typer.Argument(None, help="city folder (default: embedded Chongqing)")) -> None:
     """Print the twin's summary: districts, population, roads, bridges, tunnels, pipes, stations."""
     print_tables(city_summary_table(load_city(city).summary()), console=console)
 
@@ -81,12 +86,12 @@ def summary(city: Optional[Path] = typer.Argument(None, help="city folder (defau
 @app.command()
 @reports_errors
 def run(
-    scenario: Optional[Path] = typer.Argument(None, help="scenario TOML (default: the baseline)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="results folder (default: results/<scenario name>)"),
-    seed: Optional[int] = typer.Option(None, help="override the scenario's seed"),
-    days: Optional[float] = typer.Option(None, help="override the simulated duration (days)"),
-    city: Optional[Path] = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
-    routes: Optional[bool] = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
+    scenario: Path | None = typer.Argument(None, help="scenario TOML (default: the baseline)"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="results folder (default: results/<scenario name>)"),
+    seed: int | None = typer.Option(None, help="override the scenario's seed"),
+    days: float | None = typer.Option(None, help="override the simulated duration (days)"),
+    city: Path | None = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
+    routes: bool | None = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
     maps: bool = typer.Option(True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"),
 ) -> None:
     """Simulate a scenario; print the compliance table and write the results folder."""
@@ -106,11 +111,11 @@ def validate(path: Path = typer.Argument(..., help="a city folder")) -> None:
 def import_osm(
     source: Path = typer.Argument(..., help=".osm, .osm.bz2 or .osm.pbf extract"),
     out: Path = typer.Argument(..., help="city folder to write"),
-    districts: Optional[Path] = typer.Option(None, help="district polygons (GPKG/GeoJSON/SHP)"),
-    stations: Optional[Path] = typer.Option(None, help="stations layer (GPKG/GeoJSON/SHP)"),
+    districts: Path | None = typer.Option(None, help="district polygons (GPKG/GeoJSON/SHP)"),
+    stations: Path | None = typer.Option(None, help="stations layer (GPKG/GeoJSON/SHP)"),
     largest_component: bool = typer.Option(True, "--largest-component/--keep-all",
                                            help="keep only the largest connected road network"),
-    name: Optional[str] = typer.Option(None, help="city name"),
+    name: str | None = typer.Option(None, help="city name"),
 ) -> None:
     """Drivable roads of an OpenStreetMap extract → a city folder (bridges, tunnels, speeds from tags)."""
     raise typer.Exit(import_osm_command(source, out, districts, stations, largest_component, name))
@@ -121,10 +126,10 @@ def import_osm(
 def import_epanet(
     source: Path = typer.Argument(..., help="EPANET .inp file"),
     into: Path = typer.Option(..., help="the city folder the network belongs to"),
-    out: Optional[Path] = typer.Option(None, help="folder to write (default: --into)"),
-    crs: Optional[str] = typer.Option(None, help="CRS of the .inp coordinates, e.g. EPSG:32648"),
-    anchor: Optional[str] = typer.Option(None, help="LON,LAT to place a network with plane coordinates"),
-    units_to_m: Optional[float] = typer.Option(None, help="metres per coordinate unit (with --anchor)"),
+    out: Path | None = typer.Option(None, help="folder to write (default: --into)"),
+    crs: str | None = typer.Option(None, help="CRS of the .inp coordinates, e.g. EPSG:32648"),
+    anchor: str | None = typer.Option(None, help="LON,LAT to place a network with plane coordinates"),
+    units_to_m: float | None = typer.Option(None, help="metres per coordinate unit (with --anchor)"),
     network: str = typer.Option("water", help="which pipe network it replaces"),
     id_prefix: str = typer.Option("", help="prefix for the imported ids"),
 ) -> None:
@@ -137,9 +142,9 @@ def import_epanet(
 @reports_errors
 def import_gis(
     sources: list[Path] = typer.Argument(..., help="a GeoPackage, a folder, or layer files; last: OUT"),
-    mapping: Optional[Path] = typer.Option(None, "--map", help="JSON/TOML: layer names and column renames"),
+    mapping: Path | None = typer.Option(None, "--map", help="JSON/TOML: layer names and column renames"),
     largest_component: bool = typer.Option(False, "--largest-component/--keep-all"),
-    name: Optional[str] = typer.Option(None, help="city name"),
+    name: str | None = typer.Option(None, help="city name"),
 ) -> None:
     """Your own GIS layers (GeoPackage / GeoJSON / Shapefile) → a city folder (the last argument)."""
     if len(sources) < 2:
@@ -153,7 +158,7 @@ def import_gis(
 def compare(base: Path = typer.Argument(..., help="results folder of the baseline run"),
             other: Path = typer.Argument(..., help="results folder of the scenario run"),
             target: str = typer.Option("30min", help="10min, 30min or 60min"),
-            city: Optional[Path] = typer.Option(None, help="city folder for district names")) -> None:
+            city: Path | None = typer.Option(None, help="city folder for district names")) -> None:
     """Compare two runs district by district: share met and p90, and the change."""
     a, b = read_results(base), read_results(other)
     diff = compare_compliance(a["compliance"], b["compliance"])
@@ -167,12 +172,12 @@ def compare(base: Path = typer.Argument(..., help="results folder of the baselin
 @app.command()
 @reports_errors
 def sweep(
-    scenario: Optional[Path] = typer.Argument(None, help="scenario TOML (default: the baseline)"),
+    scenario: Path | None = typer.Argument(None, help="scenario TOML (default: the baseline)"),
     replications: int = typer.Option(8, "--replications", "-n", min=1, help="runs, seeds seed..seed+n-1"),
-    days: Optional[float] = typer.Option(None, help="override the simulated duration (days)"),
+    days: float | None = typer.Option(None, help="override the simulated duration (days)"),
     workers: int = typer.Option(2, min=1, help="local worker processes"),
-    address: Optional[str] = typer.Option(None, help="a dask.distributed scheduler address"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for sweep.csv"),
+    address: str | None = typer.Option(None, help="a dask.distributed scheduler address"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="folder for sweep.csv"),
 ) -> None:
     """Run a scenario under many seeds (with Dask); share met per district with 95 % intervals."""
     sc = load_scenario(scenario)
@@ -188,7 +193,7 @@ def sweep(
 @app.command("map")
 @reports_errors
 def map_(results: Path = typer.Argument(..., help="a results folder written by `twin run`"),
-         city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
+         city: Path | None = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
     """Redraw map.html, map.png and briefing.html from a results folder."""
     for p in map_command(results, city):
         console.print(f"wrote {p}")
@@ -197,7 +202,7 @@ def map_(results: Path = typer.Argument(..., help="a results folder written by `
 @app.command()
 @reports_errors
 def replay(results: Path = typer.Argument(..., help="a results folder written by `twin run --routes`"),
-           city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
+           city: Path | None = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
     """Write replay.html: units moving to the incidents, minute by minute."""
     console.print(f"wrote {replay_command(results, city)}")
 

@@ -39,11 +39,12 @@ def build_timeline(scenario: Scenario, city: City, rng: np.random.Generator) -> 
     id or place the timeline refers to."""
     timeline_problems(scenario, city).raise_if_any("scenario does not fit the city")
     run_s = scenario.duration_s
-    seeds = rng.integers(0, 2 ** 63 - 1, size=4)
+    seeds = rng.integers(0, 2**63 - 1, size=4)
     rain_rng, quake_rng, pipe_rng, script_rng = (np.random.default_rng(int(s)) for s in seeds)
     tl = scenario_closures(city, scenario, run_s)
     for storm in scenario.rainstorm:
-        districts = tuple(sorted({resolve_district(city, d) for d in storm.districts} - {None}))
+        found = (resolve_district(city, d) for d in storm.districts)
+        districts = tuple(sorted({d for d in found if d is not None}))
         tl = tl.merged(rainstorm_timeline(city, storm, districts, run_s, rain_rng))
     for quake in scenario.earthquake:
         tl = tl.merged(earthquake_timeline(city, quake, run_s, quake_rng))

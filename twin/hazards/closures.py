@@ -19,8 +19,7 @@ NAME_SEPARATOR = " / "
 "千厮门嘉陵江大桥 / Qiansimen Jialing River Bridge" (the embedded twin); a closure may give
 the whole name or any one part."""
 
-_NAME_INDEX: "weakref.WeakKeyDictionary[object, dict[str, np.ndarray]]" = \
-    weakref.WeakKeyDictionary()
+_NAME_INDEX: weakref.WeakKeyDictionary[object, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
 
 
 def road_name_index(city: City) -> dict[str, np.ndarray]:
@@ -61,7 +60,8 @@ def closure_edges(city: City, closure: Closure) -> np.ndarray:
     if closure.name is not None:
         return edges_named(city, closure.name)
     pos = pd.Index(e["edge_id"].astype(str).to_numpy(dtype=object)).get_indexer(
-        [str(x) for x in closure.edge_ids])
+        [str(x) for x in closure.edge_ids]
+    )
     return np.unique(pos[pos >= 0]).astype(np.int64)
 
 
@@ -74,6 +74,13 @@ def scenario_closures(city: City, scenario: Scenario, run_s: float) -> Timeline:
         start = c.start_h * HOUR
         end = run_s if c.duration_h is None else start + c.duration_h * HOUR
         if len(edges) and start < run_s:
-            out.append(ClosureEvent(tuple(int(x) for x in edges), start, end, c.reason,
-                                    c.name or ",".join(c.edge_ids)))
+            out.append(
+                ClosureEvent(
+                    tuple(int(x) for x in edges),
+                    start,
+                    end,
+                    c.reason,
+                    c.name or ",".join(c.edge_ids),
+                )
+            )
     return Timeline(closures=tuple(sorted(out, key=lambda c: c.start_s)))

@@ -51,8 +51,9 @@ def exceedance(im: np.ndarray, median: float | np.ndarray, beta: float) -> np.nd
     return ndtr(z)
 
 
-def damage_states(im: np.ndarray, medians: tuple[float, ...], beta: float,
-                  u: np.ndarray) -> np.ndarray:
+def damage_states(
+    im: np.ndarray, medians: tuple[float, ...], beta: float, u: np.ndarray
+) -> np.ndarray:
     """Damage state index (0 = none, 1 = slight, … len(medians)) for each intensity, drawn
     with the uniform numbers ``u``: the state is the number of curves with P(≥ ds) > u."""
     im = np.asarray(im, float)
@@ -64,10 +65,10 @@ def damage_states(im: np.ndarray, medians: tuple[float, ...], beta: float,
 
 BRIDGE_BETA = 0.6
 BRIDGE_CLASSES: dict[str, tuple[float, float, float, float]] = {
-    "HWB1": (0.40, 0.50, 0.70, 0.90),   # major bridge (span > 150 m), conventional design
-    "HWB2": (0.60, 0.90, 1.10, 1.70),   # major bridge, seismic design
-    "HWB3": (0.80, 1.00, 1.20, 1.70),   # single span, conventional
-    "HWB5": (0.25, 0.35, 0.45, 0.70),   # multi-column, simply supported concrete (non-CA)
+    "HWB1": (0.40, 0.50, 0.70, 0.90),  # major bridge (span > 150 m), conventional design
+    "HWB2": (0.60, 0.90, 1.10, 1.70),  # major bridge, seismic design
+    "HWB3": (0.80, 1.00, 1.20, 1.70),  # single span, conventional
+    "HWB5": (0.25, 0.35, 0.45, 0.70),  # multi-column, simply supported concrete (non-CA)
     "HWB10": (0.60, 0.90, 1.10, 1.50),  # continuous concrete, conventional
 }
 """HAZUS MR4 ch. 7: median Sa(1.0 s) in g for slight, moderate, extensive, complete."""
@@ -75,8 +76,8 @@ MAJOR_BRIDGE_M = 150.0
 """A named bridge at least this long (m, sum of its edges) counts as a major bridge (HWB1)."""
 TUNNEL_BETA = 0.6
 TUNNEL_CLASSES: dict[str, tuple[float, float]] = {
-    "HTU1": (0.60, 0.80),   # bored / drilled
-    "HTU2": (0.50, 0.70),   # cut and cover
+    "HTU1": (0.60, 0.80),  # bored / drilled
+    "HTU2": (0.50, 0.70),  # cut and cover
 }
 """HAZUS MR4 ch. 7: median PGA in g for slight and moderate damage of tunnels."""
 STRUCTURE_RESTORATION_DAYS: dict[int, float] = {1: 0.6, 2: 2.5, 3: 75.0, 4: 230.0}
@@ -86,14 +87,23 @@ CLOSE_FROM_STATE = 2
 
 PIPE_K1: dict[str, float] = {
     # ALA (2001) wave-propagation factors K1 by material (typical joints; lower = more robust).
-    "cast_iron": 1.0, "ci": 1.0, "grey_iron": 1.0,
-    "ductile_iron": 0.5, "di": 0.5,
-    "steel": 0.6, "welded_steel": 0.6,
-    "asbestos_cement": 0.5, "ac": 0.5,
-    "concrete": 1.0, "reinforced_concrete": 1.0,
-    "pvc": 0.5, "upvc": 0.5,
+    "cast_iron": 1.0,
+    "ci": 1.0,
+    "grey_iron": 1.0,
+    "ductile_iron": 0.5,
+    "di": 0.5,
+    "steel": 0.6,
+    "welded_steel": 0.6,
+    "asbestos_cement": 0.5,
+    "ac": 0.5,
+    "concrete": 1.0,
+    "reinforced_concrete": 1.0,
+    "pvc": 0.5,
+    "upvc": 0.5,
     # Not in ALA 2001: fused polyethylene performs very well in earthquakes; assumption.
-    "pe": 0.15, "hdpe": 0.15, "polyethylene": 0.15,
+    "pe": 0.15,
+    "hdpe": 0.15,
+    "polyethylene": 0.15,
 }
 DEFAULT_K1 = 1.0
 """K1 for materials the table does not know (the brittle default, conservative)."""
@@ -123,6 +133,7 @@ FIRE_IGNITIONS_PER_100K = 30.0
 """Ignitions per 100 000 people per g² of PGA (rough fit, see module docstring)."""
 MIN_SHAKING_PGA_G = 0.05
 """Below this PGA no building collapses or fires are generated."""
+
 
 def pipe_k1(materials: np.ndarray) -> np.ndarray:
     """ALA 2001 K1 factor for each material name (case/space-insensitive)."""

@@ -41,15 +41,22 @@ Random pipe failures
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from twin.hazards.timeline import ClosureEvent, OutageEvent, ScheduledIncident, Timeline
 from twin.model.city import City
-from twin.model.pipes import (NETWORKS, edges_near_pipes, pipe_midpoints, pipe_network,
-                              staging_nodes)
+from twin.model.pipes import (
+    NETWORKS,
+    Impact,
+    edges_near_pipes,
+    pipe_midpoints,
+    pipe_network,
+    staging_nodes,
+)
 from twin.scenario.spec import Pipes
 
 HOUR = 3600.0
@@ -63,17 +70,33 @@ DEFAULT_AGE = 30.0
 """Age assumed for pipes with no install year."""
 
 BASE_RATE_PER_KM_YR: dict[str, dict[str, float]] = {
-    "water": {"cast_iron": 0.30, "asbestos_cement": 0.20, "steel": 0.15, "pvc": 0.12,
-              "concrete": 0.10, "ductile_iron": 0.08, "pe": 0.05, "*": 0.15},
+    "water": {
+        "cast_iron": 0.30,
+        "asbestos_cement": 0.20,
+        "steel": 0.15,
+        "pvc": 0.12,
+        "concrete": 0.10,
+        "ductile_iron": 0.08,
+        "pe": 0.05,
+        "*": 0.15,
+    },
     "gas": {"cast_iron": 0.20, "steel": 0.08, "ductile_iron": 0.06, "pe": 0.02, "*": 0.08},
-    "drainage": {"brick": 0.20, "clay": 0.15, "concrete": 0.10, "pvc": 0.05, "pe": 0.05,
-                 "*": 0.10},
+    "drainage": {"brick": 0.20, "clay": 0.15, "concrete": 0.10, "pvc": 0.05, "pe": 0.05, "*": 0.10},
 }
 """Failures needing a response per km per year at age 30 (see module docstring)."""
-MATERIAL_ALIASES = {"ci": "cast_iron", "grey_iron": "cast_iron", "di": "ductile_iron",
-                    "ac": "asbestos_cement", "welded_steel": "steel", "hdpe": "pe",
-                    "polyethylene": "pe", "upvc": "pvc", "vitrified_clay": "clay",
-                    "reinforced_concrete": "concrete", "rc": "concrete"}
+MATERIAL_ALIASES = {
+    "ci": "cast_iron",
+    "grey_iron": "cast_iron",
+    "di": "ductile_iron",
+    "ac": "asbestos_cement",
+    "welded_steel": "steel",
+    "hdpe": "pe",
+    "polyethylene": "pe",
+    "upvc": "pvc",
+    "vitrified_clay": "clay",
+    "reinforced_concrete": "concrete",
+    "rc": "concrete",
+}
 AGEING_PER_YEAR: dict[str, float] = {"pe": 0.01, "pvc": 0.01, "ductile_iron": 0.01, "*": 0.02}
 DIAMETER_REF_MM = 150.0
 DEFAULT_DIAMETER_MM = 150.0
@@ -95,14 +118,16 @@ within this distance (its id, monitored flag, closure and outage)."""
 
 # ---------------------------------------------------------------------------- failure rates
 
+
 def _material_key(materials: Sequence[object]) -> pd.Series:
     keys = pd.Series(list(materials), dtype=object).fillna("").astype(str).str.strip().str.lower()
     keys = keys.str.replace(r"[\s\-]+", "_", regex=True)
     return keys.replace(MATERIAL_ALIASES)
 
 
-def failure_rates(pipes: pd.DataFrame, multiplier: float = 1.0,
-                  reference_year: int = REFERENCE_YEAR) -> np.ndarray:
+def failure_rates(
+    pipes: pd.DataFrame, multiplier: float = 1.0, reference_year: int = REFERENCE_YEAR
+) -> np.ndarray:
     """Failures per km per year of every pipe (see module docstring for the model)."""
     if len(pipes) == 0:
         return np.zeros(0)
@@ -132,14 +157,20 @@ def repair_times(networks: Sequence[str], rng: np.random.Generator) -> np.ndarra
 
 # ------------------------------------------------------------------------- failure → events
 
-def pipe_failure_events(city: City, pipe_rows: Sequence[int], onset_s: Sequence[float],
-                        rng: np.random.Generator, *, cause: str | None = None,
-                        repair_s: Sequence[float] | None = None,
-                        types: Sequence[str] | None = None,
-                        monitored: Sequence[bool] | None = None,
-                        labels: Sequence[str] | None = None,
-                        points: np.ndarray | None = None,
-                        ) -> tuple[list[ScheduledIncident], list[ClosureEvent]]:
+
+def pipe_failure_events(
+    city: City,
+    pipe_rows: ArrayLike,
+    onset_s: ArrayLike,
+    rng: np.random.Generator,
+    *,
+    cause: str | None = None,
+    repair_s: ArrayLike | None = None,
+    types: Sequence[str] | None = None,
+    monitored: ArrayLike | None = None,
+    labels: Sequence[str] | None = None,
+    points: np.ndarray | None = None,
+) -> tuple[list[ScheduledIncident], list[ClosureEvent]]:
     """An incident and a road closure for each failure of ``city.pipes`` row ``pipe_rows[i]``
     at ``onset_s[i]``, at ``points[i]`` (metres; default the pipe's midpoint). ``cause``
     defaults to ``pipe:<id>``; repair times are drawn unless given. The closure holds the
@@ -153,8 +184,11 @@ def pipe_failure_events(city: City, pipe_rows: Sequence[int], onset_s: Sequence[
     onset = np.asarray(onset_s, float)
     nets = pipes["network"].astype(str).to_numpy(dtype=object)[rows]
     ids = pipes["pipe_id"].astype(str).to_numpy(dtype=object)[rows]
-    mon = (pipes["monitored"].to_numpy(bool)[rows] if monitored is None
-           else np.asarray(monitored, bool))
+    mon = (
+        pipes["monitored"].to_numpy(bool)[rows]
+        if monitored is None
+        else np.asarray(monitored, bool)
+    )
     rep = repair_times(nets, rng) if repair_s is None else np.asarray(repair_s, float)
     pts = pipe_midpoints(city, rows) if points is None else np.asarray(points, float).reshape(-1, 2)
     near = edges_near_pipes(city, rows, points=pts)
@@ -163,15 +197,27 @@ def pipe_failure_events(city: City, pipe_rows: Sequence[int], onset_s: Sequence[
     incidents, closures = [], []
     for i in range(len(rows)):
         kind = INCIDENT_OF_NETWORK.get(nets[i], "technical_rescue") if types is None else types[i]
-        incidents.append(ScheduledIncident(
-            onset_s=float(onset[i]), type=kind, node=int(nodes[i]),
-            cause=cause or f"pipe:{ids[i]}", monitored=bool(mon[i]),
-            label=(labels[i] if labels is not None else f"{nets[i]} pipe {ids[i]}"),
-            pipe_id=str(ids[i])))
+        incidents.append(
+            ScheduledIncident(
+                onset_s=float(onset[i]),
+                type=kind,
+                node=int(nodes[i]),
+                cause=cause or f"pipe:{ids[i]}",
+                monitored=bool(mon[i]),
+                label=(labels[i] if labels is not None else f"{nets[i]} pipe {ids[i]}"),
+                pipe_id=str(ids[i]),
+            )
+        )
         if len(near[i]):
-            closures.append(ClosureEvent(tuple(int(e) for e in near[i]), float(onset[i]),
-                                         float(onset[i] + rep[i]), f"{nets[i]} pipe failure",
-                                         _closure_name(names, near[i], ids[i])))
+            closures.append(
+                ClosureEvent(
+                    tuple(int(e) for e in near[i]),
+                    float(onset[i]),
+                    float(onset[i] + rep[i]),
+                    f"{nets[i]} pipe failure",
+                    _closure_name(names, near[i], ids[i]),
+                )
+            )
     return incidents, closures
 
 
@@ -187,14 +233,19 @@ def _closure_name(names: np.ndarray, edges: np.ndarray, fallback: str) -> str:
     return str(vals[np.argmax(counts)])
 
 
-def pipe_outages(city: City, pipe_rows: Sequence[int], onset_s: Sequence[float],
-                 duration_s: Sequence[float], cause: Sequence[str]) -> list[OutageEvent]:
+def pipe_outages(
+    city: City,
+    pipe_rows: ArrayLike,
+    onset_s: Sequence[float] | np.ndarray,
+    duration_s: Sequence[float] | np.ndarray,
+    cause: Sequence[str],
+) -> list[OutageEvent]:
     """One :class:`OutageEvent` per single-pipe failure (junctions cut off by that pipe
     alone, the people behind them and their districts) over [onset, onset + duration)."""
     pipes = city.pipes
     rows = np.asarray(pipe_rows, np.int64)
     out: list[OutageEvent] = []
-    memo: dict[int, object] = {}
+    memo: dict[int, Impact] = {}
     for r, t, d, c in zip(rows, onset_s, duration_s, cause):
         network = str(pipes["network"].iat[r])
         net = pipe_network(city, network)
@@ -205,12 +256,24 @@ def pipe_outages(city: City, pipe_rows: Sequence[int], onset_s: Sequence[float],
                 failed[pos] = True
             memo[r] = net.impact(net.out_mask(failed))
         imp = memo[r]
-        out.append(OutageEvent(network, str(pipes["pipe_id"].iat[r]), float(t), float(t + d),
-                               imp.junctions_out, imp.people_out, imp.districts, c))
+        out.append(
+            OutageEvent(
+                network,
+                str(pipes["pipe_id"].iat[r]),
+                float(t),
+                float(t + d),
+                imp.junctions_out,
+                imp.people_out,
+                imp.districts,
+                c,
+            )
+        )
     return out
 
 
-def random_pipe_failures(city: City, pipes_spec: Pipes, run_s: float, rng: np.random.Generator) -> Timeline:
+def random_pipe_failures(
+    city: City, pipes_spec: Pipes, run_s: float, rng: np.random.Generator
+) -> Timeline:
     """Failures of every pipe over a run of ``run_s`` seconds (``pipes_spec``: scenario
     ``[pipes]``): Poisson counts per pipe (vectorised), onsets uniform over the run."""
     pipes = city.pipes
@@ -229,19 +292,33 @@ def random_pipe_failures(city: City, pipes_spec: Pipes, run_s: float, rng: np.ra
     causes = [f"pipe:{p}" for p in pipes["pipe_id"].astype(str).to_numpy(dtype=object)[rows]]
     outages = pipe_outages(city, rows, onset, rep, causes)
     by_net = pd.Series(nets).value_counts().to_dict() if len(nets) else {}
-    note = ("pipe failures: " + (", ".join(f"{n} {by_net.get(n, 0)}" for n in NETWORKS))
-            + f" over {run_s / 86400:g} days (multiplier {pipes_spec.failure_rate_multiplier:g})")
-    return Timeline(incidents=tuple(incidents), closures=tuple(closures),
-                    outages=tuple(outages), notes=(note,))
+    note = (
+        "pipe failures: "
+        + (", ".join(f"{n} {by_net.get(n, 0)}" for n in NETWORKS))
+        + f" over {run_s / 86400:g} days (multiplier {pipes_spec.failure_rate_multiplier:g})"
+    )
+    return Timeline(
+        incidents=tuple(incidents), closures=tuple(closures), outages=tuple(outages), notes=(note,)
+    )
 
 
 # ------------------------------------------------------------------------- results table
 
-LIFELINE_COLUMNS = ("kind", "ref", "name", "network", "start_s", "end_s", "reason",
-                    "nodes_out", "people_out", "districts")
+LIFELINE_COLUMNS = (
+    "kind",
+    "ref",
+    "name",
+    "network",
+    "start_s",
+    "end_s",
+    "reason",
+    "nodes_out",
+    "people_out",
+    "districts",
+)
 
 
-def lifelines_table(timeline: Timeline, city) -> pd.DataFrame:
+def lifelines_table(timeline: Timeline, city: City) -> pd.DataFrame:
     """Closures and outages of a run, one row each (``lifelines.parquet``).
 
     Closures: ``ref`` the closed edge ids (comma-separated), ``name`` the road/bridge name,
@@ -255,22 +332,53 @@ def lifelines_table(timeline: Timeline, city) -> pd.DataFrame:
     rows = []
     for c in timeline.closures:
         idx = np.asarray(c.edges, np.int64)
-        rows.append({"kind": "closure", "ref": ",".join(eids[idx]), "name": c.name,
-                     "network": "", "start_s": c.start_s, "end_s": c.end_s,
-                     "reason": c.reason, "nodes_out": pd.NA, "people_out": np.nan,
-                     "districts": ",".join(sorted((set(node_d[eu[idx]].tolist())
-                                                   | set(node_d[ev[idx]].tolist())) - {""}))})
+        rows.append(
+            {
+                "kind": "closure",
+                "ref": ",".join(eids[idx]),
+                "name": c.name,
+                "network": "",
+                "start_s": c.start_s,
+                "end_s": c.end_s,
+                "reason": c.reason,
+                "nodes_out": pd.NA,
+                "people_out": np.nan,
+                "districts": ",".join(
+                    sorted((set(node_d[eu[idx]].tolist()) | set(node_d[ev[idx]].tolist())) - {""})
+                ),
+            }
+        )
     names = _pipe_road_names(city)
     for o in timeline.outages:
-        rows.append({"kind": "outage", "ref": o.pipe_id, "name": names.get(o.pipe_id, ""),
-                     "network": o.network, "start_s": o.start_s, "end_s": o.end_s,
-                     "reason": o.cause, "nodes_out": o.junctions_out,
-                     "people_out": float(o.people_out), "districts": ",".join(o.districts)})
+        rows.append(
+            {
+                "kind": "outage",
+                "ref": o.pipe_id,
+                "name": names.get(o.pipe_id, ""),
+                "network": o.network,
+                "start_s": o.start_s,
+                "end_s": o.end_s,
+                "reason": o.cause,
+                "nodes_out": o.junctions_out,
+                "people_out": float(o.people_out),
+                "districts": ",".join(o.districts),
+            }
+        )
     frame = pd.DataFrame(rows, columns=list(LIFELINE_COLUMNS))
-    return frame.astype({"kind": "object", "ref": "object", "name": "object",
-                         "network": "object", "start_s": "float64", "end_s": "float64",
-                         "reason": "object", "nodes_out": "Int64", "people_out": "float64",
-                         "districts": "object"})
+    return frame.astype(
+        {
+            "kind": "object",
+            "ref": "object",
+            "name": "object",
+            "network": "object",
+            "start_s": "float64",
+            "end_s": "float64",
+            "reason": "object",
+            "nodes_out": "Int64",
+            "people_out": "float64",
+            "districts": "object",
+        }
+    )
 
 
 def _pipe_road_names(city: City) -> dict[str, str]:

@@ -12,15 +12,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from twin.hazards.fragility import (BREAK_SHARE, BREAKS_PER_CREW_DAY, BRIDGE_BETA, BRIDGE_CLASSES,
-                                    BUILDING_BETA, BUILDING_COMPLETE_PGA_G,
-                                    BUILDING_EXTENSIVE_PGA_G, CLOSE_FROM_STATE,
-                                    COLLAPSE_SHARE_OF_COMPLETE, FIRE_IGNITIONS_PER_100K,
-                                    LEAKS_PER_CREW_DAY, MAJOR_BRIDGE_M, MIN_SHAKING_PGA_G,
-                                    PEOPLE_PER_BUILDING, REPAIR_CREWS,
-                                    RESCUE_SHARE_OF_EXTENSIVE, STRUCTURE_RESTORATION_DAYS,
-                                    TUNNEL_BETA, TUNNEL_CLASSES, damage_states, exceedance,
-                                    pipe_repair_rate_per_km)
+from twin.hazards.fragility import (
+    BREAK_SHARE,
+    BREAKS_PER_CREW_DAY,
+    BRIDGE_BETA,
+    BRIDGE_CLASSES,
+    BUILDING_BETA,
+    BUILDING_COMPLETE_PGA_G,
+    BUILDING_EXTENSIVE_PGA_G,
+    CLOSE_FROM_STATE,
+    COLLAPSE_SHARE_OF_COMPLETE,
+    FIRE_IGNITIONS_PER_100K,
+    LEAKS_PER_CREW_DAY,
+    MAJOR_BRIDGE_M,
+    MIN_SHAKING_PGA_G,
+    PEOPLE_PER_BUILDING,
+    REPAIR_CREWS,
+    RESCUE_SHARE_OF_EXTENSIVE,
+    STRUCTURE_RESTORATION_DAYS,
+    TUNNEL_BETA,
+    TUNNEL_CLASSES,
+    damage_states,
+    exceedance,
+    pipe_repair_rate_per_km,
+)
 from twin.hazards.ground_motion import VS30_M_S, shaking_at
 from twin.hazards.lifelines import REPAIR_TIME, pipe_failure_events
 from twin.hazards.timeline import ClosureEvent, OutageEvent, ScheduledIncident, Timeline
@@ -50,14 +65,27 @@ def structures(city: City, kind: str) -> pd.DataFrame:
     names = e["name"].astype(str).to_numpy(dtype=object)[idx]
     keys = np.where(names != "", names, e["edge_id"].astype(str).to_numpy(dtype=object)[idx])
     mids = e.geometry.values[idx].interpolate(0.5, normalized=True)
-    frame = pd.DataFrame({"key": keys, "name": names, "edge": idx,
-                          "length_m": e["length_m"].to_numpy(float)[idx],
-                          "x": mids.x, "y": mids.y})
+    frame = pd.DataFrame(
+        {
+            "key": keys,
+            "name": names,
+            "edge": idx,
+            "length_m": e["length_m"].to_numpy(float)[idx],
+            "x": mids.x,
+            "y": mids.y,
+        }
+    )
     g = frame.groupby("key", sort=True)
-    return pd.DataFrame({"key": g.size().index, "name": g["name"].first().to_numpy(),
-                         "edges": g["edge"].apply(lambda s: tuple(int(v) for v in s)).to_numpy(),
-                         "length_m": g["length_m"].sum().to_numpy(),
-                         "x": g["x"].mean().to_numpy(), "y": g["y"].mean().to_numpy()})
+    return pd.DataFrame(
+        {
+            "key": g.size().index,
+            "name": g["name"].first().to_numpy(),
+            "edges": g["edge"].apply(lambda s: tuple(int(v) for v in s)).to_numpy(),
+            "length_m": g["length_m"].sum().to_numpy(),
+            "x": g["x"].mean().to_numpy(),
+            "y": g["y"].mean().to_numpy(),
+        }
+    )
 
 
 def bridge_class(length_m: np.ndarray) -> np.ndarray:
@@ -65,19 +93,25 @@ def bridge_class(length_m: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(length_m) >= MAJOR_BRIDGE_M, "HWB1", "HWB10")
 
 
-def earthquake_timeline(city: City, quake: Earthquake, run_s: float, rng: np.random.Generator) -> Timeline:
+def earthquake_timeline(
+    city: City, quake: Earthquake, run_s: float, rng: np.random.Generator
+) -> Timeline:
     """Damage and incidents of one earthquake (``quake``: a scenario ``Earthquake``)."""
     t0 = quake.t_h * HOUR
     if t0 >= run_s:
         return Timeline(notes=(f"earthquake at {quake.t_h} h comes after the run ends",))
     epi = city.xy_from_lonlat(quake.lon, quake.lat)
     m = quake.magnitude
-    notes = [f"earthquake M{m:g} at {quake.lon:.3f}E {quake.lat:.3f}N, depth "
-             f"{quake.depth_km:g} km; ground motion Boore & Atkinson (2008), "
-             f"Vs30 {VS30_M_S:g} m/s"]
+    notes = [
+        f"earthquake M{m:g} at {quake.lon:.3f}E {quake.lat:.3f}N, depth "
+        f"{quake.depth_km:g} km; ground motion Boore & Atkinson (2008), "
+        f"Vs30 {VS30_M_S:g} m/s"
+    ]
     if quake.depth_km > 25:
-        notes.append("earthquake deeper than 25 km: BA08 is fitted to shallow crustal events; "
-                     "shaking may be overestimated")
+        notes.append(
+            "earthquake deeper than 25 km: BA08 is fitted to shallow crustal events; "
+            "shaking may be overestimated"
+        )
     closures: list[ClosureEvent] = []
     incidents: list[ScheduledIncident] = []
     outages: list[OutageEvent] = []
@@ -102,10 +136,19 @@ def earthquake_timeline(city: City, quake: Earthquake, run_s: float, rng: np.ran
             ds = int(state[i])
             days = STRUCTURE_RESTORATION_DAYS[min(ds, 4)]
             name = str(s["name"].iat[i]) or str(s["key"].iat[i])
-            closures.append(ClosureEvent(tuple(s["edges"].iat[i]), t0, t0 + days * DAY,
-                                         f"earthquake: {kind} damage {labels[ds]}", name))
-        notes.append(f"earthquake: {int((state >= CLOSE_FROM_STATE).sum())} of {len(s)} "
-                     f"{kind}s damaged (≥ moderate) and closed")
+            closures.append(
+                ClosureEvent(
+                    tuple(s["edges"].iat[i]),
+                    t0,
+                    t0 + days * DAY,
+                    f"earthquake: {kind} damage {labels[ds]}",
+                    name,
+                )
+            )
+        notes.append(
+            f"earthquake: {int((state >= CLOSE_FROM_STATE).sum())} of {len(s)} "
+            f"{kind}s damaged (≥ moderate) and closed"
+        )
 
     # buried pipes
     p_inc, p_clo, p_out, p_notes = _quake_pipes(city, epi, m, t0, run_s, rng)
@@ -116,19 +159,25 @@ def earthquake_timeline(city: City, quake: Earthquake, run_s: float, rng: np.ran
 
     # buildings: collapses (technical rescue) and fires
     incidents += _quake_buildings(city, epi, m, t0, rng)
-    counts = {k: sum(1 for i in incidents if i.type == k and i.cause == "earthquake")
-              for k in ("building_collapse", "technical_rescue", "building_fire")}
+    counts = {
+        k: sum(1 for i in incidents if i.type == k and i.cause == "earthquake")
+        for k in ("building_collapse", "technical_rescue", "building_fire")
+    }
     notes.append("earthquake: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
     incidents = [i for i in incidents if i.onset_s < run_s]
     closures = [c for c in closures if c.start_s < run_s]  # pipe cordons up to 30 min late
-    return Timeline(incidents=tuple(sorted(incidents, key=lambda i: i.onset_s)),
-                    closures=tuple(sorted(closures, key=lambda c: c.start_s)),
-                    outages=tuple(outages), notes=tuple(notes))
+    return Timeline(
+        incidents=tuple(sorted(incidents, key=lambda i: i.onset_s)),
+        closures=tuple(sorted(closures, key=lambda c: c.start_s)),
+        outages=tuple(outages),
+        notes=tuple(notes),
+    )
 
 
-def _quake_pipes(city: City, epi: np.ndarray, m: float, t0: float, run_s: float,
-                 rng: np.random.Generator):
+def _quake_pipes(
+    city: City, epi: np.ndarray, m: float, t0: float, run_s: float, rng: np.random.Generator
+) -> tuple[list[ScheduledIncident], list[ClosureEvent], list[OutageEvent], list[str]]:
     """Pipe repairs from PGV (ALA 2001) → outages per network, leak/burst incidents and the
     road closures around them."""
     incidents: list[ScheduledIncident] = []
@@ -158,11 +207,23 @@ def _quake_pipes(city: City, epi: np.ndarray, m: float, t0: float, run_s: float,
         out = net.out_mask(damaged)
         imp = net.impact(out)
         ids = net.pipe_ids[damaged]
-        outages.append(OutageEvent(network, ",".join(map(str, ids)), t0, end, imp.junctions_out,
-                                   imp.people_out, imp.districts, "earthquake"))
-        notes.append(f"earthquake: {n_rep} {network} pipe repairs on {int(damaged.sum())} pipes "
-                     f"({int(breaks.sum())} breaks); {imp.junctions_out} junctions and "
-                     f"{imp.people_out:.0f} people out for {days:.1f} days")
+        outages.append(
+            OutageEvent(
+                network,
+                ",".join(map(str, ids)),
+                t0,
+                end,
+                imp.junctions_out,
+                imp.people_out,
+                imp.districts,
+                "earthquake",
+            )
+        )
+        notes.append(
+            f"earthquake: {n_rep} {network} pipe repairs on {int(damaged.sum())} pipes "
+            f"({int(breaks.sum())} breaks); {imp.junctions_out} junctions and "
+            f"{imp.people_out:.0f} people out for {days:.1f} days"
+        )
         # emergencies: every gas pipe with a repair leaks; water pipes with a break burst
         if network == "gas":
             emergency = damaged
@@ -179,8 +240,9 @@ def _quake_pipes(city: City, epi: np.ndarray, m: float, t0: float, run_s: float,
     return incidents, closures, outages, notes
 
 
-def _quake_buildings(city: City, epi: np.ndarray, m: float, t0: float,
-                     rng: np.random.Generator) -> list[ScheduledIncident]:
+def _quake_buildings(
+    city: City, epi: np.ndarray, m: float, t0: float, rng: np.random.Generator
+) -> list[ScheduledIncident]:
     """Building collapses (``building_collapse``), entrapments (``technical_rescue``) and
     fires (``building_fire``) around the epicentre, Poisson per population point with means
     scaled by its people and its PGA."""
@@ -195,17 +257,22 @@ def _quake_buildings(city: City, epi: np.ndarray, m: float, t0: float,
     collapses = rng.poisson(buildings * p_complete * COLLAPSE_SHARE_OF_COMPLETE)
     p_trapped = np.maximum(p_extensive - p_complete * COLLAPSE_SHARE_OF_COMPLETE, 0.0)
     rescues = rng.poisson(buildings * p_trapped * RESCUE_SHARE_OF_EXTENSIVE)
-    fires = rng.poisson(FIRE_IGNITIONS_PER_100K * pga ** 2 * pop / 1e5)
+    fires = rng.poisson(FIRE_IGNITIONS_PER_100K * pga**2 * pop / 1e5)
     nodes, _ = city.roads.snap(pts)
     out: list[ScheduledIncident] = []
     trapped = "people trapped in a damaged building"
-    for kind, counts, label in (("building_collapse", collapses, "building collapse"),
-                                ("technical_rescue", rescues, trapped)):
+    for kind, counts, label in (
+        ("building_collapse", collapses, "building collapse"),
+        ("technical_rescue", rescues, trapped),
+    ):
         at = np.repeat(nodes, counts)
         for t, k in zip(t0 + rng.uniform(0, COLLAPSE_CALL_WINDOW_S, len(at)), at):
             out.append(ScheduledIncident(float(t), kind, int(k), "earthquake", label=label))
     at = np.repeat(nodes, fires)
     for t, k in zip(t0 + rng.exponential(FIRE_ONSET_MEAN_S, len(at)), at):
-        out.append(ScheduledIncident(float(t), "building_fire", int(k), "earthquake",
-                                     label="fire following earthquake"))
+        out.append(
+            ScheduledIncident(
+                float(t), "building_fire", int(k), "earthquake", label="fire following earthquake"
+            )
+        )
     return out

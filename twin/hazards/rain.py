@@ -80,12 +80,14 @@ def caine_threshold_mm_h(duration_h: float) -> float:
 def landslide_probability(intensity_mm_h: float, duration_h: float) -> float:
     """Probability that one steep road edge is cut by a landslide during the storm."""
     ratio = intensity_mm_h / caine_threshold_mm_h(duration_h)
-    return float(LANDSLIDE_P_MAX * exceedance(np.array([ratio]), LANDSLIDE_RATIO_50,
-                                              LANDSLIDE_BETA)[0])
+    return float(
+        LANDSLIDE_P_MAX * exceedance(np.array([ratio]), LANDSLIDE_RATIO_50, LANDSLIDE_BETA)[0]
+    )
 
 
-def waterlogged_share(intensity_mm_h: float,
-                      capacity_mm_h: float = DRAINAGE_CAPACITY_MM_H) -> float:
+def waterlogged_share(
+    intensity_mm_h: float, capacity_mm_h: float = DRAINAGE_CAPACITY_MM_H
+) -> float:
     """Share (quantile) of each district's lowest nodes that waterlog at this intensity."""
     excess = (intensity_mm_h - capacity_mm_h) / capacity_mm_h
     return float(np.clip(excess, 0.0, 1.0) * LOW_QUANTILE_MAX)
@@ -99,8 +101,12 @@ def area_nodes(city: City, district_ids: tuple[str, ...]) -> np.ndarray:
     return did.isin(list(district_ids)).to_numpy()
 
 
-def waterlogged_nodes(city: City, in_area: np.ndarray, intensity_mm_h: float,
-                      capacity_mm_h: float = DRAINAGE_CAPACITY_MM_H) -> np.ndarray:
+def waterlogged_nodes(
+    city: City,
+    in_area: np.ndarray,
+    intensity_mm_h: float,
+    capacity_mm_h: float = DRAINAGE_CAPACITY_MM_H,
+) -> np.ndarray:
     """Boolean mask over road nodes that waterlog: in the area, intensity above capacity, and
     low ground (district-relative elevation quantile, or riverside near an outfall)."""
     q = waterlogged_share(intensity_mm_h, capacity_mm_h)
@@ -154,8 +160,13 @@ def edge_grades(city: City) -> np.ndarray:
     return np.abs(z[net.edge_v] - z[net.edge_u]) / length
 
 
-def rainstorm_timeline(city: City, storm: Rainstorm, district_ids: tuple[str, ...], run_s: float,
-                       rng: np.random.Generator) -> Timeline:
+def rainstorm_timeline(
+    city: City,
+    storm: Rainstorm,
+    district_ids: tuple[str, ...],
+    run_s: float,
+    rng: np.random.Generator,
+) -> Timeline:
     """Closures and incidents of one rainstorm (``storm``: a scenario ``Rainstorm``) over the
     road nodes of ``district_ids`` (already resolved; empty = whole city). Extra traffic
     accidents: :data:`RAIN_CRASH_INCREASE` × the catalogue's baseline ``traffic_accident``
@@ -181,56 +192,102 @@ def rainstorm_timeline(city: City, storm: Rainstorm, district_ids: tuple[str, ..
         edge_d = did[city.roads.edge_u[edges]]
         for d in sorted(set(edge_d.tolist())):
             sel = edges[edge_d == d]
-            closures.append(ClosureEvent(tuple(int(x) for x in sel), start + pond_s,
-                                         end + DRAIN_TIME_S, "rainstorm: waterlogging",
-                                         f"waterlogged roads, district {d}"))
+            closures.append(
+                ClosureEvent(
+                    tuple(int(x) for x in sel),
+                    start + pond_s,
+                    end + DRAIN_TIME_S,
+                    "rainstorm: waterlogging",
+                    f"waterlogged roads, district {d}",
+                )
+            )
         nodes = np.flatnonzero(low)
         ratio = min(excess / capacity, 1.0)
         window = (start + pond_s, end + HOUR)
-        incidents += _scatter(rng, "waterlogging", nodes,
-                              WATERLOGGING_CALLS_PER_NODE * len(nodes), window, "rainstorm")
-        incidents += _scatter(rng, "water_rescue", nodes,
-                              WATER_RESCUES_PER_NODE * ratio * len(nodes), window, "rainstorm")
-        notes.append(f"rainstorm {storm.intensity_mm_h:g} mm/h: {len(nodes)} road nodes "
-                     f"waterlogged, {len(edges)} edges closed")
+        incidents += _scatter(
+            rng,
+            "waterlogging",
+            nodes,
+            WATERLOGGING_CALLS_PER_NODE * len(nodes),
+            window,
+            "rainstorm",
+        )
+        incidents += _scatter(
+            rng,
+            "water_rescue",
+            nodes,
+            WATER_RESCUES_PER_NODE * ratio * len(nodes),
+            window,
+            "rainstorm",
+        )
+        notes.append(
+            f"rainstorm {storm.intensity_mm_h:g} mm/h: {len(nodes)} road nodes "
+            f"waterlogged, {len(edges)} edges closed"
+        )
     elif excess <= 0:
-        notes.append(f"rainstorm {storm.intensity_mm_h:g} mm/h does not exceed the drainage "
-                     f"capacity of {capacity:g} mm/h: no waterlogging")
+        notes.append(
+            f"rainstorm {storm.intensity_mm_h:g} mm/h does not exceed the drainage "
+            f"capacity of {capacity:g} mm/h: no waterlogging"
+        )
     else:
-        notes.append(f"rainstorm {storm.intensity_mm_h:g} mm/h exceeds the drainage capacity "
-                     f"of {capacity:g} mm/h but the area has no low ground to waterlog")
+        notes.append(
+            f"rainstorm {storm.intensity_mm_h:g} mm/h exceeds the drainage capacity "
+            f"of {capacity:g} mm/h but the area has no low ground to waterlog"
+        )
 
     # landslides on steep roads
     p = landslide_probability(storm.intensity_mm_h, storm.duration_h)
     net = city.roads
     e = city.road_edges
-    steep = ((edge_grades(city) >= STEEP_GRADE) & ~e["bridge"].to_numpy(bool)
-             & ~e["tunnel"].to_numpy(bool) & in_area[net.edge_u])
+    steep = (
+        (edge_grades(city) >= STEEP_GRADE)
+        & ~e["bridge"].to_numpy(bool)
+        & ~e["tunnel"].to_numpy(bool)
+        & in_area[net.edge_u]
+    )
     cand = np.flatnonzero(steep)
     hit = cand[rng.random(len(cand)) < p]
     if len(hit):
         onset = rng.uniform(start + dur / 2, end + 3 * HOUR, len(hit))
         clear = rng.lognormal(math.log(LANDSLIDE_CLEAR_MEDIAN_S), LANDSLIDE_CLEAR_SIGMA, len(hit))
         for k, t0, c in zip(hit, onset, clear):
-            closures.append(ClosureEvent((int(k),), float(t0), float(t0 + c),
-                                         "rainstorm: landslide", str(e["name"].iat[k]) or ""))
-            incidents.append(ScheduledIncident(float(t0), "landslide", int(net.edge_u[k]),
-                                               "rainstorm", label="landslide onto the road"))
-    notes.append(f"rainstorm: {len(hit)} landslides on {len(cand)} steep road edges "
-                 f"(p = {p:.4f} each)")
+            closures.append(
+                ClosureEvent(
+                    (int(k),),
+                    float(t0),
+                    float(t0 + c),
+                    "rainstorm: landslide",
+                    str(e["name"].iat[k]) or "",
+                )
+            )
+            incidents.append(
+                ScheduledIncident(
+                    float(t0),
+                    "landslide",
+                    int(net.edge_u[k]),
+                    "rainstorm",
+                    label="landslide onto the road",
+                )
+            )
+    notes.append(
+        f"rainstorm: {len(hit)} landslides on {len(cand)} steep road edges (p = {p:.4f} each)"
+    )
 
     # more traffic accidents in the rain
     rate = CATALOGUE["traffic_accident"].rate
     pop = _area_population(city, in_area)
     extra = RAIN_CRASH_INCREASE * rate * pop / 1e5 * (storm.duration_h / 24.0)
-    incidents += _scatter(rng, "traffic_accident", np.flatnonzero(in_area), extra,
-                          (start, end), "rainstorm")
+    incidents += _scatter(
+        rng, "traffic_accident", np.flatnonzero(in_area), extra, (start, end), "rainstorm"
+    )
 
     incidents = [i for i in incidents if i.onset_s < run_s]
     closures = [c for c in closures if c.start_s < run_s]
-    return Timeline(incidents=tuple(sorted(incidents, key=lambda i: i.onset_s)),
-                    closures=tuple(sorted(closures, key=lambda c: c.start_s)),
-                    notes=tuple(notes))
+    return Timeline(
+        incidents=tuple(sorted(incidents, key=lambda i: i.onset_s)),
+        closures=tuple(sorted(closures, key=lambda c: c.start_s)),
+        notes=tuple(notes),
+    )
 
 
 def _area_population(city: City, in_area: np.ndarray) -> float:
@@ -242,8 +299,14 @@ def _area_population(city: City, in_area: np.ndarray) -> float:
     return float(pop[in_area[idx]].sum())
 
 
-def _scatter(rng: np.random.Generator, kind: str, nodes: np.ndarray, expected: float,
-             window: tuple[float, float], cause: str) -> list[ScheduledIncident]:
+def _scatter(
+    rng: np.random.Generator,
+    kind: str,
+    nodes: np.ndarray,
+    expected: float,
+    window: tuple[float, float],
+    cause: str,
+) -> list[ScheduledIncident]:
     """Poisson(expected) incidents of ``kind`` at random ``nodes``, onsets uniform in window."""
     if len(nodes) == 0 or expected <= 0:
         return []
@@ -251,4 +314,3 @@ def _scatter(rng: np.random.Generator, kind: str, nodes: np.ndarray, expected: f
     at = rng.choice(nodes, size=n, replace=True)
     onset = rng.uniform(window[0], window[1], n)
     return [ScheduledIncident(float(t), kind, int(k), cause) for t, k in zip(onset, at)]
-

@@ -6,14 +6,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from twin.hazards.lifelines import (NETWORK_OF_INCIDENT, SCRIPT_PIPE_SNAP_M, pipe_failure_events,
-                                    pipe_outages, repair_times)
+from twin.hazards.lifelines import (
+    NETWORK_OF_INCIDENT,
+    SCRIPT_PIPE_SNAP_M,
+    pipe_failure_events,
+    pipe_outages,
+    repair_times,
+)
 from twin.hazards.timeline import ClosureEvent, OutageEvent, ScheduledIncident, Timeline
 from twin.model.city import City
 from twin.model.pipes import nearest_pipe, pipe_nodes, point_on_pipe
 from twin.scenario.spec import Scenario
 
-def scripted_incidents(city: City, scenario: Scenario, run_s: float, rng: np.random.Generator) -> Timeline:
+
+def scripted_incidents(
+    city: City, scenario: Scenario, run_s: float, rng: np.random.Generator
+) -> Timeline:
     """The scenario's ``[[incidents.scripted]]`` placed on the road network.
 
     Place: ``lon``/``lat`` → nearest road node; ``node_id``; or ``pipe_id`` → a failure at the
@@ -30,7 +38,7 @@ def scripted_incidents(city: City, scenario: Scenario, run_s: float, rng: np.ran
     closures: list[ClosureEvent] = []
     outages: list[OutageEvent] = []
     pid_index = pd.Index(pipes["pipe_id"].astype(str).to_numpy(dtype=object))
-    for k, s in enumerate(scenario.incidents.scripted):
+    for s in scenario.incidents.scripted:
         onset = s.t_min * 60.0
         if onset >= run_s:
             continue
@@ -57,15 +65,26 @@ def scripted_incidents(city: City, scenario: Scenario, run_s: float, rng: np.ran
         if row is not None:
             rep = repair_times([str(pipes["network"].iat[row])], rng)
             inc, clo = pipe_failure_events(
-                city, [row], [onset], rng, cause="script", repair_s=rep, types=[s.type],
-                monitored=[monitored], labels=[label],
-                points=None if point is None else point.reshape(1, 2))
+                city,
+                [row],
+                [onset],
+                rng,
+                cause="script",
+                repair_s=rep,
+                types=[s.type],
+                monitored=[monitored],
+                labels=[label],
+                points=None if point is None else point.reshape(1, 2),
+            )
             incidents += inc
             closures += clo
             outages += pipe_outages(city, [row], [onset], rep, ["script"])
         else:
-            incidents.append(ScheduledIncident(onset, s.type, node, "script", monitored,
-                                               label=label))
-    return Timeline(incidents=tuple(sorted(incidents, key=lambda i: i.onset_s)),
-                    closures=tuple(sorted(closures, key=lambda c: c.start_s)),
-                    outages=tuple(sorted(outages, key=lambda o: o.start_s)))
+            incidents.append(
+                ScheduledIncident(onset, s.type, node, "script", monitored, label=label)
+            )
+    return Timeline(
+        incidents=tuple(sorted(incidents, key=lambda i: i.onset_s)),
+        closures=tuple(sorted(closures, key=lambda c: c.start_s)),
+        outages=tuple(sorted(outages, key=lambda o: o.start_s)),
+    )

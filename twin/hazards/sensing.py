@@ -10,6 +10,7 @@ import pandas as pd
 from twin.model.city import City
 from twin.model.pipes import pipe_midpoints
 
+
 def pipe_districts(city: City) -> np.ndarray:
     """District id of every pipe: that of the road node nearest its midpoint."""
     if len(city.pipes) == 0 or len(city.road_nodes) == 0:
@@ -24,18 +25,26 @@ def sensor_coverage(city: City) -> pd.DataFrame:
     ``"*"`` = the whole city): columns ``network``, ``district_id``, ``length_m``,
     ``monitored_m``, ``coverage``."""
     p = city.pipes
-    frame = pd.DataFrame({"network": p["network"].astype(str).to_numpy(),
-                          "district_id": pipe_districts(city),
-                          "length_m": p["length_m"].to_numpy(float),
-                          "monitored_m": np.where(p["monitored"].to_numpy(bool),
-                                                  p["length_m"].to_numpy(float), 0.0)})
+    frame = pd.DataFrame(
+        {
+            "network": p["network"].astype(str).to_numpy(),
+            "district_id": pipe_districts(city),
+            "length_m": p["length_m"].to_numpy(float),
+            "monitored_m": np.where(
+                p["monitored"].to_numpy(bool), p["length_m"].to_numpy(float), 0.0
+            ),
+        }
+    )
     cols = ["length_m", "monitored_m"]
     by = frame.groupby(["network", "district_id"], as_index=False)[cols].sum()
     city_wide = frame.groupby("network", as_index=False)[cols].sum()
     city_wide.insert(1, "district_id", "*")
     out = pd.concat([city_wide, by], ignore_index=True)
-    out["coverage"] = np.where(out["length_m"] > 0, out["monitored_m"] / out["length_m"].where(
-        out["length_m"] > 0, 1.0), 0.0)
+    out["coverage"] = np.where(
+        out["length_m"] > 0,
+        out["monitored_m"] / out["length_m"].where(out["length_m"] > 0, 1.0),
+        0.0,
+    )
     return out.sort_values(["network", "district_id"], ignore_index=True)
 
 
@@ -50,8 +59,13 @@ def risk_order(pipes: pd.DataFrame) -> np.ndarray:
     return np.lexsort((ids, -dia, year))
 
 
-def raise_coverage(city: City, network: str, coverage: float, district_id: str | None = None,
-                   pipes: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+def raise_coverage(
+    city: City,
+    network: str,
+    coverage: float,
+    district_id: str | None = None,
+    pipes: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
     """A copy of the pipes layer where the share of ``network`` pipe length monitored (in
     ``district_id``, or city-wide) is at least ``coverage``: unmonitored pipes are marked
     highest-risk first (:func:`risk_order`) until the target is reached. Existing sensors are

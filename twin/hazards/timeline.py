@@ -64,7 +64,7 @@ class Timeline:
     outages: tuple[OutageEvent, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
-    def merged(self, other: "Timeline") -> "Timeline":
+    def merged(self, other: Timeline) -> Timeline:
         """This timeline and ``other`` together, each list sorted by time."""
         return Timeline(
             incidents=tuple(sorted(self.incidents + other.incidents, key=lambda i: i.onset_s)),

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from typing_extensions import TypeIs
 
 from twin.model.layers import ID_COLUMN
 
@@ -35,7 +36,8 @@ def isin(values: Iterable[object], known: Iterable[object]) -> np.ndarray:
     return index.get_indexer(np.asarray(values, dtype=object)) >= 0
 
 
-def has_columns(gdf: pd.DataFrame | None, *cols: str) -> bool:
+def has_columns(gdf: pd.DataFrame | None, *cols: str) -> TypeIs[pd.DataFrame]:
+    """``gdf`` is present and has every column in ``cols``."""
     return gdf is not None and all(c in gdf.columns for c in cols)
 
 
@@ -72,8 +74,9 @@ def have(count: int) -> str:
 
 def examples(raw: pd.Series, ids: np.ndarray, mask: np.ndarray) -> str:
     """``id: value`` for the first few features in ``mask`` (missing values as 'missing')."""
-    return ", ".join(f"{ids[i]}: {show_value(raw.iloc[i])}"
-                     for i in np.flatnonzero(mask)[:SHOW_EXAMPLES])
+    return ", ".join(
+        f"{ids[i]}: {show_value(raw.iloc[i])}" for i in np.flatnonzero(mask)[:SHOW_EXAMPLES]
+    )
 
 
 def show_value(value: object) -> str:
@@ -82,7 +85,10 @@ def show_value(value: object) -> str:
         return "missing"
     if isinstance(value, np.generic):
         value = value.item()
-    return repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) \
+    return (
+        repr(value)
+        if isinstance(value, str)
+        else f"{value:g}"
+        if isinstance(value, float)
         else str(value)
-
-
+    )

@@ -27,8 +27,18 @@ from pyproj import Transformer
 
 from twin.errors import TwinDataError
 from twin.model.files import find_layer_file, read_folder, read_layer_file, read_meta
-from twin.model.layers import (CORE_LEVEL, DEFAULT_CRS, FILE_EXTENSIONS, GEOMETRY_TYPES, ID_COLUMN,
-                               LAYERS, OPTIONAL_DEFAULTS, REQUIRED_LAYERS, WGS84, empty_layer)
+from twin.model.layers import (
+    CORE_LEVEL,
+    DEFAULT_CRS,
+    FILE_EXTENSIONS,
+    GEOMETRY_TYPES,
+    ID_COLUMN,
+    LAYERS,
+    OPTIONAL_DEFAULTS,
+    REQUIRED_LAYERS,
+    WGS84,
+    empty_layer,
+)
 from twin.model.roads import RoadNetwork, free_flow_time_s
 from twin.model.validate import validate_layers
 
@@ -83,7 +93,7 @@ class City:
     def _to_wgs84(self) -> Transformer:
         return Transformer.from_crs(self.crs, WGS84, always_xy=True)
 
-    def replace(self, **changes: object) -> "City":
+    def replace(self, **changes: Any) -> City:
         """A new City with some layers or fields replaced (derived caches are rebuilt)."""
         return dc_replace(self, **changes)
 

@@ -30,10 +30,13 @@ def read_layer_file(path: Path) -> gpd.GeoDataFrame:
             return gpd.read_parquet(path)
         return gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # noqa: BLE001 — any reader failure is bad input to report
-        raise TwinDataError.one(str(path), f"cannot read this file: {exc}",
-                                "check that it is a valid GeoParquet/GeoPackage/GeoJSON/"
-                                "Shapefile; re-export it with QGIS or ogr2ogr",
-                                title="unreadable city layer") from None
+        raise TwinDataError.one(
+            str(path),
+            f"cannot read this file: {exc}",
+            "check that it is a valid GeoParquet/GeoPackage/GeoJSON/"
+            "Shapefile; re-export it with QGIS or ogr2ogr",
+            title="unreadable city layer",
+        ) from None
 
 
 def read_folder(folder: Path) -> dict[str, gpd.GeoDataFrame]:
@@ -63,15 +66,27 @@ def read_meta(folder: Path) -> dict[str, Any]:
     try:
         meta = json.loads(p.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise TwinDataError.one(str(p), f"not valid JSON: {exc.msg}", "fix the JSON syntax",
-                                line=exc.lineno, title="cannot load city") from None
+        raise TwinDataError.one(
+            str(p),
+            f"not valid JSON: {exc.msg}",
+            "fix the JSON syntax",
+            line=exc.lineno,
+            title="cannot load city",
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise TwinDataError.one(str(p), f"cannot read this file: {exc}",
-                                "check it is a UTF-8 JSON file", title="cannot load city") from None
+        raise TwinDataError.one(
+            str(p),
+            f"cannot read this file: {exc}",
+            "check it is a UTF-8 JSON file",
+            title="cannot load city",
+        ) from None
     if not isinstance(meta, dict):
-        raise TwinDataError.one(str(p), f"must be a JSON object, not a {type(meta).__name__}",
-                                'write it like {"name": "...", "crs": "EPSG:32648"}',
-                                title="cannot load city")
+        raise TwinDataError.one(
+            str(p),
+            f"must be a JSON object, not a {type(meta).__name__}",
+            'write it like {"name": "...", "crs": "EPSG:32648"}',
+            title="cannot load city",
+        )
     crs = meta.get("crs")
     if crs is not None:
         try:
@@ -79,8 +94,11 @@ def read_meta(folder: Path) -> dict[str, Any]:
         except pyproj.exceptions.CRSError:
             ok = False
         if not ok:
-            raise TwinDataError.one(str(p), f"crs {crs!r} is not a projected (metric) CRS",
-                                    "name a metric CRS such as 'EPSG:32648' (UTM 48N), or "
-                                    "leave crs out to use the UTM zone of the data",
-                                    title="cannot load city")
+            raise TwinDataError.one(
+                str(p),
+                f"crs {crs!r} is not a projected (metric) CRS",
+                "name a metric CRS such as 'EPSG:32648' (UTM 48N), or "
+                "leave crs out to use the UTM zone of the data",
+                title="cannot load city",
+            )
     return meta

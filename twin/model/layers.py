@@ -15,34 +15,75 @@ FILE_EXTENSIONS = ("parquet", "gpkg", "geojson", "shp")
 """Layer file formats, in the order they are looked for."""
 
 LAYERS: dict[str, dict[str, str]] = {
-    "districts": {"district_id": "str", "name": "str", "name_en": "str", "population": "int",
-                  "level": "str"},
+    "districts": {
+        "district_id": "str",
+        "name": "str",
+        "name_en": "str",
+        "population": "int",
+        "level": "str",
+    },
     "road_nodes": {"node_id": "str", "elevation_m": "float", "district_id": "str"},
-    "road_edges": {"edge_id": "str", "u": "str", "v": "str", "length_m": "float",
-                   "road_class": "str", "speed_kph": "float", "bridge": "bool",
-                   "tunnel": "bool", "oneway": "bool", "name": "str"},
-    "pipes": {"pipe_id": "str", "network": "str", "u": "str", "v": "str", "diameter_mm": "float",
-              "install_year": "int", "material": "str", "length_m": "float", "monitored": "bool"},
+    "road_edges": {
+        "edge_id": "str",
+        "u": "str",
+        "v": "str",
+        "length_m": "float",
+        "road_class": "str",
+        "speed_kph": "float",
+        "bridge": "bool",
+        "tunnel": "bool",
+        "oneway": "bool",
+        "name": "str",
+    },
+    "pipes": {
+        "pipe_id": "str",
+        "network": "str",
+        "u": "str",
+        "v": "str",
+        "diameter_mm": "float",
+        "install_year": "int",
+        "material": "str",
+        "length_m": "float",
+        "monitored": "bool",
+    },
     "junctions": {"junction_id": "str", "network": "str", "kind": "str", "elevation_m": "float"},
-    "stations": {"station_id": "str", "force": "str", "name": "str", "name_en": "str",
-                 "district_id": "str", "units": "int"},
+    "stations": {
+        "station_id": "str",
+        "force": "str",
+        "name": "str",
+        "name_en": "str",
+        "district_id": "str",
+        "units": "int",
+    },
     "cells": {"cell_id": "str", "district_id": "str", "population": "float"},
 }
 """Required columns and their kinds, per layer (plus ``geometry``)."""
-ID_COLUMN = {"districts": "district_id", "road_nodes": "node_id", "road_edges": "edge_id",
-             "pipes": "pipe_id", "junctions": "junction_id", "stations": "station_id",
-             "cells": "cell_id"}
+ID_COLUMN: dict[str, str] = {
+    "districts": "district_id",
+    "road_nodes": "node_id",
+    "road_edges": "edge_id",
+    "pipes": "pipe_id",
+    "junctions": "junction_id",
+    "stations": "station_id",
+    "cells": "cell_id",
+}
 REQUIRED_LAYERS = ("districts", "road_nodes", "road_edges")
 """Layers a city folder must have; the others may be absent (then empty)."""
-GEOMETRY_TYPES = {"districts": ("Polygon", "MultiPolygon"), "road_nodes": ("Point",),
-                  "road_edges": ("LineString",), "pipes": ("LineString",),
-                  "junctions": ("Point",), "stations": ("Point",),
-                  "cells": ("Polygon", "MultiPolygon")}
-OPTIONAL_DEFAULTS = {"road_edges": {"oneway": False, "bridge": False, "tunnel": False, "name": ""},
-                     "road_nodes": {"elevation_m": 0.0, "district_id": ""},
-                     "pipes": {"monitored": False}}
+GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
+    "districts": ("Polygon", "MultiPolygon"),
+    "road_nodes": ("Point",),
+    "road_edges": ("LineString",),
+    "pipes": ("LineString",),
+    "junctions": ("Point",),
+    "stations": ("Point",),
+    "cells": ("Polygon", "MultiPolygon"),
+}
+OPTIONAL_DEFAULTS: dict[str, dict[str, object]] = {
+    "road_edges": {"oneway": False, "bridge": False, "tunnel": False, "name": ""},
+    "road_nodes": {"elevation_m": 0.0, "district_id": ""},
+    "pipes": {"monitored": False},
+}
 """Columns filled in with a default when a layer lacks them."""
-
 
 
 def empty_layer(layer: str, crs: str) -> gpd.GeoDataFrame:

@@ -9,6 +9,7 @@ import shapely
 from twin.model.city import City
 from twin.model.validate import MAX_SNAP_M
 
+
 def _norm_district(s: str) -> str:
     s = str(s).strip().lower()
     for suffix in (" district", "district", " county", "区", "县"):

@@ -50,21 +50,43 @@ import geopandas as gpd
 from twin.errors import Problem, ProblemList, TwinDataError
 from twin.model.crs_checks import check_city_crs
 from twin.model.files import read_folder, read_meta
-from twin.model.layer_checks import (DISTRICT_LEVELS, FORCES, JUNCTION_KINDS, PIPE_NETWORKS,
-                                     check_layer, check_required_layers)
+from twin.model.layer_checks import (
+    DISTRICT_LEVELS,
+    FORCES,
+    JUNCTION_KINDS,
+    PIPE_NETWORKS,
+    check_layer,
+    check_required_layers,
+)
 from twin.model.layers import LAYERS
-from twin.model.network_checks import (MAX_SNAP_M, check_edge_endpoints, check_pipe_endpoints,
-                                       check_pipes_near_roads, check_road_connectivity,
-                                       check_stations_near_roads, road_components,
-                                       validate_points_near_roads)
+from twin.model.network_checks import (
+    MAX_SNAP_M,
+    check_edge_endpoints,
+    check_pipe_endpoints,
+    check_pipes_near_roads,
+    check_road_connectivity,
+    check_stations_near_roads,
+    road_components,
+    validate_points_near_roads,
+)
 
-__all__ = ["DISTRICT_LEVELS", "FORCES", "JUNCTION_KINDS", "MAX_SNAP_M", "PIPE_NETWORKS",
-           "check_layers", "road_components", "validate_folder", "validate_layers",
-           "validate_points_near_roads"]
+__all__ = [
+    "DISTRICT_LEVELS",
+    "FORCES",
+    "JUNCTION_KINDS",
+    "MAX_SNAP_M",
+    "PIPE_NETWORKS",
+    "check_layers",
+    "road_components",
+    "validate_folder",
+    "validate_layers",
+    "validate_points_near_roads",
+]
 
 
-def validate_layers(layers: dict[str, gpd.GeoDataFrame], where: str,
-                    crs: str | None = None) -> None:
+def validate_layers(
+    layers: dict[str, gpd.GeoDataFrame], where: str, crs: str | None = None
+) -> None:
     """Check city ``layers`` (as read, any stated CRS) and the CRS the city will work in
     (``crs``, from city.json; None: the data's UTM zone); raise one :class:`TwinDataError`
     listing every problem, titled "city data at ``where`` is invalid"."""
@@ -80,9 +102,14 @@ def validate_folder(path: str | os.PathLike[str]) -> list[Problem]:
     """
     folder = Path(path)
     if not folder.is_dir():
-        return [Problem(str(folder), "no such city folder",
-                        "give a folder holding districts/road_nodes/road_edges layer files "
-                        "(see ARCHITECTURE.md, 'A city folder')")]
+        return [
+            Problem(
+                str(folder),
+                "no such city folder",
+                "give a folder holding districts/road_nodes/road_edges layer files "
+                "(see ARCHITECTURE.md, 'A city folder')",
+            )
+        ]
     problems = ProblemList()
     crs = None
     try:
@@ -97,8 +124,9 @@ def validate_folder(path: str | os.PathLike[str]) -> list[Problem]:
     return list(problems)
 
 
-def check_layers(layers: dict[str, gpd.GeoDataFrame], crs: str | None = None,
-                 crs_where: str = "city.json") -> ProblemList:
+def check_layers(
+    layers: dict[str, gpd.GeoDataFrame], crs: str | None = None, crs_where: str = "city.json"
+) -> ProblemList:
     """All problems with ``layers`` (layer name → GeoDataFrame as read), without raising;
     with ``crs`` (the city's CRS, from ``crs_where``), also whether it fits the data."""
     problems = ProblemList()

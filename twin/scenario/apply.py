@@ -63,14 +63,23 @@ def _apply_stations(scenario: Scenario, city: City) -> gpd.GeoDataFrame:
         rows = []
         for ad in st.add:
             xy = city.xy_from_lonlat(ad.lon, ad.lat)
-            rows.append({"station_id": ad.station_id, "force": ad.force, "name": ad.name,
-                         "name_en": ad.name_en, "district_id": core_district_at(city, xy) or "",
-                         "units": int(ad.units), "geometry": shapely.Point(xy)})
+            rows.append(
+                {
+                    "station_id": ad.station_id,
+                    "force": ad.force,
+                    "name": ad.name,
+                    "name_en": ad.name_en,
+                    "district_id": core_district_at(city, xy) or "",
+                    "units": int(ad.units),
+                    "geometry": shapely.Point(xy),
+                }
+            )
         new = gpd.GeoDataFrame(rows, geometry="geometry", crs=city.crs)
         if out.geometry.name != "geometry":
             new = new.rename_geometry(out.geometry.name)
-        out = gpd.GeoDataFrame(pd.concat([out, new], ignore_index=True),
-                               geometry=out.geometry.name, crs=city.crs)
+        out = gpd.GeoDataFrame(
+            pd.concat([out, new], ignore_index=True), geometry=out.geometry.name, crs=city.crs
+        )
     if fleet.station_units:
         ids = out["station_id"].astype(str)
         units = out["units"].to_numpy(np.int64).copy()
@@ -85,6 +94,7 @@ def _apply_sensors(scenario: Scenario, city: City) -> gpd.GeoDataFrame:
         return city.pipes
     pipes = city.pipes
     for s in scenario.sensors:
-        pipes = raise_coverage(city, s.network, s.coverage,
-                               resolve_district(city, s.district), pipes=pipes)
+        pipes = raise_coverage(
+            city, s.network, s.coverage, resolve_district(city, s.district), pipes=pipes
+        )
     return pipes

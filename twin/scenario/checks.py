@@ -25,7 +25,6 @@ MAX_EPICENTRE_KM = 300.0
 200 km; farther away a city does not feel a crustal event — probably a lon/lat mistake)."""
 
 
-
 def known_incident_types() -> tuple[str, ...]:
     """Incident type names of the engine's catalogue (``twin.sim.incidents.CATALOGUE``)."""
     return tuple(CATALOGUE)
@@ -61,34 +60,59 @@ def timeline_problems(scenario: Scenario, city: City) -> ProblemList:
     for i, c in enumerate(scenario.closures):
         if c.name is not None and len(edges_named(city, c.name)) == 0:
             hint = _suggest(c.name.strip(), road_names(city))
-            rep.add(("closures", i, "name"), f"no road, bridge or tunnel is named '{c.name}'",
-                    hint or "use a name from road_edges.name, or give edge_ids", (c.name,))
+            rep.add(
+                ("closures", i, "name"),
+                f"no road, bridge or tunnel is named '{c.name}'",
+                hint or "use a name from road_edges.name, or give edge_ids",
+                (c.name,),
+            )
         unknown = [e for e in c.edge_ids if e not in edge_ids]
         if unknown:
-            rep.add(("closures", i, "edge_ids"), f"unknown road edge ids {unknown}",
-                    "use edge_id values of the city's road_edges layer", tuple(unknown))
+            rep.add(
+                ("closures", i, "edge_ids"),
+                f"unknown road edge ids {unknown}",
+                "use edge_id values of the city's road_edges layer",
+                tuple(unknown),
+            )
         if c.start_h >= run_h:
-            rep.add(("closures", i, "start_h"), f"closure starts at {c.start_h:g} h, after the "
-                    f"run ends ({run_h:g} h)", "start it earlier or raise days")
+            rep.add(
+                ("closures", i, "start_h"),
+                f"closure starts at {c.start_h:g} h, after the run ends ({run_h:g} h)",
+                "start it earlier or raise days",
+            )
     for i, r in enumerate(scenario.rainstorm):
         for d in r.districts:
             if resolve_district(city, d) is None:
-                rep.add(("rainstorm", i, "districts"), f"unknown district '{d}'",
-                        _suggest(d, district_choices(city)) or
-                        "use a district id, Chinese or English name", (d,))
+                rep.add(
+                    ("rainstorm", i, "districts"),
+                    f"unknown district '{d}'",
+                    _suggest(d, district_choices(city))
+                    or "use a district id, Chinese or English name",
+                    (d,),
+                )
         if r.start_h >= run_h:
-            rep.add(("rainstorm", i, "start_h"), f"rainstorm starts at {r.start_h:g} h, after "
-                    f"the run ends ({run_h:g} h)", "start it earlier or raise days")
+            rep.add(
+                ("rainstorm", i, "start_h"),
+                f"rainstorm starts at {r.start_h:g} h, after the run ends ({run_h:g} h)",
+                "start it earlier or raise days",
+            )
     for i, q in enumerate(scenario.earthquake):
         if q.t_h >= run_h:
-            rep.add(("earthquake", i, "t_h"), f"earthquake at {q.t_h:g} h comes after the run "
-                    f"ends ({run_h:g} h)", "make it earlier or raise days")
+            rep.add(
+                ("earthquake", i, "t_h"),
+                f"earthquake at {q.t_h:g} h comes after the run ends ({run_h:g} h)",
+                "make it earlier or raise days",
+            )
         if len(city.road_nodes):
             _, dist = city.roads.snap(city.xy_from_lonlat(q.lon, q.lat))
             if dist[0] > MAX_EPICENTRE_KM * 1000:
-                rep.add(("earthquake", i, "lon"), f"epicentre {q.lon}, {q.lat} is "
-                        f"{dist[0] / 1000:.0f} km from the city (more than "
-                        f"{MAX_EPICENTRE_KM:.0f} km)", "check lon and lat (WGS84 degrees)")
+                rep.add(
+                    ("earthquake", i, "lon"),
+                    f"epicentre {q.lon}, {q.lat} is "
+                    f"{dist[0] / 1000:.0f} km from the city (more than "
+                    f"{MAX_EPICENTRE_KM:.0f} km)",
+                    "check lon and lat (WGS84 degrees)",
+                )
     _incident_problems(scenario, city, rep)
     return rep.problems
 
@@ -97,36 +121,67 @@ def _incident_problems(scenario: Scenario, city: City, rep: _Reporter) -> None:
     types = known_incident_types()
     for t in scenario.incidents.type_multipliers:
         if t not in types:
-            rep.add(("incidents", "type_multipliers", t), f"unknown incident type '{t}'",
-                    _suggest(t, types) or f"known types: {', '.join(types)}", (t,))
+            rep.add(
+                ("incidents", "type_multipliers", t),
+                f"unknown incident type '{t}'",
+                _suggest(t, types) or f"known types: {', '.join(types)}",
+                (t,),
+            )
     node_ids = set(city.road_nodes["node_id"].astype(str))
-    network_of_pipe = dict(zip(city.pipes["pipe_id"].astype(str),
-                               city.pipes["network"].astype(str)))
+    network_of_pipe = dict(
+        zip(city.pipes["pipe_id"].astype(str), city.pipes["network"].astype(str))
+    )
     run_min = scenario.days * 1440.0
     for k, s in enumerate(scenario.incidents.scripted):
         loc = ("incidents", "scripted", k)
         if s.type not in types:
-            rep.add((*loc, "type"), f"unknown incident type '{s.type}'",
-                    _suggest(s.type, types) or f"known types: {', '.join(types)}", (s.type,))
+            rep.add(
+                (*loc, "type"),
+                f"unknown incident type '{s.type}'",
+                _suggest(s.type, types) or f"known types: {', '.join(types)}",
+                (s.type,),
+            )
         if s.t_min >= run_min:
-            rep.add((*loc, "t_min"), f"scripted incident at {s.t_min:g} min comes after the "
-                    f"run ends ({run_min:g} min)", "make it earlier or raise days")
+            rep.add(
+                (*loc, "t_min"),
+                f"scripted incident at {s.t_min:g} min comes after the run ends ({run_min:g} min)",
+                "make it earlier or raise days",
+            )
         if s.node_id is not None and s.node_id not in node_ids:
-            rep.add((*loc, "node_id"), f"unknown road node id '{s.node_id}'",
-                    "use a node_id of the city's road_nodes, or lon/lat", (s.node_id,))
+            rep.add(
+                (*loc, "node_id"),
+                f"unknown road node id '{s.node_id}'",
+                "use a node_id of the city's road_nodes, or lon/lat",
+                (s.node_id,),
+            )
         if s.pipe_id is not None and s.pipe_id not in network_of_pipe:
-            rep.add((*loc, "pipe_id"), f"unknown pipe id '{s.pipe_id}'",
-                    "use a pipe_id of the city's pipes layer", (s.pipe_id,))
-        elif s.pipe_id is not None and s.type in NETWORK_OF_INCIDENT and \
-                network_of_pipe[s.pipe_id] != NETWORK_OF_INCIDENT[s.type]:
-            rep.add((*loc, "pipe_id"), f"a {s.type} cannot happen on pipe '{s.pipe_id}': it "
-                    f"is a {network_of_pipe[s.pipe_id]} pipe",
-                    f"give a {NETWORK_OF_INCIDENT[s.type]} pipe's id", (s.pipe_id,))
+            rep.add(
+                (*loc, "pipe_id"),
+                f"unknown pipe id '{s.pipe_id}'",
+                "use a pipe_id of the city's pipes layer",
+                (s.pipe_id,),
+            )
+        elif (
+            s.pipe_id is not None
+            and s.type in NETWORK_OF_INCIDENT
+            and network_of_pipe[s.pipe_id] != NETWORK_OF_INCIDENT[s.type]
+        ):
+            rep.add(
+                (*loc, "pipe_id"),
+                f"a {s.type} cannot happen on pipe '{s.pipe_id}': it "
+                f"is a {network_of_pipe[s.pipe_id]} pipe",
+                f"give a {NETWORK_OF_INCIDENT[s.type]} pipe's id",
+                (s.pipe_id,),
+            )
         if s.lon is not None and s.lat is not None:
             why = outside_city(city, city.xy_from_lonlat(s.lon, s.lat))
             if why:
-                rep.add((*loc, "lon"), f"scripted place {s.lon}, {s.lat} {why}",
-                        "give a lon/lat inside the city, on or near a road", (s.label or s.type,))
+                rep.add(
+                    (*loc, "lon"),
+                    f"scripted place {s.lon}, {s.lat} {why}",
+                    "give a lon/lat inside the city, on or near a road",
+                    (s.label or s.type,),
+                )
 
 
 def city_problems(scenario: Scenario, city: City) -> ProblemList:
@@ -138,44 +193,72 @@ def city_problems(scenario: Scenario, city: City) -> ProblemList:
     base = set(city.stations["station_id"].astype(str))
     unknown = [sid for sid in st.remove if sid not in base]
     if unknown:
-        rep.add(("stations", "remove"), f"cannot remove unknown stations {unknown}",
-                _suggest(unknown[0], base) or "use station_id values of the stations layer",
-                tuple(unknown))
+        rep.add(
+            ("stations", "remove"),
+            f"cannot remove unknown stations {unknown}",
+            _suggest(unknown[0], base) or "use station_id values of the stations layer",
+            tuple(unknown),
+        )
     kept = base - set(st.remove)
     for i, mv in enumerate(st.move):
         if mv.station_id not in kept:
-            rep.add(("stations", "move", i, "station_id"), f"cannot move unknown or removed "
-                    f"station '{mv.station_id}'", _suggest(mv.station_id, kept), (mv.station_id,))
+            rep.add(
+                ("stations", "move", i, "station_id"),
+                f"cannot move unknown or removed station '{mv.station_id}'",
+                _suggest(mv.station_id, kept),
+                (mv.station_id,),
+            )
         why = outside_city(city, city.xy_from_lonlat(mv.lon, mv.lat))
         if why:
-            rep.add(("stations", "move", i, "lon"), f"station '{mv.station_id}' moved to "
-                    f"{mv.lon}, {mv.lat} {why}", "move it inside the city, near a road",
-                    (mv.station_id,))
+            rep.add(
+                ("stations", "move", i, "lon"),
+                f"station '{mv.station_id}' moved to {mv.lon}, {mv.lat} {why}",
+                "move it inside the city, near a road",
+                (mv.station_id,),
+            )
     added: set[str] = set()
     for i, ad in enumerate(st.add):
         if ad.station_id in kept or ad.station_id in added:
-            rep.add(("stations", "add", i, "station_id"), f"station id '{ad.station_id}' "
-                    "already exists", "give the new station a new id", (ad.station_id,))
+            rep.add(
+                ("stations", "add", i, "station_id"),
+                f"station id '{ad.station_id}' already exists",
+                "give the new station a new id",
+                (ad.station_id,),
+            )
         added.add(ad.station_id)
         why = outside_city(city, city.xy_from_lonlat(ad.lon, ad.lat))
         if why:
-            rep.add(("stations", "add", i, "lon"), f"new station '{ad.station_id}' at "
-                    f"{ad.lon}, {ad.lat} {why}", "place it inside the city, within "
-                    "500 m of a road", (ad.station_id,))
+            rep.add(
+                ("stations", "add", i, "lon"),
+                f"new station '{ad.station_id}' at {ad.lon}, {ad.lat} {why}",
+                "place it inside the city, within 500 m of a road",
+                (ad.station_id,),
+            )
     for sid in scenario.fleet.station_units:
         if sid not in kept | added:
-            rep.add(("fleet", "station_units", sid), f"unknown or removed station '{sid}' in "
-                    "fleet.station_units", _suggest(sid, kept | added) or
-                    "use a station_id of the stations layer or of [[stations.add]]", (sid,))
+            rep.add(
+                ("fleet", "station_units", sid),
+                f"unknown or removed station '{sid}' in fleet.station_units",
+                _suggest(sid, kept | added)
+                or "use a station_id of the stations layer or of [[stations.add]]",
+                (sid,),
+            )
     networks = set(city.pipes["network"].astype(str))
     for i, s in enumerate(scenario.sensors):
         if s.district is not None and resolve_district(city, s.district) is None:
-            rep.add(("sensors", i, "district"), f"unknown district '{s.district}'",
-                    _suggest(s.district, district_choices(city)) or
-                    "use a district id, Chinese or English name", (s.district,))
+            rep.add(
+                ("sensors", i, "district"),
+                f"unknown district '{s.district}'",
+                _suggest(s.district, district_choices(city))
+                or "use a district id, Chinese or English name",
+                (s.district,),
+            )
         if s.network not in networks:
-            rep.add(("sensors", i, "network"), f"the city has no {s.network} pipes to watch",
-                    "remove this [[sensors]] entry or load a city with that network")
+            rep.add(
+                ("sensors", i, "network"),
+                f"the city has no {s.network} pipes to watch",
+                "remove this [[sensors]] entry or load a city with that network",
+            )
     return rep.problems
 
 

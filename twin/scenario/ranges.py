@@ -36,39 +36,59 @@ class Range:
 RANGES: dict[str, Range] = {
     "days": Range(0, 366, "days", "a run of up to a (leap) year", low_open=True),
     "incidents.rate_multiplier": Range(
-        0, 100, "×", "everyday incidents at up to 100× their base rates; hazards add their "
-        "own incidents on top (assumption: beyond any city's busiest disaster day)"),
+        0,
+        100,
+        "×",
+        "everyday incidents at up to 100× their base rates; hazards add their "
+        "own incidents on top (assumption: beyond any city's busiest disaster day)",
+    ),
     "incidents.type_multipliers": Range(
-        0, 1000, "×", "one type at up to 1000× its base rate, to study a rare type"),
+        0, 1000, "×", "one type at up to 1000× its base rate, to study a rare type"
+    ),
     "incidents.scripted.t_min": Range(0, YEAR_H * 60, "min", "within the longest run"),
     "fleet.scale": Range(0, 100, "×", "a force's units scaled from none to 100× today's"),
     "fleet.station_units": Range(
-        0, 1000, "units", "units at one station (the largest stations have tens of vehicles)"),
+        0, 1000, "units", "units at one station (the largest stations have tens of vehicles)"
+    ),
     "stations.add.units": Range(0, 1000, "units", "as fleet.station_units"),
     "sensors.coverage": Range(0, 1, "share", "a share of pipe length"),
     "closures.start_h": Range(0, YEAR_H, "h", "within the longest run"),
     "closures.duration_h": Range(0, YEAR_H, "h", "at most the longest run", low_open=True),
     "rainstorm.start_h": Range(0, YEAR_H, "h", "within the longest run"),
     "rainstorm.duration_h": Range(
-        0, 240, "h", "up to ten days of continuous rain (assumption: a longer wet spell is several "
-        "storms)",
-        low_open=True),
+        0,
+        240,
+        "h",
+        "up to ten days of continuous rain (assumption: a longer wet spell is several storms)",
+        low_open=True,
+    ),
     "rainstorm.intensity_mm_h": Range(
-        0, 400, "mm/h", "above the world's greatest one-hour rainfall, 305 mm (Holt, "
+        0,
+        400,
+        "mm/h",
+        "above the world's greatest one-hour rainfall, 305 mm (Holt, "
         "Missouri, 22 June 1947; WMO archive of weather and climate extremes)",
-        low_open=True),
-    "rainstorm.drainage_capacity_mm_h": Range(0, 400, "mm/h", "as intensity_mm_h",
-                                              low_open=True),
+        low_open=True,
+    ),
+    "rainstorm.drainage_capacity_mm_h": Range(0, 400, "mm/h", "as intensity_mm_h", low_open=True),
     "earthquake.t_h": Range(0, YEAR_H, "h", "within the longest run"),
     "earthquake.magnitude": Range(
-        3, 9.5, "Mw", "9.5 is the largest earthquake recorded (Chile, 1960); below M 3 "
-        "shaking does no damage (assumption); BA08 is fitted to M 5–8 and extrapolated"),
+        3,
+        9.5,
+        "Mw",
+        "9.5 is the largest earthquake recorded (Chile, 1960); below M 3 "
+        "shaking does no damage (assumption); BA08 is fitted to M 5–8 and extrapolated",
+    ),
     "earthquake.depth_km": Range(
-        1, 700, "km", "earthquakes occur from the surface down to about 700 km "
-        "(subducting slabs)"),
+        1, 700, "km", "earthquakes occur from the surface down to about 700 km (subducting slabs)"
+    ),
     "pipes.failure_rate_multiplier": Range(
-        0, 100_000, "×", "a stress-test knob for small test networks: ×100 000 on cast "
-        "iron's 0.3 failures/km/yr is about 80 failures per km per day"),
+        0,
+        100_000,
+        "×",
+        "a stress-test knob for small test networks: ×100 000 on cast "
+        "iron's 0.3 failures/km/yr is about 80 failures per km per day",
+    ),
 }
 """Scenario key (dotted, list indices and dict keys left out) → its range."""
 
@@ -77,7 +97,8 @@ def ranged(key: str, **kwargs: Any) -> Any:
     """A pydantic ``Field`` bounded by ``RANGES[key]`` (other Field arguments pass through)."""
     r = RANGES[key]
     low = {"gt": r.low} if r.low_open else {"ge": r.low}
-    return Field(le=r.high, description=f"{r.text()}: {r.why}", **low, **kwargs)
+    args: dict[str, Any] = {"le": r.high, "description": f"{r.text()}: {r.why}", **low, **kwargs}
+    return Field(**args)
 
 
 def ranges_table() -> str:

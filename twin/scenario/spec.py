@@ -33,13 +33,24 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from twin.errors import Problem, ProblemList, TwinDataError
 from twin.scenario.ranges import ranged
-from twin.scenario.toml_text import (locate_key, problem_from_error, toml_error_line, unsafe_name,
-                                     without_errors)
+from twin.scenario.toml_text import (
+    problem_from_error,
+    toml_error_line,
+    unsafe_name,
+    without_errors,
+)
 
 FORCES = ("community", "fire", "professional", "social", "air")
 NETWORKS = ("water", "gas", "drainage")
@@ -70,9 +81,12 @@ class ScriptedIncident(Spec):
     detection: Literal["sensor", "call", "auto"] = "auto"
 
     @model_validator(mode="after")
-    def _one_place(self) -> "ScriptedIncident":
-        given = [self.lon is not None and self.lat is not None, self.node_id is not None,
-                 self.pipe_id is not None]
+    def _one_place(self) -> ScriptedIncident:
+        given = [
+            self.lon is not None and self.lat is not None,
+            self.node_id is not None,
+            self.pipe_id is not None,
+        ]
         if sum(given) != 1:
             raise ValueError("give exactly one place: lon and lat, or node_id, or pipe_id")
         return self
@@ -82,8 +96,9 @@ class Incidents(Spec):
     """Random incident generation and scripted incidents."""
 
     rate_multiplier: Float = ranged("incidents.rate_multiplier", default=1.0)
-    type_multipliers: dict[str, Annotated[float, ranged("incidents.type_multipliers",
-                                                        strict=True)]] = Field(default_factory=dict)
+    type_multipliers: dict[
+        str, Annotated[float, ranged("incidents.type_multipliers", strict=True)]
+    ] = Field(default_factory=dict)
     random: Bool = True
     scripted: tuple[ScriptedIncident, ...] = ()
 
@@ -91,10 +106,13 @@ class Incidents(Spec):
 class Fleet(Spec):
     """Fleet sizes: a multiplier per force on every station's units, or exact units per station."""
 
-    scale: dict[Literal["community", "fire", "professional", "social", "air"],
-                Annotated[float, ranged("fleet.scale", strict=True)]] = Field(default_factory=dict)
+    scale: dict[
+        Literal["community", "fire", "professional", "social", "air"],
+        Annotated[float, ranged("fleet.scale", strict=True)],
+    ] = Field(default_factory=dict)
     station_units: dict[str, Annotated[int, ranged("fleet.station_units", strict=True)]] = Field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
 
 class NewStation(Spec):
@@ -140,7 +158,7 @@ class Closure(Spec):
     reason: str = "closure"
 
     @model_validator(mode="after")
-    def _what(self) -> "Closure":
+    def _what(self) -> Closure:
         if (self.name is None) == (not self.edge_ids):
             raise ValueError("give either name (a road, bridge or tunnel name) or edge_ids")
         return self
@@ -181,7 +199,7 @@ class Scenario(Spec):
 
     name: str = "baseline"
     description: str = ""
-    seed: Int = Field(default=2026, ge=0, lt=2 ** 63)
+    seed: Int = Field(default=2026, ge=0, lt=2**63)
     days: Float = ranged("days", default=7.0)
     city: str | None = Field(default=None, description="city folder; None = embedded twin")
     """A city folder; relative paths are relative to the scenario file. None: the embedded
@@ -213,7 +231,7 @@ class Scenario(Spec):
         """Simulated duration in seconds."""
         return self.days * 86400.0
 
-    def with_(self, **changes: Any) -> "Scenario":
+    def with_(self, **changes: Any) -> Scenario:
         """A copy with some top-level fields changed (validated again)."""
         data = self.model_dump(exclude={"source"})
         data.update({k: v.item() if isinstance(v, np.generic) else v for k, v in changes.items()})
@@ -221,8 +239,9 @@ class Scenario(Spec):
             changed = Scenario.model_validate(data)
         except ValidationError as exc:
             where = f"{self.source or '<scenario>'} with {', '.join(changes)} changed"
-            raise TwinDataError([problem_from_error(where, "", err) for err in exc.errors()],
-                                title="bad scenario") from None
+            raise TwinDataError(
+                [problem_from_error(where, "", err) for err in exc.errors()], title="bad scenario"
+            ) from None
         return _keep_private(self, changed.model_copy(update={"source": self.source}))
 
 
@@ -240,12 +259,17 @@ def load_scenario(path: str | Path | None = None, *, strict: bool = True) -> Sce
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise TwinDataError.one(str(path), f"cannot read scenario file: {exc.strerror}",
-                                "check the path", title="bad scenario") from None
+        raise TwinDataError.one(
+            str(path),
+            f"cannot read scenario file: {exc.strerror}",
+            "check the path",
+            title="bad scenario",
+        ) from None
     scenario = parse_scenario(decode_text(raw, str(path)), str(path), strict=strict)
     if scenario.city is not None and not Path(scenario.city).expanduser().is_absolute():
-        scenario = _keep_private(scenario, scenario.model_copy(
-            update={"city": str(path.parent / scenario.city)}))
+        scenario = _keep_private(
+            scenario, scenario.model_copy(update={"city": str(path.parent / scenario.city)})
+        )
     return scenario
 
 
@@ -256,8 +280,9 @@ def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True)
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = toml_error_line(str(exc))
-        raise TwinDataError.one(where, f"not valid TOML: {exc}", "fix the TOML syntax",
-                                line=line, title="bad scenario") from None
+        raise TwinDataError.one(
+            where, f"not valid TOML: {exc}", "fix the TOML syntax", line=line, title="bad scenario"
+        ) from None
     problems = ProblemList()
     dropped: set[tuple[Any, ...]] = set()  # keys left out: their absence is no new problem
     for _ in range(MAX_ROUNDS):
@@ -266,8 +291,11 @@ def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True)
             break
         except ValidationError as exc:
             errors = exc.errors()
-            problems.extend(problem_from_error(where, text, err) for err in errors
-                            if not (err["type"] == "missing" and tuple(err["loc"]) in dropped))
+            problems.extend(
+                problem_from_error(where, text, err)
+                for err in errors
+                if not (err["type"] == "missing" and tuple(err["loc"]) in dropped)
+            )
             if strict:
                 raise TwinDataError(list(problems), title="bad scenario") from None
             dropped |= {tuple(err["loc"]) for err in errors}
@@ -290,17 +318,24 @@ def decode_text(raw: bytes, where: str) -> str:
     naming the line of the first bad byte."""
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise TwinDataError.one(where, "this is a binary file, not a TOML text file",
-                                "give a scenario .toml file (a text file; see scenarios/)",
-                                line=line, title="bad scenario")
+        raise TwinDataError.one(
+            where,
+            "this is a binary file, not a TOML text file",
+            "give a scenario .toml file (a text file; see scenarios/)",
+            line=line,
+            title="bad scenario",
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise TwinDataError.one(where, f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at "
-                                f"offset {exc.start} cannot be decoded",
-                                "save the file as UTF-8 (most editors: 'Save with encoding')",
-                                line=line, title="bad scenario") from None
+        raise TwinDataError.one(
+            where,
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} cannot be decoded",
+            "save the file as UTF-8 (most editors: 'Save with encoding')",
+            line=line,
+            title="bad scenario",
+        ) from None
 
 
 def form_problems(scenario: Scenario) -> tuple[Problem, ...]:

@@ -12,8 +12,10 @@ from twin.scenario.ranges import RANGES
 
 MAX_NAME_LENGTH = 100
 """Longest scenario name (it names the default results folder)."""
-FIX_NAME = ("use a plain name such as 'bridges-closed' (letters, digits, spaces, '-', '_'): "
-            "it names the default results folder results/<name>")
+FIX_NAME = (
+    "use a plain name such as 'bridges-closed' (letters, digits, spaces, '-', '_'): "
+    "it names the default results folder results/<name>"
+)
 FIX_KEYS = "see the comments in scenarios/*.toml for what each key takes"
 
 
@@ -62,8 +64,7 @@ def problem_from_error(where: str, text: str, err: Any) -> Problem:
         shown = value if not isinstance(value, dict) else "{…}"
         what = f"bad value for '{key}' = {shown!r}: {err['msg']}"
         rk = range_key(loc)
-        fix = (f"give {rk} a number in {RANGES[rk].text()} ({RANGES[rk].why})" if rk
-               else FIX_KEYS)
+        fix = f"give {rk} a number in {RANGES[rk].text()} ({RANGES[rk].why})" if rk else FIX_KEYS
     return Problem(where=where, what=what, fix=fix, line=locate_key(text, loc))
 
 
@@ -128,7 +129,7 @@ def locate_key(text: str, loc: tuple[Any, ...]) -> int | None:
         if found is not None:
             start, table = found, header
             break
-    rest = parts[len(table.split(".")) if table else 0:]
+    rest = parts[len(table.split(".")) if table else 0 :]
     # the innermost key first, then its parents (a dict key may sit in an inline table)
     keys = list(reversed(rest)) if rest else ([parts[-1]] if parts else [])
     for key in keys:

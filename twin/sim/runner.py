@@ -9,17 +9,26 @@ give the same incidents and events, byte for byte.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
-from typing import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from twin.analysis.metrics import (compliance_table, counts, coverage_table, event_table,
-                                   incident_table, mutual_aid_table, route_table, unit_table,
-                                   worst)
+from twin.analysis.metrics import (
+    compliance_table,
+    counts,
+    coverage_table,
+    event_table,
+    incident_table,
+    mutual_aid_table,
+    route_table,
+    unit_table,
+    worst,
+)
 from twin.analysis.results import Results
 from twin.hazards.build import build_timeline
 from twin.hazards.lifelines import lifelines_table
@@ -44,7 +53,7 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
     ``config`` overrides engine settings (catalogue, forces, detection).
     """
     wall0 = time.perf_counter()
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     if city is None:
         city = load_city(scenario.city)
     check_against(scenario, city)  # every problem at once, before anything runs
@@ -85,8 +94,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _summary(scenario: Scenario, city: City, sim, tables: dict[str, pd.DataFrame],
-             started: str, wall_s: float, record_routes: bool) -> dict:
+def _summary(scenario: Scenario, city: City, sim: Any, tables: dict[str, pd.DataFrame],
+             started: str, wall_s: float, record_routes: bool) -> dict[str, Any]:
     incidents = tables["incidents"]
     city_rows = tables["compliance"][tables["compliance"]["scope"] == "city"]
     return {
