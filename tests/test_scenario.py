@@ -18,7 +18,8 @@ from twin.hazards.sensing import sensor_coverage
 from twin.model.places import resolve_district
 from twin.scenario.apply import apply
 from twin.scenario.checks import check_against, problems_against
-from twin.scenario.spec import Closure, load_scenario, locate_key, parse_scenario
+from twin.scenario.spec import Closure, load_scenario, parse_scenario
+from twin.scenario.toml_text import locate_key
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 MY_SCENARIOS = ("bridges-closed", "rainstorm", "earthquake", "gas-leak-drill",

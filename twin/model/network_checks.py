@@ -230,30 +230,32 @@ offset."""
 
 def check_pipes_near_roads(layers: dict[str, gpd.GeoDataFrame], problems: ProblemList) -> None:
     """Pipes whose both ends lie farther than :data:`MAX_PIPE_FROM_ROAD_M` from every road
-    node (measured in the UTM zone of the pipes)."""
+    node (distances in local metres around the city, :func:`_local_metres`)."""
     pipes, nodes = layers.get("pipes"), layers.get("road_nodes")
     if pipes is None or pipes.empty or pipes.crs is None or nodes is None or nodes.crs is None:
         return
     geoms = np.asarray(pipes.geometry.array, dtype=object)
-    ok = shapely.get_type_id(geoms) == 1  # LineString, not missing
-    ok &= ~shapely.is_empty(geoms)
-    nd = usable_points(nodes)
-    if not ok.any() or nd is None or len(nd) == 0:
+    ok = (shapely.get_type_id(geoms) == 1) & ~shapely.is_empty(geoms)  # LineStrings
+    node_geoms = np.asarray(nodes.geometry.array, dtype=object)
+    node_ok = (shapely.get_type_id(node_geoms) == 0) & ~shapely.is_empty(node_geoms)  # Points
+    if not ok.any() or not node_ok.any():
         return
-    try:
-        metric = pipes[ok].estimate_utm_crs()
-        lines = pipes.geometry[ok].to_crs(metric).array
-        nd_xy = xy_of(nd.to_crs(metric))
+    coords, index = shapely.get_coordinates(geoms[ok], return_index=True)
+    first = np.r_[0, np.flatnonzero(np.diff(index)) + 1]  # each line's first vertex
+    last = np.r_[first[1:] - 1, len(index) - 1]  # and its last
+    try:  # only the end points and the nodes are put in metres (whole lines cost seconds)
+        lonlat_ends = _lonlat(coords[np.r_[first, last]], pipes.crs)
+        lonlat_nodes = _lonlat(shapely.get_coordinates(node_geoms[node_ok]), nodes.crs)
     except (ValueError, RuntimeError, pyproj.exceptions.CRSError):
         return  # impossible coordinates: reported by check_crs
+    lat0 = float(np.nanmedian(lonlat_nodes[:, 1])) if len(lonlat_nodes) else 0.0
+    xy_ends = _local_metres(lonlat_ends, lat0)
+    ends = [xy_ends[: len(first)], xy_ends[len(first) :]]
+    nd_xy = _local_metres(lonlat_nodes, lat0)
     nd_xy = nd_xy[np.isfinite(nd_xy).all(axis=1)]
     if len(nd_xy) == 0:
         return
     tree = cKDTree(nd_xy)
-    ends = [
-        shapely.get_coordinates(shapely.get_point(np.asarray(lines, dtype=object), k))
-        for k in (0, -1)
-    ]
     dist = np.minimum(tree.query(ends[0])[0], tree.query(ends[1])[0])
     far = dist > MAX_PIPE_FROM_ROAD_M
     if far.any():
@@ -270,3 +272,23 @@ def check_pipes_near_roads(layers: dict[str, gpd.GeoDataFrame], problems: Proble
             "CRS or offset lands far away), or import the roads that serve them",
             ids[order],
         )
+
+
+def _lonlat(xy: np.ndarray, crs: object) -> np.ndarray:
+    """Points ``xy`` (n × 2) in ``crs`` as WGS84 lon/lat degrees."""
+    if pyproj.CRS(crs).is_geographic:
+        return xy
+    to_wgs = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([lon, lat])
+
+
+METRES_PER_DEGREE = 111_195.0
+"""Metres per degree of a great circle (mean Earth radius 6 371 km)."""
+
+
+def _local_metres(lonlat: np.ndarray, lat0: float) -> np.ndarray:
+    """Equirectangular x, y (m) around latitude ``lat0``: within 1 % of true distances over
+    a city-sized area, plenty for a check in kilometres."""
+    scale_x = METRES_PER_DEGREE * np.cos(np.radians(lat0))
+    return np.column_stack([lonlat[:, 0] * scale_x, lonlat[:, 1] * METRES_PER_DEGREE])
