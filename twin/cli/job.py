@@ -19,6 +19,8 @@ from rich.table import Table
 
 from twin.analysis.report import TARGET_LABELS, compliance_table, district_table, minutes
 from twin.analysis.results import Results, write_results
+from twin.cli import records_job
+from twin.importers.prechecks import import_findings
 from twin.model.city import City
 from twin.scenario.checks import load_city_for
 from twin.scenario.spec import Scenario, load_scenario
@@ -34,8 +36,11 @@ def slug(name: str) -> str:
 def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: int | None = None,
                   days: float | None = None, city: Path | None = None,
                   routes: bool | None = None, maps: bool = True,
-                  console: Console | None = None) -> Path:
-    """Run a scenario file (None: baseline), print the compliance table, write ``out``."""
+                  console: Console | None = None, incidents: Path | None = None,
+                  incidents_map: Path | None = None, skip_bad_rows: bool = False) -> Path:
+    """Run a scenario file (None: baseline), print the compliance table, write ``out``.
+    ``incidents``: a file of incident records driving the run instead of random demand,
+    validated against it (:mod:`twin.cli.records_job`)."""
     console = console or Console()
     # lenient: problems of form are reported with those against the city, in one list
     scenario = load_scenario(scenario_path or _default_scenario(), strict=False)
@@ -45,12 +50,24 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
     if changes:
         scenario = scenario.with_(**changes)
     the_city = load_city_for(scenario)
+    records = None
+    if incidents is not None:
+        scenario, records = records_job.prepare(scenario, the_city, incidents, incidents_map,
+                                                skip_bad_rows, days, console)
+        routes = False if routes is None else routes
+    for text in import_findings(the_city):
+        console.print(f"note: {text}", markup=False)
     console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} days, "
                   f"seed {scenario.seed}")
     results = _simulate(run_scenario, scenario, the_city, routes, console)
     out = out or Path("results") / slug(scenario.name)
-    final = write_results(results, out, extra=_map_writer(the_city) if maps else None)
+    extra = _map_writer(the_city) if maps else None
+    if records is not None:
+        extra = records_job.writer(records, results["incidents"], extra)
+    final = write_results(results, out, extra=extra)
     print_run_report(results, the_city, console)
+    if records is not None:
+        records_job.print_validation(final, console)
     console.print(f"results written to [bold]{final}[/bold]")
     return final
 

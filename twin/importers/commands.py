@@ -6,7 +6,10 @@ where, ids, what, how to fix).
 Intended command lines::
 
     twin validate PATH
-    twin import osm FILE OUT [--districts FILE] [--stations FILE]
+    twin import osm FILE OUT [--districts FILE | --admin-level N] [--stations FILE
+                              [--map MAP.toml]] [--generate-stations fire,community,…]
+                              [--population FILE.tif|LAYER [--population-column C]]
+                              [--floor-m2-per-person M2] [--clip-embedded]
                               [--largest-component/--keep-all] [--name NAME]
     twin import epanet FILE --into CITY_DIR [--out DIR] (--crs CRS | --anchor LON,LAT
                               [--units-to-m M]) [--network water] [--id-prefix P]
@@ -24,6 +27,8 @@ from rich.table import Table
 
 from twin.analysis.report import city_summary_table
 from twin.errors import MAX_IDS_SHOWN, Problem, TwinDataError
+from twin.importers.assemble import CityOptions
+from twin.importers.chongqing import import_chongqing
 from twin.importers.epanet import import_epanet
 from twin.importers.gis import import_gis, read_mapping
 from twin.importers.osm import import_osm
@@ -51,13 +56,17 @@ def validate_command(path: str | Path) -> int:
 
 def import_osm_command(path: Path, out: Path, districts: Path | None = None,
                        stations: Path | None = None, largest_component: bool = True,
-                       name: str | None = None) -> int:
-    """``twin import osm FILE OUT [--districts FILE] [--stations FILE]
-    [--largest-component/--keep-all] [--name NAME]``: drivable roads of an OSM extract
-    (.osm, .osm.bz2, .osm.pbf) → city folder OUT."""
-    return _run(lambda: import_osm(path, districts_path=districts, stations_path=stations,
-                                   largest_component=largest_component, name=name), out,
-                f"OpenStreetMap {path}")
+                       name: str | None = None, options: CityOptions | None = None,
+                       clip_embedded: bool = False) -> int:
+    """``twin import osm FILE OUT [options]``: an OSM extract (.osm, .osm.bz2, .osm.pbf) →
+    a working city folder OUT (roads, districts, cells with people, stations)."""
+    def build() -> City:
+        if clip_embedded:
+            return import_chongqing(path, options=options, name=name)
+        return import_osm(path, districts_path=districts, stations_path=stations,
+                          largest_component=largest_component, name=name, options=options)
+
+    return _run(build, out, f"OpenStreetMap {path}")
 
 
 def import_epanet_command(path: Path, into: Path, out: Path | None = None,

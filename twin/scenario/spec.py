@@ -5,6 +5,7 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     name = "baseline"
     seed = 2026
     days = 7
+    datum = "wgs84"  # of every lon/lat below; "gcj02" (Amap/Tencent) or "bd09" (Baidu) converted
     [incidents]      rate_multiplier, type_multipliers, [[incidents.scripted]]
     [fleet]          scale (per force), station_units (per station)
     [stations]       remove, [[stations.add]], [[stations.move]]
@@ -44,6 +45,7 @@ from pydantic import (
 )
 
 from twin.errors import Problem, ProblemList, TwinDataError
+from twin.model.coords import convert_tree
 from twin.scenario.ranges import ranged
 from twin.scenario.toml_text import (
     problem_from_error,
@@ -204,6 +206,12 @@ class Scenario(Spec):
     city: str | None = Field(default=None, description="city folder; None = embedded twin")
     """A city folder; relative paths are relative to the scenario file. None: the embedded
     twin."""
+    datum: Literal["wgs84", "gcj02", "bd09"] = Field(
+        default="wgs84", description="datum of every lon/lat in the file (twin.model.coords): "
+        "wgs84 (GPS, OSM), gcj02 (Amap, Tencent), bd09 (Baidu); converted to WGS84 on load")
+    converted_from: Literal["", "gcj02", "bd09"] = ""
+    """Set on load when the file's lon/lat were converted from this datum (then ``datum``
+    is ``wgs84`` and the lon/lat held are WGS84)."""
     incidents: Incidents = Incidents()
     fleet: Fleet = Fleet()
     stations: Stations = Stations()
@@ -225,6 +233,15 @@ class Scenario(Spec):
         if why:
             raise ValueError(why)
         return name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _to_wgs84(cls, data: Any) -> Any:
+        """lon/lat declared in GCJ-02 or BD-09 become WGS84 (``converted_from`` says so)."""
+        if isinstance(data, dict) and data.get("datum") in ("gcj02", "bd09"):
+            data = {**convert_tree(data, data["datum"]), "datum": "wgs84",
+                    "converted_from": data["datum"]}
+        return data
 
     @property
     def duration_s(self) -> float:
