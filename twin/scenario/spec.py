@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import numpy as np
 from pydantic import (
@@ -207,8 +207,10 @@ class Scenario(Spec):
     """A city folder; relative paths are relative to the scenario file. None: the embedded
     twin."""
     datum: Literal["wgs84", "gcj02", "bd09"] = Field(
-        default="wgs84", description="datum of every lon/lat in the file (twin.model.coords): "
-        "wgs84 (GPS, OSM), gcj02 (Amap, Tencent), bd09 (Baidu); converted to WGS84 on load")
+        default="wgs84",
+        description="datum of every lon/lat in the file (twin.model.coords): "
+        "wgs84 (GPS, OSM), gcj02 (Amap, Tencent), bd09 (Baidu); converted to WGS84 on load",
+    )
     converted_from: Literal["", "gcj02", "bd09"] = ""
     """Set on load when the file's lon/lat were converted from this datum (then ``datum``
     is ``wgs84`` and the lon/lat held are WGS84)."""
@@ -239,8 +241,8 @@ class Scenario(Spec):
     def _to_wgs84(cls, data: Any) -> Any:
         """lon/lat declared in GCJ-02 or BD-09 become WGS84 (``converted_from`` says so)."""
         if isinstance(data, dict) and data.get("datum") in ("gcj02", "bd09"):
-            data = {**convert_tree(data, data["datum"]), "datum": "wgs84",
-                    "converted_from": data["datum"]}
+            converted: dict[str, Any] = cast(dict[str, Any], convert_tree(data, data["datum"]))
+            data = {**converted, "datum": "wgs84", "converted_from": data["datum"]}
         return data
 
     @property
