@@ -1,14 +1,15 @@
-"""Tests for geodata/build.py and the shipped city folder geodata/chongqing/.
+"""Tests for the build of the embedded twin (twin/build/, run by geodata/build.py) and the
+shipped city folder geodata/chongqing/ (= twin/data/chongqing).
 
 The shipped folder is read directly with geopandas (no dependency on twin.load_city);
-build.py's public functions are exercised on small inputs.  Fast: a few seconds.
+the build's public functions are exercised on small inputs; one slow test rebuilds the
+whole twin and compares it with the shipped files.
 """
 from __future__ import annotations
 
-import importlib.util
+import hashlib
 import json
 import re
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,21 +21,20 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from twin.build import driver
+from twin.build import geo as bgeo
+from twin.build import graph as bgraph
+from twin.build import params as bparams
+from twin.build import pipes as bpipes
+from twin.build import population as bpopulation
+from twin.build import terrain as bterrain
+
 ROOT = Path(__file__).resolve().parents[1]
 CITY = ROOT / "geodata" / "chongqing"
 YUZHONG, JIANGBEI, NANAN = "500103", "500105", "500108"
 CORE = {"500103", "500104", "500105", "500106", "500107", "500108", "500109", "500112", "500113"}
 
 
-def _load_build():
-    spec = importlib.util.spec_from_file_location("geodata_build", ROOT / "geodata" / "build.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["geodata_build"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-B = _load_build()
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +57,8 @@ def components(n_nodes, u, v, mask):
 
 
 def nearest_node(nodes, lon, lat):
-    xy = B.to_utm(nodes.geometry.x.to_numpy(), nodes.geometry.y.to_numpy())
-    return int(cKDTree(xy).query(B.to_utm(lon, lat))[1])
+    xy = bgeo.to_utm(nodes.geometry.x.to_numpy(), nodes.geometry.y.to_numpy())
+    return int(cKDTree(xy).query(bgeo.to_utm(lon, lat))[1])
 
 
 # ----------------------------------------------------------------------------- schema
@@ -178,12 +178,12 @@ def test_tunnels_and_ridges(graph):
 
 
 def test_no_street_edge_crosses_a_river(city):
-    d = B.load_districts(B.SOURCES).to_crs(B.WORK_CRS)
+    d = bgeo.load_districts(driver.sources_path()).to_crs(bparams.WORK_CRS)
     core = d[d["level"] == "core"]
-    barrier = B.river_barrier(dict(zip(core["district_id"], core.geometry)), B.load_rivers(B.SOURCES),
+    barrier = bterrain.river_barrier(dict(zip(core["district_id"], core.geometry)), bgeo.load_rivers(driver.sources_path()),
                               shapely.union_all(core.geometry.values).buffer(5000.0))
-    terrain = B.Terrain(barrier, B.make_ridges(), np.zeros(2))
-    e = city["road_edges"].to_crs(B.WORK_CRS)
+    terrain = bterrain.Terrain(barrier, bterrain.make_ridges(), np.zeros(2))
+    e = city["road_edges"].to_crs(bparams.WORK_CRS)
     crossing = terrain.crosses_river(e.geometry.values)
     assert crossing[e["bridge"].to_numpy()].all()
     assert not crossing[~e["bridge"].to_numpy()].any()
@@ -223,8 +223,8 @@ def test_stations(city, graph):
     assert s.loc[s["force"] == "fire", "units"].between(2, 4).all()
     assert s.loc[s["force"] == "community", "units"].between(2, 6).all()
     assert set(s["district_id"]) <= CORE
-    node_xy = B.to_utm(n.geometry.x.to_numpy(), n.geometry.y.to_numpy())
-    dist = cKDTree(node_xy).query(B.to_utm(s.geometry.x.to_numpy(), s.geometry.y.to_numpy()))[0]
+    node_xy = bgeo.to_utm(n.geometry.x.to_numpy(), n.geometry.y.to_numpy())
+    dist = cKDTree(node_xy).query(bgeo.to_utm(s.geometry.x.to_numpy(), s.geometry.y.to_numpy()))[0]
     assert dist.max() < 300.0
     air = s[s["force"] == "air"].sort_values("station_id")
     assert air["units"].tolist() == [2, 1]
@@ -235,14 +235,14 @@ def test_cells_sum_to_census(city):
     sums = c.groupby("district_id")["population"].sum()
     assert set(sums.index) == CORE
     assert np.allclose(sums, d.loc[sums.index, "population"], rtol=1e-9)
-    area_km2 = c.to_crs(B.WORK_CRS).area / 1e6
+    area_km2 = c.to_crs(bparams.WORK_CRS).area / 1e6
     assert area_km2.max() <= 1.001   # 1 km cells, after rounding to 1e-6 degree
 
 
 # ----------------------------------------------------------------------------- build functions
 def test_gabriel_drops_edges_with_points_inside_their_circle():
     xy = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 0.2], [1.0, 3.0]])
-    gab, dela = B.gabriel_edges(xy)
+    gab, dela = bgraph.gabriel_edges(xy)
     gab = {tuple(x) for x in gab}
     assert (0, 1) not in gab and {(0, 2), (1, 2)} <= gab
     assert len(dela) >= len(gab)
@@ -251,7 +251,7 @@ def test_gabriel_drops_edges_with_points_inside_their_circle():
 def test_link_components_joins_with_shortest_edges():
     e = np.array([[0, 1], [2, 3]])
     cand = np.array([[1, 2], [0, 3], [1, 3]])
-    added = B.link_components(4, e, cand, np.array([5.0, 1.0, 3.0]))
+    added = bgraph.link_components(4, e, cand, np.array([5.0, 1.0, 3.0]))
     assert added.tolist() == [[0, 3]]
 
 
@@ -259,22 +259,51 @@ def test_prune_tree_and_diameters():
     # chain 0 -> 1 -> 2, with a dead branch 1 -> 3; node 2 is wanted
     dist = np.array([0.0, 1.0, 2.0, 2.0])
     pred = np.array([-9999, 0, 1, 1])
-    keep, served = B.prune_tree(dist, pred, np.array([False, False, True, False]), np.full(4, 500.0))
+    keep, served = bpipes.prune_tree(dist, pred, np.array([False, False, True, False]), np.full(4, 500.0))
     assert keep.tolist() == [True, True, True, False]
     assert served.tolist() == [500.0, 500.0, 500.0, 0.0]
-    dn = B.diameters("water", np.array([1_000.0, 10_000.0, 1e7]))
+    dn = bpipes.diameters("water", np.array([1_000.0, 10_000.0, 1e7]))
     assert dn.tolist() == [100.0, 250.0, 1200.0]
 
 
 def test_sampling_is_deterministic():
-    r = B.Raster(0.0, 0.0, 8, 8, ("x",), np.zeros(64, int), np.full(64, 1e3), np.full(64, 40.0), np.zeros(64))
-    a = B.sample_nodes(r, np.random.default_rng(1))
-    b = B.sample_nodes(r, np.random.default_rng(1))
+    r = bpopulation.Raster(0.0, 0.0, 8, 8, ("x",), np.zeros(64, int), np.full(64, 1e3), np.full(64, 40.0), np.zeros(64))
+    a = bgraph.sample_nodes(r, np.random.default_rng(1))
+    b = bgraph.sample_nodes(r, np.random.default_rng(1))
     assert np.array_equal(a, b) and 100 < len(a) < 250
-    assert (a >= 0).all() and (a <= 8 * B.PIXEL_M).all()
+    assert (a >= 0).all() and (a <= 8 * bparams.PIXEL_M).all()
 
 
 def test_shared_boundary_of_touching_squares():
     a, b = shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)
-    s = B.shared_boundary(a, b, tol=10.0)
+    s = bterrain.shared_boundary(a, b, tol=10.0)
     assert s.length == pytest.approx(1000 + 4 * 10, rel=0.01)
+
+
+def test_the_sources_are_package_data():
+    names = {p.name for p in driver.sources_path().iterdir()}
+    assert {"chongqing_districts_2020.geojson", "chongqing_population_2020.csv",
+            "chongqing_rivers_ne10m.geojson"} <= names
+    assert (ROOT / "geodata" / "sources").resolve() == driver.sources_path().resolve()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_a_rebuild_is_the_shipped_twin(tmp_path):
+    """The build from the package's sources gives the shipped folder byte for byte, except
+    ``cells.parquet``, whose population sums may differ in the last bit between machines
+    (floating-point summation order in numpy); its values must agree to 1e-12."""
+    out = tmp_path / "chongqing"
+    driver.build(out, seed=2020)
+    shipped = sorted(p.name for p in CITY.iterdir())
+    assert sorted(p.name for p in out.iterdir()) == shipped
+    for name in shipped:
+        if name != "cells.parquet":
+            assert _sha256(out / name) == _sha256(CITY / name), name
+    a, b = gpd.read_parquet(out / "cells.parquet"), gpd.read_parquet(CITY / "cells.parquet")
+    assert a["cell_id"].tolist() == b["cell_id"].tolist()
+    assert a.geometry.geom_equals_exact(b.geometry, 0).all()
+    np.testing.assert_allclose(a["population"], b["population"], rtol=1e-12)

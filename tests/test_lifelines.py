@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
+import twin.hazards.build as build
 import twin.hazards.lifelines as ll
+import twin.hazards.sensing as sensing
 from tinycity import X0, Y0, node_xy, tiny_city
 from twin.errors import TwinDataError
 from twin.scenario.spec import Pipes, parse_scenario
@@ -128,7 +130,7 @@ def _drill(city, **where):
 
 def test_scripted_incidents_are_placed_and_flagged():
     city = tiny_city()
-    tl = ll.build_timeline(_drill(city), city, np.random.default_rng(0))
+    tl = build.build_timeline(_drill(city), city, np.random.default_rng(0))
     a, b, c, d = tl.incidents
     assert (a.onset_s, a.type, a.pipe_id, a.monitored, a.cause) == (600, "gas_leak", "G1", False, "script")
     assert a.node in (_node(city, "n00"), _node(city, "n10"))  # G1's midpoint is between them
@@ -146,7 +148,7 @@ def test_scripted_place_outside_the_city_is_an_error_with_the_line():
     city = tiny_city()
     sc = _drill(city, lonlat=(106.0, 29.0))
     with pytest.raises(TwinDataError) as err:
-        ll.build_timeline(sc, city, np.random.default_rng(0))
+        build.build_timeline(sc, city, np.random.default_rng(0))
     text = str(err.value)
     assert "drill.toml" in text and "outside the city" in text
     assert err.value.problems[0].line == DRILL.splitlines().index("lon = {lon}") + 1
@@ -189,11 +191,11 @@ def _full(rain: bool = True):
 
 def test_build_timeline_is_deterministic_given_the_seed():
     city = tiny_city()
-    a = ll.build_timeline(_full(), city, np.random.default_rng(42))
-    b = ll.build_timeline(_full(), city, np.random.default_rng(42))
+    a = build.build_timeline(_full(), city, np.random.default_rng(42))
+    b = build.build_timeline(_full(), city, np.random.default_rng(42))
     assert a == b
     assert a.incidents and a.closures
-    c = ll.build_timeline(_full(), city, np.random.default_rng(43))
+    c = build.build_timeline(_full(), city, np.random.default_rng(43))
     assert c != a
     for part in (a.incidents, a.closures, a.outages):
         times = [getattr(x, "onset_s", getattr(x, "start_s", 0)) for x in part]
@@ -203,8 +205,8 @@ def test_build_timeline_is_deterministic_given_the_seed():
 def test_components_draw_from_their_own_streams():
     # common random numbers: the pipe failures are the same with and without the rainstorm
     city = tiny_city()
-    with_rain = ll.build_timeline(_full(True), city, np.random.default_rng(9))
-    without = ll.build_timeline(_full(False), city, np.random.default_rng(9))
+    with_rain = build.build_timeline(_full(True), city, np.random.default_rng(9))
+    without = build.build_timeline(_full(False), city, np.random.default_rng(9))
 
     def pipe_incidents(tl):
         return [i for i in tl.incidents if i.cause.startswith("pipe:")]
@@ -214,7 +216,7 @@ def test_components_draw_from_their_own_streams():
 
 def test_scenario_closure_runs_for_its_hours():
     city = tiny_city()
-    tl = ll.build_timeline(_full(False), city, np.random.default_rng(0))
+    tl = build.build_timeline(_full(False), city, np.random.default_rng(0))
     bridge = [c for c in tl.closures if c.name == "Short Bridge"]
     assert len(bridge) == 1
     assert _edges(city, bridge[0].edges) == ["n21-n31"]
@@ -223,7 +225,7 @@ def test_scenario_closure_runs_for_its_hours():
 
 def test_lifelines_table_has_the_contract_columns():
     city = tiny_city()
-    tl = ll.build_timeline(_full(), city, np.random.default_rng(1))
+    tl = build.build_timeline(_full(), city, np.random.default_rng(1))
     df = ll.lifelines_table(tl, city)
     assert tuple(df.columns) == ll.LIFELINE_COLUMNS
     closures = df[df["kind"] == "closure"]
@@ -242,7 +244,7 @@ def test_lifelines_table_has_the_contract_columns():
 # -------------------------------------------------------------------------------- sensing
 
 def test_sensor_coverage_by_network_and_district():
-    cov = ll.sensor_coverage(tiny_city()).set_index(["network", "district_id"])
+    cov = sensing.sensor_coverage(tiny_city()).set_index(["network", "district_id"])
     assert cov.loc[("gas", "*"), "coverage"] == pytest.approx(0.5)   # G2 of G1+G2
     assert cov.loc[("gas", "D1"), "coverage"] == pytest.approx(0.5)
     assert cov.loc[("water", "D2"), "coverage"] == pytest.approx(1.0)
@@ -253,21 +255,21 @@ def test_raise_coverage_marks_oldest_first_and_never_lowers():
     pipes = city.pipes.copy()
     pipes["monitored"] = False
     city = city.replace(pipes=pipes)
-    half = ll.raise_coverage(city, "gas", 0.5)
+    half = sensing.raise_coverage(city, "gas", 0.5)
     assert half.set_index("pipe_id")["monitored"].to_dict() == {"G1": True, "G2": False, "W1": False}
     assert not city.pipes["monitored"].any()  # the input is untouched
-    full = ll.raise_coverage(city, "gas", 0.6, pipes=half)
+    full = sensing.raise_coverage(city, "gas", 0.6, pipes=half)
     assert full.set_index("pipe_id").loc[["G1", "G2"], "monitored"].all()
-    lower = ll.raise_coverage(city, "gas", 0.0, pipes=full)
+    lower = sensing.raise_coverage(city, "gas", 0.0, pipes=full)
     assert lower["monitored"].sum() == 2  # a lower target never removes sensors
-    none = ll.raise_coverage(city, "gas", 1.0, district_id="D3")
+    none = sensing.raise_coverage(city, "gas", 1.0, district_id="D3")
     assert not none["monitored"].any()  # no gas pipes in D3
 
 
 def test_risk_order_oldest_then_largest_then_id():
     df = pd.DataFrame({"pipe_id": ["a", "b", "c", "d"], "install_year": [1990, 1970, 1990, None],
                        "diameter_mm": [100.0, 100.0, 300.0, 50.0]})
-    assert df["pipe_id"].to_numpy()[ll.risk_order(df)].tolist() == ["d", "b", "c", "a"]
+    assert df["pipe_id"].to_numpy()[sensing.risk_order(df)].tolist() == ["d", "b", "c", "a"]
 
 
 def test_scheduled_incident_contract_is_what_the_engine_reads():
@@ -284,9 +286,9 @@ def test_sensors_on_pipes_with_unknown_years_as_epanet_writes_them():
     pipes["install_year"] = pd.array([1980, pd.NA, pd.NA], dtype="Int64")
     pipes["monitored"] = False
     city = city.replace(pipes=pipes)
-    order = city.pipes["pipe_id"].to_numpy()[ll.risk_order(city.pipes)]
+    order = city.pipes["pipe_id"].to_numpy()[sensing.risk_order(city.pipes)]
     assert order.tolist() == ["G2", "W1", "G1"]  # unknown years first (oldest), then by id
     sc = parse_scenario('[[sensors]]\nnetwork = "gas"\ncoverage = 0.4\n', "s.toml")
-    from twin.scenario.spec import apply
+    from twin.scenario.apply import apply
     assert apply(sc, city).pipes.set_index("pipe_id")["monitored"].to_dict() == \
         {"G1": False, "G2": True, "W1": False}

@@ -10,12 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from pyproj import Transformer
-
 from tinycity import X0, Y0, node_xy, tiny_city
+
 from twin.errors import TwinDataError
-from twin.hazards.lifelines import closure_edges, sensor_coverage
-from twin.scenario.spec import (Closure, apply, check_against, load_scenario, locate_key,
-                           parse_scenario, problems_against, resolve_district)
+from twin.hazards.closures import closure_edges
+from twin.hazards.sensing import sensor_coverage
+from twin.model.places import resolve_district
+from twin.scenario.apply import apply
+from twin.scenario.checks import check_against, problems_against
+from twin.scenario.spec import Closure, load_scenario, parse_scenario
+from twin.scenario.toml_text import locate_key
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 MY_SCENARIOS = ("bridges-closed", "rainstorm", "earthquake", "gas-leak-drill",
@@ -331,7 +335,7 @@ def test_the_drill_with_sensors_differs_only_in_sensors():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", MY_SCENARIOS)
 def test_scenario_files_fit_the_embedded_twin(name):
-    from twin.hazards.lifelines import build_timeline
+    from twin.hazards.build import build_timeline
 
     city = _embedded()
     sc = load_scenario(SCENARIOS / f"{name}.toml")

@@ -17,15 +17,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any
 
+import dask
 import numpy as np
 import pandas as pd
 
 from twin.analysis.metrics import compliance_table
 from twin.analysis.paired import NEAR_EDGE, paired_t, wilson
+from twin.analysis.results import Results, write_results
 from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario
 from twin.sim.runner import run_scenario
@@ -97,15 +100,13 @@ def run_replications(scenarios: list[Scenario], seeds: list[int], *, workers: in
     """Every scenario under every seed (same seeds for all: common random numbers), as
     Dask tasks; ``local`` maps a scenario name to the local areas measured in its runs; ``progress(done, total)``
     is called in this process as tasks finish."""
-    import dask
-
     local = local or {}
     tasks = [dask.delayed(one_replication, pure=False)(sc, sc.city, s, local.get(sc.name, ()), cells)
              for s in seeds for sc in scenarios]
     total = len(tasks)
     with _progress_callback(progress, total):
         if address:
-            from dask.distributed import Client
+            from dask.distributed import Client  # noqa: PLC0415 — optional extra [cluster]
 
             with Client(address):
                 parts = dask.compute(*tasks)
@@ -130,7 +131,7 @@ def _progress_callback(progress: Callable[[int, int], None] | None,
     """A dask local-scheduler callback counting finished replication tasks."""
     if progress is None:
         return _Nothing()
-    from dask.callbacks import Callback
+    from dask.callbacks import Callback  # noqa: PLC0415 — only with a progress callback
 
     class Counter(Callback):
         def __init__(self) -> None:
@@ -197,7 +198,5 @@ def _share_interval(share: np.ndarray, count: np.ndarray) -> dict[str, object]:
 
 def write_sweep(summary: pd.DataFrame, rows: pd.DataFrame, out: str) -> str:
     """Write ``sweep.csv`` (summary) and ``replications.csv`` (every row) atomically."""
-    from twin.analysis.results import Results, write_results
-
     return str(write_results(Results({"sweep": summary, "replications": rows},
                                      {"kind": "sweep"}), out, kind="sweep"))

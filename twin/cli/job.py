@@ -6,16 +6,29 @@ engine stays usable as a library and the terminal output lives in one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from twin.analysis.outdir import default_output, prepare_output
+from twin.analysis.report import TARGET_LABELS, compliance_table, district_table, minutes
 from twin.analysis.results import Results, write_results
 from twin.cli import records_job
 from twin.importers.prechecks import import_findings
+from twin.model.city import City
+from twin.scenario.apply import apply
+from twin.scenario.checks import check_against, load_city_for
+from twin.scenario.spec import Scenario, load_scenario
+from twin.sim.estimate import check_fits
+from twin.sim.prechecks import check_run
+from twin.sim.runner import run_scenario
+from twin.viz.commands import write_all
 
 
 def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: int | None = None,
@@ -28,19 +41,16 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
     ``incidents``: a file of incident records driving the run instead of random demand,
     validated against it (:mod:`twin.cli.records_job`). ``out`` is checked and locked
     before the city is loaded (:mod:`twin.analysis.outdir`)."""
-    from twin.model.city import load_city
-    from twin.scenario.spec import load_scenario
-    from twin.sim.runner import run_scenario
-
     console = console or Console()
-    scenario = load_scenario(scenario_path or _default_scenario())
-    changes = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
+    # lenient: problems of form are reported with those against the city, in one list
+    scenario = load_scenario(scenario_path or _default_scenario(), strict=False)
+    changes: dict[str, Any] = {k: v for k, v in (("seed", seed), ("days", days)) if v is not None}
     if city is not None:
         changes["city"] = str(city)
     if changes:
         scenario = scenario.with_(**changes)
     with prepare_output(out or default_output(scenario.name)) as lock:  # before anything runs
-        the_city = load_city(scenario.city)
+        the_city = load_city_for(scenario)
         records = None
         if incidents is not None:
             scenario, records = records_job.prepare(scenario, the_city, incidents,
@@ -67,8 +77,8 @@ def _default_scenario() -> Path | None:
     return p if p.exists() else None
 
 
-def _simulate(run_scenario, scenario, city, routes, console: Console,
-              allow_large: bool) -> Results:
+def _simulate(run_scenario: Callable[..., Results], scenario: Scenario, city: City,
+              routes: bool | None, console: Console, allow_large: bool) -> Results:
     columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -77,19 +87,15 @@ def _simulate(run_scenario, scenario, city, routes, console: Console,
                             progress=lambda fraction: bar.update(task, completed=fraction))
 
 
-def _map_writer(city):
+def _map_writer(city: City) -> Callable[[Path], None]:
     def write_maps(folder: Path) -> None:
-        from twin.viz.commands import write_all
-
         write_all(folder, city)
 
     return write_maps
 
 
-def print_run_report(results: Results, city, console: Console) -> None:
+def print_run_report(results: Results, city: City, console: Console) -> None:
     """The city-wide 10/30/60 table, the worst districts, and the run's headline counts."""
-    from twin.analysis.report import compliance_table, district_table
-
     comp = results["compliance"]
     names = dict(zip(city.districts["district_id"],
                      city.districts["name"] + " " + city.districts["name_en"]))
@@ -114,27 +120,18 @@ def print_run_report(results: Results, city, console: Console) -> None:
                                 f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
 
 
-def sweep_prechecks(scenario, allow_large: bool, console: Console) -> None:
+def sweep_prechecks(scenario: Scenario, allow_large: bool, console: Console) -> None:
     """Before a sweep: the scenario against its city, the size estimate of one replication
     (workers run in parallel: several at once must fit) and the pre-run checks."""
-    from twin.model.city import load_city
-    from twin.scenario.spec import apply, check_against
-    from twin.sim.estimate import check_fits
-    from twin.sim.prechecks import check_run
-
-    city = load_city(scenario.city)
+    city = load_city_for(scenario)
     check_against(scenario, city)
     est = check_fits(scenario, city, allow_large=allow_large)
     console.print(f"each replication: {est.describe()}", highlight=False)
     check_run(scenario, apply(scenario, city))
 
 
-def print_sweep(summary, console: Console) -> None:
+def print_sweep(summary: pd.DataFrame, console: Console) -> None:
     """City-wide targets across replications: mean share met with its 95 % interval."""
-    from rich.table import Table
-
-    from twin.analysis.report import TARGET_LABELS, minutes
-
     t = Table(title="Across replications (city-wide)")
     for col in ("target", "runs", "incidents/run", "met (mean)", "95 % interval", "p90 (min)"):
         t.add_column(col, justify="left" if col == "target" else "right")

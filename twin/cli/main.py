@@ -20,14 +20,30 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
 
+from twin.analysis.report import city_summary_table, print_tables
+from twin.cli.decide import compare_command, sweep_command
+from twin.cli.job import run_and_write
+from twin.cli.site import site_command
 from twin.errors import TwinDataError
 from twin.importers.assemble import CityOptions
+from twin.importers.commands import (
+    import_epanet_command,
+    import_gis_command,
+    import_osm_command,
+    validate_command,
+)
+from twin.model import cache
+from twin.model.city import load_city
+from twin.sim.prechecks import check_target
+from twin.version import __version__
+from twin.viz.commands import map_command, replay_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.")
@@ -45,21 +61,17 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     console.print(str(message), highlight=False, markup=False)
 
 
-def _version(value: bool) -> None:
+def _print_version(value: bool) -> None:
     if value:
-        from importlib import metadata
-
-        try:
-            v = metadata.version("shancheng-twin")
-        except metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
-            v = "unknown"
-        console.print(f"shancheng-twin {v}", highlight=False)
-        raise typer.Exit(0)
+        console.print(f"twin (shancheng-twin) {__version__}", highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="print the version and exit")) -> None:
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="print the version and exit"),
+) -> None:
     """Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing."""
     warnings.showwarning = _show_warning
 
@@ -68,7 +80,7 @@ def reports_errors(fn: Callable) -> Callable:
     """Turn a TwinDataError into a clear message and exit status 2."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except TwinDataError as exc:
@@ -81,32 +93,27 @@ def reports_errors(fn: Callable) -> Callable:
 
 @app.command()
 @reports_errors
-def summary(city: Optional[Path] = typer.Argument(None, help="city folder (default: embedded Chongqing)")) -> None:
+def summary(city: Path | None = typer.Argument(None, help="city folder (default: embedded Chongqing)")) -> None:
     """Print the twin's summary: districts, population, roads, bridges, tunnels, pipes, stations."""
-    from twin.model.city import load_city
-    from twin.analysis.report import city_summary_table, print_tables
-
     print_tables(city_summary_table(load_city(city).summary()), console=console)
 
 
 @app.command()
 @reports_errors
 def run(
-    scenario: Optional[Path] = typer.Argument(None, help="scenario TOML (default: the baseline)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="results folder (default: results/<scenario name>)"),
-    seed: Optional[int] = typer.Option(None, help="override the scenario's seed"),
-    days: Optional[float] = typer.Option(None, help="override the simulated duration (days)"),
-    city: Optional[Path] = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
-    routes: Optional[bool] = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
+    scenario: Path | None = typer.Argument(None, help="scenario TOML (default: the baseline)"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="results folder (default: results/<scenario name>)"),
+    seed: int | None = typer.Option(None, help="override the scenario's seed"),
+    days: float | None = typer.Option(None, help="override the simulated duration (days)"),
+    city: Path | None = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
+    routes: bool | None = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
     maps: bool = typer.Option(True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"),
     allow_large: bool = typer.Option(False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"),
-    incidents: Optional[Path] = typer.Option(None, help="your incident records (CSV/Parquet: time, lon/lat or node_id, type, optional dispatch/arrival/clear times) drive the run instead of random demand, and are compared with it; lon/lat WGS84 unless --incidents-map declares datum = \"gcj02\"/\"bd09\""),
-    incidents_map: Optional[Path] = typer.Option(None, help="TOML: [incidents] rename/constants/values/lonlat/datum for --incidents"),
+    incidents: Path | None = typer.Option(None, help="your incident records (CSV/Parquet: time, lon/lat or node_id, type, optional dispatch/arrival/clear times) drive the run instead of random demand, and are compared with it; lon/lat WGS84 unless --incidents-map declares datum = \"gcj02\"/\"bd09\""),
+    incidents_map: Path | None = typer.Option(None, help="TOML: [incidents] rename/constants/values/lonlat/datum for --incidents"),
     skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="use the good incident records and list the bad ones (default: stop at any)"),
 ) -> None:
     """Simulate a scenario; print the compliance table and write the results folder."""
-    from twin.cli.job import run_and_write
-
     run_and_write(scenario, out=out, seed=seed, days=days, city=city, routes=routes,
                   maps=maps, console=console, incidents=incidents,
                   incidents_map=incidents_map, skip_bad_rows=skip_bad_rows,
@@ -117,8 +124,6 @@ def run(
 @reports_errors
 def validate(path: Path = typer.Argument(..., help="a city folder")) -> None:
     """Check every layer of a city folder; list all problems (layer, ids, what, how to fix)."""
-    from twin.importers.commands import validate_command
-
     raise typer.Exit(validate_command(path))
 
 
@@ -127,23 +132,21 @@ def validate(path: Path = typer.Argument(..., help="a city folder")) -> None:
 def import_osm(
     source: Path = typer.Argument(..., help=".osm, .osm.bz2 or .osm.pbf extract"),
     out: Path = typer.Argument(..., help="city folder to write"),
-    districts: Optional[Path] = typer.Option(None, help="district polygons (GPKG/GeoJSON/SHP); default: OSM admin boundaries, else one district"),
-    admin_level: Optional[int] = typer.Option(None, help="OSM admin_level to take as districts (default: chosen, see twin.importers.assemble)"),
-    stations: Optional[Path] = typer.Option(None, help="your stations (CSV with lon/lat, Parquet, GPKG/GeoJSON/SHP); lon/lat WGS84 unless the --map declares datum = \"gcj02\"/\"bd09\""),
-    mapping: Optional[Path] = typer.Option(None, "--map", help="TOML: [stations] rename/constants/values/scale/lonlat/datum for --stations"),
-    generate_stations: Optional[str] = typer.Option(None, help="forces to generate by the planning rule where they have no stations, e.g. fire,community (marked generated)"),
-    population: Optional[Path] = typer.Option(None, help="people: a GeoTIFF of people per pixel (WorldPop) or a layer with counts; default: estimated from OSM buildings"),
+    districts: Path | None = typer.Option(None, help="district polygons (GPKG/GeoJSON/SHP); default: OSM admin boundaries, else one district"),
+    admin_level: int | None = typer.Option(None, help="OSM admin_level to take as districts (default: chosen, see twin.importers.assemble)"),
+    stations: Path | None = typer.Option(None, help="your stations (CSV with lon/lat, Parquet, GPKG/GeoJSON/SHP); lon/lat WGS84 unless the --map declares datum = \"gcj02\"/\"bd09\""),
+    mapping: Path | None = typer.Option(None, "--map", help="TOML: [stations] rename/constants/values/scale/lonlat/datum for --stations"),
+    generate_stations: str | None = typer.Option(None, help="forces to generate by the planning rule where they have no stations, e.g. fire,community (marked generated)"),
+    population: Path | None = typer.Option(None, help="people: a GeoTIFF of people per pixel (WorldPop) or a layer with counts; default: estimated from OSM buildings"),
     population_column: str = typer.Option("population", help="count column of a --population layer"),
     floor_m2_per_person: float = typer.Option(40.0, min=1.0, help="residential floor m² per person for the building estimate (assumption; 20-70)"),
     clip_embedded: bool = typer.Option(False, "--clip-embedded", help="Chongqing: clip to the embedded nine districts and keep their census populations"),
     largest_component: bool = typer.Option(True, "--largest-component/--keep-all",
                                            help="keep only the largest connected road network"),
-    name: Optional[str] = typer.Option(None, help="city name"),
+    name: str | None = typer.Option(None, help="city name"),
 ) -> None:
     """An OpenStreetMap extract → a working city folder: roads (bridges, tunnels, speeds from tags),
     districts, people in 1 km cells, stations from OSM (fire, ambulance, rescue, helipads)."""
-    from twin.importers.commands import import_osm_command
-
     forces = tuple(f.strip() for f in generate_stations.split(",") if f.strip()) if generate_stations else ()
     opts = CityOptions(districts_path=districts, admin_level=admin_level, stations_path=stations,
                        map_path=mapping, generate=forces, population_path=population,
@@ -158,16 +161,14 @@ def import_osm(
 def import_epanet(
     source: Path = typer.Argument(..., help="EPANET .inp file"),
     into: Path = typer.Option(..., help="the city folder the network belongs to"),
-    out: Optional[Path] = typer.Option(None, help="folder to write (default: --into)"),
-    crs: Optional[str] = typer.Option(None, help="CRS of the .inp coordinates, e.g. EPSG:32648"),
-    anchor: Optional[str] = typer.Option(None, help="LON,LAT to place a network with plane coordinates"),
-    units_to_m: Optional[float] = typer.Option(None, help="metres per coordinate unit (with --anchor)"),
+    out: Path | None = typer.Option(None, help="folder to write (default: --into)"),
+    crs: str | None = typer.Option(None, help="CRS of the .inp coordinates, e.g. EPSG:32648"),
+    anchor: str | None = typer.Option(None, help="LON,LAT to place a network with plane coordinates"),
+    units_to_m: float | None = typer.Option(None, help="metres per coordinate unit (with --anchor)"),
     network: str = typer.Option("water", help="which pipe network it replaces"),
     id_prefix: str = typer.Option("", help="prefix for the imported ids"),
 ) -> None:
     """An EPANET water network (via wntr) → the pipes and junctions of an existing city."""
-    from twin.importers.commands import import_epanet_command
-
     raise typer.Exit(import_epanet_command(source, into, out, crs, anchor, units_to_m,
                                            network, id_prefix))
 
@@ -176,13 +177,11 @@ def import_epanet(
 @reports_errors
 def import_gis(
     sources: list[Path] = typer.Argument(..., help="a GeoPackage, a folder, or layer files; last: OUT"),
-    mapping: Optional[Path] = typer.Option(None, "--map", help="JSON/TOML: layer names and column renames"),
+    mapping: Path | None = typer.Option(None, "--map", help="JSON/TOML: layer names and column renames"),
     largest_component: bool = typer.Option(False, "--largest-component/--keep-all"),
-    name: Optional[str] = typer.Option(None, help="city name"),
+    name: str | None = typer.Option(None, help="city name"),
 ) -> None:
     """Your own GIS layers (GeoPackage / GeoJSON / Shapefile) → a city folder (the last argument)."""
-    from twin.importers.commands import import_gis_command
-
     if len(sources) < 2:
         raise TwinDataError.one("twin import gis", "give the input(s) and then the output folder",
                                 "e.g. twin import gis mycity.gpkg cities/mycity")
@@ -194,19 +193,15 @@ def import_gis(
 def compare(
     paths: list[Path] = typer.Argument(..., help="BASE.toml OTHER.toml [MORE.toml …] (paired replications), or BASE_DIR OTHER_DIR (two finished runs)"),
     replications: int = typer.Option(10, "--replications", "-n", min=1, help="seeds base.seed … +N−1, the same for every scenario"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for comparison.csv, summary.txt and each scenario's replications"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="folder for comparison.csv, summary.txt and each scenario's replications"),
     workers: int = typer.Option(2, min=1, help="local worker processes (Dask)"),
-    days: Optional[float] = typer.Option(None, help="override every scenario's simulated duration (days)"),
+    days: float | None = typer.Option(None, help="override every scenario's simulated duration (days)"),
     target: str = typer.Option("30min", help="the target the tables and summary lead with (any in compliance.csv)"),
-    city: Optional[Path] = typer.Option(None, help="city folder (default: the scenarios' / the runs')"),
-    address: Optional[str] = typer.Option(None, help="a dask.distributed scheduler address"),
+    city: Path | None = typer.Option(None, help="city folder (default: the scenarios' / the runs')"),
+    address: str | None = typer.Option(None, help="a dask.distributed scheduler address"),
     cells: bool = typer.Option(True, "--cells/--no-cells", help="also compare every 1 km cell (Holm-adjusted)"),
 ) -> None:
     """Compare options against a baseline: paired replications over common seeds with 95 % intervals."""
-    from twin.cli.decide import compare_command
-
-    from twin.sim.prechecks import check_target
-
     check_target(target)
     compare_command(paths, replications=replications, out=out, workers=workers, days=days,
                     target=target, city_path=city, address=address, cells=cells,
@@ -216,17 +211,15 @@ def compare(
 @app.command()
 @reports_errors
 def sweep(
-    scenario: Optional[Path] = typer.Argument(None, help="scenario TOML (default: the baseline)"),
+    scenario: Path | None = typer.Argument(None, help="scenario TOML (default: the baseline)"),
     replications: int = typer.Option(8, "--replications", "-n", min=1, help="runs, seeds seed..seed+n-1"),
-    days: Optional[float] = typer.Option(None, help="override the simulated duration (days)"),
+    days: float | None = typer.Option(None, help="override the simulated duration (days)"),
     workers: int = typer.Option(2, min=1, help="local worker processes"),
-    address: Optional[str] = typer.Option(None, help="a dask.distributed scheduler address"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for sweep.csv"),
+    address: str | None = typer.Option(None, help="a dask.distributed scheduler address"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="folder for sweep.csv"),
     allow_large: bool = typer.Option(False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"),
 ) -> None:
     """Run a scenario under many seeds (with Dask); share met per district with 95 % intervals."""
-    from twin.cli.decide import sweep_command
-
     sweep_command(scenario, replications=replications, days=days, workers=workers,
                   address=address, out=out, console=console, allow_large=allow_large)
 
@@ -244,12 +237,10 @@ def site(
     replications: int = typer.Option(10, "--replications", "-n", min=0, help="paired simulation check (0: skip)"),
     days: float = typer.Option(7.0, help="simulated days per replication of the check"),
     workers: int = typer.Option(2, min=1, help="local worker processes (Dask)"),
-    city: Optional[Path] = typer.Option(None, help="city folder (default: embedded Chongqing)"),
+    city: Path | None = typer.Option(None, help="city folder (default: embedded Chongqing)"),
     move: bool = typer.Option(False, "--move", help="move --add existing stations instead of adding (heuristic)"),
 ) -> None:
     """Where new stations should go (PySAL spopt + HiGHS), checked by paired simulation."""
-    from twin.cli.site import site_command
-
     site_command(add=add, force=force, objective=objective, minutes=minutes, period=period,
                  out=out, budget_max=budget_max, replications=replications, days=days,
                  workers=workers, city_path=city, console=console, move=move)
@@ -258,10 +249,8 @@ def site(
 @app.command("map")
 @reports_errors
 def map_(results: Path = typer.Argument(..., help="a results folder written by `twin run`"),
-         city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
+         city: Path | None = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
     """Redraw map.html, map.png and briefing.html from a results folder."""
-    from twin.viz.commands import map_command
-
     for p in map_command(results, city):
         console.print(f"wrote {p}")
 
@@ -269,10 +258,8 @@ def map_(results: Path = typer.Argument(..., help="a results folder written by `
 @app.command()
 @reports_errors
 def replay(results: Path = typer.Argument(..., help="a results folder written by `twin run --routes`"),
-           city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
+           city: Path | None = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
     """Write replay.html: units moving to the incidents, minute by minute."""
-    from twin.viz.commands import replay_command
-
     console.print(f"wrote {replay_command(results, city)}")
 
 
@@ -280,8 +267,6 @@ def replay(results: Path = typer.Argument(..., help="a results folder written by
 @reports_errors
 def cache_info() -> None:
     """Where the travel-time cache is, how many files it holds and their size."""
-    from twin.model import cache
-
     i = cache.info()
     console.print(f"cache folder: {i.folder}" + ("" if i.usable else "  (not usable: runs go on "
                                                   "without it)"), highlight=False)
@@ -293,8 +278,6 @@ def cache_info() -> None:
 @reports_errors
 def cache_clear() -> None:
     """Remove the files this tool wrote into the cache (nothing else)."""
-    from twin.model import cache
-
     n, size = cache.clear()
     console.print(f"removed {n} files ({size / 1e6:,.1f} MB) from {cache.cache_dir()}",
                   highlight=False)

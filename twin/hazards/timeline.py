@@ -1,6 +1,6 @@
 """The timeline: what happens to the city during a run, besides random everyday incidents.
 
-Built before the run by :func:`twin.hazards.lifelines.build_timeline` from the scenario (closures,
+Built before the run by :func:`twin.hazards.build.build_timeline` from the scenario (closures,
 hazards, pipe failures, scripted drills) and consumed by the engine, which schedules each
 item at its time. Plain frozen records, times in seconds since the start of the run.
 """
@@ -64,7 +64,7 @@ class Timeline:
     outages: tuple[OutageEvent, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
-    def merged(self, other: "Timeline") -> "Timeline":
+    def merged(self, other: Timeline) -> Timeline:
         """This timeline and ``other`` together, each list sorted by time."""
         return Timeline(
             incidents=tuple(sorted(self.incidents + other.incidents, key=lambda i: i.onset_s)),

@@ -12,57 +12,42 @@ import json
 import os
 import shutil
 import uuid
-from dataclasses import dataclass, field, replace as dc_replace
+from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-import pyproj
 
 from twin.errors import TwinDataError
+from twin.model.files import find_layer_file, read_folder, read_layer_file, read_meta
+from twin.model.layers import (
+    CORE_LEVEL,
+    DEFAULT_CRS,
+    FILE_EXTENSIONS,
+    GEOMETRY_TYPES,
+    ID_COLUMN,
+    LAYERS,
+    OPTIONAL_DEFAULTS,
+    REQUIRED_LAYERS,
+    WGS84,
+    empty_layer,
+)
 from twin.model.roads import RoadNetwork, free_flow_time_s
+from twin.model.validate import validate_layers
 
-CORE_LEVEL = "core"
-"""``districts.level`` of the study area (the districts simulated); others are ``outer``."""
-DEFAULT_CRS = "EPSG:32648"
-"""UTM zone 48N: metres, right for Chongqing."""
-WGS84 = "EPSG:4326"
-FILE_EXTENSIONS = ("parquet", "gpkg", "geojson", "shp")
-"""Layer file formats, in the order they are looked for."""
-
-LAYERS: dict[str, dict[str, str]] = {
-    "districts": {"district_id": "str", "name": "str", "name_en": "str", "population": "int",
-                  "level": "str"},
-    "road_nodes": {"node_id": "str", "elevation_m": "float", "district_id": "str"},
-    "road_edges": {"edge_id": "str", "u": "str", "v": "str", "length_m": "float",
-                   "road_class": "str", "speed_kph": "float", "bridge": "bool",
-                   "tunnel": "bool", "oneway": "bool", "name": "str"},
-    "pipes": {"pipe_id": "str", "network": "str", "u": "str", "v": "str", "diameter_mm": "float",
-              "install_year": "int", "material": "str", "length_m": "float", "monitored": "bool"},
-    "junctions": {"junction_id": "str", "network": "str", "kind": "str", "elevation_m": "float"},
-    "stations": {"station_id": "str", "force": "str", "name": "str", "name_en": "str",
-                 "district_id": "str", "units": "int"},
-    "cells": {"cell_id": "str", "district_id": "str", "population": "float"},
-}
-"""Required columns and their kinds, per layer (plus ``geometry``)."""
-ID_COLUMN = {"districts": "district_id", "road_nodes": "node_id", "road_edges": "edge_id",
-             "pipes": "pipe_id", "junctions": "junction_id", "stations": "station_id",
-             "cells": "cell_id"}
-REQUIRED_LAYERS = ("districts", "road_nodes", "road_edges")
-"""Layers a city folder must have; the others may be absent (then empty)."""
-GEOMETRY_TYPES = {"districts": ("Polygon", "MultiPolygon"), "road_nodes": ("Point",),
-                  "road_edges": ("LineString",), "pipes": ("LineString",),
-                  "junctions": ("Point",), "stations": ("Point",),
-                  "cells": ("Polygon", "MultiPolygon")}
-OPTIONAL_DEFAULTS = {"road_edges": {"oneway": False, "bridge": False, "tunnel": False, "name": ""},
-                     "road_nodes": {"elevation_m": 0.0, "district_id": ""},
-                     "pipes": {"monitored": False}}
-"""Columns filled in with a default when a layer lacks them."""
+__all__ = ["CORE_LEVEL", "DEFAULT_CRS", "FILE_EXTENSIONS", "GEOMETRY_TYPES", "ID_COLUMN", "LAYERS",
+           "OPTIONAL_DEFAULTS", "REQUIRED_LAYERS", "WGS84", "City", "city_from_layers",
+           "embedded_path", "empty_layer", "find_layer_file", "load_city", "read_folder",
+           "read_layer_file", "road_network", "save_city"]
+"""Names of the city folder's contract (:mod:`twin.model.layers`) and reader
+(:mod:`twin.model.files`) are re-exported here for callers that know them as ``twin.model.city.*``."""
 
 
 def embedded_path() -> Path:
@@ -84,7 +69,7 @@ class City:
     stations: gpd.GeoDataFrame
     cells: gpd.GeoDataFrame
     source: str | None = None
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def xy_from_lonlat(self, lon: object, lat: object) -> np.ndarray:
         """WGS84 ``lon``/``lat`` (scalars or arrays, degrees) → city-CRS metres: shape (2,)
@@ -108,7 +93,7 @@ class City:
     def _to_wgs84(self) -> Transformer:
         return Transformer.from_crs(self.crs, WGS84, always_xy=True)
 
-    def replace(self, **changes: object) -> "City":
+    def replace(self, **changes: Any) -> City:
         """A new City with some layers or fields replaced (derived caches are rebuilt)."""
         return dc_replace(self, **changes)
 
@@ -188,54 +173,6 @@ def road_network(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> RoadNetwor
     )
 
 
-def empty_layer(layer: str, crs: str) -> gpd.GeoDataFrame:
-    """An empty GeoDataFrame with the layer's required columns."""
-    cols = {c: pd.Series(dtype=_dtype(kind)) for c, kind in LAYERS[layer].items()}
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-
-
-def _dtype(kind: str) -> str:
-    return {"str": "object", "int": "int64", "float": "float64", "bool": "bool"}[kind]
-
-
-def find_layer_file(folder: Path, layer: str) -> Path | None:
-    """The file holding ``layer`` in ``folder`` (first of :data:`FILE_EXTENSIONS`), if any."""
-    for ext in FILE_EXTENSIONS:
-        p = folder / f"{layer}.{ext}"
-        if p.exists():
-            return p
-    return None
-
-
-def read_layer_file(path: Path) -> gpd.GeoDataFrame:
-    """Read one layer file with pyogrio / pyarrow; unreadable files become a TwinDataError."""
-    try:
-        if path.suffix == ".parquet":
-            return gpd.read_parquet(path)
-        return gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:  # noqa: BLE001 — any reader failure is bad input to report
-        raise TwinDataError.one(str(path), f"cannot read this file: {exc}",
-                                "check that it is a valid GeoParquet/GeoPackage/GeoJSON/"
-                                "Shapefile; re-export it with QGIS or ogr2ogr",
-                                title="unreadable city layer") from None
-
-
-def read_folder(folder: Path) -> dict[str, gpd.GeoDataFrame]:
-    """All layer files found in ``folder``, as read (no checks, no projection). Raises one
-    :class:`TwinDataError` naming every unreadable file."""
-    layers, problems = {}, []
-    for layer in LAYERS:
-        path = find_layer_file(folder, layer)
-        if path is not None:
-            try:
-                layers[layer] = read_layer_file(path)
-            except TwinDataError as exc:
-                problems.extend(exc.problems)
-    if problems:
-        raise TwinDataError(problems, title="unreadable city layer")
-    return layers
-
-
 def load_city(path: str | os.PathLike | None = None, *, validate: bool = True) -> City:
     """Load a city folder (``None``: the embedded central-Chongqing twin).
 
@@ -247,7 +184,7 @@ def load_city(path: str | os.PathLike | None = None, *, validate: bool = True) -
                                 "give a folder holding districts/road_nodes/road_edges layer "
                                 "files (see ARCHITECTURE.md), or omit the path for the "
                                 "embedded Chongqing twin", title="cannot load city")
-    meta = _read_meta(folder)
+    meta = read_meta(folder)
     return city_from_layers(read_folder(folder), name=meta.get("name", folder.name),
                             where=str(folder), crs=meta.get("crs"), source=str(folder),
                             meta=meta, validate=validate)
@@ -260,45 +197,10 @@ def city_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str, where: s
     City: every layer projected to ``crs`` (default: the UTM zone of the road nodes),
     absent optional layers empty, optional columns filled with their defaults."""
     if validate:
-        from twin.model.validate import validate_layers
-
-        validate_layers(layers, where=where)
+        validate_layers(layers, where=where, crs=crs)
     crs = crs or _metric_crs(layers)
     projected = {layer: _prepare(layers.get(layer), layer, crs) for layer in LAYERS}
     return City(name=name, crs=crs, source=source, meta=dict(meta or {}), **projected)
-
-
-def _read_meta(folder: Path) -> dict:
-    """The folder's ``city.json`` (``{}`` when absent). Raises :class:`TwinDataError` when it
-    is not a JSON object or its ``crs`` is not a projected (metric) CRS: every distance in
-    the twin is computed in ``City.crs``, so a geographic one (degrees) would be wrong."""
-    p = folder / "city.json"
-    if not p.exists():
-        return {}
-    try:
-        meta = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise TwinDataError.one(str(p), f"not valid JSON: {exc.msg}", "fix the JSON syntax",
-                                line=exc.lineno, title="cannot load city") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TwinDataError.one(str(p), f"cannot read this file: {exc}",
-                                "check it is a UTF-8 JSON file", title="cannot load city") from None
-    if not isinstance(meta, dict):
-        raise TwinDataError.one(str(p), f"must be a JSON object, not a {type(meta).__name__}",
-                                'write it like {"name": "...", "crs": "EPSG:32648"}',
-                                title="cannot load city")
-    crs = meta.get("crs")
-    if crs is not None:
-        try:
-            ok = isinstance(crs, str) and pyproj.CRS(crs).is_projected
-        except pyproj.exceptions.CRSError:
-            ok = False
-        if not ok:
-            raise TwinDataError.one(str(p), f"crs {crs!r} is not a projected (metric) CRS",
-                                    "name a metric CRS such as 'EPSG:32648' (UTM 48N), or "
-                                    "leave crs out to use the UTM zone of the data",
-                                    title="cannot load city")
-    return meta
 
 
 def _metric_crs(layers: dict[str, gpd.GeoDataFrame]) -> str:

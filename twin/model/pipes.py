@@ -31,15 +31,19 @@ nearest road node that still has an open road (:func:`staging_nodes`: the cordon
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
+from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
+
+from twin.model.city import City
 
 NETWORKS: tuple[str, ...] = ("water", "gas", "drainage")
 """Lifeline networks the twin knows."""
@@ -169,11 +173,11 @@ class PipeNetwork:
         return Impact(int(out.sum()), people, districts)
 
 
-_NETWORK_CACHE: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
-_TREE_CACHE: "weakref.WeakKeyDictionary[object, shapely.STRtree]" = weakref.WeakKeyDictionary()
+_NETWORK_CACHE: weakref.WeakKeyDictionary[object, dict] = weakref.WeakKeyDictionary()
+_TREE_CACHE: weakref.WeakKeyDictionary[object, shapely.STRtree] = weakref.WeakKeyDictionary()
 
 
-def pipe_network(city, network: str) -> PipeNetwork:
+def pipe_network(city: City, network: str) -> PipeNetwork:
     """The :class:`PipeNetwork` of ``network`` in ``city`` (built once per City, cached)."""
     per_city = _NETWORK_CACHE.setdefault(city, {})
     if network not in per_city:
@@ -181,7 +185,7 @@ def pipe_network(city, network: str) -> PipeNetwork:
     return per_city[network]
 
 
-def build_pipe_network(city, network: str) -> PipeNetwork:
+def build_pipe_network(city: City, network: str) -> PipeNetwork:
     """Build the arrays of one network from ``city.pipes`` and ``city.junctions``."""
     j = city.junctions[city.junctions["network"] == network]
     junction_ids = j["junction_id"].to_numpy(dtype=object)
@@ -213,7 +217,7 @@ def build_pipe_network(city, network: str) -> PipeNetwork:
     )
 
 
-def population_points(city) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def population_points(city: City) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where people live: (xy metres, population, district id) per point.
 
     The ``cells`` layer (cell centroids) when it holds any population; otherwise the road
@@ -236,7 +240,7 @@ def population_points(city) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             did.to_numpy(dtype=object))
 
 
-def _people_per_junction(city, junction_xy: np.ndarray
+def _people_per_junction(city: City, junction_xy: np.ndarray
                          ) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
     """Population served through each junction (nearest within SERVICE_RADIUS_M), also
     split by district as a sparse junctions × districts matrix."""
@@ -254,7 +258,7 @@ def _people_per_junction(city, junction_xy: np.ndarray
     return people, by, district_ids.astype(object)
 
 
-def _xy(geoms) -> np.ndarray:
+def _xy(geoms: Any) -> np.ndarray:
     arr = np.asarray(geoms.values if hasattr(geoms, "values") else geoms)
     if len(arr) == 0:
         return np.empty((0, 2))
@@ -263,7 +267,7 @@ def _xy(geoms) -> np.ndarray:
 
 # ------------------------------------------------------------------------- pipes and roads
 
-def road_tree(city) -> shapely.STRtree:
+def road_tree(city: City) -> shapely.STRtree:
     """STRtree of ``city.road_edges`` geometries (tree index = edge index), cached per City."""
     tree = _TREE_CACHE.get(city)
     if tree is None:
@@ -272,7 +276,7 @@ def road_tree(city) -> shapely.STRtree:
     return tree
 
 
-def edges_near_pipe(city, pipe_id: str, radius_m: float | None = None) -> np.ndarray:
+def edges_near_pipe(city: City, pipe_id: str, radius_m: float | None = None) -> np.ndarray:
     """Road edge indices over or beside a failure of pipe ``pipe_id`` (at its midpoint),
     sorted: see :func:`edges_near_pipes`. Raises ``KeyError`` for an unknown pipe id."""
     rows = np.flatnonzero((city.pipes["pipe_id"] == pipe_id).to_numpy())
@@ -281,7 +285,7 @@ def edges_near_pipe(city, pipe_id: str, radius_m: float | None = None) -> np.nda
     return edges_near_pipes(city, rows[:1], radius_m)[0]
 
 
-def edges_near_pipes(city, pipe_rows: Sequence[int], radius_m: float | np.ndarray | None = None,
+def edges_near_pipes(city: City, pipe_rows: ArrayLike, radius_m: float | np.ndarray | None = None,
                      points: np.ndarray | None = None) -> list[np.ndarray]:
     """For each failure of ``city.pipes`` row ``pipe_rows[i]`` at ``points[i]`` (metres; default
     the pipe's midpoint): the sorted road edge indices it closes — the pipe's own ``edge_id``
@@ -324,7 +328,7 @@ STAGING_CANDIDATES = 64
 """Nearest road nodes examined when looking for a reachable node outside a closure."""
 
 
-def staging_nodes(city, points: np.ndarray, closed: Sequence[np.ndarray]) -> np.ndarray:
+def staging_nodes(city: City, points: np.ndarray, closed: Sequence[np.ndarray]) -> np.ndarray:
     """Road node index where responders go for each failure at ``points[i]`` whose roads
     ``closed[i]`` are shut: the node nearest the point that still has an open road (an
     edge not in ``closed[i]``) — the edge of the cordon, where crews stage in reality. With
@@ -351,11 +355,11 @@ def staging_nodes(city, points: np.ndarray, closed: Sequence[np.ndarray]) -> np.
     return out
 
 
-_NODE_EDGES: "weakref.WeakKeyDictionary[object, tuple[np.ndarray, np.ndarray]]" = \
+_NODE_EDGES: weakref.WeakKeyDictionary[object, tuple[np.ndarray, np.ndarray]] = \
     weakref.WeakKeyDictionary()
 
 
-def _node_edges(city) -> tuple[np.ndarray, np.ndarray]:
+def _node_edges(city: City) -> tuple[np.ndarray, np.ndarray]:
     """CSR of the edges touching each road node: ``incident[indptr[n]:indptr[n+1]]``."""
     got = _NODE_EDGES.get(city)
     if got is None:
@@ -370,7 +374,7 @@ def _node_edges(city) -> tuple[np.ndarray, np.ndarray]:
     return got
 
 
-def pipe_midpoints(city, pipe_rows: Sequence[int]) -> np.ndarray:
+def pipe_midpoints(city: City, pipe_rows: ArrayLike) -> np.ndarray:
     """Midpoints (n × 2, metres) of the given rows of ``city.pipes``."""
     geoms = np.asarray(city.pipes.geometry.values)[np.asarray(pipe_rows, np.int64)]
     if len(geoms) == 0:
@@ -379,7 +383,7 @@ def pipe_midpoints(city, pipe_rows: Sequence[int]) -> np.ndarray:
     return shapely.get_coordinates(mids).reshape(-1, 2)
 
 
-def pipe_nodes(city, pipe_rows: Sequence[int]) -> np.ndarray:
+def pipe_nodes(city: City, pipe_rows: ArrayLike) -> np.ndarray:
     """Nearest road-node index (``city.roads``) to the midpoint of each given pipe row (no
     closures considered; see :func:`staging_nodes`)."""
     mids = pipe_midpoints(city, pipe_rows)
@@ -389,7 +393,7 @@ def pipe_nodes(city, pipe_rows: Sequence[int]) -> np.ndarray:
     return idx
 
 
-def nearest_pipe(city, network: str, xy: np.ndarray, max_m: float) -> tuple[int, float] | None:
+def nearest_pipe(city: City, network: str, xy: np.ndarray, max_m: float) -> tuple[int, float] | None:
     """Row of ``city.pipes`` of ``network`` nearest to point ``xy`` (metres) and its distance,
     or None when none lies within ``max_m``. (The failure point on it is
     :func:`point_on_pipe`.)"""
@@ -404,7 +408,7 @@ def nearest_pipe(city, network: str, xy: np.ndarray, max_m: float) -> tuple[int,
     return int(rows[k]), float(d[k])
 
 
-def point_on_pipe(city, row: int, xy: np.ndarray) -> np.ndarray:
+def point_on_pipe(city: City, row: int, xy: np.ndarray) -> np.ndarray:
     """The point of pipe ``row`` nearest to ``xy`` (metres)."""
     geom = np.asarray(city.pipes.geometry.values)[int(row)]
     p = shapely.points(float(xy[0]), float(xy[1]))

@@ -7,7 +7,7 @@ A model, not a set of caps: expected counts from the same rates the engine draws
   part-day weighted by the type's hourly profile) + scripted
   ones + pipe failures (:func:`twin.hazards.lifelines.failure_rates` × pipe km × years) +
   rainstorm extras (waterlogging calls and water rescues per waterlogged node, more traffic
-  accidents: the same constants as :mod:`twin.hazards.natural`) + earthquake extras
+  accidents: the same constants as :mod:`twin.hazards.rain`) + earthquake extras
   (expected collapses, entrapments and fires over the population points, and pipe repairs,
   from the same ground-motion and fragility functions).
 - **Events** = incidents × (1 alarm + :data:`EVENTS_PER_UNIT_SENT` × units sent per
@@ -39,11 +39,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.errors import TwinDataError
-from twin.hazards import natural
+from twin.hazards import rain as natural
 from twin.hazards.lifelines import YEAR_S, failure_rates
 from twin.model.city import City
 from twin.model.pipes import population_points
-from twin.scenario.spec import Earthquake, Rainstorm, Scenario, resolve_district
+from twin.model.places import resolve_district
+from twin.scenario.spec import Earthquake, Rainstorm, Scenario
 from twin.sim.forces import DEFAULT_FORCES
 from twin.sim.incidents import CATALOGUE
 

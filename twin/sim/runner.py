@@ -9,24 +9,37 @@ give the same incidents and events, byte for byte.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
-from typing import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from twin.analysis.metrics import (
+    compliance_table,
+    counts,
+    coverage_table,
+    event_table,
+    incident_table,
+    mutual_aid_table,
+    route_table,
+    unit_table,
+    worst,
+)
+from twin.analysis.results import Results
+from twin.hazards.build import build_timeline
+from twin.hazards.lifelines import lifelines_table
 from twin.model.city import City, load_city
+from twin.scenario.apply import apply
+from twin.scenario.checks import check_against
+from twin.scenario.spec import Scenario
 from twin.sim.engine import EngineConfig, simulate
 from twin.sim.estimate import check_fits
 from twin.sim.forces import TARGETS_S
 from twin.sim.prechecks import check_run
-from twin.hazards.lifelines import build_timeline, lifelines_table
-from twin.analysis.metrics import (compliance_table, counts, coverage_table, event_table,
-                          incident_table, mutual_aid_table, route_table, unit_table, worst)
-from twin.analysis.results import Results
-from twin.scenario.spec import Scenario, apply, check_against
 
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
 
@@ -45,7 +58,7 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
     lifts that), and :mod:`twin.sim.prechecks` stops runs that cannot do anything useful.
     """
     wall0 = time.perf_counter()
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     if city is None:
         city = load_city(scenario.city)
     check_against(scenario, city)  # every problem at once, before anything runs
@@ -89,8 +102,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _summary(scenario: Scenario, city: City, sim, tables: dict[str, pd.DataFrame],
-             started: str, wall_s: float, record_routes: bool) -> dict:
+def _summary(scenario: Scenario, city: City, sim: Any, tables: dict[str, pd.DataFrame],
+             started: str, wall_s: float, record_routes: bool) -> dict[str, Any]:
     incidents = tables["incidents"]
     city_rows = tables["compliance"][tables["compliance"]["scope"] == "city"]
     return {

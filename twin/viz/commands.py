@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from twin.analysis.outdir import is_results_folder
+from twin.errors import TwinDataError
 from twin.model.city import City, load_city
 from twin.viz.data import read_summary
 from twin.viz.export import write_briefing, write_map
@@ -39,8 +40,6 @@ def replay_command(results_dir: Path, city_path: Path | None = None) -> Path:
     """``twin replay DIR``: write replay.html; return its path."""
     results_dir = _folder(results_dir)
     if not has_routes(results_dir):
-        from twin.errors import TwinDataError
-
         raise TwinDataError.one(str(results_dir), "this run recorded no unit routes to replay",
                                 "run it again with routes: twin run SCENARIO --routes --out DIR "
                                 "(on by default for drills and runs of a day or less)",
@@ -50,7 +49,7 @@ def replay_command(results_dir: Path, city_path: Path | None = None) -> Path:
 
 def has_routes(results_dir: Path) -> bool:
     """Whether the results folder holds at least one recorded trip."""
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # noqa: PLC0415 — only when asked
 
     p = Path(results_dir) / "routes.parquet"
     return p.exists() and pq.ParquetFile(p).metadata.num_rows > 0
@@ -70,8 +69,6 @@ def write_all(results_dir: Path, city: City) -> list[Path]:
 
 def _folder(results_dir: Path) -> Path:
     """The results folder, or a TwinDataError saying it is not one."""
-    from twin.errors import TwinDataError
-
     p = Path(results_dir)
     if not p.is_dir() or not is_results_folder(p):
         raise TwinDataError.one(str(p), "no such results folder" if not p.is_dir() else

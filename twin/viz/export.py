@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from twin.model.city import City
-from twin.viz import style
+from twin.viz import browser as browser_png
+from twin.viz import mpl, style
 from twin.viz.data import RunData, city_compliance, district_compliance, read_results
 from twin.viz.layers import GROUP_LABELS, MapLayer, bounds_wgs84, deck, map_layers
 from twin.viz.page import (deck_page, dot_item, legend_html, line_item, ramp_legend, swatch_item,
@@ -143,18 +144,14 @@ def render_png(html: Path, png: Path, city: City, run: RunData, *, target: str =
     note = "browser rendering not requested"
     if browser:
         try:
-            from twin.viz.browser import screenshot_file
-
-            blocked = screenshot_file(html, png)
+            blocked = browser_png.screenshot_file(html, png)
             if blocked:
                 log.warning("map.html tried to reach the network: %s", blocked[:5])
             return "chromium", ""
         except Exception as exc:  # noqa: BLE001 — any browser failure falls back
             note = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
             log.warning("Chromium render failed (%s); drawing map.png with matplotlib", note)
-    from twin.viz.mpl import render_png as mpl_png
-
-    mpl_png(city, run, png, target=target, title=heading(city, run),
+    mpl.render_png(city, run, png, target=target, title=heading(city, run),
             subtitle=subtitle(city, run, target))
     return "matplotlib", note
 

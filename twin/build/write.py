@@ -1,0 +1,126 @@
+"""Writing the city folder: GeoParquet layers in WGS84 (coordinates rounded to 1e-6°) and
+city.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely.ops
+
+from twin.build.geo import to_lonlat
+from twin.build.params import FILE_CRS, SPEED_KPH, WORK_CRS
+from twin.build.roads import Roads
+
+
+def write_layer(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """Write a GeoParquet file (zstd level 9), EPSG:4326, no index."""
+    gdf.to_parquet(path, compression="zstd", compression_level=9, index=False)
+
+
+def round_polys(geoms: Any, crs_from: str = WORK_CRS) -> gpd.GeoSeries:
+    """Polygons to EPSG:4326 on a 1e-6 degree grid (validity kept)."""
+    s = gpd.GeoSeries(geoms, crs=crs_from).to_crs(FILE_CRS)
+    return gpd.GeoSeries(shapely.make_valid(shapely.set_precision(s.values, 1e-6)), crs=FILE_CRS)
+
+
+def write_city(
+    out: Path,
+    seed: int,
+    districts: gpd.GeoDataFrame,
+    roads: Roads,
+    cells: gpd.GeoDataFrame,
+    stations: pd.DataFrame,
+    pipes: pd.DataFrame,
+    junctions: pd.DataFrame,
+) -> None:
+    """Write all layers and city.json into `out` (created if needed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    ll = to_lonlat(roads.xy)
+    nid = np.array([f"n{i:06d}" for i in range(len(ll))], dtype=object)
+    d = districts.copy()
+    d["geometry"] = shapely.set_precision(d.geometry.values, 1e-6)
+    write_layer(
+        d[["district_id", "name", "name_en", "population", "level", "geometry"]],
+        out / "districts.parquet",
+    )
+    write_layer(
+        gpd.GeoDataFrame(
+            {
+                "node_id": nid,
+                "elevation_m": np.round(roads.elevation, 1),
+                "district_id": roads.district.astype(str),
+            },
+            geometry=shapely.points(ll),
+            crs=FILE_CRS,
+        ),
+        out / "road_nodes.parquet",
+    )
+    e = roads.e
+    klass = roads.klass.astype(str)
+    write_layer(
+        gpd.GeoDataFrame(
+            {
+                "edge_id": [f"e{i:06d}" for i in range(len(e))],
+                "u": nid[e[:, 0]],
+                "v": nid[e[:, 1]],
+                "length_m": np.round(roads.length, 1),
+                "road_class": klass,
+                "speed_kph": np.array([SPEED_KPH[k] for k in klass]),
+                "bridge": roads.bridge,
+                "tunnel": roads.tunnel,
+                "oneway": np.zeros(len(e), bool),
+                "name": roads.name.astype(str),
+            },
+            geometry=shapely.linestrings(np.stack([ll[e[:, 0]], ll[e[:, 1]]], axis=1)),
+            crs=FILE_CRS,
+        ),
+        out / "road_edges.parquet",
+    )
+    p = pipes.copy()
+    p["edge_id"] = [f"e{i:06d}" for i in p["edge_index"]]
+    pg = gpd.GeoDataFrame(
+        p.drop(columns=["edge_index", "nu", "nv"]),
+        geometry=shapely.linestrings(np.stack([ll[p["nu"]], ll[p["nv"]]], axis=1)),
+        crs=FILE_CRS,
+    )
+    write_layer(pg, out / "pipes.parquet")
+    j = junctions.copy()
+    write_layer(
+        gpd.GeoDataFrame(
+            j.drop(columns=["node"]), geometry=shapely.points(ll[j["node"]]), crs=FILE_CRS
+        ),
+        out / "junctions.parquet",
+    )
+    s = stations.copy()
+    write_layer(
+        gpd.GeoDataFrame(
+            s.drop(columns=["node"]), geometry=shapely.points(ll[s["node"]]), crs=FILE_CRS
+        ),
+        out / "stations.parquet",
+    )
+    c = cells.copy()  # population is not rounded, so cells sum exactly to the census
+    write_layer(
+        gpd.GeoDataFrame(
+            c.drop(columns="geometry"), geometry=round_polys(c.geometry.values).values, crs=FILE_CRS
+        ),
+        out / "cells.parquet",
+    )
+    meta = {
+        "name": "Chongqing central city",
+        "crs": WORK_CRS,
+        "source": "geodata/build.py",
+        "seed": seed,
+        "generated": (
+            "Real district boundaries (Amap-derived, 2020), 2020 census populations and Natural "
+            "Earth river lines; synthetic road network, terrain, pipes, stations and grid cells "
+            "over the nine central districts, built by geodata/build.py (see geodata/README.md)."
+        ),
+    }
+    (out / "city.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
