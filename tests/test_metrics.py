@@ -10,6 +10,7 @@ import pytest
 
 from tinycity import simulate_script, tiny_city
 from twin.sim.forces import FORCES
+from twin.analysis.compliance import primary_rows
 from twin.analysis.metrics import (compliance_table, coverage_table, incident_table, mutual_aid_table,
                           unit_table, worst)
 
@@ -24,6 +25,7 @@ def table(rows: list[dict]) -> pd.DataFrame:
         ground = np.nanmin([first["fire"], first["professional"], first["social"], np.inf])
         ground = NAN if ground == np.inf else ground
         out.append({"type": r["type"], "district_id": r["district"], "alarm_s": 0.0,
+                    "onset_s": 0.0, "first_ground_s": ground,
                     "resp_community_s": first["community"], "resp_ground_s": ground,
                     "resp_air_s": first["air"],
                     "met_10": r.get("met_10", pd.NA), "met_30": r.get("met_30", pd.NA),
@@ -45,7 +47,7 @@ def test_compliance_counts_shares_and_percentiles():
          "met_10": False, "met_30": True},
         {"type": "community_assist", "district": "D2", "community": 500, "met_10": True},
     ])
-    c = compliance_table(df).set_index(["target", "scope"])
+    c = primary_rows(compliance_table(df)).set_index(["target", "scope"])
     city10 = c.loc[("10min", "city")]
     assert city10["count"] == 4 and city10["met_share"] == pytest.approx(0.5)
     assert city10["mean_s"] == pytest.approx(500.0)            # of those who came: 300/700/500
@@ -59,8 +61,9 @@ def test_compliance_counts_shares_and_percentiles():
     assert c.loc[("10min", "force:community"), "count"] == 4
     assert ("60min", "city") not in c.index  # nobody called air: no row
     assert ("30min", "type:community_assist") not in c.index
-    assert list(compliance_table(df).columns) == ["target", "scope", "count", "met_share",
-                                                  "mean_s", "p50_s", "p90_s", "p95_s"]
+    assert list(compliance_table(df).columns) == ["target", "from", "scope", "count",
+                                                  "met_share", "mean_s", "p50_s", "p90_s",
+                                                  "p95_s"]
 
 
 def test_worst_places_rank_by_share_then_p90():
@@ -114,7 +117,7 @@ def test_incident_that_never_got_its_ground_unit_is_a_miss_not_dropped():
     assert inc["resp_ground_s"].isna().tolist() == [True, True, True]
     assert inc["met_30"].tolist()[:2] == [False, False] and inc["met_30"].isna().tolist()[2]
     assert inc["met_10"].isna().tolist() == [True, False, False]  # outdoor fire: no community
-    c = compliance_table(inc).set_index(["target", "scope"])
+    c = primary_rows(compliance_table(inc)).set_index(["target", "scope"])
     assert c.loc[("30min", "city"), "count"] == 2
     assert c.loc[("30min", "city"), "met_share"] == 0.0
     assert math.isnan(c.loc[("30min", "city"), "p90_s"])  # nobody reached: no percentile

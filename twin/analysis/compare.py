@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from rich.table import Table
 
+from twin.analysis.compliance import primary_rows
 from twin.analysis.report import TARGET_LABELS, minutes
 
 VALUE_COLUMNS = ["count", "met_share", "mean_s", "p50_s", "p90_s", "p95_s"]
@@ -17,7 +18,8 @@ VALUE_COLUMNS = ["count", "met_share", "mean_s", "p50_s", "p90_s", "p95_s"]
 def compare_compliance(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     """Rows for every (target, scope) in either run, with ``_base``/``_other`` values and
     ``d_met_share``, ``d_p50_s``, ``d_p90_s`` (other − base; seconds)."""
-    keys = ["target", "scope"]
+    base, other = _with_from(base), _with_from(other)
+    keys = ["target", "from", "scope"]
     merged = base[keys + VALUE_COLUMNS].merge(other[keys + VALUE_COLUMNS], on=keys, how="outer",
                                               suffixes=("_base", "_other"))
     for col in ("met_share", "mean_s", "p50_s", "p90_s"):
@@ -25,10 +27,16 @@ def compare_compliance(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     return merged.sort_values(keys).reset_index(drop=True)
 
 
+def _with_from(c: pd.DataFrame) -> pd.DataFrame:
+    """compliance rows with a ``from`` column (tables written before it: the alarm)."""
+    return c if "from" in c else c.assign(**{"from": "alarm"})
+
+
 def comparison_table(diff: pd.DataFrame, names: dict[str, str], target: str = "30min",
                      base_label: str = "baseline", other_label: str = "scenario") -> Table:
     """City row then districts, sorted by the change in share met (largest loss first)."""
-    rows = diff[diff["target"] == target]
+    rows = primary_rows(diff)
+    rows = rows[rows["target"] == target]
     city = rows[rows["scope"] == "city"]
     districts = rows[rows["scope"].str.startswith("district:")].sort_values(
         ["d_met_share", "scope"], na_position="last")

@@ -29,7 +29,7 @@ def one_replication(scenario: Scenario, city_path: str | None, seed: int) -> pd.
 
     city = _city(city_path)
     res = run_scenario(scenario.with_(seed=seed), city, record_routes=False)
-    counts = pd.DataFrame([{"target": f"count:{k}", "scope": "city", "count": v}
+    counts = pd.DataFrame([{"target": f"count:{k}", "from": "", "scope": "city", "count": v}
                            for k, v in res.summary.get("counts", {}).items()])
     rows = pd.concat([res["compliance"], counts], ignore_index=True)
     rows["seed"] = seed
@@ -64,9 +64,11 @@ def sweep(scenario: Scenario, replications: int, *, workers: int = 2,
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Across replications per (target, scope): mean share met, standard error, 95 % CI,
+    """Across replications per (target, from, scope): mean share met, standard error, 95 % CI,
     mean p90 (s), incidents per replication."""
-    g = rows.groupby(["target", "scope"], sort=True)
+    if "from" not in rows:
+        rows = rows.assign(**{"from": "alarm"})
+    g = rows.groupby(["target", "from", "scope"], sort=True, dropna=False)
     out = g.agg(replications=("seed", "nunique"), met_share=("met_share", "mean"),
                 sd=("met_share", "std"), p90_s=("p90_s", "mean"),
                 incidents=("count", "mean"), count_sd=("count", "std")).reset_index()

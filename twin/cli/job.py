@@ -103,12 +103,13 @@ def print_sweep(summary, console: Console) -> None:
     """City-wide targets across replications: mean share met with its 95 % interval."""
     from rich.table import Table
 
+    from twin.analysis.compliance import primary_rows
     from twin.analysis.report import TARGET_LABELS, minutes
 
     t = Table(title="Across replications (city-wide)")
     for col in ("target", "runs", "incidents/run", "met (mean)", "95 % interval", "p90 (min)"):
         t.add_column(col, justify="left" if col == "target" else "right")
-    city = summary[summary["scope"] == "city"]
+    city = primary_rows(summary[summary["scope"] == "city"])
     for target, label in TARGET_LABELS.items():
         r = city[city["target"] == target]
         if r.empty:

@@ -23,7 +23,10 @@ from twin.sim.forces import TARGETS_S
 from twin.hazards.lifelines import build_timeline, lifelines_table
 from twin.analysis.metrics import (compliance_table, counts, coverage_table, event_table,
                           incident_table, mutual_aid_table, route_table, unit_table, worst)
+from twin.analysis.calibration import calibration
+from twin.analysis.compliance import types_needing
 from twin.analysis.results import Results
+from twin.analysis.targets import TARGETS, target
 from twin.scenario.spec import Scenario, apply, check_against
 
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
@@ -96,9 +99,17 @@ def _summary(scenario: Scenario, city: City, sim, tables: dict[str, pd.DataFrame
         "record_routes": record_routes,
         "targets_s": TARGETS_S,
         "counts": counts(sim, incidents, tables["events"]),
-        "compliance_city": {r.target: {"count": int(r.count), "met_share": round(r.met_share, 4),
-                                       "p90_s": None if pd.isna(r.p90_s) else round(r.p90_s, 1)}
-                            for r in city_rows.itertuples(index=False)},
+        "targets": {t.key: {"threshold_s": t.threshold_s, "arrival": t.arrival,
+                            "from": t.origin} for t in TARGETS},
+        "compliance_city": {target(r["target"], r["from"]).key: {
+            "count": int(r["count"]),
+            "met_share": None if pd.isna(r["met_share"]) else round(r["met_share"], 4),
+            "p90_s": None if pd.isna(r["p90_s"]) else round(r["p90_s"], 1)}
+            for r in city_rows.to_dict(orient="records")},
+        "calibration": calibration(incidents, tables["events"], tables["units"],
+                                   float(city.core_districts["population"].sum()),
+                                   scenario.duration_s,
+                                   types_needing(sim.engine.config.catalogue, ("fire",))),
         "worst_districts_30min": worst(incidents, "district_id", "30min", top=5),
         "worst_cells_30min": worst(incidents, "cell_id", "30min", top=10),
         "mutual_aid_top": tables["mutual_aid"].head(10).to_dict(orient="records"),
