@@ -41,15 +41,18 @@ def load(days: float, seed: int, city_path: str | None = None) -> tuple[City, Sc
 
 def replicate(city: City, scenario: Scenario, seeds: list[int],
               overrides: tuple[Override, ...] = (), label: str = "",
-              log: bool = True) -> pd.DataFrame:
+              log: bool = True, keep: list[pd.DataFrame] | None = None) -> pd.DataFrame:
     """Compliance rows of one run per seed (columns ``seed``, ``variant``), plus calibration
-    figures as rows with target ``cal:<name>`` in ``met_share``."""
+    figures as rows with target ``cal:<name>`` in ``met_share``. ``keep``: a list the runs'
+    incident tables are appended to (column ``seed`` added)."""
     config, scen = apply_overrides(EngineConfig(), scenario, overrides)
     parts = []
     for s in seeds:
         t0 = time.perf_counter()
         res = run_scenario(scen.with_(seed=s), city, record_routes=False, config=config)
         rows = res["compliance"].copy()
+        if keep is not None:
+            keep.append(res["incidents"].assign(seed=s))
         cal = res.summary.get("calibration", {})
         extra = [("vehicles_per_ground_call", cal.get("vehicles_per_ground_call")),
                  ("ground_calls_per_100k_per_day", cal.get("ground_calls_per_100k_per_day")),
@@ -80,17 +83,35 @@ def t_interval(x: np.ndarray) -> tuple[float, float, float, int]:
     return m, m - h, m + h, n
 
 
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """95 % Wilson interval of a share k/n (scipy.stats.binomtest)."""
+    if n == 0:
+        return math.nan, math.nan
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def span(lo: float, hi: float, fmt) -> str:
+    """'lo–hi' or '–' when either end is missing."""
+    return "–" if not (np.isfinite(lo) and np.isfinite(hi)) else f"{fmt(lo)}–{fmt(hi)}"
+
+
 def summarise(rows: pd.DataFrame, scope_prefix: str = "city",
-              values: tuple[str, ...] = ("met_share", "p90_s")) -> pd.DataFrame:
+              values: tuple[str, ...] = ("met_share", "p90_s"),
+              onset: bool = False) -> pd.DataFrame:
     """Per (variant, target, from, scope) starting with ``scope_prefix``: mean and 95 % t
-    interval over seeds of each of ``values``, and the mean count per run."""
-    r = primary_rows(rows[rows["scope"].astype(str).str.startswith(scope_prefix)])
+    interval over seeds of each of ``values``, and the mean count per run. Rows from each
+    target's primary origin, plus the onset rows when ``onset``."""
+    r = rows[rows["scope"].astype(str).str.startswith(scope_prefix)]
+    r = r if onset else primary_rows(r)
     out = []
     for key, g in r.groupby(["variant", "target", "from", "scope"], sort=False):
         rec = dict(zip(("variant", "target", "from", "scope"), key))
         rec["count"] = float(g["count"].mean())
         for v in values:
             m, lo, hi, n = t_interval(g[v].to_numpy(float))
+            if v == "met_share":  # a share's interval stays within [0, 1]
+                lo, hi = max(lo, 0.0), min(hi, 1.0)
             rec.update({v: m, f"{v}_low": lo, f"{v}_high": hi, "seeds": n})
         out.append(rec)
     return pd.DataFrame(out)
