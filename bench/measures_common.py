@@ -112,6 +112,8 @@ def summarise(rows: pd.DataFrame, scope_prefix: str = "city",
             m, lo, hi, n = t_interval(g[v].to_numpy(float))
             if v == "met_share":  # a share's interval stays within [0, 1]
                 lo, hi = max(lo, 0.0), min(hi, 1.0)
+            elif np.isfinite(lo):  # times are positive
+                lo = max(lo, 0.0)
             rec.update({v: m, f"{v}_low": lo, f"{v}_high": hi, "seeds": n})
         out.append(rec)
     return pd.DataFrame(out)
