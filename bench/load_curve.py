@@ -20,7 +20,8 @@ import sys
 
 import pandas as pd
 
-from measures_common import MEASURES, command_line, load, mins, pct, replicate, summarise
+from measures_common import (MEASURES, command_line, load, mins, pct, replicate, span,
+                             summarise)
 from twin.analysis.overrides import Override
 
 
@@ -55,8 +56,8 @@ def main() -> None:
                 line += f" | {'–':>20} {'–':>14}"
                 continue
             r = s.loc[m]
-            line += (f" | {pct(r.met_share):>6} [{pct(r.met_share_low)}–{pct(r.met_share_high)}]"
-                     f"{'':<1} {mins(r.p90_s):>5} [{mins(r.p90_s_low)}–{mins(r.p90_s_high)}]")
+            line += (f" | {pct(r.met_share):>6} [{span(r.met_share_low, r.met_share_high, pct)}]"
+                     f" {mins(r.p90_s):>5} [{span(r.p90_s_low, r.p90_s_high, mins)}]")
         print(line)
     print(f"\nreproduce: {command_line()}")
 
