@@ -135,9 +135,11 @@ def compliance_table(incidents: pd.DataFrame,
 
 
 def primary_rows(compliance: pd.DataFrame) -> pd.DataFrame:
-    """The rows measured from each target's primary origin (old tables without ``from``:
-    all rows)."""
+    """The rows measured from each target's primary origin. Rows without a ``from`` (tables
+    written before the column, read with it empty) and rows of unregistered targets are kept."""
     if "from" not in compliance:
         return compliance
     want = compliance["target"].astype(str).map(PRIMARY_ORIGIN)
-    return compliance[(compliance["from"].astype(str) == want) | want.isna()]
+    origin = compliance["from"]
+    keep = origin.isna() | (origin.astype(str) == want) | want.isna()
+    return compliance[keep.to_numpy(bool)]
