@@ -40,6 +40,8 @@ from typing import Protocol
 import numpy as np
 from scipy.special import ndtri
 
+from twin.sim.params import FIRST_ASSIGNMENT
+
 Z90 = 1.2815515655446004
 """Standard normal 90th percentile."""
 class Distribution(Protocol):
@@ -122,16 +124,24 @@ def _min(m: float) -> float:
     return 60.0 * m
 
 
+def _fire(name: str) -> int:
+    """Fire vehicles in the first assignment of ``name`` (``params.FIRST_ASSIGNMENT``)."""
+    return FIRST_ASSIGNMENT[name][0]
+
+
 CATALOGUE_LIST: tuple[IncidentType, ...] = (
     IncidentType("community_assist", "社区求助", 8.0, (("community", 1),),
                  LogNormal(_min(20), _min(60))),
-    IncidentType("building_fire", "建筑火灾", 0.05, (("fire", 2), ("community", 1)),
+    IncidentType("building_fire", "建筑火灾", 0.05,
+                 (("fire", _fire("building_fire")), ("community", 1)),
                  LogNormal(_min(60), _min(180)), profile=PROFILE_FIRE),
-    IncidentType("outdoor_fire", "车辆/垃圾/草地火灾", 0.08, (("fire", 1),),
+    IncidentType("outdoor_fire", "车辆/垃圾/草地火灾", 0.08, (("fire", _fire("outdoor_fire")),),
                  LogNormal(_min(25), _min(60)), profile=PROFILE_FIRE),
-    IncidentType("traffic_accident", "交通事故救援", 0.06, (("fire", 1), ("community", 1)),
+    IncidentType("traffic_accident", "交通事故救援", 0.06,
+                 (("fire", _fire("traffic_accident")), ("community", 1)),
                  LogNormal(_min(30), _min(75)), profile=PROFILE_TRAFFIC),
-    IncidentType("technical_rescue", "电梯困人等技术救援", 0.12, (("fire", 1), ("community", 1)),
+    IncidentType("technical_rescue", "电梯困人等技术救援", 0.12,
+                 (("fire", _fire("technical_rescue")), ("community", 1)),
                  LogNormal(_min(30), _min(90))),
     # Gas crews are part of the professional teams; either a fire crew or a gas crew on scene
     # contains a leak (isolate, ventilate, shut the valve). An uncontained leak ignites after
@@ -147,32 +157,37 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
     # 1–3 min for a pressure/methane sensor on the main; some 15–20 % of those ignite.
     # That gap is what sensors buy: the ignition clock runs from the onset.
     IncidentType("gas_leak", "燃气泄漏", 0.03,
-                 (("fire", 1), ("professional", 1), ("community", 1)),
+                 (("fire", _fire("gas_leak")), ("professional", 1), ("community", 1)),
                  LogNormal(_min(45), _min(120)), risk="pipe_age:gas", sensor_network="gas",
                  profile=PROFILE_FIRE, contain_by=("fire", "professional"),
                  deadline=LogNormal(_min(90), _min(240)),
                  cascade=("gas_explosion", "building_fire"),
                  buried_call_delay=LogNormal(_min(20), _min(75))),
     IncidentType("gas_explosion", "燃气爆炸", 0.0,
-                 (("fire", 3), ("professional", 1), ("community", 2)),
+                 (("fire", _fire("gas_explosion")), ("professional", 1), ("community", 2)),
                  LogNormal(_min(180), _min(480)), air_prob=0.1, risk="pipe_age:gas"),
     IncidentType("water_main_burst", "供水管爆管", 0.02, (("professional", 1), ("community", 1)),
                  LogNormal(_min(120), _min(360)), risk="pipe_age:water",
                  sensor_network="water"),
-    IncidentType("waterlogging", "城市内涝", 0.005, (("fire", 1), ("community", 1)),
+    IncidentType("waterlogging", "城市内涝", 0.005,
+                 (("fire", _fire("waterlogging")), ("community", 1)),
                  LogNormal(_min(90), _min(240)), risk="low_ground",
                  sensor_network="drainage"),
     IncidentType("landslide", "山体滑坡", 0.002,
-                 (("professional", 1), ("fire", 1), ("community", 1)),
+                 (("professional", 1), ("fire", _fire("landslide")), ("community", 1)),
                  LogNormal(_min(180), _min(600)), air_prob=0.25, risk="steep"),
-    IncidentType("water_rescue", "水域救援", 0.008, (("fire", 1), ("social", 1)),
+    IncidentType("water_rescue", "水域救援", 0.008,
+                 (("fire", _fire("water_rescue")), ("social", 1)),
                  LogNormal(_min(45), _min(120)), air_prob=0.3, risk="riverside"),
-    IncidentType("hazmat", "危化品泄漏", 0.003, (("fire", 2), ("professional", 1)),
+    IncidentType("hazmat", "危化品泄漏", 0.003,
+                 (("fire", _fire("hazmat")), ("professional", 1)),
                  LogNormal(_min(120), _min(360))),
     IncidentType("building_collapse", "建筑坍塌", 0.0005,
-                 (("professional", 2), ("fire", 2), ("social", 1), ("community", 2)),
+                 (("professional", 2), ("fire", _fire("building_collapse")), ("social", 1),
+                  ("community", 2)),
                  LogNormal(_min(360), _min(1440)), air_prob=0.2),
-    IncidentType("mountain_rescue", "山地救援", 0.004, (("social", 1), ("fire", 1)),
+    IncidentType("mountain_rescue", "山地救援", 0.004,
+                 (("social", 1), ("fire", _fire("mountain_rescue"))),
                  LogNormal(_min(180), _min(480)), air_prob=0.2, risk="steep"),
 )
 """The default incident types. Rates: see the module docstring (sized to national totals;

@@ -91,7 +91,7 @@ class Crews:
         while True:
             yield from self._travel(trip)
             self.mv.arrived(trip, env.now, True)
-            self.life.on_scene(u, pool.force, inc)
+            self.life.on_scene(u, pool.force, inc, trip.ordered, trip.depart)
             self.mv.record_route(trip)
             if not inc.cleared:
                 cap = pool.spec.max_on_scene_s

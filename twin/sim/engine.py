@@ -51,7 +51,8 @@ from twin.sim.incidents import (
     draw_incidents,
 )
 from twin.sim.lifecycle import Inc, Lifecycle
-from twin.sim.movement import LEGS, Movement, Route, Trip
+from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
+from twin.sim.params import TimeChain
 from twin.sim.queues import Queues
 from twin.sim.rerouting import Closures
 
@@ -70,6 +71,10 @@ class EngineConfig:
     use_cache: bool = True
     drain_s: float = 30 * 86400.0
     """Units finish the incidents of the run; the run is cut this long after its end."""
+    chain: TimeChain = field(default_factory=TimeChain)
+    """Call handling, night hours and travel noise (:class:`twin.sim.params.TimeChain`)."""
+    policy: str = "nearest"
+    """Dispatch policy of district-level forces (:data:`twin.sim.dispatch.POLICIES`)."""
 
 
 @dataclass(eq=False)
@@ -127,7 +132,8 @@ class Engine:
              **kw: Any) -> IncidentArrays:
         """The run's incidents (random + timeline), see :func:`twin.sim.incidents.draw_incidents`."""
         return draw_incidents(self.config.catalogue, self.config.detection, self.placement,
-                              rng, duration_s, timeline.incidents, **kw)
+                              rng, duration_s, timeline.incidents, chain=self.config.chain,
+                              **kw)
 
     def run(self, incidents: IncidentArrays, rng: np.random.Generator, duration_s: float,
             timeline: Timeline = Timeline(),
@@ -170,15 +176,17 @@ class Run:
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
         uniforms = Uniforms(rng)
         rt = RoadTimes(eng.tt)
-        disp = Dispatcher(self.pools, rt, uniforms)
+        chain = eng.config.chain
+        disp = Dispatcher(self.pools, rt, uniforms, eng.config.policy)
         node_xy: list[tuple[float, float]] = [tuple(p) for p in eng.xy.tolist()]
         n_units = len(fleet.unit_ids)
         self.log = EventLog()
         det = eng.config.detection
         self.life = Lifecycle(env, self.log, self.pools, disp, eng.types, eng.config.catalogue,
-                              (det.cascade_min_s, det.cascade_max_s), rng, eng.xy)
+                              (det.cascade_min_s, det.cascade_max_s), rng, eng.xy, chain)
         self.movement = Movement(rt, uniforms, node_xy, fleet.station_node.tolist(), n_units,
-                                 eng.config.record_routes)
+                                 eng.config.record_routes, chain,
+                                 Normals(rng) if chain.travel_sigma > 0 else None)
         self.queues = Queues(self.pools, disp, rt, self.log, self.life, node_xy,
                              lambda: env.now)
         self.crews = Crews(env, self.log, self.movement, self.life, self.queues,

@@ -33,6 +33,7 @@ from twin.sim.catalogue import (
     IncidentType,
     LogNormal,
 )
+from twin.sim.params import TimeChain
 from twin.sim.placement import (
     PIPE_RADIUS_M,
     REFERENCE_YEAR,
@@ -70,6 +71,9 @@ class IncidentArrays:
     air: np.ndarray
     cause: list[str]
     label: list[str]
+    call_s: np.ndarray | None = None
+    """119 call handling (s) per incident: the dispatch order comes this long after the
+    alarm (None: at once)."""
 
     def __len__(self) -> int:
         return len(self.onset_s)
@@ -148,7 +152,8 @@ def draw_incidents(catalogue: dict[str, IncidentType], detection: Detection,
                    placement: Placement, rng: np.random.Generator, duration_s: float,
                    timeline_incidents: tuple = (), *, random: bool = True,
                    rate_multiplier: float = 1.0,
-                   type_multipliers: dict[str, float] | None = None) -> IncidentArrays:
+                   type_multipliers: dict[str, float] | None = None,
+                   chain: TimeChain | None = None) -> IncidentArrays:
     """All incidents of a run as arrays: the random ones plus the timeline's, with their
     alarm times, work times, escalation deadlines and air calls drawn (one vectorised
     draw per quantity, in a fixed order: same seed, same incidents)."""
@@ -196,5 +201,7 @@ def draw_incidents(catalogue: dict[str, IncidentType], detection: Detection,
     # A leak that ignites before anyone reports it is reported by the explosion.
     early = onset + deadline < alarm
     alarm[early] = onset[early] + deadline[early] + detection.cascade_min_s
+    call = None if chain is None else chain.call_s(rng.random(n))  # after the draws above
     return IncidentArrays(onset_s=onset, type=kind, node=node, alarm_s=alarm, detected_by=by,
-                          work_s=work, deadline_s=deadline, air=air, cause=cause, label=label)
+                          work_s=work, deadline_s=deadline, air=air, cause=cause, label=label,
+                          call_s=call)

@@ -25,8 +25,9 @@ from twin.sim.dispatch import COMMUNITY_K, Dispatcher, Pool
 from twin.sim.events import ALARM, CASCADE, CLEARED, NO_UNIT, ON_SCENE, WORK_STARTED, EventLog
 from twin.sim.forces import FORCES, GROUND_FORCES
 from twin.sim.incidents import IncidentArrays, IncidentType
+from twin.sim.params import TimeChain
 
-COMMUNITY, AIR = FORCES.index("community"), FORCES.index("air")
+COMMUNITY, FIRE, AIR = FORCES.index("community"), FORCES.index("fire"), FORCES.index("air")
 GROUND = frozenset(FORCES.index(f) for f in GROUND_FORCES)
 
 
@@ -36,12 +37,13 @@ class Inc:
     __slots__ = ("id", "code", "type", "node", "district", "onset", "alarm", "by", "work",
                  "deadline", "air", "lead", "started", "cleared", "cleared_s", "done",
                  "contained_s", "mutual_aid", "queued", "first", "cause", "label", "parent",
-                 "near", "lead_sent")
+                 "near", "lead_sent", "call_s", "dispatch_s", "turnout_s", "travel_s", "due",
+                 "arrived", "full_s")
 
     def __init__(self, id: int, code: int, type: IncidentType, node: int, district: int,
                  onset: float, alarm: float, by: int, work: float, deadline: float,
                  air: bool, lead: int, cause: str = "", label: str = "",
-                 parent: int = -1) -> None:
+                 parent: int = -1, call_s: float = 0.0) -> None:
         self.id, self.code, self.type, self.node, self.district = id, code, type, node, district
         self.onset, self.alarm, self.by, self.work = onset, alarm, by, work
         self.deadline, self.air, self.lead = deadline, air, lead
@@ -52,6 +54,9 @@ class Inc:
         self.done: simpy.Event | None = None
         self.first = [math.nan] * len(FORCES)
         self.near: list[int] | None = None
+        self.call_s = call_s  # 119 call handling: the dispatch order follows the alarm
+        self.dispatch_s = self.turnout_s = self.travel_s = self.full_s = math.nan
+        self.due = self.arrived = 0  # ground units of the first assignment: ordered, on scene
 
 
 Send = Callable[[Inc, int], None]
@@ -64,7 +69,8 @@ class Lifecycle:
     def __init__(self, env: simpy.Environment, log: EventLog, pools: list[Pool],
                  disp: Dispatcher, types: list[IncidentType], catalogue: dict[str, IncidentType],
                  cascade_s: tuple[float, float], rng: np.random.Generator,
-                 xy: np.ndarray) -> None:
+                 xy: np.ndarray, chain: TimeChain = TimeChain()) -> None:
+        self.chain = chain
         self.env, self.log, self.pools, self.disp, self.xy = env, log, pools, disp, xy
         self.types, self.catalogue, self.cascade_s, self.rng = types, catalogue, cascade_s, rng
         self.lead = [self._lead(t) for t in types]
@@ -91,15 +97,16 @@ class Lifecycle:
         near = self._community_candidates(arr)
         types, lead = self.types, self.lead
         step = max(len(order) // 100, 1)
+        call = a.call_s if a.call_s is not None else np.zeros(len(a))
         cols = zip(order.tolist(), a.type[order].tolist(), a.node[order].tolist(),
                    a.onset_s[order].tolist(), a.alarm_s[order].tolist(),
                    a.detected_by[order].tolist(), a.work_s[order].tolist(),
-                   a.deadline_s[order].tolist(), a.air[order].tolist())
-        for j, (i, code, node, onset, alarm, by, work, deadline, air) in enumerate(cols):
+                   a.deadline_s[order].tolist(), a.air[order].tolist(), call[order].tolist())
+        for j, (i, code, node, onset, alarm, by, work, deadline, air, call_s) in enumerate(cols):
             if alarm > env.now:
                 yield env.timeout(alarm - env.now)
             inc = Inc(i, code, types[code], node, node_district[node], onset, alarm, by, work,
-                      deadline, air, lead[code], a.cause[i], a.label[i])
+                      deadline, air, lead[code], a.cause[i], a.label[i], call_s=call_s)
             self.incs[i] = inc
             if near is not None:
                 inc.near = near[i].tolist()
@@ -118,17 +125,29 @@ class Lifecycle:
         return i.reshape(len(arr), k)
 
     def alarm(self, inc: Inc) -> None:
-        """The alarm of ``inc``: log it, request its units, arm its escalation deadline."""
+        """The alarm of ``inc``: log it, order its units once the call is handled (at once
+        when ``call_s`` is 0), arm its escalation deadline."""
         self.log.add((self.env.now, ALARM, inc.id, -1, inc.node, -1, inc.district))
-        for f, count in self.needs[inc.code]:
-            for _ in range(count):
-                self.send(inc, f)
-        if inc.air:
-            self.send(inc, AIR)
+        if inc.call_s > 0:
+            self.env.timeout(inc.call_s, value=inc).callbacks.append(
+                lambda e: self.order(e.value))
+        else:
+            self.order(inc)
         if inc.deadline < math.inf:
             t_dl = inc.onset + inc.deadline
             ev = self.env.timeout(max(t_dl - self.env.now, 0.0), value=inc)
             ev.callbacks.append(self._on_deadline)
+
+    def order(self, inc: Inc) -> None:
+        """The dispatch order: request the first assignment (and air rescue if called)."""
+        inc.dispatch_s = self.env.now
+        for f, count in self.needs[inc.code]:
+            if f in GROUND:
+                inc.due += count
+            for _ in range(count):
+                self.send(inc, f)
+        if inc.air:
+            self.send(inc, AIR)
 
     def no_unit(self, inc: Inc, f: int) -> None:
         """No unit of force ``f`` can ever come: log it; the force cannot lead."""
@@ -137,11 +156,19 @@ class Lifecycle:
             inc.lead = -1  # nobody can lead: the first unit on scene starts the work
 
     # ---- on scene, work and clearing -------------------------------------------------------
-    def on_scene(self, u: int, f: int, inc: Inc) -> None:
-        """Unit ``u`` of force ``f`` arrived at ``inc``: first arrivals, containment, and
-        the start of the work when this unit may start it."""
+    def on_scene(self, u: int, f: int, inc: Inc, ordered_s: float, depart_s: float) -> None:
+        """Unit ``u`` of force ``f`` (ordered at ``ordered_s``, left at ``depart_s``) arrived
+        at ``inc``: first arrivals and the time-chain segments of the first ground unit, the
+        full assignment, containment, and the start of the work (after the force's set-up)
+        when this unit may start it."""
         now = self.env.now
         self.log.add((now, ON_SCENE, inc.id, u, inc.node, -1, -1))
+        if f in GROUND:
+            if inc.turnout_s != inc.turnout_s:  # NaN: the first ground unit on scene
+                inc.turnout_s, inc.travel_s = depart_s - ordered_s, now - depart_s
+            inc.arrived += 1
+            if inc.arrived == inc.due:
+                inc.full_s = now
         if inc.first[f] != inc.first[f]:  # NaN: first of its force
             inc.first[f] = now
         if inc.contained_s != inc.contained_s and FORCES[f] in inc.type.contain_by:
@@ -149,7 +176,8 @@ class Lifecycle:
         if not inc.started and not inc.cleared and (
                 inc.lead < 0 or f == inc.lead or (f in GROUND and not inc.lead_sent)):
             inc.started = True
-            ev = self.env.timeout(inc.work, value=inc)
+            setup = self.pools[f].spec.setup_s
+            ev = self.env.timeout(setup + inc.work if setup else inc.work, value=inc)
             ev.callbacks.append(self._on_clear)
             if inc.done is None:
                 inc.done = ev
@@ -184,12 +212,13 @@ class Lifecycle:
         for name in inc.type.cascade:
             t = self.catalogue[name]
             code = self.types.index(t)
-            u = self.rng.random(3)
+            u = self.rng.random(4)
             delay = lo + u[0] * (hi - lo)
             alarm = max(now, t_ignite + delay)
             new = Inc(len(self.incs), code, t, inc.node, inc.district, t_ignite, alarm, 1,
                       float(t.work.quantile(u[1:2])[0]), math.inf, bool(u[2] < t.air_prob),
-                      self.lead[code], cause=f"cascade:{inc.id}", parent=inc.id)
+                      self.lead[code], cause=f"cascade:{inc.id}", parent=inc.id,
+                      call_s=float(self.chain.call_s(u[3:4])[0]))
             self.incs.append(new)
             pool = self.pools[COMMUNITY]
             if pool.tree is not None:
@@ -200,3 +229,20 @@ class Lifecycle:
 
 def _unset(inc: Inc, f: int) -> None:
     raise RuntimeError("Lifecycle.send is wired by the run before it starts")
+
+
+def chain_columns(incs: list[Inc]) -> dict[str, np.ndarray]:
+    """The time chain per incident, for the incidents table (s): ``call_s`` (119 call
+    handling), ``dispatch_s`` (absolute time of the dispatch order), ``turnout_s`` and
+    ``travel_s`` of the first ground unit on scene, ``first_fire_s`` (absolute: first fire
+    vehicle on scene), ``full_s`` (absolute: the whole first assignment of ground units on
+    scene). NaN where it did not happen."""
+    n = len(incs)
+
+    def col(name: str) -> np.ndarray:
+        return np.fromiter((getattr(i, name) for i in incs), float, n)
+
+    return {"call_s": col("call_s"), "dispatch_s": col("dispatch_s"),
+            "turnout_s": col("turnout_s"), "travel_s": col("travel_s"),
+            "first_fire_s": np.fromiter((i.first[FIRE] for i in incs), float, n),
+            "full_s": col("full_s")}

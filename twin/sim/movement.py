@@ -1,10 +1,14 @@
 """Movement of units: the legs they travel (to a scene, back home), their paths and routes.
 
-Road units read the precomputed ``TravelTimes`` arrays (station → node and back, for the
+Road units turn out (by day or night, :attr:`~twin.sim.forces.ForceSpec.turnout_night_s`)
+and read the precomputed ``TravelTimes`` arrays (station → node and back, for the
 period of the departure) through :class:`~twin.sim.dispatch.RoadTimes`, which keeps them
 exact under closures; a unit re-dispatched from a scene to a queued incident uses a
 single-source Dijkstra from the scene node (rare; cached). Community responders walk
 (straight line × circuity), helicopters fly straight; closures do not affect them.
+A road leg as driven is the network's time × e^(σ·z) (:attr:`~twin.sim.params.TimeChain.travel_sigma`,
+z standard normal from the run's Generator): the dispatcher chooses on the expected time,
+the unit arrives at the driven one.
 
 :class:`Movement` plans legs (:class:`Trip`), keeps the road trips under way (``moving``:
 what re-routing may touch), rebuilds a road trip's node path when needed and records the
@@ -20,6 +24,7 @@ import numpy as np
 from twin.model.roads import period_of
 from twin.sim.dispatch import Pool, RoadTimes, Uniforms
 from twin.sim.forces import ForceSpec
+from twin.sim.params import TimeChain
 
 TO_SCENE, RETURN = 0, 1
 LEGS = ("to_scene", "return")
@@ -38,7 +43,7 @@ class Trip:
     ``times`` (s at each node); foot/air trips carry their end points ``xy0``, ``xy1``."""
 
     __slots__ = ("unit", "inc", "leg", "origin", "dest", "period", "depart", "arrive",
-                 "road", "path", "times", "xy0", "xy1")
+                 "road", "path", "times", "xy0", "xy1", "ordered")
 
     def __init__(self, unit: int, inc: int, leg: int, origin: int, dest: int, period: int,
                  depart: float, arrive: float, road: bool, xy0: XY | None = None,
@@ -48,25 +53,55 @@ class Trip:
         self.path: list[int] | None = None
         self.times: list[float] | None = None
         self.xy0, self.xy1 = xy0, xy1
+        self.ordered = depart  # when the order reached the unit (set by the planner)
+
+
+class Normals:
+    """Standard normal numbers from the run's Generator, drawn in blocks (fast scalars)."""
+
+    def __init__(self, rng: np.random.Generator, block: int = 1 << 14) -> None:
+        self.rng, self.block = rng, block
+        self.buf: list[float] = []
+        self.i = 0
+
+    def next(self) -> float:
+        if self.i >= len(self.buf):
+            self.buf = self.rng.standard_normal(self.block).tolist()
+            self.i = 0
+        self.i += 1
+        return self.buf[self.i - 1]
 
 
 class Movement:
     """Plans the legs of units and tracks the road trips under way."""
 
     def __init__(self, rt: RoadTimes, uniforms: Uniforms, node_xy: list[XY],
-                 station_node: list[int], n_units: int, record: bool) -> None:
+                 station_node: list[int], n_units: int, record: bool,
+                 chain: TimeChain = TimeChain(), normals: Normals | None = None) -> None:
         self.rt, self.uniforms, self.node_xy = rt, uniforms, node_xy
+        self.chain = chain
+        self.sigma = chain.travel_sigma if normals is not None else 0.0
+        self.normals = normals
         self.station_node, self.record = station_node, record
         self.moving: dict[int, Trip] = {}
         self.last_leg_s = [0.0] * n_units
         self.routes: list[Route] = []
 
     # ---- planning legs --------------------------------------------------------------------
-    def turnout(self, spec: ForceSpec) -> float:
-        """Turnout time (s): constant, or uniform between ``turnout_s`` and ``turnout_max_s``."""
+    def turnout(self, spec: ForceSpec, now: float) -> float:
+        """Turnout time (s) for an order at ``now``: by day or night, or uniform between
+        ``turnout_s`` and ``turnout_max_s`` (air launch)."""
         if spec.turnout_max_s is None:
-            return spec.turnout_s
+            if spec.turnout_night_s is None:
+                return spec.turnout_s
+            return spec.turnout_at(self.chain.is_night(now))
         return spec.turnout_s + (spec.turnout_max_s - spec.turnout_s) * self.uniforms.next()
+
+    def noisy(self, travel_s: float) -> float:
+        """A road time as driven: × e^(σ·z), z standard normal (median 1; σ = 0: as is)."""
+        if self.sigma <= 0.0 or self.normals is None:
+            return travel_s
+        return travel_s * math.exp(self.sigma * self.normals.next())
 
     def to_scene(self, u: int, pool: Pool, i: int, inc: int, node: int, scene: int,
                  now: float) -> tuple[Trip, int, bool]:
@@ -74,12 +109,14 @@ class Movement:
         ``node`` from its station (``scene`` < 0) or from a scene: the trip, its origin
         node (−1 off-road) and whether closures cut the way (the unit is escorted)."""
         spec = pool.spec
-        depart = now + (spec.turnout_s if spec.turnout_max_s is None else self.turnout(spec))
+        depart = now + self.turnout(spec, now)
         if spec.mode != "road":
             xy0 = pool.xy_l[i] if scene < 0 else self.node_xy[scene]
             xy1 = self.node_xy[node]
-            return Trip(u, inc, TO_SCENE, scene, node, 0, depart,
-                        depart + fly_walk_s(spec, xy0, xy1), False, xy0, xy1), -1, False
+            trip = Trip(u, inc, TO_SCENE, scene, node, 0, depart,
+                        depart + fly_walk_s(spec, xy0, xy1), False, xy0, xy1)
+            trip.ordered = now
+            return trip, -1, False
         p = period_of(depart)
         if scene < 0:
             origin = self.station_node[int(pool.stations[i])]
@@ -90,7 +127,10 @@ class Movement:
         blocked = not travel < math.inf
         if blocked:  # defensive: never strand a unit
             travel = self.escorted_s(origin, node)
+        else:
+            travel = self.noisy(travel)
         trip = Trip(u, inc, TO_SCENE, origin, node, p, depart, depart + travel, True)
+        trip.ordered = now
         self.moving[u] = trip
         return trip, origin, blocked
 
@@ -108,6 +148,8 @@ class Movement:
         blocked = not math.isfinite(travel)
         if blocked:  # cut off by closures: escorted out the way it came
             travel = self.last_leg_s[u]
+        else:
+            travel = self.noisy(travel)
         trip = Trip(u, inc, RETURN, scene, home, p, now, now + travel, True)
         self.moving[u] = trip
         return trip, blocked
