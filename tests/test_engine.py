@@ -24,7 +24,7 @@ import pytest
 from tinycity import simulate_script, tiny_city
 from twin.sim.engine import KINDS, EngineConfig
 from twin.sim.forces import DEFAULT_FORCES
-from twin.sim.params import TimeChain
+from twin.sim.params import AirLimits, TimeChain
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
 from twin.analysis.metrics import event_table, incident_table
 from twin.hazards.timeline import ClosureEvent
@@ -65,8 +65,10 @@ def test_arrival_is_turnout_plus_road_time_at_night():
     inc = sim.incidents[0]
     # F1 at n00 → n21: call 60 s + night turnout 90 s + three streets 300 s = 450 s.
     assert inc.first[1] == pytest.approx(60.0 + 90.0 + 300.0)
-    # community C1 at n10 → n21: call 60 s + 60 s turnout + √2 km straight × 1.4 / 3.5 m/s.
-    assert inc.first[0] == pytest.approx(60.0 + 60.0 + math.hypot(1000, 1000) * 1.4 / 3.5)
+    # community C1 at n10 → n21: call 60 s + 60 s to leave the post, then √2 km straight
+    # × 1.4 circuity walked on the flat at Tobler's 6·e^(−3.5·0.05) = 5.037 km/h = 1.3991 m/s
+    walk = math.hypot(1000, 1000) * 1.4 / (6.0 * math.exp(-0.175) / 3.6)  # 1415.1 s
+    assert inc.first[0] == pytest.approx(60.0 + 60.0 + walk)
     # fire leads: 60 s set-up, then 600 s of work
     assert inc.cleared_s == pytest.approx(450.0 + 60.0 + 600.0)
     f1 = unit_index(sim, "F1/1")
@@ -194,16 +196,34 @@ def test_gas_leak_contained_in_time_does_not_escalate():
 def test_helicopter_flies_straight_and_leaves_after_its_time_on_scene():
     city = tiny_city()
     kind = fixed(7200.0, (("fire", 1),), air_prob=1.0)
-    sim = simulate_script(city, [(0.0, "drill", "n53")], config=config(kind))
+    t0 = 10 * 3600.0  # 10:00, daylight; no fog days in this config
+    sim = simulate_script(city, [(t0, "drill", "n53")], config=replace(
+        config(kind), air=AirLimits(fog_days_per_year=0.0)))
     inc = sim.incidents[0]
     flight = math.hypot(5000.0, 2000.0) / 60.0 + 180.0  # A1 at n01 → n53, approach 3 min
-    launch = inc.first[4] - flight  # ordered at 60 s, then 600–900 s to lift off
-    assert 60.0 + 600.0 <= launch <= 60.0 + 900.0
+    launch = inc.first[4] - flight  # ordered at t0 + 60 s, then 600–900 s to lift off
+    assert t0 + 60.0 + 600.0 <= launch <= t0 + 60.0 + 900.0
     a1 = unit_index(sim, "A1/1")
     left = [e for e in rows(sim, "returning") if e[3] == a1]
     assert left[0][0] == pytest.approx(inc.first[4] + 1800.0)  # capped: incident still on
-    # F3 sits at n53: on scene at 60 + 90 s, then 60 s set-up and 7200 s of work
-    assert inc.cleared_s == pytest.approx(60.0 + 90.0 + 0.0 + 60.0 + 7200.0)
+    # F3 sits at n53: on scene at call 60 + day turnout 60 s, then 60 s set-up, 7200 s work
+    assert inc.cleared_s == pytest.approx(t0 + 60.0 + 60.0 + 0.0 + 60.0 + 7200.0)
+
+
+def test_helicopter_is_grounded_in_the_dark_and_on_a_fog_morning():
+    city = tiny_city()
+    kind = fixed(600.0, (("fire", 1),), air_prob=1.0)
+    # 02:00 is dark (19:00–07:00): the call is refused, no helicopter ever arrives
+    night = simulate_script(city, [(2 * 3600.0, "drill", "n53")], config=config(kind))
+    assert len(rows(night, "grounded")) == 1 and math.isnan(night.incidents[0].first[4])
+    assert not rows(night, "dispatched") or all(
+        e[3] != unit_index(night, "A1/1") for e in rows(night, "dispatched"))
+    # every day foggy (365 fog days a year): at 09:00 grounded, at 13:00 it flies
+    fog = replace(config(kind), air=AirLimits(fog_days_per_year=365.0))
+    morning = simulate_script(city, [(9 * 3600.0, "drill", "n53")], config=fog)
+    assert len(rows(morning, "grounded")) == 1
+    noon = simulate_script(city, [(13 * 3600.0, "drill", "n53")], config=fog)
+    assert not rows(noon, "grounded") and noon.incidents[0].first[4] > 13 * 3600.0
 
 
 def test_queued_request_served_from_another_districts_scene_is_mutual_aid():

@@ -52,7 +52,7 @@ from twin.sim.incidents import (
 )
 from twin.sim.lifecycle import Inc, Lifecycle
 from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
-from twin.sim.params import TimeChain
+from twin.sim.params import AirLimits, TimeChain
 from twin.sim.queues import Queues
 from twin.sim.rerouting import Closures
 
@@ -75,6 +75,8 @@ class EngineConfig:
     """Call handling, night hours and travel noise (:class:`twin.sim.params.TimeChain`)."""
     policy: str = "nearest"
     """Dispatch policy of district-level forces (:data:`twin.sim.dispatch.POLICIES`)."""
+    air: AirLimits = field(default_factory=AirLimits)
+    """When helicopters may not fly (dark hours, fog days)."""
 
 
 @dataclass(eq=False)
@@ -130,7 +132,7 @@ class Engine:
 
     def draw(self, rng: np.random.Generator, duration_s: float, timeline: Timeline = Timeline(),
              **kw: Any) -> IncidentArrays:
-        """The run's incidents (random + timeline), see :func:`twin.sim.incidents.draw_incidents`."""
+        """The run's incidents (random + timeline): :func:`twin.sim.incidents.draw_incidents`."""
         return draw_incidents(self.config.catalogue, self.config.detection, self.placement,
                               rng, duration_s, timeline.incidents, chain=self.config.chain,
                               **kw)
@@ -186,9 +188,12 @@ class Run:
                               (det.cascade_min_s, det.cascade_max_s), rng, eng.xy, chain)
         self.movement = Movement(rt, uniforms, node_xy, fleet.station_node.tolist(), n_units,
                                  eng.config.record_routes, chain,
-                                 Normals(rng) if chain.travel_sigma > 0 else None)
+                                 Normals(rng) if chain.travel_sigma > 0 else None,
+                                 eng.placement.elevation.tolist())
+        limits = eng.config.air
+        fog = limits.fog_days(rng, int(np.ceil(duration_s / 86400.0)))
         self.queues = Queues(self.pools, disp, rt, self.log, self.life, node_xy,
-                             lambda: env.now)
+                             lambda: env.now, lambda t: limits.grounded(t, fog))
         self.crews = Crews(env, self.log, self.movement, self.life, self.queues,
                            fleet.station_district.tolist(), n_units, len(fleet.station_ids),
                            duration_s)

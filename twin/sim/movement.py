@@ -24,7 +24,7 @@ import numpy as np
 from twin.model.roads import period_of
 from twin.sim.dispatch import Pool, RoadTimes, Uniforms
 from twin.sim.forces import ForceSpec
-from twin.sim.params import TimeChain
+from twin.sim.params import TimeChain, walk_s
 
 TO_SCENE, RETURN = 0, 1
 LEGS = ("to_scene", "return")
@@ -77,8 +77,10 @@ class Movement:
 
     def __init__(self, rt: RoadTimes, uniforms: Uniforms, node_xy: list[XY],
                  station_node: list[int], n_units: int, record: bool,
-                 chain: TimeChain = TimeChain(), normals: Normals | None = None) -> None:
+                 chain: TimeChain = TimeChain(), normals: Normals | None = None,
+                 elevation: list[float] | None = None) -> None:
         self.rt, self.uniforms, self.node_xy = rt, uniforms, node_xy
+        self.z = elevation if elevation is not None else [0.0] * len(node_xy)
         self.chain = chain
         self.sigma = chain.travel_sigma if normals is not None else 0.0
         self.normals = normals
@@ -113,8 +115,9 @@ class Movement:
         if spec.mode != "road":
             xy0 = pool.xy_l[i] if scene < 0 else self.node_xy[scene]
             xy1 = self.node_xy[node]
+            start = self.station_node[int(pool.stations[i])] if scene < 0 else scene
             trip = Trip(u, inc, TO_SCENE, scene, node, 0, depart,
-                        depart + fly_walk_s(spec, xy0, xy1), False, xy0, xy1)
+                        depart + self.off_road_s(spec, xy0, xy1, start, node), False, xy0, xy1)
             trip.ordered = now
             return trip, -1, False
         p = period_of(depart)
@@ -142,7 +145,8 @@ class Movement:
         if pool.spec.mode != "road":
             xy0, xy1 = self.node_xy[scene], pool.xy_l[i]
             return Trip(u, inc, RETURN, scene, home, 0, now,
-                        now + fly_walk_s(pool.spec, xy0, xy1), False, xy0, xy1), False
+                        now + self.off_road_s(pool.spec, xy0, xy1, scene, home), False,
+                        xy0, xy1), False
         p = period_of(now)
         travel = self.rt.from_node(int(pool.rows[i]), scene, p)
         blocked = not math.isfinite(travel)
@@ -153,6 +157,14 @@ class Movement:
         trip = Trip(u, inc, RETURN, scene, home, p, now, now + travel, True)
         self.moving[u] = trip
         return trip, blocked
+
+    def off_road_s(self, spec: ForceSpec, xy0: XY, xy1: XY, a: int, b: int) -> float:
+        """Time (s) of a foot leg (Tobler on the grade from node ``a`` to node ``b``) or an
+        air leg (straight line at the force's speed, plus approach)."""
+        if spec.mode != "foot":
+            return fly_walk_s(spec, xy0, xy1)
+        path = math.hypot(xy1[0] - xy0[0], xy1[1] - xy0[1]) * spec.circuity
+        return walk_s(path, self.z[b] - self.z[a], spec.walk_pace) + spec.approach_s
 
     def escorted_s(self, a: int, b: int) -> float:
         """Time (s) for a unit cut off by closures, escorted through: straight line × 1.4

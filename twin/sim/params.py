@@ -31,6 +31,19 @@ first_assignment           table    see below     assumption per incident type (
 other_call_vehicles        1.0      1.0–2.0       assumption: vehicles per call for the call
                                                   kinds not modelled (social assistance,
                                                   security duty, false alarms)
+walk: Tobler               6·e^(−3.5|s+0.05|) km/h  Tobler's hiking function (flat ≈ 5 km/h
+                                                  ≈ 1.39 m/s), s = dh / path length
+walk_pace                  1.0      1.0–2.0       assumption: responders walk (1.0); brisk
+                                                  walking/running or an e-bike up to ×2
+stairs_grade, stairs_factor 0.15, 0.8  0.10–0.20, 0.6–1.0  assumption: legs steeper than
+                                                  15 % average are taken as stairs, where
+                                                  people move at 0.8 × Tobler's speed
+air_dark_hours             19–7 h   18–8 h        assumption: rescue helicopters fly by day
+                                                  (visual flight); a request in the dark is
+                                                  refused (no night-vision crews assumed)
+fog_days_per_year          30       10–70         assumption (Chongqing is a fog city; no
+                                                  count could be checked offline): on a fog
+                                                  day helicopters are grounded 06–12 h
 =========================  =======  ============  ===========================================
 
 **Station classes** (建标152-2017, garage bays incl. one spare): 特勤 8–11 bays, 一级普通
@@ -66,6 +79,33 @@ NIGHT_HOURS: tuple[int, int] = (22, 6)
 TRAVEL_SIGMA = 0.25
 FIRE_SETUP_S = 60.0
 OTHER_CALL_VEHICLES = 1.0
+WALK_PACE = 1.0
+STAIRS_GRADE = 0.15
+STAIRS_FACTOR = 0.8
+AIR_DARK_HOURS: tuple[int, int] = (19, 7)
+FOG_DAYS_PER_YEAR = 30.0
+FOG_HOURS: tuple[int, int] = (6, 12)
+
+
+def tobler_m_s(grade: float) -> float:
+    """Tobler's hiking function: walking speed (m/s) on a grade ``dh/dx``
+    (6 · e^(−3.5 · |s + 0.05|) km/h; 5.0 km/h ≈ 1.39 m/s on the flat, fastest slightly
+    downhill)."""
+    return 6.0 * math.exp(-3.5 * abs(grade + 0.05)) / 3.6
+
+
+def walk_s(path_m: float, dh_m: float, pace: float = WALK_PACE,
+           stairs_grade: float = STAIRS_GRADE, stairs_factor: float = STAIRS_FACTOR) -> float:
+    """Time (s) to walk ``path_m`` metres climbing ``dh_m`` (negative: descending) at
+    Tobler's speed × ``pace``, × ``stairs_factor`` where the mean grade exceeds
+    ``stairs_grade`` (stairs)."""
+    if path_m <= 0:
+        return 0.0
+    grade = dh_m / path_m
+    v = tobler_m_s(grade) * pace
+    if abs(grade) > stairs_grade:
+        v *= stairs_factor
+    return path_m / v
 
 FIRST_ASSIGNMENT: dict[str, tuple[int, tuple[int, int]]] = {
     # type: (fire vehicles, plausible range) — assumptions (出动编成), never fitted.
@@ -161,6 +201,30 @@ class TimeChain:
             return np.zeros(u.shape)
         sigma = math.log(self.call_p90_s / self.call_median_s) / Z90
         return self.call_median_s * np.exp(sigma * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+
+
+@dataclass(frozen=True)
+class AirLimits:
+    """When helicopters may not fly: the dark hours (every day) and the fog hours of fog
+    days (drawn per day, each a fog day with probability ``fog_days_per_year`` / 365)."""
+
+    dark_hours: tuple[int, int] = AIR_DARK_HOURS
+    fog_days_per_year: float = FOG_DAYS_PER_YEAR
+    fog_hours: tuple[int, int] = FOG_HOURS
+
+    def fog_days(self, rng: np.random.Generator, days: int) -> np.ndarray:
+        """Which days of a run are fog days (bool per day)."""
+        return rng.random(max(days, 1)) < self.fog_days_per_year / 365.0
+
+    def grounded(self, t_s: float, fog: np.ndarray) -> bool:
+        """May no helicopter take off at ``t_s`` (dark, or a fog day's fog hours)?"""
+        h = (t_s // 3600.0) % 24
+        a, b = self.dark_hours
+        if h >= a or h < b:
+            return True
+        day = int(t_s // 86400.0)
+        f0, f1 = self.fog_hours
+        return bool(0 <= day < len(fog) and fog[day] and f0 <= h < f1)
 
 
 def with_values(chain: TimeChain, **values: float) -> TimeChain:

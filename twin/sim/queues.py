@@ -18,7 +18,7 @@ import numpy as np
 
 from twin.model.roads import period_of
 from twin.sim.dispatch import Dispatcher, Pool, RoadTimes
-from twin.sim.events import QUEUED, EventLog
+from twin.sim.events import GROUNDED, QUEUED, EventLog
 from twin.sim.lifecycle import Inc, Lifecycle
 from twin.sim.movement import XY
 
@@ -30,8 +30,10 @@ class Queues:
     """Per-force request queues (held in the pools) and the choice of the next request."""
 
     def __init__(self, pools: list[Pool], disp: Dispatcher, rt: RoadTimes, log: EventLog,
-                 life: Lifecycle, node_xy: list[XY], now: Callable[[], float]) -> None:
+                 life: Lifecycle, node_xy: list[XY], now: Callable[[], float],
+                 grounded: Callable[[float], bool] = lambda t: False) -> None:
         self.pools, self.disp, self.rt, self.log = pools, disp, rt, log
+        self.grounded = grounded
         self.life, self.node_xy, self.now = life, node_xy, now
         self.start: Start = _unset
 
@@ -43,6 +45,9 @@ class Queues:
             self.life.no_unit(inc, f)
             return
         mode = pool.spec.mode
+        if mode == "air" and self.grounded(now):  # dark or fog: the request is refused
+            self.log.add((now, GROUNDED, inc.id, -1, inc.node, -1, inc.district))
+            return
         if mode == "road":
             i, reach = self.disp.pick_road(pool, inc.node, inc.district, now)
         elif mode == "foot":
