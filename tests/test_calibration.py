@@ -9,7 +9,9 @@ from tinycity import simulate_script, tiny_city
 from twin.analysis.calibration import calibration
 from twin.analysis.metrics import event_table, incident_table, unit_table
 from twin.analysis.compliance import types_needing
+from twin.sim.engine import EngineConfig
 from twin.sim.incidents import CATALOGUE
+from twin.sim.params import TimeChain
 
 DAY = 86400.0
 
@@ -47,17 +49,24 @@ def test_calibration_by_hand():
 
 
 def test_calibration_of_a_tiny_run():
-    # Two building fires (each asks 2 fire engines; the city has 3, so the fourth request
-    # waits for a free engine) and an outdoor fire much later (1 engine): 5 fire vehicles
-    # for 3 ground calls over 1 day, among the tiny city's 600,000 people.
+    # Two outdoor fires (first assignment: 1 fire vehicle each) and, later, a building fire
+    # (first assignment 4 fire vehicles, twin.sim.params; the city has 3 engines, all at
+    # this fire, so the fourth request waits until the fire is cleared and is then dropped,
+    # twin.sim.queues): 1 + 1 + 3 = 5 fire vehicles for 3 ground calls over 1 day, among
+    # the tiny city's 600,000 people.
     city = tiny_city()
-    sim = simulate_script(city, [(0.0, "building_fire", "n21"), (60.0, "building_fire", "n20"),
-                                 (40_000.0, "outdoor_fire", "n31")])
+    cfg = EngineConfig(use_cache=False, chain=TimeChain.deterministic())
+    sim = simulate_script(city, [(0.0, "outdoor_fire", "n20"), (20_000.0, "outdoor_fire", "n31"),
+                                 (40_000.0, "building_fire", "n21")], config=cfg)
     inc, ev, units = incident_table(sim), event_table(sim), unit_table(sim)
     c = calibration(inc, ev, units, 600_000, DAY, types_needing(CATALOGUE, ("fire",)))
     assert c["ground_calls"] == 3 and c["ground_vehicle_dispatches"] == 5
     assert c["vehicles_per_ground_call"] == pytest.approx(5 / 3, abs=1e-4)
     assert c["ground_calls_per_100k_per_day"] == pytest.approx(3 / 6, abs=1e-4)
     assert c["fire_stations"] == 3 and c["fire_units"] == 3
+    # runs: F1 went to n20 and to the building fire; F2 (nearest to n31) to n31 and the
+    # building fire; F3 to the building fire → 2, 2, 1 runs in a day → median 730 a year
+    assert c["runs_per_station_per_year"]["median"] == pytest.approx(730.0)
+    assert c["runs_per_station_per_year"]["max"] == pytest.approx(730.0)
     assert c["utilisation"]["fire_units"] == pytest.approx(
         units.loc[units["force"] == "fire", "busy_s"].sum() / (3 * DAY), abs=1e-4)

@@ -2,7 +2,7 @@
 waiting-time distribution included, and with travel it stays inside M/G/c bounds.
 
 One district, ``c`` fire engines at one station, every incident at the station's node
-(zero travel), zero turnout, Poisson arrivals (rate λ) and exponential work (mean 1/μ):
+(zero travel), zero turnout, no call handling or set-up, Poisson arrivals (rate λ) and exponential work (mean 1/μ):
 the share of incidents that find every unit busy and must queue is Erlang C,
 
     C(c, a) = (aᶜ/c!) · c/(c − a) / (Σ_{k<c} aᵏ/k! + (aᶜ/c!) · c/(c − a)),  a = λ/μ,
@@ -41,9 +41,11 @@ import pytest
 from scipy import stats
 
 from tinycity import simulate_script, tiny_city
-from twin.sim.engine import DISPATCHED, EngineConfig
+from twin.sim.engine import EngineConfig
+from twin.sim.events import DISPATCHED
 from twin.sim.forces import DEFAULT_FORCES
 from twin.sim.incidents import CATALOGUE, Exponential, IncidentType
+from twin.sim.params import TimeChain
 
 
 def erlang_c(c: int, a: float) -> float:
@@ -79,8 +81,9 @@ def mmc_run(load: float, n: int, seed: int, node: str = "n00", work_s: float = W
     t = np.cumsum(rng.exponential(1 / lam, n))
     kind = IncidentType("mmc", "排队", 0.0, (("fire", 1),), Exponential(work_s))
     forces = dict(DEFAULT_FORCES)
-    forces["fire"] = replace(forces["fire"], turnout_s=0.0)
-    cfg = EngineConfig(catalogue={**CATALOGUE, "mmc": kind}, forces=forces, use_cache=False)
+    forces["fire"] = replace(forces["fire"], turnout_s=0.0, turnout_night_s=None, setup_s=0.0)
+    cfg = EngineConfig(catalogue={**CATALOGUE, "mmc": kind}, forces=forces, use_cache=False,
+                       chain=TimeChain.none())  # no call handling, no travel noise
     city = tiny_city(units={"F1": C_UNITS, "F2": 0, "F3": 0})
     return simulate_script(city, [(float(x), "mmc", node) for x in t], config=cfg,
                            duration_s=float(t[-1]) + 1.0, seed=seed), lam

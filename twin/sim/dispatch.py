@@ -6,11 +6,14 @@ Three levels (:attr:`twin.sim.forces.ForceSpec.level`):
   posts, queried for all pre-generated incidents at once), in order; a post with ``k``
   free responders answers with probability ``1 − (1 − a)^k`` (``a`` = the force's
   availability), else the next post is asked. Posts in any district may answer.
-- **district** (fire brigades, social teams): the incident district's own stations first —
-  the one with the smallest turnout + road time among those with a free unit. **Mutual aid**
-  ("一域出险、全域联动"): when the district has no free unit, or its best cannot arrive within
-  the force's target (30 min), the nearest free unit of *any* district goes; when that unit
-  belongs to another district the dispatch is mutual aid (counted from → to district).
+- **district** (fire brigades, social teams): under the ``nearest`` policy (default) the
+  free unit with the smallest road time, any district; under ``district_first`` the
+  incident district's own stations first — the one with the smallest road time among those
+  with a free unit — and, when the district has no free unit or its best cannot arrive
+  within the force's target (30 min), the nearest free unit of *any* district. Under both,
+  a unit sent into another district than its station's is counted as **mutual aid**
+  (from → to district). A request for ``n`` units is ``n`` picks in a row, so the nearest
+  station sends what it has free and the rest comes from the next.
 - **city** (professional teams, helicopters): the nearest free unit anywhere.
 
 Road times come from :class:`twin.model.roads.TravelTimes` (``out[period][station_row, node]``)
@@ -118,13 +121,27 @@ def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndar
     return pools
 
 
-class Dispatcher:
-    """Chooses units; holds nothing but the pools, the travel times and a uniform stream."""
+POLICIES: tuple[str, ...] = ("nearest", "district_first")
+"""Dispatch policies for district-level forces (fire, social). ``nearest`` (the default):
+the unified 119 centre sends the free unit with the smallest road time, whatever its
+district — the rule of a city-wide dispatch centre, and the one that does not make people
+wait for a farther unit because of a boundary. ``district_first``: the incident district's
+own units first, another district's only when none of its own can make the force's target
+(the rule the twin used before; kept to measure what a boundary costs)."""
 
-    def __init__(self, pools: list[Pool], times: "RoadTimes", uniforms: Uniforms) -> None:
+
+class Dispatcher:
+    """Chooses units; holds nothing but the pools, the travel times, a uniform stream and
+    the dispatch policy (:data:`POLICIES`)."""
+
+    def __init__(self, pools: list[Pool], times: "RoadTimes", uniforms: Uniforms,
+                 policy: str = "nearest") -> None:
+        if policy not in POLICIES:
+            raise ValueError(f"unknown dispatch policy {policy!r}; use one of {POLICIES}")
         self.pools = pools
         self.times = times
         self.u = uniforms
+        self.district_first = policy == "district_first"
 
     def pick_road(self, pool: Pool, node: int, district: int, t: float) -> tuple[int, bool]:
         """Local station index of the unit to send (−1: none free can reach ``node``) and
@@ -135,7 +152,7 @@ class Dispatcher:
         free = np.flatnonzero(pool.free > 0)
         if len(free):
             eta = self.times.to_node(pool.rows[free], node, p)
-            if pool.spec.level == "district":
+            if self.district_first and pool.spec.level == "district":
                 own = np.where(pool.district[free] == district, eta, np.inf)
                 k = int(own.argmin())
                 if turnout + own[k] <= pool.target_s:

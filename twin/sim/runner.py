@@ -19,6 +19,7 @@ import pandas as pd
 
 from twin.model.city import City, load_city
 from twin.sim.engine import EngineConfig, simulate
+from twin.sim.lifecycle import chain_columns
 from twin.sim.forces import TARGETS_S
 from twin.hazards.lifelines import build_timeline, lifelines_table
 from twin.analysis.metrics import (compliance_table, counts, coverage_table, event_table,
@@ -52,12 +53,15 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
     timeline = build_timeline(scenario, city, rng)
     if record_routes is None:
         record_routes = scenario.days <= 1 or bool(scenario.incidents.scripted)
-    config = replace(config or EngineConfig(), record_routes=bool(record_routes))
+    config = replace(config or EngineConfig(), record_routes=bool(record_routes),
+                     policy=scenario.dispatch.policy)
     inc = scenario.incidents
     sim = simulate(city, rng, scenario.duration_s, timeline, config, random=inc.random,
                    rate_multiplier=inc.rate_multiplier,
                    type_multipliers=dict(inc.type_multipliers), progress=progress)
     incidents = incident_table(sim)
+    for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
+        incidents[name] = values
     events = event_table(sim)
     tables = {
         "incidents": incidents,
