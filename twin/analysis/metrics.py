@@ -1,19 +1,13 @@
-"""Metrics: the 10/30/60 targets, utilisation, mutual aid and coverage, as DataFrames.
+"""Metrics: the run's tables (incidents, events, routes, units, mutual aid, coverage) as
+DataFrames, and the places that miss a target most.
 
-For every incident, measured from its alarm:
-
-- **10 min** — first community responder on scene (incidents whose type needs one);
-- **30 min** — first ground rescue unit (fire, professional or social) on scene (types
-  needing any of them);
-- **60 min** — first helicopter on scene (incidents that called air rescue).
-
-An incident the target applies to but no unit of the kind ever reached counts as missed.
-For each target and scope (``city``, ``district:<id>``, ``type:<name>``, ``force:<name>`` —
-the latter using that force's own first arrival, for incidents needing it) the compliance
-table gives ``count`` (incidents the target applies to), ``met_share``, and ``mean_s``,
-``p50_s``, ``p90_s``, ``p95_s`` of the response times of those reached.
+The incidents table carries, per incident, the first arrival per force, the response
+times and the met flags of the three headline targets (from the alarm: 10 min community
+responder, 30 min first ground unit, 60 min helicopter; NA where the target does not
+apply, False where nobody came), and the time-chain columns the engine records
+(:data:`CHAIN_COLUMNS`). compliance.csv — every registered target × scope — is built by
+:mod:`twin.analysis.compliance` (re-exported here as :func:`compliance_table`).
 """
-
 from __future__ import annotations
 
 import math
@@ -22,7 +16,8 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from twin.analysis.compliance import COMPLIANCE_COLUMNS, compliance_table
+from twin.analysis.compliance import COMPLIANCE_COLUMNS as COMPLIANCE_COLUMNS  # re-exported
+from twin.analysis.compliance import compliance_table as compliance_table  # re-exported
 from twin.sim.engine import KINDS, LEGS, SimResult
 from twin.sim.forces import FORCES, GROUND_FORCES, TARGETS_S
 from twin.sim.incidents import DETECTED_BY
