@@ -101,7 +101,9 @@ def test_coverage_is_turnout_plus_offpeak_road_time():
     assert cov.loc["n21", "t_ground_s"] == pytest.approx(60 + 330.0)
     assert cov.loc["n00", "t_ground_s"] == pytest.approx(60.0)
     assert cov.loc["n10", "t_community_s"] == pytest.approx(60.0)
-    assert cov.loc["n20", "t_community_s"] == pytest.approx(60.0 + 1000 * 1.4 / 3.5)
+    # walked on the flat at Tobler's 6·e^(−3.5·0.05) km/h = 1.39911 m/s (no slope in the map)
+    assert cov.loc["n20", "t_community_s"] == pytest.approx(60.0 + 1000 * 1.4 / 1.39911,
+                                                            rel=1e-5)
 
 
 def test_incident_that_never_got_its_ground_unit_is_a_miss_not_dropped():

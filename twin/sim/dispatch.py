@@ -36,6 +36,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from twin.sim.forces import FORCE_TARGET, FORCES, TARGETS_S, Fleet, ForceSpec
+from twin.sim.roster import Roster
 from twin.model.roads import PERIODS, TravelTimes, period_of
 
 UNIFORM_BLOCK = 1 << 16
@@ -142,6 +143,8 @@ class Dispatcher:
         self.times = times
         self.u = uniforms
         self.district_first = policy == "district_first"
+        self.roster: Roster | None = None
+        """Community responders on and off duty (set by a run); None: a coin per request."""
 
     def pick_road(self, pool: Pool, node: int, district: int, t: float) -> tuple[int, bool]:
         """Local station index of the unit to send (−1: none free can reach ``node``) and
@@ -163,11 +166,15 @@ class Dispatcher:
         return -1, bool(np.isfinite(self.times.out[p][pool.rows, node]).any())
 
     def pick_foot(self, pool: Pool, xy: tuple[float, float],
-                  near: list[int] | None = None) -> int:
+                  near: list[int] | None = None, t: float = 0.0) -> int:
         """Local post index of the community responder that answers (−1: none); ``near``:
-        the posts nearest to ``xy``, nearest first (queried here when not given)."""
+        the posts nearest to ``xy``, nearest first (queried here when not given). With a
+        :attr:`roster` (a run's), the first free responder on duty at ``t`` answers (and is
+        the one :meth:`Pool.take` hands out); without, a fresh coin per post."""
         if near is None:
             near = self.nearest_posts(pool, xy)[1].tolist()
+        if self.roster is not None:
+            return self._on_duty(pool, xy, near, t)
         a = pool.spec.availability
         free, draw = pool.free_l, self.u.next
         for i in near:
@@ -179,6 +186,24 @@ class Dispatcher:
                 k = free[i]
                 if k > 0 and draw() < 1.0 - (1.0 - a) ** k:
                     return i
+        return -1
+
+    def _on_duty(self, pool: Pool, xy: tuple[float, float], near: list[int], t: float) -> int:
+        """The nearest post with a free responder on duty at ``t`` (−1: none); that
+        responder is moved to the top of its post's stack."""
+        on = self.roster.on if self.roster is not None else None
+        assert on is not None
+        for rank in range(2):
+            posts = near if rank == 0 else \
+                self.nearest_posts(pool, xy, len(pool.stations))[1][len(near):].tolist()
+            for i in posts:
+                stack = pool.stack[i]
+                for k in range(len(stack) - 1, -1, -1):
+                    if on(stack[k], t):
+                        stack.append(stack.pop(k))
+                        return i
+            if len(near) >= len(pool.stations):
+                break
         return -1
 
     @staticmethod
