@@ -29,15 +29,16 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from twin.model.roads import PERIODS, TravelTimes, period_of
 from twin.sim.forces import FORCE_TARGET, FORCES, TARGETS_S, Fleet, ForceSpec
 from twin.sim.roster import Roster
-from twin.model.roads import PERIODS, TravelTimes, period_of
 
 UNIFORM_BLOCK = 1 << 16
 """Uniform random numbers are drawn from the run's Generator in blocks this size."""
@@ -211,6 +212,8 @@ class Dispatcher:
                       ) -> tuple[np.ndarray, np.ndarray]:
         """Distances (m) and local indices of the ``k`` posts nearest to ``xy``."""
         k = min(k, len(pool.stations))
+        if pool.tree is None:
+            raise ValueError(f"force {pool.spec.name} has no posts to search")
         d, i = pool.tree.query(np.asarray(xy, float), k=k)
         return np.atleast_1d(d), np.atleast_1d(i)
 
@@ -258,7 +261,7 @@ class RoadTimes:
         self.n_closed = int(self.closed.sum())
         self._cache.clear()
 
-    def _cached(self, key: tuple, make):
+    def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
         v = self._cache.get(key)
         if v is None:
             if len(self._cache) > 8192:
@@ -289,12 +292,12 @@ class RoadTimes:
             base = self._bases[p] = (indptr, cols[first], data, pos, k, w)
         return base
 
-    def matrix(self, p: int, reverse: bool = False):
+    def matrix(self, p: int, reverse: bool = False) -> sp.csr_matrix:
         """CSR road matrix for period ``p`` under the closures (transposed if ``reverse``);
         a closed edge is an ``inf`` entry (csgraph never routes through it)."""
         rev = reverse and self.directed
 
-        def make():
+        def make() -> sp.csr_matrix:
             indptr, indices, data, pos, k, w = self._base(p)
             if self.n_closed:
                 shut = self.closed[k]
@@ -325,7 +328,7 @@ class RoadTimes:
 
     def _closed(self, p: int) -> tuple[np.ndarray, ...]:
         """Per version and period: closed pairs a, b, base times w, and landmark columns."""
-        def make():
+        def make() -> tuple[np.ndarray, ...]:
             a, b, k = self.closed_pairs()
             w = (self.net.edge_time_s * self.factors[p])[k]
             return (a, b, w, self.out[p][:, a], self.out[p][:, b], self.back[p][:, a],

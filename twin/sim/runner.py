@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from twin.model.city import City, load_city
-from twin.sim.engine import EngineConfig, simulate
+from twin.sim.engine import EngineConfig, SimResult, simulate
 from twin.sim.lifecycle import chain_columns
 from twin.sim.forces import TARGETS_S
 from twin.hazards.lifelines import build_timeline, lifelines_table
@@ -85,7 +85,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _summary(scenario: Scenario, city: City, sim, tables: dict[str, pd.DataFrame],
+def _summary(scenario: Scenario, city: City, sim: SimResult, tables: dict[str, pd.DataFrame],
              started: str, wall_s: float, record_routes: bool) -> dict:
     incidents = tables["incidents"]
     city_rows = tables["compliance"][tables["compliance"]["scope"] == "city"]
