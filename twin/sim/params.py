@@ -31,6 +31,15 @@ first_assignment           table    see below     assumption per incident type (
 other_call_vehicles        1.0      1.0–2.0       assumption: vehicles per call for the call
                                                   kinds not modelled (social assistance,
                                                   security duty, false alarms)
+ground call rate           0.38     0.25–0.60     per 100 000 people per day, the catalogue's
+                                                  fire-service types summed (twin.sim.catalogue;
+                                                  pipe failures come on top). National 2025:
+                                                  0.47 all call kinds, ≈ 0.25 fires and rescues
+                                                  (incl. rural areas); a dense core is assumed
+                                                  busier per head (× ~1.5). Not modelled: the
+                                                  weekly and seasonal cycles (summer carries
+                                                  28 % of calls nationally) — runs have no
+                                                  calendar date; the hourly profile is modelled
 walk: Tobler               6·e^(−3.5|s+0.05|) km/h  Tobler's hiking function (flat ≈ 5 km/h
                                                   ≈ 1.39 m/s), s = dh / path length
 walk_pace                  1.0      1.0–2.0       assumption: responders walk (1.0); brisk
