@@ -68,8 +68,9 @@ def main() -> None:
     rates = {t.name: t.rate for t in CATALOGUE.values() if "fire" in needs[t.name]}
     model = vehicles_per_call_national(rates)
     print(f"first assignments reweighted by the national call mix: {model:.2f} vehicles per "
-          f"call vs {NATIONAL_VEHICLES_PER_CALL:.2f} (gap {model - NATIONAL_VEHICLES_PER_CALL:+.2f}"
-          f", {model / NATIONAL_VEHICLES_PER_CALL - 1:+.0%})")
+          f"call vs {NATIONAL_VEHICLES_PER_CALL:.2f} "
+          f"(gap {model - NATIONAL_VEHICLES_PER_CALL:+.2f}, "
+          f"{model / NATIONAL_VEHICLES_PER_CALL - 1:+.0%})")
     print(f"ground calls per 100,000 people per day: {n_ground_calls / (pop / 1e5) / days:.3f} "
           f"(population {pop:,.0f}); national 0.41-0.47 all kinds, ~0.25 fires and rescues")
     fire = units[units["force"] == "fire"]
@@ -80,13 +81,15 @@ def main() -> None:
           f"max {fire['utilisation'].max():.2%}")
     for col in ("call_s", "turnout_s", "travel_s"):
         x = inc[col].dropna().to_numpy(float)
-        print(f"{col}: median {np.median(x):.0f} s, p90 {np.percentile(x, 90):.0f} s (n={len(x):,})")
+        print(f"{col}: median {np.median(x):.0f} s, p90 {np.percentile(x, 90):.0f} s "
+              f"(n={len(x):,})")
     for col in ("first_fire_s", "full_s"):
         x = (inc[col] - inc["dispatch_s"]).dropna().to_numpy(float)
         print(f"{col} from the dispatch order: median {np.median(x):.0f} s, "
-              f"p90 {np.percentile(x, 90):.0f} s, within 5 min {np.mean(x <= 300):.1%} (n={len(x):,})")
-    for name, value in res.summary["compliance_city"].items():
-        print(f"  {name}: met {value['met_share']:.1%} of {value['count']:,}, p90 {value['p90_s']} s")
+              f"p90 {np.percentile(x, 90):.0f} s, within 5 min {np.mean(x <= 300):.1%} "
+              f"(n={len(x):,})")
+    for name, v in res.summary["compliance_city"].items():
+        print(f"  {name}: met {v['met_share']:.1%} of {v['count']:,}, p90 {v['p90_s']} s")
 
 
 if __name__ == "__main__":

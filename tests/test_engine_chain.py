@@ -13,15 +13,24 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
+from pydantic import ValidationError
 from tinycity import simulate_script, tiny_city
+
+from twin.scenario.spec import Scenario
 from twin.sim.engine import EngineConfig
 from twin.sim.forces import DEFAULT_FORCES, build_fleet
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
 from twin.sim.lifecycle import chain_columns
-from twin.sim.params import (FIRST_ASSIGNMENT, NATIONAL_VEHICLES_PER_CALL, TimeChain,
-                             station_class, tobler_m_s, vehicle_kinds, vehicles_per_call_national,
-                             walk_s)
+from twin.sim.params import (
+    FIRST_ASSIGNMENT,
+    NATIONAL_VEHICLES_PER_CALL,
+    TimeChain,
+    station_class,
+    tobler_m_s,
+    vehicle_kinds,
+    vehicles_per_call_national,
+    walk_s,
+)
 from twin.sim.roster import Roster
 
 
@@ -155,3 +164,10 @@ def test_availability_persists_in_time_and_follows_duty_hours():
     assert all(roster.on(u, t0 + 60.0 + 20 * 7200.0) == c[u] for u in range(200))
     night = Roster(n, spec.on_duty_share, 7200.0, lambda: float(rng.random()))
     assert np.mean([night.on(u, 2 * 3600.0) for u in range(n)]) == pytest.approx(0.35, abs=0.015)
+
+
+def test_scenario_chooses_the_dispatch_policy():
+    assert Scenario().dispatch.policy == "nearest"
+    assert Scenario(dispatch={"policy": "district_first"}).dispatch.policy == "district_first"
+    with pytest.raises(ValidationError):
+        Scenario(dispatch={"policy": "closest"})
