@@ -12,7 +12,7 @@ A unit of a force with ``max_on_scene_s`` (air) leaves after that long unless it
 from __future__ import annotations
 
 from collections import Counter
-from typing import Generator
+from collections.abc import Generator
 
 import numpy as np
 import simpy

@@ -28,8 +28,9 @@ wires the two callbacks that close the loop (``Lifecycle.send`` → ``Queues.sen
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import simpy

@@ -35,9 +35,19 @@ from typing import Literal
 import numpy as np
 
 from twin.model.city import City
-from twin.sim.params import (DUTY_DAY_HOURS, DUTY_DAY_SHARE, DUTY_NIGHT_SHARE, DUTY_SPELL_S,
-                             FIRE_SETUP_S, TURNOUT_DAY_S, TURNOUT_NIGHT_S, WALK_PACE,
-                             station_class, tobler_m_s, vehicle_kinds)
+from twin.sim.params import (
+    DUTY_DAY_HOURS,
+    DUTY_DAY_SHARE,
+    DUTY_NIGHT_SHARE,
+    DUTY_SPELL_S,
+    FIRE_SETUP_S,
+    TURNOUT_DAY_S,
+    TURNOUT_NIGHT_S,
+    WALK_PACE,
+    station_class,
+    tobler_m_s,
+    vehicle_kinds,
+)
 
 FORCES: tuple[str, ...] = ("community", "fire", "professional", "social", "air")
 """Force names, in a fixed order (their integer codes in the engine)."""

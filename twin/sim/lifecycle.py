@@ -16,7 +16,8 @@ the first unit on scene starts the work).
 from __future__ import annotations
 
 import math
-from typing import Callable, Generator, cast
+from collections.abc import Callable, Generator
+from typing import cast
 
 import numpy as np
 import simpy

@@ -6,7 +6,7 @@ period of the departure) through :class:`~twin.sim.dispatch.RoadTimes`, which ke
 exact under closures; a unit re-dispatched from a scene to a queued incident uses a
 single-source Dijkstra from the scene node (rare; cached). Community responders walk
 (straight line × circuity), helicopters fly straight; closures do not affect them.
-A road leg as driven is the network's time × e^(σ·z) (:attr:`~twin.sim.params.TimeChain.travel_sigma`,
+A road leg as driven is the network's time × e^(σ·z) (``TimeChain.travel_sigma``,
 z standard normal from the run's Generator): the dispatcher chooses on the expected time,
 the unit arrives at the driven one.
 

@@ -14,7 +14,7 @@ States are drawn lazily, only for responders asked: at the first look (or after 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 
 class Roster:
