@@ -42,7 +42,8 @@ def fixed(work_s: float, needs=(("fire", 1),), **kw) -> IncidentType:
 
 def config(*types: IncidentType, community_availability: float = 1.0) -> EngineConfig:
     forces = dict(DEFAULT_FORCES)
-    forces["community"] = replace(forces["community"], availability=community_availability)
+    forces["community"] = replace(forces["community"], availability=community_availability,
+                                  availability_night=community_availability)
     cat = dict(CATALOGUE)
     cat.update({t.name: t for t in types})
     return EngineConfig(catalogue=cat, forces=forces, use_cache=False,

@@ -13,20 +13,30 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
+from pydantic import ValidationError
 from tinycity import simulate_script, tiny_city
+
+from twin.scenario.spec import Scenario
 from twin.sim.engine import EngineConfig
 from twin.sim.forces import DEFAULT_FORCES, build_fleet
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
 from twin.sim.lifecycle import chain_columns
-from twin.sim.params import (FIRST_ASSIGNMENT, NATIONAL_VEHICLES_PER_CALL, TimeChain,
-                             station_class, tobler_m_s, vehicle_kinds, vehicles_per_call_national,
-                             walk_s)
+from twin.sim.params import (
+    FIRST_ASSIGNMENT,
+    NATIONAL_VEHICLES_PER_CALL,
+    TimeChain,
+    station_class,
+    tobler_m_s,
+    vehicle_kinds,
+    vehicles_per_call_national,
+    walk_s,
+)
+from twin.sim.roster import Roster
 
 
 def config(*types: IncidentType, chain: TimeChain | None = None) -> EngineConfig:
     forces = dict(DEFAULT_FORCES)
-    forces["community"] = replace(forces["community"], availability=1.0)
+    forces["community"] = replace(forces["community"], availability=1.0, availability_night=1.0)
     return EngineConfig(catalogue={**CATALOGUE, **{t.name: t for t in types}}, forces=forces,
                         use_cache=False, chain=chain or TimeChain.deterministic())
 
@@ -131,3 +141,33 @@ def test_vehicles_per_call_reweighted_to_the_national_mix():
     assert got == pytest.approx((0.837 * 4 + 0.442 + 1.165) / 2.444)
     assert NATIONAL_VEHICLES_PER_CALL == pytest.approx(1.9227, abs=1e-4)
     assert FIRST_ASSIGNMENT["building_fire"][0] == 4
+
+
+def test_availability_persists_in_time_and_follows_duty_hours():
+    # share p by day 0.7, at night 0.35 (forces.DEFAULT_FORCES community), spell τ = 2 h
+    spec = DEFAULT_FORCES["community"]
+    assert spec.on_duty_share(10 * 3600.0) == 0.7 and spec.on_duty_share(2 * 3600.0) == 0.35
+    rng = np.random.default_rng(7)
+    n = 20_000
+    roster = Roster(n, lambda t: 0.7, 7200.0, lambda: float(rng.random()))
+    t0 = 10 * 3600.0
+    a = np.array([roster.on(u, t0) for u in range(n)])
+    b = np.array([roster.on(u, t0 + 60.0) for u in range(n)])
+    c = np.array([roster.on(u, t0 + 60.0 + 20 * 7200.0) for u in range(n)])
+    assert a.mean() == pytest.approx(0.7, abs=0.015)
+    # a minute later: P(same) = p² + (1 − p)² + 2p(1 − p)·e^(−60/7200)
+    #                          = 0.49 + 0.09 + 0.42 · 0.99170 = 0.99651
+    assert (a == b).mean() == pytest.approx(0.99651, abs=0.003)
+    # a fresh coin each time would agree only 0.58 of the time; after 40 h (> 5 τ) they do
+    assert (b == c).mean() == pytest.approx(0.58, abs=0.015)
+    # asked again at the same moment, the answer does not change
+    assert all(roster.on(u, t0 + 60.0 + 20 * 7200.0) == c[u] for u in range(200))
+    night = Roster(n, spec.on_duty_share, 7200.0, lambda: float(rng.random()))
+    assert np.mean([night.on(u, 2 * 3600.0) for u in range(n)]) == pytest.approx(0.35, abs=0.015)
+
+
+def test_scenario_chooses_the_dispatch_policy():
+    assert Scenario().dispatch.policy == "nearest"
+    assert Scenario(dispatch={"policy": "district_first"}).dispatch.policy == "district_first"
+    with pytest.raises(ValidationError):
+        Scenario(dispatch={"policy": "closest"})

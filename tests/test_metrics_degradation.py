@@ -91,14 +91,15 @@ def test_period_boundary_decides_8min():
 
 
 def test_busy_community_post_fails_10min_by_hand():
-    # Availability 1 (every free responder answers) so the trace is deterministic. Three
-    # community calls at n10, where post C1 (2 responders) stands: dispatch at 60 s, 60 s to
+    # Every responder on duty, day and night (duty shares 1), so the trace is deterministic.
+    # Three community calls at n10, where post C1 (2 responders) stands: dispatch at 60 s, 60 s to
     # leave the post, no walk → 120 s, twice. The third gets the nearest other post, C2 at
     # n41 (4000, 1000) from n10 (1000, 0): √(3000² + 1000²) = 3162.28 m × circuity 1.4 =
     # 4427.19 m at Tobler's flat speed 6·e^(−0.175) km/h = 1.399095 m/s → 3164.33 s,
     # + 120 s = 3284.33 s > 600 s: a miss.
     forces = dict(DEFAULT_FORCES)
-    forces["community"] = replace(forces["community"], availability=1.0)
+    forces["community"] = replace(forces["community"], availability=1.0,
+                                  availability_night=1.0)  # every responder on duty
     cfg = replace(DET, forces=forces)
     script = [(0.0, "community_assist", "n10"), (1.0, "community_assist", "n10"),
               (2.0, "community_assist", "n10")]

@@ -12,7 +12,7 @@ A unit of a force with ``max_on_scene_s`` (air) leaves after that long unless it
 from __future__ import annotations
 
 from collections import Counter
-from typing import Generator
+from collections.abc import Generator
 
 import numpy as np
 import simpy
@@ -57,7 +57,8 @@ class Crews:
     def depart(self, u: int, pool: Pool, i: int, inc: Inc, scene: int) -> Trip:
         """Start unit ``u``'s leg to ``inc`` from its station (``scene`` < 0) or a scene."""
         now = self.env.now
-        trip, origin, blocked = self.mv.to_scene(u, pool, i, inc.id, inc.node, scene, now)
+        z = inc.next_noise() if pool.spec.mode == "road" else None
+        trip, origin, blocked = self.mv.to_scene(u, pool, i, inc.id, inc.node, scene, now, z)
         station = int(pool.stations[i])
         frm = self.station_district[station]
         self.dispatches[station] += 1

@@ -28,8 +28,9 @@ wires the two callbacks that close the loop (``Lifecycle.send`` → ``Queues.sen
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import simpy
@@ -50,11 +51,12 @@ from twin.sim.incidents import (
     build_placement,
     draw_incidents,
 )
-from twin.sim.lifecycle import Inc, Lifecycle
+from twin.sim.lifecycle import COMMUNITY, Inc, Lifecycle
 from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
 from twin.sim.params import AirLimits, TimeChain
 from twin.sim.queues import Queues
 from twin.sim.rerouting import Closures
+from twin.sim.roster import Roster
 
 __all__ = ["FORCES", "K", "KINDS", "LEGS", "Engine", "EngineConfig", "Inc", "Run", "SimResult",
            "Trip", "simulate"]
@@ -190,6 +192,10 @@ class Run:
                                  eng.config.record_routes, chain,
                                  Normals(rng) if chain.travel_sigma > 0 else None,
                                  eng.placement.elevation.tolist())
+        comm = self.pools[COMMUNITY]
+        if comm.total:
+            disp.roster = Roster(n_units, comm.spec.on_duty_share, comm.spec.duty_spell_s,
+                                 Uniforms(rng).next)
         limits = eng.config.air
         fog = limits.fog_days(rng, int(np.ceil(duration_s / 86400.0)))
         self.queues = Queues(self.pools, disp, rt, self.log, self.life, node_xy,

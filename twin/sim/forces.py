@@ -35,8 +35,19 @@ from typing import Literal
 import numpy as np
 
 from twin.model.city import City
-from twin.sim.params import (FIRE_SETUP_S, TURNOUT_DAY_S, TURNOUT_NIGHT_S, WALK_PACE,
-                             station_class, vehicle_kinds)
+from twin.sim.params import (
+    DUTY_DAY_HOURS,
+    DUTY_DAY_SHARE,
+    DUTY_NIGHT_SHARE,
+    DUTY_SPELL_S,
+    FIRE_SETUP_S,
+    TURNOUT_DAY_S,
+    TURNOUT_NIGHT_S,
+    WALK_PACE,
+    station_class,
+    tobler_m_s,
+    vehicle_kinds,
+)
 
 FORCES: tuple[str, ...] = ("community", "fire", "professional", "social", "air")
 """Force names, in a fixed order (their integer codes in the engine)."""
@@ -77,9 +88,22 @@ class ForceSpec:
     """Turnout at night (:attr:`twin.sim.params.TimeChain.night_hours`); None: ``turnout_s``."""
     setup_s: float = 0.0
     """Set-up on scene (s) before the work this force leads or starts can begin."""
+    availability_night: float | None = None
+    """Street units: on-duty share off duty hours (``params.DUTY_DAY_HOURS``); None: the
+    same as ``availability``."""
+    duty_spell_s: float = DUTY_SPELL_S
+    """Street units: mean time a responder stays reachable or not (:mod:`twin.sim.roster`)."""
     walk_pace: float = 1.0
     """Foot units: multiple of Tobler's walking speed on the leg's grade
     (:func:`twin.sim.params.walk_s`)."""
+
+    def on_duty_share(self, t_s: float) -> float:
+        """Share of this force's units reachable at ``t_s`` (street units: by duty hours)."""
+        if self.availability_night is None:
+            return self.availability
+        h = (t_s // 3600.0) % 24
+        a, b = DUTY_DAY_HOURS
+        return self.availability if a <= h < b else self.availability_night
 
     def turnout_at(self, night: bool) -> float:
         """Turnout (s) by day or night (fixed forces only; air draws its launch time)."""
@@ -98,10 +122,13 @@ DEFAULT_FORCES: dict[str, ForceSpec] = {
     # slower on stairs (twin.sim.params.walk_s); circuity 1.4 is the usual ratio of network
     # to straight-line distance on road networks (e.g. Ballou, Rahardja & Sakai 2002,
     # Transp. Res. Part A 36: 843–848: ~1.2–1.5), taken at the high end for a hilly city.
-    # About 30 % of the time a responder is unreachable or busy with other grid work
-    # (assumption).
-    "community": ForceSpec("community", "street", "foot", turnout_s=60.0, speed_m_s=1.39,
-                           circuity=1.4, availability=0.7, walk_pace=WALK_PACE),
+    # By day (08–20 h) 70 % of responders are reachable and free of other grid work, at
+    # night 35 %; each stays so for a while (mean 2 h: twin.sim.roster). Assumptions.
+    # speed_m_s is Tobler's speed on the flat (for coverage maps, which ignore slope).
+    "community": ForceSpec("community", "street", "foot", turnout_s=60.0,
+                           speed_m_s=tobler_m_s(0.0),
+                           circuity=1.4, availability=DUTY_DAY_SHARE,
+                           availability_night=DUTY_NIGHT_SHARE, walk_pace=WALK_PACE),
     # Fire engines: crews leave within 1 min of the order by day (城市消防站建设标准 建标152-2017,
     # the "5-minute" rule: 1 min turnout + 4 min driving to the edge of the station area),
     # 90 s at night, and set up for 60 s before the work starts (assumptions with ranges:

@@ -74,12 +74,19 @@ class IncidentArrays:
     call_s: np.ndarray | None = None
     """119 call handling (s) per incident: the dispatch order comes this long after the
     alarm (None: at once)."""
+    noise: np.ndarray | None = None
+    """Standard normals (n × :data:`NOISE_LEGS`) for the travel noise of each incident's
+    first road legs to its scene, drawn with the incident (common random numbers: the same
+    incident's first unit drives with the same factor in every scenario)."""
 
     def __len__(self) -> int:
         return len(self.onset_s)
 
 
 DETECTED_BY: tuple[str, ...] = ("sensor", "call", "script")
+NOISE_LEGS = 6
+"""Road legs per incident whose travel noise is drawn with the incident (later legs draw
+from the run's stream)."""
 
 
 def check_types(names: list[str] | set[str], catalogue: dict[str, IncidentType],
@@ -202,6 +209,7 @@ def draw_incidents(catalogue: dict[str, IncidentType], detection: Detection,
     early = onset + deadline < alarm
     alarm[early] = onset[early] + deadline[early] + detection.cascade_min_s
     call = None if chain is None else chain.call_s(rng.random(n))  # after the draws above
+    noise = rng.standard_normal((n, NOISE_LEGS)) if chain and chain.travel_sigma > 0 else None
     return IncidentArrays(onset_s=onset, type=kind, node=node, alarm_s=alarm, detected_by=by,
                           work_s=work, deadline_s=deadline, air=air, cause=cause, label=label,
-                          call_s=call)
+                          call_s=call, noise=noise)

@@ -16,7 +16,8 @@ the first unit on scene starts the work).
 from __future__ import annotations
 
 import math
-from typing import Callable, Generator, cast
+from collections.abc import Callable, Generator
+from typing import cast
 
 import numpy as np
 import simpy
@@ -38,7 +39,7 @@ class Inc:
                  "deadline", "air", "lead", "started", "cleared", "cleared_s", "done",
                  "contained_s", "mutual_aid", "queued", "first", "cause", "label", "parent",
                  "near", "lead_sent", "call_s", "dispatch_s", "turnout_s", "travel_s", "due",
-                 "arrived", "full_s")
+                 "arrived", "full_s", "noise", "legs")
 
     def __init__(self, id: int, code: int, type: IncidentType, node: int, district: int,
                  onset: float, alarm: float, by: int, work: float, deadline: float,
@@ -57,6 +58,15 @@ class Inc:
         self.call_s = call_s  # 119 call handling: the dispatch order follows the alarm
         self.dispatch_s = self.turnout_s = self.travel_s = self.full_s = math.nan
         self.due = self.arrived = 0  # ground units of the first assignment: ordered, on scene
+        self.noise: list[float] | None = None  # travel noise of its first road legs
+        self.legs = 0
+
+    def next_noise(self) -> float | None:
+        """The standard normal for this incident's next road leg (None: use the stream)."""
+        if self.noise is None or self.legs >= len(self.noise):
+            return None
+        self.legs += 1
+        return self.noise[self.legs - 1]
 
 
 Send = Callable[[Inc, int], None]
@@ -98,6 +108,7 @@ class Lifecycle:
         types, lead = self.types, self.lead
         step = max(len(order) // 100, 1)
         call = a.call_s if a.call_s is not None else np.zeros(len(a))
+        noise = a.noise
         cols = zip(order.tolist(), a.type[order].tolist(), a.node[order].tolist(),
                    a.onset_s[order].tolist(), a.alarm_s[order].tolist(),
                    a.detected_by[order].tolist(), a.work_s[order].tolist(),
@@ -110,6 +121,8 @@ class Lifecycle:
             self.incs[i] = inc
             if near is not None:
                 inc.near = near[i].tolist()
+            if noise is not None:
+                inc.noise = noise[i].tolist()
             self.alarm(inc)
             if progress is not None and j % step == 0:
                 progress(min(env.now / duration_s, 1.0) * 0.99)

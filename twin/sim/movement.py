@@ -6,7 +6,7 @@ period of the departure) through :class:`~twin.sim.dispatch.RoadTimes`, which ke
 exact under closures; a unit re-dispatched from a scene to a queued incident uses a
 single-source Dijkstra from the scene node (rare; cached). Community responders walk
 (straight line × circuity), helicopters fly straight; closures do not affect them.
-A road leg as driven is the network's time × e^(σ·z) (:attr:`~twin.sim.params.TimeChain.travel_sigma`,
+A road leg as driven is the network's time × e^(σ·z) (``TimeChain.travel_sigma``,
 z standard normal from the run's Generator): the dispatcher chooses on the expected time,
 the unit arrives at the driven one.
 
@@ -99,14 +99,15 @@ class Movement:
             return spec.turnout_at(self.chain.is_night(now))
         return spec.turnout_s + (spec.turnout_max_s - spec.turnout_s) * self.uniforms.next()
 
-    def noisy(self, travel_s: float) -> float:
-        """A road time as driven: × e^(σ·z), z standard normal (median 1; σ = 0: as is)."""
+    def noisy(self, travel_s: float, z: float | None = None) -> float:
+        """A road time as driven: × e^(σ·z), z standard normal (the incident's, else the
+        run's stream; median 1; σ = 0: as is)."""
         if self.sigma <= 0.0 or self.normals is None:
             return travel_s
-        return travel_s * math.exp(self.sigma * self.normals.next())
+        return travel_s * math.exp(self.sigma * (self.normals.next() if z is None else z))
 
     def to_scene(self, u: int, pool: Pool, i: int, inc: int, node: int, scene: int,
-                 now: float) -> tuple[Trip, int, bool]:
+                 now: float, z: float | None = None) -> tuple[Trip, int, bool]:
         """Unit ``u`` (local station ``i`` of ``pool``) leaves for incident ``inc`` at
         ``node`` from its station (``scene`` < 0) or from a scene: the trip, its origin
         node (−1 off-road) and whether closures cut the way (the unit is escorted)."""
@@ -131,7 +132,7 @@ class Movement:
         if blocked:  # defensive: never strand a unit
             travel = self.escorted_s(origin, node)
         else:
-            travel = self.noisy(travel)
+            travel = self.noisy(travel, z)
         trip = Trip(u, inc, TO_SCENE, origin, node, p, depart, depart + travel, True)
         trip.ordered = now
         self.moving[u] = trip

@@ -31,6 +31,15 @@ first_assignment           table    see below     assumption per incident type (
 other_call_vehicles        1.0      1.0–2.0       assumption: vehicles per call for the call
                                                   kinds not modelled (social assistance,
                                                   security duty, false alarms)
+ground call rate           0.38     0.25–0.60     per 100 000 people per day, the catalogue's
+                                                  fire-service types summed (twin.sim.catalogue;
+                                                  pipe failures come on top). National 2025:
+                                                  0.47 all call kinds, ≈ 0.25 fires and rescues
+                                                  (incl. rural areas); a dense core is assumed
+                                                  busier per head (× ~1.5). Not modelled: the
+                                                  weekly and seasonal cycles (summer carries
+                                                  28 % of calls nationally) — runs have no
+                                                  calendar date; the hourly profile is modelled
 walk: Tobler               6·e^(−3.5|s+0.05|) km/h  Tobler's hiking function (flat ≈ 5 km/h
                                                   ≈ 1.39 m/s), s = dh / path length
 walk_pace                  1.0      1.0–2.0       assumption: responders walk (1.0); brisk
@@ -38,6 +47,12 @@ walk_pace                  1.0      1.0–2.0       assumption: responders walk 
 stairs_grade, stairs_factor 0.15, 0.8  0.10–0.20, 0.6–1.0  assumption: legs steeper than
                                                   15 % average are taken as stairs, where
                                                   people move at 0.8 × Tobler's speed
+duty_day_share             0.7      0.5–0.9       assumption: share of community responders
+                                                  reachable and free of other grid work,
+                                                  08–20 h (on duty)
+duty_night_share           0.35     0.2–0.6       assumption: the same off duty (20–08 h)
+duty_spell_s               2 h      0.5–4 h       assumption: mean time a responder stays
+                                                  reachable or not (persistence)
 air_dark_hours             19–7 h   18–8 h        assumption: rescue helicopters fly by day
                                                   (visual flight); a request in the dark is
                                                   refused (no night-vision crews assumed)
@@ -85,6 +100,10 @@ STAIRS_FACTOR = 0.8
 AIR_DARK_HOURS: tuple[int, int] = (19, 7)
 FOG_DAYS_PER_YEAR = 30.0
 FOG_HOURS: tuple[int, int] = (6, 12)
+DUTY_DAY_SHARE = 0.7
+DUTY_NIGHT_SHARE = 0.35
+DUTY_DAY_HOURS: tuple[int, int] = (8, 20)
+DUTY_SPELL_S = 7200.0
 
 
 def tobler_m_s(grade: float) -> float:

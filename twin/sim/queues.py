@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -51,7 +51,7 @@ class Queues:
         if mode == "road":
             i, reach = self.disp.pick_road(pool, inc.node, inc.district, now)
         elif mode == "foot":
-            i, reach = self.disp.pick_foot(pool, self.node_xy[inc.node], inc.near), True
+            i, reach = self.disp.pick_foot(pool, self.node_xy[inc.node], inc.near, now), True
         else:
             i, reach = self.disp.pick_air(pool, self.node_xy[inc.node]), True
         if i < 0:

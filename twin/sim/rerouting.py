@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from typing import Callable, Generator
+from collections.abc import Callable, Generator
 
 import numpy as np
 import simpy

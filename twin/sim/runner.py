@@ -9,26 +9,35 @@ give the same incidents and events, byte for byte.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import metadata
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from twin.model.city import City, load_city
-from twin.sim.engine import EngineConfig, simulate
-from twin.sim.lifecycle import chain_columns
-from twin.sim.forces import TARGETS_S
-from twin.hazards.lifelines import build_timeline, lifelines_table
-from twin.analysis.metrics import (compliance_table, counts, coverage_table, event_table,
-                          incident_table, mutual_aid_table, route_table, unit_table, worst)
 from twin.analysis.calibration import calibration
 from twin.analysis.compliance import types_needing
+from twin.analysis.metrics import (
+    compliance_table,
+    counts,
+    coverage_table,
+    event_table,
+    incident_table,
+    mutual_aid_table,
+    route_table,
+    unit_table,
+    worst,
+)
 from twin.analysis.results import Results
 from twin.analysis.targets import TARGETS, target
+from twin.hazards.lifelines import build_timeline, lifelines_table
+from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario, apply, check_against
+from twin.sim.engine import EngineConfig, SimResult, simulate
+from twin.sim.forces import TARGETS_S
+from twin.sim.lifecycle import chain_columns
 
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
 
@@ -88,7 +97,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _summary(scenario: Scenario, city: City, sim, tables: dict[str, pd.DataFrame],
+def _summary(scenario: Scenario, city: City, sim: SimResult, tables: dict[str, pd.DataFrame],
              started: str, wall_s: float, record_routes: bool) -> dict:
     incidents = tables["incidents"]
     city_rows = tables["compliance"][tables["compliance"]["scope"] == "city"]
