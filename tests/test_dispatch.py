@@ -17,9 +17,11 @@ CITY = tiny_city()
 ENGINE = Engine(CITY, EngineConfig(use_cache=False))
 
 
-def dispatcher(seed: int = 0) -> Dispatcher:
+def dispatcher(seed: int = 0, policy: str = "district_first") -> Dispatcher:
+    """The tests below describe the district-first policy unless they say otherwise."""
     pools = build_pools(ENGINE.fleet, ENGINE.config.forces, ENGINE.station_row)
-    return Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(seed)))
+    return Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(seed)),
+                      policy)
 
 
 def node(n: str) -> int:
@@ -43,6 +45,20 @@ def test_own_district_unit_goes_even_when_a_neighbour_is_nearer():
     # were n32 D2's, its own F2 (400 s, within 30 min) would go although F3 is nearer
     i, _ = d.pick_road(fire, node("n32"), district("D2"), 0.0)
     assert station(fire, i) == "F2"
+
+
+def test_nearest_policy_sends_the_nearer_neighbour_across_the_boundary():
+    d = dispatcher(policy="nearest")
+    fire = d.pools[FORCES.index("fire")]
+    # were n32 D2's: F3 (n53 → n32: n53 → n52 → n42 → n32 = 300 s) beats own F2 (n50 → n32:
+    # 400 s); under the unified centre's nearest-unit rule F3 goes (mutual aid D3 → D2)
+    i, ok = d.pick_road(fire, node("n32"), district("D2"), 0.0)
+    assert ok and station(fire, i) == "F3"
+
+
+def test_unknown_policy_is_refused():
+    with pytest.raises(ValueError, match="dispatch policy"):
+        dispatcher(policy="closest")
 
 
 def test_mutual_aid_when_the_own_unit_is_busy():

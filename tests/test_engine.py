@@ -1,7 +1,16 @@
 """The response engine on the tiny hand-made city: times worked out by hand.
 
-Every street is 100 s and the short bridge 100 s at night (see tests/tinycity.py); fire
-engines turn out in 60 s. Incidents are scripted with the alarm at onset.
+Every street is 100 s and the short bridge 100 s at night (see tests/tinycity.py).
+Incidents are scripted with the alarm at onset. The time chain runs in its deterministic
+mode (``TimeChain.deterministic()``: no travel noise, call handling fixed at its median):
+
+- the 119 centre handles the call for **60 s**: every unit is ordered at alarm + 60 s;
+- fire engines turn out in **90 s at night** (22:00–06:00; the tiny city's clock starts at
+  midnight, so every test before 06:00 is at night) and **60 s by day**;
+- fire-led work starts after **60 s** of set-up on scene;
+- community responders leave their post 60 s after the order; professional teams 300 s.
+
+So a fire engine's wheels turn 60 + 90 = 150 s after a night alarm.
 """
 
 from __future__ import annotations
@@ -15,11 +24,15 @@ import pytest
 from tinycity import simulate_script, tiny_city
 from twin.sim.engine import KINDS, EngineConfig
 from twin.sim.forces import DEFAULT_FORCES
+from twin.sim.params import AirLimits, TimeChain
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
 from twin.analysis.metrics import event_table, incident_table
 from twin.hazards.timeline import ClosureEvent
 
-FIRE_TURNOUT = DEFAULT_FORCES["fire"].turnout_s
+CALL = 60.0            # 119 call handling (deterministic mode: the median)
+NIGHT_TURNOUT = 90.0   # fire turnout at night
+SETUP = 60.0           # fire set-up on scene before the work
+ORDER_TO_WHEELS = CALL + NIGHT_TURNOUT  # 150 s from a night alarm to a fire engine rolling
 
 
 def fixed(work_s: float, needs=(("fire", 1),), **kw) -> IncidentType:
@@ -29,10 +42,12 @@ def fixed(work_s: float, needs=(("fire", 1),), **kw) -> IncidentType:
 
 def config(*types: IncidentType, community_availability: float = 1.0) -> EngineConfig:
     forces = dict(DEFAULT_FORCES)
-    forces["community"] = replace(forces["community"], availability=community_availability)
+    forces["community"] = replace(forces["community"], availability=community_availability,
+                                  availability_night=community_availability)
     cat = dict(CATALOGUE)
     cat.update({t.name: t for t in types})
-    return EngineConfig(catalogue=cat, forces=forces, use_cache=False)
+    return EngineConfig(catalogue=cat, forces=forces, use_cache=False,
+                        chain=TimeChain.deterministic())
 
 
 def rows(sim, kind: str, inc: int | None = None) -> list[tuple]:
@@ -49,11 +64,14 @@ def test_arrival_is_turnout_plus_road_time_at_night():
     sim = simulate_script(city, [(0.0, "drill", "n21")],
                           config=config(fixed(600.0, (("fire", 1), ("community", 1)))))
     inc = sim.incidents[0]
-    # F1 at n00 → n21: three streets = 300 s; turnout 60 s.
-    assert inc.first[1] == pytest.approx(FIRE_TURNOUT + 300.0)
-    # community C1 at n10 → n21: √2 km straight × 1.4 / 3.5 m/s + 60 s turnout.
-    assert inc.first[0] == pytest.approx(60.0 + math.hypot(1000, 1000) * 1.4 / 3.5)
-    assert inc.cleared_s == pytest.approx(FIRE_TURNOUT + 300.0 + 600.0)
+    # F1 at n00 → n21: call 60 s + night turnout 90 s + three streets 300 s = 450 s.
+    assert inc.first[1] == pytest.approx(60.0 + 90.0 + 300.0)
+    # community C1 at n10 → n21: call 60 s + 60 s to leave the post, then √2 km straight
+    # × 1.4 circuity walked on the flat at Tobler's 6·e^(−3.5·0.05) = 5.037 km/h = 1.3991 m/s
+    walk = math.hypot(1000, 1000) * 1.4 / (6.0 * math.exp(-0.175) / 3.6)  # 1415.1 s
+    assert inc.first[0] == pytest.approx(60.0 + 60.0 + walk)
+    # fire leads: 60 s set-up, then 600 s of work
+    assert inc.cleared_s == pytest.approx(450.0 + 60.0 + 600.0)
     f1 = unit_index(sim, "F1/1")
     home = [e for e in rows(sim, "available") if e[3] == f1]
     assert home[0][0] == pytest.approx(inc.cleared_s + 300.0)  # drives back the same 300 s
@@ -63,7 +81,8 @@ def test_peak_hour_congestion_uses_the_departure_period():
     city = tiny_city()
     t0 = 8 * 3600.0  # 08:00, morning peak: local streets ×1.3 (twin.model.roads.CONGESTION)
     sim = simulate_script(city, [(t0, "drill", "n21")], config=config(fixed(60.0)))
-    assert sim.incidents[0].first[1] == pytest.approx(t0 + FIRE_TURNOUT + 300.0 * 1.3, abs=0.01)
+    # call 60 s + day turnout 60 s + 300 s × 1.3
+    assert sim.incidents[0].first[1] == pytest.approx(t0 + 60.0 + 60.0 + 300.0 * 1.3, abs=0.01)
 
 
 def test_busy_district_borrows_from_the_nearest_neighbour():
@@ -71,9 +90,9 @@ def test_busy_district_borrows_from_the_nearest_neighbour():
     sim = simulate_script(city, [(0.0, "drill", "n40"), (60.0, "drill", "n41")],
                           config=config(fixed(3600.0)))
     a, b = sim.incidents
-    assert a.first[1] == pytest.approx(FIRE_TURNOUT + 100.0)        # own F2 at n50
+    assert a.first[1] == pytest.approx(60.0 + 90.0 + 100.0)        # own F2 at n50
     # F2 busy: F3 (D3, n53 → n41 = 300 s) beats F1 (D1, n00 → n41 = 500 s).
-    assert b.first[1] == pytest.approx(60.0 + FIRE_TURNOUT + 300.0)
+    assert b.first[1] == pytest.approx(60.0 + 60.0 + 90.0 + 300.0)
     assert not a.mutual_aid and b.mutual_aid
     d = sim.engine.districts
     assert {(d[x], d[y]): n for (x, y), n in sim.mutual_aid.items()} == {("D3", "D2"): 1}
@@ -90,12 +109,13 @@ def test_queue_forms_when_incidents_outnumber_units_and_is_served_fifo():
                                  (20.0, "drill", "n21")], config=config(fixed(600.0)))
     a, b, c = sim.incidents
     assert [len(rows(sim, "queued", i)) for i in range(3)] == [0, 1, 1]
-    assert a.first[1] == pytest.approx(160.0) and a.cleared_s == pytest.approx(760.0)
-    # the engine goes straight from scene to scene: turnout + one street each time
-    assert b.first[1] == pytest.approx(760.0 + 160.0) and b.cleared_s == pytest.approx(1520.0)
-    assert c.first[1] == pytest.approx(1520.0 + 160.0)
-    home = rows(sim, "available")
-    assert len(home) == 1 and home[0][0] == pytest.approx(1680.0 + 600.0 + 300.0)
+    # a: ordered at 60, rolls at 150, one street: on scene 250; + 60 set-up + 600 work
+    assert a.first[1] == pytest.approx(250.0) and a.cleared_s == pytest.approx(910.0)
+    # the engine goes straight from scene to scene: night turnout 90 + one street each time
+    assert b.first[1] == pytest.approx(910.0 + 190.0) and b.cleared_s == pytest.approx(1760.0)
+    assert c.first[1] == pytest.approx(1760.0 + 190.0)
+    home = rows(sim, "available")  # c cleared at 1950 + 660; n21 → n00 is 300 s
+    assert len(home) == 1 and home[0][0] == pytest.approx(1950.0 + 660.0 + 300.0)
     assert incident_table(sim)["queued"].tolist() == [False, True, True]
 
 
@@ -111,21 +131,21 @@ def test_closed_short_bridge_sends_later_dispatches_over_the_long_one():
     city = tiny_city(units={"F2": 0, "F3": 0})
     cfg = config(fixed(60.0))
     open_ = simulate_script(city, [(100.0, "drill", "n31")], config=cfg)
-    assert open_.incidents[0].first[1] == pytest.approx(100.0 + FIRE_TURNOUT + 400.0)
+    assert open_.incidents[0].first[1] == pytest.approx(100.0 + ORDER_TO_WHEELS + 400.0)
     shut = simulate_script(city, [(100.0, "drill", "n31")], config=cfg,
                            closures=(bridge_closure(city, 50.0),))
     # n00 → n23 (500 s) → long bridge (200 s) → n33 → n31 (200 s) = 900 s
-    assert shut.incidents[0].first[1] == pytest.approx(100.0 + FIRE_TURNOUT + 900.0)
+    assert shut.incidents[0].first[1] == pytest.approx(100.0 + ORDER_TO_WHEELS + 900.0)
 
 
 def test_unit_en_route_keeps_its_progress_and_takes_the_detour():
     city = tiny_city(units={"F2": 0, "F3": 0})
-    closure_t = FIRE_TURNOUT + 250.0  # half-way along the street before n21
+    closure_t = ORDER_TO_WHEELS + 250.0  # half-way along the street before n21
     sim = simulate_script(city, [(0.0, "drill", "n31")], config=replace(
         config(fixed(60.0)), record_routes=True), closures=(bridge_closure(city, closure_t),))
     inc = sim.incidents[0]
-    # finishes its street to n21 (at 360 s), then n21 → n23 → long bridge → n31 = 600 s
-    assert inc.first[1] == pytest.approx(FIRE_TURNOUT + 300.0 + 600.0)
+    # finishes its street to n21 (at 450 s), then n21 → n23 → long bridge → n31 = 600 s
+    assert inc.first[1] == pytest.approx(ORDER_TO_WHEELS + 300.0 + 600.0)
     rr = rows(sim, "reroute")
     assert len(rr) == 1 and rr[0][0] == pytest.approx(closure_t)
     assert sim.engine.net.node_ids[rr[0][4]] == "n21"
@@ -141,7 +161,7 @@ def test_reopening_is_used_by_later_dispatches():
     city = tiny_city(units={"F2": 0, "F3": 0})
     sim = simulate_script(city, [(3000.0, "drill", "n31")], config=config(fixed(60.0)),
                           closures=(bridge_closure(city, 0.0, 1000.0),))
-    assert sim.incidents[0].first[1] == pytest.approx(3000.0 + FIRE_TURNOUT + 400.0)
+    assert sim.incidents[0].first[1] == pytest.approx(3000.0 + ORDER_TO_WHEELS + 400.0)
     assert [KINDS[e[1]] for e in sim.events[:2]] == ["closure_start", "closure_end"]
 
 
@@ -170,21 +190,41 @@ def test_gas_leak_contained_in_time_does_not_escalate():
     city = tiny_city()
     sim = simulate_script(city, [(0.0, "gas_leak", "n21")], config=gas_config(3600.0))
     assert sim.cascades == 0 and len(sim.incidents) == 1
-    assert sim.incidents[0].contained_s == pytest.approx(FIRE_TURNOUT + 300.0)
+    # F1 rolls at 150 s and drives 300 s (P1 would be on scene at 60 + 300 + 100 = 460 s)
+    assert sim.incidents[0].contained_s == pytest.approx(60.0 + 90.0 + 300.0)
 
 
 def test_helicopter_flies_straight_and_leaves_after_its_time_on_scene():
     city = tiny_city()
     kind = fixed(7200.0, (("fire", 1),), air_prob=1.0)
-    sim = simulate_script(city, [(0.0, "drill", "n53")], config=config(kind))
+    t0 = 10 * 3600.0  # 10:00, daylight; no fog days in this config
+    sim = simulate_script(city, [(t0, "drill", "n53")], config=replace(
+        config(kind), air=AirLimits(fog_days_per_year=0.0)))
     inc = sim.incidents[0]
     flight = math.hypot(5000.0, 2000.0) / 60.0 + 180.0  # A1 at n01 → n53, approach 3 min
-    launch = inc.first[4] - flight
-    assert 600.0 <= launch <= 900.0
+    launch = inc.first[4] - flight  # ordered at t0 + 60 s, then 600–900 s to lift off
+    assert t0 + 60.0 + 600.0 <= launch <= t0 + 60.0 + 900.0
     a1 = unit_index(sim, "A1/1")
     left = [e for e in rows(sim, "returning") if e[3] == a1]
     assert left[0][0] == pytest.approx(inc.first[4] + 1800.0)  # capped: incident still on
-    assert inc.cleared_s == pytest.approx(FIRE_TURNOUT + 0.0 + 7200.0)  # F3 sits at n53
+    # F3 sits at n53: on scene at call 60 + day turnout 60 s, then 60 s set-up, 7200 s work
+    assert inc.cleared_s == pytest.approx(t0 + 60.0 + 60.0 + 0.0 + 60.0 + 7200.0)
+
+
+def test_helicopter_is_grounded_in_the_dark_and_on_a_fog_morning():
+    city = tiny_city()
+    kind = fixed(600.0, (("fire", 1),), air_prob=1.0)
+    # 02:00 is dark (19:00–07:00): the call is refused, no helicopter ever arrives
+    night = simulate_script(city, [(2 * 3600.0, "drill", "n53")], config=config(kind))
+    assert len(rows(night, "grounded")) == 1 and math.isnan(night.incidents[0].first[4])
+    assert not rows(night, "dispatched") or all(
+        e[3] != unit_index(night, "A1/1") for e in rows(night, "dispatched"))
+    # every day foggy (365 fog days a year): at 09:00 grounded, at 13:00 it flies
+    fog = replace(config(kind), air=AirLimits(fog_days_per_year=365.0))
+    morning = simulate_script(city, [(9 * 3600.0, "drill", "n53")], config=fog)
+    assert len(rows(morning, "grounded")) == 1
+    noon = simulate_script(city, [(13 * 3600.0, "drill", "n53")], config=fog)
+    assert not rows(noon, "grounded") and noon.incidents[0].first[4] > 13 * 3600.0
 
 
 def test_queued_request_served_from_another_districts_scene_is_mutual_aid():
@@ -208,7 +248,7 @@ def test_busy_time_counts_only_the_simulated_duration():
     sim = simulate_script(city, [(0.0, "drill", "n10")], config=config(fixed(7200.0)),
                           duration_s=3600.0)
     f1 = unit_index(sim, "F1/1")
-    assert sim.unit_busy_s[f1] == pytest.approx(3600.0)
+    assert sim.unit_busy_s[f1] == pytest.approx(3600.0 - 60.0)  # busy from its order at 60 s
     assert sim.incidents[0].cleared_s > 3600.0  # the work itself still finishes in the drain
 
 
@@ -217,7 +257,7 @@ def test_units_still_busy_when_the_drain_is_cut_count_their_busy_time():
     cfg = replace(config(fixed(7200.0)), drain_s=600.0)  # F1 is still on scene at the cut
     sim = simulate_script(city, [(0.0, "drill", "n10")], config=cfg, duration_s=3600.0)
     assert not sim.incidents[0].cleared
-    assert sim.unit_busy_s[unit_index(sim, "F1/1")] == pytest.approx(3600.0)
+    assert sim.unit_busy_s[unit_index(sim, "F1/1")] == pytest.approx(3600.0 - 60.0)
 
 
 def named(name: str, work_s: float, needs) -> IncidentType:
@@ -225,20 +265,22 @@ def named(name: str, work_s: float, needs) -> IncidentType:
 
 
 def test_ground_unit_starts_the_work_when_the_lead_force_is_only_queued():
-    # "rescue" is led by the professional team. F1 (n00) reaches n10 in 160 s, P1 (n11) in
-    # 400 s. With P1 free, F1 waits on scene for it; with P1 tied up elsewhere for hours
-    # (the request queues), F1 starts the work itself instead of standing idle.
+    # "rescue" is led by the professional team. Both are ordered 60 s after the alarm; F1
+    # (n00) reaches n10 at 60 + 90 + 100 = 250 s, P1 (n11; turnout 300 s, no set-up) at
+    # 60 + 300 + 100 = 460 s. With P1 free, F1 waits on scene for it; with P1 tied up
+    # elsewhere for hours (the request queues), F1 starts the work itself (after its 60 s
+    # set-up) instead of standing idle.
     city = tiny_city()
     rescue = named("rescue", 600.0, (("professional", 1), ("fire", 1)))
     long_job = named("long_job", 20000.0, (("professional", 1),))
     cfg = config(rescue, long_job)
     free = simulate_script(city, [(0.0, "rescue", "n10")], config=cfg)
-    assert free.incidents[0].cleared_s == pytest.approx(400.0 + 600.0)
+    assert free.incidents[0].cleared_s == pytest.approx(460.0 + 600.0)
     busy = simulate_script(city, [(0.0, "long_job", "n12"), (10.0, "rescue", "n10")],
                            config=cfg)
     job, inc = busy.incidents
-    assert inc.queued and inc.first[1] == pytest.approx(10.0 + FIRE_TURNOUT + 100.0)
-    assert inc.cleared_s == pytest.approx(10.0 + FIRE_TURNOUT + 100.0 + 600.0)
+    assert inc.queued and inc.first[1] == pytest.approx(10.0 + 60.0 + 90.0 + 100.0)
+    assert inc.cleared_s == pytest.approx(10.0 + 60.0 + 90.0 + 100.0 + 60.0 + 600.0)
     assert math.isnan(inc.first[2])  # the queued request lapsed with the incident
     f1 = unit_index(busy, "F1/1")
     home = [e for e in rows(busy, "available") if e[3] == f1]

@@ -37,7 +37,7 @@ def test_one_day_on_the_embedded_twin(day):
     assert inc["x"].between(105, 108).all() and inc["y"].between(28, 31).all()
     assert (inc["alarm_s"] >= inc["onset_s"]).all()
     comp = res["compliance"]
-    city_rows = comp[comp["scope"] == "city"].set_index("target")
+    city_rows = comp[(comp["scope"] == "city") & (comp["from"] == "alarm")].set_index("target")
     assert {"10min", "30min"} <= set(city_rows.index)
     assert 0.3 < city_rows.loc["30min", "met_share"] <= 1.0
     assert comp["scope"].str.startswith("district:").any()

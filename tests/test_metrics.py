@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from twin.sim.engine import EngineConfig
+from twin.sim.params import TimeChain
 from tinycity import simulate_script, tiny_city
 from twin.sim.forces import FORCES
+from twin.analysis.compliance import primary_rows
 from twin.analysis.metrics import (compliance_table, coverage_table, incident_table, mutual_aid_table,
                           unit_table, worst)
 
@@ -24,6 +27,7 @@ def table(rows: list[dict]) -> pd.DataFrame:
         ground = np.nanmin([first["fire"], first["professional"], first["social"], np.inf])
         ground = NAN if ground == np.inf else ground
         out.append({"type": r["type"], "district_id": r["district"], "alarm_s": 0.0,
+                    "onset_s": 0.0, "first_ground_s": ground,
                     "resp_community_s": first["community"], "resp_ground_s": ground,
                     "resp_air_s": first["air"],
                     "met_10": r.get("met_10", pd.NA), "met_30": r.get("met_30", pd.NA),
@@ -45,7 +49,7 @@ def test_compliance_counts_shares_and_percentiles():
          "met_10": False, "met_30": True},
         {"type": "community_assist", "district": "D2", "community": 500, "met_10": True},
     ])
-    c = compliance_table(df).set_index(["target", "scope"])
+    c = primary_rows(compliance_table(df)).set_index(["target", "scope"])
     city10 = c.loc[("10min", "city")]
     assert city10["count"] == 4 and city10["met_share"] == pytest.approx(0.5)
     assert city10["mean_s"] == pytest.approx(500.0)            # of those who came: 300/700/500
@@ -59,8 +63,9 @@ def test_compliance_counts_shares_and_percentiles():
     assert c.loc[("10min", "force:community"), "count"] == 4
     assert ("60min", "city") not in c.index  # nobody called air: no row
     assert ("30min", "type:community_assist") not in c.index
-    assert list(compliance_table(df).columns) == ["target", "scope", "count", "met_share",
-                                                  "mean_s", "p50_s", "p90_s", "p95_s"]
+    assert list(compliance_table(df).columns) == ["target", "from", "scope", "count",
+                                                  "met_share", "mean_s", "p50_s", "p90_s",
+                                                  "p95_s"]
 
 
 def test_worst_places_rank_by_share_then_p90():
@@ -76,16 +81,22 @@ def test_worst_places_rank_by_share_then_p90():
 
 def test_tables_of_a_tiny_run():
     city = tiny_city()
-    sim = simulate_script(city, [(0.0, "building_fire", "n21"), (60.0, "building_fire", "n20")])
+    # deterministic time chain: every call handled in 60 s, no travel noise
+    sim = simulate_script(city, [(0.0, "building_fire", "n21"), (60.0, "building_fire", "n20")],
+                          config=EngineConfig(use_cache=False, chain=TimeChain.deterministic()))
     inc = incident_table(sim)
-    assert len(inc) == 2 and inc["met_30"].tolist() == [True, True]
-    assert inc["resp_ground_s"].iloc[0] == pytest.approx(60.0 + 300.0)
+    assert len(inc) == 2 and inc["met_30"].iloc[0]
+    # ordered at 60 s, night turnout 90 s, F1 n00 → n21 three streets 300 s
+    assert inc["resp_ground_s"].iloc[0] == pytest.approx(60.0 + 90.0 + 300.0)
     assert inc["x"].between(103, 110).all() and inc["y"].between(29, 31).all()  # lon/lat
     assert inc["cell_id"].tolist() == ["D1-r0", "D1-r0"]
     units = unit_table(sim).set_index("station_id")
-    # two building fires need 4 engines; the city has 3: F1, F2, F3 go, one request waits
+    # a building fire's first assignment is 4 engines; the city has 3. The first fire gets
+    # F1, F2, F3 and its 4th request waits; the second fire's 4 requests wait. When the
+    # first clears, its waiting request lapses and the 3 engines serve 3 of the second's;
+    # the last lapses when the second clears: 3 + 3 = 6 dispatches.
     fire = units[units["force"] == "fire"]
-    assert fire["dispatches"].sum() == 4 and inc["queued"].tolist() == [False, True]
+    assert fire["dispatches"].sum() == 6 and inc["queued"].tolist() == [True, True]
     assert units["busy_s"].sum() > 0
     assert units["utilisation"].to_numpy() == pytest.approx(
         (units["busy_s"] / (units["units"] * 86400.0)).to_numpy(), abs=1e-5)
@@ -101,7 +112,9 @@ def test_coverage_is_turnout_plus_offpeak_road_time():
     assert cov.loc["n21", "t_ground_s"] == pytest.approx(60 + 330.0)
     assert cov.loc["n00", "t_ground_s"] == pytest.approx(60.0)
     assert cov.loc["n10", "t_community_s"] == pytest.approx(60.0)
-    assert cov.loc["n20", "t_community_s"] == pytest.approx(60.0 + 1000 * 1.4 / 3.5)
+    # walked on the flat at Tobler's 6·e^(−3.5·0.05) km/h = 1.39911 m/s (no slope in the map)
+    assert cov.loc["n20", "t_community_s"] == pytest.approx(60.0 + 1000 * 1.4 / 1.39911,
+                                                            abs=0.1)  # table rounds to 0.1 s
 
 
 def test_incident_that_never_got_its_ground_unit_is_a_miss_not_dropped():
@@ -114,7 +127,7 @@ def test_incident_that_never_got_its_ground_unit_is_a_miss_not_dropped():
     assert inc["resp_ground_s"].isna().tolist() == [True, True, True]
     assert inc["met_30"].tolist()[:2] == [False, False] and inc["met_30"].isna().tolist()[2]
     assert inc["met_10"].isna().tolist() == [True, False, False]  # outdoor fire: no community
-    c = compliance_table(inc).set_index(["target", "scope"])
+    c = primary_rows(compliance_table(inc)).set_index(["target", "scope"])
     assert c.loc[("30min", "city"), "count"] == 2
     assert c.loc[("30min", "city"), "met_share"] == 0.0
     assert math.isnan(c.loc[("30min", "city"), "p90_s"])  # nobody reached: no percentile

@@ -9,7 +9,8 @@ from pyproj import Transformer
 
 from tinycity import node_xy, tiny_city
 from twin.errors import TwinDataError
-from twin.scenario.spec import Scenario, apply, parse_scenario
+from twin.scenario.apply import apply
+from twin.scenario.spec import Scenario, parse_scenario
 
 
 def lonlat(node: str) -> tuple[float, float]:
@@ -105,7 +106,7 @@ def test_duration_and_with():
 # --------------------------------------------------------------- problems, each in full
 
 def problems(text: str) -> list:
-    from twin.scenario.spec import problems_against
+    from twin.scenario.checks import problems_against
 
     return list(problems_against(parse_scenario(text, "p.toml"), tiny_city()))
 

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from test_validate import tiny_layers
-from twin.model.validate import (MAX_SNAP_M, SHOW_EXAMPLES, check_layers, road_components,
-                                 validate_points_near_roads)
+from twin.model.check_text import SHOW_EXAMPLES
+from twin.model.network_checks import MAX_SNAP_M, road_components, validate_points_near_roads
+from twin.model.validate import check_layers
 
 
 def problems_of(layers, layer: str) -> list:

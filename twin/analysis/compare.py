@@ -142,8 +142,9 @@ def comparison_text(comp: Comparison, target: str, label: str,
 
 def compare_compliance(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     """Rows for every (target, scope) in either run, with ``_base``/``_other`` values and
-    ``d_met_share``, ``d_mean_s``, ``d_p50_s``, ``d_p90_s`` (other − base; seconds)."""
-    keys = ["target", "scope"]
+    ``d_met_share``, ``d_p50_s``, ``d_p90_s`` (other − base; seconds)."""
+    base, other = _with_from(base), _with_from(other)
+    keys = ["target", "from", "scope"]
     merged = base[keys + VALUE_COLUMNS].merge(other[keys + VALUE_COLUMNS], on=keys, how="outer",
                                               suffixes=("_base", "_other"))
     for col in ("met_share", "mean_s", "p50_s", "p90_s"):
@@ -166,6 +167,11 @@ def folder_warnings(a: dict, b: dict) -> list[str]:
     out.append("one pair of runs carries no interval: to know whether a difference is more "
                "than chance, run `twin compare BASE.toml OTHER.toml --replications 20`")
     return out
+
+
+def _with_from(c: pd.DataFrame) -> pd.DataFrame:
+    """compliance rows with a ``from`` column (tables written before it: the alarm)."""
+    return c if "from" in c else c.assign(**{"from": "alarm"})
 
 
 def _days(s: dict) -> str:

@@ -1,19 +1,13 @@
-"""Metrics: the 10/30/60 targets, utilisation, mutual aid and coverage, as DataFrames.
+"""Metrics: the run's tables (incidents, events, routes, units, mutual aid, coverage) as
+DataFrames, and the places that miss a target most.
 
-For every incident, measured from its alarm:
-
-- **10 min** — first community responder on scene (incidents whose type needs one);
-- **30 min** — first ground rescue unit (fire, professional or social) on scene (types
-  needing any of them);
-- **60 min** — first helicopter on scene (incidents that called air rescue).
-
-An incident the target applies to but no unit of the kind ever reached counts as missed.
-For each target and scope (``city``, ``district:<id>``, ``type:<name>``, ``force:<name>`` —
-the latter using that force's own first arrival, for incidents needing it) the compliance
-table gives ``count`` (incidents the target applies to), ``met_share``, and ``mean_s``,
-``p50_s``, ``p90_s``, ``p95_s`` of the response times of those reached.
+The incidents table carries, per incident, the first arrival per force, the response
+times and the met flags of the three headline targets (from the alarm: 10 min community
+responder, 30 min first ground unit, 60 min helicopter; NA where the target does not
+apply, False where nobody came), and the time-chain columns the engine records
+(:data:`CHAIN_COLUMNS`). compliance.csv — every registered target × scope — is built by
+:mod:`twin.analysis.compliance` (re-exported here as :func:`compliance_table`).
 """
-
 from __future__ import annotations
 
 import math
@@ -22,13 +16,13 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
+from twin.analysis.compliance import COMPLIANCE_COLUMNS as COMPLIANCE_COLUMNS  # re-exported
+from twin.analysis.compliance import compliance_table as compliance_table  # re-exported
 from twin.sim.engine import KINDS, LEGS, SimResult
-from twin.sim.forces import FORCE_TARGET, FORCES, GROUND_FORCES, TARGETS_S
-from twin.sim.incidents import CATALOGUE, DETECTED_BY, IncidentType
+from twin.sim.forces import FORCES, GROUND_FORCES, TARGETS_S
+from twin.sim.incidents import DETECTED_BY
 from twin.model.roads import PERIODS
 
-COMPLIANCE_COLUMNS = ["target", "scope", "count", "met_share", "mean_s", "p50_s", "p90_s",
-                      "p95_s"]
 WORST_MIN_INCIDENTS = 5
 """Cells/districts with fewer incidents needing the target are not ranked as worst."""
 GROUND = [FORCES.index(f) for f in GROUND_FORCES]
@@ -90,7 +84,26 @@ def incident_table(sim: SimResult) -> pd.DataFrame:
     df["cause"] = [i.cause for i in incs]
     df["label"] = [i.label for i in incs]
     df["parent_id"] = pd.array([i.parent if i.parent >= 0 else None for i in incs], "Int64")
+    for col, values in _chain_columns(incs).items():
+        df[col] = values
     return df
+
+
+CHAIN_COLUMNS = ("call_s", "turnout_s", "travel_s", "dispatch_s", "full_s")
+"""The time chain (contract with the engine): ``call_s``, ``turnout_s``, ``travel_s`` are
+durations (call handling; turnout and travel of the first ground vehicle), ``dispatch_s``
+and ``full_s`` absolute times (the dispatch order; the whole first assignment on scene,
+NaN if never). Taken from incident attributes of the same name when the engine records
+them; an engine that does not leaves the column out (targets using it then read NaN)."""
+
+
+def _chain_columns(incs: list) -> dict[str, np.ndarray]:
+    """The time-chain columns the engine's incidents carry (none on an older engine)."""
+    out = {}
+    for col in CHAIN_COLUMNS:
+        if incs and all(hasattr(i, col) for i in incs[:1]):
+            out[col] = np.fromiter((getattr(i, col) for i in incs), float, len(incs))
+    return out
 
 
 def _met(resp: np.ndarray, applies: np.ndarray, target: str) -> pd.arrays.BooleanArray:
@@ -148,72 +161,6 @@ def route_table(sim: SimResult) -> pd.DataFrame:
                      LEGS[leg], dep, arr, pts, [round(float(x), 3) for x in times]))
     df = pd.DataFrame(rows, columns=cols)
     return df.sort_values(["depart_s", "unit_id", "leg"], kind="stable", ignore_index=True)
-
-
-def _stats(resp: np.ndarray, applies: np.ndarray, target_s: float) -> tuple | None:
-    """(count, met_share, mean, p50, p90, p95) for one scope; None when nothing applies."""
-    r = resp[applies]
-    if len(r) == 0:
-        return None
-    ok = r[~np.isnan(r)]
-    met = float((ok <= target_s).sum()) / len(r)
-    if len(ok) == 0:
-        return len(r), met, math.nan, math.nan, math.nan, math.nan
-    p50, p90, p95 = np.percentile(ok, [50, 90, 95])
-    return len(r), met, float(ok.mean()), float(p50), float(p90), float(p95)
-
-
-def compliance_table(incidents: pd.DataFrame,
-                     catalogue: dict[str, IncidentType] | None = None) -> pd.DataFrame:
-    """compliance.csv rows: per target × scope (city, district, type, force).
-
-    ``catalogue`` (default: the built-in one) says which types need which force."""
-    catalogue = CATALOGUE if catalogue is None else catalogue
-    rows = []
-    spec = {"10min": ("resp_community_s", "met_10"), "30min": ("resp_ground_s", "met_30"),
-            "60min": ("resp_air_s", "met_60")}
-    for target, (col, met_col) in spec.items():
-        target_s = TARGETS_S[target]
-        resp = incidents[col].to_numpy(float)
-        applies = incidents[met_col].notna().to_numpy()
-        _scoped_rows(rows, target, "city", resp, applies, target_s, None)
-        for scope, key in (("district", "district_id"), ("type", "type")):
-            _scoped_rows(rows, target, scope, resp, applies, target_s,
-                         incidents[key].to_numpy(object))
-        for force, ftarget in FORCE_TARGET.items():
-            if ftarget != target:
-                continue
-            fresp = incidents[f"first_{force}_s"].to_numpy(float) - incidents["alarm_s"].to_numpy(float)
-            fapplies = _force_applies(incidents, force, catalogue)
-            st = _stats(fresp, fapplies, target_s)
-            if st is not None:
-                rows.append((target, f"force:{force}", *st))
-    out = pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
-    return out.astype({"count": np.int64})
-
-
-def _force_applies(incidents: pd.DataFrame, force: str,
-                   catalogue: dict[str, IncidentType]) -> np.ndarray:
-    """Incidents whose type needs ``force`` (air: incidents that called it)."""
-    if force == "air":
-        return incidents["met_60"].notna().to_numpy()
-    need = [name for name, t in catalogue.items() if any(f == force for f, _ in t.needs)]
-    return incidents["type"].isin(need).to_numpy()
-
-
-def _scoped_rows(rows: list, target: str, scope: str, resp: np.ndarray, applies: np.ndarray,
-                 target_s: float, keys: np.ndarray | None) -> None:
-    if keys is None:
-        st = _stats(resp, applies, target_s)
-        if st is not None:
-            rows.append((target, "city", *st))
-        return
-    for key in sorted(set(keys[applies].tolist())):
-        if key == "":
-            continue
-        st = _stats(resp, applies & (keys == key), target_s)
-        if st is not None:
-            rows.append((target, f"{scope}:{key}", *st))
 
 
 def worst(incidents: pd.DataFrame, key: str, target: str = "30min", top: int = 10,

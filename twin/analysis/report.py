@@ -8,11 +8,11 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-TARGET_LABELS = {
-    "10min": "10 min: community responder",
-    "30min": "30 min: ground rescue",
-    "60min": "60 min: air rescue",
-}
+from twin.analysis.compliance import primary_rows
+from twin.analysis.targets import PRIMARY
+
+TARGET_LABELS = {t.name: t.label for t in PRIMARY}
+"""Every registered target at its primary origin (the headline three first)."""
 
 
 def minutes(seconds: float) -> str:
@@ -44,7 +44,7 @@ def city_summary_table(summary: dict) -> Table:
 
 
 def compliance_table(compliance: pd.DataFrame, scope: str = "city",
-                     title: str = "Response targets, measured from the alarm") -> Table:
+                     title: str = "Response targets (5 min: from the dispatch order; others: from the alarm)") -> Table:
     """The 10/30/60 table for one scope ('city', 'district:<id>', ...): count, share met,
     mean, p50, p90, p95 (minutes)."""
     t = Table(title=title)
@@ -52,6 +52,7 @@ def compliance_table(compliance: pd.DataFrame, scope: str = "city",
                          ("mean", "right"), ("p50", "right"), ("p90", "right"),
                          ("p95", "right")]:
         t.add_column(col, justify=justify)
+    compliance = primary_rows(compliance)
     rows = compliance[compliance["scope"] == scope]
     for target, label in TARGET_LABELS.items():
         r = rows[rows["target"] == target]
@@ -60,7 +61,8 @@ def compliance_table(compliance: pd.DataFrame, scope: str = "city",
         r = r.iloc[0]
         share = r["met_share"]
         colour = "green" if share >= 0.9 else "yellow" if share >= 0.75 else "red"
-        t.add_row(label, f"{int(r['count']):,}", f"[{colour}]{share:.1%}[/{colour}]",
+        met = "–" if pd.isna(share) else f"[{colour}]{share:.1%}[/{colour}]"
+        t.add_row(label, f"{int(r['count']):,}", met,
                   minutes(r["mean_s"]), minutes(r["p50_s"]), minutes(r["p90_s"]),
                   minutes(r["p95_s"]))
     t.caption = "times in minutes; share met = arrivals within the target / incidents that need it"
@@ -70,6 +72,7 @@ def compliance_table(compliance: pd.DataFrame, scope: str = "city",
 def district_table(compliance: pd.DataFrame, names: dict[str, str], target: str = "30min",
                    top: int | None = None) -> Table:
     """Share of incidents meeting ``target`` per district, worst first."""
+    compliance = primary_rows(compliance)
     rows = compliance[(compliance["target"] == target)
                       & compliance["scope"].str.startswith("district:")].copy()
     rows = rows.sort_values(["met_share", "scope"])
@@ -80,7 +83,8 @@ def district_table(compliance: pd.DataFrame, names: dict[str, str], target: str 
         t.add_column(col, justify="left" if col == "district" else "right")
     for r in rows.itertuples(index=False):
         did = r.scope.split(":", 1)[1]
-        t.add_row(names.get(did, did), f"{int(r.count):,}", f"{r.met_share:.1%}",
+        t.add_row(names.get(did, did), f"{int(r.count):,}",
+                  "–" if pd.isna(r.met_share) else f"{r.met_share:.1%}",
                   minutes(r.p50_s), minutes(r.p90_s))
     return t
 

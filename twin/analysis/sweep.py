@@ -29,6 +29,7 @@ import pandas as pd
 from twin.analysis.metrics import compliance_table
 from twin.analysis.paired import NEAR_EDGE, paired_t, wilson
 from twin.analysis.results import Results, write_results
+from twin.analysis.targets import PRIMARY_ORIGIN
 from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario
 from twin.sim.runner import run_scenario
@@ -55,7 +56,8 @@ def one_replication(scenario: Scenario, city_path: str | None, seed: int,
     city = _city(city_path)
     res = run_scenario(scenario.with_(seed=seed), city, record_routes=False)
     inc = res["incidents"]
-    parts = [res["compliance"]]
+    comp = res["compliance"]
+    parts = [comp[~comp["scope"].astype(str).str.startswith("cell:")]]  # cells: see below
     counts = pd.DataFrame([{"target": f"count:{k}", "scope": "city", "count": v}
                            for k, v in res.summary.get("counts", {}).items()])
     parts.append(counts)
@@ -65,9 +67,22 @@ def one_replication(scenario: Scenario, city_path: str | None, seed: int,
         node_ix = city.roads.node_index(inc["node_id"].astype(str).tolist())
         for scope, nodes in local:
             parts.append(_scoped(inc[np.isin(node_ix, nodes)], "city", scope))
-    rows = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    rows = flat_origins(pd.concat([p for p in parts if not p.empty], ignore_index=True))
     rows["seed"] = seed
     return Replication(scenario.name, seed, rows, _fingerprint(inc))
+
+
+def flat_origins(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows keyed by target and scope only: a row measured from another origin than its
+    target's primary one (``10min`` from the onset) becomes target ``10min@onset``."""
+    if "from" not in rows:
+        return rows
+    origin = rows["from"].fillna("").astype(str)
+    primary = rows["target"].astype(str).map(PRIMARY_ORIGIN).fillna("")
+    other = (origin != "") & (primary != "") & (origin != primary)
+    out = rows.drop(columns="from")
+    out.loc[other, "target"] = out.loc[other, "target"].astype(str) + "@" + origin[other]
+    return out
 
 
 def _scoped(incidents: pd.DataFrame, prefix: str, new: str) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from twin.analysis.compliance import primary_rows
 from twin.analysis.outdir import default_output, prepare_output
 from twin.analysis.report import TARGET_LABELS, compliance_table, district_table, minutes
 from twin.analysis.results import Results, write_results
@@ -135,7 +136,7 @@ def print_sweep(summary: pd.DataFrame, console: Console) -> None:
     t = Table(title="Across replications (city-wide)")
     for col in ("target", "runs", "incidents/run", "met (mean)", "95 % interval", "p90 (min)"):
         t.add_column(col, justify="left" if col == "target" else "right")
-    city = summary[summary["scope"] == "city"]
+    city = primary_rows(summary[summary["scope"] == "city"])
     for target, label in TARGET_LABELS.items():
         r = city[city["target"] == target]
         if r.empty:

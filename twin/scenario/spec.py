@@ -13,6 +13,7 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     [[closures]]     name | edge_ids, start_h, duration_h, reason
     [[rainstorm]] [[earthquake]]   hazards (see twin.hazards.rain, twin.hazards.quake)
     [pipes]          failures (on/off), failure_rate_multiplier (see twin.hazards.lifelines)
+    [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch)
 
 Times in files are in hours or minutes as the key names say (``start_h``, ``t_min``);
 inside they are converted to seconds. Unknown keys and bad values raise one
@@ -196,6 +197,13 @@ class Pipes(Spec):
     failure_rate_multiplier: Float = ranged("pipes.failure_rate_multiplier", default=1.0)
 
 
+class Dispatch(Spec):
+    """How the 119 centre chooses units: ``nearest`` (default: the free unit with the
+    smallest road time, any district) or ``district_first`` (see twin.sim.dispatch)."""
+
+    policy: Literal["nearest", "district_first"] = "nearest"
+
+
 class Scenario(Spec):
     """A what-if scenario. ``days`` is the simulated duration; ``seed`` seeds the one RNG."""
 
@@ -222,6 +230,7 @@ class Scenario(Spec):
     rainstorm: tuple[Rainstorm, ...] = ()
     earthquake: tuple[Earthquake, ...] = ()
     pipes: Pipes = Pipes()
+    dispatch: Dispatch = Dispatch()
     source: str | None = Field(default=None, exclude=True)
     _text: str = PrivateAttr(default="")
     """The TOML text the scenario was parsed from, to locate keys in later checks."""

@@ -6,11 +6,14 @@ Three levels (:attr:`twin.sim.forces.ForceSpec.level`):
   posts, queried for all pre-generated incidents at once), in order; a post with ``k``
   free responders answers with probability ``1 − (1 − a)^k`` (``a`` = the force's
   availability), else the next post is asked. Posts in any district may answer.
-- **district** (fire brigades, social teams): the incident district's own stations first —
-  the one with the smallest turnout + road time among those with a free unit. **Mutual aid**
-  ("一域出险、全域联动"): when the district has no free unit, or its best cannot arrive within
-  the force's target (30 min), the nearest free unit of *any* district goes; when that unit
-  belongs to another district the dispatch is mutual aid (counted from → to district).
+- **district** (fire brigades, social teams): under the ``nearest`` policy (default) the
+  free unit with the smallest road time, any district; under ``district_first`` the
+  incident district's own stations first — the one with the smallest road time among those
+  with a free unit — and, when the district has no free unit or its best cannot arrive
+  within the force's target (30 min), the nearest free unit of *any* district. Under both,
+  a unit sent into another district than its station's is counted as **mutual aid**
+  (from → to district). A request for ``n`` units is ``n`` picks in a row, so the nearest
+  station sends what it has free and the rest comes from the next.
 - **city** (professional teams, helicopters): the nearest free unit anywhere.
 
 Road times come from :class:`twin.model.roads.TravelTimes` (``out[period][station_row, node]``)
@@ -25,15 +28,18 @@ cut the place off ends.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from twin.sim.forces import FORCE_TARGET, FORCES, TARGETS_S, Fleet, ForceSpec
 from twin.model.roads import PERIODS, TravelTimes, period_of
+from twin.sim.forces import FORCE_TARGET, FORCES, TARGETS_S, Fleet, ForceSpec
+from twin.sim.roster import Roster
 
 UNIFORM_BLOCK = 1 << 16
 """Uniform random numbers are drawn from the run's Generator in blocks this size."""
@@ -118,13 +124,29 @@ def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndar
     return pools
 
 
-class Dispatcher:
-    """Chooses units; holds nothing but the pools, the travel times and a uniform stream."""
+POLICIES: tuple[str, ...] = ("nearest", "district_first")
+"""Dispatch policies for district-level forces (fire, social). ``nearest`` (the default):
+the unified 119 centre sends the free unit with the smallest road time, whatever its
+district — the rule of a city-wide dispatch centre, and the one that does not make people
+wait for a farther unit because of a boundary. ``district_first``: the incident district's
+own units first, another district's only when none of its own can make the force's target
+(the rule the twin used before; kept to measure what a boundary costs)."""
 
-    def __init__(self, pools: list[Pool], times: "RoadTimes", uniforms: Uniforms) -> None:
+
+class Dispatcher:
+    """Chooses units; holds nothing but the pools, the travel times, a uniform stream and
+    the dispatch policy (:data:`POLICIES`)."""
+
+    def __init__(self, pools: list[Pool], times: "RoadTimes", uniforms: Uniforms,
+                 policy: str = "nearest") -> None:
+        if policy not in POLICIES:
+            raise ValueError(f"unknown dispatch policy {policy!r}; use one of {POLICIES}")
         self.pools = pools
         self.times = times
         self.u = uniforms
+        self.district_first = policy == "district_first"
+        self.roster: Roster | None = None
+        """Community responders on and off duty (set by a run); None: a coin per request."""
 
     def pick_road(self, pool: Pool, node: int, district: int, t: float) -> tuple[int, bool]:
         """Local station index of the unit to send (−1: none free can reach ``node``) and
@@ -135,7 +157,7 @@ class Dispatcher:
         free = np.flatnonzero(pool.free > 0)
         if len(free):
             eta = self.times.to_node(pool.rows[free], node, p)
-            if pool.spec.level == "district":
+            if self.district_first and pool.spec.level == "district":
                 own = np.where(pool.district[free] == district, eta, np.inf)
                 k = int(own.argmin())
                 if turnout + own[k] <= pool.target_s:
@@ -146,11 +168,15 @@ class Dispatcher:
         return -1, bool(np.isfinite(self.times.out[p][pool.rows, node]).any())
 
     def pick_foot(self, pool: Pool, xy: tuple[float, float],
-                  near: list[int] | None = None) -> int:
+                  near: list[int] | None = None, t: float = 0.0) -> int:
         """Local post index of the community responder that answers (−1: none); ``near``:
-        the posts nearest to ``xy``, nearest first (queried here when not given)."""
+        the posts nearest to ``xy``, nearest first (queried here when not given). With a
+        :attr:`roster` (a run's), the first free responder on duty at ``t`` answers (and is
+        the one :meth:`Pool.take` hands out); without, a fresh coin per post."""
         if near is None:
             near = self.nearest_posts(pool, xy)[1].tolist()
+        if self.roster is not None:
+            return self._on_duty(pool, xy, near, t)
         a = pool.spec.availability
         free, draw = pool.free_l, self.u.next
         for i in near:
@@ -164,11 +190,31 @@ class Dispatcher:
                     return i
         return -1
 
+    def _on_duty(self, pool: Pool, xy: tuple[float, float], near: list[int], t: float) -> int:
+        """The nearest post with a free responder on duty at ``t`` (−1: none); that
+        responder is moved to the top of its post's stack."""
+        on = self.roster.on if self.roster is not None else None
+        assert on is not None
+        for rank in range(2):
+            posts = near if rank == 0 else \
+                self.nearest_posts(pool, xy, len(pool.stations))[1][len(near):].tolist()
+            for i in posts:
+                stack = pool.stack[i]
+                for k in range(len(stack) - 1, -1, -1):
+                    if on(stack[k], t):
+                        stack.append(stack.pop(k))
+                        return i
+            if len(near) >= len(pool.stations):
+                break
+        return -1
+
     @staticmethod
     def nearest_posts(pool: Pool, xy: tuple[float, float] | np.ndarray, k: int = COMMUNITY_K
                       ) -> tuple[np.ndarray, np.ndarray]:
         """Distances (m) and local indices of the ``k`` posts nearest to ``xy``."""
         k = min(k, len(pool.stations))
+        if pool.tree is None:
+            raise ValueError(f"force {pool.spec.name} has no posts to search")
         d, i = pool.tree.query(np.asarray(xy, float), k=k)
         return np.atleast_1d(d), np.atleast_1d(i)
 
@@ -216,7 +262,7 @@ class RoadTimes:
         self.n_closed = int(self.closed.sum())
         self._cache.clear()
 
-    def _cached(self, key: tuple, make):
+    def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
         v = self._cache.get(key)
         if v is None:
             if len(self._cache) > 8192:
@@ -247,12 +293,12 @@ class RoadTimes:
             base = self._bases[p] = (indptr, cols[first], data, pos, k, w)
         return base
 
-    def matrix(self, p: int, reverse: bool = False):
+    def matrix(self, p: int, reverse: bool = False) -> sp.csr_matrix:
         """CSR road matrix for period ``p`` under the closures (transposed if ``reverse``);
         a closed edge is an ``inf`` entry (csgraph never routes through it)."""
         rev = reverse and self.directed
 
-        def make():
+        def make() -> sp.csr_matrix:
             indptr, indices, data, pos, k, w = self._base(p)
             if self.n_closed:
                 shut = self.closed[k]
@@ -283,7 +329,7 @@ class RoadTimes:
 
     def _closed(self, p: int) -> tuple[np.ndarray, ...]:
         """Per version and period: closed pairs a, b, base times w, and landmark columns."""
-        def make():
+        def make() -> tuple[np.ndarray, ...]:
             a, b, k = self.closed_pairs()
             w = (self.net.edge_time_s * self.factors[p])[k]
             return (a, b, w, self.out[p][:, a], self.out[p][:, b], self.back[p][:, a],

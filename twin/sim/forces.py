@@ -20,7 +20,8 @@ Units move as follows (:class:`ForceSpec`, defaults in :data:`DEFAULT_FORCES`):
 
 - ``road``: turnout, then the shortest road travel time from the precomputed
   :class:`twin.model.roads.TravelTimes` arrays for the period of the departure time;
-- ``foot``: turnout, then straight-line distance × circuity / speed (Chongqing's
+- ``foot``: turnout, then straight-line distance × circuity walked at Tobler's speed for
+  the mean grade between the two nodes' elevations (slower on stairs; Chongqing's
   stairways and footbridges make walking routes far more direct than roads);
 - ``air``: launch time (uniform between ``turnout_s`` and ``turnout_max_s``), straight-line
   flight at ``speed_m_s``, then ``approach_s`` for approach and landing.
@@ -34,6 +35,19 @@ from typing import Literal
 import numpy as np
 
 from twin.model.city import City
+from twin.sim.params import (
+    DUTY_DAY_HOURS,
+    DUTY_DAY_SHARE,
+    DUTY_NIGHT_SHARE,
+    DUTY_SPELL_S,
+    FIRE_SETUP_S,
+    TURNOUT_DAY_S,
+    TURNOUT_NIGHT_S,
+    WALK_PACE,
+    station_class,
+    tobler_m_s,
+    vehicle_kinds,
+)
 
 FORCES: tuple[str, ...] = ("community", "fire", "professional", "social", "air")
 """Force names, in a fixed order (their integer codes in the engine)."""
@@ -70,24 +84,57 @@ class ForceSpec:
     approach_s: float = 0.0
     availability: float = 1.0
     max_on_scene_s: float | None = None
+    turnout_night_s: float | None = None
+    """Turnout at night (:attr:`twin.sim.params.TimeChain.night_hours`); None: ``turnout_s``."""
+    setup_s: float = 0.0
+    """Set-up on scene (s) before the work this force leads or starts can begin."""
+    availability_night: float | None = None
+    """Street units: on-duty share off duty hours (``params.DUTY_DAY_HOURS``); None: the
+    same as ``availability``."""
+    duty_spell_s: float = DUTY_SPELL_S
+    """Street units: mean time a responder stays reachable or not (:mod:`twin.sim.roster`)."""
+    walk_pace: float = 1.0
+    """Foot units: multiple of Tobler's walking speed on the leg's grade
+    (:func:`twin.sim.params.walk_s`)."""
+
+    def on_duty_share(self, t_s: float) -> float:
+        """Share of this force's units reachable at ``t_s`` (street units: by duty hours)."""
+        if self.availability_night is None:
+            return self.availability
+        h = (t_s // 3600.0) % 24
+        a, b = DUTY_DAY_HOURS
+        return self.availability if a <= h < b else self.availability_night
+
+    def turnout_at(self, night: bool) -> float:
+        """Turnout (s) by day or night (fixed forces only; air draws its launch time)."""
+        if night and self.turnout_night_s is not None:
+            return self.turnout_night_s
+        return self.turnout_s
 
     def __post_init__(self) -> None:
-        if self.mode != "road" and self.speed_m_s <= 0:
+        if self.mode == "air" and self.speed_m_s <= 0:
             raise ValueError(f"force {self.name}: {self.mode} units need a speed")
 
 
 DEFAULT_FORCES: dict[str, ForceSpec] = {
-    # Community responders: 1 min to leave the post; 3.5 m/s is a blend of e-bikes
-    # (~5 m/s) and running/stairs (~2 m/s); circuity 1.4 is the usual ratio of network to
-    # straight-line distance on road networks (e.g. Ballou, Rahardja & Sakai 2002,
+    # Community responders: 1 min to be notified, accept and leave the post (assumption,
+    # 30–180 s); they walk at Tobler's speed on the leg's mean grade (node elevations),
+    # slower on stairs (twin.sim.params.walk_s); circuity 1.4 is the usual ratio of network
+    # to straight-line distance on road networks (e.g. Ballou, Rahardja & Sakai 2002,
     # Transp. Res. Part A 36: 843–848: ~1.2–1.5), taken at the high end for a hilly city.
-    # About 30 % of the time a responder is unreachable or busy with other grid work
-    # (assumption).
-    "community": ForceSpec("community", "street", "foot", turnout_s=60.0, speed_m_s=3.5,
-                           circuity=1.4, availability=0.7),
-    # Fire engines: crews leave within 1 min of the call (城市消防站建设标准 建标152-2017,
-    # the "5-minute" rule: 1 min turnout + 4 min driving to the edge of the station area).
-    "fire": ForceSpec("fire", "district", "road", turnout_s=60.0),
+    # By day (08–20 h) 70 % of responders are reachable and free of other grid work, at
+    # night 35 %; each stays so for a while (mean 2 h: twin.sim.roster). Assumptions.
+    # speed_m_s is Tobler's speed on the flat (for coverage maps, which ignore slope).
+    "community": ForceSpec("community", "street", "foot", turnout_s=60.0,
+                           speed_m_s=tobler_m_s(0.0),
+                           circuity=1.4, availability=DUTY_DAY_SHARE,
+                           availability_night=DUTY_NIGHT_SHARE, walk_pace=WALK_PACE),
+    # Fire engines: crews leave within 1 min of the order by day (城市消防站建设标准 建标152-2017,
+    # the "5-minute" rule: 1 min turnout + 4 min driving to the edge of the station area),
+    # 90 s at night, and set up for 60 s before the work starts (assumptions with ranges:
+    # twin.sim.params).
+    "fire": ForceSpec("fire", "district", "road", turnout_s=TURNOUT_DAY_S,
+                      turnout_night_s=TURNOUT_NIGHT_S, setup_s=FIRE_SETUP_S),
     # Professional teams (gas, water, mine and construction rescue): on duty but must load
     # specialised kit: 5 min (assumption).
     "professional": ForceSpec("professional", "city", "road", turnout_s=300.0),
@@ -122,6 +169,11 @@ class Fleet:
     districts: tuple[str, ...]
     unit_station: np.ndarray
     unit_ids: np.ndarray
+    station_class: np.ndarray | None = None
+    """Fire stations' class (建标152-2017, from their vehicles: ``params.station_class``);
+    ``""`` for other forces."""
+    unit_kind: np.ndarray | None = None
+    """Fire vehicles' kind (``params.vehicle_kinds``); ``""`` for other forces' units."""
 
     def of_force(self, force: str) -> np.ndarray:
         """Indices of the stations of ``force`` that have at least one unit."""
@@ -152,8 +204,13 @@ def build_fleet(city: City, districts: tuple[str, ...]) -> Fleet:
     ids = st["station_id"].to_numpy(object)
     unit_ids = np.array([f"{ids[s]}/{k + 1}" for s, n in enumerate(units) for k in range(n)],
                         dtype=object)
+    fire = (st["force"] == "fire").to_numpy(bool)
+    cls = np.array([station_class(int(n)) if f else "" for n, f in zip(units, fire)], object)
+    kind = np.array([k for n, f in zip(units, fire)
+                     for k in (vehicle_kinds(int(n)) if f else ("",) * int(n))], object)
     return Fleet(station_ids=ids,
                  station_force=np.array([FORCES.index(f) for f in st["force"]], np.int64),
                  station_district=dist, station_node=np.asarray(node, np.int64),
                  station_xy=xy, station_units=units, districts=districts,
-                 unit_station=unit_station, unit_ids=unit_ids)
+                 unit_station=unit_station, unit_ids=unit_ids, station_class=cls,
+                 unit_kind=kind)

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from twin.analysis.calibration import calibration
+from twin.analysis.compliance import types_needing
 from twin.analysis.metrics import (
     compliance_table,
     counts,
@@ -30,15 +32,17 @@ from twin.analysis.metrics import (
     worst,
 )
 from twin.analysis.results import Results
+from twin.analysis.targets import TARGETS, target
 from twin.hazards.build import build_timeline
 from twin.hazards.lifelines import lifelines_table
 from twin.model.city import City, load_city
 from twin.scenario.apply import apply
 from twin.scenario.checks import check_against
 from twin.scenario.spec import Scenario
-from twin.sim.engine import EngineConfig, simulate
+from twin.sim.engine import EngineConfig, SimResult, simulate
 from twin.sim.estimate import check_fits
 from twin.sim.forces import TARGETS_S
+from twin.sim.lifecycle import chain_columns
 from twin.sim.prechecks import check_run
 
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
@@ -69,12 +73,15 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
     check_run(scenario, city)
     rng = np.random.default_rng(scenario.seed)
     timeline = build_timeline(scenario, city, rng)
-    config = replace(config or EngineConfig(), record_routes=bool(record_routes))
+    config = replace(config or EngineConfig(), record_routes=bool(record_routes),
+                     policy=scenario.dispatch.policy)
     inc = scenario.incidents
     sim = simulate(city, rng, scenario.duration_s, timeline, config, random=inc.random,
                    rate_multiplier=inc.rate_multiplier,
                    type_multipliers=dict(inc.type_multipliers), progress=progress)
     incidents = incident_table(sim)
+    for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
+        incidents[name] = values
     events = event_table(sim)
     tables = {
         "incidents": incidents,
@@ -102,7 +109,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _summary(scenario: Scenario, city: City, sim: Any, tables: dict[str, pd.DataFrame],
+def _summary(scenario: Scenario, city: City, sim: SimResult, tables: dict[str, pd.DataFrame],
              started: str, wall_s: float, record_routes: bool) -> dict[str, Any]:
     incidents = tables["incidents"]
     city_rows = tables["compliance"][tables["compliance"]["scope"] == "city"]
@@ -117,9 +124,17 @@ def _summary(scenario: Scenario, city: City, sim: Any, tables: dict[str, pd.Data
         "record_routes": record_routes,
         "targets_s": TARGETS_S,
         "counts": counts(sim, incidents, tables["events"]),
-        "compliance_city": {r.target: {"count": int(r.count), "met_share": round(r.met_share, 4),
-                                       "p90_s": None if pd.isna(r.p90_s) else round(r.p90_s, 1)}
-                            for r in city_rows.itertuples(index=False)},
+        "targets": {t.key: {"threshold_s": t.threshold_s, "arrival": t.arrival,
+                            "from": t.origin} for t in TARGETS},
+        "compliance_city": {target(r["target"], r["from"]).key: {
+            "count": int(r["count"]),
+            "met_share": None if pd.isna(r["met_share"]) else round(r["met_share"], 4),
+            "p90_s": None if pd.isna(r["p90_s"]) else round(r["p90_s"], 1)}
+            for r in city_rows.to_dict(orient="records")},
+        "calibration": calibration(incidents, tables["events"], tables["units"],
+                                   float(city.core_districts["population"].sum()),
+                                   scenario.duration_s,
+                                   types_needing(sim.engine.config.catalogue, ("fire",))),
         "worst_districts_30min": worst(incidents, "district_id", "30min", top=5),
         "worst_cells_30min": worst(incidents, "cell_id", "30min", top=10),
         "mutual_aid_top": tables["mutual_aid"].head(10).to_dict(orient="records"),

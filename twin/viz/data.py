@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from twin.analysis.compliance import primary_rows
+
 INCIDENT_COLUMNS = ["incident_id", "type", "district_id", "cell_id", "node_id", "x", "y",
                     "onset_s", "alarm_s", "detection_delay_s", "detected_by",
                     "first_community_s", "first_ground_s", "first_air_s", "resp_community_s",
@@ -24,7 +26,7 @@ ROUTE_COLUMNS = ["unit_id", "force", "station_id", "incident_id", "leg", "depart
                  "arrive_s", "path", "times_s"]
 LIFELINE_COLUMNS = ["kind", "ref", "name", "network", "start_s", "end_s", "reason",
                     "nodes_out", "people_out", "districts"]
-COMPLIANCE_COLUMNS = ["target", "scope", "count", "met_share", "mean_s", "p50_s", "p90_s",
+COMPLIANCE_COLUMNS = ["target", "from", "scope", "count", "met_share", "mean_s", "p50_s", "p90_s",
                       "p95_s"]
 UNIT_COLUMNS = ["station_id", "force", "district_id", "units", "dispatches", "busy_s",
                 "utilisation"]
@@ -108,7 +110,7 @@ def _table(path: Path, columns: list[str]) -> pd.DataFrame:
 
 def district_compliance(compliance: pd.DataFrame, target: str) -> pd.DataFrame:
     """The per-district rows of compliance.csv for one target, indexed by district_id."""
-    c = compliance
+    c = primary_rows(compliance)
     rows = c[(c["target"].astype(str) == target)
              & c["scope"].astype(str).str.startswith("district:")].copy()
     rows["district_id"] = rows["scope"].astype(str).str.slice(len("district:"))
@@ -117,7 +119,7 @@ def district_compliance(compliance: pd.DataFrame, target: str) -> pd.DataFrame:
 
 def city_compliance(compliance: pd.DataFrame) -> pd.DataFrame:
     """The city-wide rows of compliance.csv, indexed by target."""
-    c = compliance
+    c = primary_rows(compliance)
     return c[c["scope"].astype(str) == "city"].set_index("target")
 
 

@@ -1,0 +1,71 @@
+"""The load curve: city-wide share met and p90 per target as the call rate grows 1–10×.
+
+    nice -n 10 .venv/bin/python bench/load_curve.py [--days 7] [--seeds 5] [--seed 2026]
+        [--rates 1 2 3 5 7 10]
+
+Every rate multiplier (scenario ``incidents.rate_multiplier``) is run under the same seeds
+(common random numbers); the table gives the mean over seeds with a 95 % t interval of the
+share met and of the p90 (minutes), for each target from its primary origin, plus the fire
+units' utilisation ρ and the share of incidents that queued. Queueing theory for reading
+it (docs/calibration.md, "Load curve"): with c independent units per station area busy a
+fraction ρ of the time, the chance that a call finds its nearest units busy grows like the
+Erlang-C / Erlang-B probability of the station's few units, which stays small until ρ
+approaches 1 for the pooled city but rises early for the busiest stations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from measures_common import (MEASURES, command_line, load, mins, pct, replicate, span,
+                             summarise)
+from twin.analysis.overrides import Override
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--days", type=float, default=7.0)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--rates", type=float, nargs="*", default=[1, 2, 3, 5, 7, 10])
+    ap.add_argument("--out", default=None, help="write the summary to this CSV")
+    a = ap.parse_args()
+    city, scenario = load(a.days, a.seed)
+    seeds = [a.seed + i for i in range(a.seeds)]
+    parts = [replicate(city, scenario, seeds,
+                       (Override("scenario.incidents.rate_multiplier", k),), f"{k:g}")
+             for k in a.rates]
+    rows = pd.concat(parts, ignore_index=True)
+    summ = summarise(rows)
+    if a.out:
+        summ.to_csv(a.out, index=False)
+    print(f"\nLoad curve: {a.days:g} days × {a.seeds} seeds from {a.seed} per rate "
+          "(mean over seeds [95 % t interval]; share met in %, p90 in minutes)")
+    head = f"{'rate':>5} {'fire ρ':>7}"
+    for m in MEASURES:
+        head += f" | {m + ' met':>20} {'p90':>14}"
+    print(head)
+    for k in a.rates:
+        s = summ[summ["variant"] == f"{k:g}"].set_index("target")
+        line = f"{k:>5g} {_rho(s):>7}"
+        for m in MEASURES:
+            if m not in s.index:
+                line += f" | {'–':>20} {'–':>14}"
+                continue
+            r = s.loc[m]
+            line += (f" | {pct(r.met_share):>6} [{span(r.met_share_low, r.met_share_high, pct)}]"
+                     f" {mins(r.p90_s):>5} [{span(r.p90_s_low, r.p90_s_high, mins)}]")
+        print(line)
+    print(f"\nreproduce: {command_line()}")
+
+
+def _rho(s: pd.DataFrame) -> str:
+    key = "cal:fire_utilisation"
+    return f"{s.loc[key, 'met_share']:.3f}" if key in s.index else "–"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Units' busy spells: dispatched → (turnout) → en route → on scene → [next queued …] →
+returning → available.
+
+:class:`Crews` takes a free unit from its pool, runs one lean SimPy process per busy spell,
+logs the departures (and mutual aid: a district-level unit crossing into another
+district, counted for dispatches from a station and from a scene alike), hands arrivals
+to the incident lifecycle, asks the queues for the next request when the unit is done
+(it drives there from the scene), otherwise sends it home and counts its busy time.
+A unit of a force with ``max_on_scene_s`` (air) leaves after that long unless it leads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Generator
+
+import numpy as np
+import simpy
+
+from twin.sim.dispatch import Pool
+from twin.sim.events import (
+    AVAILABLE,
+    BLOCKED,
+    DISPATCHED,
+    EN_ROUTE,
+    MUTUAL_AID,
+    RETURNING,
+    EventLog,
+)
+from twin.sim.lifecycle import Inc, Lifecycle
+from twin.sim.movement import Movement, Trip
+from twin.sim.queues import Queues
+
+
+class Crews:
+    """The units' busy spells and their counters (busy time, dispatches, mutual aid)."""
+
+    def __init__(self, env: simpy.Environment, log: EventLog, movement: Movement,
+                 life: Lifecycle, queues: Queues, station_district: list[int],
+                 n_units: int, n_stations: int, duration_s: float) -> None:
+        self.env, self.log, self.mv, self.life, self.queues = env, log, movement, life, queues
+        self.station_district, self.duration = station_district, duration_s
+        self.busy_since = [0.0] * n_units
+        self.busy = np.zeros(n_units)
+        self.dispatches = np.zeros(n_stations, np.int64)
+        self.mutual: Counter = Counter()
+        self.proc: list[simpy.Process | None] = [None] * n_units
+
+    def start(self, inc: Inc, pool: Pool, i: int) -> None:
+        """Send a free unit of local station ``i`` of ``pool`` to ``inc``."""
+        now = self.env.now
+        u = pool.take(i)
+        self.busy_since[u] = now
+        trip = self.depart(u, pool, i, inc, -1)  # planned now, under today's closures
+        self.proc[u] = self.env.process(self.spell(u, pool, i, inc, trip))
+
+    def depart(self, u: int, pool: Pool, i: int, inc: Inc, scene: int) -> Trip:
+        """Start unit ``u``'s leg to ``inc`` from its station (``scene`` < 0) or a scene."""
+        now = self.env.now
+        z = inc.next_noise() if pool.spec.mode == "road" else None
+        trip, origin, blocked = self.mv.to_scene(u, pool, i, inc.id, inc.node, scene, now, z)
+        station = int(pool.stations[i])
+        frm = self.station_district[station]
+        self.dispatches[station] += 1
+        if pool.force == inc.lead:
+            inc.lead_sent = True
+        ev = self.log.add
+        ev((now, DISPATCHED, inc.id, u, inc.node, frm, inc.district))
+        if frm != inc.district and pool.spec.level == "district":
+            inc.mutual_aid = True
+            self.mutual[(frm, inc.district)] += 1
+            ev((now, MUTUAL_AID, inc.id, u, inc.node, frm, inc.district))
+        if blocked:
+            ev((now, BLOCKED, inc.id, u, origin, -1, -1))
+        ev((trip.depart, EN_ROUTE, inc.id, u, origin, -1, -1))
+        return trip
+
+    def _travel(self, trip: Trip) -> Generator[simpy.Event, None, None]:
+        """Wait until the trip's arrival (a re-route may move it earlier: interrupt)."""
+        env = self.env
+        while trip.arrive - env.now > 1e-9:
+            try:
+                yield env.timeout(trip.arrive - env.now)
+            except simpy.Interrupt:
+                pass
+
+    def spell(self, u: int, pool: Pool, i: int, inc: Inc, trip: Trip
+              ) -> Generator[simpy.Event, None, None]:
+        """Process: unit ``u`` drives ``trip`` to ``inc``, serves it (and queued incidents
+        after it), then goes home."""
+        env = self.env
+        while True:
+            yield from self._travel(trip)
+            self.mv.arrived(trip, env.now, True)
+            self.life.on_scene(u, pool.force, inc, trip.ordered, trip.depart)
+            self.mv.record_route(trip)
+            if not inc.cleared:
+                cap = pool.spec.max_on_scene_s
+                if cap is not None and pool.force != inc.lead:
+                    yield env.any_of((self.life.done(inc), env.timeout(cap)))
+                else:
+                    yield self.life.done(inc)
+            scene = inc.node
+            if pool.queue:
+                nxt = self.queues.next_for(pool, scene, i)
+                if nxt is not None:
+                    inc = nxt
+                    trip = self.depart(u, pool, i, inc, scene)
+                    continue
+            self.log.add((env.now, RETURNING, inc.id, u, scene, -1, -1))
+            trip, blocked = self.mv.home(u, pool, i, inc.id, scene, env.now)
+            if blocked:
+                self.log.add((env.now, BLOCKED, inc.id, u, scene, -1, -1))
+            yield from self._travel(trip)
+            self.mv.arrived(trip, env.now, False)
+            self.mv.record_route(trip)
+            nxt = self.queues.next_for(pool, -1, i) if pool.queue else None
+            if nxt is None:
+                pool.give_back(i, u)
+                self._count_busy(u, env.now)
+                self.log.add((env.now, AVAILABLE, -1, u, trip.dest, -1, -1))
+                self.log.last_t = env.now
+                return
+            inc = nxt
+            trip = self.depart(u, pool, i, inc, -1)
+
+    def _count_busy(self, u: int, until: float) -> None:
+        """Add unit ``u``'s busy spell up to ``until`` — within the run, not the drain."""
+        end = self.duration
+        self.busy[u] += max(min(until, end) - min(self.busy_since[u], end), 0.0)
+
+    def close_open_spells(self, pools: list[Pool]) -> None:
+        """Count the busy time of spells still open when the drain was cut."""
+        free = {u for pool in pools for stack in pool.stack for u in stack}
+        for u in range(len(self.busy)):
+            if u not in free:
+                self._count_busy(u, self.duration)
