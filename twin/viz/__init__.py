@@ -9,7 +9,8 @@ Public API::
 CLI-facing functions live in :mod:`twin.viz.commands`.
 """
 
-from twin.viz.export import MapFiles, write_briefing, write_map
+from twin.viz.briefing import write_briefing
+from twin.viz.export import MapFiles, write_map
 from twin.viz.replay import write_replay
 
 __all__ = ["MapFiles", "write_map", "write_briefing", "write_replay"]

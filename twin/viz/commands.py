@@ -11,7 +11,8 @@ from pathlib import Path
 
 from twin.model.city import City, load_city
 from twin.viz.data import read_summary
-from twin.viz.export import write_briefing, write_map
+from twin.viz.briefing import write_briefing
+from twin.viz.export import write_map
 from twin.viz.replay import write_replay
 
 
