@@ -17,8 +17,9 @@ from twin.viz import style
 from twin.viz.data import RunData, city_compliance
 from twin.viz.drill import column, id_text
 
-IGNITION_TYPES = ("gas_explosion", "building_fire", "outdoor_fire")
-"""Cascade types that count as "ignited" when the scripted incident was a leak."""
+IGNITION_WORDS = ("fire", "explosion")
+"""A cascade whose type contains one of these counts as "ignited" when the scripted incident
+was a leak (gas_explosion, building_fire, outdoor_fire)."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,8 @@ def drill_outcome(run: RunData) -> DrillOutcome | None:
     kinds = set(scripted.values())
     kind = kinds.pop() if len(kinds) == 1 else ""
     leak = kind.endswith("_leak")
-    verb = "ignited" if leak and all(set(c) & set(IGNITION_TYPES) for c in children.values()) \
-        else "escalated"
+    fiery = all(any(w in t for w in IGNITION_WORDS for t in c) for c in children.values())
+    verb = "ignited" if leak and fiery else "escalated"
     return DrillOutcome(len(scripted), len(children), kind, verb)
 
 

@@ -40,8 +40,6 @@ from twin.viz.runcity import StationChanges, hazards, run_city, station_changes
 from twin.viz.safe import script_json, text, write_text
 from twin.viz.timeline import district_names, timeline_html
 
-MAX_EVENT_ROWS = 5000
-"""The timeline table lists at most this many events (the first, in time order)."""
 TRAIL_S = 600.0
 """How long a unit's trail stays visible behind it (seconds of simulated time)."""
 SPEEDS = (10, 60, 300, 900, 3600)
@@ -53,11 +51,6 @@ RING_COLOR = [20, 30, 120, 255]
 RING_CLEARED_COLOR = [20, 30, 120, 110]
 LEAD_S = 600.0
 """With a drill, the clock starts this long before its first incident."""
-FILTERS = {"drill": "drill incidents 演练事件", "fire": "fire & rescue units 消防救援",
-           "all": "all events 全部"}
-"""The timeline's filter choices (row class ``d``: the drill's incidents and road closures;
-``f``: units other than community responders, the incidents they went to, closures)."""
-
 REPLAY_CSS = """
 #deck-container { right: 540px; bottom: 58px; }
 #timeline { position: absolute; top: 0; right: 0; bottom: 0; width: 540px; display: flex;

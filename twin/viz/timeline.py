@@ -12,6 +12,12 @@ from twin.viz.data import RunData
 from twin.viz.drill import cell_text, id_text
 from twin.viz.safe import text
 
+MAX_EVENT_ROWS = 5000
+"""The timeline table lists at most this many events (the first, in time order)."""
+FILTERS = {"drill": "drill incidents 演练事件", "fire": "fire & rescue units 消防救援",
+           "all": "all events 全部"}
+"""The timeline's filter choices (row class ``d``: the drill's incidents and road closures;
+``f``: units other than community responders, the incidents they went to, closures)."""
 
 def district_names(city: City) -> dict[str, str]:
     """district_id → "渝中区 Yuzhong"."""
