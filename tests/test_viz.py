@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 from shapely.geometry import LineString, Point, box
 
@@ -26,7 +27,9 @@ from twin.viz.data import read_results
 from twin.viz.briefing import write_briefing
 from twin.viz.export import map_html, write_map
 from twin.viz.cells import cell_times
+from twin.viz.difference import delta_color, write_difference_map
 from twin.viz.layers import map_layers
+from twin.viz.planner import write_planner_files
 from twin.viz.replay import replay_html, write_replay
 from twin.viz.safe import deck_bundle, script_json
 
@@ -455,3 +458,35 @@ def test_replay_timeline_keeps_the_drill_when_cut(city: City, results: Path,
     n_drill = sum("d" in c.split() for c in classes)
     assert len(classes) == 10 and n_drill == 9  # every drill row, then the earliest other
     assert f"10 of {len(run.events)} events" in html
+
+
+def test_difference_map_colours_slower_cells(tmp_path: Path, city: City) -> None:
+    """The other run's coverage is 10 min slower at every node of the south-west cell and
+    unchanged elsewhere: that cell takes the "10 min slower" end of the scale, no other cell
+    is drawn."""
+    base = build_results(tmp_path / "base", city, scenario="baseline")
+    other = build_results(tmp_path / "other", city, scenario="bridges closed")
+    cov = pd.read_parquet(other / "coverage.parquet")
+    sw = {"n00", "n01", "n10", "n11", "n20", "n21"}
+    cov.loc[cov["node_id"].isin(sw), "t_ground_s"] += 600.0
+    cov.to_parquet(other / "coverage.parquet", index=False)
+    out = write_difference_map(base, other, tmp_path / "difference.html", city)
+    spec = json.loads(re.search(r'id="deck-spec">(.*?)</script>', out.read_text("utf-8"),
+                                re.S).group(1))
+    delta = next(lay for lay in spec["layers"] if lay["id"] == "delta")["data"]
+    assert [d["tip"].split("\n")[0] for d in delta] == ["cell sw"]
+    assert delta[0]["c"] == delta_color(10.0) and "+10.0 min" in delta[0]["tip"]
+    assert delta_color(-10.0)[:3] != delta_color(10.0)[:3] != delta_color(0.0)[:3]
+
+
+def test_planner_files_open_in_qgis_and_excel(city: City, results: Path) -> None:
+    gpkg, csv = write_planner_files(results, city)
+    raw = csv.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark: Excel reads Chinese
+    table = pd.read_csv(csv, encoding="utf-8-sig")
+    # worst first for 30 min: Jiangbei (1 of 2) before Yuzhong (2 of 3), then Nan'an (none)
+    assert list(table["name"]) == ["江北区", "渝中区", "南岸区"]
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert {"districts", "incidents", "stations"} <= layers
+    st = gpd.read_file(gpkg, layer="stations")
+    assert len(st) == len(city.stations) and set(st["change"]) == {""}

@@ -183,11 +183,14 @@ def sweep(
 @app.command("map")
 @reports_errors
 def map_(results: Path = typer.Argument(..., help="a results folder written by `twin run`"),
-         city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
-    """Redraw map.html, map.png and briefing.html from a results folder."""
+         city: Optional[Path] = typer.Option(None, help="city folder (default: the one the run used)"),
+         against: Optional[Path] = typer.Option(None, help="a baseline results folder: also "
+                                                "difference.html, and the briefing answers against it"),
+         lang: str = typer.Option("both", help="briefing language: both, en or zh")) -> None:
+    """Redraw map.html, map.png, briefing.html, results.gpkg and districts.csv."""
     from twin.viz.commands import map_command
 
-    for p in map_command(results, city):
+    for p in map_command(results, city, against=against, lang=lang):
         console.print(f"wrote {p}")
 
 

@@ -123,7 +123,8 @@ def headline(run: RunData, other: RunData | None = None, target: str = "30min") 
         out.append(line + ".")
     c = target_share(run, "10min")
     if c.n:
-        out.append(f"Community responders were on scene within 10 minutes at {c.words()}.")
+        out.append(f"Community responders were on scene within 10 minutes for {c.words()} "
+                   "incidents.")
     return out
 
 

@@ -38,7 +38,7 @@ def cell_results(city: City, run: RunData, target: str = "30min") -> pd.DataFram
     return df.groupby("cell_id")["met"].agg(count="count", met_share="mean")
 
 
-def _rings(geoms: gpd.GeoSeries, decimals: int) -> list[list[list[float]]]:
+def cell_rings(geoms: gpd.GeoSeries, decimals: int) -> list[list[list[float]]]:
     """The exterior ring of each polygon (cells are simple squares), rounded."""
     return [np.round(np.asarray(g.exterior.coords)[:, :2], decimals).tolist()
             if g.geom_type == "Polygon" else
@@ -57,7 +57,7 @@ def cell_layers(city: City, run: RunData, target: str = "30min",
     cells = cells[cells["cell_id"].astype(str).isin(res.index)]
     if cells.empty:
         return []
-    rings = _rings(to_wgs84(cells, CELL_SIMPLIFY_M), DECIMALS)
+    rings = cell_rings(to_wgs84(cells, CELL_SIMPLIFY_M), DECIMALS)
     data = []
     for ring, cid in zip(rings, cells["cell_id"].astype(str)):
         n, share = int(res.at[cid, "count"]), float(res.at[cid, "met_share"])
@@ -95,7 +95,7 @@ def coverage_area_layers(city: City, coverage: pd.Series,
     if times.empty:
         return []
     cells = city.cells[city.cells["cell_id"].astype(str).isin(times.index)]
-    rings = _rings(to_wgs84(cells, CELL_SIMPLIFY_M), HIDDEN_DECIMALS)
+    rings = cell_rings(to_wgs84(cells, CELL_SIMPLIFY_M), HIDDEN_DECIMALS)
     band = [style.coverage_band(float(times.get(c, np.nan)))
             for c in cells["cell_id"].astype(str)]
     data = [{"polygon": r, "c": style.COVERAGE_BANDS[b][1]} for r, b in zip(rings, band)]
