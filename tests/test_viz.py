@@ -21,6 +21,7 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString, Point, box
 
+from twin.analysis.results import read_results as read_run
 from twin.model.city import City, empty_layer
 from twin.viz import style
 from twin.viz.data import read_results
@@ -490,3 +491,14 @@ def test_planner_files_open_in_qgis_and_excel(city: City, results: Path) -> None
     assert {"districts", "incidents", "stations"} <= layers
     st = gpd.read_file(gpkg, layer="stations")
     assert len(st) == len(city.stations) and set(st["change"]) == {""}
+
+
+def test_jupyter_displays_are_compact(city: City, results: Path) -> None:
+    html = city._repr_html_()
+    assert len(html) < 20_000 and "<svg" in html and "Test Yuzhong" in html
+    assert "<script" not in html
+    res = read_run(results)
+    summary = res._repr_html_()
+    assert "drill: Yuzhong gas leak" in summary and len(summary) < 5_000
+    inline = res.map(city)._repr_html_()
+    assert inline.startswith("<iframe srcdoc=") and "deck-spec" in inline
