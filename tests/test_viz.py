@@ -22,7 +22,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from twin.analysis.results import read_results as read_run
-from twin.model.city import City, empty_layer
+from twin.model.city import City, empty_layer, load_city
 from twin.viz import style
 from twin.viz.data import read_results
 from twin.viz.briefing import write_briefing
@@ -502,3 +502,20 @@ def test_jupyter_displays_are_compact(city: City, results: Path) -> None:
     assert "drill: Yuzhong gas leak" in summary and len(summary) < 5_000
     inline = res.map(city)._repr_html_()
     assert inline.startswith("<iframe srcdoc=") and "deck-spec" in inline
+
+
+MAP_SIZE_LIMIT_MB = 6.5
+"""The stated size of the embedded twin's map.html (twin/viz/README.md: ≈ 5.7 MB)."""
+
+
+def test_default_map_of_the_embedded_twin_stays_small(tmp_path: Path) -> None:
+    """The whole twin (39k road nodes, 95k pipes, 6k stations) with an empty run: the page
+    is within the stated size, hidden big layers are packed, local streets start hidden."""
+    (tmp_path / "summary.json").write_text('{"scenario": {"name": "size"}}', "utf-8")
+    html = map_html(load_city(), read_results(tmp_path))
+    assert len(html.encode("utf-8")) / 1e6 < MAP_SIZE_LIMIT_MB
+    page = json.loads(re.search(r'id="page-data">(.*?)</script>', html, re.S).group(1))
+    assert {"roads_local", "pipes_water", "pipes_gas", "pipes_drainage"} <= set(page["packed"])
+    spec = json.loads(re.search(r'id="deck-spec">(.*?)</script>', html, re.S).group(1))
+    local = next(lay for lay in spec["layers"] if lay["id"] == "roads_local")
+    assert local["visible"] is False and local["data"] == []

@@ -23,6 +23,7 @@ import pytest
 from shapely.geometry import Point
 
 from test_viz import DRILL_LABEL, EVIL, X0, Y0, build_city, build_results
+from twin.viz import layers as viz_layers
 from twin.viz import style, write_briefing, write_map, write_replay
 from twin.viz.basemap import water
 from twin.viz.browser import CHROMIUM_ARGS, chromium_path
@@ -368,4 +369,27 @@ def test_briefing_prints_to_two_pages(tab: Tab, changed: Path, tmp_path: Path) -
     subprocess.run([exe, "-r", "50", "-png", str(tmp_path / "briefing.pdf"),
                     str(tmp_path / "page")], check=True)
     assert len(list(tmp_path.glob("page-*.png"))) == pages
+    tab.offline_ok()
+
+
+def test_packed_layer_unpacks_when_ticked(tab: Tab, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the tooltip limit at 0 every pipe network is packed (as a whole twin's are):
+    the layer ships no JSON data; ticking it unpacks the segments and draws the water main
+    w1 (x 0.3–2.3 km, y 0.3 km) in its colour."""
+    monkeypatch.setattr(viz_layers, "TIP_LIMIT", 0)
+    city = build_city()
+    run = build_results(tmp_path / "packed", city)
+    write_map(run, city, png=False)
+    tab.open(run / "map.html")
+    assert tab.page.evaluate("() => deckInstance.props.layers.find(l => l.id === "
+                             "'pipes_water').props.data.length") == 0
+    mid = gpd.GeoSeries([Point(X0 + 1300, Y0 + 300)], crs=city.crs).to_crs("EPSG:4326").iloc[0]
+    before = tab.pixels()
+    tab.page.locator("input[data-group=pipes_water]").check()
+    tab.ready()
+    after = tab.pixels()
+    x, y = _project(tab, [mid.x, mid.y])
+    assert not _near(before, x, y, style.PIPE_COLOR["water"], r=0)
+    assert _near(after, x, y, style.PIPE_COLOR["water"], r=0, tol=60)
     tab.offline_ok()
