@@ -89,8 +89,7 @@ def hazard_layers(city: City, hz: Hazards) -> list[MapLayer]:
     for q in hz.quakes:
         p = [round(float(q["lon"]), 5), round(float(q["lat"]), 5)]
         rings += [{"p": p, "r": r} for r in QUAKE_RINGS_M]
-        tags.append({"p": p, "t": f"M{float(q.get('magnitude', 0)):.1f} epicentre 震中 · "
-                                  f"{float(q.get('depth_km', 0)):.0f} km deep"})
+        tags.append({"p": p, "t": f"M{float(q.get('magnitude', 0)):.1f} 震中"})
     if rings:
         out.append(MapLayer(pdk.Layer(
             "ScatterplotLayer", rings, id="quake_rings", get_position="p", get_radius="r",

@@ -149,8 +149,10 @@ def legend_sections(city: City, run: RunData, layers: list[MapLayer],
     if pipes:
         sections.append(("Pipes 管网 (off by default)", pipes))
     if "routes" in present:
+        hidden = not any(m.visible for m in layers if m.group == "routes")
         sections.append(("Routes 路线", "<div class=\"item\">unit trips, coloured by force; "
-                         "return legs fainter</div>"))
+                         + ("outbound legs only (off by default)" if hidden else
+                            "return legs fainter") + "</div>"))
     return sections
 
 

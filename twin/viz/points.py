@@ -12,8 +12,10 @@ import pydeck as pdk
 from twin.model.city import City
 from twin.viz import style
 from twin.viz.data import RunData
-from twin.viz.geom import DECIMALS, WGS84, MapLayer, lit, points
+from twin.viz.geom import DECIMALS, WGS84, MapLayer, lit, packed_segment_layer, points
 
+ROUTES_SHOWN_MAX = 400
+"""Above this many route legs, routes start hidden and packed (see :func:`route_layers`)."""
 COMMUNITY_SHOWN_MAX = 300
 """Community posts start hidden when a city has more than this many (they would bury the map)."""
 
@@ -89,10 +91,23 @@ def incident_tip(r: object, names: dict[str, str], target: str, key: str) -> str
 
 
 def route_layers(run: RunData) -> list[MapLayer]:
-    """The trips units drove (routes.parquet), coloured by force; return legs fainter."""
+    """The trips units drove (routes.parquet), coloured by force; return legs fainter.
+
+    More than :data:`ROUTES_SHOWN_MAX` legs (a busy day, an earthquake) would bury the map:
+    then the outbound legs are packed, one hidden layer per force, without tooltips."""
     r = run.routes
     if r.empty:
         return []
+    if len(r) > ROUTES_SHOWN_MAX:
+        out = []
+        out_legs = r[r["leg"].astype(str) != "return"]
+        for force, sub in out_legs.groupby(out_legs["force"].astype(str)):
+            paths = [[[float(x), float(y)] for x, y in p] for p in sub["path"] if len(p) > 1]
+            color = list(style.force_style(force)["color"][:3]) + [200]
+            out.append(packed_segment_layer(f"routes_{force}", paths, "routes",
+                                            get_color=color, get_width=2,
+                                            width_units=lit("pixels")))
+        return out
     data = []
     for row in r.itertuples(index=False):
         path = [[round(float(x), DECIMALS), round(float(y), DECIMALS)] for x, y in row.path]
