@@ -24,11 +24,11 @@ from shapely.geometry import LineString, Point, box
 from twin.analysis.results import read_results as read_run
 from twin.model.city import City, empty_layer, load_city
 from twin.viz import style
-from twin.viz.data import read_results
 from twin.viz.briefing import write_briefing
-from twin.viz.export import map_html, write_map
 from twin.viz.cells import cell_times
+from twin.viz.data import read_results
 from twin.viz.difference import delta_color, write_difference_map
+from twin.viz.export import map_html, write_map
 from twin.viz.layers import map_layers
 from twin.viz.planner import write_planner_files
 from twin.viz.replay import replay_html, write_replay
@@ -133,7 +133,7 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
     inc = []
     for iid, did, node, alarm, resp in spec:
         x, y = lonlat(city, *node_xy[node])
-        met = lambda lim: pd.NA if np.isnan(resp) else bool(resp <= lim)  # noqa: E731
+        met = lambda lim: pd.NA if np.isnan(resp) else bool(resp <= lim)
         inc.append({"incident_id": iid, "type": "gas_leak" if iid == "i1" else "fire",
                     "district_id": did, "cell_id": "", "node_id": node, "x": x, "y": y,
                     "onset_s": alarm - 60.0, "alarm_s": float(alarm), "detection_delay_s": 60.0,
@@ -298,7 +298,7 @@ def test_map_html_is_offline_and_escaped(tmp_path: Path) -> None:
     run = read_results(build_results(tmp_path / "run", city, scenario=EVIL))
     html = map_html(city, run)
     # no script or stylesheet from the network, no CDN anywhere outside the inlined bundle
-    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", html, re.I)
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", html, re.IGNORECASE)
     assert "@import" not in html and "fonts.googleapis" not in html
     # the evil names appear escaped in HTML text and \u003c-escaped in the JSON
     assert EVIL not in html
@@ -473,7 +473,7 @@ def test_difference_map_colours_slower_cells(tmp_path: Path, city: City) -> None
     cov.to_parquet(other / "coverage.parquet", index=False)
     out = write_difference_map(base, other, tmp_path / "difference.html", city)
     spec = json.loads(re.search(r'id="deck-spec">(.*?)</script>', out.read_text("utf-8"),
-                                re.S).group(1))
+                                re.DOTALL).group(1))
     delta = next(lay for lay in spec["layers"] if lay["id"] == "delta")["data"]
     assert [d["tip"].split("\n")[0] for d in delta] == ["cell sw"]
     assert delta[0]["c"] == delta_color(10.0) and "+10.0 min" in delta[0]["tip"]
@@ -514,8 +514,8 @@ def test_default_map_of_the_embedded_twin_stays_small(tmp_path: Path) -> None:
     (tmp_path / "summary.json").write_text('{"scenario": {"name": "size"}}', "utf-8")
     html = map_html(load_city(), read_results(tmp_path))
     assert len(html.encode("utf-8")) / 1e6 < MAP_SIZE_LIMIT_MB
-    page = json.loads(re.search(r'id="page-data">(.*?)</script>', html, re.S).group(1))
+    page = json.loads(re.search(r'id="page-data">(.*?)</script>', html, re.DOTALL).group(1))
     assert {"roads_local", "pipes_water", "pipes_gas", "pipes_drainage"} <= set(page["packed"])
-    spec = json.loads(re.search(r'id="deck-spec">(.*?)</script>', html, re.S).group(1))
+    spec = json.loads(re.search(r'id="deck-spec">(.*?)</script>', html, re.DOTALL).group(1))
     local = next(lay for lay in spec["layers"] if lay["id"] == "roads_local")
     assert local["visible"] is False and local["data"] == []

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
-
 from test_viz import DRILL_LABEL, EVIL, X0, Y0, build_city, build_results
+
 from twin.viz import layers as viz_layers
 from twin.viz import style, write_briefing, write_map, write_replay
 from twin.viz.basemap import water
@@ -37,7 +37,7 @@ LOCAL = ("file:", "data:", "about:", "blob:")
 def chromium() -> Iterator[object]:
     """One headless Chromium for the module (fresh profile, offline context)."""
     if os.environ.get("CI"):  # CI installs Chromium (scripts/test.sh): never skip there
-        import playwright.sync_api as sync_api
+        from playwright import sync_api
     else:
         sync_api = pytest.importorskip("playwright.sync_api")
     exe = chromium_path()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from tinycity import node_xy, tiny_city
+
 from twin.analysis.metrics import coverage_table
 from twin.analysis.results import write_results
 from twin.hazards.timeline import ClosureEvent
@@ -85,7 +85,7 @@ name = "Short Bridge"
 
 
 def _spec(html: str) -> dict:
-    return json.loads(re.search(r'id="deck-spec">(.*?)</script>', html, re.S).group(1))
+    return json.loads(re.search(r'id="deck-spec">(.*?)</script>', html, re.DOTALL).group(1))
 
 
 def _layer(spec: dict, layer_id: str) -> dict:

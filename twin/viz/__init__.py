@@ -22,5 +22,11 @@ from twin.viz.replay import write_replay
 
 attach()  # City and Results display themselves in Jupyter; Results.map()
 
-__all__ = ["MapFiles", "write_map", "write_briefing", "write_replay", "write_difference_map",
-           "write_planner_files"]
+__all__ = [
+           "MapFiles",
+           "write_briefing",
+           "write_difference_map",
+           "write_map",
+           "write_planner_files",
+           "write_replay",
+]

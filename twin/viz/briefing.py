@@ -19,8 +19,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from twin.model.city import City
 from twin.viz import style
 from twin.viz.answer import headline, headline_zh, share
-from twin.viz.data import (RunData, city_compliance, district_compliance, district_order,
-                           read_results)
+from twin.viz.data import (
+    RunData,
+    city_compliance,
+    district_compliance,
+    district_order,
+    read_results,
+)
 from twin.viz.export import heading, write_map
 from twin.viz.safe import png_data_uri, write_text
 

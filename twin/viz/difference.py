@@ -22,11 +22,11 @@ from matplotlib import colormaps
 
 from twin.model.city import City
 from twin.viz import style
+from twin.viz.basemap import water_layers
 from twin.viz.cells import CELL_SIMPLIFY_M, cell_rings, cell_times
 from twin.viz.changes import change_layers
 from twin.viz.data import RunData, coverage_series, district_compliance, read_results
 from twin.viz.geom import DECIMALS, GROUP_LABELS, MapLayer, bounds_wgs84, to_wgs84
-from twin.viz.basemap import water_layers
 from twin.viz.layers import closure_layers, deck, district_layers, road_layers
 from twin.viz.page import deck_page, legend_html, swatch_item, title_html, toggles_html
 from twin.viz.runcity import hazards, run_city, station_changes

@@ -23,9 +23,18 @@ from twin.viz import style
 from twin.viz.data import RunData, read_results
 from twin.viz.geom import GROUP_LABELS, PACK_SCALE, MapLayer, bounds_wgs84
 from twin.viz.layers import deck, map_layers
+from twin.viz.page import (
+    deck_page,
+    dot_item,
+    legend_html,
+    line_item,
+    ramp_legend,
+    ring_item,
+    swatch_item,
+    title_html,
+    toggles_html,
+)
 from twin.viz.runcity import StationChanges, run_city, station_changes
-from twin.viz.page import (deck_page, dot_item, legend_html, line_item, ramp_legend, ring_item,
-                           swatch_item, title_html, toggles_html)
 from twin.viz.safe import script_json, write_text
 
 log = logging.getLogger(__name__)

@@ -28,9 +28,21 @@ from twin.viz.basemap import water_layers
 from twin.viz.cells import cell_layers, cell_results, coverage_area_layers
 from twin.viz.changes import change_layers
 from twin.viz.data import RunData, closures, coverage_series, district_compliance
-from twin.viz.geom import (DECIMALS, HIDDEN_DECIMALS, TIP_LIMIT, WGS84, MapLayer, bounds_wgs84,
-                           fit_view, line_paths, lit, packed_segment_layer, polygon_rings,
-                           segment_layer, to_wgs84)
+from twin.viz.geom import (
+    DECIMALS,
+    HIDDEN_DECIMALS,
+    TIP_LIMIT,
+    WGS84,
+    MapLayer,
+    bounds_wgs84,
+    fit_view,
+    line_paths,
+    lit,
+    packed_segment_layer,
+    polygon_rings,
+    segment_layer,
+    to_wgs84,
+)
 from twin.viz.points import incident_layers, route_layers, station_layers
 from twin.viz.runcity import StationChanges, hazards
 

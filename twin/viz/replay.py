@@ -26,13 +26,20 @@ import pydeck as pdk
 
 from twin.model.city import CORE_LEVEL, City
 from twin.viz import style
-from twin.viz.data import RunData, read_results
 from twin.viz.basemap import water_layers
 from twin.viz.changes import change_layers
+from twin.viz.data import RunData, read_results
 from twin.viz.drill import drill_labels, id_text
 from twin.viz.export import heading
-from twin.viz.geom import (DECIMALS, MapLayer, bounds_wgs84, fit_view, lit, polygon_rings,
-                           to_wgs84)
+from twin.viz.geom import (
+    DECIMALS,
+    MapLayer,
+    bounds_wgs84,
+    fit_view,
+    lit,
+    polygon_rings,
+    to_wgs84,
+)
 from twin.viz.layers import DISTRICT_SIMPLIFY_M, closure_layers, deck, road_layers
 from twin.viz.page import deck_page, dot_item, legend_html, line_item, title_html
 from twin.viz.points import station_layers
