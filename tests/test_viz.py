@@ -24,6 +24,7 @@ from shapely.geometry import LineString, Point, box
 from twin.analysis.results import read_results as read_run
 from twin.model.city import City, empty_layer, load_city
 from twin.viz import style
+from twin.viz.answer import headline
 from twin.viz.briefing import write_briefing
 from twin.viz.cells import cell_times
 from twin.viz.data import read_results
@@ -519,3 +520,16 @@ def test_default_map_of_the_embedded_twin_stays_small(tmp_path: Path) -> None:
     spec = json.loads(re.search(r'id="deck-spec">(.*?)</script>', html, re.DOTALL).group(1))
     local = next(lay for lay in spec["layers"] if lay["id"] == "roads_local")
     assert local["visible"] is False and local["data"] == []
+
+
+def test_answer_against_another_run(tmp_path: Path, city: City) -> None:
+    """The sensors run: the scripted leak i1 did not escalate (no cascade row); the run
+    without sensors: it ignited (i2, cause cascade:i1)."""
+    without = build_results(tmp_path / "without", city, scenario="gas-leak-drill")
+    with_ = build_results(tmp_path / "with", city, scenario="gas-leak-drill-sensors")
+    inc = pd.read_parquet(with_ / "incidents.parquet")
+    inc.loc[inc["incident_id"] == "i2", ["cause", "parent_id"]] = ["", None]
+    inc.to_parquet(with_ / "incidents.parquet", index=False)
+    lines = headline(read_results(with_), read_results(without))
+    assert lines[0] == ("gas-leak-drill-sensors: 0 of 1 gas leaks ignited, against 1 of 1 in "
+                        "gas-leak-drill.")
