@@ -72,20 +72,25 @@ def cell_layers(city: City, run: RunData, target: str = "30min",
     return [MapLayer(layer, "cells", visible)]
 
 
-def cell_times(city: City, coverage: pd.Series) -> pd.Series:
-    """Median best ground time (s) of the road nodes in each cell (NaN: unreachable)."""
+def cell_aggregate(city: City, values: pd.Series, how: str = "median") -> pd.Series:
+    """``values`` by road node (index node_id) aggregated per cell (``how``: a pandas
+    groupby reduction); NaN values count as +inf (unreachable)."""
     nodes = city.road_nodes
-    if coverage is None or coverage.empty or nodes.empty or city.cells.empty:
+    if values is None or values.empty or nodes.empty or city.cells.empty:
         return pd.Series(dtype=float)
-    coverage = coverage[~coverage.index.duplicated()]
-    t = pd.to_numeric(coverage.reindex(nodes["node_id"].astype(str)), errors="coerce")
-    joined = gpd.sjoin(gpd.GeoDataFrame({"t": t.to_numpy(float)}, geometry=nodes.geometry.values,
+    values = values[~values.index.duplicated()]
+    v = pd.to_numeric(values.reindex(nodes["node_id"].astype(str)), errors="coerce")
+    joined = gpd.sjoin(gpd.GeoDataFrame({"v": v.to_numpy(float)}, geometry=nodes.geometry.values,
                                         crs=nodes.crs),
                        city.cells[["cell_id", "geometry"]], predicate="within")
-    # unreachable nodes count as slowest: median over times with NaN as +inf
-    joined["t"] = joined["t"].fillna(np.inf)
-    med = joined.groupby(joined["cell_id"].astype(str))["t"].median()
-    return med.replace(np.inf, np.nan)
+    joined["v"] = joined["v"].fillna(np.inf)
+    out = joined.groupby(joined["cell_id"].astype(str))["v"].agg(how)
+    return out.replace(np.inf, np.nan)
+
+
+def cell_times(city: City, coverage: pd.Series) -> pd.Series:
+    """Median best ground time (s) of the road nodes in each cell (NaN: unreachable)."""
+    return cell_aggregate(city, coverage, "median")
 
 
 def coverage_area_layers(city: City, coverage: pd.Series,

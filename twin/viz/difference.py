@@ -1,9 +1,10 @@
 """A difference map of two runs (a scenario against its baseline): ``difference.html``.
 
-- 1 km cells coloured by how much slower (or faster) the best ground response became:
-  the median per cell of coverage.parquet ``t_ground_s`` (other − base, minutes; both
-  computed on the network each run had), diverging PuOr (colour-blind safe): orange =
-  slower, purple = faster, white = unchanged; cells that became unreachable are black.
+- 1 km cells coloured by the largest change, over the cell's road nodes, of the best ground
+  response time (coverage.parquet ``t_ground_s``, other − base; both computed on the
+  network each run had), diverging PuOr (colour-blind safe): orange = slower, purple =
+  faster; cells with a node that became unreachable are black; changes under 15 s are not
+  drawn.
 - districts outlined, with the change in the share of incidents meeting the target in their
   tooltips;
 - what the other run changed: its closures, stations added/moved/removed against the base
@@ -23,7 +24,7 @@ from matplotlib import colormaps
 from twin.model.city import City
 from twin.viz import style
 from twin.viz.basemap import water_layers
-from twin.viz.cells import CELL_SIMPLIFY_M, cell_rings, cell_times
+from twin.viz.cells import CELL_SIMPLIFY_M, cell_aggregate, cell_rings
 from twin.viz.changes import change_layers
 from twin.viz.data import RunData, coverage_series, district_compliance, read_results
 from twin.viz.geom import DECIMALS, GROUP_LABELS, MapLayer, bounds_wgs84, to_wgs84
@@ -34,8 +35,10 @@ from twin.viz.safe import script_json, write_text
 
 DIVERGING = "PuOr_r"
 """Faster → purple, unchanged → white, slower → orange (matplotlib colormap)."""
-SCALE_MIN = 10.0
-"""The colour scale runs from −10 to +10 minutes (beyond: the end colours)."""
+SCALE_MIN = 5.0
+"""The colour scale runs from −5 to +5 minutes (beyond: the end colours)."""
+SHOWN_MIN_S = 15.0
+"""Cells whose largest change is smaller than this (seconds) are not drawn."""
 UNREACHABLE: list[int] = [0, 0, 0, 200]
 
 
@@ -48,26 +51,29 @@ def delta_color(delta_min: float) -> list[int]:
 
 
 def cell_delta_layers(base_city: City, base: RunData, other: RunData) -> list[MapLayer]:
-    """Cells whose median best ground time changed by a minute or more."""
-    a = cell_times(base_city, coverage_series(base))
-    b = cell_times(base_city, coverage_series(other))
+    """Cells where some road node's best ground time changed by :data:`SHOWN_MIN_S` or
+    more: coloured by the largest change in the cell (black: a node became unreachable)."""
+    a, b = coverage_series(base), coverage_series(other)
     if a.empty or b.empty:
         return []
-    a, b = a.align(b, join="inner")
-    delta = (b - a) / 60.0
-    lost = a.notna() & b.isna()
-    keep = (delta.abs() >= 1.0) | lost
+    a, b = a[~a.index.duplicated()].align(b[~b.index.duplicated()], join="inner")
+    lost = (a.notna() & b.isna()).astype(float)
+    delta = (b - a).fillna(0.0)
+    worse = cell_aggregate(base_city, delta, "max")
+    better = cell_aggregate(base_city, delta, "min")
+    cut = cell_aggregate(base_city, lost, "max")
+    change = worse.where(worse.abs() >= better.abs(), better)
+    keep = (change.abs() >= SHOWN_MIN_S) | (cut > 0)
     cells = base_city.cells[base_city.cells["cell_id"].astype(str).isin(keep[keep].index)]
     if cells.empty:
         return []
     rings = cell_rings(to_wgs84(cells, CELL_SIMPLIFY_M), DECIMALS)
     data = []
     for ring, cid in zip(rings, cells["cell_id"].astype(str)):
-        d = float("nan") if lost[cid] else float(delta[cid])
+        d = float("nan") if cut.get(cid, 0) > 0 else float(change[cid]) / 60.0
         data.append({"polygon": ring, "c": delta_color(d),
-                     "tip": f"cell {cid}\nbest ground time {a[cid] / 60:.1f} → "
-                            + ("unreachable" if lost[cid] else
-                               f"{b[cid] / 60:.1f} min ({d:+.1f} min)")})
+                     "tip": f"cell {cid}\n" + ("a road node became unreachable" if d != d else
+                                               f"best ground time up to {d:+.1f} min")})
     layer = pdk.Layer("PolygonLayer", data, id="delta", get_polygon="polygon",
                       get_fill_color="c", stroked=False, pickable=True, auto_highlight=True)
     return [MapLayer(layer, "cells")]
