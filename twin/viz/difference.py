@@ -120,7 +120,25 @@ def difference_html(base_city: City, base: RunData, other: RunData,
                                "(coverage on each run's network); districts:", *lines])
             + toggles_html({g: True for g in groups}, GROUP_LABELS) + legend)
     return deck_page(title=title, spec_json=spec, body=body,
-                     page_data={"bounds": bounds_wgs84(base_city), "groups": groups})
+                     page_data={"bounds": focus_bounds(layers) or bounds_wgs84(base_city),
+                                "groups": groups})
+
+
+def focus_bounds(layers: list[MapLayer], pad: float = 1.0) -> list[float] | None:
+    """[w, s, e, n] around the changed cells and the closures (padded by ``pad`` times their
+    size, at least 0.05°), or ``None`` when nothing changed."""
+    pts: list[list[float]] = []
+    for m in layers:
+        if m.layer.id == "delta":
+            pts += [p for d in m.layer.data for p in d["polygon"]]
+        elif m.layer.id == "closures":
+            pts += [p for d in m.layer.data for p in d["p"]]
+    if not pts:
+        return None
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    w, s, e, n = min(xs), min(ys), max(xs), max(ys)
+    dx, dy = max((e - w) * pad, 0.05), max((n - s) * pad, 0.05)
+    return [w - dx, s - dy, e + dx, n + dy]
 
 
 def write_difference_map(base_dir: str | Path, other_dir: str | Path, out: str | Path,
