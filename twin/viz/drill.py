@@ -12,7 +12,11 @@ import math
 
 import pandas as pd
 
+from twin.viz import style
 from twin.viz.data import RunData
+
+LEAD_S = 600.0
+"""With a drill, the clock starts this long before its first incident."""
 
 
 def id_text(v: object) -> str:
@@ -62,3 +66,17 @@ def drill_labels(run: RunData, cascades: bool = True) -> dict[str, str]:
 
 def cell_text(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
+
+
+def start_time(run: RunData, drill: dict[str, str], t0: float, t1: float) -> float:
+    """Where the clock starts: :data:`LEAD_S` before the first drill incident began (onset,
+    else alarm), on a whole minute (not before 0: the slider reaches back to it); the start
+    of the replay when there is no drill."""
+    inc = run.incidents
+    times = [style.number(o) if style.number(o) is not None else style.number(a)
+             for i, o, a in zip(inc["incident_id"], inc["onset_s"], inc["alarm_s"])
+             if id_text(i) in drill]
+    times = [t for t in times if t is not None]
+    if not times:
+        return t0
+    return float(min(t1, max(0.0, math.floor((min(times) - LEAD_S) / 60) * 60)))

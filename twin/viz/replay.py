@@ -29,7 +29,7 @@ from twin.viz import style
 from twin.viz.basemap import water_layers
 from twin.viz.changes import change_layers
 from twin.viz.data import RunData, read_results
-from twin.viz.drill import drill_labels, id_text
+from twin.viz.drill import drill_labels, id_text, start_time
 from twin.viz.export import heading
 from twin.viz.geom import (
     DECIMALS,
@@ -56,8 +56,6 @@ CLEARED_COLOR = style.CLEARED_COLOR
 RING_COLOR = [20, 30, 120, 255]
 """Rings around the drill's (scripted) incidents."""
 RING_CLEARED_COLOR = [20, 30, 120, 110]
-LEAD_S = 600.0
-"""With a drill, the clock starts this long before its first incident."""
 REPLAY_CSS = """
 #deck-container { right: 540px; bottom: 58px; }
 #timeline { position: absolute; top: 0; right: 0; bottom: 0; width: 540px; display: flex;
@@ -257,20 +255,6 @@ def view_bounds(city: City, run: RunData, drill: dict[str, str]) -> list[float]:
     return [w - px, s - py, e + px, n + py]
 
 
-def start_time(run: RunData, drill: dict[str, str], t0: float, t1: float) -> float:
-    """Where the clock starts: :data:`LEAD_S` before the first drill incident began (onset,
-    else alarm), on a whole minute (not before 0: the slider reaches back to it); the start
-    of the replay when there is no drill."""
-    inc = run.incidents
-    times = [style.number(o) if style.number(o) is not None else style.number(a)
-             for i, o, a in zip(inc["incident_id"], inc["onset_s"], inc["alarm_s"])
-             if id_text(i) in drill]
-    times = [t for t in times if t is not None]
-    if not times:
-        return t0
-    return float(min(t1, max(0.0, math.floor((min(times) - LEAD_S) / 60) * 60)))
-
-
 def drill_layer() -> MapLayer:
     """Rings around the drill's incidents (filled by the page as the clock passes alarms)."""
     layer = pdk.Layer("ScatterplotLayer", [], id="drill", get_position="p", get_line_color="c",
@@ -356,7 +340,7 @@ def replay_html(city: City, run: RunData, changes: StationChanges | None = None)
     """The replay.html document (a string).
 
     With a drill (scripted incidents) the first view frames its incidents and the units'
-    routes to them, the clock starts :data:`LEAD_S` before it, the timeline shows its rows.
+    routes to them, the clock starts :data:`twin.viz.drill.LEAD_S` before it, the timeline shows its rows.
     """
     t0, t1 = time_span(run)
     drill = drill_labels(run)
