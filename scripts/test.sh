@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: install the package with its test extras and
 # Debian's chromium (the map tests open the maps in a real headless browser), then pytest.
+# Then the wheel check (scripts/wheel-check.sh: build the wheel, install it into a fresh
+# virtualenv, run a short scenario from another directory) when pytest got no arguments.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k roads`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRAS=test source scripts/setup.sh
 bash scripts/install-chromium.sh
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+if [ $# -eq 0 ] || [ "${TWIN_WHEEL_CHECK:-}" = 1 ]; then
+  PYTHON=.venv/bin/python bash scripts/wheel-check.sh
+fi

@@ -27,8 +27,8 @@ def small_results(share: float = 0.9) -> Results:
 def test_write_then_read_round_trip(tmp_path):
     out = write_results(small_results(), tmp_path / "run")
     back = read_results(out)
-    assert sorted(p.name for p in out.iterdir()) == ["compliance.csv", "incidents.parquet",
-                                                      "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".shancheng-results", "compliance.csv",
+                                                      "incidents.parquet", "summary.json"]
     pd.testing.assert_frame_equal(back["incidents"], small_results()["incidents"])
     assert back.summary == {"seed": 1, "scenario": {"name": "t"}}
 
@@ -54,11 +54,19 @@ def test_interrupted_rewrite_keeps_the_previous_complete_results(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
 
 
-def test_stale_temporary_folders_are_cleaned(tmp_path):
-    (tmp_path / "run.tmp-deadbeef").mkdir()
-    (tmp_path / "run.tmp-deadbeef" / "incidents.parquet").write_bytes(b"half")
+def test_stale_temporary_folders_are_cleaned_only_when_ours_and_dead(tmp_path):
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = tmp_path / f"run.tmp-{gone.pid}-deadbeef"  # marked, its process gone: removed
+    stale.mkdir()
+    (stale / ".shancheng-results").write_text("{}")
+    (stale / "incidents.parquet").write_bytes(b"half")
+    (tmp_path / "run.tmp-deadbeef").mkdir()  # no owner, no marker: not provably ours, kept
     write_results(small_results(), tmp_path / "run")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run.tmp-deadbeef"]
 
 
 def test_reading_an_incomplete_folder_says_so(tmp_path):

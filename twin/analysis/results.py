@@ -1,9 +1,10 @@
 """Writing and reading a results folder, atomically.
 
-A run writes everything into ``<out>.tmp-<random>`` next to the target (tables, then
-``summary.json``, then maps), then renames the folder into place. An interrupted run leaves
-only a ``.tmp-`` folder (ignored and cleaned up by the next run), never a folder that
-looks complete. Tables go to Parquet (incidents, events, routes, lifelines, coverage)
+A run writes everything into ``<out>.tmp-<pid>-<random>`` next to the target (the marker
+file, tables, then ``summary.json``, then maps), then renames the folder into place. An
+interrupted run leaves only a ``.tmp-`` folder (ignored, and removed by a later run once its
+owner process is gone), never a folder that looks complete. Which targets may be written
+(never a user's own folder) and the lock against two writers: :mod:`twin.analysis.outdir`. Tables go to Parquet (incidents, events, routes, lifelines, coverage)
 or CSV (compliance, units) exactly as listed in ARCHITECTURE.md.
 """
 
@@ -19,6 +20,7 @@ from typing import Callable
 
 import pandas as pd
 
+from twin.analysis.outdir import MARKER, OutputLock, check_output, clean_stale, marker_text
 from twin.errors import TwinDataError
 
 PARQUET_TABLES = ("incidents", "events", "routes", "lifelines", "coverage")
@@ -38,28 +40,35 @@ class Results:
 
 
 def write_results(results: Results, out_dir: str | os.PathLike,
-                  extra: Callable[[Path], None] | None = None) -> Path:
+                  extra: Callable[[Path], None] | None = None, *, kind: str = "run") -> Path:
     """Write ``results`` to ``out_dir`` atomically; return the final path.
 
     ``extra(tmp_dir)`` may add files (maps, briefing) before the folder is moved into
-    place. An existing ``out_dir`` is replaced only once the new one is complete.
+    place. An existing ``out_dir`` is replaced only once the new one is complete, and only
+    if it is a results folder (:func:`twin.analysis.outdir.check_output`; a TwinDataError
+    otherwise, with nothing touched).
     """
-    final = Path(out_dir).resolve()
-    final.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale_tmp(final)
-    tmp = final.with_name(f"{final.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
-    try:
-        for name, df in results.tables.items():
-            _write_table(df, tmp, name)
-        (tmp / SUMMARY).write_text(json.dumps(results.summary, ensure_ascii=False, indent=2,
-                                              default=str), encoding="utf-8")
-        if extra is not None:
-            extra(tmp)
-        _swap_into_place(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    final = check_output(out_dir)
+    with OutputLock(final):
+        check_output(final)  # again, under the lock
+        clean_stale(final)
+        tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        tmp.mkdir()
+        try:
+            (tmp / MARKER).write_text(marker_text(kind), encoding="utf-8")
+            for name, df in results.tables.items():
+                _write_table(df, tmp, name)
+            (tmp / SUMMARY).write_text(json.dumps(results.summary, ensure_ascii=False,
+                                                  indent=2, default=str), encoding="utf-8")
+            if extra is not None:
+                extra(tmp)
+            (tmp / MARKER).write_text(marker_text(kind, [p.name for p in tmp.iterdir()
+                                                         if p.name != MARKER]),
+                                      encoding="utf-8")
+            _swap_into_place(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return final
 
 
@@ -73,19 +82,12 @@ def _write_table(df: pd.DataFrame, folder: Path, name: str) -> None:
 def _swap_into_place(tmp: Path, final: Path) -> None:
     """Replace ``final`` by ``tmp``; the old folder is removed only after the rename."""
     if final.exists():
-        old = final.with_name(f"{final.name}.old-{uuid.uuid4().hex[:8]}")
+        old = final.with_name(f"{final.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         os.replace(final, old)
         os.replace(tmp, final)
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, final)
-
-
-def _clean_stale_tmp(final: Path) -> None:
-    for p in final.parent.glob(f"{final.name}.tmp-*"):
-        shutil.rmtree(p, ignore_errors=True)
-    for p in final.parent.glob(f"{final.name}.old-*"):
-        shutil.rmtree(p, ignore_errors=True)
 
 
 def read_results(path: str | os.PathLike) -> Results:

@@ -83,4 +83,4 @@ def write_sweep(summary: pd.DataFrame, rows: pd.DataFrame, out: Path) -> Path:
     from twin.analysis.results import Results, write_results
 
     return write_results(Results({"sweep": summary, "replications": rows},
-                                 {"kind": "sweep"}), out)
+                                 {"kind": "sweep"}), out, kind="sweep")

@@ -6,31 +6,28 @@ engine stays usable as a library and the terminal output lives in one place.
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from twin.analysis.outdir import default_output, prepare_output
 from twin.analysis.results import Results, write_results
 from twin.cli import records_job
 from twin.importers.prechecks import import_findings
-
-
-def slug(name: str) -> str:
-    """A folder-safe version of a scenario name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"
 
 
 def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: int | None = None,
                   days: float | None = None, city: Path | None = None,
                   routes: bool | None = None, maps: bool = True,
                   console: Console | None = None, incidents: Path | None = None,
-                  incidents_map: Path | None = None, skip_bad_rows: bool = False) -> Path:
+                  incidents_map: Path | None = None, skip_bad_rows: bool = False,
+                  allow_large: bool = False) -> Path:
     """Run a scenario file (None: baseline), print the compliance table, write ``out``.
     ``incidents``: a file of incident records driving the run instead of random demand,
-    validated against it (:mod:`twin.cli.records_job`)."""
+    validated against it (:mod:`twin.cli.records_job`). ``out`` is checked and locked
+    before the city is loaded (:mod:`twin.analysis.outdir`)."""
     from twin.model.city import load_city
     from twin.scenario.spec import load_scenario
     from twin.sim.runner import run_scenario
@@ -42,22 +39,22 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
         changes["city"] = str(city)
     if changes:
         scenario = scenario.with_(**changes)
-    the_city = load_city(scenario.city)
-    records = None
-    if incidents is not None:
-        scenario, records = records_job.prepare(scenario, the_city, incidents, incidents_map,
-                                                skip_bad_rows, days, console)
-        routes = False if routes is None else routes
-    for text in import_findings(the_city):
-        console.print(f"note: {text}", markup=False)
-    console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} days, "
-                  f"seed {scenario.seed}")
-    results = _simulate(run_scenario, scenario, the_city, routes, console)
-    out = out or Path("results") / slug(scenario.name)
-    extra = _map_writer(the_city) if maps else None
-    if records is not None:
-        extra = records_job.writer(records, results["incidents"], extra)
-    final = write_results(results, out, extra=extra)
+    with prepare_output(out or default_output(scenario.name)) as lock:  # before anything runs
+        the_city = load_city(scenario.city)
+        records = None
+        if incidents is not None:
+            scenario, records = records_job.prepare(scenario, the_city, incidents,
+                                                    incidents_map, skip_bad_rows, days, console)
+            routes = False if routes is None else routes
+        for text in import_findings(the_city):
+            console.print(f"note: {text}", markup=False)
+        console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} "
+                      f"days, seed {scenario.seed}")
+        results = _simulate(run_scenario, scenario, the_city, routes, console, allow_large)
+        extra = _map_writer(the_city) if maps else None
+        if records is not None:
+            extra = records_job.writer(records, results["incidents"], extra)
+        final = write_results(results, lock.final, extra=extra)
     print_run_report(results, the_city, console)
     if records is not None:
         records_job.print_validation(final, console)
@@ -70,12 +67,13 @@ def _default_scenario() -> Path | None:
     return p if p.exists() else None
 
 
-def _simulate(run_scenario, scenario, city, routes, console: Console) -> Results:
+def _simulate(run_scenario, scenario, city, routes, console: Console,
+              allow_large: bool) -> Results:
     columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("run", total=1.0)
-        return run_scenario(scenario, city, record_routes=routes,
+        return run_scenario(scenario, city, record_routes=routes, allow_large=allow_large,
                             progress=lambda fraction: bar.update(task, completed=fraction))
 
 
@@ -114,6 +112,21 @@ def print_run_report(results: Results, city, console: Console) -> None:
     if counts:
         console.print(", ".join(f"{k.replace('_', ' ')}: {v:,}" if isinstance(v, int) else
                                 f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
+
+
+def sweep_prechecks(scenario, allow_large: bool, console: Console) -> None:
+    """Before a sweep: the scenario against its city, the size estimate of one replication
+    (workers run in parallel: several at once must fit) and the pre-run checks."""
+    from twin.model.city import load_city
+    from twin.scenario.spec import apply, check_against
+    from twin.sim.estimate import check_fits
+    from twin.sim.prechecks import check_run
+
+    city = load_city(scenario.city)
+    check_against(scenario, city)
+    est = check_fits(scenario, city, allow_large=allow_large)
+    console.print(f"each replication: {est.describe()}", highlight=False)
+    check_run(scenario, apply(scenario, city))
 
 
 def print_sweep(summary, console: Console) -> None:

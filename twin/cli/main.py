@@ -7,20 +7,25 @@
     twin sweep [SCENARIO] -n 8                              replications over seeds (Dask), with CIs
     twin compare BASE_DIR OTHER_DIR                         a scenario against the baseline, by district
     twin map DIR / twin replay DIR                          redraw maps from a results folder
+    twin cache info|clear                                   the travel-time cache
+    twin --version
 
 Bad input exits with status 2 and a list of problems (never a traceback).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, Optional
 
 import typer
 from rich.console import Console
 
+from twin.analysis.outdir import prepare_output
 from twin.errors import TwinDataError
 from twin.importers.assemble import CityOptions
 
@@ -28,7 +33,35 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.")
 import_app = typer.Typer(no_args_is_help=True, help="Import real data as a city folder.")
 app.add_typer(import_app, name="import")
+cache_app = typer.Typer(no_args_is_help=True, help="See or clear the travel-time cache.")
+app.add_typer(cache_app, name="cache")
 console = Console(width=None if sys.stdout.isatty() else 120)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """Warnings (an unusable cache, a pre-run finding) as one line, never a source dump."""
+    console.print("warning:", style="bold yellow", end=" ")
+    console.print(str(message), highlight=False, markup=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib import metadata
+
+        try:
+            v = metadata.version("shancheng-twin")
+        except metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+            v = "unknown"
+        console.print(f"shancheng-twin {v}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")) -> None:
+    """Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing."""
+    warnings.showwarning = _show_warning
 
 
 def reports_errors(fn: Callable) -> Callable:
@@ -66,6 +99,7 @@ def run(
     city: Optional[Path] = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
     routes: Optional[bool] = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
     maps: bool = typer.Option(True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"),
+    allow_large: bool = typer.Option(False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"),
     incidents: Optional[Path] = typer.Option(None, help="your incident records (CSV/Parquet: time, lon/lat or node_id, type, optional dispatch/arrival/clear times) drive the run instead of random demand, and are compared with it; lon/lat WGS84 unless --incidents-map declares datum = \"gcj02\"/\"bd09\""),
     incidents_map: Optional[Path] = typer.Option(None, help="TOML: [incidents] rename/constants/values/lonlat/datum for --incidents"),
     skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="use the good incident records and list the bad ones (default: stop at any)"),
@@ -75,7 +109,8 @@ def run(
 
     run_and_write(scenario, out=out, seed=seed, days=days, city=city, routes=routes,
                   maps=maps, console=console, incidents=incidents,
-                  incidents_map=incidents_map, skip_bad_rows=skip_bad_rows)
+                  incidents_map=incidents_map, skip_bad_rows=skip_bad_rows,
+                  allow_large=allow_large)
 
 
 @app.command()
@@ -165,6 +200,9 @@ def compare(base: Path = typer.Argument(..., help="results folder of the baselin
     from twin.analysis.compare import compare_compliance, comparison_table
     from twin.analysis.results import read_results
 
+    from twin.sim.prechecks import check_target
+
+    check_target(target)
     a, b = read_results(base), read_results(other)
     diff = compare_compliance(a["compliance"], b["compliance"])
     c = load_city(city or (a.summary.get("city") or {}).get("source"))
@@ -183,20 +221,25 @@ def sweep(
     workers: int = typer.Option(2, min=1, help="local worker processes"),
     address: Optional[str] = typer.Option(None, help="a dask.distributed scheduler address"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for sweep.csv"),
+    allow_large: bool = typer.Option(False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"),
 ) -> None:
     """Run a scenario under many seeds (with Dask); share met per district with 95 % intervals."""
-    from twin.cli.job import print_sweep
+    from twin.cli.job import print_sweep, sweep_prechecks
     from twin.scenario.spec import load_scenario
     from twin.analysis.sweep import summarise, sweep as run_sweep, write_sweep
 
     sc = load_scenario(scenario)
     if days is not None:
         sc = sc.with_(days=days)
-    rows = run_sweep(sc, replications, workers=workers, address=address)
-    summary = summarise(rows)
-    print_sweep(summary, console)
-    if out is not None:
-        console.print(f"written to {write_sweep(summary, rows, out)}")
+    with contextlib.ExitStack() as stack:
+        if out is not None:  # checked and locked before anything runs
+            out = stack.enter_context(prepare_output(out, kind="sweep")).final
+        sweep_prechecks(sc, allow_large, console)
+        rows = run_sweep(sc, replications, workers=workers, address=address)
+        summary = summarise(rows)
+        print_sweep(summary, console)
+        if out is not None:
+            console.print(f"written to {write_sweep(summary, rows, out)}")
 
 
 @app.command("map")
@@ -221,6 +264,30 @@ def replay(results: Path = typer.Argument(..., help="a results folder written by
     from twin.viz.commands import replay_command
 
     console.print(f"wrote {replay_command(results, city)}")
+
+
+@cache_app.command("info")
+@reports_errors
+def cache_info() -> None:
+    """Where the travel-time cache is, how many files it holds and their size."""
+    from twin.model import cache
+
+    i = cache.info()
+    console.print(f"cache folder: {i.folder}" + ("" if i.usable else "  (not usable: runs go on "
+                                                  "without it)"), highlight=False)
+    console.print(f"files: {i.files}, size: {i.bytes / 1e6:,.1f} MB "
+                  f"(limit {i.limit_bytes / 1e6:,.0f} MB, TWIN_CACHE_MAX_MB)", highlight=False)
+
+
+@cache_app.command("clear")
+@reports_errors
+def cache_clear() -> None:
+    """Remove the files this tool wrote into the cache (nothing else)."""
+    from twin.model import cache
+
+    n, size = cache.clear()
+    console.print(f"removed {n} files ({size / 1e6:,.1f} MB) from {cache.cache_dir()}",
+                  highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

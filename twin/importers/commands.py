@@ -149,8 +149,8 @@ def check_out_folder(out: Path) -> None:
 
 def _is_city_folder(folder: Path) -> bool:
     names = {p.name for p in folder.iterdir()}
-    return "city.json" in names or any(f"{layer}.{ext}" in names
-                                       for layer in LAYERS for ext in FILE_EXTENSIONS)
+    ours = {"city.json"} | {f"{layer}.{ext}" for layer in LAYERS for ext in FILE_EXTENSIONS}
+    return bool(names) and names <= ours  # a user's file among them: not ours to replace
 
 
 # ---------------------------------------------------------------------------- printing

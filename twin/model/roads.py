@@ -3,7 +3,7 @@
 The engine never asks NetworkX for a path. It asks :class:`TravelTimes` — shortest travel
 times, in seconds, from every base (station) to every road node, computed once per
 time-of-day period with ``scipy.sparse.csgraph.dijkstra`` and cached on disk keyed by a
-hash of the graph. Closures during a run leave these arrays untouched: the engine's
+hash of the graph (:mod:`twin.model.cache`: where, bounded size, runs go on without it). Closures during a run leave these arrays untouched: the engine's
 :class:`twin.sim.dispatch.RoadTimes` decides, with landmark lower bounds, which few dispatches
 a closure can affect and runs one Dijkstra for each of those only.
 
@@ -20,15 +20,15 @@ class (:data:`CONGESTION`).
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
+
+from twin.model import cache
 
 GRADE_FREE = 0.02
 """Grades up to 2 % cost nothing."""
@@ -182,11 +182,6 @@ def shortest_times(matrix: sp.csr_matrix, sources: np.ndarray, *, reverse: bool 
     return dijkstra(m, directed=True, indices=np.asarray(sources), limit=limit)
 
 
-def cache_dir() -> Path:
-    """Where travel-time arrays are cached: ``$TWIN_CACHE_DIR`` or ``~/.cache/shancheng-twin``."""
-    return Path(os.environ.get("TWIN_CACHE_DIR", Path.home() / ".cache" / "shancheng-twin"))
-
-
 class TravelTimes:
     """Shortest road travel times (s) from a set of source nodes to every node, per period.
 
@@ -226,21 +221,11 @@ class TravelTimes:
         return out, back
 
     def _load(self, key: str, period: str) -> tuple[np.ndarray | None, np.ndarray | None]:
-        path = cache_dir() / f"tt-{key}-{period}.npz"
-        if not path.exists():
-            return None, None
-        try:
-            with np.load(path) as z:
-                out = z["out"]
-                back = z["back"] if "back" in z else out
-            return out, back
-        except (OSError, ValueError, KeyError):
-            return None, None  # a damaged cache file is rebuilt, never trusted
+        z = cache.load(f"tt-{key}-{period}.npz")
+        if z is None or "out" not in z:
+            return None, None  # absent or damaged: recomputed, never trusted
+        return z["out"], z.get("back", z["out"])
 
     def _save(self, key: str, period: str, out: np.ndarray, back: np.ndarray) -> None:
-        folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".tt-{key}-{period}.{os.getpid()}.npz"
         arrays = {"out": out} if back is out else {"out": out, "back": back}
-        np.savez(tmp, **arrays)
-        os.replace(tmp, folder / f"tt-{key}-{period}.npz")
+        cache.save(f"tt-{key}-{period}.npz", arrays)

@@ -9,7 +9,7 @@ give the same incidents and events, byte for byte.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from typing import Callable
@@ -19,7 +19,9 @@ import pandas as pd
 
 from twin.model.city import City, load_city
 from twin.sim.engine import EngineConfig, simulate
+from twin.sim.estimate import check_fits
 from twin.sim.forces import TARGETS_S
+from twin.sim.prechecks import check_run
 from twin.hazards.lifelines import build_timeline, lifelines_table
 from twin.analysis.metrics import (compliance_table, counts, coverage_table, event_table,
                           incident_table, mutual_aid_table, route_table, unit_table, worst)
@@ -32,23 +34,28 @@ PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shanc
 def run_scenario(scenario: Scenario, city: City | None = None, *,
                  record_routes: bool | None = None,
                  progress: Callable[[float], None] | None = None,
-                 config: EngineConfig | None = None) -> Results:
+                 config: EngineConfig | None = None, allow_large: bool = False) -> Results:
     """Simulate ``scenario`` on ``city`` (None: ``scenario.city`` or the embedded twin).
 
     ``record_routes`` (None: on for runs of ≤ 1 day or with scripted incidents) records
     every trip's path; ``progress(fraction)`` is called as simulated time advances;
-    ``config`` overrides engine settings (catalogue, forces, detection).
+    ``config`` overrides engine settings (catalogue, forces, detection). Before anything
+    runs: the scenario is checked against the city, the run's size is estimated and
+    refused if it would not fit in memory (:mod:`twin.sim.estimate`; ``allow_large``
+    lifts that), and :mod:`twin.sim.prechecks` stops runs that cannot do anything useful.
     """
     wall0 = time.perf_counter()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if city is None:
         city = load_city(scenario.city)
     check_against(scenario, city)  # every problem at once, before anything runs
-    city = apply(scenario, city)
-    rng = np.random.default_rng(scenario.seed)
-    timeline = build_timeline(scenario, city, rng)
     if record_routes is None:
         record_routes = scenario.days <= 1 or bool(scenario.incidents.scripted)
+    est = check_fits(scenario, city, allow_large=allow_large, record_routes=bool(record_routes))
+    city = apply(scenario, city)
+    check_run(scenario, city)
+    rng = np.random.default_rng(scenario.seed)
+    timeline = build_timeline(scenario, city, rng)
     config = replace(config or EngineConfig(), record_routes=bool(record_routes))
     inc = scenario.incidents
     sim = simulate(city, rng, scenario.duration_s, timeline, config, random=inc.random,
@@ -69,6 +76,7 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
     }
     summary = _summary(scenario, city, sim, tables, started, time.perf_counter() - wall0,
                        record_routes)
+    summary["estimate"] = {k: round(float(v), 1) for k, v in asdict(est).items()}
     return Results(tables, summary)
 
 

@@ -7,6 +7,7 @@ Chongqing twin.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from twin.analysis.outdir import is_results_folder
 from twin.errors import TwinDataError
 from twin.model.city import City, load_city
 from twin.viz.briefing import write_briefing
@@ -122,8 +124,13 @@ def write_all(results_dir: Path, city: City) -> list[Path]:
 def _folder(results_dir: Path) -> Path:
     """The results folder, or a TwinDataError saying it is not one."""
     p = Path(results_dir)
-    if not p.is_dir():
-        raise TwinDataError.one(str(p), "no such results folder",
+    if not p.is_dir() or not is_results_folder(p):
+        raise TwinDataError.one(str(p), "no such results folder" if not p.is_dir() else
+                                "not a results folder written by `twin run` (no summary.json)",
                                 "give a folder written by `twin run --out DIR`",
                                 title="cannot draw maps")
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise TwinDataError.one(str(p), "no permission to write the maps into this folder",
+                                "copy the folder somewhere you can write, or fix its "
+                                "permissions", title="cannot draw maps")
     return p
