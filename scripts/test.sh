@@ -8,6 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRAS=test source scripts/setup.sh
 bash scripts/install-chromium.sh
+# The browser tests fail (never skip) without Chromium; say so before pytest starts.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "scripts/test.sh: no chromium after scripts/install-chromium.sh: the browser tests cannot run" >&2
+  exit 1
+fi
 .venv/bin/python -m pytest "$@"
 if [ $# -eq 0 ] || [ "${TWIN_WHEEL_CHECK:-}" = 1 ]; then
   PYTHON=.venv/bin/python bash scripts/wheel-check.sh

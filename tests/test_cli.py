@@ -12,9 +12,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from twin.analysis.report import TARGET_LABELS
 from twin.cli.main import app
+from twin.model.city import load_city
 
 runner = CliRunner()
+# end-to-end runs on the embedded twin (the drill with its maps, a sweep): up to 15 min on
+# a loaded 2-core machine before pytest-timeout cuts one
+pytestmark = pytest.mark.timeout(900)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,6 +47,20 @@ def test_run_prints_the_targets_table_and_writes_a_complete_folder(drill_run):
     inc = pd.read_parquet(drill_run / "incidents.parquet")
     assert (inc["type"] == "gas_leak").sum() >= 1
     assert not list(drill_run.parent.glob("drill.tmp-*"))
+    # the scripted leaks of the drill file, at the minutes it states, with their labels
+    import tomllib
+
+    drill = tomllib.loads((ROOT / "scenarios" / "gas-leak-drill.toml").read_text("utf-8"))
+    scripted = drill["incidents"]["scripted"]
+    got = inc[inc["cause"] == "script"].sort_values("onset_s")
+    assert got["onset_s"].tolist() == pytest.approx(sorted(60.0 * s["t_min"] for s in scripted))
+    assert set(got["label"]) == {s.get("label", "") for s in scripted}
+    # the folder's tables agree with each other: summary counts, compliance counts
+    assert summary["counts"]["incidents"] == len(inc)
+    comp = pd.read_csv(drill_run / "compliance.csv").set_index(["target", "scope"])
+    assert comp.loc[("30min", "city"), "count"] == inc["met_30"].notna().sum()
+    assert comp.loc[("30min", "city"), "met_share"] == pytest.approx(
+        inc["met_30"].fillna(False).sum() / inc["met_30"].notna().sum())
 
 
 def test_run_output_table(tmp_path):
@@ -49,6 +68,17 @@ def test_run_output_table(tmp_path):
     assert code == 0, text
     assert "ground rescue" in text and "community responder" in text and "p90" in text
     assert "results written to" in text
+    # what it printed is what it wrote: per target the count and the share met of the city
+    comp = pd.read_csv(tmp_path / "r" / "compliance.csv")
+    city = comp[comp["scope"] == "city"].set_index("target")
+    flat = " ".join(text.split())
+    for target in ("10min", "30min"):
+        row = city.loc[target]
+        assert re.search(rf"{re.escape(TARGET_LABELS[target])}\W+{int(row['count']):,}\W+"
+                         rf"{row['met_share']:.1%}", flat), (target, row.to_dict(), text)
+    inc = pd.read_parquet(tmp_path / "r" / "incidents.parquet")
+    assert f"incidents: {len(inc):,}," in flat
+    assert json.loads((tmp_path / "r" / "summary.json").read_text())["seed"] == 5
 
 
 def test_same_seed_gives_identical_files(tmp_path):
@@ -66,13 +96,24 @@ def test_map_redraws_from_a_results_folder(drill_run):
     assert code == 0, text
     html = (drill_run / "map.html").read_text(encoding="utf-8")
     assert "deckInstance" in html
+    assert "map.html" in text
+    # the map is the run's: its scenario name is the page's title
+    name = json.loads((drill_run / "summary.json").read_text())["scenario"]["name"]
+    assert name in html
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", html)
 
 
 def test_replay_writes_the_animated_map(drill_run):
     code, text = twin("replay", drill_run)
     assert code == 0, text
-    assert (drill_run / "replay.html").stat().st_size > 100_000
+    assert "replay.html" in text
+    html = (drill_run / "replay.html").read_text(encoding="utf-8")
+    assert len(html) > 100_000
+    # one timeline row per event of the run, and the drill's label on the page
+    assert html.count('data-t="') == len(pd.read_parquet(drill_run / "events.parquet"))
+    inc = pd.read_parquet(drill_run / "incidents.parquet")
+    label = inc.loc[inc["cause"] == "script", "label"].iloc[0]
+    assert label and label in html
 
 
 def test_compare_shows_districts(drill_run, tmp_path):
@@ -91,8 +132,13 @@ def test_summary_of_the_embedded_twin():
 def test_validate_ok_and_bad(tmp_path):
     code, text = twin("validate", ROOT / "geodata" / "chongqing")
     assert code == 0 and "OK" in text
+    s = load_city().summary()  # the figures it prints are the embedded twin's
+    flat = " ".join(text.split())
+    assert f"{s['road_nodes']:,} / {s['road_edges']:,}" in flat
+    assert f"{s['population']:,}" in flat
     code, text = twin("validate", tmp_path)
-    assert code == 2 and "road_edges" in text
+    assert code == 2
+    assert all(layer in text for layer in ("districts", "road_nodes", "road_edges"))
 
 
 def test_import_osm_then_load(tmp_path):
@@ -101,6 +147,10 @@ def test_import_osm_then_load(tmp_path):
     assert code == 0, text
     code, text = twin("summary", tmp_path / "oakland")
     assert code == 0 and "road nodes" in text
+    nodes = pd.read_parquet(tmp_path / "oakland" / "road_nodes.parquet")
+    edges = pd.read_parquet(tmp_path / "oakland" / "road_edges.parquet")
+    assert len(nodes) >= 10 and len(edges) >= len(nodes) - 1  # a connected street network
+    assert f"{len(nodes):,} / {len(edges):,}" in " ".join(text.split())
 
 
 def test_import_epanet_into_a_city(tmp_path):
@@ -112,6 +162,14 @@ def test_import_epanet_into_a_city(tmp_path):
                       "-122.2925,37.8095", "--units-to-m", "0.3048")
     assert code == 0, text
     assert "water" in text
+    # Net1 (EPANET's example, lengths in feet): 12 pipes — one of 10 530 ft, one of 200 ft,
+    # ten of 5 280 ft, 63 530 ft = 19 363.944 m in all — and one pump, kept as a short link
+    pipes = pd.read_parquet(tmp_path / "oak" / "pipes.parquet")
+    water = pipes[pipes["network"] == "water"]
+    assert water["link_type"].value_counts().to_dict() == {"pipe": 12, "pump": 1}
+    hydraulic = water.loc[water["link_type"] == "pipe", "length_m"]
+    assert hydraulic.sum() == pytest.approx(63_530 * 0.3048, rel=1e-9)
+    assert sorted(hydraulic.round(3))[:2] == pytest.approx([200 * 0.3048, 5280 * 0.3048])
 
 
 def test_bad_scenario_exits_2_with_the_line(tmp_path):

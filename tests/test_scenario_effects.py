@@ -15,13 +15,9 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from twin.model.city import embedded_path
-
-pytestmark = [
-    pytest.mark.skipif(not any(embedded_path().glob("road_nodes.*")),
-                       reason="the embedded twin geodata/chongqing is not built"),
-    pytest.mark.slow,
-]
+# never skipped: the embedded twin is package data. The fortnight runs behind the module's
+# fixtures take minutes on a loaded 2-core machine: 15 min before pytest-timeout cuts one.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SEED = 2026                         # the seed every shipped scenario file states
@@ -172,11 +168,13 @@ def test_bridges_closed_no_unit_crosses_between_yuzhong_and_jiangbei_or_nanan_ov
         "some baseline trip should be faster than the detour (it used a closed bridge)"
 
     trips = ground_trips(bridges_fortnight, city)
-    trips = trips[crosses_yuzhong_rivers(trips)]
-    assert len(trips) < len(base)
-    if len(trips):
-        detour = fastest_s(city, trips["origin"], trips["dest"], closed)
-        assert (trips["drive_s"].to_numpy() >= detour - TOL_S).all()
+    assert crosses_yuzhong_rivers(trips).sum() < len(base)
+    # Every ground trip to or from Yuzhong — over the rivers or not — takes at least the
+    # fastest free-flow time with the bridges closed: no trip may use a closed bridge.
+    yz = trips[(trips["origin_district"] == YUZHONG) | (trips["dest_district"] == YUZHONG)]
+    assert len(yz) >= 20
+    detour = fastest_s(city, yz["origin"], yz["dest"], closed)
+    assert (yz["drive_s"].to_numpy() >= detour - TOL_S).all()
 
 
 # Six simultaneous water main bursts across Yuzhong at 10:00: each needs a professional crew

@@ -388,8 +388,6 @@ def test_a_city_sized_grid_validates_clean() -> None:
     assert check_layers(layers) == []  # its speed: bench/bench_load.py
 
 
-@pytest.mark.skipif(not (embedded_path() / "road_edges.parquet").exists(),
-                    reason="the embedded Chongqing twin is not built yet")
 def test_embedded_twin_validates_clean() -> None:
     problems = validate_folder(embedded_path())
     assert problems == [], "\n".join(map(str, problems))

@@ -1,86 +1,203 @@
-"""Replications: the same scenario under many seeds, mapped over Dask.
+"""Replications: scenarios under many seeds, mapped over Dask.
 
 One run answers "what happened this week"; planners need "how often do we meet the
-target, ± how much". :func:`sweep` runs a scenario under ``replications`` consecutive seeds,
-each a plain call of :func:`twin.sim.runner.run_scenario` mapped with ``dask`` (the local
-process pool by default, or a ``dask.distributed`` cluster when ``address`` is given, for
-sweeps that outgrow one machine), and summarises each (target, scope) across replications:
-mean share met, its standard error and a 95 % interval.
+target, ± how much". :func:`run_replications` runs each scenario under the same seeds,
+each replication a plain call of :func:`twin.sim.runner.run_scenario` mapped with ``dask``
+(the local process pool, one task at a time per worker — ``chunksize=1`` — so long and
+short replications balance; the city is loaded once per worker process; or a
+``dask.distributed`` cluster when ``address`` is given). :func:`summarise` gives, per
+(target, scope), the mean share met with a small-sample 95 % interval: Student t on the
+per-replication shares, or the Wilson score interval on the incidents pooled over
+replications where the share is near 0 or 1 or does not vary (a t interval would then
+collapse to a point); the ``ci_method`` column says which.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
-from pathlib import Path
+from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
+from twin.analysis.metrics import compliance_table
+from twin.analysis.paired import NEAR_EDGE, paired_t, wilson
+from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario
+from twin.sim.runner import run_scenario
 
-Z95 = 1.959964
+
+@dataclass(frozen=True)
+class Replication:
+    """One scenario under one seed: its rows and a fingerprint of its everyday incidents
+    (the randomly drawn ones: time, type and place) to check common random numbers."""
+
+    scenario: str
+    seed: int
+    rows: pd.DataFrame
+    everyday: str
 
 
-def one_replication(scenario: Scenario, city_path: str | None, seed: int) -> pd.DataFrame:
-    """Run ``scenario`` with ``seed`` (no routes, no maps); return its compliance rows plus
-    one row per run count (``target`` = ``count:<name>``, e.g. ``count:cascades``: gas
-    explosions, in ``count``)."""
-    from twin.sim.runner import run_scenario
-
+def one_replication(scenario: Scenario, city_path: str | None, seed: int,
+                    local: tuple[tuple[str, np.ndarray], ...] = (),
+                    cells: bool = False) -> Replication:
+    """Run ``scenario`` with ``seed`` (no routes, no maps). Rows: its compliance table,
+    one row per run count (``target`` = ``count:<name>``, e.g. ``count:cascades``, in
+    ``count``), with ``cells`` the compliance per cell (scope ``cell:<id>``), and for each (scope, road node
+    indices) in ``local`` the compliance of the incidents at those nodes."""
     city = _city(city_path)
     res = run_scenario(scenario.with_(seed=seed), city, record_routes=False)
+    inc = res["incidents"]
+    parts = [res["compliance"]]
     counts = pd.DataFrame([{"target": f"count:{k}", "scope": "city", "count": v}
                            for k, v in res.summary.get("counts", {}).items()])
-    rows = pd.concat([res["compliance"], counts], ignore_index=True)
+    parts.append(counts)
+    if cells:
+        parts.append(_scoped(inc.assign(district_id=inc["cell_id"]), "district:", "cell:"))
+    if local:
+        node_ix = city.roads.node_index(inc["node_id"].astype(str).tolist())
+        for scope, nodes in local:
+            parts.append(_scoped(inc[np.isin(node_ix, nodes)], "city", scope))
+    rows = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     rows["seed"] = seed
+    return Replication(scenario.name, seed, rows, _fingerprint(inc))
+
+
+def _scoped(incidents: pd.DataFrame, prefix: str, new: str) -> pd.DataFrame:
+    """Compliance rows of ``incidents`` whose scope starts with ``prefix``, renamed."""
+    rows = compliance_table(incidents)
+    rows = rows[rows["scope"].str.startswith(prefix)].copy()
+    rows["scope"] = rows["scope"].str.replace(prefix, new, n=1, regex=False)
     return rows
 
 
-@functools.lru_cache(maxsize=2)
-def _city(city_path: str | None):
-    """The city, loaded once per worker process (a City is immutable, so sharing is safe)."""
-    from twin.model.city import load_city
+def _fingerprint(incidents: pd.DataFrame) -> str:
+    every = incidents[incidents["cause"].astype(str) == ""]
+    h = hashlib.sha256(every["onset_s"].to_numpy(float).tobytes())
+    h.update("\0".join(every["type"].astype(str)).encode())
+    h.update("\0".join(every["node_id"].astype(str)).encode())
+    return h.hexdigest()[:16]
 
+
+@functools.lru_cache(maxsize=2)
+def _city(city_path: str | None) -> City:
+    """The city, loaded once per worker process (a City is immutable, so sharing is safe)."""
     return load_city(city_path)
 
 
-def sweep(scenario: Scenario, replications: int, *, workers: int = 2,
-          address: str | None = None) -> pd.DataFrame:
-    """Compliance and count rows of every replication (column ``seed``), computed with Dask."""
+def run_replications(scenarios: list[Scenario], seeds: list[int], *, workers: int = 2,
+                     address: str | None = None,
+                     local: dict[str, tuple[tuple[str, np.ndarray], ...]] | None = None,
+                     cells: bool = False,
+                     progress: Callable[[int, int], None] | None = None) -> list[Replication]:
+    """Every scenario under every seed (same seeds for all: common random numbers), as
+    Dask tasks; ``local`` maps a scenario name to the local areas measured in its runs; ``progress(done, total)``
+    is called in this process as tasks finish."""
     import dask
 
-    seeds = [scenario.seed + i for i in range(replications)]
-    tasks = [dask.delayed(one_replication)(scenario, scenario.city, s) for s in seeds]
-    if address:
-        from dask.distributed import Client
+    local = local or {}
+    tasks = [dask.delayed(one_replication, pure=False)(sc, sc.city, s, local.get(sc.name, ()), cells)
+             for s in seeds for sc in scenarios]
+    total = len(tasks)
+    with _progress_callback(progress, total):
+        if address:
+            from dask.distributed import Client
 
-        with Client(address):
-            parts = dask.compute(*tasks)
-    elif workers > 1:
-        parts = dask.compute(*tasks, scheduler="processes", num_workers=workers)
-    else:
-        parts = dask.compute(*tasks, scheduler="synchronous")
-    return pd.concat(parts, ignore_index=True)
+            with Client(address):
+                parts = dask.compute(*tasks)
+        elif workers > 1 and total > 1:
+            parts = dask.compute(*tasks, scheduler="processes", num_workers=workers,
+                                 chunksize=1)
+        else:
+            parts = dask.compute(*tasks, scheduler="synchronous")
+    return list(parts)
+
+
+class _Nothing(AbstractContextManager[None]):
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress_callback(progress: Callable[[int, int], None] | None,
+                       total: int) -> AbstractContextManager[Any]:
+    """A dask local-scheduler callback counting finished replication tasks."""
+    if progress is None:
+        return _Nothing()
+    from dask.callbacks import Callback
+
+    class Counter(Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.done = 0
+
+        def _posttask(self, key: object, result: object, dsk: object, state: object,
+                      worker_id: object) -> None:
+            name = key[0] if isinstance(key, tuple) else key
+            if str(name).startswith("one_replication"):
+                self.done += 1
+                progress(self.done, total)
+
+    return Counter()
+
+
+def sweep(scenario: Scenario, replications: int, *, workers: int = 2,
+          address: str | None = None,
+          progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Compliance and count rows of every replication (column ``seed``), computed with Dask."""
+    seeds = [scenario.seed + i for i in range(replications)]
+    reps = run_replications([scenario], seeds, workers=workers, address=address,
+                            progress=progress)
+    return pd.concat([r.rows for r in reps], ignore_index=True)
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Across replications per (target, scope): mean share met, standard error, 95 % CI,
-    mean p90 (s), incidents per replication."""
-    g = rows.groupby(["target", "scope"], sort=True)
-    out = g.agg(replications=("seed", "nunique"), met_share=("met_share", "mean"),
-                sd=("met_share", "std"), p90_s=("p90_s", "mean"),
-                incidents=("count", "mean"), count_sd=("count", "std")).reset_index()
-    out["count_se"] = out.pop("count_sd").fillna(0.0) / out["replications"].map(math.sqrt)
-    se = out["sd"].fillna(0.0) / out["replications"].map(math.sqrt)
-    out["se"] = se
-    out["ci_low"] = (out["met_share"] - Z95 * se).clip(lower=0.0)
-    out["ci_high"] = (out["met_share"] + Z95 * se).clip(upper=1.0)
-    return out.drop(columns="sd")
+    """Across replications per (target, scope): mean share met, its standard error, a 95 %
+    interval (``ci_method``: ``t`` or ``wilson``), mean p90 (s), incidents per replication."""
+    out = []
+    for (target, scope), g in rows.groupby(["target", "scope"], sort=True):
+        n = int(g["seed"].nunique())
+        count = g["count"].to_numpy(float)
+        row = {"target": target, "scope": scope, "replications": n,
+               "incidents": float(count.mean()),
+               "count_se": float(count.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0}
+        if "met_share" in g and g["met_share"].notna().any():
+            row.update(_share_interval(g["met_share"].to_numpy(float), count))
+            row["p90_s"] = float(g["p90_s"].mean())
+        out.append(row)
+    cols = ["target", "scope", "replications", "met_share", "se", "ci_low", "ci_high",
+            "ci_method", "p90_s", "incidents", "count_se"]
+    return pd.DataFrame(out).reindex(columns=cols)
 
 
-def write_sweep(summary: pd.DataFrame, rows: pd.DataFrame, out: Path) -> Path:
+def _share_interval(share: np.ndarray, count: np.ndarray) -> dict[str, object]:
+    ok = ~np.isnan(share) & (count > 0)
+    s, c = share[ok], count[ok]
+    n = len(s)
+    mean = float(s.mean()) if n else math.nan
+    sd = float(s.std(ddof=1)) if n > 1 else math.nan
+    pooled = float((s * c).sum() / c.sum()) if n else math.nan
+    edge = not (NEAR_EDGE <= pooled <= 1 - NEAR_EDGE)
+    if n >= 2 and sd > 0 and not edge:
+        iv = paired_t(s)
+        low, high, method = iv.low, iv.high, "t"
+    else:
+        met = float(np.round(s * c).sum())
+        low, high = wilson(met, float(c.sum()))
+        method = "wilson"
+    return {"met_share": mean, "se": sd / math.sqrt(n) if n > 1 else math.nan,
+            "ci_low": low, "ci_high": high, "ci_method": method}
+
+
+def write_sweep(summary: pd.DataFrame, rows: pd.DataFrame, out: str) -> str:
     """Write ``sweep.csv`` (summary) and ``replications.csv`` (every row) atomically."""
     from twin.analysis.results import Results, write_results
 
-    return write_results(Results({"sweep": summary, "replications": rows},
-                                 {"kind": "sweep"}), out, kind="sweep")
+    return str(write_results(Results({"sweep": summary, "replications": rows},
+                                     {"kind": "sweep"}), out, kind="sweep"))

@@ -5,7 +5,9 @@
     twin validate PATH                                      check a city folder, list problems
     twin import osm|epanet|gis ...                          turn real data into a city folder
     twin sweep [SCENARIO] -n 8                              replications over seeds (Dask), with CIs
-    twin compare BASE_DIR OTHER_DIR                         a scenario against the baseline, by district
+    twin compare BASE.toml OTHER.toml -n 20                 options vs the baseline, paired, with 95 % intervals
+    twin compare BASE_DIR OTHER_DIR                         two finished runs (one pair: no interval)
+    twin site --add 3                                       where new stations should go (spopt + HiGHS)
     twin map DIR / twin replay DIR                          redraw maps from a results folder
     twin cache info|clear                                   the travel-time cache
     twin --version
@@ -15,7 +17,6 @@ Bad input exits with status 2 and a list of problems (never a traceback).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sys
 import warnings
@@ -25,7 +26,6 @@ from typing import Callable, Optional
 import typer
 from rich.console import Console
 
-from twin.analysis.outdir import prepare_output
 from twin.errors import TwinDataError
 from twin.importers.assemble import CityOptions
 
@@ -191,25 +191,26 @@ def import_gis(
 
 @app.command()
 @reports_errors
-def compare(base: Path = typer.Argument(..., help="results folder of the baseline run"),
-            other: Path = typer.Argument(..., help="results folder of the scenario run"),
-            target: str = typer.Option("30min", help="10min, 30min or 60min"),
-            city: Optional[Path] = typer.Option(None, help="city folder for district names")) -> None:
-    """Compare two runs district by district: share met and p90, and the change."""
-    from twin.model.city import load_city
-    from twin.analysis.compare import compare_compliance, comparison_table
-    from twin.analysis.results import read_results
+def compare(
+    paths: list[Path] = typer.Argument(..., help="BASE.toml OTHER.toml [MORE.toml …] (paired replications), or BASE_DIR OTHER_DIR (two finished runs)"),
+    replications: int = typer.Option(10, "--replications", "-n", min=1, help="seeds base.seed … +N−1, the same for every scenario"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for comparison.csv, summary.txt and each scenario's replications"),
+    workers: int = typer.Option(2, min=1, help="local worker processes (Dask)"),
+    days: Optional[float] = typer.Option(None, help="override every scenario's simulated duration (days)"),
+    target: str = typer.Option("30min", help="the target the tables and summary lead with (any in compliance.csv)"),
+    city: Optional[Path] = typer.Option(None, help="city folder (default: the scenarios' / the runs')"),
+    address: Optional[str] = typer.Option(None, help="a dask.distributed scheduler address"),
+    cells: bool = typer.Option(True, "--cells/--no-cells", help="also compare every 1 km cell (Holm-adjusted)"),
+) -> None:
+    """Compare options against a baseline: paired replications over common seeds with 95 % intervals."""
+    from twin.cli.decide import compare_command
 
     from twin.sim.prechecks import check_target
 
     check_target(target)
-    a, b = read_results(base), read_results(other)
-    diff = compare_compliance(a["compliance"], b["compliance"])
-    c = load_city(city or (a.summary.get("city") or {}).get("source"))
-    names = dict(zip(c.districts["district_id"], c.districts["name"] + " " + c.districts["name_en"]))
-    console.print(comparison_table(diff, names, target,
-                                   a.summary.get("scenario", {}).get("name", "base"),
-                                   b.summary.get("scenario", {}).get("name", "other")))
+    compare_command(paths, replications=replications, out=out, workers=workers, days=days,
+                    target=target, city_path=city, address=address, cells=cells,
+                    console=console)
 
 
 @app.command()
@@ -224,22 +225,34 @@ def sweep(
     allow_large: bool = typer.Option(False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"),
 ) -> None:
     """Run a scenario under many seeds (with Dask); share met per district with 95 % intervals."""
-    from twin.cli.job import print_sweep, sweep_prechecks
-    from twin.scenario.spec import load_scenario
-    from twin.analysis.sweep import summarise, sweep as run_sweep, write_sweep
+    from twin.cli.decide import sweep_command
 
-    sc = load_scenario(scenario)
-    if days is not None:
-        sc = sc.with_(days=days)
-    with contextlib.ExitStack() as stack:
-        if out is not None:  # checked and locked before anything runs
-            out = stack.enter_context(prepare_output(out, kind="sweep")).final
-        sweep_prechecks(sc, allow_large, console)
-        rows = run_sweep(sc, replications, workers=workers, address=address)
-        summary = summarise(rows)
-        print_sweep(summary, console)
-        if out is not None:
-            console.print(f"written to {write_sweep(summary, rows, out)}")
+    sweep_command(scenario, replications=replications, days=days, workers=workers,
+                  address=address, out=out, console=console, allow_large=allow_large)
+
+
+@app.command()
+@reports_errors
+def site(
+    add: int = typer.Option(1, "--add", "-k", min=1, help="new stations to site (LSCP: found, not given)"),
+    force: str = typer.Option("fire", help="force of the new stations"),
+    objective: str = typer.Option("mclp", help="mclp (most people within --minutes), pmedian (least people-weighted time), lscp (fewest stations covering all), pcenter (least worst time)"),
+    minutes: float = typer.Option(5.0, help="coverage time by road (min); the national standard's 5 min includes ~1 min turnout"),
+    period: str = typer.Option("offpeak", help="road times of: peak, offpeak or night"),
+    out: Path = typer.Option(Path("results/site"), "--out", "-o", help="folder for the scenario TOML, map, budget and check"),
+    budget_max: int = typer.Option(10, "--budget", help="budget view k = 1..N (0: skip)"),
+    replications: int = typer.Option(10, "--replications", "-n", min=0, help="paired simulation check (0: skip)"),
+    days: float = typer.Option(7.0, help="simulated days per replication of the check"),
+    workers: int = typer.Option(2, min=1, help="local worker processes (Dask)"),
+    city: Optional[Path] = typer.Option(None, help="city folder (default: embedded Chongqing)"),
+    move: bool = typer.Option(False, "--move", help="move --add existing stations instead of adding (heuristic)"),
+) -> None:
+    """Where new stations should go (PySAL spopt + HiGHS), checked by paired simulation."""
+    from twin.cli.site import site_command
+
+    site_command(add=add, force=force, objective=objective, minutes=minutes, period=period,
+                 out=out, budget_max=budget_max, replications=replications, days=days,
+                 workers=workers, city_path=city, console=console, move=move)
 
 
 @app.command("map")
