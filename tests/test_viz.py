@@ -17,14 +17,21 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from twin.model.city import City, empty_layer
+from twin.analysis.results import read_results as read_run
+from twin.model.city import City, empty_layer, load_city
 from twin.viz import style
+from twin.viz.answer import headline
+from twin.viz.briefing import write_briefing
+from twin.viz.cells import cell_times
 from twin.viz.data import read_results
-from twin.viz.export import map_html, write_briefing, write_map
+from twin.viz.difference import delta_color, write_difference_map
+from twin.viz.export import map_html, write_map
 from twin.viz.layers import map_layers
+from twin.viz.planner import write_planner_files
 from twin.viz.replay import replay_html, write_replay
 from twin.viz.safe import deck_bundle, script_json
 
@@ -96,7 +103,13 @@ def build_city(evil: bool = False) -> City:
         LineString([(X0 + 300, Y0 + 2600), (X0 + 2300, Y0 + 2600)])])
     return City(name="Test Yuzhong", crs=CRS, districts=districts, road_nodes=nodes,
                 road_edges=edges, pipes=pipes, junctions=empty_layer("junctions", CRS),
-                stations=stations, cells=empty_layer("cells", CRS))
+                stations=stations, cells=gdf(
+                    [{"cell_id": c, "district_id": d, "population": 1000}
+                     for c, d in (("sw", "500103"), ("nw", "500105"), ("se", "500108"),
+                                  ("ne", "500108"))],
+                    [box(X0, Y0, X0 + 3000, Y0 + 3000), box(X0, Y0 + 3000, X0 + 3000, Y0 + 6000),
+                     box(X0 + 3000, Y0, X0 + 6000, Y0 + 3000),
+                     box(X0 + 3000, Y0 + 3000, X0 + 6000, Y0 + 6000)]))
 
 
 def lonlat(city: City, x: float, y: float) -> tuple[float, float]:
@@ -121,7 +134,7 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
     inc = []
     for iid, did, node, alarm, resp in spec:
         x, y = lonlat(city, *node_xy[node])
-        met = lambda lim: pd.NA if np.isnan(resp) else bool(resp <= lim)  # noqa: E731
+        met = lambda lim: pd.NA if np.isnan(resp) else bool(resp <= lim)
         inc.append({"incident_id": iid, "type": "gas_leak" if iid == "i1" else "fire",
                     "district_id": did, "cell_id": "", "node_id": node, "x": x, "y": y,
                     "onset_s": alarm - 60.0, "alarm_s": float(alarm), "detection_delay_s": 60.0,
@@ -200,7 +213,7 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
     cov["t_ground_s"] = np.linspace(60, 2600, len(cov))
     cov["t_community_s"] = np.linspace(30, 1300, len(cov))
     pd.DataFrame(cov).to_parquet(folder / "coverage.parquet", index=False)
-    summary = {"scenario": {"name": scenario, "days": 1, "incidents": {"rate_per_day": 6}},
+    summary = {"scenario": {"name": scenario, "days": 1},
                "seed": 42, "city": None, "started": "2025-06-01T08:00:00+08:00",
                "counts": {"incidents": len(incidents)}}
     (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
@@ -226,9 +239,15 @@ def test_script_json_cannot_break_out() -> None:
                              "n": None}
 
 
-def test_ramp_goes_red_to_green() -> None:
-    assert style.ramp(0.0)[:3] == [215, 48, 39]
-    assert style.ramp(1.0)[:3] == [26, 152, 80]
+def test_ramp_is_cividis_dark_to_light() -> None:
+    from matplotlib import colormaps
+
+    for share in (0.0, 0.5, 1.0):
+        want = [round(255 * c) for c in colormaps["cividis"](share)[:3]]
+        assert style.ramp(share)[:3] == want
+    lum = [sum(w * c for w, c in zip((0.2126, 0.7152, 0.0722), style.ramp(s / 10)[:3]))
+           for s in range(11)]
+    assert lum == sorted(lum)  # lighter as more incidents meet the target: readable in grey
     assert style.ramp(float("nan")) == style.NO_DATA
     assert style.clock(86400 + 8 * 3600 + 15 * 60 + 59) == "D1 08:15"
 
@@ -239,7 +258,7 @@ def test_layers_use_the_engine_tables(city: City, results: Path) -> None:
     assert {"districts", "roads_expressway", "roads_arterial", "roads_local", "roads_mountain",
             "bridges", "tunnels", "closures", "pipes_water", "pipes_gas", "routes",
             "stations_fire", "stations_community", "stations_air", "incidents_met",
-            "incidents_missed", "labels"} <= set(layers)
+            "incidents_missed", "labels", "outlines", "water"} <= set(layers)
     assert not layers["pipes_water"].visible and not layers["pipes_water"].layer.visible
     # Yuzhong: 2 of 3 reached within 30 min → 2/3 on the ramp
     yuzhong = [r for r in layers["districts"].layer.data if "Yuzhong" in r["tip"]][0]
@@ -253,14 +272,26 @@ def test_layers_use_the_engine_tables(city: City, results: Path) -> None:
     assert y10["c"] == style.ramp(1 / 3)
 
 
-def test_coverage_argument_draws_bands(city: City, results: Path) -> None:
+def test_coverage_argument_draws_areas_by_cell(city: City, results: Path) -> None:
+    """Cells (3 km squares here) coloured by the median time of their road nodes: the first
+    5 nodes at 300 s (≤ 5 min), the rest at 1200 s (10–30 min). Nodes sit at x = 0.5, 1.5,
+    2.5, 3.5 km and y = 0.5, 2, 3.5, 5 km; node n<i><j> is the (4 i + j)-th: the first five
+    are n00–n03 (x 0.5 km) and n10. The south-west cell (x, y < 3 km) holds n00, n01, n10,
+    n11, n20, n21: three of six at 300 s, median (300 + 1200) / 2 = 750 s → 10–30 min band;
+    the north-west cell holds n02, n03, n12, n13, n22, n23: two of six → 1200 s."""
     run = read_results(results)
     cov = pd.Series(np.where(np.arange(len(city.road_nodes)) < 5, 300.0, 1200.0),
                     index=city.road_nodes["node_id"])
+    times = cell_times(city, cov)
+    assert times["sw"] == pytest.approx(750.0) and times["nw"] == pytest.approx(1200.0)
     layers = {m.layer.id: m for m in map_layers(city, run, "30min", coverage=cov)}
-    assert len(layers["coverage_ground_0"].layer.data) == 5
-    assert len(layers["coverage_ground_1"].layer.data) == len(city.road_nodes) - 5
-    assert "coverage_ground_2" not in layers
+    cells = layers["coverage"].layer.data
+    assert not layers["coverage"].visible
+    assert {tuple(c["c"]) for c in cells} == {tuple(style.COVERAGE_BANDS[2][1])}
+    only_fast = pd.Series(300.0, index=city.road_nodes["node_id"])
+    fast = {m.layer.id: m for m in map_layers(city, run, "30min", coverage=only_fast)}
+    assert {tuple(c["c"]) for c in fast["coverage"].layer.data} == {
+        tuple(style.COVERAGE_BANDS[0][1])}
 
 
 def test_map_html_is_offline_and_escaped(tmp_path: Path) -> None:
@@ -268,14 +299,15 @@ def test_map_html_is_offline_and_escaped(tmp_path: Path) -> None:
     run = read_results(build_results(tmp_path / "run", city, scenario=EVIL))
     html = map_html(city, run)
     # no script or stylesheet from the network, no CDN anywhere outside the inlined bundle
-    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", html, re.I)
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", html, re.IGNORECASE)
     assert "@import" not in html and "fonts.googleapis" not in html
     # the evil names appear escaped in HTML text and \u003c-escaped in the JSON
     assert EVIL not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
-    outside = html.replace(deck_bundle(), "")  # the bundle has "<script" in JS strings
-    assert outside.count("</script>") == outside.count("<script") == 4
+    # bundle (gzip, base64: no "<script" inside), spec, page data, boot, loader
+    assert deck_bundle() not in html
+    assert html.count("</script>") == html.count("<script") == 5
 
 
 def test_write_map_with_matplotlib_fallback(city: City, results: Path) -> None:
@@ -295,16 +327,24 @@ def test_write_map_with_matplotlib_fallback(city: City, results: Path) -> None:
     assert (np.abs(img.astype(int) - blended).sum(axis=2) < 12).sum() > 10_000
 
 
-def test_briefing_has_tables_settings_and_png(city: City, results: Path) -> None:
+def test_briefing_answers_first_then_map_then_tables(city: City, results: Path) -> None:
     out = write_briefing(results, city, browser=False)
     html = out.read_text(encoding="utf-8")
     assert "data:image/png;base64," in html
-    assert "srcdoc=" in html
-    for target in ("10-minute", "30-minute", "60-minute"):
-        assert f"{target} target" in html
-    assert "Yuzhong" in html and "Jiangbei" in html and "City 全市" in html
-    assert ">name<" in html and "drill: Yuzhong gas leak" in html and ">seed<" in html
-    assert "Worst districts" in html
+    assert "srcdoc=" not in html and "deck-spec" not in html  # no second copy of the map
+    # the answer: i1 (the drill's only scripted leak) escalated into i2 (a "fire")
+    assert "1 of 1 gas leaks ignited" in html
+    # 30 min: responses 420, 1500, 2400, 900, 3900 s (i6 none): 3 of 5 met
+    assert "3 of 5 (60%; 95 % interval 15%–95%)" in html
+    answer, the_map, tables = (html.index("Answer"), html.index("<img class=\"map\""),
+                               html.index("Districts, worst first"))
+    assert answer < the_map < tables < html.index("Appendix")
+    # one order, worst first: Jiangbei (900, 3900 s: 1 of 2 met) before Yuzhong (420, 1500,
+    # 2400 s: 2 of 3)
+    assert html.index("Jiangbei") < html.index("Yuzhong", html.index("Districts, worst first"))
+    assert "drill: Yuzhong gas leak" in html and "City 全市" in html
+    en = write_briefing(results, city, browser=False, lang="en").read_text(encoding="utf-8")
+    assert "结论" not in en and "Answer" in en
 
 
 def test_replay_html(city: City, results: Path) -> None:
@@ -405,18 +445,92 @@ def test_replay_escapes_scripted_labels(tmp_path: Path) -> None:
     assert EVIL not in html
     assert f'<span class="lbl">{EVIL.replace("<", "&lt;").replace(">", "&gt;")}</span>' in html
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
-    outside = html.replace(deck_bundle(), "")
-    assert outside.count("</script>") == outside.count("<script") == 6
+    # bundle (gzip, base64), spec, page data, boot, loader, replay data
+    assert html.count("</script>") == html.count("<script") == 6
 
 
 def test_replay_timeline_keeps_the_drill_when_cut(city: City, results: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import twin.viz.replay
+    import twin.viz.timeline
 
-    monkeypatch.setattr(twin.viz.replay, "MAX_EVENT_ROWS", 10)
+    monkeypatch.setattr(twin.viz.timeline, "MAX_EVENT_ROWS", 10)
     run = read_results(results)
     html = replay_html(city, run)
     classes = re.findall(r'<tr data-t="[^"]*" class="([^"]*)">', html)
     n_drill = sum("d" in c.split() for c in classes)
     assert len(classes) == 10 and n_drill == 9  # every drill row, then the earliest other
     assert f"10 of {len(run.events)} events" in html
+
+
+def test_difference_map_colours_slower_cells(tmp_path: Path, city: City) -> None:
+    """The other run's coverage is 10 min slower at every node of the south-west cell and
+    unchanged elsewhere: that cell takes the slow end of the scale (±5 min), no other cell
+    is drawn."""
+    base = build_results(tmp_path / "base", city, scenario="baseline")
+    other = build_results(tmp_path / "other", city, scenario="bridges closed")
+    cov = pd.read_parquet(other / "coverage.parquet")
+    sw = {"n00", "n01", "n10", "n11", "n20", "n21"}
+    cov.loc[cov["node_id"].isin(sw), "t_ground_s"] += 600.0
+    cov.to_parquet(other / "coverage.parquet", index=False)
+    out = write_difference_map(base, other, tmp_path / "difference.html", city)
+    spec = json.loads(re.search(r'id="deck-spec">(.*?)</script>', out.read_text("utf-8"),
+                                re.DOTALL).group(1))
+    delta = next(lay for lay in spec["layers"] if lay["id"] == "delta")["data"]
+    assert [d["tip"].split("\n")[0] for d in delta] == ["cell sw"]
+    assert delta[0]["c"] == delta_color(10.0) == delta_color(5.0)
+    assert "+10.0 min" in delta[0]["tip"]
+    assert delta_color(-10.0)[:3] != delta_color(10.0)[:3] != delta_color(0.0)[:3]
+
+
+def test_planner_files_open_in_qgis_and_excel(city: City, results: Path) -> None:
+    gpkg, csv = write_planner_files(results, city)
+    raw = csv.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark: Excel reads Chinese
+    table = pd.read_csv(csv, encoding="utf-8-sig")
+    # worst first for 30 min: Jiangbei (1 of 2) before Yuzhong (2 of 3), then Nan'an (none)
+    assert list(table["name"]) == ["江北区", "渝中区", "南岸区"]
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert {"districts", "incidents", "stations"} <= layers
+    st = gpd.read_file(gpkg, layer="stations")
+    assert len(st) == len(city.stations) and set(st["change"]) == {""}
+
+
+def test_jupyter_displays_are_compact(city: City, results: Path) -> None:
+    html = city._repr_html_()
+    assert len(html) < 20_000 and "<svg" in html and "Test Yuzhong" in html
+    assert "<script" not in html
+    res = read_run(results)
+    summary = res._repr_html_()
+    assert "drill: Yuzhong gas leak" in summary and len(summary) < 5_000
+    inline = res.map(city)._repr_html_()
+    assert inline.startswith("<iframe srcdoc=") and "deck-spec" in inline
+
+
+MAP_SIZE_LIMIT_MB = 6.5
+"""The stated size of the embedded twin's map.html (twin/viz/README.md: ≈ 5.7 MB)."""
+
+
+def test_default_map_of_the_embedded_twin_stays_small(tmp_path: Path) -> None:
+    """The whole twin (39k road nodes, 95k pipes, 6k stations) with an empty run: the page
+    is within the stated size, hidden big layers are packed, local streets start hidden."""
+    (tmp_path / "summary.json").write_text('{"scenario": {"name": "size"}}', "utf-8")
+    html = map_html(load_city(), read_results(tmp_path))
+    assert len(html.encode("utf-8")) / 1e6 < MAP_SIZE_LIMIT_MB
+    page = json.loads(re.search(r'id="page-data">(.*?)</script>', html, re.DOTALL).group(1))
+    assert {"roads_local", "pipes_water", "pipes_gas", "pipes_drainage"} <= set(page["packed"])
+    spec = json.loads(re.search(r'id="deck-spec">(.*?)</script>', html, re.DOTALL).group(1))
+    local = next(lay for lay in spec["layers"] if lay["id"] == "roads_local")
+    assert local["visible"] is False and local["data"] == []
+
+
+def test_answer_against_another_run(tmp_path: Path, city: City) -> None:
+    """The sensors run: the scripted leak i1 did not escalate (no cascade row); the run
+    without sensors: it ignited (i2, cause cascade:i1)."""
+    without = build_results(tmp_path / "without", city, scenario="gas-leak-drill")
+    with_ = build_results(tmp_path / "with", city, scenario="gas-leak-drill-sensors")
+    inc = pd.read_parquet(with_ / "incidents.parquet")
+    inc.loc[inc["incident_id"] == "i2", ["cause", "parent_id"]] = ["", None]
+    inc.to_parquet(with_ / "incidents.parquet", index=False)
+    lines = headline(read_results(with_), read_results(without))
+    assert lines[0] == ("gas-leak-drill-sensors: 0 of 1 gas leaks ignited, against 1 of 1 in "
+                        "gas-leak-drill.")

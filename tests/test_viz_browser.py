@@ -8,15 +8,23 @@ on SwiftShader (see twin.viz.browser). The City and results folder come from tes
 from __future__ import annotations
 
 import io
+import re
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
+from shapely.geometry import Point
+from test_viz import DRILL_LABEL, EVIL, X0, Y0, build_city, build_results
 
-from test_viz import DRILL_LABEL, EVIL, build_city, build_results
+from twin.viz import layers as viz_layers
 from twin.viz import style, write_briefing, write_map, write_replay
+from twin.viz.basemap import water
 from twin.viz.browser import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.browser
@@ -248,15 +256,11 @@ def test_names_are_text_not_markup(tab: Tab, tmp_path: Path) -> None:
     tip = page.locator(".deck-tooltip")
     tip.wait_for(state="visible", timeout=WAIT_MS)
     assert tip.inner_text().startswith(EVIL) and tip.locator("script").count() == 0
-    # the briefing's tables (written with the matplotlib PNG) and its embedded map
+    # the briefing's answer and tables (written with the matplotlib PNG); it has no script
     out = write_briefing(run, city, browser=False)
     page.goto(out.as_uri(), wait_until="load")
-    page.frame_locator("iframe.map").locator("#title").wait_for(timeout=WAIT_MS)
-    assert EVIL in page.locator("body").inner_text()
-    assert EVIL in page.frame_locator("iframe.map").locator("#title").inner_text()
-    # the embedded map has run all its scripts once its deck reports ready
-    page.locator("iframe.map").element_handle().content_frame().wait_for_function(
-        "() => window.deckReady && window.deckReady()", timeout=WAIT_MS, polling=50)
+    assert EVIL in page.locator("h1").inner_text()
+    assert page.locator("script").count() == 0 and page.locator("h1 script").count() == 0
     assert tab.dialogs == [], f"a name ran as script: {tab.dialogs}"
     tab.offline_ok()
 
@@ -273,3 +277,121 @@ def test_write_map_renders_png_with_chromium(tmp_path: Path,
     img = np.asarray(Image.open(files.png).convert("RGB")).astype(int)
     assert img.shape[:2] == (1800, 3200)
     assert fill_pixels(img, 2 / 3) > 20_000
+
+
+# --- what the pictures show: rivers, distinct categories, the scenario's new station ------
+
+def _project(tab: Tab, lonlat: list[float]) -> tuple[float, float]:
+    x, y = tab.page.evaluate("p => deckInstance.getViewports()[0].project(p)", lonlat)
+    return float(x), float(y)
+
+
+def _near(img: np.ndarray, x: float, y: float, color: list[int], r: int = 2,
+          tol: int = 40) -> bool:
+    """Whether the median of the (2r+1)² block at (x, y) is ``color`` (RGB, within tol)."""
+    block = img[int(y) - r:int(y) + r + 1, int(x) - r:int(x) + r + 1].reshape(-1, 3)
+    return bool(np.abs(np.median(block, axis=0) - np.array(color[:3])).sum() < tol)
+
+
+def _count(img: np.ndarray, x: float, y: float, color: list[int], half: int = 30,
+           tol: int = 60) -> int:
+    """Pixels of ``color`` in the (2 half)² box around (x, y)."""
+    box = img[max(0, int(y) - half):int(y) + half, max(0, int(x) - half):int(x) + half]
+    return int((np.abs(box - np.array(color[:3])).sum(axis=2) < tol).sum())
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A results folder whose scenario added fire station s9 in Jiangbei (stations.parquet)."""
+    city = build_city()
+    run = build_results(tmp_path_factory.mktemp("viz") / "changed", city)
+    extra = gpd.GeoDataFrame([{"station_id": "s9", "force": "fire", "name": "新站",
+                               "name_en": "New station", "district_id": "500105", "units": 2}],
+                             geometry=[Point(X0 + 2200, Y0 + 4200)], crs=city.stations.crs)
+    stations = gpd.GeoDataFrame(pd.concat([city.stations, extra], ignore_index=True),
+                                crs=city.stations.crs)
+    stations.to_parquet(run / "stations.parquet")
+    write_map(run, city, png=False)
+    return run
+
+
+def test_pixels_show_rivers_categories_and_the_new_station(tab: Tab, folder: Path,
+                                                           changed: Path) -> None:
+    """On the rendered pixels: the Yangtze (it crosses the test city) is drawn in the water
+    colour; a fire station (black) and a missed incident (vermillion) differ; the added
+    station has the yellow "new" ring, which the same place on the base map lacks."""
+    tab.open(changed / "map.html")
+    img = tab.pixels()
+    # rivers: points inside the water areas, in view, away from every other layer
+    w, s, e, n = tab.page.evaluate("() => JSON.parse(document.getElementById('page-data')"
+                                   ".textContent).bounds")
+    river = water().clip((w, s, e, n)).union_all()
+    pts = gpd.GeoSeries(gpd.points_from_xy(*np.random.default_rng(1).uniform(
+        [w, s], [e, n], (4000, 2)).T), crs="EPSG:4326")
+    panels = tab.page.evaluate("() => [...document.querySelectorAll('.panel')].map(e => {"
+                               "const r = e.getBoundingClientRect();"
+                               "return [r.left, r.top, r.right, r.bottom]; })")
+    xy = [_project(tab, [p.x, p.y]) for p in pts[pts.within(river)]]
+    xy = [(x, y) for x, y in xy if 3 <= x < img.shape[1] - 3 and 3 <= y < img.shape[0] - 3
+          and not any(a - 3 <= x <= c + 3 and b - 3 <= y <= d + 3 for a, b, c, d in panels)]
+    assert len(xy) >= 20, "the test city should straddle the Yangtze"
+    hits = [_near(img, x, y, style.WATER_COLOR) for x, y in xy[:60]]
+    assert np.mean(hits) > 0.8, f"water colour at {np.mean(hits):.0%} of river points"
+    # categories: a fire station's centre is black, a missed incident's vermillion
+    fire = tab.page.evaluate("() => deckInstance.props.layers.find(l => l.id === "
+                             "'stations_fire').props.data.find(d => !d.tip.includes('s9')).p")
+    missed = tab.page.evaluate("() => deckInstance.props.layers.find(l => l.id === "
+                               "'incidents_missed').props.data[0].p")
+    assert _near(img, *_project(tab, fire), style.FORCE_STYLE["fire"]["color"], r=1)
+    assert _near(img, *_project(tab, missed), style.MISSED_COLOR, r=1)
+    assert np.abs(np.array(style.FORCE_STYLE["fire"]["color"][:3])
+                  - np.array(style.MISSED_COLOR[:3])).sum() > 250
+    # the new station: a ring of the "new" colour around it, not on the base map
+    new = tab.page.evaluate("() => deckInstance.props.layers.find(l => l.id === "
+                            "'stations_new').props.data[0].p")
+    xy = _project(tab, new)
+    assert _count(img, *xy, style.NEW_COLOR) > 60
+    tab.open(folder / "map.html")
+    assert _count(tab.pixels(), *_project(tab, new), style.NEW_COLOR) < 10
+    tab.offline_ok()
+
+
+def test_briefing_prints_to_two_pages(tab: Tab, changed: Path, tmp_path: Path) -> None:
+    """Chromium prints briefing.html (A4) to at most two pages; the PDF pages are turned
+    into PNGs (pdftoppm) for a person to look at."""
+    city = build_city()
+    out = write_briefing(changed, city, browser=False)
+    tab.page.goto(out.as_uri(), wait_until="load")
+    pdf = tab.page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert 1 <= pages <= 2, f"the briefing prints to {pages} pages"
+    (tmp_path / "briefing.pdf").write_bytes(pdf)
+    exe = shutil.which("pdftoppm")
+    assert exe, "pdftoppm missing: bash scripts/install-chromium.sh installs poppler-utils"
+    subprocess.run([exe, "-r", "50", "-png", str(tmp_path / "briefing.pdf"),
+                    str(tmp_path / "page")], check=True)
+    assert len(list(tmp_path.glob("page-*.png"))) == pages
+    tab.offline_ok()
+
+
+def test_packed_layer_unpacks_when_ticked(tab: Tab, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the tooltip limit at 0 every pipe network is packed (as a whole twin's are):
+    the layer ships no JSON data; ticking it unpacks the segments and draws the water main
+    w1 (x 0.3–2.3 km, y 0.3 km) in its colour."""
+    monkeypatch.setattr(viz_layers, "TIP_LIMIT", 0)
+    city = build_city()
+    run = build_results(tmp_path / "packed", city)
+    write_map(run, city, png=False)
+    tab.open(run / "map.html")
+    assert tab.page.evaluate("() => deckInstance.props.layers.find(l => l.id === "
+                             "'pipes_water').props.data.length") == 0
+    mid = gpd.GeoSeries([Point(X0 + 1300, Y0 + 300)], crs=city.crs).to_crs("EPSG:4326").iloc[0]
+    before = tab.pixels()
+    tab.page.locator("input[data-group=pipes_water]").check()
+    tab.ready()
+    after = tab.pixels()
+    x, y = _project(tab, [mid.x, mid.y])
+    assert not _near(before, x, y, style.PIPE_COLOR["water"], r=0)
+    assert _near(after, x, y, style.PIPE_COLOR["water"], r=0, tol=60)
+    tab.offline_ok()

@@ -18,10 +18,10 @@ import pandas as pd
 
 from twin.analysis.compliance import COMPLIANCE_COLUMNS as COMPLIANCE_COLUMNS  # re-exported
 from twin.analysis.compliance import compliance_table as compliance_table  # re-exported
+from twin.model.roads import PERIODS, shortest_times
 from twin.sim.engine import KINDS, LEGS, SimResult
 from twin.sim.forces import FORCES, GROUND_FORCES, TARGETS_S
 from twin.sim.incidents import DETECTED_BY
-from twin.model.roads import PERIODS
 
 WORST_MIN_INCIDENTS = 5
 """Cells/districts with fewer incidents needing the target are not ranked as worst."""
@@ -218,7 +218,13 @@ def mutual_aid_table(sim: SimResult) -> pd.DataFrame:
 def coverage_table(sim: SimResult) -> pd.DataFrame:
     """coverage.parquet: per road node, the best off-peak ground response time (s) from any
     fire station (turnout + road time, comparable to the 30-min target) and the best
-    community response (turnout + walk from the nearest post, availability ignored)."""
+    community response (turnout + walk from the nearest post, availability ignored).
+
+    The ground times are computed on the network the run had at its most closed: every road
+    edge that a closure shut at any time during the run is left out (for a whole-run
+    closure, such as the bridges-closed scenario, that is the network of the whole run; for
+    a short closure it is the worst moment). Without closures this is the engine's own
+    travel-time table."""
     eng = sim.engine
     spec = eng.config.forces
     fl = eng.fleet
@@ -226,7 +232,7 @@ def coverage_table(sim: SimResult) -> pd.DataFrame:
     fire = fl.of_force("fire")
     t_ground = np.full(n, np.nan)
     if len(fire):
-        t = eng.tt.out[PERIODS.index("offpeak")][eng.station_row[fire]].min(axis=0)
+        t = _ground_times(sim)[eng.station_row[fire]].min(axis=0)
         t_ground = np.where(np.isfinite(t), t + spec["fire"].turnout_s, np.nan)
     posts = fl.of_force("community")
     t_comm = np.full(n, np.nan)
@@ -238,6 +244,19 @@ def coverage_table(sim: SimResult) -> pd.DataFrame:
         t_comm = c.turnout_s + d * c.circuity / c.speed_m_s
     return pd.DataFrame({"node_id": eng.net.node_ids, "t_ground_s": t_ground.round(1),
                          "t_community_s": t_comm.round(1)})
+
+
+def _ground_times(sim: SimResult) -> np.ndarray:
+    """Off-peak road times (s), rows = the engine's source nodes, on the network with every
+    edge closed at any time during the run left out."""
+    eng = sim.engine
+    closed = np.zeros(len(eng.net.edge_ids), bool)
+    for c in sim.closures:
+        closed[list(c.edges)] = True
+    if not closed.any():
+        return eng.tt.out[PERIODS.index("offpeak")]
+    m = eng.net.matrix(eng.net.edge_times("offpeak", closed))
+    return shortest_times(m, eng.sources)
 
 
 def counts(sim: SimResult, incidents: pd.DataFrame, events: pd.DataFrame) -> dict[str, int]:

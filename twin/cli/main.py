@@ -249,9 +249,12 @@ def site(
 @app.command("map")
 @reports_errors
 def map_(results: Path = typer.Argument(..., help="a results folder written by `twin run`"),
-         city: Path | None = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
-    """Redraw map.html, map.png and briefing.html from a results folder."""
-    for p in map_command(results, city):
+         city: Path | None = typer.Option(None, help="city folder (default: the one the run used)"),
+         against: Path | None = typer.Option(None, help="a baseline results folder: also "
+                                                "difference.html, and the briefing answers against it"),
+         lang: str = typer.Option("both", help="briefing language: both, en or zh")) -> None:
+    """Redraw map.html, map.png, briefing.html, results.gpkg and districts.csv."""
+    for p in map_command(results, city, against=against, lang=lang):
         console.print(f"wrote {p}")
 
 

@@ -92,6 +92,7 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
         "routes": route_table(sim),
         "lifelines": lifelines_table(timeline, city),
         "coverage": coverage_table(sim),
+        "stations": city.stations,  # as the scenario left them: the maps redraw this city
     }
     summary = _summary(scenario, city, sim, tables, started, time.perf_counter() - wall0,
                        record_routes)

@@ -8,14 +8,47 @@ Chongqing twin.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from twin.analysis.outdir import is_results_folder
 from twin.errors import TwinDataError
 from twin.model.city import City, load_city
+from twin.viz.briefing import write_briefing
 from twin.viz.data import read_summary
-from twin.viz.export import write_briefing, write_map
+from twin.viz.difference import write_difference_map
+from twin.viz.export import write_map
+from twin.viz.planner import write_planner_files
 from twin.viz.replay import write_replay
+
+Step = Callable[[str], None]
+"""Called with the name of the step about to run (the progress bar advances)."""
+
+
+@contextmanager
+def progress(total: int, console: Console | None = None) -> Iterator[Step]:
+    """A progress bar over ``total`` named steps (shown on a terminal only, then cleared)."""
+    console = console or Console(stderr=True)
+    columns = (TextColumn("{task.description:<28}"), BarColumn(),
+               TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
+        task = bar.add_task("maps", total=total)
+        started = [False]
+
+        def step(name: str) -> None:
+            if started[0]:
+                bar.advance(task)
+            started[0] = True
+            bar.update(task, description=name)
+
+        yield step
+        bar.update(task, completed=total)
 
 
 def city_for(results_dir: Path, city_path: Path | None) -> City:
@@ -28,12 +61,27 @@ def city_for(results_dir: Path, city_path: Path | None) -> City:
     return load_city(city_path)
 
 
-def map_command(results_dir: Path, city_path: Path | None = None) -> list[Path]:
-    """``twin map DIR``: (re)write map.html, map.png and briefing.html; return their paths."""
+def map_command(results_dir: Path, city_path: Path | None = None, *,
+                against: Path | None = None, lang: str = "both") -> list[Path]:
+    """``twin map DIR``: (re)write map.html, map.png, briefing.html, results.gpkg and
+    districts.csv; with ``against`` (a baseline results folder) also difference.html and a
+    briefing that answers against it. Returns the paths written."""
     results_dir = _folder(results_dir)
     city = city_for(results_dir, city_path)
-    files = write_map(results_dir, city)
-    return [*files.paths, write_briefing(results_dir, city)]
+    base = _folder(against) if against is not None else None
+    with progress(5 if base is not None else 4) as step:
+        step("map.html and map.png")
+        files = write_map(results_dir, city)
+        step("briefing.html")
+        out = [*files.paths, write_briefing(results_dir, city, lang=lang, other=base)]
+        step("results.gpkg, districts.csv")
+        out += write_planner_files(results_dir, city)
+        if base is not None:
+            step("difference.html")
+            out.append(write_difference_map(base, results_dir,
+                                            results_dir / "difference.html", city))
+        step("done")
+    return out
 
 
 def replay_command(results_dir: Path, city_path: Path | None = None) -> Path:
@@ -49,8 +97,6 @@ def replay_command(results_dir: Path, city_path: Path | None = None) -> Path:
 
 def has_routes(results_dir: Path) -> bool:
     """Whether the results folder holds at least one recorded trip."""
-    import pyarrow.parquet as pq  # noqa: PLC0415 — only when asked
-
     p = Path(results_dir) / "routes.parquet"
     return p.exists() and pq.ParquetFile(p).metadata.num_rows > 0
 
@@ -60,10 +106,18 @@ def write_all(results_dir: Path, city: City) -> list[Path]:
     moved into place): map.html, map.png, briefing.html, and replay.html when routes were
     recorded."""
     results_dir = Path(results_dir)
-    files = write_map(results_dir, city)
-    out = [*files.paths, write_briefing(results_dir, city)]
-    if has_routes(results_dir):
-        out.append(write_replay(results_dir, city))
+    routes = has_routes(results_dir)
+    with progress(5 if routes else 4) as step:
+        step("map.html and map.png")
+        files = write_map(results_dir, city)
+        step("briefing.html")
+        out = [*files.paths, write_briefing(results_dir, city)]
+        step("results.gpkg, districts.csv")
+        out += write_planner_files(results_dir, city)
+        if routes:
+            step("replay.html")
+            out.append(write_replay(results_dir, city))
+        step("done")
     return out
 
 

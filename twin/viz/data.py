@@ -143,3 +143,17 @@ def coverage_series(run: RunData, column: str = "t_ground_s") -> pd.Series:
         return pd.Series(dtype=float)
     return pd.Series(pd.to_numeric(cov[column], errors="coerce").to_numpy(float),
                      index=cov["node_id"].astype(str), name=column)
+
+
+def district_order(compliance: pd.DataFrame, target: str) -> list[str]:
+    """District ids in the one order used everywhere: worst first by the met share for
+    ``target`` (lowest first), ties by p90 response time (slowest first), then by the number
+    of incidents (most first), then by id; districts without incidents last (by id)."""
+    d = district_compliance(compliance, target)
+    share = pd.to_numeric(d["met_share"], errors="coerce")
+    count = pd.to_numeric(d["count"], errors="coerce").fillna(0)
+    p90 = pd.to_numeric(d["p90_s"], errors="coerce").fillna(-1.0)
+    keyed = sorted(d.index, key=lambda i: (count[i] <= 0 or pd.isna(share[i]),
+                                           share[i] if count[i] > 0 else 0.0,
+                                           -p90[i], -count[i], str(i)))
+    return [str(i) for i in keyed]

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +21,22 @@ import pandas as pd
 from twin.model.city import City
 from twin.viz import browser as browser_png
 from twin.viz import mpl, style
-from twin.viz.data import RunData, city_compliance, district_compliance, read_results
-from twin.viz.layers import GROUP_LABELS, MapLayer, bounds_wgs84, deck, map_layers
-from twin.viz.page import (deck_page, dot_item, legend_html, line_item, ramp_legend, swatch_item,
-                      title_html, toggles_html)
-from twin.viz.safe import png_data_uri, script_json, text, write_text
+from twin.viz.data import RunData, read_results
+from twin.viz.geom import GROUP_LABELS, PACK_SCALE, MapLayer, bounds_wgs84
+from twin.viz.layers import deck, map_layers
+from twin.viz.page import (
+    deck_page,
+    dot_item,
+    legend_html,
+    line_item,
+    ramp_legend,
+    ring_item,
+    swatch_item,
+    title_html,
+    toggles_html,
+)
+from twin.viz.runcity import StationChanges, run_city, station_changes
+from twin.viz.safe import script_json, write_text
 
 log = logging.getLogger(__name__)
 
@@ -61,27 +71,32 @@ def heading(city: City, run: RunData) -> str:
 
 def subtitle(city: City, run: RunData, target: str) -> list[str]:
     """Meta lines under the title: what is shaded, seed, date, city, incident count."""
-    return [f"Districts shaded by share of incidents meeting the {style.target_label(target)} "
-            f"target",
+    return [f"Shaded by share of incidents meeting the {style.target_label(target)} "
+            f"target 达标率",
             f"seed {run.seed or '—'} · run started {run.started or '—'}",
             f"city: {city.name} · {len(run.incidents)} incidents"]
 
 
 def map_html(city: City, run: RunData, *, target: str = "30min",
-             coverage: pd.Series | None = None, hidden_layers: bool = True) -> str:
-    """The map.html document (a string).
+             coverage: pd.Series | None = None, hidden_layers: bool = True,
+             changes: StationChanges | None = None) -> str:
+    """The map.html document (a string) of ``city``: the city the run used
+    (:func:`twin.viz.runcity.run_city`); ``changes`` marks what its scenario changed.
 
     ``hidden_layers=False`` leaves out the layers that start hidden (pipes, coverage, a big
-    city's community posts): the lighter map the briefing embeds.
+    city's community posts).
     """
-    layers = [m for m in map_layers(city, run, target, coverage) if m.visible or hidden_layers]
+    layers = [m for m in map_layers(city, run, target, coverage, changes)
+              if m.visible or hidden_layers]
     spec = script_json(deck(layers, city))
     groups = _groups(layers)
     body = (title_html(heading(city, run), subtitle(city, run, target))
             + toggles_html({g: v for g, (ids, v) in groups.items()}, GROUP_LABELS)
             + legend_html(legend_sections(city, run, layers, target)))
     page_data = {"bounds": bounds_wgs84(city),
-                 "groups": {g: ids for g, (ids, _) in groups.items()}}
+                 "groups": {g: ids for g, (ids, _) in groups.items()},
+                 "packed": {m.layer.id: {"b64": m.packed, "scale": PACK_SCALE}
+                            for m in layers if m.packed}}
     return deck_page(title=heading(city, run), spec_json=spec, page_data=page_data, body=body)
 
 
@@ -99,12 +114,15 @@ def legend_sections(city: City, run: RunData, layers: list[MapLayer],
                     target: str) -> list[tuple[str, str]]:
     """Legend (heading, escaped HTML) pairs for what the map shows."""
     present = {m.group for m in layers}
+    ids = {m.layer.id for m in layers}
     forces = set(city.stations["force"])
     classes = set(city.road_edges["road_class"])
-    sections = [(f"{style.target_label(target)} target met 达标率", ramp_legend(target))]
+    sections = [(f"{style.target_label(target)} target met 达标率", ramp_legend(target)
+                 + ("<div class=\"item\">1 km cells, fainter where few incidents</div>"
+                    if "cells" in present else ""))]
     if "incidents" in present:
-        sections.append(("Incidents 事件", dot_item(style.MET_COLOR, "target met 达标")
-                         + dot_item(style.MISSED_COLOR, "target missed 未达标")
+        sections.append(("Incidents 事件", dot_item(style.MISSED_COLOR, "target missed 未达标")
+                         + dot_item(style.MET_COLOR, "target met 达标")
                          + dot_item(style.NA_COLOR, "not applicable 不适用")))
     posts_hidden = any(m.group == "community_posts" and not m.visible for m in layers)
     if forces:
@@ -112,24 +130,39 @@ def legend_sections(city: City, run: RunData, layers: list[MapLayer],
             dot_item(st["color"], str(st["label"])
                      + (" (hidden: tick to show)" if f == "community" and posts_hidden else ""))
             for f, st in style.FORCE_STYLE.items() if f in forces)))
-    roads = "".join(line_item(st["color"], float(st["min_px"]) + 1, str(st["label"]))
-                    for c, st in style.ROAD_STYLE.items() if c in classes)
-    if "bridges" in present:
-        roads += line_item(style.BRIDGE_COLOR, 4, "Bridge 桥梁") + line_item(
-            style.TUNNEL_COLOR, 3, "Tunnel 隧道")
+    changes = ""
+    if "stations_new" in ids:
+        changes += ring_item(style.NEW_COLOR, "new or moved station 新增/迁移站点")
+    if "stations_removed" in ids:
+        changes += ring_item(style.REMOVED_COLOR, "removed station (×) or old place 撤销/原址")
     if "closures" in present:
-        roads += line_item(style.CLOSED_COLOR, 5, "Closed road 封闭道路")
-    sections.append(("Roads 道路", roads))
-    if present & {"coverage_ground", "coverage_community"}:
-        sections.append(("Coverage, best time from a base 覆盖 (off by default)", "".join(
+        changes += line_item(style.CLOSED_COLOR, 5, "closed road or bridge 封闭道路",
+                             border=style.CLOSED_CASING)
+    if "quake_rings" in ids:
+        changes += ring_item(style.HAZARD_COLOR, "epicentre, rings at 5/10/20 km 震中")
+    if "storm" in ids:
+        changes += ring_item(style.HAZARD_COLOR, "rainstorm districts 暴雨区")
+    if changes:
+        sections.append(("Scenario 情景", changes))
+    roads = swatch_item(style.WATER_COLOR, "River 江河") if "water" in present else ""
+    roads += "".join(line_item(st["color"], float(st["min_px"]) + 1, str(st["label"]))
+                     for c, st in style.ROAD_STYLE.items() if c in classes)
+    if "bridges" in present:
+        roads += line_item(style.BRIDGE_COLOR, 4, "Bridge 桥梁", border=style.BRIDGE_CASING) \
+            + line_item(style.TUNNEL_COLOR, 3, "Tunnel 隧道")
+    sections.append(("Base 底图", roads))
+    if "coverage" in present:
+        sections.append(("Coverage, best ground time (off by default) 覆盖", "".join(
             swatch_item(c, label) for _, c, label in style.COVERAGE_BANDS)))
     pipes = "".join(line_item(style.PIPE_COLOR[n], 3, style.PIPE_LABEL[n])
                     for n in ("water", "gas", "drainage") if f"pipes_{n}" in present)
     if pipes:
         sections.append(("Pipes 管网 (off by default)", pipes))
     if "routes" in present:
+        hidden = not any(m.visible for m in layers if m.group == "routes")
         sections.append(("Routes 路线", "<div class=\"item\">unit trips, coloured by force; "
-                         "return legs fainter</div>"))
+                         + ("outbound legs only (off by default)" if hidden else
+                            "return legs fainter") + "</div>"))
     return sections
 
 
@@ -161,186 +194,14 @@ def write_map(results_dir: str | Path, city: City, *, target: str = "30min",
               browser: bool = True) -> MapFiles:
     """Write ``map.html`` (and ``map.png`` unless ``png=False``) into the results folder."""
     run = read_results(results_dir)
+    drawn = run_city(run, city)
     html_path = run.folder / "map.html"
-    write_text(html_path, map_html(city, run, target=target, coverage=coverage))
+    write_text(html_path, map_html(drawn, run, target=target, coverage=coverage,
+                                   changes=station_changes(city, drawn)))
     if not png:
         return MapFiles(html=html_path, png=None, png_renderer=None)
     png_path = run.folder / "map.png"
-    renderer, note = render_png(html_path, png_path, city, run, target=target, browser=browser)
+    renderer, note = render_png(html_path, png_path, drawn, run, target=target, browser=browser)
     return MapFiles(html=html_path, png=png_path, png_renderer=renderer, png_note=note)
 
 
-# --- briefing.html -----------------------------------------------------------------------
-
-BRIEFING_CSS = f"""
-body {{ font-family: {style.FONT_STACK}; margin: 24px auto; max-width: 1180px; color: #1d232a;
-  padding: 0 16px; }}
-h1 {{ font-size: 24px; margin-bottom: 2px; }} h2 {{ font-size: 18px; margin-top: 26px;
-  border-bottom: 2px solid #1d232a; }} h3 {{ font-size: 15px; margin: 14px 0 4px; }}
-.meta {{ color: #444; }}
-table {{ border-collapse: collapse; font-size: 13px; margin: 4px 0 10px; }}
-th, td {{ border: 1px solid #bbb; padding: 3px 8px; text-align: right; }}
-th {{ background: #eceff3; }} td.l, th.l {{ text-align: left; }}
-td ol {{ margin: 0; padding-left: 20px; }}
-tr.city td {{ font-weight: 700; background: #f6f7f9; }}
-.share {{ display: inline-block; width: 10px; height: 10px; border: 1px solid #555;
-  margin-right: 4px; vertical-align: middle; }}
-iframe.map {{ width: 100%; aspect-ratio: 16 / 9; border: 1px solid #999; }}
-img.map {{ width: 100%; border: 1px solid #999; }}
-.print-only {{ display: none; }}
-@media print {{
-  body {{ margin: 0; max-width: none; }}
-  .screen-only {{ display: none; }} .print-only {{ display: block; }}
-  h2 {{ break-after: avoid; }} table {{ break-inside: avoid; }}
-}}
-"""
-
-
-def write_briefing(results_dir: str | Path, city: City, *, target: str = "30min",
-                   coverage: pd.Series | None = None, browser: bool = True) -> Path:
-    """Write ``briefing.html`` (making map.html and map.png first if map.png is missing).
-
-    The live map it embeds is map.html without the layers that start hidden (pipes,
-    coverage): for a whole twin that halves the page, and map.html sits beside it.
-    """
-    run = read_results(results_dir)
-    png_path = run.folder / "map.png"
-    if not png_path.exists():
-        write_map(run.folder, city, target=target, coverage=coverage, browser=browser)
-    doc = map_html(city, run, target=target, coverage=coverage, hidden_layers=False)
-    out = run.folder / "briefing.html"
-    write_text(out, briefing_html(city, run, doc, png_data_uri(png_path), target=target))
-    return out
-
-
-def briefing_html(city: City, run: RunData, map_document: str, png_uri: str, *,
-                  target: str = "30min") -> str:
-    """The briefing document: title, map (live + print PNG), tables, settings."""
-    title = heading(city, run)
-    parts = [
-        f"<h1>{text(title)}</h1>",
-        "<div class=\"meta\">" + "<br>".join(text(s) for s in subtitle(city, run, target))
-        + "</div>",
-        "<h2>Map 地图</h2>",
-        f"<iframe class=\"map screen-only\" title=\"map\" srcdoc=\"{text(map_document)}\">"
-        "</iframe>",
-        f"<img class=\"map print-only\" alt=\"{text(title)}\" src=\"{png_uri}\">",
-        f"<h2>Worst districts ({text(style.target_label(target))} target) 达标率最低</h2>",
-        worst_districts_html(city, run, target),
-        "<h2>Response-time compliance 响应达标</h2>",
-        compliance_tables_html(city, run),
-        "<h2>Scenario settings 情景设置</h2>",
-        settings_html(run.summary),
-    ]
-    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{text(title)} — briefing</title>\n<style>{BRIEFING_CSS}</style>\n"
-            "</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n")
-
-
-def _district_names(city: City) -> dict[str, str]:
-    d = city.districts
-    return {i: f"{n} {e}" for i, n, e in zip(d["district_id"], d["name"], d["name_en"])}
-
-
-def compliance_tables_html(city: City, run: RunData) -> str:
-    """One table per target (10/30/60 min): the city row, then each district."""
-    names = _district_names(city)
-    cityrows = city_compliance(run.compliance)
-    out = []
-    for target in style.TARGETS:
-        rows = []
-        if target in cityrows.index:
-            rows.append(_compliance_row("City 全市", cityrows.loc[[target]].iloc[0], "city"))
-        dist = district_compliance(run.compliance, target)
-        for did in sorted(dist.index, key=lambda i: names.get(i, i)):
-            rows.append(_compliance_row(names.get(did, did), dist.loc[[did]].iloc[0]))
-        if not rows:
-            continue
-        out.append(f"<h3>{text(style.target_label(target))} target</h3><table><thead><tr>"
-                   "<th class=\"l\">Scope</th><th>Incidents</th><th>Share met</th><th>Mean</th>"
-                   "<th>p50</th><th>p90</th><th>p95</th></tr></thead><tbody>"
-                   + "".join(rows) + "</tbody></table>")
-    return "".join(out) or "<p>No compliance figures in this run.</p>"
-
-
-def _compliance_row(label: str, r: pd.Series, cls: str = "") -> str:
-    share = style.number(r.get("met_share"))
-    sw = (f"<span class=\"share\" style=\"background:{style.css(style.ramp(share))}\"></span>"
-          if share is not None else "")
-    cells = [f"<td class=\"l\">{text(label)}</td>", f"<td>{_count(r.get('count'))}</td>",
-             f"<td>{sw}{text(style.percent(share))}</td>"]
-    cells += [f"<td>{text(style.minutes(style.number(r.get(c))))}</td>"
-              for c in ("mean_s", "p50_s", "p90_s", "p95_s")]
-    return f"<tr class=\"{cls}\">{''.join(cells)}</tr>"
-
-
-def worst_districts_html(city: City, run: RunData, target: str, n: int = 5) -> str:
-    """The ``n`` districts with the lowest met share for ``target`` (with incidents)."""
-    dist = district_compliance(run.compliance, target)
-    dist = dist[pd.to_numeric(dist["count"], errors="coerce").fillna(0) > 0].copy()
-    if dist.empty:
-        return "<p>No district had incidents for this target.</p>"
-    dist["_share"] = pd.to_numeric(dist["met_share"], errors="coerce")
-    dist["_p90"] = pd.to_numeric(dist["p90_s"], errors="coerce")
-    worst = dist.sort_values(["_share", "_p90"], ascending=[True, False]).head(n)
-    names = _district_names(city)
-    items = "".join(
-        f"<li>{text(names.get(did, did))}: {text(style.percent(style.number(r['met_share'])))} of "
-        f"{_count(r['count'])} met; p90 {text(style.minutes(style.number(r['p90_s'])))}</li>"
-        for did, r in worst.iterrows())
-    return f"<ol>{items}</ol>"
-
-
-SUMMARY_SHOWN_ELSEWHERE = ("scenario", "compliance", "worst_", "mutual_aid_top")
-"""summary.json keys not repeated in the "Run" table (shown above, or in the scenario table)."""
-
-
-def settings_html(summary: dict) -> str:
-    """The scenario as applied (summary.json ``scenario``), then the run's own facts."""
-    scen = summary.get("scenario")
-    scen_rows = _flatten(scen) if isinstance(scen, dict) else [("scenario", scen)]
-    run_rows = _flatten({k: v for k, v in summary.items()
-                         if not k.startswith(SUMMARY_SHOWN_ELSEWHERE)})
-    if not summary:
-        return "<p>No summary.json in this folder.</p>"
-    return (_kv_table(scen_rows) + "<h3>Run 运行</h3>" + _kv_table(run_rows))
-
-
-def _kv_table(rows: list[tuple[str, object]]) -> str:
-    body = "".join(f"<tr><td class=\"l\">{text(k)}</td><td class=\"l\">{_value_html(v)}</td></tr>"
-                   for k, v in rows)
-    return f"<table><tbody>{body}</tbody></table>"
-
-
-def _value_html(v: object) -> str:
-    """A setting's value as escaped HTML; a list of records (scripted incidents) as a list."""
-    if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-        items = "".join("<li>" + text(", ".join(f"{k}={_show(x)}" for k, x in d.items()
-                                                  if x not in (None, "", [], {})))
-                        + "</li>" for d in v)
-        return f"<ol>{items}</ol>"
-    return text(_show(v))
-
-
-def _flatten(d: dict, prefix: str = "") -> list[tuple[str, object]]:
-    out: list[tuple[str, object]] = []
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            out += _flatten(v, key + ".")
-        else:
-            out.append((key, v))
-    return out
-
-
-def _show(v: object) -> str:
-    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-
-
-def _count(v: object) -> str:
-    f = style.number(v)
-    return "—" if f is None else f"{int(f):,}"
-
-
-__all__ = ["MapFiles", "write_map", "write_briefing", "map_html", "render_png",
-           "briefing_html"]

@@ -23,7 +23,7 @@ from matplotlib.patches import Patch
 from twin.model.city import CORE_LEVEL, City
 from twin.viz import style
 from twin.viz.data import RunData, closures, district_compliance
-from twin.viz.layers import COMMUNITY_SHOWN_MAX
+from twin.viz.points import COMMUNITY_SHOWN_MAX
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "Microsoft YaHei", "PingFang SC")

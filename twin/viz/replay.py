@@ -26,31 +26,36 @@ import pydeck as pdk
 
 from twin.model.city import CORE_LEVEL, City
 from twin.viz import style
+from twin.viz.basemap import water_layers
+from twin.viz.changes import change_layers
 from twin.viz.data import RunData, read_results
+from twin.viz.drill import drill_labels, id_text, start_time
 from twin.viz.export import heading
-from twin.viz.layers import (DECIMALS, DISTRICT_SIMPLIFY_M, MapLayer, bounds_wgs84, closure_layers,
-                        deck, fit_view, lit, polygon_rings, road_layers, station_layers, to_wgs84)
+from twin.viz.geom import (
+    DECIMALS,
+    MapLayer,
+    bounds_wgs84,
+    fit_view,
+    lit,
+    polygon_rings,
+    to_wgs84,
+)
+from twin.viz.layers import DISTRICT_SIMPLIFY_M, closure_layers, deck, road_layers
 from twin.viz.page import deck_page, dot_item, legend_html, line_item, title_html
+from twin.viz.points import station_layers
+from twin.viz.runcity import StationChanges, hazards, run_city, station_changes
 from twin.viz.safe import script_json, text, write_text
+from twin.viz.timeline import district_names, timeline_html
 
-MAX_EVENT_ROWS = 5000
-"""The timeline table lists at most this many events (the first, in time order)."""
 TRAIL_S = 600.0
 """How long a unit's trail stays visible behind it (seconds of simulated time)."""
 SPEEDS = (10, 60, 300, 900, 3600)
 """Playback speeds offered (simulated seconds per real second)."""
-ACTIVE_COLOR = [255, 120, 0, 255]
-CLEARED_COLOR = [130, 130, 130, 170]
+ACTIVE_COLOR = style.ACTIVE_COLOR
+CLEARED_COLOR = style.CLEARED_COLOR
 RING_COLOR = [20, 30, 120, 255]
 """Rings around the drill's (scripted) incidents."""
 RING_CLEARED_COLOR = [20, 30, 120, 110]
-LEAD_S = 600.0
-"""With a drill, the clock starts this long before its first incident."""
-FILTERS = {"drill": "drill incidents 演练事件", "fire": "fire & rescue units 消防救援",
-           "all": "all events 全部"}
-"""The timeline's filter choices (row class ``d``: the drill's incidents and road closures;
-``f``: units other than community responders, the incidents they went to, closures)."""
-
 REPLAY_CSS = """
 #deck-container { right: 540px; bottom: 58px; }
 #timeline { position: absolute; top: 0; right: 0; bottom: 0; width: 540px; display: flex;
@@ -179,10 +184,12 @@ REPLAY_JS = """
 
 
 def write_replay(results_dir: str | Path, city: City) -> Path:
-    """Write ``replay.html`` into the results folder; returns its path."""
+    """Write ``replay.html`` into the results folder; returns its path. ``city`` is the base
+    city; the replay draws the one the run used (stations.parquet)."""
     run = read_results(results_dir)
     out = run.folder / "replay.html"
-    write_text(out, replay_html(city, run))
+    drawn = run_city(run, city)  # the city the run used, changes marked
+    write_text(out, replay_html(drawn, run, station_changes(city, drawn)))
     return out
 
 
@@ -210,7 +217,7 @@ def trips_layer(run: RunData, t0: float, labels: dict[str, str] | None = None) -
             continue
         color = list(style.force_style(str(r.force))["color"][:3])
         color.append(150 if r.leg == "return" else 255)
-        label = labels.get(_id(r.incident_id))
+        label = labels.get(id_text(r.incident_id))
         data.append({"p": path, "ts": ts, "c": color,
                      "tip": f"unit {r.unit_id} ({r.force}) · {r.leg}\nincident {r.incident_id}"
                             + (f"\n{label}" if label else "")})
@@ -225,61 +232,17 @@ def trips_layer(run: RunData, t0: float, labels: dict[str, str] | None = None) -
 
 # --- the drill: scripted incidents, where to look, when to start -------------------------
 
-def _id(v: object) -> str:
-    """An id as text (``175`` whether it was read as int, float or nullable Int; NA → "")."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _column(df: pd.DataFrame, name: str) -> list:
-    return list(df[name]) if name in df.columns else [None] * len(df)
-
-
-def drill_labels(run: RunData, cascades: bool = True) -> dict[str, str]:
-    """The drill's incidents (id → label to show): the scripted ones (``detected_by`` or
-    ``cause`` ``"script"``, or a non-empty ``label``), then what they escalated into
-    (``parent_id``/``cause`` ``cascade:<id>``), labelled ``<parent label> → <type>``."""
-    inc = run.incidents
-    ids = [_id(v) for v in inc["incident_id"]]
-    labels: dict[str, str] = {}
-    for iid, typ, det, cause, label in zip(ids, inc["type"], _column(inc, "detected_by"),
-                                           _column(inc, "cause"), _column(inc, "label")):
-        label = _cell(label).strip()
-        if iid and (label or _cell(det) == "script" or _cell(cause) == "script"):
-            labels[iid] = label or f"scripted {_cell(typ)}"
-    if not cascades:
-        return labels
-    parents = {}
-    for iid, typ, parent, cause in zip(ids, inc["type"], _column(inc, "parent_id"),
-                                       _column(inc, "cause")):
-        cause = _cell(cause)
-        pid = _id(parent) or (cause.split(":", 1)[1] if cause.startswith("cascade:") else "")
-        if iid and pid:
-            parents[iid] = (pid, _cell(typ))
-    changed = True
-    while changed:  # cascades of cascades
-        changed = False
-        for iid, (pid, typ) in parents.items():
-            if iid not in labels and pid in labels:
-                labels[iid] = f"{labels[pid]} → {typ}"
-                changed = True
-    return labels
-
-
 def view_bounds(city: City, run: RunData, drill: dict[str, str]) -> list[float]:
     """[west, south, east, north] to frame first: the drill's incidents and the routes of the
     units sent to them, else every incident, else the city; padded by a tenth each side."""
     inc = run.incidents
-    ids = [_id(v) for v in inc["incident_id"]]
+    ids = [id_text(v) for v in inc["incident_id"]]
     pick = [i in drill for i in ids] if drill else [True] * len(ids)
     xs = [style.number(x) for x, k in zip(inc["x"], pick) if k]
     ys = [style.number(y) for y, k in zip(inc["y"], pick) if k]
     if drill and len(run.routes):
         for r in run.routes.itertuples(index=False):
-            if r.leg == "to_scene" and _id(r.incident_id) in drill:
+            if r.leg == "to_scene" and id_text(r.incident_id) in drill:
                 for x, y in r.path:
                     xs.append(style.number(x))
                     ys.append(style.number(y))
@@ -290,20 +253,6 @@ def view_bounds(city: City, run: RunData, drill: dict[str, str]) -> list[float]:
     s, n = min(p[1] for p in pts), max(p[1] for p in pts)
     px, py = (e - w) * 0.1 + 0.004, (n - s) * 0.1 + 0.004
     return [w - px, s - py, e + px, n + py]
-
-
-def start_time(run: RunData, drill: dict[str, str], t0: float, t1: float) -> float:
-    """Where the clock starts: :data:`LEAD_S` before the first drill incident began (onset,
-    else alarm), on a whole minute (not before 0: the slider reaches back to it); the start
-    of the replay when there is no drill."""
-    inc = run.incidents
-    times = [style.number(o) if style.number(o) is not None else style.number(a)
-             for i, o, a in zip(inc["incident_id"], inc["onset_s"], inc["alarm_s"])
-             if _id(i) in drill]
-    times = [t for t in times if t is not None]
-    if not times:
-        return t0
-    return float(min(t1, max(0.0, math.floor((min(times) - LEAD_S) / 60) * 60)))
 
 
 def drill_layer() -> MapLayer:
@@ -344,7 +293,7 @@ def incident_records(city: City, run: RunData,
         alarm = style.number(r.alarm_s)
         if x is None or y is None or alarm is None:
             continue
-        label = drill.get(_id(r.incident_id))
+        label = drill.get(id_text(r.incident_id))
         rec = {"p": [round(x, DECIMALS), round(y, DECIMALS)], "a": alarm,
                "cl": style.number(r.cleared_s),
                "tip": ((f"{label}\n" if label else "")
@@ -357,13 +306,6 @@ def incident_records(city: City, run: RunData,
     return out
 
 
-def district_names(city: City) -> dict[str, str]:
-    """district_id → "渝中区 Yuzhong"."""
-    d = city.districts
-    return {str(i): f"{n} {e}".strip() for i, n, e in zip(d["district_id"], d["name"],
-                                                         d["name_en"])}
-
-
 def incidents_layer() -> MapLayer:
     """An incident layer, empty until the clock passes alarm times (filled by the page)."""
     layer = pdk.Layer("ScatterplotLayer", [], id="incidents", get_position="p",
@@ -371,111 +313,6 @@ def incidents_layer() -> MapLayer:
                       stroked=True, get_line_color=[20, 20, 20, 255], line_width_min_pixels=1,
                       pickable=True, auto_highlight=True)
     return MapLayer(layer, "incidents")
-
-
-class _Lookup:
-    """Joins by id for the timeline: incident → district, node → district, unit → force,
-    closure start/end time → closure row (lifelines.parquet)."""
-
-    def __init__(self, city: City, run: RunData, drill: dict[str, str]) -> None:
-        self.names = district_names(city)
-        self.drill = drill
-        inc = run.incidents
-        self.inc_district = {_id(i): _cell(d) for i, d in zip(inc["incident_id"],
-                                                               inc["district_id"])}
-        nodes = city.road_nodes
-        self.node_district = ({str(n): _cell(d) for n, d in zip(nodes["node_id"],
-                                                                nodes["district_id"])}
-                              if "district_id" in nodes.columns else {})
-        forces = {str(sid): str(f) for sid, f in zip(city.stations["station_id"],
-                                                     city.stations["force"])}
-        forces.update({str(sid): str(f) for sid, f in zip(run.units["station_id"],
-                                                          run.units["force"])})
-        self.station_force = forces
-        self.unit_force = {str(u): str(f) for u, f in zip(run.routes["unit_id"],
-                                                          run.routes["force"])}
-        self.closures: dict[tuple[str, int], object] = {}
-        cl = run.lifelines[run.lifelines["kind"].astype(str) == "closure"]
-        for r in cl.itertuples(index=False):
-            for kind, t in (("closure_start", r.start_s), ("closure_end", r.end_s)):
-                if style.number(t) is not None:
-                    self.closures.setdefault((kind, round(style.number(t))), r)
-
-    def force(self, unit: str) -> str:
-        """A unit's force (routes.parquet, else its station: unit ids are ``<station>/<k>``)."""
-        return self.unit_force.get(unit) or self.station_force.get(unit.rpartition("/")[0], "")
-
-    def name(self, district: str) -> str:
-        return ", ".join(self.names.get(d.strip(), d.strip())
-                         for d in district.split(",") if d.strip())
-
-    def closure(self, kind: str, t: float) -> object | None:
-        return self.closures.get((kind, round(t))) if kind.startswith("closure") else None
-
-    def where(self, r: object, closure: object | None) -> str:
-        """The incident's district (or where a unit moves from → to, when it crosses a
-        border; a unit's node; a closure's districts), Chinese + English."""
-        a, b = _cell(r.from_district), _cell(r.to_district)
-        if a and b and a != b:
-            return f"{self.name(a)} → {self.name(b)}"
-        d = (self.inc_district.get(_id(r.incident_id)) or b or a
-             or self.node_district.get(_cell(r.node_id), ""))
-        if not d and closure is not None:
-            d = _cell(getattr(closure, "districts", None))
-        return self.name(d)
-
-
-def timeline_html(city: City, run: RunData, drill: dict[str, str] | None = None) -> str:
-    """The events table (time, what happened, unit, incident and its drill label, where) with
-    a filter (the drill's incidents / fire & rescue units / all), escaped."""
-    drill = drill or {}
-    look = _Lookup(city, run, drill)
-    ev = run.events.copy()
-    ev["t_sort"] = pd.to_numeric(ev["t_s"], errors="coerce")
-    ev = ev.dropna(subset=["t_sort"]).sort_values("t_sort", kind="stable")
-    units = [_cell(u) for u in ev["unit_id"]]
-    incs = [_id(i) for i in ev["incident_id"]]
-    kinds = [_cell(k) for k in ev["kind"]]
-    fire_units = [bool(u) and look.force(u) not in ("community", "") for u in units]
-    fire_incs = {i for i, f in zip(incs, fire_units) if f and i}
-    closure = [k.startswith("closure") for k in kinds]
-    is_drill = [i in drill or c for i, c in zip(incs, closure)]
-    is_fire = [f or c or (not u and i in fire_incs)
-               for f, c, u, i in zip(fire_units, closure, units, incs)]
-    ev["is_d"], ev["is_f"] = is_drill, is_fire
-    note = ""
-    if len(ev) > MAX_EVENT_ROWS:  # keep every drill row, then the earliest others
-        keep = ev["is_d"] | (ev.groupby("is_d").cumcount() < MAX_EVENT_ROWS - int(ev["is_d"].sum()))
-        note = f"<p>{int(keep.sum()):,} of {len(ev):,} events (every drill event)</p>"
-        ev = ev[keep]
-    rows = []
-    for r in ev.itertuples(index=False):
-        cl = look.closure(_cell(r.kind), float(r.t_sort))
-        iid = _id(r.incident_id)
-        what = text(iid)
-        if iid in drill:
-            what += f" <span class=\"lbl\">{text(drill[iid])}</span>"
-        elif cl is not None:
-            what = text(" · ".join(v for v in (_cell(cl.name), _cell(cl.reason)) if v))
-        cls = "future" + (" d" if r.is_d else "") + (" f" if r.is_f else "")
-        unit = text(_cell(r.unit_id))
-        rows.append(f"<tr data-t=\"{float(r.t_sort):.1f}\" class=\"{cls}\">"
-                    f"<td>{text(style.clock(float(r.t_sort)))}</td><td>{text(_cell(r.kind))}</td>"
-                    f"<td title=\"{unit}\">{unit}</td><td>{what}</td>"
-                    f"<td>{text(look.where(r, cl))}</td></tr>")
-    counts = {"drill": int(ev["is_d"].sum()), "fire": int(ev["is_f"].sum()), "all": len(ev)}
-    default = "drill" if drill else "all"
-    opts = "".join(f"<option value=\"{k}\"{' selected' if k == default else ''}>"
-                   f"{text(label)} ({counts[k]:,})</option>"
-                   for k, label in FILTERS.items() if k != "drill" or drill)
-    return (f"<div id=\"timeline\" data-filter=\"{default}\"><div id=\"tl-bar\"><label>"
-            f"show <select id=\"filter\">{opts}</select></label></div><div id=\"tl-scroll\">"
-            "<table><thead><tr><th>Time</th><th>Event</th><th>Unit</th><th>Incident</th>"
-            f"<th>Where</th></tr></thead><tbody>{''.join(rows)}</tbody></table>{note}</div></div>")
-
-
-def _cell(v: object) -> str:
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
 
 
 def controls_html(t0: float, t1: float, start: float | None = None,
@@ -493,27 +330,28 @@ def controls_html(t0: float, t1: float, start: float | None = None,
             f"<label>speed <select id=\"speed\">{opts}</select></label></div>")
 
 
-def ring_item(color: list[int], label: str) -> str:
+def drill_ring_item(color: list[int], label: str) -> str:
     """A ring marker with its label (the drill's incidents)."""
     return (f"<div class=\"item\"><span class=\"ring\" style=\"border-color:"
             f"{style.css(color)}\"></span>{text(label)}</div>")
 
 
-def replay_html(city: City, run: RunData) -> str:
+def replay_html(city: City, run: RunData, changes: StationChanges | None = None) -> str:
     """The replay.html document (a string).
 
     With a drill (scripted incidents) the first view frames its incidents and the units'
-    routes to them, the clock starts :data:`LEAD_S` before it, the timeline shows its rows.
+    routes to them, the clock starts :data:`twin.viz.drill.LEAD_S` before it, the timeline shows its rows.
     """
     t0, t1 = time_span(run)
     drill = drill_labels(run)
     start = start_time(run, drill, t0, t1)
     t0 = min(t0, start)
     bounds = view_bounds(city, run, drill)
-    layers = [*plain_districts(city),
+    layers = [*plain_districts(city), *water_layers(bounds_wgs84(city)),
               *[m for m in road_layers(city) if m.layer.id != "roads_local"
                 or len(city.road_edges) < 20_000],
-              *closure_layers(city, run), *station_layers(city), *trips_layer(run, start, drill),
+              *closure_layers(city, run), *station_layers(city),
+              *change_layers(city, changes, hazards(run)), *trips_layer(run, start, drill),
               incidents_layer(), *([drill_layer()] if drill else [])]
     the_deck = deck(layers, city)
     the_deck.initial_view_state = fit_view(bounds)
@@ -524,7 +362,7 @@ def replay_html(city: City, run: RunData) -> str:
                    "ring": RING_COLOR, "ring_cleared": RING_CLEARED_COLOR}
     span = None
     if drill:
-        inc = run.incidents[[_id(i) in drill for i in run.incidents["incident_id"]]]
+        inc = run.incidents[[id_text(i) in drill for i in run.incidents["incident_id"]]]
         ends = pd.to_numeric(inc["cleared_s"], errors="coerce").dropna()
         span = (min(float(ends.max()), t1) - start) if len(ends) else None
     forces = sorted(set(run.routes["force"].astype(str))) if len(run.routes) else []
@@ -533,7 +371,7 @@ def replay_html(city: City, run: RunData) -> str:
                                            str(style.force_style(f)["label"])) for f in forces)),
         ("Incidents 事件", dot_item(ACTIVE_COLOR, "active 处置中")
          + dot_item(CLEARED_COLOR, "cleared 已处置")
-         + (ring_item(RING_COLOR, "drill (scripted) 演练") if drill else "")),
+         + (drill_ring_item(RING_COLOR, "drill (scripted) 演练") if drill else "")),
     ])
     scripted = len(drill_labels(run, cascades=False))
     drill_line = (f"drill: {scripted} scripted incidents"

@@ -14,6 +14,7 @@ Every name from a City or a Results folder is data, never markup:
 from __future__ import annotations
 
 import base64
+import gzip
 import html
 import json
 import math
@@ -21,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pydeck
 
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
@@ -89,6 +91,26 @@ def deck_bundle() -> str:
     js = path.read_text(encoding="utf-8")
     js = js.replace("//# sourceMappingURL=index.js.map", "")
     return js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+
+
+@lru_cache(maxsize=1)
+def deck_bundle_gzip() -> str:
+    """:func:`deck_bundle` gzip-compressed (mtime 0: the same bytes every run), base64."""
+    raw = gzip.compress(deck_bundle().encode("utf-8"), compresslevel=9, mtime=0)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def packed_segments(paths: list[list[list[float]]], scale: float = 1e5) -> tuple[str, int]:
+    """Line segments (every consecutive pair of points of ``paths``, [lon, lat]) packed for
+    the page: quantised to 1/``scale`` degree, delta-coded int32 (x, y, x, y, …: source
+    then target of each segment), gzip, base64. Returns (text, number of segments); the page
+    unpacks them into deck.gl binary attributes when the layer is first shown."""
+    segs = [(a, b) for p in paths for a, b in zip(p, p[1:])]
+    if not segs:
+        return "", 0
+    q = np.rint(np.asarray(segs, dtype=float).reshape(-1, 2) * scale).astype(np.int64)
+    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), np.int64)).astype("<i4")
+    return base64.b64encode(gzip.compress(d.tobytes(), 9, mtime=0)).decode("ascii"), len(segs)
 
 
 def png_data_uri(path: Path) -> str:

@@ -8,64 +8,97 @@ from __future__ import annotations
 
 import math
 
+from matplotlib import colormaps
+
 RGBA = list[int]
 
-# Compliance ramp, red (no incident met the target) → yellow → green (all met); ColorBrewer RdYlGn.
-RAMP_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
-    (0.0, (215, 48, 39)), (0.25, (252, 141, 89)), (0.5, (254, 224, 139)),
-    (0.75, (145, 207, 96)), (1.0, (26, 152, 80)))
+# Colour-blind-safe choices. Categories use the Okabe–Ito set (Okabe & Ito 2008, "Color
+# Universal Design"; distinct under protanopia, deuteranopia and tritanopia); ramps use
+# matplotlib's cividis (designed for colour-vision deficiency, Nuñez et al. 2018) and
+# viridis. Categories that sit side by side also differ in lightness (black fire stations,
+# white met incidents, vermillion missed incidents).
+OKABE_ITO: dict[str, tuple[int, int, int]] = {
+    "black": (0, 0, 0), "orange": (230, 159, 0), "sky_blue": (86, 180, 233),
+    "bluish_green": (0, 158, 115), "yellow": (240, 228, 66), "blue": (0, 114, 178),
+    "vermillion": (213, 94, 0), "reddish_purple": (204, 121, 167)}
+
+
+def _oi(name: str, alpha: int = 255) -> RGBA:
+    return [*OKABE_ITO[name], alpha]
+
+
+RAMP_NAME = "cividis"
+"""Met share 0 % → dark blue, 100 % → yellow (matplotlib colormap)."""
+RAMP_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = tuple(
+    (s, tuple(int(round(255 * c)) for c in colormaps[RAMP_NAME](s)[:3]))  # type: ignore[misc]
+    for s in (0.0, 0.25, 0.5, 0.75, 1.0))
 NO_DATA: RGBA = [200, 200, 200, 140]
-DISTRICT_ALPHA = 170
+DISTRICT_ALPHA = 130
 DISTRICT_LINE: RGBA = [60, 60, 60, 255]
 OUTER_LINE: RGBA = [150, 150, 150, 200]
-BACKGROUND = "#eef1f4"
+BACKGROUND = "#f2efe9"
+"""Land (a warm light grey, as on printed maps); water is :data:`WATER_COLOR`."""
+WATER_COLOR: RGBA = [158, 202, 225, 255]
+WATER_LINE: RGBA = [90, 150, 190, 255]
 
 ROAD_STYLE: dict[str, dict[str, object]] = {
     # class: colour, width in metres, minimum width in pixels, legend label
-    "expressway": {"color": [214, 96, 20, 255], "width_m": 28.0, "min_px": 2.5,
+    "expressway": {"color": _oi("orange", 235), "width_m": 28.0, "min_px": 2.5,
                    "label": "Expressway 快速路"},
-    "arterial": {"color": [120, 90, 60, 235], "width_m": 16.0, "min_px": 1.5,
+    "arterial": {"color": [120, 100, 80, 235], "width_m": 16.0, "min_px": 1.5,
                  "label": "Arterial 主干路"},
-    "mountain": {"color": [140, 110, 40, 220], "width_m": 10.0, "min_px": 1.0,
+    "mountain": {"color": [150, 130, 90, 220], "width_m": 10.0, "min_px": 1.0,
                  "label": "Mountain road 山路"},
-    "local": {"color": [130, 130, 130, 170], "width_m": 6.0, "min_px": 0.5,
+    "local": {"color": [150, 150, 150, 150], "width_m": 6.0, "min_px": 0.5,
               "label": "Local road 支路"},
 }
 OTHER_ROAD = "local"
 """Road classes not listed in :data:`ROAD_STYLE` are drawn like this one."""
-BRIDGE_COLOR: RGBA = [40, 70, 200, 255]
-TUNNEL_COLOR: RGBA = [40, 40, 40, 150]
-CLOSED_COLOR: RGBA = [255, 0, 200, 255]
+BRIDGE_COLOR: RGBA = [35, 35, 35, 255]
+BRIDGE_CASING: RGBA = [255, 255, 255, 255]
+"""Bridges: a dark deck on a white casing, so they read as crossings over the water."""
+TUNNEL_COLOR: RGBA = [60, 60, 60, 140]
+CLOSED_COLOR: RGBA = _oi("yellow")
+CLOSED_CASING: RGBA = _oi("black")
+"""Closed roads: yellow on black (a road-works look), unlike any other line."""
 
-PIPE_COLOR: dict[str, RGBA] = {"water": [30, 120, 220, 220], "gas": [240, 170, 0, 230],
-                               "drainage": [90, 140, 70, 220]}
+PIPE_COLOR: dict[str, RGBA] = {"water": _oi("blue", 220), "gas": _oi("orange", 230),
+                               "drainage": _oi("bluish_green", 220)}
 PIPE_LABEL = {"water": "Water mains 供水", "gas": "Gas mains 燃气", "drainage": "Drainage 排水"}
 
 FORCE_STYLE: dict[str, dict[str, object]] = {
     # force: colour, radius in metres, minimum radius in pixels, legend label
-    "community": {"color": [0, 150, 136, 210], "radius_m": 40.0, "min_px": 1.5,
+    "community": {"color": _oi("bluish_green", 210), "radius_m": 40.0, "min_px": 1.5,
                   "label": "Community post 社区微型站"},
-    "fire": {"color": [220, 30, 30, 255], "radius_m": 130.0, "min_px": 4.0,
+    "fire": {"color": _oi("black"), "radius_m": 130.0, "min_px": 4.5,
              "label": "Fire station 消防站"},
-    "professional": {"color": [120, 40, 170, 255], "radius_m": 110.0, "min_px": 4.5,
+    "professional": {"color": _oi("reddish_purple"), "radius_m": 110.0, "min_px": 4.5,
                      "label": "Professional team 专业队"},
-    "social": {"color": [240, 130, 0, 255], "radius_m": 90.0, "min_px": 4.0,
+    "social": {"color": _oi("blue"), "radius_m": 90.0, "min_px": 4.0,
                "label": "Social rescue 社会救援"},
-    "air": {"color": [0, 110, 220, 255], "radius_m": 150.0, "min_px": 5.5,
+    "air": {"color": _oi("sky_blue"), "radius_m": 150.0, "min_px": 5.5,
             "label": "Air base 航空救援"},
 }
 OTHER_FORCE = {"color": [90, 90, 90, 255], "radius_m": 80.0, "min_px": 3.0, "label": "Other"}
 
-MET_COLOR: RGBA = [26, 152, 80, 255]
-MISSED_COLOR: RGBA = [200, 20, 30, 255]
+MET_COLOR: RGBA = [255, 255, 255, 255]
+MISSED_COLOR: RGBA = _oi("vermillion")
 NA_COLOR: RGBA = [110, 110, 110, 150]
+ACTIVE_COLOR: RGBA = _oi("vermillion")
+"""Replay: an incident being handled (social rescue stations are blue)."""
+CLEARED_COLOR: RGBA = [130, 130, 130, 170]
+NEW_COLOR: RGBA = _oi("yellow")
+"""Ring (and "NEW 新" tag) around a station the scenario added or moved."""
+REMOVED_COLOR: RGBA = [90, 90, 90, 255]
+HAZARD_COLOR: RGBA = _oi("reddish_purple")
+"""Hazard footprints: the earthquake's epicentre rings, a storm's districts."""
 
-COVERAGE_BANDS: tuple[tuple[float, RGBA, str], ...] = (
-    (600.0, [0, 160, 90, 120], "≤ 10 min"),
-    (1800.0, [250, 200, 0, 110], "10–30 min"),
-    (math.inf, [200, 40, 40, 90], "> 30 min / unreachable"),
-)
-"""Coverage colours: (upper bound in seconds, colour, label)."""
+COVERAGE_BANDS: tuple[tuple[float, RGBA, str], ...] = tuple(
+    (hi, [*(int(round(255 * c)) for c in colormaps["viridis"](f)[:3]), 150], label)
+    for hi, f, label in ((300.0, 0.95, "≤ 5 min"), (600.0, 0.65, "5–10 min"),
+                         (1800.0, 0.35, "10–30 min"), (math.inf, 0.0, "> 30 min / unreachable")))
+"""Coverage areas by best ground response time: (upper bound in seconds, colour, label);
+viridis, bright = fast."""
 
 TARGETS = ("10min", "30min", "60min")
 MET_COLUMN = {"10min": "met_10", "30min": "met_30", "60min": "met_60"}
