@@ -21,6 +21,7 @@ from typing import Callable, Optional
 import typer
 from rich.console import Console
 
+from twin.app.command import DEFAULT_PORT, serve
 from twin.errors import TwinDataError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -207,3 +208,15 @@ def main() -> None:  # pragma: no cover - console entry point
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+@app.command("app")
+@reports_errors
+def app_command(
+    port: int = typer.Option(DEFAULT_PORT, help="port to listen on"),
+    host: str = typer.Option("127.0.0.1", help="address to bind (default: this machine only)"),
+    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="where the app keeps its runs (default: the user data folder)"),
+    city: Optional[Path] = typer.Option(None, help="city folder (default: embedded Chongqing)"),
+) -> None:
+    """Start the planners' app (a local web page): point at the map, run, compare."""
+    serve(host=host, port=port, runs_dir=runs_dir, city=city, console=console)
