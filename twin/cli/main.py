@@ -206,9 +206,6 @@ def main() -> None:  # pragma: no cover - console entry point
     app()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
-
 
 @app.command("app")
 @reports_errors
@@ -220,3 +217,7 @@ def app_command(
 ) -> None:
     """Start the planners' app (a local web page): point at the map, run, compare."""
     serve(host=host, port=port, runs_dir=runs_dir, city=city, console=console)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

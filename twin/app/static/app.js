@@ -316,10 +316,20 @@
     const vp = new deck.WebMercatorViewport({width: box.clientWidth, height: box.clientHeight})
       .fitBounds([[w, so], [e, n]], {padding: 20});
     deckgl = new deck.Deck({parent: box, initialViewState: {longitude: vp.longitude, latitude: vp.latitude, zoom: vp.zoom},
-      controller: {doubleClickZoom: false}, layers: layers(), onClick, onDragStart, onDrag, onDragEnd,
+      controller: {doubleClickZoom: false}, layers: layers(), onDragStart, onDrag, onDragEnd,
       onHover: tooltip, getCursor: ({isDragging, isHovering}) => isHovering ? 'pointer' : (isDragging ? 'grabbing' : 'crosshair'),
       onAfterRender: () => { app.frames = (app.frames || 0) + 1; }});
     app.deck = deckgl;
+    // Clicks are read from the DOM and picked here rather than through deck.gl's tap gesture,
+    // which drops a click whose press outlasts 250 ms (a busy software-rendered page).
+    let down = null;
+    box.addEventListener('pointerdown', ev => { down = [ev.clientX, ev.clientY]; }, true);
+    box.addEventListener('click', ev => {
+      if (!down || Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) > 5) return;  // a pan
+      const rect = box.getBoundingClientRect(), x = ev.clientX - rect.left, y = ev.clientY - rect.top;
+      const picked = deckgl.pickObject({x, y, radius: 5, layerIds: ['stations', 'roads']}) || {};
+      onClick(Object.assign({}, picked, {x, y, coordinate: deckgl.getViewports()[0].unproject([x, y])}));
+    });
     const lg = $('legend');
     Object.entries(FORCE_COLOURS).filter(([f]) => f !== 'community').forEach(([f, c]) => {
       const i = el('div', null, 'i'); const sw = el('span', null, 'sw'); sw.style.background = `rgb(${c})`;
