@@ -113,14 +113,25 @@ class AppTab:
         x, y = self.page.evaluate("([lon, lat]) => window.__app.project(lon, lat)", [lon, lat])
         return float(x), float(y)
 
-    def settle(self) -> None:
-        self.page.evaluate("() => new Promise(r => { const n = window.__app.frames; "
-                           "const f = () => window.__app.frames > n + 1 ? r() : "
-                           "requestAnimationFrame(f); requestAnimationFrame(f); })")
+    def frames(self) -> int:
+        return int(self.page.evaluate("() => window.__app.frames"))
+
+    def settle(self, since: int) -> None:
+        """Wait until the map drew a frame after ``since`` and has nothing left to draw."""
+        self.page.wait_for_function(
+            "(n) => window.__app.frames > n && "
+            "!window.__app.deck.needsRedraw({clearRedrawFlags: false})",
+            arg=since, timeout=60_000, polling=100)
 
     def pixel(self, x: float, y: float) -> np.ndarray:
-        png = self.page.screenshot(clip={"x": x - 1, "y": y - 1, "width": 3, "height": 3})
-        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))[1, 1].astype(int)
+        return self.column(x, y, y)[0]
+
+    def column(self, x: float, y0: float, y1: float) -> np.ndarray:
+        """The RGB pixels of the page at column ``x`` from row ``y0`` to ``y1`` (inclusive)."""
+        top = round(y0)
+        png = self.page.screenshot(clip={"x": round(x), "y": top, "width": 1,
+                                         "height": round(y1) - top + 1})
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))[:, 0].astype(int)
 
 
 def lonlat(city: City, node: str, toward: str | None = None, frac: float = 0.0) -> tuple[float, float]:
@@ -138,15 +149,18 @@ def test_add_station_close_bridge_run_and_compare(server: str, browser: Any,
     # 1. add a fire station by clicking the map halfway between n20 and n22 (an empty spot)
     lon, lat = lonlat(city, "n20", "n22", 0.5)
     x, y = tab.xy(lon, lat)
+    drawn = tab.frames()
     tab.page.mouse.click(x, y)
     added = tab.page.evaluate("() => window.__app.state.add")
     assert len(added) == 1 and added[0]["force"] == "fire"
     assert abs(added[0]["lon"] - lon) < 2e-4 and abs(added[0]["lat"] - lat) < 2e-4
-    tab.settle()
-    ring = tab.pixel(x, y - 8)  # the new station's thick black ring, 8 px above its centre
+    tab.settle(drawn)
     centre = tab.pixel(x, y)
     assert np.abs(centre - FIRE_RGB).max() < 40, centre
-    assert ring.max() < 90, f"no NEW ring around the added station: {ring}"
+    # a new station: radius 9 px with a 3 px black ring; an existing one: 5 px, 1 px dark grey
+    above = tab.column(x, y - 14, y - 4)
+    darkest = above.max(axis=1).min()
+    assert darkest < 60, f"no black NEW ring above the added station: {above.tolist()}"
     assert "NEW" in tab.page.evaluate("() => window.__app.deck.props.layers"
                                       ".find(l => l.id === 'new-labels').props.data"
                                       ".map(d => d.isNew ? 'NEW' : '').join(',')")
