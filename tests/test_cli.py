@@ -84,7 +84,8 @@ def test_compare_shows_districts(drill_run, tmp_path):
 def test_summary_of_the_embedded_twin():
     code, text = twin("summary")
     assert code == 0, text
-    assert "10,343,462" in text and "bridges / tunnels" in text
+    assert "10,343,462" in text and "bridge / tunnel edges" in text
+    assert "2020 census" in text  # the embedded twin's city.json says where people come from
 
 
 def test_validate_ok_and_bad(tmp_path):

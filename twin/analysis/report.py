@@ -28,10 +28,14 @@ def city_summary_table(summary: dict) -> Table:
     t.add_column("what")
     t.add_column("value", justify="right")
     t.add_row("districts (study area)", str(summary["districts"]))
-    t.add_row("population (2020 census)", f"{summary['population']:,}")
+    source = summary.get("population_source", "not stated")
+    estimate = " — an ESTIMATE" if summary.get("population_estimate") else ""
+    t.add_row(f"population ({source}{estimate})", f"{summary['population']:,}")
     t.add_row("road nodes / edges", f"{summary['road_nodes']:,} / {summary['road_edges']:,}")
     t.add_row("road length", f"{summary['road_km']:,} km")
-    t.add_row("bridges / tunnels (named)", f"{summary['bridges']} / {summary['tunnels']}")
+    t.add_row("bridge / tunnel edges", f"{summary['bridges']:,} / {summary['tunnels']:,}")
+    if "bridge_names" in summary:
+        t.add_row("bridge / tunnel names", f"{summary['bridge_names']:,} / {summary['tunnel_names']:,}")
     for net, km in summary["pipes_km"].items():
         t.add_row(f"{net} pipes", f"{km:,} km")
     for force, n in summary["stations"].items():

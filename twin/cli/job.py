@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from twin.analysis.results import Results, write_results
+from twin.cli import records_job
+from twin.importers.prechecks import import_findings
 
 
 def slug(name: str) -> str:
@@ -24,8 +26,11 @@ def slug(name: str) -> str:
 def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: int | None = None,
                   days: float | None = None, city: Path | None = None,
                   routes: bool | None = None, maps: bool = True,
-                  console: Console | None = None) -> Path:
-    """Run a scenario file (None: baseline), print the compliance table, write ``out``."""
+                  console: Console | None = None, incidents: Path | None = None,
+                  incidents_map: Path | None = None, skip_bad_rows: bool = False) -> Path:
+    """Run a scenario file (None: baseline), print the compliance table, write ``out``.
+    ``incidents``: a file of incident records driving the run instead of random demand,
+    validated against it (:mod:`twin.cli.records_job`)."""
     from twin.model.city import load_city
     from twin.scenario.spec import load_scenario
     from twin.sim.runner import run_scenario
@@ -38,12 +43,24 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
     if changes:
         scenario = scenario.with_(**changes)
     the_city = load_city(scenario.city)
+    records = None
+    if incidents is not None:
+        scenario, records = records_job.prepare(scenario, the_city, incidents, incidents_map,
+                                                skip_bad_rows, days, console)
+        routes = False if routes is None else routes
+    for text in import_findings(the_city):
+        console.print(f"note: {text}", markup=False)
     console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} days, "
                   f"seed {scenario.seed}")
     results = _simulate(run_scenario, scenario, the_city, routes, console)
     out = out or Path("results") / slug(scenario.name)
-    final = write_results(results, out, extra=_map_writer(the_city) if maps else None)
+    extra = _map_writer(the_city) if maps else None
+    if records is not None:
+        extra = records_job.writer(records, results["incidents"], extra)
+    final = write_results(results, out, extra=extra)
     print_run_report(results, the_city, console)
+    if records is not None:
+        records_job.print_validation(final, console)
     console.print(f"results written to [bold]{final}[/bold]")
     return final
 

@@ -23,6 +23,7 @@ from rich.console import Console
 
 from twin.app.command import DEFAULT_PORT, serve
 from twin.errors import TwinDataError
+from twin.importers.assemble import CityOptions
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.")
@@ -66,12 +67,16 @@ def run(
     city: Optional[Path] = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
     routes: Optional[bool] = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
     maps: bool = typer.Option(True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"),
+    incidents: Optional[Path] = typer.Option(None, help="your incident records (CSV/Parquet: time, lon/lat or node_id, type, optional dispatch/arrival/clear times) drive the run instead of random demand, and are compared with it; lon/lat WGS84 unless --incidents-map declares datum = \"gcj02\"/\"bd09\""),
+    incidents_map: Optional[Path] = typer.Option(None, help="TOML: [incidents] rename/constants/values/lonlat/datum for --incidents"),
+    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="use the good incident records and list the bad ones (default: stop at any)"),
 ) -> None:
     """Simulate a scenario; print the compliance table and write the results folder."""
     from twin.cli.job import run_and_write
 
     run_and_write(scenario, out=out, seed=seed, days=days, city=city, routes=routes,
-                  maps=maps, console=console)
+                  maps=maps, console=console, incidents=incidents,
+                  incidents_map=incidents_map, skip_bad_rows=skip_bad_rows)
 
 
 @app.command()
@@ -88,16 +93,30 @@ def validate(path: Path = typer.Argument(..., help="a city folder")) -> None:
 def import_osm(
     source: Path = typer.Argument(..., help=".osm, .osm.bz2 or .osm.pbf extract"),
     out: Path = typer.Argument(..., help="city folder to write"),
-    districts: Optional[Path] = typer.Option(None, help="district polygons (GPKG/GeoJSON/SHP)"),
-    stations: Optional[Path] = typer.Option(None, help="stations layer (GPKG/GeoJSON/SHP)"),
+    districts: Optional[Path] = typer.Option(None, help="district polygons (GPKG/GeoJSON/SHP); default: OSM admin boundaries, else one district"),
+    admin_level: Optional[int] = typer.Option(None, help="OSM admin_level to take as districts (default: chosen, see twin.importers.assemble)"),
+    stations: Optional[Path] = typer.Option(None, help="your stations (CSV with lon/lat, Parquet, GPKG/GeoJSON/SHP); lon/lat WGS84 unless the --map declares datum = \"gcj02\"/\"bd09\""),
+    mapping: Optional[Path] = typer.Option(None, "--map", help="TOML: [stations] rename/constants/values/scale/lonlat/datum for --stations"),
+    generate_stations: Optional[str] = typer.Option(None, help="forces to generate by the planning rule where they have no stations, e.g. fire,community (marked generated)"),
+    population: Optional[Path] = typer.Option(None, help="people: a GeoTIFF of people per pixel (WorldPop) or a layer with counts; default: estimated from OSM buildings"),
+    population_column: str = typer.Option("population", help="count column of a --population layer"),
+    floor_m2_per_person: float = typer.Option(40.0, min=1.0, help="residential floor m² per person for the building estimate (assumption; 20-70)"),
+    clip_embedded: bool = typer.Option(False, "--clip-embedded", help="Chongqing: clip to the embedded nine districts and keep their census populations"),
     largest_component: bool = typer.Option(True, "--largest-component/--keep-all",
                                            help="keep only the largest connected road network"),
     name: Optional[str] = typer.Option(None, help="city name"),
 ) -> None:
-    """Drivable roads of an OpenStreetMap extract → a city folder (bridges, tunnels, speeds from tags)."""
+    """An OpenStreetMap extract → a working city folder: roads (bridges, tunnels, speeds from tags),
+    districts, people in 1 km cells, stations from OSM (fire, ambulance, rescue, helipads)."""
     from twin.importers.commands import import_osm_command
 
-    raise typer.Exit(import_osm_command(source, out, districts, stations, largest_component, name))
+    forces = tuple(f.strip() for f in generate_stations.split(",") if f.strip()) if generate_stations else ()
+    opts = CityOptions(districts_path=districts, admin_level=admin_level, stations_path=stations,
+                       map_path=mapping, generate=forces, population_path=population,
+                       population_column=population_column,
+                       floor_m2_per_person=floor_m2_per_person)
+    raise typer.Exit(import_osm_command(source, out, largest_component=largest_component,
+                                        name=name, options=opts, clip_embedded=clip_embedded))
 
 
 @import_app.command("epanet")

@@ -1,7 +1,9 @@
 """Importers: other people's data (OpenStreetMap, EPANET, GIS files) → a :class:`~twin.City`.
 
-- :func:`twin.importers.osm.import_osm` — roads from an OSM extract (``.osm``, ``.osm.bz2``,
-  ``.osm.gz``, ``.osm.pbf``);
+- :func:`twin.importers.osm.import_osm` — a working city from an OSM extract (``.osm``,
+  ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``): roads, districts, people in 1 km cells and
+  stations (:mod:`twin.importers.assemble`); :func:`twin.importers.chongqing.import_chongqing`
+  the same clipped to the embedded Chongqing districts;
 - :func:`twin.importers.epanet.import_epanet` — a water network from an EPANET ``.inp``
   file, added to an existing city;
 - :func:`twin.importers.gis.import_gis` — a user's GeoPackage / GeoJSON / Shapefile layers.
@@ -15,14 +17,16 @@ listed in ``city.meta["import_notes"]`` (and so in the folder's ``city.json``).
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from twin.errors import TwinDataError
 from twin.model.city import city_from_layers
-from twin.model.validate import road_components, validate_layers
+from twin.model.validate import road_components
 
 log = logging.getLogger("twin.importers")
 
@@ -83,3 +87,22 @@ def assign_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> p
     joined = gpd.sjoin(points[["geometry"]], d, how="left", predicate="within")
     first = joined[~joined.index.duplicated(keep="first")]
     return first["district_id"].reindex(points.index).fillna("").astype(str)
+
+
+def clip_roads(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, area: shapely.Geometry,
+               where: str, notes: list[str]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Road nodes inside ``area`` (WGS84) and the edges with both ends among them."""
+    metric = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(nodes.crs).iloc[0]
+    inside = shapely.contains_xy(metric, shapely.get_coordinates(nodes.geometry.values)[:, 0],
+                                 shapely.get_coordinates(nodes.geometry.values)[:, 1])
+    if not inside.any():
+        raise TwinDataError.one(where, "no road of this extract lies inside the area to clip "
+                                "to", "use an extract that covers it (for Chongqing's nine "
+                                "central districts: the Chongqing extract of "
+                                "download.geofabrik.de or extract.bbbike.org)",
+                                title="cannot import OSM")
+    keep_ids = set(nodes.loc[inside, "node_id"])
+    keep_e = edges["u"].isin(keep_ids) & edges["v"].isin(keep_ids)
+    note(notes, f"clipped to the given area: kept {int(inside.sum())} of {len(nodes)} road "
+         f"nodes and {int(keep_e.sum())} of {len(edges)} edges")
+    return (nodes[inside].reset_index(drop=True), edges[keep_e].reset_index(drop=True))

@@ -6,7 +6,10 @@ where, ids, what, how to fix).
 Intended command lines::
 
     twin validate PATH
-    twin import osm FILE OUT [--districts FILE] [--stations FILE]
+    twin import osm FILE OUT [--districts FILE | --admin-level N] [--stations FILE
+                              [--map MAP.toml]] [--generate-stations fire,community,…]
+                              [--population FILE.tif|LAYER [--population-column C]]
+                              [--floor-m2-per-person M2] [--clip-embedded]
                               [--largest-component/--keep-all] [--name NAME]
     twin import epanet FILE --into CITY_DIR [--out DIR] (--crs CRS | --anchor LON,LAT
                               [--units-to-m M]) [--network water] [--id-prefix P]
@@ -16,14 +19,20 @@ Intended command lines::
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
-from twin.model.city import City, load_city, save_city
+from twin.analysis.report import city_summary_table
 from twin.errors import MAX_IDS_SHOWN, Problem, TwinDataError
+from twin.importers.assemble import CityOptions
+from twin.importers.chongqing import import_chongqing
+from twin.importers.epanet import import_epanet
+from twin.importers.gis import import_gis, read_mapping
+from twin.importers.osm import import_osm
+from twin.model.city import FILE_EXTENSIONS, LAYERS, City, load_city, save_city
 from twin.model.validate import MAX_SNAP_M, validate_folder
 
 OK, BAD_DATA = 0, 2
@@ -47,15 +56,17 @@ def validate_command(path: str | Path) -> int:
 
 def import_osm_command(path: Path, out: Path, districts: Path | None = None,
                        stations: Path | None = None, largest_component: bool = True,
-                       name: str | None = None) -> int:
-    """``twin import osm FILE OUT [--districts FILE] [--stations FILE]
-    [--largest-component/--keep-all] [--name NAME]``: drivable roads of an OSM extract
-    (.osm, .osm.bz2, .osm.pbf) → city folder OUT."""
-    from twin.importers.osm import import_osm
+                       name: str | None = None, options: CityOptions | None = None,
+                       clip_embedded: bool = False) -> int:
+    """``twin import osm FILE OUT [options]``: an OSM extract (.osm, .osm.bz2, .osm.pbf) →
+    a working city folder OUT (roads, districts, cells with people, stations)."""
+    def build() -> City:
+        if clip_embedded:
+            return import_chongqing(path, options=options, name=name)
+        return import_osm(path, districts_path=districts, stations_path=stations,
+                          largest_component=largest_component, name=name, options=options)
 
-    return _run(lambda: import_osm(path, districts_path=districts, stations_path=stations,
-                                   largest_component=largest_component, name=name), out,
-                f"OpenStreetMap {path}")
+    return _run(build, out, f"OpenStreetMap {path}")
 
 
 def import_epanet_command(path: Path, into: Path, out: Path | None = None,
@@ -65,8 +76,6 @@ def import_epanet_command(path: Path, into: Path, out: Path | None = None,
     """``twin import epanet FILE --into CITY_DIR [--out DIR] (--crs CRS | --anchor LON,LAT
     [--units-to-m M]) [--network water] [--id-prefix P]``: replace the city's water (or
     ``--network``) pipes and junctions by an EPANET model's; writes OUT (default: CITY_DIR)."""
-    from twin.importers.epanet import import_epanet
-
     def build() -> City:
         return import_epanet(path, into, crs=crs, anchor_lonlat=parse_lonlat(anchor),
                              units_to_m=units_to_m, network=network, id_prefix=id_prefix,
@@ -79,8 +88,6 @@ def import_gis_command(sources: Sequence[Path], out: Path, mapping: Path | None 
                        largest_component: bool = False, name: str | None = None) -> int:
     """``twin import gis SOURCE... OUT [--map MAPPING.json|.toml] [--largest-component]
     [--name NAME]``: a GeoPackage, a folder of layer files, or layer files → city folder OUT."""
-    from twin.importers.gis import import_gis, read_mapping
-
     def build() -> City:
         layers, rename = read_mapping(mapping) if mapping else ({}, {})
         return import_gis(sources, layers=layers, rename=rename, name=name,
@@ -141,8 +148,6 @@ def check_out_folder(out: Path) -> None:
 
 
 def _is_city_folder(folder: Path) -> bool:
-    from twin.model.city import FILE_EXTENSIONS, LAYERS
-
     names = {p.name for p in folder.iterdir()}
     return "city.json" in names or any(f"{layer}.{ext}" in names
                                        for layer in LAYERS for ext in FILE_EXTENSIONS)
@@ -195,6 +200,4 @@ def print_problems(console: Console, problems: Sequence[Problem], title: str) ->
 
 def print_summary(console: Console, city: City) -> None:
     """City.summary() as the same table ``twin summary`` prints."""
-    from twin.analysis.report import city_summary_table
-
     console.print(city_summary_table(city.summary()))

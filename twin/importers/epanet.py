@@ -31,9 +31,13 @@ Nodes → ``junctions``
 Links → ``pipes``
     Pipes with EPANET's hydraulic ``length_m`` and ``diameter_mm``; pumps and valves as
     short pipes (``link_type`` ``pump``/``valve``) whose ``length_m`` is their drawn length
-    (at least :data:`MIN_LINK_M`); a valve keeps its diameter, a pump takes the largest
-    diameter of the pipes at its ends (the main it drives). Geometry: the end nodes plus
-    the link's ``[VERTICES]``.
+    (at least :data:`MIN_LINK_M`); a valve keeps its diameter and its type (``valve_type``:
+    PRV, PSV, FCV, TCV, GPV, PBV), a pump takes the largest diameter of the pipes at its
+    ends (the main it drives). Geometry: the end nodes plus the link's ``[VERTICES]``; a
+    pump or valve drawn with both ends at one point (common in utility exports) gets a
+    :data:`STUB_M` stub eastwards. ``status``: the initial status (``open``, ``closed``,
+    ``active``); closed links carry no water, so :mod:`twin.model.pipes` leaves them out
+    of outage connectivity.
 Unknowns
     EPANET has no installation year or material: ``install_year`` is a missing value
     (pandas ``Int64`` NA — never a fake year; age-based models must treat NA as unknown)
@@ -49,9 +53,11 @@ Roads
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -60,13 +66,15 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
-from twin.model.city import LAYERS, City, load_city
 from twin.errors import TwinDataError
 from twin.importers import city_from_layers, note
+from twin.model.city import LAYERS, City, load_city
 from twin.model.validate import MAX_SNAP_M, PIPE_NETWORKS
 
 MIN_LINK_M = 1.0
 """Shortest length (m) given to a pump or valve link (they are drawn very short)."""
+STUB_M = 2.0
+"""Length (m) of the stub drawn for a pump or valve whose two nodes are at one point."""
 PIPE_EDGE_SNAP_M = 30.0
 """A pipe lies under the nearest road edge when its midpoint is within this many metres."""
 TITLE = "cannot import EPANET"
@@ -129,10 +137,8 @@ def read_epanet(path: str | os.PathLike, *, crs: str | None = None,
     return PipeNetwork(network, pipes, junctions, str(path), notes)
 
 
-def _read_model(path: Path):
-    import warnings
-
-    import wntr
+def _read_model(path: Path) -> Any:  # a wntr WaterNetworkModel
+    import wntr  # noqa: PLC0415 — optional extra
 
     if not path.is_file():
         raise TwinDataError.one(str(path), "no such file", "give the path of an EPANET .inp "
@@ -169,8 +175,16 @@ def _link_table(wn, prefix: str) -> pd.DataFrame:
                          "length_m": getattr(link, "length", np.nan) if kind == "pipe" else np.nan,
                          "diameter_mm": getattr(link, "diameter", np.nan) * 1000.0
                          if kind != "pump" else np.nan,
-                         "vertices": list(link.vertices or [])})
+                         "vertices": list(link.vertices or []),
+                         "status": _status(link),
+                         "valve_type": str(getattr(link, "valve_type", "") or "")})
     return pd.DataFrame(rows)
+
+
+def _status(link) -> str:
+    """A link's initial status as ``open``, ``closed`` or ``active`` (a valve regulating)."""
+    text = str(link.initial_status).lower()
+    return "closed" if "closed" in text else "active" if "active" in text else "open"
 
 
 def _placement(path: Path, nodes: pd.DataFrame, links: pd.DataFrame, crs: str | None,
@@ -236,24 +250,47 @@ def _utm_of(lon: float, lat: float) -> str:
 
 def _pipes(path: Path, links: pd.DataFrame, nodes_xy: dict, network: str, crs: str,
            notes: list[str]) -> gpd.GeoDataFrame:
-    geoms, same_place = [], []
+    geoms, same_place, stubs = [], [], []
     for row in links.itertuples(index=False):
         a, b = nodes_xy[row.u_name], nodes_xy[row.v_name]
-        geoms.append(shapely.LineString(np.vstack([a, row.vertices, b])))
         if np.array_equal(a, b) and len(row.vertices) == 0:
-            same_place.append(row.id)
+            if row.link_type == "pipe":
+                same_place.append(row.id)
+            else:  # utility exports draw pumps and valves as a point: give them a stub
+                stubs.append(row.id)
+                b = np.asarray(a, float) + _stub_offset(crs)
+        geoms.append(shapely.LineString(np.vstack([a, row.vertices, b])))
     if same_place:
-        raise TwinDataError.one(str(path), f"{len(same_place)} links are drawn with both ends "
+        raise TwinDataError.one(str(path), f"{len(same_place)} pipes are drawn with both ends "
                                 "at the same point, so they have no shape",
                                 "move one end node in the file's [COORDINATES] (or add "
                                 "[VERTICES])", ids=same_place, title=TITLE)
+    if stubs:
+        note(notes, f"{len(stubs)} pumps/valves have both ends at one point: drawn as a "
+             f"{STUB_M:g} m stub eastwards ({', '.join(stubs[:5])}"
+             f"{'…' if len(stubs) > 5 else ''})")
+    closed = links["status"] == "closed"
+    if closed.any():
+        note(notes, f"{int(closed.sum())} links are closed initially (status 'closed': no "
+             "flow, so they do not connect junctions to sources in outage connectivity): "
+             + ", ".join(f"{v} {k}s" for k, v in
+                         links.loc[closed, "link_type"].value_counts().sort_index().items()))
     return gpd.GeoDataFrame(
         {"pipe_id": links["id"], "network": network, "u": links["u"], "v": links["v"],
          "diameter_mm": links["diameter_mm"].astype(float),
          "install_year": pd.array([pd.NA] * len(links), dtype="Int64"),
          "material": "unknown", "length_m": links["length_m"].astype(float),
-         "monitored": False, "link_type": links["link_type"]},
+         "monitored": False, "link_type": links["link_type"], "status": links["status"],
+         "valve_type": links["valve_type"]},
         geometry=geoms, crs=crs)
+
+
+def _stub_offset(crs: str) -> np.ndarray:
+    """:data:`STUB_M` metres east, in ``crs`` units (degrees for a geographic CRS)."""
+    parsed = pyproj.CRS(crs)
+    if parsed.is_geographic:
+        return np.array([STUB_M / 111_320.0, 0.0])
+    return np.array([STUB_M / parsed.axis_info[0].unit_conversion_factor, 0.0])
 
 
 def _to_metric(junctions: gpd.GeoDataFrame, pipes: gpd.GeoDataFrame

@@ -22,15 +22,18 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
+from scipy.spatial import cKDTree
 
-from twin.model.city import LAYERS, City, read_layer_file
 from twin.errors import ProblemList, TwinDataError
 from twin.importers import city_from_layers, keep_largest_component, note
+from twin.model.city import LAYERS, City, read_layer_file
+from twin.model.validate import MAX_SNAP_M
 
 EXTENSIONS = (".gpkg", ".geojson", ".json", ".shp", ".parquet")
 TITLE = "cannot import GIS layers"
@@ -52,9 +55,53 @@ def import_gis(source: str | os.PathLike | Iterable[str | os.PathLike], *,
         found["road_nodes"], found["road_edges"] = nodes, edges
         if dropped:
             note(notes, dropped)
-    name = name or (paths[0].stem if len(paths) == 1 else paths[0].parent.name)
-    meta = {"source": where, "importer": "gis", "import_notes": notes}
-    return city_from_layers(found, name=name, where=where, source=where, meta=meta)
+    kept = _folder_meta(paths)
+    name = name or kept.pop("name", None) or (paths[0].stem if len(paths) == 1
+                                              else paths[0].parent.name)
+    kept.pop("crs", None)
+    meta = {**kept, "source": where, "importer": "gis",
+            "import_notes": [*kept.get("import_notes", []), *notes]}
+    city = city_from_layers(found, name=name, where=where, source=where, meta=meta)
+    check_pipes_near_roads(city, where, notes)
+    return city
+
+
+def _folder_meta(paths: list[Path]) -> dict:
+    """The ``city.json`` of a source folder (name, population source, notes…), or {}."""
+    for p in paths:
+        f = p / "city.json"
+        if p.is_dir() and f.is_file():
+            try:
+                data = json.loads(f.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return {}
+            return dict(data) if isinstance(data, dict) else {}
+    return {}
+
+
+def check_pipes_near_roads(city: City, where: str, notes: list[str],
+                           max_m: float = MAX_SNAP_M) -> None:
+    """Pipes lie under or beside roads: refuse a network most of whose junctions are more
+    than ``max_m`` from every road node (a wrong CRS or a network of another city); note
+    the few that are."""
+    j = city.junctions
+    if j.empty or city.road_nodes.empty:
+        return
+    xy = np.column_stack([j.geometry.x, j.geometry.y])
+    dist, _ = cKDTree(np.column_stack([city.road_nodes.geometry.x,
+                                       city.road_nodes.geometry.y])).query(xy)
+    far = dist > max_m
+    if far.mean() > 0.5:
+        raise TwinDataError.one(f"{where} (junctions)", f"{int(far.sum())} of {len(far)} pipe "
+                                f"junctions are more than {max_m:.0f} m from every road node "
+                                f"(median {np.median(dist) / 1000:,.1f} km): the pipes do not "
+                                "lie in this city", "check the pipes' CRS, or that they belong "
+                                "to the same city as the roads",
+                                ids=j["junction_id"].astype(str)[far].head(20).tolist(),
+                                title=TITLE)
+    if far.any():
+        note(notes, f"{int(far.sum())} of {len(far)} pipe junctions are more than "
+             f"{max_m:.0f} m from every road node")
 
 
 def read_mapping(path: str | os.PathLike) -> tuple[dict[str, str], dict[str, dict[str, str]]]:

@@ -46,11 +46,11 @@ Classes
 Elevation
     OSM has none: ``elevation_m`` is 0 everywhere, so grades cost nothing — supply a DEM
     via another importer if hills matter (they do in Chongqing).
-Districts, stations
-    An extract has no district polygons: one district ``D1`` (named after the file,
-    population 0 = unknown) covering the convex hull of the nodes plus 50 m, unless a
-    ``districts_path`` layer file is given; nodes get the ``district_id`` they lie in.
-    Stations are empty unless a ``stations_path`` layer file is given.
+Districts, people, stations
+    :mod:`twin.importers.assemble`: districts from a file, OSM administrative boundaries
+    or one district over the roads; people in 1 km cells from a population file or
+    estimated from buildings; stations from OSM, a file, or generated on request. Nodes
+    get the ``district_id`` they lie in.
 Connectivity
     ``largest_component=True`` (the default) keeps the largest weakly connected part of
     the graph, since an extract cut from a larger map always has stray fragments; what was
@@ -60,7 +60,7 @@ Connectivity
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,10 +70,17 @@ import pandas as pd
 import pyproj
 import shapely
 
-from twin.model.city import City, read_layer_file
 from twin.errors import TwinDataError
-from twin.importers import (assign_districts, city_from_layers, districts_from_nodes,
-                            keep_largest_component, note, strip_suffixes)
+from twin.importers import (
+    city_from_layers,
+    clip_roads,
+    keep_largest_component,
+    note,
+    strip_suffixes,
+)
+from twin.importers.assemble import CityOptions, Given, assemble, check_generate, label_nodes
+from twin.importers.osm_features import read_features
+from twin.model.city import City
 
 OSM_SUFFIXES = (".pbf", ".bz2", ".gz", ".osm", ".xml")
 LINKS = ("motorway", "trunk", "primary", "secondary", "tertiary")
@@ -128,52 +135,48 @@ class Ways:
 
 def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
                stations_path: str | Path | None = None, largest_component: bool = True,
-               name: str | None = None) -> City:
-    """Import the drivable roads of an OSM extract as a validated City (metric UTM CRS).
+               name: str | None = None, options: CityOptions | None = None,
+               given: Given | None = None, clip: shapely.Geometry | None = None) -> City:
+    """Import an OSM extract as a validated, working City (metric UTM CRS): drivable roads,
+    districts, 1 km cells with people, and stations (:mod:`twin.importers.assemble`).
 
     ``path``: ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``. ``districts_path`` /
-    ``stations_path``: optional layer files (GeoPackage/GeoJSON/Shapefile/GeoParquet with
-    the columns of ARCHITECTURE.md). ``largest_component``: drop road-graph fragments.
-    See the module docstring for every assumption. Raises TwinDataError on bad input.
+    ``stations_path``: optional layer files (shorthands for the same fields of
+    ``options``). ``largest_component``: drop road-graph fragments. See the module
+    docstrings for every assumption. ``given``: layers to use instead of deriving them;
+    ``clip``: a WGS84 polygon the roads are cut to (nodes inside, edges with both ends
+    inside). Raises TwinDataError on bad input.
     """
     path = Path(path)
+    opts = options or CityOptions()
+    if districts_path is not None or stations_path is not None:
+        opts = replace(opts, districts_path=districts_path or opts.districts_path,
+                       stations_path=stations_path or opts.stations_path)
+    check_generate(opts.generate)
     name = name or strip_suffixes(path.name, OSM_SUFFIXES)
     notes: list[str] = []
     ways = read_ways(path)
     nodes, edges = build_roads(ways, str(path), notes)
+    if clip is not None:
+        nodes, edges = clip_roads(nodes, edges, clip, str(path), notes)
     if largest_component:
         nodes, edges, dropped = keep_largest_component(nodes, edges)
         if dropped:
             note(notes, dropped)
-    layers = {"road_nodes": nodes, "road_edges": edges}
-    layers["districts"] = _districts(nodes, name, districts_path, notes)
-    if layers["districts"].crs is not None and "district_id" in layers["districts"].columns:
-        # (otherwise validation below reports the missing CRS or column)
-        nodes["district_id"] = assign_districts(nodes, layers["districts"]).to_numpy()
-        outside = int((nodes["district_id"] == "").sum())
-        if outside:
-            note(notes, f"{outside} road nodes lie outside every district (district_id '')")
-    if stations_path is not None:
-        layers["stations"] = read_layer_file(Path(stations_path))
-    meta = {"source": str(path), "importer": "osm", "import_notes": notes}
+    features = read_features(path)
+    layers, pop_meta = assemble(nodes, features, name, opts, notes, given)
+    layers.update({"road_nodes": label_nodes(nodes, layers["districts"], notes),
+                   "road_edges": edges})
+    meta = {"source": str(path), "importer": "osm", "import_notes": notes, **pop_meta}
     return city_from_layers(layers, name=name, where=str(path), crs=str(nodes.crs),
                             source=str(path), meta=meta)
-
-
-def _districts(nodes: gpd.GeoDataFrame, name: str, districts_path: str | Path | None,
-               notes: list[str]) -> gpd.GeoDataFrame:
-    if districts_path is not None:
-        return read_layer_file(Path(districts_path))
-    note(notes, "no districts given: one district D1 covers the road network "
-         "(population 0 = unknown); pass a districts file for real ones")
-    return districts_from_nodes(nodes, name)
 
 
 # ---------------------------------------------------------------------------- reading
 
 def read_ways(path: Path) -> Ways:
     """The drivable ways of an OSM file (any format libosmium reads), in file order."""
-    import osmium
+    import osmium  # noqa: PLC0415 — optional extra
 
     if not path.is_file():
         raise TwinDataError.one(str(path), "no such file", "give the path of an .osm, "

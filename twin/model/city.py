@@ -143,7 +143,8 @@ class City:
         return g
 
     def summary(self) -> dict[str, object]:
-        """Headline figures: districts, population, road km, bridges, tunnels, pipes, stations."""
+        """Headline figures: districts, population (and its source, from ``city.json``), road
+        km, bridge and tunnel edges (and distinct names), pipes, stations."""
         core = self.core_districts
         e = self.road_edges
         return {
@@ -153,8 +154,12 @@ class City:
             "road_nodes": int(len(self.road_nodes)),
             "road_edges": int(len(e)),
             "road_km": round(float(e["length_m"].sum()) / 1000, 1),
-            "bridges": int(e.loc[e["bridge"], "name"].nunique()),
-            "tunnels": int(e.loc[e["tunnel"], "name"].nunique()),
+            "population_source": str(self.meta.get("population_source", "not stated")),
+            "population_estimate": bool(self.meta.get("population_estimate", False)),
+            "bridges": int(e["bridge"].sum()),
+            "tunnels": int(e["tunnel"].sum()),
+            "bridge_names": int(e.loc[e["bridge"] & (e["name"] != ""), "name"].nunique()),
+            "tunnel_names": int(e.loc[e["tunnel"] & (e["name"] != ""), "name"].nunique()),
             "pipes_km": {k: round(float(v) / 1000, 1) for k, v in
                          self.pipes.groupby("network")["length_m"].sum().items()},
             "stations": {k: int(v) for k, v in self.stations["force"].value_counts().sort_index().items()},

@@ -95,6 +95,9 @@ class PipeNetwork:
     people: np.ndarray
     people_by_district: sp.csr_matrix
     district_ids: np.ndarray
+    closed: np.ndarray | None = None
+    """Pipes closed in normal operation (``status == "closed"``: EPANET initial status);
+    they never connect junctions. None: all open."""
     _pipe_index: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -128,6 +131,8 @@ class PipeNetwork:
         if n == 0:
             return np.zeros(0, bool)
         keep = np.ones(self.n_pipes, bool) if failed is None else ~np.asarray(failed, bool)
+        if self.closed is not None:
+            keep &= ~self.closed
         u, v = self.pipe_u[keep], self.pipe_v[keep]
         adj = sp.coo_matrix((np.ones(len(u), np.int8), (u, v)), shape=(n, n)).tocsr()
         _, labels = connected_components(adj, directed=False)
@@ -203,6 +208,8 @@ def build_pipe_network(city, network: str) -> PipeNetwork:
         people=people,
         people_by_district=by_district,
         district_ids=district_ids,
+        closed=(p["status"].astype(str).str.lower() == "closed").to_numpy(bool)[ok]
+        if "status" in p.columns else None,
     )
 
 

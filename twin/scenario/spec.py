@@ -5,6 +5,7 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     name = "baseline"
     seed = 2026
     days = 7
+    datum = "wgs84"  # of every lon/lat below; "gcj02" (Amap/Tencent) or "bd09" (Baidu) converted
     [incidents]      rate_multiplier, type_multipliers, [[incidents.scripted]]
     [fleet]          scale (per force), station_units (per station)
     [stations]       remove, [[stations.add]], [[stations.move]]
@@ -36,6 +37,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_validator)
 
 from twin.errors import Problem, TwinDataError
+from twin.model.coords import convert_tree
 
 FORCES = ("community", "fire", "professional", "social", "air")
 NETWORKS = ("water", "gas", "drainage")
@@ -177,6 +179,12 @@ class Scenario(Spec):
     seed: Int = Field(default=2026, ge=0, lt=2 ** 63)
     days: Float = Field(default=7.0, gt=0, le=366)
     city: str | None = Field(default=None, description="city folder; None = embedded twin")
+    datum: Literal["wgs84", "gcj02", "bd09"] = Field(
+        default="wgs84", description="datum of every lon/lat in the file (twin.model.coords): "
+        "wgs84 (GPS, OSM), gcj02 (Amap, Tencent), bd09 (Baidu); converted to WGS84 on load")
+    converted_from: Literal["", "gcj02", "bd09"] = ""
+    """Set on load when the file's lon/lat were converted from this datum (then ``datum``
+    is ``wgs84`` and the lon/lat held are WGS84)."""
     incidents: Incidents = Incidents()
     fleet: Fleet = Fleet()
     stations: Stations = Stations()
@@ -188,6 +196,15 @@ class Scenario(Spec):
     source: str | None = Field(default=None, exclude=True)
     _text: str = PrivateAttr(default="")
     """The TOML text the scenario was parsed from, to locate keys in later checks."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _to_wgs84(cls, data: Any) -> Any:
+        """lon/lat declared in GCJ-02 or BD-09 become WGS84 (``converted_from`` says so)."""
+        if isinstance(data, dict) and data.get("datum") in ("gcj02", "bd09"):
+            data = {**convert_tree(data, data["datum"]), "datum": "wgs84",
+                    "converted_from": data["datum"]}
+        return data
 
     @property
     def duration_s(self) -> float:
