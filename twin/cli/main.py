@@ -28,6 +28,7 @@ import typer
 from rich.console import Console
 
 from twin.analysis.report import city_summary_table, print_tables
+from twin.app.command import DEFAULT_PORT, serve
 from twin.cli.decide import compare_command, sweep_command
 from twin.cli.job import run_and_write
 from twin.cli.site import site_command
@@ -288,6 +289,19 @@ def cache_clear() -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+
+@app.command("app")
+@reports_errors
+def app_command(
+    port: int = typer.Option(DEFAULT_PORT, help="port to listen on"),
+    host: str = typer.Option("127.0.0.1", help="address to bind (default: this machine only)"),
+    runs_dir: Path | None = typer.Option(None, "--runs-dir", help="where the app keeps its runs (default: the user data folder)"),
+    city: Path | None = typer.Option(None, help="city folder (default: embedded Chongqing)"),
+) -> None:
+    """Start the planners' app (a local web page): point at the map, run, compare."""
+    serve(host=host, port=port, runs_dir=runs_dir, city=city, console=console)
 
 
 if __name__ == "__main__":  # pragma: no cover
