@@ -15,7 +15,8 @@ import tomli_w
 
 from twin.errors import TwinDataError
 from twin.model.city import City
-from twin.scenario.spec import Scenario, check_against, parse_scenario
+from twin.scenario.checks import check_against
+from twin.scenario.spec import Scenario, parse_scenario
 
 WHERE = "scenario (from the app)"
 
