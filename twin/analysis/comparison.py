@@ -24,8 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from twin.analysis.paired import (LEVEL, Interval, family_level, holm, paired_t,
-                                  share_difference)
+from twin.analysis.paired import LEVEL, Interval, family_level, holm, paired_t, share_difference
 
 MEASURES = ("met_share", "p90_s")
 SINGLE = ("city", "local")

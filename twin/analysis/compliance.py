@@ -18,8 +18,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from twin.analysis.targets import (ARRIVAL_COLUMN, CELL_MIN_INCIDENTS, ORIGIN_COLUMN,
-                                   PRIMARY_ORIGIN, TARGETS, Target)
+from twin.analysis.targets import (
+    ARRIVAL_COLUMN,
+    CELL_MIN_INCIDENTS,
+    ORIGIN_COLUMN,
+    PRIMARY_ORIGIN,
+    TARGETS,
+    Target,
+)
 from twin.sim.forces import FORCE_TARGET
 from twin.sim.incidents import CATALOGUE, IncidentType
 

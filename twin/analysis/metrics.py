@@ -237,7 +237,7 @@ def coverage_table(sim: SimResult) -> pd.DataFrame:
     posts = fl.of_force("community")
     t_comm = np.full(n, np.nan)
     if len(posts):
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415 — only for coverage
 
         c = spec["community"]
         d, _ = cKDTree(fl.station_xy[posts]).query(eng.xy)

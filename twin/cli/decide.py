@@ -11,11 +11,20 @@ from typing import Callable, Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from twin.analysis.compare import (compare_compliance, folder_warnings, run_comparison,
-                                   unique_names, write_comparison, comparison_text)
+from twin.analysis.compare import (
+    compare_compliance,
+    comparison_text,
+    folder_warnings,
+    run_comparison,
+    unique_names,
+    write_comparison,
+)
 from twin.analysis.compare_view import folder_table, paired_view, ranking_view, target_label
 from twin.analysis.comparison import ranking
+from twin.analysis.outdir import prepare_output
 from twin.analysis.results import read_results
+from twin.analysis.sweep import summarise, sweep, write_sweep
+from twin.cli.job import print_sweep, sweep_prechecks
 from twin.errors import TwinDataError
 from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario, load_scenario
@@ -103,9 +112,6 @@ def sweep_command(scenario: Path | None, *, replications: int, days: float | Non
                   allow_large: bool = False) -> None:
     """``twin sweep``: size prechecks, the output folder checked and locked before anything
     runs, replications with a progress bar, the summary table, ``--out``."""
-    from twin.analysis.outdir import prepare_output
-    from twin.analysis.sweep import summarise, sweep, write_sweep
-    from twin.cli.job import print_sweep, sweep_prechecks
 
     sc: Scenario = load_scenario(scenario)
     if days is not None:

@@ -10,17 +10,24 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from twin.analysis.compare import run_comparison, write_comparison, comparison_text
+from twin.analysis.compare import comparison_text, run_comparison, write_comparison
 from twin.analysis.compare_view import paired_view, target_label
 from twin.cli.decide import district_names, progress_bar
 from twin.errors import TwinDataError
 from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario, load_scenario
-from twin.siting.models import OBJECTIVES, Solution, budget, least_needed, solve
-from twin.siting.output import (budget_plot, budget_table, chosen_sites, scenario_toml,
-                                sites_json, sites_map, write_atomic)
-from twin.siting.problem import SitingProblem, build_problem
 from twin.sim.engine import Engine, EngineConfig
+from twin.siting.models import OBJECTIVES, Solution, budget, least_needed, solve
+from twin.siting.output import (
+    budget_plot,
+    budget_table,
+    chosen_sites,
+    scenario_toml,
+    sites_json,
+    sites_map,
+    write_atomic,
+)
+from twin.siting.problem import SitingProblem, build_problem
 
 AGGREGATED = 150
 """Demand points and candidates for p-median / p-center (their MILPs grow as n × m)."""

@@ -62,7 +62,6 @@ def types_needing(force: str, scenario: Scenario | None = None) -> list[str]:
 
 def run_problems(scenario: Scenario, city: City) -> tuple[list[Problem], list[Problem]]:
     """(stopping, warning) findings for running ``scenario`` on ``city`` (already applied)."""
-    where = scenario.source or f"scenario {scenario.name!r}"
     stop: list[Problem] = []
     warn: list[Problem] = []
     units = units_by_force(city)

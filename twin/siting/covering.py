@@ -40,7 +40,7 @@ def quiet() -> Iterator[None]:
 
 def _solve(cost: np.ndarray, lower: np.ndarray, upper: np.ndarray, a: sp.csc_matrix,
            row_lo: np.ndarray, row_hi: np.ndarray, maximise: bool) -> np.ndarray:
-    import highspy
+    import highspy  # noqa: PLC0415 — solver loaded on use
 
     with quiet():
         h = highspy.Highs()

@@ -58,7 +58,7 @@ class Solution:
 
 
 def _solver() -> Any:
-    import pulp
+    import pulp  # noqa: PLC0415 — solver libraries loaded on use
 
     return pulp.HiGHS(msg=False)
 
@@ -127,7 +127,7 @@ def _model(p: SitingProblem, objective: str, k: int,
     """The spopt model on the demand points and candidates that matter (exact reduction:
     a demand point no candidate can improve adds the same to every solution, a candidate
     that improves no point is never needed); returns (rows, cols, model or None)."""
-    from spopt.locate import LSCP, MCLP, PCenter, PMedian
+    from spopt.locate import LSCP, MCLP, PCenter, PMedian  # noqa: PLC0415 — solver libraries loaded on use
 
     t = np.where(np.isfinite(p.times_s), p.times_s, BIG_S)
     cap = np.where(np.isfinite(p.existing_s), p.existing_s, BIG_S)

@@ -86,10 +86,10 @@ def budget_table(solutions: list[Solution], minutes: float) -> pd.DataFrame:
 
 def budget_plot(table: pd.DataFrame, path: Path, force: str, minutes: float) -> Path:
     """PNG of people newly within ``minutes`` against k (matplotlib, Agg)."""
-    import matplotlib
+    import matplotlib  # noqa: PLC0415 — plotting loaded on use
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 — plotting loaded on use
 
     fig, ax = plt.subplots(figsize=(6, 3.6), dpi=120)
     ax.plot(table["k"], table["covered_gain"] / 1000, marker="o", color="#c0392b")
@@ -114,10 +114,10 @@ def sites_json(sites: list[dict[str, object]]) -> str:
 def sites_map(p: SitingProblem, sol: Solution, city: City, path: Path, minutes: float) -> Path:
     """PNG map (city metres): demand points sized by people, grey where already within
     ``minutes`` of an existing station, red where newly covered; existing and new stations."""
-    import matplotlib
+    import matplotlib  # noqa: PLC0415 — plotting loaded on use
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 — plotting loaded on use
 
     xy = city.roads.xy
     limit = minutes * 60.0

@@ -79,7 +79,7 @@ def _grid_pool(xy: np.ndarray, weight: np.ndarray, limit: int) -> np.ndarray:
 
 def _pooled_weight(xy: np.ndarray, weight: np.ndarray, reps: np.ndarray) -> np.ndarray:
     """Each point's weight added to its nearest representative."""
-    from scipy.spatial import cKDTree
+    from scipy.spatial import cKDTree  # noqa: PLC0415 — only for aggregation
 
     _, near = cKDTree(xy[reps]).query(xy)
     return np.bincount(near, weights=weight, minlength=len(reps))

@@ -52,7 +52,7 @@ class Offline:
 @contextmanager
 def offline_page(width: int = 1600, height: int = 900, scale: float = 1.0) -> Iterator[Offline]:
     """A fresh headless Chromium (own temporary profile) with one offline page."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — optional extra [browser]
 
     exe = chromium_path()
     if exe is None:

@@ -75,7 +75,7 @@ def _default(obj: Any) -> Any:
         return obj.tolist()
     if hasattr(obj, "item"):
         return obj.item()
-    from pydeck.bindings.json_tools import default_serialize
+    from pydeck.bindings.json_tools import default_serialize  # noqa: PLC0415 — pydeck internals, only for pydeck objects
 
     return default_serialize(obj)
 
