@@ -19,23 +19,36 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from measures_common import (
+    MEASURES,
+    command_line,
+    load,
+    mins,
+    pct,
+    replicate,
+    span,
+    summarise,
+    wilson,
+)
 
-from measures_common import (MEASURES, command_line, load, mins, pct, replicate, span,
-                             summarise, wilson)
 from twin.analysis.compliance import compliance_table, primary_rows
 from twin.analysis.targets import CELL_MIN_INCIDENTS
 
 
 def show(s: pd.DataFrame, title: str, top: int | None = None) -> None:
     print(f"\n{title}")
-    print(f"{'target':<8} {'from':<9} {'scope':<22} {'n/run':>8} {'met %':>7} "
-          f"{'95 % interval':>15} {'p90 min':>8} {'95 % interval':>13} {'seeds':>5}")
+    print(
+        f"{'target':<8} {'from':<9} {'scope':<22} {'n/run':>8} {'met %':>7} "
+        f"{'95 % interval':>15} {'p90 min':>8} {'95 % interval':>13} {'seeds':>5}"
+    )
     rows = s if top is None else s.head(top)
     for r in rows.to_dict(orient="records"):
-        print(f"{r['target']:<8} {r['from']:<9} {r['scope']:<22} {r['count']:>8.1f} "
-              f"{pct(r['met_share']):>7} {span(r['met_share_low'], r['met_share_high'], pct):>15} "
-              f"{mins(r['p90_s']):>8} {span(r['p90_s_low'], r['p90_s_high'], mins):>13} "
-              f"{r['seeds']:>5}")
+        print(
+            f"{r['target']:<8} {r['from']:<9} {r['scope']:<22} {r['count']:>8.1f} "
+            f"{pct(r['met_share']):>7} {span(r['met_share_low'], r['met_share_high'], pct):>15} "
+            f"{mins(r['p90_s']):>8} {span(r['p90_s_low'], r['p90_s_high'], mins):>13} "
+            f"{r['seeds']:>5}"
+        )
 
 
 def main() -> None:
@@ -48,32 +61,42 @@ def main() -> None:
     a = ap.parse_args()
     city, scenario = load(a.days, a.seed)
     kept: list[pd.DataFrame] = []
-    rows = replicate(city, scenario, [a.seed + i for i in range(a.seeds)], label="baseline",
-                     keep=kept)
+    rows = replicate(
+        city, scenario, [a.seed + i for i in range(a.seeds)], label="baseline", keep=kept
+    )
     order = {m: i for i, m in enumerate(MEASURES)}
     city_s = summarise(rows, "city", onset=True)
     city_s = city_s[city_s["target"].isin(MEASURES)].sort_values(
-        ["from", "target"], key=lambda c: c.map(order) if c.name == "target" else
-        c.eq("onset"))
+        ["from", "target"], key=lambda c: c.map(order) if c.name == "target" else c.eq("onset")
+    )
     show(city_s, f"Baseline, city-wide: {a.days:g} days × {a.seeds} seeds from {a.seed}")
     districts = summarise(rows, "district:", onset=True)
     for m in ("30min", "5min", "8min", "full"):
         for origin in ("primary", "onset"):
-            part = districts[(districts["target"] == m)
-                             & ((districts["from"] == "onset") == (origin == "onset"))]
+            part = districts[
+                (districts["target"] == m) & ((districts["from"] == "onset") == (origin == "onset"))
+            ]
             if part["met_share"].notna().any():
-                show(part.sort_values("met_share"), f"{m} by district (from the {origin}"
-                     f"{'' if origin == 'onset' else ' origin'}), weakest first")
+                show(
+                    part.sort_values("met_share"),
+                    f"{m} by district (from the {origin}"
+                    f"{'' if origin == 'onset' else ' origin'}), weakest first",
+                )
     cells = pooled_cells(pd.concat(kept, ignore_index=True))
-    print(f"\ncells: incidents of all {a.seeds} runs pooled; a cell needs ≥ "
-          f"{CELL_MIN_INCIDENTS} pooled incidents for a share (95 % Wilson interval; p90 of "
-          "the pooled arrivals)")
+    print(
+        f"\ncells: incidents of all {a.seeds} runs pooled; a cell needs ≥ "
+        f"{CELL_MIN_INCIDENTS} pooled incidents for a share (95 % Wilson interval; p90 of "
+        "the pooled arrivals)"
+    )
     for m in ("8min", "30min", "5min", "full", "10min"):
         part = cells[(cells["target"] == m) & cells["met_share"].notna()]
         if not part.empty:
-            show(part.sort_values(["met_share", "p90_s"], ascending=[True, False]),
-                 f"{m} (from the {part['from'].iloc[0]}): the {a.cells} weakest of "
-                 f"{len(part)} cells with a share", a.cells)
+            show(
+                part.sort_values(["met_share", "p90_s"], ascending=[True, False]),
+                f"{m} (from the {part['from'].iloc[0]}): the {a.cells} weakest of "
+                f"{len(part)} cells with a share",
+                a.cells,
+            )
     if a.out:
         out = Path(a.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -87,8 +110,10 @@ def pooled_cells(incidents: pd.DataFrame) -> pd.DataFrame:
     """Cell rows of compliance over the pooled incidents, with Wilson intervals."""
     c = primary_rows(compliance_table(incidents))
     c = c[c["scope"].str.startswith("cell:")].copy()
-    ci = [wilson(round(s * n), n) if pd.notna(s) else (float("nan"), float("nan"))
-          for s, n in zip(c["met_share"], c["count"])]
+    ci = [
+        wilson(round(s * n), n) if pd.notna(s) else (float("nan"), float("nan"))
+        for s, n in zip(c["met_share"], c["count"])
+    ]
     c["met_share_low"], c["met_share_high"] = [x[0] for x in ci], [x[1] for x in ci]
     c["p90_s_low"] = c["p90_s_high"] = float("nan")
     c["seeds"] = incidents["seed"].nunique()

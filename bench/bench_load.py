@@ -40,8 +40,10 @@ def main() -> None:
     args = ap.parse_args()
     city = load_city()
     nodes, edges = city.road_nodes, city.road_edges
-    print(f"embedded twin: {len(nodes):,} road nodes, {len(edges):,} edges, "
-          f"{len(city.pipes):,} pipes, {len(city.stations):,} stations")
+    print(
+        f"embedded twin: {len(nodes):,} road nodes, {len(edges):,} edges, "
+        f"{len(city.pipes):,} pipes, {len(city.stations):,} stations"
+    )
     t_load = median_time(load_city, args.repeats)
     t_val = median_time(lambda: validate_folder(embedded_path()), args.repeats)
     ids, us, vs = nodes["node_id"], edges["u"], edges["v"]
@@ -55,8 +57,10 @@ def main() -> None:
 
     t_naive = median_time(naive, args.repeats)
     print(f"median over {args.repeats}: load_city {t_load:.2f} s, validate_folder {t_val:.2f} s")
-    print(f"connectivity: csgraph {t_fast * 1000:.1f} ms, NetworkX {t_naive * 1000:.1f} ms "
-          f"→ ×{t_naive / t_fast:.1f}")
+    print(
+        f"connectivity: csgraph {t_fast * 1000:.1f} ms, NetworkX {t_naive * 1000:.1f} ms "
+        f"→ ×{t_naive / t_fast:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -17,9 +17,9 @@ from __future__ import annotations
 import time
 
 from twin.model.city import load_city
+from twin.sim.engine import Engine, EngineConfig
 from twin.siting.models import solve
 from twin.siting.problem import build_problem
-from twin.sim.engine import Engine, EngineConfig
 
 
 def timed(label: str, fn):  # type: ignore[no-untyped-def]
@@ -32,29 +32,46 @@ def timed(label: str, fn):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     city, _ = timed("load the embedded twin", load_city)
-    eng, _ = timed("engine (fleet, placement, station travel times)",
-                   lambda: Engine(city, EngineConfig()))
-    big, _ = timed("problem: cells × ≤2000 candidates, times ≤ 5 min",
-                   lambda: build_problem(city, "fire", "offpeak", max_candidates=2000,
-                                         limit_s=300.0, engine=eng))
-    print(f"  {len(big.demand_node):,} demand points, {len(big.candidate_node):,} candidates, "
-          f"{len(big.existing_ids)} existing fire stations")
+    eng, _ = timed(
+        "engine (fleet, placement, station travel times)", lambda: Engine(city, EngineConfig())
+    )
+    big, _ = timed(
+        "problem: cells × ≤2000 candidates, times ≤ 5 min",
+        lambda: build_problem(
+            city, "fire", "offpeak", max_candidates=2000, limit_s=300.0, engine=eng
+        ),
+    )
+    print(
+        f"  {len(big.demand_node):,} demand points, {len(big.candidate_node):,} candidates, "
+        f"{len(big.existing_ids)} existing fire stations"
+    )
     s, _ = timed("MCLP k=3 (HiGHS, sparse)", lambda: solve(big, "mclp", 3, 5.0, "highs"))
     print(f"  +{s.coverage_gain:,.0f} people within 5 min")
     s, _ = timed("LSCP (HiGHS, sparse)", lambda: solve(big, "lscp", 0, 5.0, "highs"))
     print(f"  {len(s.chosen)} new stations to cover every coverable point")
-    small, _ = timed("problem: cells × ≤300 candidates, times ≤ 5 min",
-                     lambda: build_problem(city, "fire", "offpeak", max_candidates=300,
-                                           limit_s=300.0, engine=eng))
-    a, t_spopt = timed("MCLP k=3, 300 candidates (spopt, dense PuLP)",
-                       lambda: solve(small, "mclp", 3, 5.0, "spopt"))
-    b, t_highs = timed("MCLP k=3, 300 candidates (HiGHS, sparse)",
-                       lambda: solve(small, "mclp", 3, 5.0, "highs"))
-    print(f"  same coverage: {abs(a.coverage_gain - b.coverage_gain) < 1e-6}; "
-          f"spopt / sparse time ratio {t_spopt / max(t_highs, 1e-9):.1f}×")
-    agg, _ = timed("problem: 150 demand × 150 candidates, full times",
-                   lambda: build_problem(city, "fire", "offpeak", max_demand=150,
-                                         max_candidates=150, engine=eng))
+    small, _ = timed(
+        "problem: cells × ≤300 candidates, times ≤ 5 min",
+        lambda: build_problem(
+            city, "fire", "offpeak", max_candidates=300, limit_s=300.0, engine=eng
+        ),
+    )
+    a, t_spopt = timed(
+        "MCLP k=3, 300 candidates (spopt, dense PuLP)",
+        lambda: solve(small, "mclp", 3, 5.0, "spopt"),
+    )
+    b, t_highs = timed(
+        "MCLP k=3, 300 candidates (HiGHS, sparse)", lambda: solve(small, "mclp", 3, 5.0, "highs")
+    )
+    print(
+        f"  same coverage: {abs(a.coverage_gain - b.coverage_gain) < 1e-6}; "
+        f"spopt / sparse time ratio {t_spopt / max(t_highs, 1e-9):.1f}×"
+    )
+    agg, _ = timed(
+        "problem: 150 demand × 150 candidates, full times",
+        lambda: build_problem(
+            city, "fire", "offpeak", max_demand=150, max_candidates=150, engine=eng
+        ),
+    )
     s, _ = timed("p-median k=3 (spopt + HiGHS)", lambda: solve(agg, "pmedian", 3, 5.0))
     print(f"  mean time {s.mean_s_before / 60:.2f} → {s.mean_s_after / 60:.2f} min")
     s, _ = timed("p-center k=3 (spopt + HiGHS)", lambda: solve(agg, "pcenter", 3, 5.0))

@@ -45,8 +45,7 @@ def main() -> None:
     args = ap.parse_args()
     root = Path(__file__).resolve().parent.parent
     sc = load_scenario(root / "scenarios" / "baseline.toml")
-    sc = sc.with_(days=args.days, seed=args.seed,
-                  dispatch={"policy": args.policy})
+    sc = sc.with_(days=args.days, seed=args.seed, dispatch={"policy": args.policy})
     city = load_city(sc.city)
     res = run_scenario(sc, city, record_routes=False)
     inc, ev, units = res.tables["incidents"], res.tables["events"], res.tables["units"]
@@ -60,34 +59,47 @@ def main() -> None:
     force = dict(zip(units["station_id"], units["force"]))
     kind = station.map(force)
     n_fire_calls, n_ground_calls = int(fire_call.sum()), int(ground_call.sum())
-    print(f"baseline, {days:g} days, seed {args.seed}, policy {args.policy}: "
-          f"{len(inc):,} incidents, {n_ground_calls:,} ground calls")
-    print(f"fire vehicles per fire-service call: {(kind == 'fire').sum() / n_fire_calls:.2f} "
-          f"({(kind == 'fire').sum():,} / {n_fire_calls:,})")
+    print(
+        f"baseline, {days:g} days, seed {args.seed}, policy {args.policy}: "
+        f"{len(inc):,} incidents, {n_ground_calls:,} ground calls"
+    )
+    print(
+        f"fire vehicles per fire-service call: {(kind == 'fire').sum() / n_fire_calls:.2f} "
+        f"({(kind == 'fire').sum():,} / {n_fire_calls:,})"
+    )
     print(f"ground units per ground call: {kind.isin(GROUND).sum() / n_ground_calls:.2f}")
     rates = {t.name: t.rate for t in CATALOGUE.values() if "fire" in needs[t.name]}
     model = vehicles_per_call_national(rates)
-    print(f"first assignments reweighted by the national call mix: {model:.2f} vehicles per "
-          f"call vs {NATIONAL_VEHICLES_PER_CALL:.2f} "
-          f"(gap {model - NATIONAL_VEHICLES_PER_CALL:+.2f}, "
-          f"{model / NATIONAL_VEHICLES_PER_CALL - 1:+.0%})")
-    print(f"ground calls per 100,000 people per day: {n_ground_calls / (pop / 1e5) / days:.3f} "
-          f"(population {pop:,.0f}); national 0.41-0.47 all kinds, ~0.25 fires and rescues")
+    print(
+        f"first assignments reweighted by the national call mix: {model:.2f} vehicles per "
+        f"call vs {NATIONAL_VEHICLES_PER_CALL:.2f} "
+        f"(gap {model - NATIONAL_VEHICLES_PER_CALL:+.2f}, "
+        f"{model / NATIONAL_VEHICLES_PER_CALL - 1:+.0%})"
+    )
+    print(
+        f"ground calls per 100,000 people per day: {n_ground_calls / (pop / 1e5) / days:.3f} "
+        f"(population {pop:,.0f}); national 0.41-0.47 all kinds, ~0.25 fires and rescues"
+    )
     fire = units[units["force"] == "fire"]
     runs = fire["dispatches"].to_numpy(float) * 365.0 / days
-    print(f"runs per fire station per year: median {np.median(runs):,.0f}, "
-          f"p90 {np.percentile(runs, 90):,.0f}, max {runs.max():,.0f} "
-          f"({len(fire)} stations); fire utilisation mean {fire['utilisation'].mean():.2%}, "
-          f"max {fire['utilisation'].max():.2%}")
+    print(
+        f"runs per fire station per year: median {np.median(runs):,.0f}, "
+        f"p90 {np.percentile(runs, 90):,.0f}, max {runs.max():,.0f} "
+        f"({len(fire)} stations); fire utilisation mean {fire['utilisation'].mean():.2%}, "
+        f"max {fire['utilisation'].max():.2%}"
+    )
     for col in ("call_s", "turnout_s", "travel_s"):
         x = inc[col].dropna().to_numpy(float)
-        print(f"{col}: median {np.median(x):.0f} s, p90 {np.percentile(x, 90):.0f} s "
-              f"(n={len(x):,})")
+        print(
+            f"{col}: median {np.median(x):.0f} s, p90 {np.percentile(x, 90):.0f} s (n={len(x):,})"
+        )
     for col in ("first_fire_s", "full_s"):
         x = (inc[col] - inc["dispatch_s"]).dropna().to_numpy(float)
-        print(f"{col} from the dispatch order: median {np.median(x):.0f} s, "
-              f"p90 {np.percentile(x, 90):.0f} s, within 5 min {np.mean(x <= 300):.1%} "
-              f"(n={len(x):,})")
+        print(
+            f"{col} from the dispatch order: median {np.median(x):.0f} s, "
+            f"p90 {np.percentile(x, 90):.0f} s, within 5 min {np.mean(x <= 300):.1%} "
+            f"(n={len(x):,})"
+        )
     for name, v in res.summary["compliance_city"].items():
         print(f"  {name}: met {v['met_share']:.1%} of {v['count']:,}, p90 {v['p90_s']} s")
 

@@ -60,10 +60,18 @@ def one(case: str, days: float | None = None) -> dict:
         wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0 - before
     e, c = res.summary["estimate"], res.summary["counts"]
-    return {"case": case, "days": sc.days, "incidents_est": e["incidents"],
-            "incidents": c["incidents"], "events_est": e["events"], "events": c["events"],
-            "memory_est": e["memory_bytes"], "memory_peak_growth": max(peak, 0.0),
-            "wall_s": wall, "wall_est_s": e["wall_s"]}
+    return {
+        "case": case,
+        "days": sc.days,
+        "incidents_est": e["incidents"],
+        "incidents": c["incidents"],
+        "events_est": e["events"],
+        "events": c["events"],
+        "memory_est": e["memory_bytes"],
+        "memory_peak_growth": max(peak, 0.0),
+        "wall_s": wall,
+        "wall_est_s": e["wall_s"],
+    }
 
 
 def in_fresh_process(case: str, days: float | None = None) -> dict:
@@ -76,17 +84,23 @@ def main() -> None:
     if len(sys.argv) > 1:
         print(json.dumps(one(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else None)))
         return
-    print(f"{'case':11} {'days':>5} {'inc est':>8} {'inc':>6} {'ratio':>6} {'ev est':>8} "
-          f"{'ev':>7} {'ratio':>6} {'mem est MB':>10} {'peak+ MB':>9} {'ratio':>6} "
-          f"{'wall s':>7}", flush=True)
+    print(
+        f"{'case':11} {'days':>5} {'inc est':>8} {'inc':>6} {'ratio':>6} {'ev est':>8} "
+        f"{'ev':>7} {'ratio':>6} {'mem est MB':>10} {'peak+ MB':>9} {'ratio':>6} "
+        f"{'wall s':>7}",
+        flush=True,
+    )
     for case in CASES:
         r = in_fresh_process(case)
         q = lambda a, b: f"{a / b:6.2f}" if b else "   inf"  # noqa: E731
-        print(f"{case:11} {r['days']:5.2f} {r['incidents_est']:8.0f} {r['incidents']:6d} "
-              f"{q(r['incidents_est'], r['incidents'])} {r['events_est']:8.0f} "
-              f"{r['events']:7d} {q(r['events_est'], r['events'])} "
-              f"{r['memory_est'] / 1e6:10.0f} {r['memory_peak_growth'] / 1e6:9.0f} "
-              f"{q(r['memory_est'], r['memory_peak_growth'])} {r['wall_s']:7.1f}", flush=True)
+        print(
+            f"{case:11} {r['days']:5.2f} {r['incidents_est']:8.0f} {r['incidents']:6d} "
+            f"{q(r['incidents_est'], r['incidents'])} {r['events_est']:8.0f} "
+            f"{r['events']:7d} {q(r['events_est'], r['events'])} "
+            f"{r['memory_est'] / 1e6:10.0f} {r['memory_peak_growth'] / 1e6:9.0f} "
+            f"{q(r['memory_est'], r['memory_peak_growth'])} {r['wall_s']:7.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -19,9 +19,8 @@ import argparse
 import sys
 
 import pandas as pd
+from measures_common import MEASURES, command_line, load, mins, pct, replicate, span, summarise
 
-from measures_common import (MEASURES, command_line, load, mins, pct, replicate, span,
-                             summarise)
 from twin.analysis.overrides import Override
 
 
@@ -35,15 +34,20 @@ def main() -> None:
     a = ap.parse_args()
     city, scenario = load(a.days, a.seed)
     seeds = [a.seed + i for i in range(a.seeds)]
-    parts = [replicate(city, scenario, seeds,
-                       (Override("scenario.incidents.rate_multiplier", k),), f"{k:g}")
-             for k in a.rates]
+    parts = [
+        replicate(
+            city, scenario, seeds, (Override("scenario.incidents.rate_multiplier", k),), f"{k:g}"
+        )
+        for k in a.rates
+    ]
     rows = pd.concat(parts, ignore_index=True)
     summ = summarise(rows)
     if a.out:
         summ.to_csv(a.out, index=False)
-    print(f"\nLoad curve: {a.days:g} days × {a.seeds} seeds from {a.seed} per rate "
-          "(mean over seeds [95 % t interval]; share met in %, p90 in minutes)")
+    print(
+        f"\nLoad curve: {a.days:g} days × {a.seeds} seeds from {a.seed} per rate "
+        "(mean over seeds [95 % t interval]; share met in %, p90 in minutes)"
+    )
     head = f"{'rate':>5} {'fire ρ':>7}"
     for m in MEASURES:
         head += f" | {m + ' met':>20} {'p90':>14}"
@@ -56,8 +60,10 @@ def main() -> None:
                 line += f" | {'–':>20} {'–':>14}"
                 continue
             r = s.loc[m]
-            line += (f" | {pct(r.met_share):>6} [{span(r.met_share_low, r.met_share_high, pct)}]"
-                     f" {mins(r.p90_s):>5} [{span(r.p90_s_low, r.p90_s_high, mins)}]")
+            line += (
+                f" | {pct(r.met_share):>6} [{span(r.met_share_low, r.met_share_high, pct)}]"
+                f" {mins(r.p90_s):>5} [{span(r.p90_s_low, r.p90_s_high, mins)}]"
+            )
         print(line)
     print(f"\nreproduce: {command_line()}")
 

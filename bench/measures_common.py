@@ -39,9 +39,15 @@ def load(days: float, seed: int, city_path: str | None = None) -> tuple[City, Sc
     return load_city(city_path or scenario.city), scenario
 
 
-def replicate(city: City, scenario: Scenario, seeds: list[int],
-              overrides: tuple[Override, ...] = (), label: str = "",
-              log: bool = True, keep: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+def replicate(
+    city: City,
+    scenario: Scenario,
+    seeds: list[int],
+    overrides: tuple[Override, ...] = (),
+    label: str = "",
+    log: bool = True,
+    keep: list[pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """Compliance rows of one run per seed (columns ``seed``, ``variant``), plus calibration
     figures as rows with target ``cal:<name>`` in ``met_share``. ``keep``: a list the runs'
     incident tables are appended to (column ``seed`` added)."""
@@ -54,18 +60,38 @@ def replicate(city: City, scenario: Scenario, seeds: list[int],
         if keep is not None:
             keep.append(res["incidents"].assign(seed=s))
         cal = res.summary.get("calibration", {})
-        extra = [("vehicles_per_ground_call", cal.get("vehicles_per_ground_call")),
-                 ("ground_calls_per_100k_per_day", cal.get("ground_calls_per_100k_per_day")),
-                 ("fire_utilisation", (cal.get("utilisation") or {}).get("fire_units"))]
-        rows = pd.concat([rows, pd.DataFrame(
-            [{"target": f"cal:{k}", "from": "", "scope": "city", "count": 0,
-              "met_share": np.nan if v is None else v} for k, v in extra])],
-            ignore_index=True)
+        extra = [
+            ("vehicles_per_ground_call", cal.get("vehicles_per_ground_call")),
+            ("ground_calls_per_100k_per_day", cal.get("ground_calls_per_100k_per_day")),
+            ("fire_utilisation", (cal.get("utilisation") or {}).get("fire_units")),
+        ]
+        rows = pd.concat(
+            [
+                rows,
+                pd.DataFrame(
+                    [
+                        {
+                            "target": f"cal:{k}",
+                            "from": "",
+                            "scope": "city",
+                            "count": 0,
+                            "met_share": np.nan if v is None else v,
+                        }
+                        for k, v in extra
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
         rows["seed"], rows["variant"] = s, label
         parts.append(rows)
         if log:
-            print(f"  [{label or 'base'} seed {s}: {len(res['incidents']):,} incidents, "
-                  f"{time.perf_counter() - t0:.0f} s]", file=sys.stderr, flush=True)
+            print(
+                f"  [{label or 'base'} seed {s}: {len(res['incidents']):,} incidents, "
+                f"{time.perf_counter() - t0:.0f} s]",
+                file=sys.stderr,
+                flush=True,
+            )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -96,9 +122,12 @@ def span(lo: float, hi: float, fmt) -> str:
     return "–" if not (np.isfinite(lo) and np.isfinite(hi)) else f"{fmt(lo)}–{fmt(hi)}"
 
 
-def summarise(rows: pd.DataFrame, scope_prefix: str = "city",
-              values: tuple[str, ...] = ("met_share", "p90_s"),
-              onset: bool = False) -> pd.DataFrame:
+def summarise(
+    rows: pd.DataFrame,
+    scope_prefix: str = "city",
+    values: tuple[str, ...] = ("met_share", "p90_s"),
+    onset: bool = False,
+) -> pd.DataFrame:
     """Per (variant, target, from, scope) starting with ``scope_prefix``: mean and 95 % t
     interval over seeds of each of ``values``, and the mean count per run. Rows from each
     target's primary origin, plus the onset rows when ``onset``."""

@@ -25,8 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from test_erlang import (C_UNITS, WORK_S, allen_cunneen, erlang_c, mmc_run,  # noqa: E402
-                         queue_waits)
+from test_erlang import C_UNITS, WORK_S, allen_cunneen, erlang_c, mmc_run, queue_waits  # noqa: E402
 
 
 def mean_se(x: list[float]) -> str:
@@ -43,8 +42,10 @@ def main() -> None:
     a = ap.parse_args()
     warm = a.calls // 20
     print(f"M/M/3, work 1800 s, {a.calls:,} calls × {a.seeds} seeds (first {warm:,} dropped)")
-    print(f"{'ρ':>5} {'P(wait)':>20} {'Erlang C':>9} {'mean wait s':>22} {'theory':>9} "
-          f"{'P(W>1/r)':>20} {'C/e':>8}")
+    print(
+        f"{'ρ':>5} {'P(wait)':>20} {'Erlang C':>9} {'mean wait s':>22} {'theory':>9} "
+        f"{'P(W>1/r)':>20} {'C/e':>8}"
+    )
     for rho in a.loads:
         pw, mw, tail = [], [], []
         for s in range(a.seeds):
@@ -55,22 +56,27 @@ def main() -> None:
             mw.append(float(w.mean()))
             tail.append(float((w > 1 / rate).mean()))
         c = erlang_c(C_UNITS, rho * C_UNITS)
-        print(f"{rho:>5} {mean_se(pw):>20} {c:9.4f} {mean_se(mw):>22} {c / rate:9.1f} "
-              f"{mean_se(tail):>20} {c / math.e:8.4f}")
+        print(
+            f"{rho:>5} {mean_se(pw):>20} {c:9.4f} {mean_se(mw):>22} {c / rate:9.1f} "
+            f"{mean_se(tail):>20} {c / math.e:8.4f}"
+        )
     work, t_mean, t_var = 1200.0, 330.0, 900.0
     s_mean = work + 2 * t_mean
-    scv = (work ** 2 + 4 * t_var) / s_mean ** 2
+    scv = (work**2 + 4 * t_var) / s_mean**2
     print("\nM/G/3 with travel (3 streets, work 1200 s): mean queue wait (s)")
     print(f"{'ρ':>5} {'Erlang C, W':>12} {'engine':>20} {'Allen–Cunneen, W+2T':>20}")
     for rho in a.loads:
         ws = []
         for s in range(a.seeds):
-            sim, lam = mmc_run(rho, a.calls, 2000 + s, node="n21", work_s=work,
-                               mean_service_s=s_mean)
+            sim, lam = mmc_run(
+                rho, a.calls, 2000 + s, node="n21", work_s=work, mean_service_s=s_mean
+            )
             ws.append(float(queue_waits(sim, warm).mean()))
         low = erlang_c(C_UNITS, lam * work) / (C_UNITS / work - lam)
-        print(f"{rho:>5} {low:12.1f} {mean_se(ws):>20} "
-              f"{allen_cunneen(C_UNITS, lam, s_mean, scv):20.1f}")
+        print(
+            f"{rho:>5} {low:12.1f} {mean_se(ws):>20} "
+            f"{allen_cunneen(C_UNITS, lam, s_mean, scv):20.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from twin.model.city import load_city  # noqa: E402
-from twin.sim.runner import run_scenario  # noqa: E402
 from twin.scenario.spec import load_scenario  # noqa: E402
+from twin.sim.runner import run_scenario  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -47,41 +47,57 @@ def main() -> None:
     city = load_city()
     base = run("baseline", city, a.seed, a.days)
     b_inc = base["incidents"]
-    print(f"baseline, {a.days:g} days, seed {a.seed}: {len(b_inc):,} incidents, "
-          f"30-min share {city_share(base):.1%}")
+    print(
+        f"baseline, {a.days:g} days, seed {a.seed}: {len(b_inc):,} incidents, "
+        f"30-min share {city_share(base):.1%}"
+    )
 
     bc = run("bridges-closed", city, a.seed, a.days)["incidents"]
     yz = b_inc["district_id"] == "500103"
-    print(f"bridges-closed: Yuzhong mean ground response {mean_ground(b_inc, yz):.1f} s → "
-          f"{mean_ground(bc, bc['district_id'] == '500103'):.1f} s")
+    print(
+        f"bridges-closed: Yuzhong mean ground response {mean_ground(b_inc, yz):.1f} s → "
+        f"{mean_ground(bc, bc['district_id'] == '500103'):.1f} s"
+    )
 
     rain = run("rainstorm", city, a.seed, a.days)
     base_cl = (base["lifelines"]["kind"] == "closure").sum()
-    print(f"rainstorm: waterlogging {(b_inc['type'] == 'waterlogging').sum()} → "
-          f"{(rain['incidents']['type'] == 'waterlogging').sum()}, closures {base_cl} → "
-          f"{(rain['lifelines']['kind'] == 'closure').sum()}, 30-min share "
-          f"{city_share(base):.1%} → {city_share(rain):.1%}")
+    print(
+        f"rainstorm: waterlogging {(b_inc['type'] == 'waterlogging').sum()} → "
+        f"{(rain['incidents']['type'] == 'waterlogging').sum()}, closures {base_cl} → "
+        f"{(rain['lifelines']['kind'] == 'closure').sum()}, 30-min share "
+        f"{city_share(base):.1%} → {city_share(rain):.1%}"
+    )
 
     ns = run("new-station", city, a.seed, a.days)["incidents"]
     station = load_scenario(SCENARIOS / "new-station.toml").stations.add[0]
-    near = lambda inc: (np.hypot(inc["x"] - station.lon, (inc["y"] - station.lat) * 1.15) < 0.031)  # ~3 km
-    print(f"new-station: {near(b_inc).sum()} incidents within ~3 km, mean ground response "
-          f"{mean_ground(b_inc, near(b_inc)):.0f} s → {mean_ground(ns, near(ns)):.0f} s")
+    near = lambda inc: (
+        np.hypot(inc["x"] - station.lon, (inc["y"] - station.lat) * 1.15) < 0.031
+    )  # ~3 km
+    print(
+        f"new-station: {near(b_inc).sum()} incidents within ~3 km, mean ground response "
+        f"{mean_ground(b_inc, near(b_inc)):.0f} s → {mean_ground(ns, near(ns)):.0f} s"
+    )
 
     ex = []
     for name in ("gas-leak-drill", "gas-leak-drill-sensors"):
-        total = sum(int((run(name, city, s, 0.5)["incidents"]["type"] == "gas_explosion").sum())
-                    for s in range(a.seed, a.seed + 10))
+        total = sum(
+            int((run(name, city, s, 0.5)["incidents"]["type"] == "gas_explosion").sum())
+            for s in range(a.seed, a.seed + 10)
+        )
         ex.append(total)
     print(f"gas drill, 10 seeds: explosions without sensors {ex[0]}, with sensors {ex[1]}")
 
     quake = run("earthquake", city, a.seed, 1.0)
     lf = quake["lifelines"]
     bridges = set(city.road_edges.loc[city.road_edges["bridge"], "edge_id"])
-    closed = lf[(lf["kind"] == "closure") & lf["ref"].astype(str).apply(
-        lambda r: any(e in bridges for e in r.split(",")))]
-    print(f"earthquake (1 day): bridges closed: {', '.join(sorted(set(closed['name'])))}; "
-          f"30-min share {city_share(quake):.1%}")
+    closed = lf[
+        (lf["kind"] == "closure")
+        & lf["ref"].astype(str).apply(lambda r: any(e in bridges for e in r.split(",")))
+    ]
+    print(
+        f"earthquake (1 day): bridges closed: {', '.join(sorted(set(closed['name'])))}; "
+        f"30-min share {city_share(quake):.1%}"
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from measures_common import command_line, load, pct, replicate, t_interval
+
 from twin.analysis.overrides import Override, get_value
 from twin.sim.engine import EngineConfig
 
@@ -49,10 +49,20 @@ PARAMETERS: tuple[Param, ...] = (
     # demand: national all-kind calls 0.41–0.47 /100k/day (2023–2025), dense core may differ
     Param("call rate ×", ("scenario.incidents.rate_multiplier",), 0.5, 2.0),
     Param("fire turnout (s)", ("forces.fire.turnout_s",), 30.0, 120.0),
-    Param("citizen call delay ×", ("detection.call.median_s", "detection.call.p90_s"),
-          0.5, 2.0, scale=True),
-    Param("on-scene work time ×", ("catalogue.*.work.median_s", "catalogue.*.work.p90_s"),
-          0.5, 2.0, scale=True),
+    Param(
+        "citizen call delay ×",
+        ("detection.call.median_s", "detection.call.p90_s"),
+        0.5,
+        2.0,
+        scale=True,
+    ),
+    Param(
+        "on-scene work time ×",
+        ("catalogue.*.work.median_s", "catalogue.*.work.p90_s"),
+        0.5,
+        2.0,
+        scale=True,
+    ),
     Param("community speed (m/s)", ("forces.community.speed_m_s",), 1.4, 5.0),
     Param("community circuity", ("forces.community.circuity",), 1.2, 1.6),
     Param("community availability", ("forces.community.availability",), 0.5, 0.9),
@@ -60,11 +70,15 @@ PARAMETERS: tuple[Param, ...] = (
     Param("night call delay factor", ("detection.night_factor",), 1.0, 2.0),
     Param("social team turnout (s)", ("forces.social.turnout_s",), 600.0, 1800.0),
     Param("professional turnout (s)", ("forces.professional.turnout_s",), 120.0, 600.0),
-    Param("helicopter launch (s)", ("forces.air.turnout_s", "forces.air.turnout_max_s"),
-          0.5, 1.5, scale=True),
+    Param(
+        "helicopter launch (s)",
+        ("forces.air.turnout_s", "forces.air.turnout_max_s"),
+        0.5,
+        1.5,
+        scale=True,
+    ),
     # the rebuilt engine's time chain (twin.sim.params; absent on the older engine)
-    Param("119 call handling ×", ("chain.call_median_s", "chain.call_p90_s"), 0.5, 1.5,
-          scale=True),
+    Param("119 call handling ×", ("chain.call_median_s", "chain.call_p90_s"), 0.5, 1.5, scale=True),
     Param("travel noise sigma", ("chain.travel_sigma",), 0.10, 0.40),
     Param("fire turnout at night (s)", ("forces.fire.turnout_night_s",), 60.0, 150.0),
     Param("fire set-up (s)", ("forces.fire.setup_s",), 30.0, 180.0),
@@ -101,8 +115,17 @@ def effects(base: pd.DataFrame, low: pd.DataFrame, high: pd.DataFrame) -> pd.Dat
     for (t, f), g in diff.groupby(["target", "from"], sort=False):
         m, lo, hi, n = t_interval(g["met_share"].to_numpy(float))
         p90 = float(np.nanmean(g["p90_s"])) if g["p90_s"].notna().any() else np.nan
-        out.append({"target": t, "from": f, "d_share": m, "d_low": lo, "d_high": hi,
-                    "d_p90_s": p90, "seeds": n})
+        out.append(
+            {
+                "target": t,
+                "from": f,
+                "d_share": m,
+                "d_low": lo,
+                "d_high": hi,
+                "d_p90_s": p90,
+                "seeds": n,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -116,8 +139,11 @@ def main() -> None:
     ap.add_argument("--scale-param", action="append", default=[], help="label|path|lo|hi")
     ap.add_argument("--out", default=None, help="write every effect row to this CSV")
     a = ap.parse_args()
-    params = list(PARAMETERS) + [parse_param(t, False) for t in a.param] + \
-        [parse_param(t, True) for t in a.scale_param]
+    params = (
+        list(PARAMETERS)
+        + [parse_param(t, False) for t in a.param]
+        + [parse_param(t, True) for t in a.scale_param]
+    )
     if a.only:
         params = [p for p in params if any(p.name.startswith(o) for o in a.only)]
     city, scenario = load(a.days, a.seed)
@@ -142,25 +168,42 @@ def main() -> None:
 
 def report(table: pd.DataFrame, a: argparse.Namespace) -> None:
     shares = table[~table["target"].str.startswith("cal:")]
-    rank = (shares.assign(abs_d=shares["d_share"].abs())
-            .sort_values("abs_d", ascending=False).groupby("parameter", sort=False).head(1))
-    print(f"\nSensitivity of the city-wide share met (high − low, percentage points), "
-          f"{a.days:g} days × {a.seeds} seeds from {a.seed}, common random numbers")
-    print(f"{'rank':>4}  {'parameter':<26} {'range':<12} {'largest effect on':<22} "
-          f"{'Δ share (pt)':>12} {'95 % interval':>18}")
+    rank = (
+        shares.assign(abs_d=shares["d_share"].abs())
+        .sort_values("abs_d", ascending=False)
+        .groupby("parameter", sort=False)
+        .head(1)
+    )
+    print(
+        f"\nSensitivity of the city-wide share met (high − low, percentage points), "
+        f"{a.days:g} days × {a.seeds} seeds from {a.seed}, common random numbers"
+    )
+    print(
+        f"{'rank':>4}  {'parameter':<26} {'range':<12} {'largest effect on':<22} "
+        f"{'Δ share (pt)':>12} {'95 % interval':>18}"
+    )
     for i, r in enumerate(rank.to_dict(orient="records"), 1):
         where = f"{r['target']} from {r['from']}"
-        print(f"{i:>4}  {r['parameter']:<26} {r['range']:<12} {where:<22} "
-              f"{pct(r['d_share']):>12} {pct(r['d_low']) + ' – ' + pct(r['d_high']):>18}")
+        print(
+            f"{i:>4}  {r['parameter']:<26} {r['range']:<12} {where:<22} "
+            f"{pct(r['d_share']):>12} {pct(r['d_low']) + ' – ' + pct(r['d_high']):>18}"
+        )
     print("\nEvery measure (Δ share met, high − low, in percentage points):")
-    wide = shares.assign(m=shares["target"] + "@" + shares["from"]).pivot_table(
-        index="parameter", columns="m", values="d_share", sort=False) * 100
+    wide = (
+        shares.assign(m=shares["target"] + "@" + shares["from"]).pivot_table(
+            index="parameter", columns="m", values="d_share", sort=False
+        )
+        * 100
+    )
     print(wide.round(1).to_string())
     cal = table[table["target"].str.startswith("cal:")]
     if not cal.empty:
         print("\nCalibration figures (high − low):")
-        print(cal.pivot_table(index="parameter", columns="target", values="d_share",
-                              sort=False).round(3).to_string())
+        print(
+            cal.pivot_table(index="parameter", columns="target", values="d_share", sort=False)
+            .round(3)
+            .to_string()
+        )
     print(f"\nreproduce: {command_line()}")
 
 

@@ -29,8 +29,12 @@ def measure(html: Path) -> dict[str, float]:
         bundle = off.page.evaluate("() => window.__bundleMs || 0")
         off.page.screenshot(path=str(html.with_suffix(".bench.png")))
         assert not off.blocked, off.blocked
-    return {"size_mb": html.stat().st_size / 1e6, "bundle_s": bundle / 1000,
-            "first_frame_s": timing["firstFrame"] / 1000, "ready_s": wall}
+    return {
+        "size_mb": html.stat().st_size / 1e6,
+        "bundle_s": bundle / 1000,
+        "first_frame_s": timing["firstFrame"] / 1000,
+        "ready_s": wall,
+    }
 
 
 if __name__ == "__main__":
@@ -39,5 +43,7 @@ if __name__ == "__main__":
             p = Path(folder) / name
             if p.exists():
                 m = measure(p)
-                print(f"{p}: {m['size_mb']:.2f} MB, bundle unpacked {m['bundle_s']:.2f} s, "
-                      f"first frame {m['first_frame_s']:.2f} s, all drawn {m['ready_s']:.2f} s")
+                print(
+                    f"{p}: {m['size_mb']:.2f} MB, bundle unpacked {m['bundle_s']:.2f} s, "
+                    f"first frame {m['first_frame_s']:.2f} s, all drawn {m['ready_s']:.2f} s"
+                )

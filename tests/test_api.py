@@ -7,10 +7,10 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+from tinycity import tiny_city
 from typer.testing import CliRunner
 
 import twin
-from tinycity import tiny_city
 from twin.cli.main import app
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -25,7 +25,7 @@ def test_twin_version_prints_the_installed_version():
 
 def test_every_public_name_is_exported_and_named_in_the_readme():
     readme = README.read_text(encoding="utf-8")
-    section = readme[readme.index("## Python API"):]
+    section = readme[readme.index("## Python API") :]
     section = section[: section.index("\n## ", 4)]
     for name in twin.__all__:
         assert hasattr(twin, name), name

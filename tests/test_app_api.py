@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-
 from tinycity import node_xy, tiny_city
+
 from twin.app.paired import holm, paired_table
 from twin.app.server import create_app
 from twin.model.city import City, load_city, save_city
@@ -83,9 +83,23 @@ BAD_SCENARIOS = {
     "negative demand": ({"incidents": {"rate_multiplier": -1}}, "incidents.rate_multiplier"),
     "unknown key": ({"dayz": 3}, "dayz"),
     "unknown bridge": ({"closures": [{"name": "Shrot Bridge"}]}, "Short Bridge"),
-    "station outside the city": ({"stations": {"add": [{"station_id": "X", "force": "fire",
-                                  "name": "x", "lon": 100.0, "lat": 20.0, "units": 2}]}},
-                                 "outside"),
+    "station outside the city": (
+        {
+            "stations": {
+                "add": [
+                    {
+                        "station_id": "X",
+                        "force": "fire",
+                        "name": "x",
+                        "lon": 100.0,
+                        "lat": 20.0,
+                        "units": 2,
+                    }
+                ]
+            }
+        },
+        "outside",
+    ),
     "zero days": ({"days": 0}, "days"),
 }
 
@@ -119,11 +133,16 @@ def test_scenario_must_be_json_or_toml_not_both(client: TestClient) -> None:
     assert many.status_code == 422
 
 
-def test_check_turns_json_into_the_toml_of_a_scenario_file(client: TestClient,
-                                                           city: City) -> None:
+def test_check_turns_json_into_the_toml_of_a_scenario_file(client: TestClient, city: City) -> None:
     lon, lat = (float(v) for v in city.lonlat_from_xy(np.array(node_xy("n11")))[0])
-    station = {"station_id": "N1", "force": "fire", "name": "新站", "lon": 100.0, "lat": 20.0,
-               "units": 2}
+    station = {
+        "station_id": "N1",
+        "force": "fire",
+        "name": "新站",
+        "lon": 100.0,
+        "lat": 20.0,
+        "units": 2,
+    }
     body = {"scenario": {"name": "one-more", "days": 2, "stations": {"add": [station]}}}
     far = client.post("/api/scenario/check", json=body)
     assert far.status_code == 422 and "outside" in far.json()["detail"]["message"]
@@ -144,8 +163,7 @@ def test_unknown_runs_and_unsafe_file_names_are_404(client: TestClient) -> None:
 def test_a_run_runs_and_compares_with_its_reference(client: TestClient, city: City) -> None:
     """A closed bridge against the same day with it open: both run over the same 2 seeds."""
     cond = {"name": "ref", "days": 0.25, "seed": 7, "incidents": {"rate_multiplier": 40.0}}
-    scen = {**cond, "name": "short-bridge-closed",
-            "closures": [{"name": "Short Bridge"}]}
+    scen = {**cond, "name": "short-bridge-closed", "closures": [{"name": "Short Bridge"}]}
     r = client.post("/api/runs", json={"scenario": scen, "reference": cond, "replications": 2})
     assert r.status_code == 202, r.text
     run_id = r.json()["id"]
@@ -157,15 +175,27 @@ def test_a_run_runs_and_compares_with_its_reference(client: TestClient, city: Ci
     assert {h["target"] for h in result["headline"]} <= {"10min", "30min", "60min"}
     assert all(h["scope"] == "city" for h in result["headline"])
     files = set(status["files"])
-    assert {"comparison.csv", "reference/summary.json", "scenario/summary.json",
-            "scenario/map.html"} <= files
+    assert {
+        "comparison.csv",
+        "reference/summary.json",
+        "scenario/summary.json",
+        "scenario/map.html",
+    } <= files
     csv = pd.read_csv(io.StringIO(client.get(f"/api/runs/{run_id}/files/comparison.csv").text))
     assert set(csv["n"]) <= {0, 1, 2}
     summary = client.get(f"/api/runs/{run_id}/files/scenario/summary.json").json()
     assert summary["scenario"]["closures"][0]["name"] == "Short Bridge"
     assert summary["seed"] == 7  # replication 1 uses the scenario's seed
-    for name in ("../request.json", "scenario/../../request.json", ".hidden", "/etc/passwd",
-                 "scenario//map.html", "a/b/c/d", "status.json/x", "%2e%2e/request.json"):
+    for name in (
+        "../request.json",
+        "scenario/../../request.json",
+        ".hidden",
+        "/etc/passwd",
+        "scenario//map.html",
+        "a/b/c/d",
+        "status.json/x",
+        "%2e%2e/request.json",
+    ):
         assert client.get(f"/api/runs/{run_id}/files/{name}").status_code == 404, name
     z = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run_id}/download").content))
     assert f"{run_id}/comparison.csv" in z.namelist()
@@ -186,8 +216,19 @@ def test_compare_of_a_scenario_with_itself_is_exactly_zero(client: TestClient) -
 
 
 def compliance(values: dict[tuple[str, str], float]) -> pd.DataFrame:
-    return pd.DataFrame([{"target": t, "scope": s, "met_share": v, "p90_s": 100 * v,
-                          "mean_s": 10 * v, "count": 5} for (t, s), v in values.items()])
+    return pd.DataFrame(
+        [
+            {
+                "target": t,
+                "scope": s,
+                "met_share": v,
+                "p90_s": 100 * v,
+                "mean_s": 10 * v,
+                "count": 5,
+            }
+            for (t, s), v in values.items()
+        ]
+    )
 
 
 def test_paired_table_by_hand() -> None:
@@ -204,8 +245,9 @@ def test_paired_table_by_hand() -> None:
 
 
 def test_one_pair_carries_no_interval() -> None:
-    out = paired_table([compliance({("30min", "city"): 0.5})],
-                       [compliance({("30min", "city"): 0.7})])
+    out = paired_table(
+        [compliance({("30min", "city"): 0.5})], [compliance({("30min", "city"): 0.7})]
+    )
     row = out.set_index("measure").loc["met_share"]
     assert math.isclose(row["diff"], 0.2) and math.isnan(row["ci_low"]) and math.isnan(row["p"])
     assert not row["significant"]

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
-
 from tinycity import node_xy, tiny_city
+
 from twin.model.city import City, load_city, save_city
 from twin.viz.browser import CHROMIUM_ARGS, chromium_path
 
@@ -51,9 +51,11 @@ def server(city_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     port = free_port()
     runs = tmp_path_factory.mktemp("appruns")
     twin_cmd = str(Path(sys.executable).with_name("twin"))  # the installed console script
-    proc = subprocess.Popen([twin_cmd, "app", "--port", str(port),
-                             "--runs-dir", str(runs), "--city", str(city_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [twin_cmd, "app", "--port", str(port), "--runs-dir", str(runs), "--city", str(city_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     try:
@@ -81,8 +83,13 @@ def browser() -> Iterator[Any]:
     assert exe, "no Chromium: scripts/install-chromium.sh installs Debian's chromium"
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            profile, executable_path=exe, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 800}, device_scale_factor=1)
+            profile,
+            executable_path=exe,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 800},
+            device_scale_factor=1,
+        )
         yield ctx
         ctx.close()
 
@@ -96,8 +103,11 @@ class AppTab:
         self.page.route("**/*", self._gate)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(base + "/")
-        self.page.wait_for_function("() => window.__app && (window.__app.ready || window.__app.failed)",
-                                    timeout=60_000, polling=100)
+        self.page.wait_for_function(
+            "() => window.__app && (window.__app.ready || window.__app.failed)",
+            timeout=60_000,
+            polling=100,
+        )
         assert self.page.evaluate("() => window.__app.failed || null") is None
         self.page.wait_for_function("() => window.__app.frames > 0", timeout=60_000)
 
@@ -121,7 +131,10 @@ class AppTab:
         self.page.wait_for_function(
             "(n) => window.__app.frames > n && "
             "!window.__app.deck.needsRedraw({clearRedrawFlags: false})",
-            arg=since, timeout=60_000, polling=100)
+            arg=since,
+            timeout=60_000,
+            polling=100,
+        )
 
     def pixel(self, x: float, y: float) -> np.ndarray:
         return self.column(x, y, y)[0]
@@ -129,12 +142,15 @@ class AppTab:
     def column(self, x: float, y0: float, y1: float) -> np.ndarray:
         """The RGB pixels of the page at column ``x`` from row ``y0`` to ``y1`` (inclusive)."""
         top = round(y0)
-        png = self.page.screenshot(clip={"x": round(x), "y": top, "width": 1,
-                                         "height": round(y1) - top + 1})
+        png = self.page.screenshot(
+            clip={"x": round(x), "y": top, "width": 1, "height": round(y1) - top + 1}
+        )
         return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))[:, 0].astype(int)
 
 
-def lonlat(city: City, node: str, toward: str | None = None, frac: float = 0.0) -> tuple[float, float]:
+def lonlat(
+    city: City, node: str, toward: str | None = None, frac: float = 0.0
+) -> tuple[float, float]:
     x, y = np.array(node_xy(node), float)
     if toward is not None:
         x, y = (1 - frac) * np.array([x, y]) + frac * np.array(node_xy(toward), float)
@@ -142,8 +158,9 @@ def lonlat(city: City, node: str, toward: str | None = None, frac: float = 0.0) 
     return float(lon), float(lat)
 
 
-def test_add_station_close_bridge_run_and_compare(server: str, browser: Any,
-                                                  city_dir: Path) -> None:
+def test_add_station_close_bridge_run_and_compare(
+    server: str, browser: Any, city_dir: Path
+) -> None:
     city = load_city(city_dir)
     tab = AppTab(browser, server)
     # 1. add a fire station by clicking the map halfway between n20 and n22 (an empty spot)
@@ -161,9 +178,11 @@ def test_add_station_close_bridge_run_and_compare(server: str, browser: Any,
     above = tab.column(x, y - 14, y - 4)
     darkest = above.max(axis=1).min()
     assert darkest < 60, f"no black NEW ring above the added station: {above.tolist()}"
-    assert "NEW" in tab.page.evaluate("() => window.__app.deck.props.layers"
-                                      ".find(l => l.id === 'new-labels').props.data"
-                                      ".map(d => d.isNew ? 'NEW' : '').join(',')")
+    assert "NEW" in tab.page.evaluate(
+        "() => window.__app.deck.props.layers"
+        ".find(l => l.id === 'new-labels').props.data"
+        ".map(d => d.isNew ? 'NEW' : '').join(',')"
+    )
     # 2. close the Short Bridge by clicking its middle
     tab.page.check("input[name=tool][value=close]")
     bx, by = tab.xy(*lonlat(city, "n21", "n31", 0.5))
@@ -176,9 +195,12 @@ def test_add_station_close_bridge_run_and_compare(server: str, browser: Any,
     tab.page.fill("#reps", "1")
     tab.page.fill("#rate", "40")
     tab.page.click("#run")
-    tab.page.wait_for_function("() => window.__app.lastStatus && "
-                               "['done', 'failed'].includes(window.__app.lastStatus.status)",
-                               timeout=240_000, polling=250)
+    tab.page.wait_for_function(
+        "() => window.__app.lastStatus && "
+        "['done', 'failed'].includes(window.__app.lastStatus.status)",
+        timeout=240_000,
+        polling=250,
+    )
     assert tab.page.evaluate("() => window.__app.lastStatus.status") == "done"
     assert tab.page.is_visible("#results")
     head = tab.page.inner_text("#headline")

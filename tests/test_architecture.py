@@ -25,8 +25,9 @@ def module_name(path: Path) -> str:
 
 
 MODULES: dict[str, Path] = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-TREES: dict[str, ast.Module] = {m: ast.parse(p.read_text(encoding="utf-8"), str(p))
-                                for m, p in MODULES.items()}
+TREES: dict[str, ast.Module] = {
+    m: ast.parse(p.read_text(encoding="utf-8"), str(p)) for m, p in MODULES.items()
+}
 
 
 def imported_twin_modules(node: ast.Import | ast.ImportFrom, module: str) -> list[str]:
@@ -77,8 +78,9 @@ def import_graph() -> dict[str, set[str]]:
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for dep in imported_twin_modules(node, module):
-                    graph[module] |= {m for m in (*ancestors(dep), dep)
-                                      if m in MODULES and m not in enclosing}
+                    graph[module] |= {
+                        m for m in (*ancestors(dep), dep) if m in MODULES and m not in enclosing
+                    }
     return graph
 
 
@@ -92,7 +94,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(m)
         for d in sorted(graph[m]):
             if state.get(d) == 1:
-                return [*stack[stack.index(d):], d]
+                return [*stack[stack.index(d) :], d]
             if d not in state and (found := visit(d)):
                 return found
         stack.pop()
@@ -106,6 +108,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 # ------------------------------------------------------------------------------- the checks
+
 
 def test_the_graph_of_twin_modules_has_no_cycle():
     assert find_cycle(import_graph()) is None, " → ".join(find_cycle(import_graph()) or [])
@@ -123,15 +126,22 @@ def test_every_import_of_a_twin_module_is_at_the_top_of_its_module():
 
 
 def test_no_module_inside_the_package_imports_the_public_facade():
-    bad = [f"{m}:{node.lineno}" for m, tree in TREES.items() if m != "twin"
-           for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-           and "twin" in imported_twin_modules(node, m)]
+    bad = [
+        f"{m}:{node.lineno}"
+        for m, tree in TREES.items()
+        if m != "twin"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        and "twin" in imported_twin_modules(node, m)
+    ]
     assert not bad, "import twin.<submodule> instead of the facade twin: " + ", ".join(bad)
 
 
 def test_no_module_is_over_400_lines():
-    sizes = {str(p.relative_to(PACKAGE.parent)): len(p.read_text(encoding="utf-8").splitlines())
-             for p in MODULES.values()}
+    sizes = {
+        str(p.relative_to(PACKAGE.parent)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in MODULES.values()
+    }
     big = {p: n for p, n in sizes.items() if n > MAX_MODULE_LINES}
     assert not big, f"modules over {MAX_MODULE_LINES} lines: {big}"
 
@@ -149,6 +159,7 @@ def test_no_class_is_over_200_lines():
 
 # ------------------------------------------------------------------- the checker checks out
 
+
 def _parse(source: str) -> ast.Module:
     return ast.parse(source)
 
@@ -156,11 +167,22 @@ def _parse(source: str) -> ast.Module:
 def test_a_subpackage_init_that_reexports_from_outside_callers_closes_a_cycle():
     saved = dict(MODULES), dict(TREES)
     try:
-        MODULES.update({"twin.p": Path("twin/p/__init__.py"), "twin.p.a": Path("twin/p/a.py"),
-                        "twin.q": Path("twin/q/__init__.py"), "twin.q.b": Path("twin/q/b.py")})
-        TREES.update({"twin.p": _parse("from twin.p.a import f\n"),
-                      "twin.p.a": _parse("from twin.q.b import g\n"),
-                      "twin.q": _parse(""), "twin.q.b": _parse("from twin.p.spec import h\n")})
+        MODULES.update(
+            {
+                "twin.p": Path("twin/p/__init__.py"),
+                "twin.p.a": Path("twin/p/a.py"),
+                "twin.q": Path("twin/q/__init__.py"),
+                "twin.q.b": Path("twin/q/b.py"),
+            }
+        )
+        TREES.update(
+            {
+                "twin.p": _parse("from twin.p.a import f\n"),
+                "twin.p.a": _parse("from twin.q.b import g\n"),
+                "twin.q": _parse(""),
+                "twin.q.b": _parse("from twin.p.spec import h\n"),
+            }
+        )
         MODULES["twin.p.spec"] = Path("twin/p/spec.py")
         TREES["twin.p.spec"] = _parse("")
         graph = import_graph()
@@ -176,19 +198,27 @@ def test_the_cycle_finder_finds_a_cycle_and_accepts_a_layered_graph():
     assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
 
 
-@pytest.mark.parametrize(("source", "lazy"), [
-    ("from twin.errors import TwinDataError\n", False),
-    ("def f():\n    from twin.errors import TwinDataError\n", True),
-    ("def f():\n    import twin.model.city\n", True),
-    ("def f():\n    import playwright\n", False),  # an optional extra may load lazily
-    ("if True:\n    from twin.errors import Problem\n", True),
-    ("try:\n    from twin.errors import Problem\nexcept ImportError:\n    pass\n", False),
-])
+@pytest.mark.parametrize(
+    ("source", "lazy"),
+    [
+        ("from twin.errors import TwinDataError\n", False),
+        ("def f():\n    from twin.errors import TwinDataError\n", True),
+        ("def f():\n    import twin.model.city\n", True),
+        ("def f():\n    import playwright\n", False),  # an optional extra may load lazily
+        ("if True:\n    from twin.errors import Problem\n", True),
+        ("try:\n    from twin.errors import Problem\nexcept ImportError:\n    pass\n", False),
+    ],
+)
 def test_the_lazy_import_check_tells_top_level_from_function_level(source, lazy):
     tree = _parse(source)
     top = top_level_imports(tree)
-    found = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
-             and id(n) not in top and imported_twin_modules(n, "twin.errors")]
+    found = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        and id(n) not in top
+        and imported_twin_modules(n, "twin.errors")
+    ]
     assert bool(found) == lazy
 
 

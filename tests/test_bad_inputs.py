@@ -26,11 +26,17 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+from tinycity import tiny_city
 from typer.testing import CliRunner
 
-from tinycity import tiny_city
-from twin.analysis.outdir import (MARKER, OutputLock, check_output, clean_stale,
-                                  default_output, safe_folder_name)
+from twin.analysis.outdir import (
+    MARKER,
+    OutputLock,
+    check_output,
+    clean_stale,
+    default_output,
+    safe_folder_name,
+)
 from twin.analysis.results import Results, read_results, write_results
 from twin.cli.main import app
 from twin.model import cache
@@ -46,6 +52,7 @@ runner = CliRunner()
 
 # ------------------------------------------------------------------------------ helpers
 
+
 def twin(*args: object, env: dict | None = None) -> tuple[int, str]:
     """The real CLI in-process; a Python exception escaping it fails the test."""
     res = runner.invoke(app, [str(a) for a in args], env=env)
@@ -54,13 +61,20 @@ def twin(*args: object, env: dict | None = None) -> tuple[int, str]:
     return res.exit_code, res.output
 
 
-def twin_proc(*args: object, cwd: Path | None = None, env: dict | None = None,
-              **kw: object) -> subprocess.Popen:
+def twin_proc(
+    *args: object, cwd: Path | None = None, env: dict | None = None, **kw: object
+) -> subprocess.Popen:
     """A real ``twin`` process (``python -m twin.cli.main``)."""
     e = {**os.environ, **(env or {}), "COLUMNS": "200"}
-    return subprocess.Popen([sys.executable, "-m", "twin.cli.main", *map(str, args)],
-                            cwd=cwd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "twin.cli.main", *map(str, args)],
+        cwd=cwd,
+        env=e,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kw,
+    )
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -100,8 +114,9 @@ def tiny(tmp_path_factory) -> Path:
     return save_city(tiny_city(), tmp_path_factory.mktemp("city") / "tiny")
 
 
-def scenario_file(folder: Path, tiny: Path, body: str = "", days: float = 0.2,
-                  name: str = "tiny") -> Path:
+def scenario_file(
+    folder: Path, tiny: Path, body: str = "", days: float = 0.2, name: str = "tiny"
+) -> Path:
     p = folder / f"{name}.toml"
     p.write_text(f'name = "{name}"\ndays = {days}\ncity = "{tiny}"\n{body}', encoding="utf-8")
     return p
@@ -126,6 +141,7 @@ def wait_for(pred, proc: subprocess.Popen, timeout: float = 120.0) -> None:
 
 # ------------------------------------------------------------------- output path (14)
 
+
 def test_output_user_folder_is_refused_and_untouched(tmp_path, sc):
     d = user_folder(tmp_path)
     before = snapshot(d)
@@ -139,8 +155,7 @@ def test_output_existing_file_is_refused_not_renamed(tmp_path, sc):
     f.write_bytes(b"my report")
     code, text = twin("run", sc, "--out", f)
     clean_failure(code, text, f, "is a file")
-    assert f.read_bytes() == b"my report" and sorted(tmp_path.iterdir()) == sorted(
-        [f, sc])
+    assert f.read_bytes() == b"my report" and sorted(tmp_path.iterdir()) == sorted([f, sc])
 
 
 def test_output_root_is_refused_before_loading_the_city(sc):
@@ -248,6 +263,7 @@ def test_output_import_into_a_user_folder_is_refused(tmp_path):
 
 
 # ----------------------------------------------------------- concurrency and kills (10)
+
 
 def test_concurrency_second_run_stops_while_the_first_holds_the_lock(tmp_path, sc, tiny):
     out = tmp_path / "r"
@@ -374,6 +390,7 @@ def test_concurrency_failure_while_writing_keeps_the_previous_results(tmp_path, 
 
 # -------------------------------------------------------------------------- importer (10)
 
+
 def _import(kind: str, *args: object) -> tuple[int, str]:
     return twin("import", kind, *args)
 
@@ -423,10 +440,12 @@ def test_importer_truncated_bz2(tmp_path):
 
 def test_importer_osm_without_drivable_roads(tmp_path):
     f = tmp_path / "paths.osm"
-    f.write_text("<?xml version='1.0'?><osm version='0.6'>"
-                 "<node id='1' lat='29.55' lon='106.55'/><node id='2' lat='29.56' lon='106.55'/>"
-                 "<way id='10'><nd ref='1'/><nd ref='2'/><tag k='highway' v='footway'/></way>"
-                 "</osm>")
+    f.write_text(
+        "<?xml version='1.0'?><osm version='0.6'>"
+        "<node id='1' lat='29.55' lon='106.55'/><node id='2' lat='29.56' lon='106.55'/>"
+        "<way id='10'><nd ref='1'/><nd ref='2'/><tag k='highway' v='footway'/></way>"
+        "</osm>"
+    )
     code, text = _import("osm", f, tmp_path / "city")
     clean_failure(code, text, "paths.osm")
 
@@ -435,8 +454,9 @@ def test_importer_garbage_epanet(tmp_path, tiny):
     f = tmp_path / "net.inp"
     f.write_bytes(b"\x00\x01 not an EPANET file \xff\xfe")
     before = snapshot(tiny)
-    code, text = _import("epanet", f, "--into", tiny, "--out", tmp_path / "c", "--crs",
-                         "EPSG:32648")
+    code, text = _import(
+        "epanet", f, "--into", tiny, "--out", tmp_path / "c", "--crs", "EPSG:32648"
+    )
     clean_failure(code, text, "net.inp")
     assert snapshot(tiny) == before
 
@@ -467,9 +487,11 @@ def test_importer_mapping_file_that_is_not_json(tmp_path):
 
 # ----------------------------------------------------------------------------- cache (11)
 
+
 def _run_with_cache(tmp_path: Path, sc: Path, cache_dir: Path | str) -> tuple[int, str]:
-    return twin("run", sc, "--out", tmp_path / "r", "--no-maps",
-                env={"TWIN_CACHE_DIR": str(cache_dir)})
+    return twin(
+        "run", sc, "--out", tmp_path / "r", "--no-maps", env={"TWIN_CACHE_DIR": str(cache_dir)}
+    )
 
 
 def test_cache_dir_that_is_a_file_warns_once_and_runs(tmp_path, sc):
@@ -575,6 +597,7 @@ def test_cache_info_when_the_cache_is_a_file(tmp_path):
 
 # ----------------------------------------------------------------------------- sizes (10)
 
+
 def _too_large(tmp_path: Path, tiny: Path, body: str, **env: str) -> tuple[int, str, float]:
     sc = scenario_file(tmp_path, tiny, body, days=1)
     t0 = time.perf_counter()
@@ -583,12 +606,15 @@ def _too_large(tmp_path: Path, tiny: Path, body: str, **env: str) -> tuple[int, 
     return code, text, time.perf_counter() - t0
 
 
-@pytest.mark.parametrize("body", [
-    "[incidents]\nrate_multiplier = 1e6\n",
-    "[incidents.type_multipliers]\nbuilding_fire = 1e9\n",
-    '[fleet.station_units]\nC1 = 1000000000000\n',
-    "[fleet.scale]\ncommunity = 1e9\nfire = 1e9\n",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[incidents]\nrate_multiplier = 1e6\n",
+        "[incidents.type_multipliers]\nbuilding_fire = 1e9\n",
+        "[fleet.station_units]\nC1 = 1000000000000\n",
+        "[fleet.scale]\ncommunity = 1e9\nfire = 1e9\n",
+    ],
+)
 def test_sizes_huge_scenarios_are_refused_at_once(tmp_path, tiny, body):
     code, text, took = _too_large(tmp_path, tiny, body)
     clean_failure(code, text, "tiny.toml")
@@ -597,14 +623,20 @@ def test_sizes_huge_scenarios_are_refused_at_once(tmp_path, tiny, body):
 
 def test_sizes_memory_limit_names_need_and_machine(tmp_path, tiny):
     code, text, _ = _too_large(tmp_path, tiny, "", TWIN_MEMORY_LIMIT_MB="0.001")
-    clean_failure(code, text, "tiny.toml", "run too large", "GiB", "available",
-                  "--allow-large")
+    clean_failure(code, text, "tiny.toml", "run too large", "GiB", "available", "--allow-large")
 
 
 def test_sizes_allow_large_lifts_the_limit(tmp_path, tiny):
     sc = scenario_file(tmp_path, tiny, days=0.2)
-    code, text = twin("run", sc, "--out", tmp_path / "r", "--no-maps", "--allow-large",
-                      env={"TWIN_MEMORY_LIMIT_MB": "0.001"})
+    code, text = twin(
+        "run",
+        sc,
+        "--out",
+        tmp_path / "r",
+        "--no-maps",
+        "--allow-large",
+        env={"TWIN_MEMORY_LIMIT_MB": "0.001"},
+    )
     assert code == 0 and looks_complete(tmp_path / "r"), text
 
 
@@ -648,12 +680,16 @@ def test_sizes_estimate_agrees_with_shipped_runs(case):
 
     r = estimate_check.in_fresh_process(case, 0.1)
     for key in ("incidents", "events", "memory"):
-        est_, actual = (r["memory_est"], r["memory_peak_growth"]) if key == "memory" else (
-            r[f"{key}_est"], r[key])
+        est_, actual = (
+            (r["memory_est"], r["memory_peak_growth"])
+            if key == "memory"
+            else (r[f"{key}_est"], r[key])
+        )
         assert 0.5 <= est_ / actual <= 2.0, (case, key, est_, actual)
 
 
 # ------------------------------------------------------------------- pre-run checks (6)
+
 
 def test_precheck_no_fire_station_warns_listing_the_types(tmp_path, tiny):
     sc = scenario_file(tmp_path, tiny, '[stations]\nremove = ["F1", "F2", "F3"]\n')
@@ -689,8 +725,10 @@ def test_precheck_zero_population_stops(tmp_path, tiny):
 
 def test_precheck_zero_population_with_a_drill_warns(tmp_path, tiny):
     city = _no_people(tmp_path, tiny)
-    body = ('[pipes]\nfailures = false\n[[incidents.scripted]]\nt_min = 5\n'
-            'type = "building_fire"\nnode_id = "n11"\n')
+    body = (
+        "[pipes]\nfailures = false\n[[incidents.scripted]]\nt_min = 5\n"
+        'type = "building_fire"\nnode_id = "n11"\n'
+    )
     sc = scenario_file(tmp_path, city, body)
     code, text = twin("run", sc, "--out", tmp_path / "r", "--no-maps")
     assert code == 0 and "warning:" in text and "no everyday" in text, text

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from pyproj import Transformer
 from shapely.affinity import translate
+from tinycity import node_xy, tiny_city
 from typer.testing import CliRunner
 
-from tinycity import node_xy, tiny_city
 from twin.cli.main import app
 from twin.errors import Problem, TwinDataError
 from twin.model.city import load_city, save_city
@@ -29,7 +29,8 @@ from twin.scenario.spec import load_scenario
 
 def lonlat(node_id: str) -> tuple[float, float]:
     return Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
-        *node_xy(node_id))
+        *node_xy(node_id)
+    )
 
 
 LON, LAT = lonlat("n22")
@@ -56,33 +57,84 @@ SCENARIO_CASES = [
     ("name-backslash", 'name = "a\\\\b"\n', "path separator", 1, "plain name"),
     ("name-control-char", 'name = "bell\\u0007"\n', "control character", 1, "plain name"),
     ("name-too-long", f'name = "{"x" * 101}"\n', "101 characters", 1, "plain name"),
-    ("rate-multiplier-1e6", "[incidents]\nrate_multiplier = 1e6\n",
-     "incidents.rate_multiplier", 2, "[0, 100]"),
-    ("type-multiplier-1e9", "[incidents]\ntype_multipliers = { building_fire = 1e9 }\n",
-     "incidents.type_multipliers.building_fire", 2, "[0, 1000]"),
-    ("station-units-1e12", "[fleet]\nstation_units = { F1 = 1000000000000 }\n",
-     "fleet.station_units.F1", 2, "[0, 1000] units"),
+    (
+        "rate-multiplier-1e6",
+        "[incidents]\nrate_multiplier = 1e6\n",
+        "incidents.rate_multiplier",
+        2,
+        "[0, 100]",
+    ),
+    (
+        "type-multiplier-1e9",
+        "[incidents]\ntype_multipliers = { building_fire = 1e9 }\n",
+        "incidents.type_multipliers.building_fire",
+        2,
+        "[0, 1000]",
+    ),
+    (
+        "station-units-1e12",
+        "[fleet]\nstation_units = { F1 = 1000000000000 }\n",
+        "fleet.station_units.F1",
+        2,
+        "[0, 1000] units",
+    ),
     ("fleet-scale-1e6", "[fleet]\nscale = { fire = 1e6 }\n", "fleet.scale.fire", 2, "[0, 100]"),
-    ("rain-1e300-mm-h", "[[rainstorm]]\nduration_h = 3\nintensity_mm_h = 1e300\n",
-     "rainstorm.0.intensity_mm_h", 3, "305 mm"),
-    ("rain-1000-hours", "[[rainstorm]]\nduration_h = 1000\nintensity_mm_h = 80\n",
-     "rainstorm.0.duration_h", 2, "(0, 240] h"),
-    ("quake-m9.6", f"[[earthquake]]\nlon = {LON}\nlat = {LAT}\nmagnitude = 9.6\n",
-     "earthquake.0.magnitude", 4, "[3, 9.5] Mw"),
-    ("quake-depth-1m", f"[[earthquake]]\nlon = {LON}\nlat = {LAT}\nmagnitude = 6\n"
-     "depth_km = 0.001\n", "earthquake.0.depth_km", 5, "[1, 700] km"),
+    (
+        "rain-1e300-mm-h",
+        "[[rainstorm]]\nduration_h = 3\nintensity_mm_h = 1e300\n",
+        "rainstorm.0.intensity_mm_h",
+        3,
+        "305 mm",
+    ),
+    (
+        "rain-1000-hours",
+        "[[rainstorm]]\nduration_h = 1000\nintensity_mm_h = 80\n",
+        "rainstorm.0.duration_h",
+        2,
+        "(0, 240] h",
+    ),
+    (
+        "quake-m9.6",
+        f"[[earthquake]]\nlon = {LON}\nlat = {LAT}\nmagnitude = 9.6\n",
+        "earthquake.0.magnitude",
+        4,
+        "[3, 9.5] Mw",
+    ),
+    (
+        "quake-depth-1m",
+        f"[[earthquake]]\nlon = {LON}\nlat = {LAT}\nmagnitude = 6\ndepth_km = 0.001\n",
+        "earthquake.0.depth_km",
+        5,
+        "[1, 700] km",
+    ),
     ("days-400", "days = 400\n", "days", 1, "(0, 366] days"),
-    ("pipe-rate-1e9", "[pipes]\nfailure_rate_multiplier = 1e9\n",
-     "pipes.failure_rate_multiplier", 2, "[0, 100000]"),
-    ("closure-1e9-hours", '[[closures]]\nname = "Short Bridge"\nduration_h = 1e9\n',
-     "closures.0.duration_h", 3, "(0, 8784] h"),
-    ("scripted-after-a-year", '[[incidents.scripted]]\nt_min = 1e7\ntype = "building_fire"\n'
-     'node_id = "n22"\n', "incidents.scripted.0.t_min", 2, "[0, 527040] min"),
+    (
+        "pipe-rate-1e9",
+        "[pipes]\nfailure_rate_multiplier = 1e9\n",
+        "pipes.failure_rate_multiplier",
+        2,
+        "[0, 100000]",
+    ),
+    (
+        "closure-1e9-hours",
+        '[[closures]]\nname = "Short Bridge"\nduration_h = 1e9\n',
+        "closures.0.duration_h",
+        3,
+        "(0, 8784] h",
+    ),
+    (
+        "scripted-after-a-year",
+        '[[incidents.scripted]]\nt_min = 1e7\ntype = "building_fire"\nnode_id = "n22"\n',
+        "incidents.scripted.0.t_min",
+        2,
+        "[0, 527040] min",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "what", "line", "fix"),
-                         [pytest.param(*c[1:], id=c[0]) for c in SCENARIO_CASES])
+@pytest.mark.parametrize(
+    ("text", "what", "line", "fix"), [pytest.param(*c[1:], id=c[0]) for c in SCENARIO_CASES]
+)
 def test_a_bad_scenario_value_is_one_located_problem(tmp_path, text, what, line, fix):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
@@ -94,12 +146,17 @@ def test_a_bad_scenario_value_is_one_located_problem(tmp_path, text, what, line,
         load_scenario(path)
 
 
-@pytest.mark.parametrize(("raw", "what", "line"), [
-    pytest.param(b'name = "caf\xe9"\n', "not UTF-8 text: byte 0xe9", 1, id="latin-1"),
-    pytest.param(b'days = 1\n# \xff\xfe comment\n', "not UTF-8 text: byte 0xff", 2, id="bom-late"),
-    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file", 3, id="png"),
-    pytest.param(b"seed = 1\n\x00\x01\x02", "binary file", 2, id="nul-bytes"),
-])
+@pytest.mark.parametrize(
+    ("raw", "what", "line"),
+    [
+        pytest.param(b'name = "caf\xe9"\n', "not UTF-8 text: byte 0xe9", 1, id="latin-1"),
+        pytest.param(
+            b"days = 1\n# \xff\xfe comment\n", "not UTF-8 text: byte 0xff", 2, id="bom-late"
+        ),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file", 3, id="png"),
+        pytest.param(b"seed = 1\n\x00\x01\x02", "binary file", 2, id="nul-bytes"),
+    ],
+)
 def test_a_binary_or_non_utf8_scenario_file_is_a_clean_scenario_error(tmp_path, raw, what, line):
     path = tmp_path / "bad.toml"
     path.write_bytes(raw)
@@ -111,7 +168,7 @@ def test_a_binary_or_non_utf8_scenario_file_is_a_clean_scenario_error(tmp_path, 
         assert err.value.title == "bad scenario"
 
 
-EVERYTHING_WRONG = f"""name = "all-at-once"
+EVERYTHING_WRONG = """name = "all-at-once"
 colour = "red"
 [[closures]]
 name = "Nonexistent Bridge"
@@ -142,8 +199,10 @@ def test_twin_run_lists_every_problem_at_once_and_exits_2(tmp_path):
     city_dir = save_city(tiny_city(), tmp_path / "tiny")
     path = tmp_path / "all.toml"
     path.write_text(EVERYTHING_WRONG, encoding="utf-8")
-    res = CliRunner().invoke(app, ["run", str(path), "--city", str(city_dir), "--no-maps",
-                                   "--out", str(tmp_path / "out")])
+    res = CliRunner().invoke(
+        app,
+        ["run", str(path), "--city", str(city_dir), "--no-maps", "--out", str(tmp_path / "out")],
+    )
     assert res.exit_code == 2, res.output
     assert "4 problems" in res.output and "Traceback" not in res.output
     for line in (2, 4, 9, 13):
@@ -181,6 +240,7 @@ def test_a_bad_city_key_is_reported_without_loading_another_city(tmp_path):
 
 # ---------------------------------------------------------------------- implausible cities
 
+
 def _shift_first(gdf, dx_m: float):
     """Move the first feature ``dx_m`` metres east (the tiny city is in UTM 48N)."""
     g = gdf.copy()
@@ -199,18 +259,36 @@ CITY_CASES = {
     "crs-utm-zone-1": ({"crs": "EPSG:32601"}, "city.json", "meant for longitude -180..-174", ()),
     "crs-web-mercator": ({"crs": "EPSG:3857"}, "city.json", "not metric-true", ()),
     "crs-utm-zone-45": ({"crs": "EPSG:32645"}, "city.json", "meant for longitude 84..90", ()),
-    "elevation-10-km": (lambda c: c.replace(road_nodes=_set_first(c.road_nodes, "elevation_m",
-                                                                  10_000.0)),
-                        "road_nodes", "elevation_m", ("n00",)),
-    "elevation-minus-10-km": (lambda c: c.replace(junctions=_set_first(
-        c.junctions, "elevation_m", -10_000.0)), "junctions", "elevation_m", ("gn00",)),
-    "speed-300-kph": (lambda c: c.replace(road_edges=_set_first(c.road_edges, "speed_kph",
-                                                                300.0)),
-                      "road_edges", "speed_kph", ("n00-n10",)),
-    "pipe-20-km-off": (lambda c: c.replace(pipes=_shift_first(c.pipes, 20_000.0)),
-                      "pipes", "2 km from every road node", ("G1",)),
-    "station-20-km-off": (lambda c: c.replace(stations=_shift_first(c.stations, 20_000.0)),
-                         "stations", "farther than 500 m", ("F1",)),
+    "elevation-10-km": (
+        lambda c: c.replace(road_nodes=_set_first(c.road_nodes, "elevation_m", 10_000.0)),
+        "road_nodes",
+        "elevation_m",
+        ("n00",),
+    ),
+    "elevation-minus-10-km": (
+        lambda c: c.replace(junctions=_set_first(c.junctions, "elevation_m", -10_000.0)),
+        "junctions",
+        "elevation_m",
+        ("gn00",),
+    ),
+    "speed-300-kph": (
+        lambda c: c.replace(road_edges=_set_first(c.road_edges, "speed_kph", 300.0)),
+        "road_edges",
+        "speed_kph",
+        ("n00-n10",),
+    ),
+    "pipe-20-km-off": (
+        lambda c: c.replace(pipes=_shift_first(c.pipes, 20_000.0)),
+        "pipes",
+        "2 km from every road node",
+        ("G1",),
+    ),
+    "station-20-km-off": (
+        lambda c: c.replace(stations=_shift_first(c.stations, 20_000.0)),
+        "stations",
+        "farther than 500 m",
+        ("F1",),
+    ),
 }
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from tinycity import simulate_script, tiny_city
+
 from twin.analysis.calibration import calibration
-from twin.analysis.metrics import event_table, incident_table, unit_table
 from twin.analysis.compliance import types_needing
+from twin.analysis.metrics import event_table, incident_table, unit_table
 from twin.sim.engine import EngineConfig
 from twin.sim.incidents import CATALOGUE
 from twin.sim.params import TimeChain
@@ -20,22 +20,40 @@ def test_calibration_by_hand():
     # 3 incidents over 2 days among 200,000 people: two need a ground force (met_30 set),
     # one is a community call. Dispatches: F1/1 and F1/2 to incident 0 (one run of F1, two
     # vehicles), F2/1 to incident 1, a community responder C1/1 to incident 2.
-    inc = pd.DataFrame({"incident_id": [0, 1, 2],
-                        "type": ["building_fire", "outdoor_fire", "community_assist"],
-                        "met_30": pd.array([True, False, None], dtype="boolean")})
-    ev = pd.DataFrame({"t_s": [0.0, 0.0, 5.0, 9.0, 9.5],
-                       "kind": ["alarm", "dispatched", "dispatched", "dispatched", "dispatched"],
-                       "incident_id": pd.array([0, 0, 0, 1, 2], dtype="Int64"),
-                       "unit_id": ["", "F1/1", "F1/2", "F2/1", "C1/1"]})
-    units = pd.DataFrame({"station_id": ["F1", "F2", "F3", "C1"],
-                          "force": ["fire", "fire", "fire", "community"],
-                          "units": [2, 1, 1, 3], "busy_s": [0.2 * 2 * 2 * DAY, 0.0,
-                                                            0.1 * 2 * DAY, 99.0]})
-    c = calibration(inc, ev, units, population=200_000, duration_s=2 * DAY,
-                    fire_types=["building_fire", "outdoor_fire"])
+    inc = pd.DataFrame(
+        {
+            "incident_id": [0, 1, 2],
+            "type": ["building_fire", "outdoor_fire", "community_assist"],
+            "met_30": pd.array([True, False, None], dtype="boolean"),
+        }
+    )
+    ev = pd.DataFrame(
+        {
+            "t_s": [0.0, 0.0, 5.0, 9.0, 9.5],
+            "kind": ["alarm", "dispatched", "dispatched", "dispatched", "dispatched"],
+            "incident_id": pd.array([0, 0, 0, 1, 2], dtype="Int64"),
+            "unit_id": ["", "F1/1", "F1/2", "F2/1", "C1/1"],
+        }
+    )
+    units = pd.DataFrame(
+        {
+            "station_id": ["F1", "F2", "F3", "C1"],
+            "force": ["fire", "fire", "fire", "community"],
+            "units": [2, 1, 1, 3],
+            "busy_s": [0.2 * 2 * 2 * DAY, 0.0, 0.1 * 2 * DAY, 99.0],
+        }
+    )
+    c = calibration(
+        inc,
+        ev,
+        units,
+        population=200_000,
+        duration_s=2 * DAY,
+        fire_types=["building_fire", "outdoor_fire"],
+    )
     assert c["ground_calls"] == 2 and c["ground_vehicle_dispatches"] == 3
-    assert c["vehicles_per_ground_call"] == pytest.approx(1.5)         # 3 / 2
-    assert c["ground_calls_per_100k_per_day"] == pytest.approx(0.5)    # 2 / (2 × 2 days)
+    assert c["vehicles_per_ground_call"] == pytest.approx(1.5)  # 3 / 2
+    assert c["ground_calls_per_100k_per_day"] == pytest.approx(0.5)  # 2 / (2 × 2 days)
     assert c["fire_vehicles_per_fire_call"] == pytest.approx(1.5)
     # runs in 2 days: F1 1 (two vehicles, one incident), F2 1, F3 0 → ×365/2 per year
     runs = c["runs_per_station_per_year"]
@@ -56,8 +74,15 @@ def test_calibration_of_a_tiny_run():
     # the tiny city's 600,000 people.
     city = tiny_city()
     cfg = EngineConfig(use_cache=False, chain=TimeChain.deterministic())
-    sim = simulate_script(city, [(0.0, "outdoor_fire", "n20"), (20_000.0, "outdoor_fire", "n31"),
-                                 (40_000.0, "building_fire", "n21")], config=cfg)
+    sim = simulate_script(
+        city,
+        [
+            (0.0, "outdoor_fire", "n20"),
+            (20_000.0, "outdoor_fire", "n31"),
+            (40_000.0, "building_fire", "n21"),
+        ],
+        config=cfg,
+    )
     inc, ev, units = incident_table(sim), event_table(sim), unit_table(sim)
     c = calibration(inc, ev, units, 600_000, DAY, types_needing(CATALOGUE, ("fire",)))
     assert c["ground_calls"] == 3 and c["ground_vehicle_dispatches"] == 5
@@ -69,4 +94,5 @@ def test_calibration_of_a_tiny_run():
     assert c["runs_per_station_per_year"]["median"] == pytest.approx(730.0)
     assert c["runs_per_station_per_year"]["max"] == pytest.approx(730.0)
     assert c["utilisation"]["fire_units"] == pytest.approx(
-        units.loc[units["force"] == "fire", "busy_s"].sum() / (3 * DAY), abs=1e-4)
+        units.loc[units["force"] == "fire", "busy_s"].sum() / (3 * DAY), abs=1e-4
+    )

@@ -39,9 +39,17 @@ def drill_run(tmp_path_factory) -> Path:
 
 def test_run_prints_the_targets_table_and_writes_a_complete_folder(drill_run):
     names = {p.name for p in drill_run.iterdir()}
-    assert {"incidents.parquet", "events.parquet", "compliance.csv", "summary.json",
-            "routes.parquet", "lifelines.parquet", "map.html", "map.png",
-            "briefing.html"} <= names
+    assert {
+        "incidents.parquet",
+        "events.parquet",
+        "compliance.csv",
+        "summary.json",
+        "routes.parquet",
+        "lifelines.parquet",
+        "map.html",
+        "map.png",
+        "briefing.html",
+    } <= names
     summary = json.loads((drill_run / "summary.json").read_text())
     assert summary["scenario"]["name"] and summary["seed"] == summary["scenario"]["seed"]
     inc = pd.read_parquet(drill_run / "incidents.parquet")
@@ -60,7 +68,8 @@ def test_run_prints_the_targets_table_and_writes_a_complete_folder(drill_run):
     comp = pd.read_csv(drill_run / "compliance.csv").set_index(["target", "scope"])
     assert comp.loc[("30min", "city"), "count"] == inc["met_30"].notna().sum()
     assert comp.loc[("30min", "city"), "met_share"] == pytest.approx(
-        inc["met_30"].fillna(False).sum() / inc["met_30"].notna().sum())
+        inc["met_30"].fillna(False).sum() / inc["met_30"].notna().sum()
+    )
 
 
 def test_run_output_table(tmp_path):
@@ -74,8 +83,11 @@ def test_run_output_table(tmp_path):
     flat = " ".join(text.split())
     for target in ("10min", "30min"):
         row = city.loc[target]
-        assert re.search(rf"{re.escape(TARGET_LABELS[target])}\W+{int(row['count']):,}\W+"
-                         rf"{row['met_share']:.1%}", flat), (target, row.to_dict(), text)
+        assert re.search(
+            rf"{re.escape(TARGET_LABELS[target])}\W+{int(row['count']):,}\W+"
+            rf"{row['met_share']:.1%}",
+            flat,
+        ), (target, row.to_dict(), text)
     inc = pd.read_parquet(tmp_path / "r" / "incidents.parquet")
     assert f"incidents: {len(inc):,}," in flat
     assert json.loads((tmp_path / "r" / "summary.json").read_text())["seed"] == 5
@@ -83,8 +95,9 @@ def test_run_output_table(tmp_path):
 
 def test_same_seed_gives_identical_files(tmp_path):
     for name in ("a", "b"):
-        code, text = twin("run", "--days", "0.1", "--seed", "9", "--no-maps", "--out",
-                          tmp_path / name)
+        code, text = twin(
+            "run", "--days", "0.1", "--seed", "9", "--no-maps", "--out", tmp_path / name
+        )
         assert code == 0, text
     for table in ("incidents.parquet", "events.parquet"):
         assert (tmp_path / "a" / table).read_bytes() == (tmp_path / "b" / table).read_bytes()
@@ -142,8 +155,9 @@ def test_validate_ok_and_bad(tmp_path):
 
 
 def test_import_osm_then_load(tmp_path):
-    code, text = twin("import", "osm", ROOT / "tests" / "data" / "West-Oakland.osm.bz2",
-                      tmp_path / "oakland")
+    code, text = twin(
+        "import", "osm", ROOT / "tests" / "data" / "West-Oakland.osm.bz2", tmp_path / "oakland"
+    )
     assert code == 0, text
     code, text = twin("summary", tmp_path / "oakland")
     assert code == 0 and "road nodes" in text
@@ -155,11 +169,21 @@ def test_import_osm_then_load(tmp_path):
 
 def test_import_epanet_into_a_city(tmp_path):
     net1 = files("wntr") / "library" / "networks" / "Net1.inp"
-    code, text = twin("import", "osm", ROOT / "tests" / "data" / "West-Oakland.osm.bz2",
-                      tmp_path / "oak")
+    code, text = twin(
+        "import", "osm", ROOT / "tests" / "data" / "West-Oakland.osm.bz2", tmp_path / "oak"
+    )
     assert code == 0, text
-    code, text = twin("import", "epanet", net1, "--into", tmp_path / "oak", "--anchor",
-                      "-122.2925,37.8095", "--units-to-m", "0.3048")
+    code, text = twin(
+        "import",
+        "epanet",
+        net1,
+        "--into",
+        tmp_path / "oak",
+        "--anchor",
+        "-122.2925,37.8095",
+        "--units-to-m",
+        "0.3048",
+    )
     assert code == 0, text
     assert "water" in text
     # Net1 (EPANET's example, lengths in feet): 12 pipes — one of 10 530 ft, one of 200 ft,
@@ -191,8 +215,9 @@ def test_unknown_bridge_name_is_named(tmp_path):
 
 
 def test_sweep_runs_replications(tmp_path):
-    code, text = twin("sweep", "--days", "0.05", "-n", "2", "--workers", "1", "--out",
-                      tmp_path / "sw")
+    code, text = twin(
+        "sweep", "--days", "0.05", "-n", "2", "--workers", "1", "--out", tmp_path / "sw"
+    )
     assert code == 0, text
     sweep = pd.read_csv(tmp_path / "sw" / "sweep.csv")
     assert (sweep.loc[sweep["scope"] == "city", "replications"] == 2).all()
@@ -209,10 +234,12 @@ def test_replay_of_a_run_without_routes_says_how_to_get_them(tmp_path):
 def test_every_scenario_problem_is_reported_at_once(tmp_path):
     """A station outside the city and an unknown bridge: both named in one error."""
     bad = tmp_path / "bad.toml"
-    bad.write_text('name = "bad"\ndays = 0.1\n'
-                   '[[stations.add]]\nstation_id = "fire-new"\nforce = "fire"\nname = "x"\n'
-                   'lon = 100.0\nlat = 20.0\nunits = 2\n'
-                   '[[closures]]\nname = "No Such Bridge"\n')
+    bad.write_text(
+        'name = "bad"\ndays = 0.1\n'
+        '[[stations.add]]\nstation_id = "fire-new"\nforce = "fire"\nname = "x"\n'
+        "lon = 100.0\nlat = 20.0\nunits = 2\n"
+        '[[closures]]\nname = "No Such Bridge"\n'
+    )
     code, text = twin("run", bad, "--out", tmp_path / "never")
     assert code == 2
     assert "fire-new" in text and "No Such Bridge" in text

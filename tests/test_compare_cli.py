@@ -32,28 +32,42 @@ def setup(tmp_path_factory) -> dict[str, Path]:
     city = tiny_city()
     folder = save_city(city, root / "tiny")
     lon, lat = city.lonlat_from_xy(np.array([node_xy("n22")]))[0]
-    common = (f'seed = 11\ndays = 1\ncity = "{folder.as_posix()}"\n'
-              "[incidents]\nrate_multiplier = 20.0\n")
+    common = (
+        f'seed = 11\ndays = 1\ncity = "{folder.as_posix()}"\n[incidents]\nrate_multiplier = 20.0\n'
+    )
     base = root / "base.toml"
     base.write_text('name = "base"\n' + common)
     new = root / "new.toml"
-    new.write_text('name = "west-station"\n' + common +
-                   f'[[stations.add]]\nstation_id = "F9"\nforce = "fire"\nname = "F9"\n'
-                   f"lon = {lon}\nlat = {lat}\nunits = 1\n")
+    new.write_text(
+        'name = "west-station"\n'
+        + common
+        + f'[[stations.add]]\nstation_id = "F9"\nforce = "fire"\nname = "F9"\n'
+        f"lon = {lon}\nlat = {lat}\nunits = 1\n"
+    )
     return {"root": root, "base": base, "new": new, "city": folder}
 
 
 def test_paired_compare_writes_the_table_and_says_how_it_was_adjusted(setup):
     out = setup["root"] / "cmp-out"
-    code, text = twin("compare", setup["base"], setup["new"], "--replications", 3,
-                      "--workers", 1, "--out", out)
+    code, text = twin(
+        "compare", setup["base"], setup["new"], "--replications", 3, "--workers", 1, "--out", out
+    )
     assert code == 0, text
     assert "3 paired replications (seeds 11–13)" in text
     assert "identical to the baseline's in 3 of 3 seeds" in text  # common random numbers
     assert "Holm" in text and "local area local:west-station" in text
     table = pd.read_csv(out / "comparison.csv")
-    assert {"option", "target", "scope", "measure", "diff", "low", "high", "p_holm",
-            "significant"} <= set(table.columns)
+    assert {
+        "option",
+        "target",
+        "scope",
+        "measure",
+        "diff",
+        "low",
+        "high",
+        "p_holm",
+        "significant",
+    } <= set(table.columns)
     assert set(table["option"]) == {"west-station"}
     assert (table["scope"] == "local:west-station").any()
     dist = table[table["family"] == "district"]

@@ -20,8 +20,13 @@ from twin.scenario.spec import parse_scenario
 
 GEOD = pyproj.Geod(ellps="WGS84")
 # Places in central Chongqing (WGS84, from the embedded twin's district centres' area)
-CHONGQING = [(106.5770, 29.5570), (106.4560, 29.5410), (106.5320, 29.5750),
-             (106.6310, 29.7180), (106.5510, 29.4030)]
+CHONGQING = [
+    (106.5770, 29.5570),
+    (106.4560, 29.5410),
+    (106.5320, 29.5750),
+    (106.6310, 29.7180),
+    (106.5510, 29.4030),
+]
 
 
 def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tinycity import tiny_city
+
+from twin.model.roads import TravelTimes
 from twin.sim.dispatch import Dispatcher, RoadTimes, Uniforms, build_pools
 from twin.sim.engine import Engine, EngineConfig
 from twin.sim.forces import FORCES
-from twin.model.roads import TravelTimes
 
 CITY = tiny_city()
 ENGINE = Engine(CITY, EngineConfig(use_cache=False))
@@ -20,8 +21,7 @@ ENGINE = Engine(CITY, EngineConfig(use_cache=False))
 def dispatcher(seed: int = 0, policy: str = "district_first") -> Dispatcher:
     """The tests below describe the district-first policy unless they say otherwise."""
     pools = build_pools(ENGINE.fleet, ENGINE.config.forces, ENGINE.station_row)
-    return Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(seed)),
-                      policy)
+    return Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(seed)), policy)
 
 
 def node(n: str) -> int:
@@ -131,8 +131,9 @@ EDGES = list(CITY.road_edges["edge_id"])
 def one_way_city():
     """The tiny city with some one-way streets (and a one-way long bridge, eastbound)."""
     e = CITY.road_edges.copy()
-    e.loc[e["edge_id"].isin(["n23-n33", "n10-n20", "n41-n51", "n02-n12", "n32-n33"]),
-          "oneway"] = True
+    e.loc[e["edge_id"].isin(["n23-n33", "n10-n20", "n41-n51", "n02-n12", "n32-n33"]), "oneway"] = (
+        True
+    )
     return CITY.replace(road_edges=e)
 
 
@@ -141,8 +142,11 @@ ONE_WAY_ENGINE = Engine(ONE_WAY, EngineConfig(use_cache=False))
 
 
 @settings(max_examples=60, deadline=None)
-@given(closed=st.lists(st.sampled_from(EDGES), max_size=8, unique=True),
-       period=st.integers(0, 2), directed=st.booleans())
+@given(
+    closed=st.lists(st.sampled_from(EDGES), max_size=8, unique=True),
+    period=st.integers(0, 2),
+    directed=st.booleans(),
+)
 def test_road_times_under_closures_equal_a_full_recomputation(closed, period, directed):
     """The landmark-filtered times equal travel times computed from scratch on the closed
     network, for every station and node, both ways (two-way and one-way streets)."""
@@ -158,4 +162,5 @@ def test_road_times_under_closures_equal_a_full_recomputation(closed, period, di
         assert np.allclose(got, fresh.out[period][:, j], atol=1e-3, equal_nan=True)
         for r in rows:
             assert rt.from_node(int(r), j, period) == pytest.approx(
-                float(fresh.back[period][r, j]), abs=1e-3)
+                float(fresh.back[period][r, j]), abs=1e-3
+            )

@@ -20,18 +20,18 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from tinycity import simulate_script, tiny_city
-from twin.sim.engine import KINDS, EngineConfig
-from twin.sim.forces import DEFAULT_FORCES
-from twin.sim.params import AirLimits, TimeChain
-from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
+
 from twin.analysis.metrics import event_table, incident_table
 from twin.hazards.timeline import ClosureEvent
+from twin.sim.engine import KINDS, EngineConfig
+from twin.sim.forces import DEFAULT_FORCES
+from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
+from twin.sim.params import AirLimits, TimeChain
 
-CALL = 60.0            # 119 call handling (deterministic mode: the median)
-NIGHT_TURNOUT = 90.0   # fire turnout at night
-SETUP = 60.0           # fire set-up on scene before the work
+CALL = 60.0  # 119 call handling (deterministic mode: the median)
+NIGHT_TURNOUT = 90.0  # fire turnout at night
+SETUP = 60.0  # fire set-up on scene before the work
 ORDER_TO_WHEELS = CALL + NIGHT_TURNOUT  # 150 s from a night alarm to a fire engine rolling
 
 
@@ -42,12 +42,16 @@ def fixed(work_s: float, needs=(("fire", 1),), **kw) -> IncidentType:
 
 def config(*types: IncidentType, community_availability: float = 1.0) -> EngineConfig:
     forces = dict(DEFAULT_FORCES)
-    forces["community"] = replace(forces["community"], availability=community_availability,
-                                  availability_night=community_availability)
+    forces["community"] = replace(
+        forces["community"],
+        availability=community_availability,
+        availability_night=community_availability,
+    )
     cat = dict(CATALOGUE)
     cat.update({t.name: t for t in types})
-    return EngineConfig(catalogue=cat, forces=forces, use_cache=False,
-                        chain=TimeChain.deterministic())
+    return EngineConfig(
+        catalogue=cat, forces=forces, use_cache=False, chain=TimeChain.deterministic()
+    )
 
 
 def rows(sim, kind: str, inc: int | None = None) -> list[tuple]:
@@ -61,8 +65,9 @@ def unit_index(sim, unit_id: str) -> int:
 
 def test_arrival_is_turnout_plus_road_time_at_night():
     city = tiny_city()
-    sim = simulate_script(city, [(0.0, "drill", "n21")],
-                          config=config(fixed(600.0, (("fire", 1), ("community", 1)))))
+    sim = simulate_script(
+        city, [(0.0, "drill", "n21")], config=config(fixed(600.0, (("fire", 1), ("community", 1))))
+    )
     inc = sim.incidents[0]
     # F1 at n00 → n21: call 60 s + night turnout 90 s + three streets 300 s = 450 s.
     assert inc.first[1] == pytest.approx(60.0 + 90.0 + 300.0)
@@ -87,10 +92,11 @@ def test_peak_hour_congestion_uses_the_departure_period():
 
 def test_busy_district_borrows_from_the_nearest_neighbour():
     city = tiny_city()
-    sim = simulate_script(city, [(0.0, "drill", "n40"), (60.0, "drill", "n41")],
-                          config=config(fixed(3600.0)))
+    sim = simulate_script(
+        city, [(0.0, "drill", "n40"), (60.0, "drill", "n41")], config=config(fixed(3600.0))
+    )
     a, b = sim.incidents
-    assert a.first[1] == pytest.approx(60.0 + 90.0 + 100.0)        # own F2 at n50
+    assert a.first[1] == pytest.approx(60.0 + 90.0 + 100.0)  # own F2 at n50
     # F2 busy: F3 (D3, n53 → n41 = 300 s) beats F1 (D1, n00 → n41 = 500 s).
     assert b.first[1] == pytest.approx(60.0 + 60.0 + 90.0 + 300.0)
     assert not a.mutual_aid and b.mutual_aid
@@ -99,14 +105,18 @@ def test_busy_district_borrows_from_the_nearest_neighbour():
     ev = event_table(sim)
     ma = ev[ev["kind"] == "mutual_aid"]
     assert ma[["unit_id", "from_district", "to_district"]].astype(str).values.tolist() == [
-        ["F3/1", "D3", "D2"]]
+        ["F3/1", "D3", "D2"]
+    ]
     assert incident_table(sim)["mutual_aid"].tolist() == [False, True]
 
 
 def test_queue_forms_when_incidents_outnumber_units_and_is_served_fifo():
     city = tiny_city(units={"F2": 0, "F3": 0})  # one fire engine in the city
-    sim = simulate_script(city, [(0.0, "drill", "n10"), (10.0, "drill", "n20"),
-                                 (20.0, "drill", "n21")], config=config(fixed(600.0)))
+    sim = simulate_script(
+        city,
+        [(0.0, "drill", "n10"), (10.0, "drill", "n20"), (20.0, "drill", "n21")],
+        config=config(fixed(600.0)),
+    )
     a, b, c = sim.incidents
     assert [len(rows(sim, "queued", i)) for i in range(3)] == [0, 1, 1]
     # a: ordered at 60, rolls at 150, one street: on scene 250; + 60 set-up + 600 work
@@ -123,8 +133,13 @@ SHORT_BRIDGE = "n21-n31"
 
 
 def bridge_closure(city, start_s: float, end_s: float = math.inf) -> ClosureEvent:
-    return ClosureEvent(edges=tuple(city.roads.edge_index([SHORT_BRIDGE]).tolist()),
-                        start_s=start_s, end_s=end_s, reason="test", name="Short Bridge")
+    return ClosureEvent(
+        edges=tuple(city.roads.edge_index([SHORT_BRIDGE]).tolist()),
+        start_s=start_s,
+        end_s=end_s,
+        reason="test",
+        name="Short Bridge",
+    )
 
 
 def test_closed_short_bridge_sends_later_dispatches_over_the_long_one():
@@ -132,8 +147,9 @@ def test_closed_short_bridge_sends_later_dispatches_over_the_long_one():
     cfg = config(fixed(60.0))
     open_ = simulate_script(city, [(100.0, "drill", "n31")], config=cfg)
     assert open_.incidents[0].first[1] == pytest.approx(100.0 + ORDER_TO_WHEELS + 400.0)
-    shut = simulate_script(city, [(100.0, "drill", "n31")], config=cfg,
-                           closures=(bridge_closure(city, 50.0),))
+    shut = simulate_script(
+        city, [(100.0, "drill", "n31")], config=cfg, closures=(bridge_closure(city, 50.0),)
+    )
     # n00 → n23 (500 s) → long bridge (200 s) → n33 → n31 (200 s) = 900 s
     assert shut.incidents[0].first[1] == pytest.approx(100.0 + ORDER_TO_WHEELS + 900.0)
 
@@ -141,8 +157,12 @@ def test_closed_short_bridge_sends_later_dispatches_over_the_long_one():
 def test_unit_en_route_keeps_its_progress_and_takes_the_detour():
     city = tiny_city(units={"F2": 0, "F3": 0})
     closure_t = ORDER_TO_WHEELS + 250.0  # half-way along the street before n21
-    sim = simulate_script(city, [(0.0, "drill", "n31")], config=replace(
-        config(fixed(60.0)), record_routes=True), closures=(bridge_closure(city, closure_t),))
+    sim = simulate_script(
+        city,
+        [(0.0, "drill", "n31")],
+        config=replace(config(fixed(60.0)), record_routes=True),
+        closures=(bridge_closure(city, closure_t),),
+    )
     inc = sim.incidents[0]
     # finishes its street to n21 (at 450 s), then n21 → n23 → long bridge → n31 = 600 s
     assert inc.first[1] == pytest.approx(ORDER_TO_WHEELS + 300.0 + 600.0)
@@ -159,15 +179,22 @@ def test_unit_en_route_keeps_its_progress_and_takes_the_detour():
 
 def test_reopening_is_used_by_later_dispatches():
     city = tiny_city(units={"F2": 0, "F3": 0})
-    sim = simulate_script(city, [(3000.0, "drill", "n31")], config=config(fixed(60.0)),
-                          closures=(bridge_closure(city, 0.0, 1000.0),))
+    sim = simulate_script(
+        city,
+        [(3000.0, "drill", "n31")],
+        config=config(fixed(60.0)),
+        closures=(bridge_closure(city, 0.0, 1000.0),),
+    )
     assert sim.incidents[0].first[1] == pytest.approx(3000.0 + ORDER_TO_WHEELS + 400.0)
     assert [KINDS[e[1]] for e in sim.events[:2]] == ["closure_start", "closure_end"]
 
 
 def gas_config(deadline_s: float) -> EngineConfig:
-    leak = replace(CATALOGUE["gas_leak"], deadline=LogNormal(deadline_s, deadline_s),
-                   work=LogNormal(600.0, 600.0))
+    leak = replace(
+        CATALOGUE["gas_leak"],
+        deadline=LogNormal(deadline_s, deadline_s),
+        work=LogNormal(600.0, 600.0),
+    )
     return config(leak)
 
 
@@ -198,8 +225,11 @@ def test_helicopter_flies_straight_and_leaves_after_its_time_on_scene():
     city = tiny_city()
     kind = fixed(7200.0, (("fire", 1),), air_prob=1.0)
     t0 = 10 * 3600.0  # 10:00, daylight; no fog days in this config
-    sim = simulate_script(city, [(t0, "drill", "n53")], config=replace(
-        config(kind), air=AirLimits(fog_days_per_year=0.0)))
+    sim = simulate_script(
+        city,
+        [(t0, "drill", "n53")],
+        config=replace(config(kind), air=AirLimits(fog_days_per_year=0.0)),
+    )
     inc = sim.incidents[0]
     flight = math.hypot(5000.0, 2000.0) / 60.0 + 180.0  # A1 at n01 → n53, approach 3 min
     launch = inc.first[4] - flight  # ordered at t0 + 60 s, then 600–900 s to lift off
@@ -218,7 +248,8 @@ def test_helicopter_is_grounded_in_the_dark_and_on_a_fog_morning():
     night = simulate_script(city, [(2 * 3600.0, "drill", "n53")], config=config(kind))
     assert len(rows(night, "grounded")) == 1 and math.isnan(night.incidents[0].first[4])
     assert not rows(night, "dispatched") or all(
-        e[3] != unit_index(night, "A1/1") for e in rows(night, "dispatched"))
+        e[3] != unit_index(night, "A1/1") for e in rows(night, "dispatched")
+    )
     # every day foggy (365 fog days a year): at 09:00 grounded, at 13:00 it flies
     fog = replace(config(kind), air=AirLimits(fog_days_per_year=365.0))
     morning = simulate_script(city, [(9 * 3600.0, "drill", "n53")], config=fog)
@@ -231,8 +262,9 @@ def test_queued_request_served_from_another_districts_scene_is_mutual_aid():
     # One fire engine in the city (F1, D1). The D2 incident queues; F1 drives to it straight
     # from the D1 scene: a D1 unit into D2 is mutual aid, counted once everywhere.
     city = tiny_city(units={"F2": 0, "F3": 0})
-    sim = simulate_script(city, [(0.0, "drill", "n10"), (10.0, "drill", "n41")],
-                          config=config(fixed(600.0)))
+    sim = simulate_script(
+        city, [(0.0, "drill", "n10"), (10.0, "drill", "n41")], config=config(fixed(600.0))
+    )
     a, b = sim.incidents
     assert b.queued and b.first[1] > a.cleared_s
     assert not a.mutual_aid and b.mutual_aid
@@ -245,8 +277,9 @@ def test_queued_request_served_from_another_districts_scene_is_mutual_aid():
 def test_busy_time_counts_only_the_simulated_duration():
     # A 2-hour job in a 1-hour run: F1 is busy for the whole hour, not 2 h+ (utilisation 1).
     city = tiny_city()
-    sim = simulate_script(city, [(0.0, "drill", "n10")], config=config(fixed(7200.0)),
-                          duration_s=3600.0)
+    sim = simulate_script(
+        city, [(0.0, "drill", "n10")], config=config(fixed(7200.0)), duration_s=3600.0
+    )
     f1 = unit_index(sim, "F1/1")
     assert sim.unit_busy_s[f1] == pytest.approx(3600.0 - 60.0)  # busy from its order at 60 s
     assert sim.incidents[0].cleared_s > 3600.0  # the work itself still finishes in the drain
@@ -276,8 +309,7 @@ def test_ground_unit_starts_the_work_when_the_lead_force_is_only_queued():
     cfg = config(rescue, long_job)
     free = simulate_script(city, [(0.0, "rescue", "n10")], config=cfg)
     assert free.incidents[0].cleared_s == pytest.approx(460.0 + 600.0)
-    busy = simulate_script(city, [(0.0, "long_job", "n12"), (10.0, "rescue", "n10")],
-                           config=cfg)
+    busy = simulate_script(city, [(0.0, "long_job", "n12"), (10.0, "rescue", "n10")], config=cfg)
     job, inc = busy.incidents
     assert inc.queued and inc.first[1] == pytest.approx(10.0 + 60.0 + 90.0 + 100.0)
     assert inc.cleared_s == pytest.approx(10.0 + 60.0 + 90.0 + 100.0 + 60.0 + 600.0)

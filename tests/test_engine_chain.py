@@ -37,8 +37,12 @@ from twin.sim.roster import Roster
 def config(*types: IncidentType, chain: TimeChain | None = None) -> EngineConfig:
     forces = dict(DEFAULT_FORCES)
     forces["community"] = replace(forces["community"], availability=1.0, availability_night=1.0)
-    return EngineConfig(catalogue={**CATALOGUE, **{t.name: t for t in types}}, forces=forces,
-                        use_cache=False, chain=chain or TimeChain.deterministic())
+    return EngineConfig(
+        catalogue={**CATALOGUE, **{t.name: t for t in types}},
+        forces=forces,
+        use_cache=False,
+        chain=chain or TimeChain.deterministic(),
+    )
 
 
 def kind(name: str, needs: tuple, work_s: float = 600.0) -> IncidentType:
@@ -50,38 +54,44 @@ def test_first_assignment_from_two_stations_and_the_time_chain_columns():
     # third comes from F3 (n53 → n50: three streets, 300 s). Night: ordered at 60 s, wheels
     # turn at 60 + 90 = 150 s.
     city = tiny_city(units={"F2": 2})
-    sim = simulate_script(city, [(0.0, "big", "n50")],
-                          config=config(kind("big", (("fire", 3),))))
+    sim = simulate_script(city, [(0.0, "big", "n50")], config=config(kind("big", (("fire", 3),))))
     col = {k: float(v[0]) for k, v in chain_columns(sim.incidents).items()}
     assert col["call_s"] == 60.0 and col["dispatch_s"] == 60.0
     assert col["turnout_s"] == 90.0 and col["travel_s"] == 0.0
     assert col["first_fire_s"] == pytest.approx(150.0)
     assert col["full_s"] == pytest.approx(150.0 + 300.0)  # the last engine, F3's
-    sent = sorted(str(sim.engine.fleet.unit_ids[e[3]]).split("/")[0]
-                  for e in sim.events if e[1] == 1)
+    sent = sorted(
+        str(sim.engine.fleet.unit_ids[e[3]]).split("/")[0] for e in sim.events if e[1] == 1
+    )
     assert sent == ["F2", "F2", "F3"]
 
 
 def test_a_busy_crew_sends_the_next_station_and_full_assignment_waits():
     # F2 (one engine) is busy at n40 when the second call comes: F3 answers (300 s away)
     city = tiny_city()
-    sim = simulate_script(city, [(0.0, "one", "n40"), (10.0, "one", "n50")],
-                          config=config(kind("one", (("fire", 1),), 3600.0)))
+    sim = simulate_script(
+        city,
+        [(0.0, "one", "n40"), (10.0, "one", "n50")],
+        config=config(kind("one", (("fire", 1),), 3600.0)),
+    )
     col = chain_columns(sim.incidents)
     # second call: alarm 10, order 70, rolls 160, n53 → n50 300 s
     assert col["first_fire_s"][1] == pytest.approx(10.0 + 60.0 + 90.0 + 300.0)
     assert col["travel_s"][1] == pytest.approx(300.0)
     # nobody can come: full assignment never on scene (NaN)
-    none = simulate_script(tiny_city(units={"F1": 0, "F2": 0, "F3": 0}), [(0.0, "one", "n50")],
-                           config=config(kind("one", (("fire", 1),))))
+    none = simulate_script(
+        tiny_city(units={"F1": 0, "F2": 0, "F3": 0}),
+        [(0.0, "one", "n50")],
+        config=config(kind("one", (("fire", 1),))),
+    )
     assert math.isnan(chain_columns(none.incidents)["full_s"][0])
 
 
 def test_turnout_is_longer_at_night_than_by_day():
     city = tiny_city()
     cfg = config(kind("one", (("fire", 1),)))
-    night = simulate_script(city, [(2 * 3600.0, "one", "n50")], config=cfg)   # 02:00
-    day = simulate_script(city, [(12 * 3600.0, "one", "n50")], config=cfg)    # 12:00
+    night = simulate_script(city, [(2 * 3600.0, "one", "n50")], config=cfg)  # 02:00
+    day = simulate_script(city, [(12 * 3600.0, "one", "n50")], config=cfg)  # 12:00
     # F2 sits at n50 (no driving): on scene at alarm + 60 s call + 90 s (night) / 60 s (day)
     assert night.incidents[0].first[1] == pytest.approx(2 * 3600.0 + 60.0 + 90.0)
     assert day.incidents[0].first[1] == pytest.approx(12 * 3600.0 + 60.0 + 60.0)
@@ -94,10 +104,15 @@ def test_call_handling_is_lognormal_and_travel_noise_has_median_one():
     # noisy run: same incident, many seeds: travel F1 n00 → n21 = 300 s × e^(σz)
     city = tiny_city(units={"F2": 0, "F3": 0})
     cfg = config(kind("one", (("fire", 1),)), chain=TimeChain())
-    travel = [float(chain_columns(simulate_script(city, [(0.0, "one", "n21")], config=cfg,
-                                                  seed=s).incidents)["travel_s"][0])
-              for s in range(40)]
-    assert len(set(travel)) == 40                     # every draw differs
+    travel = [
+        float(
+            chain_columns(
+                simulate_script(city, [(0.0, "one", "n21")], config=cfg, seed=s).incidents
+            )["travel_s"][0]
+        )
+        for s in range(40)
+    ]
+    assert len(set(travel)) == 40  # every draw differs
     med = float(np.median(travel))
     assert 300.0 * math.exp(-0.2) < med < 300.0 * math.exp(0.2)  # ±0.2 ≈ 3 SE of a median
     assert np.std(np.log(travel)) == pytest.approx(0.25, abs=0.08)
@@ -109,8 +124,9 @@ def test_tobler_walk_uphill_is_slower_and_stairs_slower_still():
         city = tiny_city()
         nodes = city.road_nodes
         nodes.loc[nodes["node_id"] == "n40", "elevation_m"] = z40
-        sim = simulate_script(city, [(0.0, "help", "n40")],
-                              config=config(kind("help", (("community", 1),))))
+        sim = simulate_script(
+            city, [(0.0, "help", "n40")], config=config(kind("help", (("community", 1),)))
+        )
         return sim.incidents[0].first[0] - 60.0 - 60.0  # minus call and leaving the post
 
     # flat: 6·e^(−3.5·0.05) = 5.0368 km/h = 1.39911 m/s → 1400 / 1.39911 = 1000.6 s

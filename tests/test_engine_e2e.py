@@ -12,11 +12,30 @@ from twin.scenario.spec import Scenario
 # take minutes on a loaded machine: 15 min before pytest-timeout cuts it.
 pytestmark = pytest.mark.timeout(900)
 
-INCIDENT_COLUMNS = ["incident_id", "type", "district_id", "cell_id", "node_id", "x", "y",
-                    "onset_s", "alarm_s", "detection_delay_s", "detected_by",
-                    "first_community_s", "first_ground_s", "first_air_s", "resp_community_s",
-                    "resp_ground_s", "resp_air_s", "met_10", "met_30", "met_60", "mutual_aid",
-                    "cleared_s"]
+INCIDENT_COLUMNS = [
+    "incident_id",
+    "type",
+    "district_id",
+    "cell_id",
+    "node_id",
+    "x",
+    "y",
+    "onset_s",
+    "alarm_s",
+    "detection_delay_s",
+    "detected_by",
+    "first_community_s",
+    "first_ground_s",
+    "first_air_s",
+    "resp_community_s",
+    "resp_ground_s",
+    "resp_air_s",
+    "met_10",
+    "met_30",
+    "met_60",
+    "mutual_aid",
+    "cleared_s",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +50,7 @@ def day():
 def test_one_day_on_the_embedded_twin(day):
     city, res = day
     inc = res["incidents"]
-    assert list(inc.columns[:len(INCIDENT_COLUMNS)]) == INCIDENT_COLUMNS
+    assert list(inc.columns[: len(INCIDENT_COLUMNS)]) == INCIDENT_COLUMNS
     pop = city.summary()["population"]
     assert 0.5 * 8.4e-5 * pop < len(inc) < 2 * 8.4e-5 * pop  # ~8.4 per 100 000 per day
     assert inc["x"].between(105, 108).all() and inc["y"].between(28, 31).all()

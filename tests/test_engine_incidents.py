@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from tinycity import tiny_city
-from twin.sim.engine import Engine, EngineConfig
+
 from twin.errors import TwinDataError
-from twin.sim.incidents import (CATALOGUE, PROFILE_DEFAULT, Detection, LogNormal, alarm_delays,
-                            random_incidents, risk_factor)
+from twin.sim.engine import Engine, EngineConfig
+from twin.sim.incidents import (
+    CATALOGUE,
+    PROFILE_DEFAULT,
+    Detection,
+    LogNormal,
+    alarm_delays,
+    random_incidents,
+    risk_factor,
+)
 
 CITY = tiny_city()
 ENGINE = Engine(CITY, EngineConfig(use_cache=False))
@@ -34,8 +41,13 @@ def test_lognormal_median_and_p90():
 
 def test_poisson_count_daily_cycle_and_population_placement():
     days = 200
-    onset, kind, nodes = random_incidents(CATALOGUE, PL, np.random.default_rng(1), days * 86400.0,
-                                          type_multipliers=only("community_assist"))
+    onset, kind, nodes = random_incidents(
+        CATALOGUE,
+        PL,
+        np.random.default_rng(1),
+        days * 86400.0,
+        type_multipliers=only("community_assist"),
+    )
     expected = CATALOGUE["community_assist"].rate / 1e5 * 600_000 * days
     assert abs(len(onset) - expected) < 4 * np.sqrt(expected)
     hours = np.bincount((onset // 3600 % 24).astype(int), minlength=24) / len(onset)
@@ -43,14 +55,15 @@ def test_poisson_count_daily_cycle_and_population_placement():
     share = np.bincount(PL.node_district[nodes], minlength=3) / len(nodes)
     d = ENGINE.districts
     assert share[[d.index("D1"), d.index("D2"), d.index("D3")]] == pytest.approx(
-        [0.5, 1 / 3, 1 / 6], abs=0.02)
+        [0.5, 1 / 3, 1 / 6], abs=0.02
+    )
 
 
 def test_gas_risk_follows_pipe_age_and_sensors_follow_monitored_pipes():
     f = risk_factor(PL, "pipe_age:gas")
     assert f[node("n00")] == pytest.approx(0.5 + (2025 - 1980) / 20)  # old G1
     assert f[node("n20")] == pytest.approx(0.5 + (2025 - 2015) / 20)  # new G2
-    assert f[node("n01")] == pytest.approx(0.5)                        # no gas main near
+    assert f[node("n01")] == pytest.approx(0.5)  # no gas main near
     assert PL.monitored["gas"][node("n20")] and not PL.monitored["gas"][node("n00")]
     assert PL.monitored["water"][node("n40")] and not PL.monitored["water"][node("n00")]
 
@@ -63,14 +76,47 @@ def test_detection_sensor_fast_calls_slower_at_night():
     rng = np.random.default_rng(3)
     noon, random_ = np.full(n, 12 * 3600.0), np.zeros(n, bool)
     nodes = np.full(n, node("n20"))  # under the monitored gas pipe
-    delay, by = alarm_delays(det, PL, TYPES, np.full(n, leak), nodes, noon, np.zeros(n, bool),
-                             random_, random_, rng.random(n), rng.random(n))
+    delay, by = alarm_delays(
+        det,
+        PL,
+        TYPES,
+        np.full(n, leak),
+        nodes,
+        noon,
+        np.zeros(n, bool),
+        random_,
+        random_,
+        rng.random(n),
+        rng.random(n),
+    )
     assert (by == 0).all() and delay.min() >= 60 and delay.max() <= 180
     nodes = np.full(n, node("n00"))  # no water sensor here: citizens call
-    day, by = alarm_delays(det, PL, TYPES, np.full(n, burst), nodes, noon, np.zeros(n, bool),
-                           random_, random_, rng.random(n), rng.random(n))
-    night, _ = alarm_delays(det, PL, TYPES, np.full(n, burst), nodes, np.full(n, 3 * 3600.0),
-                            np.zeros(n, bool), random_, random_, rng.random(n), rng.random(n))
+    day, by = alarm_delays(
+        det,
+        PL,
+        TYPES,
+        np.full(n, burst),
+        nodes,
+        noon,
+        np.zeros(n, bool),
+        random_,
+        random_,
+        rng.random(n),
+        rng.random(n),
+    )
+    night, _ = alarm_delays(
+        det,
+        PL,
+        TYPES,
+        np.full(n, burst),
+        nodes,
+        np.full(n, 3 * 3600.0),
+        np.zeros(n, bool),
+        random_,
+        random_,
+        rng.random(n),
+        rng.random(n),
+    )
     assert (by == 1).all()
     assert np.median(day) == pytest.approx(360.0, rel=0.06)
     assert np.median(night) == pytest.approx(360.0 * det.night_factor, rel=0.06)
@@ -85,10 +131,12 @@ def test_buried_gas_leaks_are_reported_late_everyday_leaks_not():
     rng = np.random.default_rng(4)
     noon, no = np.full(n, 12 * 3600.0), np.zeros(n, bool)
     u, v = rng.random(n), rng.random(n)
-    buried, by = alarm_delays(det, PL, TYPES, np.full(n, leak), np.full(n, node("n00")), noon,
-                              no, ~no, ~no, u, v)
-    everyday, _ = alarm_delays(det, PL, TYPES, np.full(n, leak), np.full(n, node("n00")), noon,
-                               no, no, no, u, v)
+    buried, by = alarm_delays(
+        det, PL, TYPES, np.full(n, leak), np.full(n, node("n00")), noon, no, ~no, ~no, u, v
+    )
+    everyday, _ = alarm_delays(
+        det, PL, TYPES, np.full(n, leak), np.full(n, node("n00")), noon, no, no, no, u, v
+    )
     assert (by == 1).all()
     assert np.median(buried) == pytest.approx(1200.0, rel=0.06)
     assert np.median(everyday) == pytest.approx(360.0, rel=0.06)
@@ -101,14 +149,29 @@ def test_timeline_incidents_keep_their_own_sensor_flag():
     leak = TYPES.index(CATALOGUE["gas_leak"])
     kind = np.full(2, leak)
     nodes = np.array([node("n20"), node("n00")])  # n20 is near a monitored gas pipe
-    delay, by = alarm_delays(det, PL, TYPES, kind, nodes, np.full(2, 12 * 3600.0),
-                             np.array([False, True]), np.array([True, True]),
-                             np.array([True, True]), np.array([0.5, 0.5]), np.array([0.5, 0.5]))
+    delay, by = alarm_delays(
+        det,
+        PL,
+        TYPES,
+        kind,
+        nodes,
+        np.full(2, 12 * 3600.0),
+        np.array([False, True]),
+        np.array([True, True]),
+        np.array([True, True]),
+        np.array([0.5, 0.5]),
+        np.array([0.5, 0.5]),
+    )
     assert by.tolist() == [1, 0]
     assert delay[0] == pytest.approx(1200.0) and delay[1] == pytest.approx(120.0)
 
 
 def test_unknown_type_multiplier_is_a_clear_error():
     with pytest.raises(TwinDataError, match="unknown incident type"):
-        random_incidents(CATALOGUE, PL, np.random.default_rng(0), 86400.0,
-                         type_multipliers={"alien_invasion": 2.0})
+        random_incidents(
+            CATALOGUE,
+            PL,
+            np.random.default_rng(0),
+            86400.0,
+            type_multipliers={"alien_invasion": 2.0},
+        )

@@ -7,20 +7,29 @@ import io
 import math
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tinycity import simulate_script, tiny_city
+
+from twin.analysis.metrics import event_table
+from twin.hazards.timeline import ClosureEvent
+from twin.scenario.spec import Closure, Incidents, Scenario, ScriptedIncident
 from twin.sim.engine import EngineConfig
 from twin.sim.forces import FORCES
-from twin.analysis.metrics import event_table
 from twin.sim.runner import run_scenario
-from twin.scenario.spec import Closure, Incidents, ScriptedIncident, Scenario
-from twin.hazards.timeline import ClosureEvent
 
 CITY = tiny_city(units={"F1": 2, "C1": 1})
 NODES = [str(n) for n in CITY.road_nodes["node_id"]]
-TYPES = ["building_fire", "gas_leak", "water_rescue", "landslide", "technical_rescue",
-         "community_assist", "building_collapse", "hazmat"]
+TYPES = [
+    "building_fire",
+    "gas_leak",
+    "water_rescue",
+    "landslide",
+    "technical_rescue",
+    "community_assist",
+    "building_collapse",
+    "hazmat",
+]
 
 # state → {event kind: next state}; annotations (mutual_aid, reroute, blocked) keep the state
 TRANSITIONS = {
@@ -30,8 +39,12 @@ TRANSITIONS = {
     "scene": {"dispatched": "turnout", "returning": "returning"},
     "returning": {"available": "idle", "dispatched": "turnout"},
 }
-ANNOTATIONS = {"mutual_aid": {"turnout"}, "work_started": {"scene"}, "reroute": {"turnout", "driving", "returning"},
-               "blocked": {"turnout", "driving", "returning"}}
+ANNOTATIONS = {
+    "mutual_aid": {"turnout"},
+    "work_started": {"scene"},
+    "reroute": {"turnout", "driving", "returning"},
+    "blocked": {"turnout", "driving", "returning"},
+}
 
 
 def check_unit_timelines(events) -> None:
@@ -61,14 +74,22 @@ def check_incidents(sim) -> None:
             assert inc.cleared, inc.id
 
 
-scripted = st.lists(st.tuples(st.floats(0, 6 * 3600), st.sampled_from(TYPES),
-                              st.sampled_from(NODES)), min_size=1, max_size=14)
+scripted = st.lists(
+    st.tuples(st.floats(0, 6 * 3600), st.sampled_from(TYPES), st.sampled_from(NODES)),
+    min_size=1,
+    max_size=14,
+)
 
 
 EDGES = [str(e) for e in CITY.road_edges["edge_id"]]
-closure_sets = st.lists(st.tuples(st.floats(0, 4 * 3600), st.floats(60, 4 * 3600),
-                                  st.lists(st.sampled_from(EDGES), min_size=1, max_size=6,
-                                           unique=True)), max_size=3)
+closure_sets = st.lists(
+    st.tuples(
+        st.floats(0, 4 * 3600),
+        st.floats(60, 4 * 3600),
+        st.lists(st.sampled_from(EDGES), min_size=1, max_size=6, unique=True),
+    ),
+    max_size=3,
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,10 +97,17 @@ closure_sets = st.lists(st.tuples(st.floats(0, 4 * 3600), st.floats(60, 4 * 3600
 def test_no_unit_is_in_two_places_and_arrivals_follow_dispatch(incidents, seed, closure_spec):
     """Random drills and random closures (which may cut places off): every unit's events
     follow the state machine, arrivals follow alarms, every reached incident clears."""
-    closures = tuple(ClosureEvent(tuple(CITY.roads.edge_index(edges).tolist()), t0, t0 + dt,
-                                  "test") for t0, dt, edges in closure_spec)
-    sim = simulate_script(CITY, incidents, closures=closures, seed=seed,
-                          config=EngineConfig(use_cache=False, record_routes=True))
+    closures = tuple(
+        ClosureEvent(tuple(CITY.roads.edge_index(edges).tolist()), t0, t0 + dt, "test")
+        for t0, dt, edges in closure_spec
+    )
+    sim = simulate_script(
+        CITY,
+        incidents,
+        closures=closures,
+        seed=seed,
+        config=EngineConfig(use_cache=False, record_routes=True),
+    )
     events = event_table(sim)
     check_unit_timelines(events)
     check_incidents(sim)
@@ -98,10 +126,16 @@ def parquet_bytes(df) -> bytes:
 
 def test_same_seed_gives_identical_incidents_and_events(tmp_path, monkeypatch):
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
-    scen = Scenario(name="determinism", days=3, seed=7,
-                    incidents=Incidents(rate_multiplier=2.0, scripted=(
-                        ScriptedIncident(t_min=30, type="gas_leak", node_id="n21"),)),
-                    closures=(Closure(name="Short Bridge", start_h=10, duration_h=6),))
+    scen = Scenario(
+        name="determinism",
+        days=3,
+        seed=7,
+        incidents=Incidents(
+            rate_multiplier=2.0,
+            scripted=(ScriptedIncident(t_min=30, type="gas_leak", node_id="n21"),),
+        ),
+        closures=(Closure(name="Short Bridge", start_h=10, duration_h=6),),
+    )
     a = run_scenario(scen, CITY)
     b = run_scenario(scen, CITY)
     for name in ("incidents", "events", "routes", "compliance", "units"):

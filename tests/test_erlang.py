@@ -39,8 +39,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from scipy import stats
-
 from tinycity import simulate_script, tiny_city
+
 from twin.sim.engine import EngineConfig
 from twin.sim.events import DISPATCHED
 from twin.sim.forces import DEFAULT_FORCES
@@ -50,8 +50,8 @@ from twin.sim.params import TimeChain
 
 def erlang_c(c: int, a: float) -> float:
     """Probability that an arrival waits in an M/M/c queue with offered load ``a`` (< c)."""
-    top = a ** c / math.factorial(c) * c / (c - a)
-    return top / (sum(a ** k / math.factorial(k) for k in range(c)) + top)
+    top = a**c / math.factorial(c) * c / (c - a)
+    return top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
 
 
 def test_erlang_c_known_values():
@@ -72,8 +72,14 @@ C_UNITS = 3
 
 
 @functools.lru_cache(maxsize=4)
-def mmc_run(load: float, n: int, seed: int, node: str = "n00", work_s: float = WORK_S,
-            mean_service_s: float | None = None):
+def mmc_run(
+    load: float,
+    n: int,
+    seed: int,
+    node: str = "n00",
+    work_s: float = WORK_S,
+    mean_service_s: float | None = None,
+):
     """c = 3 engines at F1, turnout 0, Poisson alarms at ``node`` with offered load
     ``load`` × c per (``mean_service_s``, default the work); returns the run."""
     lam = load * C_UNITS / (mean_service_s or work_s)
@@ -82,11 +88,17 @@ def mmc_run(load: float, n: int, seed: int, node: str = "n00", work_s: float = W
     kind = IncidentType("mmc", "排队", 0.0, (("fire", 1),), Exponential(work_s))
     forces = dict(DEFAULT_FORCES)
     forces["fire"] = replace(forces["fire"], turnout_s=0.0, turnout_night_s=None, setup_s=0.0)
-    cfg = EngineConfig(catalogue={**CATALOGUE, "mmc": kind}, forces=forces, use_cache=False,
-                       chain=TimeChain.none())  # no call handling, no travel noise
+    cfg = EngineConfig(
+        catalogue={**CATALOGUE, "mmc": kind}, forces=forces, use_cache=False, chain=TimeChain.none()
+    )  # no call handling, no travel noise
     city = tiny_city(units={"F1": C_UNITS, "F2": 0, "F3": 0})
-    return simulate_script(city, [(float(x), "mmc", node) for x in t], config=cfg,
-                           duration_s=float(t[-1]) + 1.0, seed=seed), lam
+    return simulate_script(
+        city,
+        [(float(x), "mmc", node) for x in t],
+        config=cfg,
+        duration_s=float(t[-1]) + 1.0,
+        seed=seed,
+    ), lam
 
 
 def queue_waits(sim, warmup: int) -> np.ndarray:
@@ -113,8 +125,7 @@ def test_share_waiting_matches_erlang_c():
     assert se < 0.02  # the check is tight enough to mean something
     assert abs(waited.mean() - expected) < 4 * se, (waited.mean(), expected, se)
     expected_wait = expected / (C_UNITS / WORK_S - lam)
-    assert abs(wait_s.mean() - expected_wait) < 4 * batch_se(wait_s), (wait_s.mean(),
-                                                                      expected_wait)
+    assert abs(wait_s.mean() - expected_wait) < 4 * batch_se(wait_s), (wait_s.mean(), expected_wait)
     # nobody who found a unit free waited at all
     assert np.all(wait_s[waited == 0] < 1e-6)
 
@@ -138,7 +149,7 @@ def test_waiting_time_distribution_matches_mmc(rho):
     # distribution: the conditional wait's CDF at its nine theoretical deciles, each within
     # 4 batch-means SE — a KS-type test whose error bars respect the serial correlation
     for q in np.arange(0.1, 1.0, 0.1):
-        x = -math.log(1 - q) / rate                  # Exp(rate) quantile
+        x = -math.log(1 - q) / rate  # Exp(rate) quantile
         below = (cond <= x).astype(float)
         assert abs(below.mean() - q) < 4 * batch_se(below, 20) + 0.005, (q, below.mean())
     if rho == 0.7:
@@ -159,15 +170,15 @@ def allen_cunneen(c: int, lam: float, mean_s: float, scv: float) -> float:
 
 def test_mgc_with_travel_lies_between_the_bounds():
     # travel to n21 by period: night 8 h × 300 s, off-peak 12 h × 330 s, peak 4 h × 390 s
-    t_mean = (8 * 300 + 12 * 330 + 4 * 390) / 24                       # 330 s
-    t_var = (8 * 300 ** 2 + 12 * 330 ** 2 + 4 * 390 ** 2) / 24 - t_mean ** 2   # 900 s²
+    t_mean = (8 * 300 + 12 * 330 + 4 * 390) / 24  # 330 s
+    t_var = (8 * 300**2 + 12 * 330**2 + 4 * 390**2) / 24 - t_mean**2  # 900 s²
     work = 1200.0
-    s_mean = work + 2 * t_mean                                         # 1860 s
-    scv = (work ** 2 + 4 * t_var) / s_mean ** 2                        # 0.417
+    s_mean = work + 2 * t_mean  # 1860 s
+    scv = (work**2 + 4 * t_var) / s_mean**2  # 0.417
     sim, lam = mmc_run(0.7, 12_000, seed=11, node="n21", work_s=work, mean_service_s=s_mean)
     w = queue_waits(sim, 400)
-    low = erlang_c(C_UNITS, lam * work) / (C_UNITS / work - lam)       # service W only
-    high = allen_cunneen(C_UNITS, lam, s_mean, scv)                    # service W + 2T
+    low = erlang_c(C_UNITS, lam * work) / (C_UNITS / work - lam)  # service W only
+    high = allen_cunneen(C_UNITS, lam, s_mean, scv)  # service W + 2T
     se = batch_se(w)
     assert low < high / 3  # the bracket means something: travel triples the wait at least
     assert low - 4 * se <= w.mean() <= 1.1 * high + 4 * se, (low, w.mean(), high, se)

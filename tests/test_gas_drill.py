@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import twin
-from twin.sim.runner import run_scenario
 from twin.scenario.spec import load_scenario
+from twin.sim.runner import run_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SEEDS = range(2026, 2030)  # the files' seed and the three after it
@@ -25,27 +25,37 @@ def drills():
     out = {}
     for name in ("gas-leak-drill", "gas-leak-drill-sensors"):
         sc = load_scenario(SCENARIOS / f"{name}.toml")
-        out[name] = [run_scenario(sc.with_(seed=s), city, record_routes=False)["incidents"]
-                     for s in SEEDS]
+        out[name] = [
+            run_scenario(sc.with_(seed=s), city, record_routes=False)["incidents"] for s in SEEDS
+        ]
     return out
 
 
 def drill_leaks(inc):
-    return inc[(inc["type"] == "gas_leak") & inc["detected_by"].isin(["sensor", "call"])
-               & (inc["onset_s"] >= 540 * 60)]
+    return inc[
+        (inc["type"] == "gas_leak")
+        & inc["detected_by"].isin(["sensor", "call"])
+        & (inc["onset_s"] >= 540 * 60)
+    ]
 
 
 def test_sensors_alarm_the_drill_leaks_within_minutes(drills):
-    without = np.concatenate([drill_leaks(i)["detection_delay_s"] for i in drills["gas-leak-drill"]])
-    with_ = np.concatenate([drill_leaks(i)["detection_delay_s"]
-                            for i in drills["gas-leak-drill-sensors"]])
-    assert np.median(with_) <= 180          # 1–3 min sensor alarms
-    assert np.median(without) > 5 * 60      # mostly citizens' calls
+    without = np.concatenate(
+        [drill_leaks(i)["detection_delay_s"] for i in drills["gas-leak-drill"]]
+    )
+    with_ = np.concatenate(
+        [drill_leaks(i)["detection_delay_s"] for i in drills["gas-leak-drill-sensors"]]
+    )
+    assert np.median(with_) <= 180  # 1–3 min sensor alarms
+    assert np.median(without) > 5 * 60  # mostly citizens' calls
 
 
 def test_sensors_mean_fewer_explosions(drills):
     def explosions(runs):
         return sum(int((inc["type"] == "gas_explosion").sum()) for inc in runs)
 
-    without, with_ = explosions(drills["gas-leak-drill"]), explosions(drills["gas-leak-drill-sensors"])
+    without, with_ = (
+        explosions(drills["gas-leak-drill"]),
+        explosions(drills["gas-leak-drill-sensors"]),
+    )
     assert without >= 3 and with_ < without

@@ -5,6 +5,7 @@ The shipped folder is read directly with geopandas (no dependency on twin.load_c
 the build's public functions are exercised on small inputs; one slow test rebuilds the
 whole twin and compares it with the shipped files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,12 +36,20 @@ YUZHONG, JIANGBEI, NANAN = "500103", "500105", "500108"
 CORE = {"500103", "500104", "500105", "500106", "500107", "500108", "500109", "500112", "500113"}
 
 
-
-
 @pytest.fixture(scope="module")
 def city():
-    return {k: gpd.read_parquet(CITY / f"{k}.parquet") for k in
-            ("districts", "road_nodes", "road_edges", "pipes", "junctions", "stations", "cells")}
+    return {
+        k: gpd.read_parquet(CITY / f"{k}.parquet")
+        for k in (
+            "districts",
+            "road_nodes",
+            "road_edges",
+            "pipes",
+            "junctions",
+            "stations",
+            "cells",
+        )
+    }
 
 
 @pytest.fixture(scope="module")
@@ -63,19 +72,55 @@ def nearest_node(nodes, lon, lat):
 
 # ----------------------------------------------------------------------------- schema
 SCHEMA = {
-    "districts": {"district_id": "str", "name": "str", "name_en": "str", "population": "int", "level": "str"},
+    "districts": {
+        "district_id": "str",
+        "name": "str",
+        "name_en": "str",
+        "population": "int",
+        "level": "str",
+    },
     "road_nodes": {"node_id": "str", "elevation_m": "float", "district_id": "str"},
-    "road_edges": {"edge_id": "str", "u": "str", "v": "str", "length_m": "float", "road_class": "str",
-                   "speed_kph": "float", "bridge": "bool", "tunnel": "bool", "oneway": "bool", "name": "str"},
-    "pipes": {"pipe_id": "str", "network": "str", "u": "str", "v": "str", "diameter_mm": "float",
-              "install_year": "int", "material": "str", "length_m": "float", "monitored": "bool", "edge_id": "str"},
+    "road_edges": {
+        "edge_id": "str",
+        "u": "str",
+        "v": "str",
+        "length_m": "float",
+        "road_class": "str",
+        "speed_kph": "float",
+        "bridge": "bool",
+        "tunnel": "bool",
+        "oneway": "bool",
+        "name": "str",
+    },
+    "pipes": {
+        "pipe_id": "str",
+        "network": "str",
+        "u": "str",
+        "v": "str",
+        "diameter_mm": "float",
+        "install_year": "int",
+        "material": "str",
+        "length_m": "float",
+        "monitored": "bool",
+        "edge_id": "str",
+    },
     "junctions": {"junction_id": "str", "network": "str", "kind": "str", "elevation_m": "float"},
-    "stations": {"station_id": "str", "force": "str", "name": "str", "name_en": "str", "district_id": "str",
-                 "units": "int"},
+    "stations": {
+        "station_id": "str",
+        "force": "str",
+        "name": "str",
+        "name_en": "str",
+        "district_id": "str",
+        "units": "int",
+    },
     "cells": {"cell_id": "str", "district_id": "str", "population": "float"},
 }
-KIND = {"str": pd.api.types.is_string_dtype, "int": pd.api.types.is_integer_dtype,
-        "float": pd.api.types.is_float_dtype, "bool": pd.api.types.is_bool_dtype}
+KIND = {
+    "str": pd.api.types.is_string_dtype,
+    "int": pd.api.types.is_integer_dtype,
+    "float": pd.api.types.is_float_dtype,
+    "bool": pd.api.types.is_bool_dtype,
+}
 
 
 @pytest.mark.parametrize("layer", sorted(SCHEMA))
@@ -93,7 +138,11 @@ def test_layer_schema(city, layer):
 
 def test_city_json_and_size():
     meta = json.loads((CITY / "city.json").read_text(encoding="utf-8"))
-    assert meta["crs"] == "EPSG:32648" and meta["seed"] == 2020 and meta["source"] == "geodata/build.py"
+    assert (
+        meta["crs"] == "EPSG:32648"
+        and meta["seed"] == 2020
+        and meta["source"] == "geodata/build.py"
+    )
     assert meta["name"] == "Chongqing central city"
     total = sum(p.stat().st_size for p in CITY.iterdir())
     assert total < 8_000_000
@@ -105,8 +154,11 @@ def test_districts(city):
     assert set(d.loc[d["level"] == "core", "district_id"]) == CORE
     assert set(d["level"]) == {"core", "outer"}
     assert d["name_en"].str.len().gt(0).all() and d["name_en"].is_unique
-    census = pd.read_csv(ROOT / "geodata" / "sources" / "chongqing_population_2020.csv",
-                         encoding="utf-8-sig", dtype={"CODE": str})
+    census = pd.read_csv(
+        ROOT / "geodata" / "sources" / "chongqing_population_2020.csv",
+        encoding="utf-8-sig",
+        dtype={"CODE": str},
+    )
     assert dict(zip(d["district_id"], d["population"])) == dict(zip(census["CODE"], census["POPU"]))
     names = dict(zip(d["district_id"], d["name_en"]))
     assert names[YUZHONG] == "Yuzhong" and names[NANAN] == "Nan'an" and names["500113"] == "Banan"
@@ -121,9 +173,15 @@ def test_road_graph_connected_and_sane(graph):
     assert (e["length_m"] > 0).all() and (e["speed_kph"] > 0).all() and not e["oneway"].any()
     assert set(e["road_class"]) == {"expressway", "arterial", "local", "mountain"}
     speeds = e.groupby("road_class")["speed_kph"].unique()
-    assert {k: list(s) for k, s in speeds.items()} == {"expressway": [80.0], "arterial": [50.0],
-                                                       "local": [30.0], "mountain": [30.0]}
-    assert re.fullmatch(r"n\d{6}", n["node_id"].iloc[0]) and re.fullmatch(r"e\d{6}", e["edge_id"].iloc[0])
+    assert {k: list(s) for k, s in speeds.items()} == {
+        "expressway": [80.0],
+        "arterial": [50.0],
+        "local": [30.0],
+        "mountain": [30.0],
+    }
+    assert re.fullmatch(r"n\d{6}", n["node_id"].iloc[0]) and re.fullmatch(
+        r"e\d{6}", e["edge_id"].iloc[0]
+    )
     # edges are straight 2-point lines ending exactly on their nodes
     pts = dict(zip(n["node_id"], zip(n.geometry.x, n.geometry.y)))
     first = e.geometry.apply(lambda g: g.coords[0])
@@ -155,10 +213,17 @@ def test_bridge_names(graph):
     pairs = b.assign(pair=[frozenset((d[a], d[c])) for a, c in zip(b["u"], b["v"])])
     to_jb = set(pairs.loc[pairs["pair"] == frozenset((YUZHONG, JIANGBEI)), "name"])
     to_na = set(pairs.loc[pairs["pair"] == frozenset((YUZHONG, NANAN)), "name"])
-    assert {"千厮门嘉陵江大桥 / Qiansimen Jialing River Bridge", "黄花园大桥 / Huanghuayuan Bridge",
-            "嘉陵江大桥 / Jialing River Bridge (Niujiaotuo)", "渝澳大桥 / Yu'ao Bridge"} <= to_jb
-    assert {"东水门长江大桥 / Dongshuimen Yangtze River Bridge", "石板坡长江大桥 / Shibanpo Yangtze River Bridge",
-            "菜园坝长江大桥 / Caiyuanba Yangtze River Bridge"} <= to_na
+    assert {
+        "千厮门嘉陵江大桥 / Qiansimen Jialing River Bridge",
+        "黄花园大桥 / Huanghuayuan Bridge",
+        "嘉陵江大桥 / Jialing River Bridge (Niujiaotuo)",
+        "渝澳大桥 / Yu'ao Bridge",
+    } <= to_jb
+    assert {
+        "东水门长江大桥 / Dongshuimen Yangtze River Bridge",
+        "石板坡长江大桥 / Shibanpo Yangtze River Bridge",
+        "菜园坝长江大桥 / Caiyuanba Yangtze River Bridge",
+    } <= to_na
 
 
 def test_tunnels_and_ridges(graph):
@@ -170,9 +235,11 @@ def test_tunnels_and_ridges(graph):
     assert max(max(elev[a], elev[b]) for a, b in zip(t["u"], t["v"])) < 500
     slow = e["tunnel"].to_numpy() | (e["road_class"] == "mountain").to_numpy()
     comp = components(len(n), u, v, ~slow)
-    for west, east in [((106.31, 29.61), (106.457, 29.556)),    # Zhongliang: University Town | Sanxia Sq.
-                       ((106.565, 29.528), (106.655, 29.50)),   # Tongluo: Nanping | Chayuan
-                       ((106.83, 29.70), (106.93, 29.72))]:     # Mingyue: Longxing | east Yubei
+    for west, east in [
+        ((106.31, 29.61), (106.457, 29.556)),  # Zhongliang: University Town | Sanxia Sq.
+        ((106.565, 29.528), (106.655, 29.50)),  # Tongluo: Nanping | Chayuan
+        ((106.83, 29.70), (106.93, 29.72)),
+    ]:  # Mingyue: Longxing | east Yubei
         assert comp[nearest_node(n, *west)] != comp[nearest_node(n, *east)]
     assert len(np.unique(components(len(n), u, v, ~e["tunnel"].to_numpy()))) == 1
 
@@ -180,8 +247,11 @@ def test_tunnels_and_ridges(graph):
 def test_no_street_edge_crosses_a_river(city):
     d = bgeo.load_districts(driver.sources_path()).to_crs(bparams.WORK_CRS)
     core = d[d["level"] == "core"]
-    barrier = bterrain.river_barrier(dict(zip(core["district_id"], core.geometry)), bgeo.load_rivers(driver.sources_path()),
-                              shapely.union_all(core.geometry.values).buffer(5000.0))
+    barrier = bterrain.river_barrier(
+        dict(zip(core["district_id"], core.geometry)),
+        bgeo.load_rivers(driver.sources_path()),
+        shapely.union_all(core.geometry.values).buffer(5000.0),
+    )
     terrain = bterrain.Terrain(barrier, bterrain.make_ridges(), np.zeros(2))
     e = city["road_edges"].to_crs(bparams.WORK_CRS)
     crossing = terrain.crosses_river(e.geometry.values)
@@ -206,7 +276,12 @@ def test_pipes_and_junctions(city):
         assert abs(share - target[net]) < 0.02, (net, share)
         assert (jj["kind"] == "source").sum() >= {"water": 6, "gas": 4, "drainage": 20}[net]
     w = p[p["network"] == "water"]
-    assert w["diameter_mm"].between(100, 1200).all() and set(w["material"]) <= {"cast iron", "ductile iron", "steel", "PE"}
+    assert w["diameter_mm"].between(100, 1200).all() and set(w["material"]) <= {
+        "cast iron",
+        "ductile iron",
+        "steel",
+        "PE",
+    }
     assert set(p.loc[p["network"] == "gas", "material"]) <= {"steel", "cast iron", "PE"}
     assert set(p.loc[p["network"] == "drainage", "material"]) <= {"concrete", "brick", "HDPE"}
 
@@ -236,7 +311,7 @@ def test_cells_sum_to_census(city):
     assert set(sums.index) == CORE
     assert np.allclose(sums, d.loc[sums.index, "population"], rtol=1e-9)
     area_km2 = c.to_crs(bparams.WORK_CRS).area / 1e6
-    assert area_km2.max() <= 1.001   # 1 km cells, after rounding to 1e-6 degree
+    assert area_km2.max() <= 1.001  # 1 km cells, after rounding to 1e-6 degree
 
 
 # ----------------------------------------------------------------------------- build functions
@@ -259,7 +334,9 @@ def test_prune_tree_and_diameters():
     # chain 0 -> 1 -> 2, with a dead branch 1 -> 3; node 2 is wanted
     dist = np.array([0.0, 1.0, 2.0, 2.0])
     pred = np.array([-9999, 0, 1, 1])
-    keep, served = bpipes.prune_tree(dist, pred, np.array([False, False, True, False]), np.full(4, 500.0))
+    keep, served = bpipes.prune_tree(
+        dist, pred, np.array([False, False, True, False]), np.full(4, 500.0)
+    )
     assert keep.tolist() == [True, True, True, False]
     assert served.tolist() == [500.0, 500.0, 500.0, 0.0]
     dn = bpipes.diameters("water", np.array([1_000.0, 10_000.0, 1e7]))
@@ -267,7 +344,9 @@ def test_prune_tree_and_diameters():
 
 
 def test_sampling_is_deterministic():
-    r = bpopulation.Raster(0.0, 0.0, 8, 8, ("x",), np.zeros(64, int), np.full(64, 1e3), np.full(64, 40.0), np.zeros(64))
+    r = bpopulation.Raster(
+        0.0, 0.0, 8, 8, ("x",), np.zeros(64, int), np.full(64, 1e3), np.full(64, 40.0), np.zeros(64)
+    )
     a = bgraph.sample_nodes(r, np.random.default_rng(1))
     b = bgraph.sample_nodes(r, np.random.default_rng(1))
     assert np.array_equal(a, b) and 100 < len(a) < 250
@@ -282,8 +361,11 @@ def test_shared_boundary_of_touching_squares():
 
 def test_the_sources_are_package_data():
     names = {p.name for p in driver.sources_path().iterdir()}
-    assert {"chongqing_districts_2020.geojson", "chongqing_population_2020.csv",
-            "chongqing_rivers_ne10m.geojson"} <= names
+    assert {
+        "chongqing_districts_2020.geojson",
+        "chongqing_population_2020.csv",
+        "chongqing_rivers_ne10m.geojson",
+    } <= names
     assert (ROOT / "geodata" / "sources").resolve() == driver.sources_path().resolve()
 
 

@@ -22,16 +22,23 @@ PHI_1 = 0.8413447460685429  # standard normal CDF at 1
 
 # ------------------------------------------------------------------------------- fragility
 
+
 def test_fragility_is_one_half_at_the_median_and_phi_1_one_beta_above():
     assert fragility.exceedance(np.array([0.5]), 0.5, 0.6)[0] == pytest.approx(0.5)
-    assert fragility.exceedance(np.array([0.5 * math.exp(0.6)]), 0.5, 0.6)[0] == pytest.approx(PHI_1)
-    assert fragility.exceedance(np.array([0.5 * math.exp(-0.6)]), 0.5, 0.6)[0] == pytest.approx(1 - PHI_1)
+    assert fragility.exceedance(np.array([0.5 * math.exp(0.6)]), 0.5, 0.6)[0] == pytest.approx(
+        PHI_1
+    )
+    assert fragility.exceedance(np.array([0.5 * math.exp(-0.6)]), 0.5, 0.6)[0] == pytest.approx(
+        1 - PHI_1
+    )
     assert fragility.exceedance(np.array([0.0]), 0.5, 0.6)[0] == 0.0
 
 
 def test_fragility_is_monotone_and_ordered_by_damage_state():
     im = np.linspace(0.0, 3.0, 301)
-    curves = [fragility.exceedance(im, m, fragility.BRIDGE_BETA) for m in quakes.BRIDGE_CLASSES["HWB1"]]
+    curves = [
+        fragility.exceedance(im, m, fragility.BRIDGE_BETA) for m in quakes.BRIDGE_CLASSES["HWB1"]
+    ]
     for c in curves:
         assert np.all(np.diff(c) >= 0) and c[0] == 0.0 and c[-1] > 0.9
     for lower, higher in zip(curves, curves[1:]):
@@ -42,7 +49,11 @@ def test_hazus_tables_as_published():
     assert quakes.BRIDGE_CLASSES["HWB1"] == (0.40, 0.50, 0.70, 0.90)
     assert quakes.BRIDGE_CLASSES["HWB10"] == (0.60, 0.90, 1.10, 1.50)
     assert fragility.TUNNEL_CLASSES["HTU1"] == (0.60, 0.80)
-    assert quakes.bridge_class(np.array([100.0, 150.0, 800.0])).tolist() == ["HWB10", "HWB1", "HWB1"]
+    assert quakes.bridge_class(np.array([100.0, 150.0, 800.0])).tolist() == [
+        "HWB10",
+        "HWB1",
+        "HWB1",
+    ]
 
 
 def test_damage_states_from_uniform_draws():
@@ -57,17 +68,19 @@ def test_damage_states_from_uniform_draws():
 
 def test_ala_pipe_repair_rates():
     assert fragility.ALA_RR_PER_KM_PER_CM_S == pytest.approx(0.002416, rel=1e-3)
-    rr = fragility.pipe_repair_rate_per_km(np.full(4, 10.0),
-                                    np.array(["cast_iron", "Ductile Iron", "PE", "mystery"]))
+    rr = fragility.pipe_repair_rate_per_km(
+        np.full(4, 10.0), np.array(["cast_iron", "Ductile Iron", "PE", "mystery"])
+    )
     assert rr == pytest.approx([0.02416, 0.01208, 0.003624, 0.02416], rel=1e-3)
 
 
 # ---------------------------------------------------------------------------- ground motion
 
+
 def test_ba08_pga_by_hand_on_reference_rock():
     # M 6, R_JB 20 km, Vs30 760 m/s (no site term): BA08 eqs. 3–5 with the PGA coefficients
     fm = -0.53804 + 0.28805 * (6 - 6.75) - 0.10164 * (6 - 6.75) ** 2
-    r = math.sqrt(20 ** 2 + 1.35 ** 2)
+    r = math.sqrt(20**2 + 1.35**2)
     fd = (-0.66050 + 0.11970 * (6 - 4.5)) * math.log(r) - 0.01151 * (r - 1)
     gm = motion.ground_motion(6.0, np.array([20.0]), vs30=760.0)
     assert gm["pga"][0] == pytest.approx(math.exp(fm + fd), rel=1e-9)
@@ -80,12 +93,18 @@ def test_shaking_falls_with_distance_and_grows_with_magnitude_and_softer_ground(
         assert np.all(np.diff(motion.ground_motion(6.0, d)[key]) < 0)
         assert np.all(motion.ground_motion(6.5, d)[key] > motion.ground_motion(6.0, d)[key])
     far = np.array([50.0])
-    assert motion.ground_motion(6.0, far, vs30=300.0)["pgv"] > motion.ground_motion(6.0, far, vs30=760.0)["pgv"]
-    assert motion.rupture_length_km(6.0) == pytest.approx(10 ** 1.1)
-    assert motion.joyner_boore_km(np.array([3.0, 30.0]), 6.0) == pytest.approx([0.0, 30 - 10 ** 1.1 / 2])
+    assert (
+        motion.ground_motion(6.0, far, vs30=300.0)["pgv"]
+        > motion.ground_motion(6.0, far, vs30=760.0)["pgv"]
+    )
+    assert motion.rupture_length_km(6.0) == pytest.approx(10**1.1)
+    assert motion.joyner_boore_km(np.array([3.0, 30.0]), 6.0) == pytest.approx(
+        [0.0, 30 - 10**1.1 / 2]
+    )
 
 
 # -------------------------------------------------------------------------------- rainstorms
+
 
 def _hilly_city(steep: bool = False):
     """tinycity with its west column (n00–n03) 40 m lower, and n00–n10 a tunnel (underpass);
@@ -112,7 +131,10 @@ def test_storm_below_capacity_closes_nothing():
     tl = rains.rainstorm_timeline(city, storm, (), 86400.0, np.random.default_rng(0))
     assert tl.closures == () and not any(i.type == "waterlogging" for i in tl.incidents)
     upgraded = Rainstorm(start_h=1, duration_h=3, intensity_mm_h=80, drainage_capacity_mm_h=100)
-    assert rains.rainstorm_timeline(city, upgraded, (), 86400.0, np.random.default_rng(0)).closures == ()
+    assert (
+        rains.rainstorm_timeline(city, upgraded, (), 86400.0, np.random.default_rng(0)).closures
+        == ()
+    )
 
 
 def test_storm_above_capacity_closes_only_the_low_edges():
@@ -123,17 +145,23 @@ def test_storm_above_capacity_closes_only_the_low_edges():
     c = tl.closures[0]
     # both ends low (the west column) or an underpass with one low end; never a bridge
     assert _edge_ids(city, c.edges) == ["n00-n01", "n00-n10", "n01-n02", "n02-n03"]
-    pond_s = rains.PONDING_MM / (80 - rains.DRAINAGE_CAPACITY_MM_H) * 3600  # 15 mm at 40 mm/h excess
+    pond_s = (
+        rains.PONDING_MM / (80 - rains.DRAINAGE_CAPACITY_MM_H) * 3600
+    )  # 15 mm at 40 mm/h excess
     assert c.start_s == pytest.approx(3600 + pond_s)
     assert c.end_s == pytest.approx(3600 + 3 * 3600 + rains.DRAIN_TIME_S)
     # Incidents: Poisson(0.10 calls × 4 low nodes) per storm, so one seed often draws none;
     # over 30 seeds 30 × 0.4 = 12 waterlogging calls are expected — all on the low nodes,
     # all after the ponding time (the window opens when the water stands).
     low_nodes = {0, 1, 2, 3}  # n00..n03 are the first four road nodes
-    wet = [inc for seed in range(30)
-           for inc in rains.rainstorm_timeline(city, storm, (), 86400.0,
-                                            np.random.default_rng(seed)).incidents
-           if inc.type in ("waterlogging", "water_rescue")]
+    wet = [
+        inc
+        for seed in range(30)
+        for inc in rains.rainstorm_timeline(
+            city, storm, (), 86400.0, np.random.default_rng(seed)
+        ).incidents
+        if inc.type in ("waterlogging", "water_rescue")
+    ]
     assert len(wet) >= 5, f"30 storms drew only {len(wet)} waterlogging incidents"
     assert {inc.node for inc in wet} <= low_nodes
     assert all(inc.cause == "rainstorm" for inc in wet)
@@ -173,8 +201,14 @@ def test_landslides_cut_steep_roads_only(monkeypatch):
     bridge = city.road_edges["bridge"].to_numpy(bool)
     steep = np.flatnonzero((rains.edge_grades(city) >= rains.STEEP_GRADE) & ~bridge)
     # the east bank's climbs from row 1 to 3 (15 %); the Long Bridge is steep but a bridge
-    assert _edge_ids(city, steep) == ["n31-n32", "n32-n33", "n41-n42", "n42-n43", "n51-n52",
-                                      "n52-n53"]
+    assert _edge_ids(city, steep) == [
+        "n31-n32",
+        "n32-n33",
+        "n41-n42",
+        "n42-n43",
+        "n51-n52",
+        "n52-n53",
+    ]
     assert sorted(e for c in slides for e in c.edges) == sorted(steep.tolist())
     assert sum(i.type == "landslide" for i in tl.incidents) == len(steep)
     for c in slides:
@@ -182,6 +216,7 @@ def test_landslides_cut_steep_roads_only(monkeypatch):
 
 
 # ------------------------------------------------------------------------------- earthquakes
+
 
 def _lonlat(x: float, y: float) -> tuple[float, float]:
     return Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(x, y)
@@ -191,15 +226,20 @@ def test_bridges_close_when_fragile_and_stay_open_when_robust(monkeypatch):
     city = tiny_city()
     lon, lat = _lonlat(X0 + 2500, Y0 + 2000)
     quake = Earthquake(t_h=1, lon=lon, lat=lat, magnitude=6.5)
-    monkeypatch.setattr(quakes, "BRIDGE_CLASSES", {"HWB1": (0.001, 0.002, 0.003, 0.004),
-                                               "HWB10": (0.001, 0.002, 0.003, 0.004)})
+    monkeypatch.setattr(
+        quakes,
+        "BRIDGE_CLASSES",
+        {"HWB1": (0.001, 0.002, 0.003, 0.004), "HWB10": (0.001, 0.002, 0.003, 0.004)},
+    )
     tl = quakes.earthquake_timeline(city, quake, 7 * 86400.0, np.random.default_rng(0))
     bridges = [c for c in tl.closures if c.reason.startswith("earthquake: bridge")]
     assert sorted(c.name for c in bridges) == ["Long Bridge", "Short Bridge"]
     for c in bridges:
         assert c.start_s == 3600 and c.end_s == 3600 + 230 * 86400  # complete: HAZUS 230 days
         assert c.reason == "earthquake: bridge damage complete"
-    monkeypatch.setattr(quakes, "BRIDGE_CLASSES", {"HWB1": (50, 60, 70, 80), "HWB10": (50, 60, 70, 80)})
+    monkeypatch.setattr(
+        quakes, "BRIDGE_CLASSES", {"HWB1": (50, 60, 70, 80), "HWB10": (50, 60, 70, 80)}
+    )
     tl = quakes.earthquake_timeline(city, quake, 7 * 86400.0, np.random.default_rng(0))
     assert not [c for c in tl.closures if c.reason.startswith("earthquake: bridge")]
 
@@ -230,8 +270,9 @@ def test_pipe_breaks_after_a_quake_cut_service(monkeypatch):
     monkeypatch.setattr(fragility, "ALA_RR_PER_KM_PER_CM_S", 10.0)  # every pipe breaks
     city = tiny_city()
     lon, lat = _lonlat(X0 + 2500, Y0 + 1500)
-    tl = quakes.earthquake_timeline(city, Earthquake(t_h=0, lon=lon, lat=lat, magnitude=6.0),
-                                86400.0, np.random.default_rng(1))
+    tl = quakes.earthquake_timeline(
+        city, Earthquake(t_h=0, lon=lon, lat=lat, magnitude=6.0), 86400.0, np.random.default_rng(1)
+    )
     by_net = {o.network: o for o in tl.outages}
     assert set(by_net) == {"gas", "water"}
     assert sorted(by_net["gas"].pipe_id.split(",")) == ["G1", "G2"]

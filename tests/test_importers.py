@@ -21,8 +21,15 @@ from twin import TwinDataError, load_city, save_city
 from twin.importers.commands import import_command, validate_command
 from twin.importers.epanet import import_epanet, read_epanet
 from twin.importers.gis import import_gis
-from twin.importers.osm import (DRIVABLE, build_roads, import_osm, is_drivable, oneway_of,
-                                parse_maxspeed, read_ways)
+from twin.importers.osm import (
+    DRIVABLE,
+    build_roads,
+    import_osm,
+    is_drivable,
+    oneway_of,
+    parse_maxspeed,
+    read_ways,
+)
 
 DATA = Path(__file__).parent / "data"
 OAKLAND = DATA / "West-Oakland.osm.bz2"
@@ -45,25 +52,46 @@ def pbf_city():
 
 # ---------------------------------------------------------------------------- OSM: tags
 
-@pytest.mark.parametrize("tag, kph", [
-    ("50", 50.0), ("30 mph", 30 * 1.609344), ("50 km/h", 50.0), ("50;70", 50.0),
-    ("60|80", 60.0), ("RU:urban", 60.0), ("FI:urban", 50.0), ("DE:zone30", 30.0),
-    ("DE:zone:30", 30.0), ("walk", 7.0), ("none", None), ("signals", None), ("0", None),
-    ("", None), (None, None), ("fast", None)])
+
+@pytest.mark.parametrize(
+    "tag, kph",
+    [
+        ("50", 50.0),
+        ("30 mph", 30 * 1.609344),
+        ("50 km/h", 50.0),
+        ("50;70", 50.0),
+        ("60|80", 60.0),
+        ("RU:urban", 60.0),
+        ("FI:urban", 50.0),
+        ("DE:zone30", 30.0),
+        ("DE:zone:30", 30.0),
+        ("walk", 7.0),
+        ("none", None),
+        ("signals", None),
+        ("0", None),
+        ("", None),
+        (None, None),
+        ("fast", None),
+    ],
+)
 def test_parse_maxspeed(tag, kph) -> None:
     assert parse_maxspeed(tag) == pytest.approx(kph) if kph else parse_maxspeed(tag) is None
 
 
-@pytest.mark.parametrize("tags, expected", [
-    ({"highway": "residential"}, (False, False)),
-    ({"highway": "residential", "oneway": "yes"}, (True, False)),
-    ({"highway": "residential", "oneway": "1"}, (True, False)),
-    ({"highway": "residential", "oneway": "true"}, (True, False)),
-    ({"highway": "residential", "oneway": "-1"}, (True, True)),
-    ({"highway": "motorway"}, (True, False)),
-    ({"highway": "motorway", "oneway": "no"}, (False, False)),
-    ({"highway": "primary", "junction": "roundabout"}, (True, False)),
-    ({"highway": "primary", "oneway": "reversible"}, (False, False))])
+@pytest.mark.parametrize(
+    "tags, expected",
+    [
+        ({"highway": "residential"}, (False, False)),
+        ({"highway": "residential", "oneway": "yes"}, (True, False)),
+        ({"highway": "residential", "oneway": "1"}, (True, False)),
+        ({"highway": "residential", "oneway": "true"}, (True, False)),
+        ({"highway": "residential", "oneway": "-1"}, (True, True)),
+        ({"highway": "motorway"}, (True, False)),
+        ({"highway": "motorway", "oneway": "no"}, (False, False)),
+        ({"highway": "primary", "junction": "roundabout"}, (True, False)),
+        ({"highway": "primary", "oneway": "reversible"}, (False, False)),
+    ],
+)
 def test_oneway(tags, expected) -> None:
     assert oneway_of(tags) == expected
 
@@ -79,6 +107,7 @@ def test_drivable_filter() -> None:
 
 
 # ---------------------------------------------------------------------------- OSM: XML
+
 
 def test_west_oakland_round_trip(oakland_dir: Path) -> None:
     city = load_city(oakland_dir)
@@ -103,10 +132,15 @@ def test_west_oakland_matches_osmnx() -> None:
 
     nodes, edges = build_roads(read_ways(OAKLAND), str(OAKLAND), [])
     g = ox.graph_from_xml(OAKLAND, simplify=False, retain_all=True)
-    keep = [(u, v, k) for u, v, k, d in g.edges(keys=True, data=True)
-            if d.get("highway") in DRIVABLE and not d.get("reversed", False)
-            and is_drivable({t: d[t] for t in ("highway", "service", "access", "area")
-                             if isinstance(d.get(t), str)})]
+    keep = [
+        (u, v, k)
+        for u, v, k, d in g.edges(keys=True, data=True)
+        if d.get("highway") in DRIVABLE
+        and not d.get("reversed", False)
+        and is_drivable(
+            {t: d[t] for t in ("highway", "service", "access", "area") if isinstance(d.get(t), str)}
+        )
+    ]
     length = sum(g.edges[k]["length"] for k in keep)  # great-circle metres
     assert edges["length_m"].sum() == pytest.approx(length, rel=1e-3)
     simple = ox.simplify_graph(g.edge_subgraph(keep).copy())
@@ -122,6 +156,7 @@ def test_disconnected_extract_without_largest_component() -> None:
 
 
 # ---------------------------------------------------------------------------- OSM: PBF
+
 
 def test_pbf_import_facts(pbf_city, tmp_path: Path) -> None:
     city = load_city(save_city(pbf_city, tmp_path / "town"))
@@ -150,8 +185,11 @@ def test_pbf_and_xml_give_the_same_city(pbf_city, tmp_path: Path) -> None:
     a = pbf_city.road_edges.sort_values("edge_id")[cols].reset_index(drop=True)
     b = from_xml.road_edges.sort_values("edge_id")[cols].reset_index(drop=True)
     assert a.equals(b)
-    np.testing.assert_allclose(pbf_city.road_edges.sort_values("edge_id")["length_m"],
-                               from_xml.road_edges.sort_values("edge_id")["length_m"], rtol=1e-6)
+    np.testing.assert_allclose(
+        pbf_city.road_edges.sort_values("edge_id")["length_m"],
+        from_xml.road_edges.sort_values("edge_id")["length_m"],
+        rtol=1e-6,
+    )
 
 
 def test_osm_with_user_districts_and_stations(pbf_city, tmp_path: Path) -> None:
@@ -159,19 +197,37 @@ def test_osm_with_user_districts_and_stations(pbf_city, tmp_path: Path) -> None:
     x0, y0, x1, y1 = nodes.total_bounds
     mid = (x0 + x1) / 2
     districts = gpd.GeoDataFrame(
-        {"district_id": ["W", "E"], "name": ["west", "east"], "name_en": ["west", "east"],
-         "population": [1200, 800], "level": ["core", "core"]},
-        geometry=[shapely.box(x0 - 1, y0 - 1, mid, y1 + 1), shapely.box(mid, y0 - 1, x1 + 1, y1 + 1)],
-        crs=nodes.crs).to_crs("EPSG:4326")
+        {
+            "district_id": ["W", "E"],
+            "name": ["west", "east"],
+            "name_en": ["west", "east"],
+            "population": [1200, 800],
+            "level": ["core", "core"],
+        },
+        geometry=[
+            shapely.box(x0 - 1, y0 - 1, mid, y1 + 1),
+            shapely.box(mid, y0 - 1, x1 + 1, y1 + 1),
+        ],
+        crs=nodes.crs,
+    ).to_crs("EPSG:4326")
     districts.to_file(tmp_path / "districts.geojson")
     near = nodes.geometry.iloc[0]
     stations = gpd.GeoDataFrame(
-        {"station_id": ["F1"], "force": ["fire"], "name": ["asema"], "name_en": ["station"],
-         "district_id": ["W"], "units": [2]},
-        geometry=[shapely.Point(near.x + 50, near.y)], crs=nodes.crs)
+        {
+            "station_id": ["F1"],
+            "force": ["fire"],
+            "name": ["asema"],
+            "name_en": ["station"],
+            "district_id": ["W"],
+            "units": [2],
+        },
+        geometry=[shapely.Point(near.x + 50, near.y)],
+        crs=nodes.crs,
+    )
     stations.to_file(tmp_path / "stations.gpkg")
-    city = import_osm(PBF, districts_path=tmp_path / "districts.geojson",
-                      stations_path=tmp_path / "stations.gpkg")
+    city = import_osm(
+        PBF, districts_path=tmp_path / "districts.geojson", stations_path=tmp_path / "stations.gpkg"
+    )
     assert set(city.road_nodes["district_id"]) == {"W", "E"}
     assert city.summary()["population"] == 2000 and city.summary()["stations"] == {"fire": 1}
 
@@ -202,13 +258,19 @@ def test_import_osm_command(tmp_path: Path, capsys) -> None:
 
 # ---------------------------------------------------------------------------- EPANET
 
+
 def test_net3_into_city(oakland_dir: Path, tmp_path: Path) -> None:
     city = import_epanet(NET3, oakland_dir, anchor_lonlat=OAKLAND_LONLAT, units_to_m=30.0)
     back = load_city(save_city(city, tmp_path / "with-water"))
     j, p = back.junctions, back.pipes
     assert (j["kind"] == "junction").sum() == 92
-    assert sorted(j.loc[j["kind"] == "source", "node_type"]) == ["reservoir", "reservoir",
-                                                                   "tank", "tank", "tank"]
+    assert sorted(j.loc[j["kind"] == "source", "node_type"]) == [
+        "reservoir",
+        "reservoir",
+        "tank",
+        "tank",
+        "tank",
+    ]
     assert p["link_type"].value_counts().to_dict() == {"pipe": 117, "pump": 2}
     assert set(p["network"]) == {"water"} and set(j["network"]) == {"water"}
     assert p["install_year"].isna().all() and set(p["material"]) == {"unknown"}
@@ -258,8 +320,17 @@ def test_epanet_bad_file(tmp_path: Path, oakland_dir: Path) -> None:
 
 def test_import_epanet_command(oakland_dir: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "city"
-    assert import_command("epanet", NET3, out, into=oakland_dir,
-                          anchor=",".join(map(str, OAKLAND_LONLAT)), units_to_m=30.0) == 0
+    assert (
+        import_command(
+            "epanet",
+            NET3,
+            out,
+            into=oakland_dir,
+            anchor=",".join(map(str, OAKLAND_LONLAT)),
+            units_to_m=30.0,
+        )
+        == 0
+    )
     assert len(load_city(out).pipes) == 119
     assert import_command("epanet", NET3, out) == 2  # no --into
     assert "--into" in capsys.readouterr().out
@@ -269,6 +340,7 @@ def test_import_epanet_command(oakland_dir: Path, tmp_path: Path, capsys) -> Non
 
 # ---------------------------------------------------------------------------- GIS
 
+
 def test_gis_geopackage_with_mapping(oakland_dir: Path, tmp_path: Path, capsys) -> None:
     """A user's GeoPackage with their own layer and column names, mapped by a JSON file."""
     city = load_city(oakland_dir)
@@ -276,12 +348,20 @@ def test_gis_geopackage_with_mapping(oakland_dir: Path, tmp_path: Path, capsys) 
     city.districts.to_file(gpkg, layer="districts")
     city.road_nodes.rename(columns={"node_id": "nid"}).to_file(gpkg, layer="intersections")
     city.road_edges.rename(columns={"edge_id": "id", "speed_kph": "maxspeed"}).to_file(
-        gpkg, layer="streets")
+        gpkg, layer="streets"
+    )
     mapping = tmp_path / "map.json"
-    mapping.write_text(json.dumps({
-        "layers": {"road_nodes": "intersections", "road_edges": "streets"},
-        "rename": {"road_nodes": {"nid": "node_id"},
-                   "road_edges": {"id": "edge_id", "maxspeed": "speed_kph"}}}))
+    mapping.write_text(
+        json.dumps(
+            {
+                "layers": {"road_nodes": "intersections", "road_edges": "streets"},
+                "rename": {
+                    "road_nodes": {"nid": "node_id"},
+                    "road_edges": {"id": "edge_id", "maxspeed": "speed_kph"},
+                },
+            }
+        )
+    )
     assert import_command("gis", gpkg, tmp_path / "out", mapping=mapping) == 0
     back = load_city(tmp_path / "out")
     assert len(back.road_edges) == len(city.road_edges)
@@ -303,8 +383,9 @@ def test_gis_shapefiles_with_truncated_columns(oakland_dir: Path, tmp_path: Path
     with pytest.raises(TwinDataError) as info:
         import_gis(folder)
     assert "district_i" in str(info.value)  # the truncated name is shown
-    back = import_gis(folder, rename={"*": {"district_i": "district_id",
-                                            "elevation_": "elevation_m"}})
+    back = import_gis(
+        folder, rename={"*": {"district_i": "district_id", "elevation_": "elevation_m"}}
+    )
     assert len(back.road_nodes) == len(city.road_nodes)
     assert set(back.road_nodes["district_id"]) == {"D1"}
 
@@ -315,10 +396,17 @@ def test_gis_largest_component(tmp_path: Path) -> None:
     folder.mkdir()
     nodes.to_file(folder / "road_nodes.geojson")
     edges.to_parquet(folder / "road_edges.parquet")
-    gpd.GeoDataFrame({"district_id": ["D1"], "name": ["x"], "name_en": ["x"],
-                      "population": [0], "level": ["core"]},
-                     geometry=[shapely.box(*nodes.total_bounds).buffer(100)],
-                     crs=nodes.crs).to_file(folder / "districts.gpkg")
+    gpd.GeoDataFrame(
+        {
+            "district_id": ["D1"],
+            "name": ["x"],
+            "name_en": ["x"],
+            "population": [0],
+            "level": ["core"],
+        },
+        geometry=[shapely.box(*nodes.total_bounds).buffer(100)],
+        crs=nodes.crs,
+    ).to_file(folder / "districts.gpkg")
     with pytest.raises(TwinDataError, match="3 separate parts"):
         import_gis(folder)
     city = import_gis(folder, largest_component=True)
@@ -327,13 +415,18 @@ def test_gis_largest_component(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------- review fixes
 
-@pytest.mark.parametrize("text, what", [
-    ("[1]", "must be an object"),                                    # AttributeError before
-    ('{"layers": ["road_edges"]}', "'layers' must map"),             # ValueError before
-    ('{"rename": {"road_edges": "fclass"}}', "'rename' must map"),   # ValueError before
-])
-def test_gis_mapping_file_of_the_wrong_shape_is_one_clear_error(tmp_path: Path, text: str,
-                                                                what: str) -> None:
+
+@pytest.mark.parametrize(
+    "text, what",
+    [
+        ("[1]", "must be an object"),  # AttributeError before
+        ('{"layers": ["road_edges"]}', "'layers' must map"),  # ValueError before
+        ('{"rename": {"road_edges": "fclass"}}', "'rename' must map"),  # ValueError before
+    ],
+)
+def test_gis_mapping_file_of_the_wrong_shape_is_one_clear_error(
+    tmp_path: Path, text: str, what: str
+) -> None:
     from twin.importers.gis import read_mapping
 
     path = tmp_path / "map.json"
@@ -345,10 +438,12 @@ def test_gis_mapping_file_of_the_wrong_shape_is_one_clear_error(tmp_path: Path, 
 
 
 def test_osm_districts_file_without_district_id_is_reported_not_a_keyerror(
-        pbf_city, tmp_path: Path) -> None:
+    pbf_city, tmp_path: Path
+) -> None:
     nodes = pbf_city.road_nodes
-    districts = gpd.GeoDataFrame({"name": ["all"]}, geometry=[shapely.box(*nodes.total_bounds)],
-                                 crs=nodes.crs)
+    districts = gpd.GeoDataFrame(
+        {"name": ["all"]}, geometry=[shapely.box(*nodes.total_bounds)], crs=nodes.crs
+    )
     districts.to_file(tmp_path / "districts.gpkg")
     with pytest.raises(TwinDataError) as err:
         import_osm(PBF, districts_path=tmp_path / "districts.gpkg")

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from pyproj import Transformer
+from tinycity import X0, Y0, node_xy, tiny_city
 
 import twin.hazards.build as build
 import twin.hazards.lifelines as ll
 import twin.hazards.sensing as sensing
-from tinycity import X0, Y0, node_xy, tiny_city
 from twin.errors import TwinDataError
-from twin.scenario.spec import Pipes, parse_scenario
 from twin.hazards.timeline import ScheduledIncident
+from twin.scenario.spec import Pipes, parse_scenario
 
 
 def _lonlat(x: float, y: float) -> tuple[float, float]:
@@ -34,17 +34,22 @@ def _edges(city, idx) -> list[str]:
 
 # --------------------------------------------------------------------------- failure rates
 
+
 def _pipes(**cols) -> pd.DataFrame:
     n = max(len(v) for v in cols.values())
-    base = {"network": ["water"] * n, "material": ["cast_iron"] * n, "install_year": [1995] * n,
-            "diameter_mm": [150.0] * n}
+    base = {
+        "network": ["water"] * n,
+        "material": ["cast_iron"] * n,
+        "install_year": [1995] * n,
+        "diameter_mm": [150.0] * n,
+    }
     base.update(cols)
     return pd.DataFrame(base)
 
 
 def test_failure_rates_by_material_age_and_diameter():
     r = ll.failure_rates(_pipes(material=["cast_iron", "ductile iron", "PE", "unobtainium"]))
-    assert r[0] == pytest.approx(0.30) and r[0] > r[1] > r[2]   # age 30, 150 mm: the base rate
+    assert r[0] == pytest.approx(0.30) and r[0] > r[1] > r[2]  # age 30, 150 mm: the base rate
     assert r[3] == pytest.approx(ll.BASE_RATE_PER_KM_YR["water"]["*"])
     old, new = ll.failure_rates(_pipes(install_year=[1965, 2015]))
     assert old == pytest.approx(0.30 * np.exp(0.02 * 30)) and new < 0.30 < old
@@ -79,8 +84,9 @@ def test_random_failures_make_incident_closure_and_outage():
 
 
 def test_no_failures_when_switched_off():
-    tl = ll.random_pipe_failures(tiny_city(), Pipes(failures=False), 86400.0,
-                                 np.random.default_rng(0))
+    tl = ll.random_pipe_failures(
+        tiny_city(), Pipes(failures=False), 86400.0, np.random.default_rng(0)
+    )
     assert tl.incidents == () and tl.closures == () and tl.outages == ()
 
 
@@ -132,13 +138,24 @@ def test_scripted_incidents_are_placed_and_flagged():
     city = tiny_city()
     tl = build.build_timeline(_drill(city), city, np.random.default_rng(0))
     a, b, c, d = tl.incidents
-    assert (a.onset_s, a.type, a.pipe_id, a.monitored, a.cause) == (600, "gas_leak", "G1", False, "script")
+    assert (a.onset_s, a.type, a.pipe_id, a.monitored, a.cause) == (
+        600,
+        "gas_leak",
+        "G1",
+        False,
+        "script",
+    )
     assert a.node in (_node(city, "n00"), _node(city, "n10"))  # G1's midpoint is between them
     assert b.monitored is True  # detection = "sensor" forces a fast alarm
     # placed by lon/lat 30 m off G2: at the nearest node n20, attached to the monitored G2
     assert c.pipe_id == "G2" and c.monitored is True and c.node == _node(city, "n20")
-    assert (d.type, d.node, d.monitored, d.label, d.pipe_id) == ("building_fire", _node(city, "n52"),
-                                                                 False, "fire drill", None)
+    assert (d.type, d.node, d.monitored, d.label, d.pipe_id) == (
+        "building_fire",
+        _node(city, "n52"),
+        False,
+        "fire drill",
+        None,
+    )
     # the three gas leaks close roads around their pipes and cut service
     assert len([x for x in tl.closures if x.reason == "gas pipe failure"]) == 3
     assert [o.pipe_id for o in tl.outages] == ["G1", "G1", "G2"]
@@ -243,9 +260,10 @@ def test_lifelines_table_has_the_contract_columns():
 
 # -------------------------------------------------------------------------------- sensing
 
+
 def test_sensor_coverage_by_network_and_district():
     cov = sensing.sensor_coverage(tiny_city()).set_index(["network", "district_id"])
-    assert cov.loc[("gas", "*"), "coverage"] == pytest.approx(0.5)   # G2 of G1+G2
+    assert cov.loc[("gas", "*"), "coverage"] == pytest.approx(0.5)  # G2 of G1+G2
     assert cov.loc[("gas", "D1"), "coverage"] == pytest.approx(0.5)
     assert cov.loc[("water", "D2"), "coverage"] == pytest.approx(1.0)
 
@@ -256,7 +274,11 @@ def test_raise_coverage_marks_oldest_first_and_never_lowers():
     pipes["monitored"] = False
     city = city.replace(pipes=pipes)
     half = sensing.raise_coverage(city, "gas", 0.5)
-    assert half.set_index("pipe_id")["monitored"].to_dict() == {"G1": True, "G2": False, "W1": False}
+    assert half.set_index("pipe_id")["monitored"].to_dict() == {
+        "G1": True,
+        "G2": False,
+        "W1": False,
+    }
     assert not city.pipes["monitored"].any()  # the input is untouched
     full = sensing.raise_coverage(city, "gas", 0.6, pipes=half)
     assert full.set_index("pipe_id").loc[["G1", "G2"], "monitored"].all()
@@ -267,8 +289,13 @@ def test_raise_coverage_marks_oldest_first_and_never_lowers():
 
 
 def test_risk_order_oldest_then_largest_then_id():
-    df = pd.DataFrame({"pipe_id": ["a", "b", "c", "d"], "install_year": [1990, 1970, 1990, None],
-                       "diameter_mm": [100.0, 100.0, 300.0, 50.0]})
+    df = pd.DataFrame(
+        {
+            "pipe_id": ["a", "b", "c", "d"],
+            "install_year": [1990, 1970, 1990, None],
+            "diameter_mm": [100.0, 100.0, 300.0, 50.0],
+        }
+    )
     assert df["pipe_id"].to_numpy()[sensing.risk_order(df)].tolist() == ["d", "b", "c", "a"]
 
 
@@ -290,5 +317,9 @@ def test_sensors_on_pipes_with_unknown_years_as_epanet_writes_them():
     assert order.tolist() == ["G2", "W1", "G1"]  # unknown years first (oldest), then by id
     sc = parse_scenario('[[sensors]]\nnetwork = "gas"\ncoverage = 0.4\n', "s.toml")
     from twin.scenario.apply import apply
-    assert apply(sc, city).pipes.set_index("pipe_id")["monitored"].to_dict() == \
-        {"G1": False, "G2": True, "W1": False}
+
+    assert apply(sc, city).pipes.set_index("pipe_id")["monitored"].to_dict() == {
+        "G1": False,
+        "G2": True,
+        "W1": False,
+    }

@@ -54,14 +54,23 @@ def incidents() -> pd.DataFrame:
     out = []
     for type_, district, resp, (c, g, a) in ROWS:
         first = {f: ALARM + resp[f] if f in resp else NAN for f in FORCES}
-        ground = min((first[f] for f in ("fire", "professional", "social")
-                      if not math.isnan(first[f])), default=NAN)
-        row = {"type": type_, "district_id": district, "alarm_s": ALARM,
-               "resp_community_s": first["community"] - ALARM,
-               "resp_ground_s": ground - ALARM, "resp_air_s": first["air"] - ALARM}
-        for col, applies, r, target in (("met_10", c, row["resp_community_s"], 600),
-                                        ("met_30", g, row["resp_ground_s"], 1800),
-                                        ("met_60", a, row["resp_air_s"], 3600)):
+        ground = min(
+            (first[f] for f in ("fire", "professional", "social") if not math.isnan(first[f])),
+            default=NAN,
+        )
+        row = {
+            "type": type_,
+            "district_id": district,
+            "alarm_s": ALARM,
+            "resp_community_s": first["community"] - ALARM,
+            "resp_ground_s": ground - ALARM,
+            "resp_air_s": first["air"] - ALARM,
+        }
+        for col, applies, r, target in (
+            ("met_10", c, row["resp_community_s"], 600),
+            ("met_30", g, row["resp_ground_s"], 1800),
+            ("met_60", a, row["resp_air_s"], 3600),
+        ):
             row[col] = (not math.isnan(r) and r <= target) if applies else pd.NA
         row.update({f"first_{f}_s": v for f, v in first.items()})
         out.append(row)
@@ -138,16 +147,25 @@ def test_percentile_method_is_numpy_linear_type_7():
     900 + 0.1·100 = 910; p95 at 8.55 → 955. (Nearest rank would give 500/900/1000, Hazen
     550/950/1000, Weibull 550/990/1000.)"""
     times = [float(t) for t in range(100, 1001, 100)]
-    df = pd.DataFrame({"type": "community_assist", "district_id": "A", "alarm_s": 0.0,
-                       "resp_community_s": times, "resp_ground_s": NAN, "resp_air_s": NAN,
-                       "met_10": pd.array([True] * 10, "boolean"),
-                       "met_30": pd.array([pd.NA] * 10, "boolean"),
-                       "met_60": pd.array([pd.NA] * 10, "boolean"),
-                       **{f"first_{f}_s": (times if f == "community" else NAN) for f in FORCES}})
+    df = pd.DataFrame(
+        {
+            "type": "community_assist",
+            "district_id": "A",
+            "alarm_s": 0.0,
+            "resp_community_s": times,
+            "resp_ground_s": NAN,
+            "resp_air_s": NAN,
+            "met_10": pd.array([True] * 10, "boolean"),
+            "met_30": pd.array([pd.NA] * 10, "boolean"),
+            "met_60": pd.array([pd.NA] * 10, "boolean"),
+            **{f"first_{f}_s": (times if f == "community" else NAN) for f in FORCES},
+        }
+    )
     row = compliance_table(df).set_index(["target", "scope"]).loc[("10min", "city")]
     assert (row["count"], row["met_share"]) == (10, 0.6)  # 100–600 s meet 10 min, 700+ miss
     assert (row["mean_s"], row["p50_s"], row["p90_s"], row["p95_s"]) == pytest.approx(
-        (550.0, 550.0, 910.0, 955.0), rel=1e-12)
+        (550.0, 550.0, 910.0, 955.0), rel=1e-12
+    )
 
 
 def test_empty_district_is_not_a_scope():
@@ -161,16 +179,28 @@ def test_empty_district_is_not_a_scope():
     assert b["count"] == 1 and b["met_share"] == 0.0
 
 
-@pytest.mark.parametrize("hms, period", [
-    ((0, 0, 0), "night"), ((5, 59, 59.999), "night"),
-    ((6, 0, 0), "offpeak"), ((6, 59, 59.999), "offpeak"),
-    ((7, 0, 0), "peak"), ((8, 59, 59.999), "peak"),
-    ((9, 0, 0), "offpeak"), ((16, 59, 59.999), "offpeak"),
-    ((17, 0, 0), "peak"), ((18, 59, 59.999), "peak"),
-    ((19, 0, 0), "offpeak"), ((21, 59, 59.999), "offpeak"),
-    ((22, 0, 0), "night"), ((23, 59, 59.999), "night"),
-    ((24, 0, 0), "night"), ((24 + 7, 0, 0), "peak"), ((48 + 18, 30, 0), "peak"),
-])
+@pytest.mark.parametrize(
+    "hms, period",
+    [
+        ((0, 0, 0), "night"),
+        ((5, 59, 59.999), "night"),
+        ((6, 0, 0), "offpeak"),
+        ((6, 59, 59.999), "offpeak"),
+        ((7, 0, 0), "peak"),
+        ((8, 59, 59.999), "peak"),
+        ((9, 0, 0), "offpeak"),
+        ((16, 59, 59.999), "offpeak"),
+        ((17, 0, 0), "peak"),
+        ((18, 59, 59.999), "peak"),
+        ((19, 0, 0), "offpeak"),
+        ((21, 59, 59.999), "offpeak"),
+        ((22, 0, 0), "night"),
+        ((23, 59, 59.999), "night"),
+        ((24, 0, 0), "night"),
+        ((24 + 7, 0, 0), "peak"),
+        ((48 + 18, 30, 0), "peak"),
+    ],
+)
 def test_period_boundaries_of_the_day(hms, period):
     """Night 22:00–06:00, off-peak 06–07, 09–17, 19–22, peak 07:00–09:00 and 17:00–19:00
     (twin.model.roads.PERIOD_OF_HOUR): each boundary belongs to the period it opens."""

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-
 from tinycity import simulate_script, tiny_city
+
 from twin.analysis.compliance import compliance_table
 from twin.analysis.metrics import incident_table
 from twin.model.city import City
@@ -98,13 +98,17 @@ def test_busy_community_post_fails_10min_by_hand():
     # 4427.19 m at Tobler's flat speed 6·e^(−0.175) km/h = 1.399095 m/s → 3164.33 s,
     # + 120 s = 3284.33 s > 600 s: a miss.
     forces = dict(DEFAULT_FORCES)
-    forces["community"] = replace(forces["community"], availability=1.0,
-                                  availability_night=1.0)  # every responder on duty
+    forces["community"] = replace(
+        forces["community"], availability=1.0, availability_night=1.0
+    )  # every responder on duty
     cfg = replace(DET, forces=forces)
-    script = [(0.0, "community_assist", "n10"), (1.0, "community_assist", "n10"),
-              (2.0, "community_assist", "n10")]
+    script = [
+        (0.0, "community_assist", "n10"),
+        (1.0, "community_assist", "n10"),
+        (2.0, "community_assist", "n10"),
+    ]
     r = measures(tiny_city(), script, cfg).loc[("10min", "alarm", "city")]
-    walk = 1000 * (3 ** 2 + 1) ** 0.5 * 1.4 / (6 * math.exp(-3.5 * 0.05) / 3.6)
+    walk = 1000 * (3**2 + 1) ** 0.5 * 1.4 / (6 * math.exp(-3.5 * 0.05) / 3.6)
     assert r["count"] == 3 and r["met_share"] == pytest.approx(2 / 3)
     assert r["mean_s"] == pytest.approx((120 + 120 + 120 + walk) / 3)
     # from onset = from alarm here (scripted incidents are called at onset)

@@ -33,26 +33,41 @@ from twin.analysis.targets import CELL_MIN_INCIDENTS, PRIMARY, TARGETS, target
 
 NAN = math.nan
 #        A      det  c    fire  full  comm   cell  type
-ROWS = [(0,     60,  60,  360,  1800, 600,   "a", "building_fire"),
-        (3600,  0,   90,  570,  1801, 601,   "a", "building_fire"),
-        (7200,  300, 30,  480,  NAN,  NAN,   "a", "building_fire"),
-        (10800, 120, 60,  240,  1200, 200,   "b", "building_fire"),
-        (14400, 0,   0,   NAN,  NAN,  100,   "b", "community_assist")]
+ROWS = [
+    (0, 60, 60, 360, 1800, 600, "a", "building_fire"),
+    (3600, 0, 90, 570, 1801, 601, "a", "building_fire"),
+    (7200, 300, 30, 480, NAN, NAN, "a", "building_fire"),
+    (10800, 120, 60, 240, 1200, 200, "b", "building_fire"),
+    (14400, 0, 0, NAN, NAN, 100, "b", "community_assist"),
+]
 
 
 def tiny_table() -> pd.DataFrame:
     rows = []
     for i, (a, det, c, fire, full, comm, cell, kind) in enumerate(ROWS):
         fire_type = kind == "building_fire"
-        rows.append({
-            "incident_id": i, "type": kind, "district_id": "D1", "cell_id": cell,
-            "onset_s": a - det, "alarm_s": float(a), "dispatch_s": a + c,
-            "first_fire_s": a + fire, "first_ground_s": a + fire, "full_s": a + full,
-            "first_community_s": a + comm, "first_professional_s": NAN,
-            "first_social_s": NAN, "first_air_s": 3600.0 if i == 0 else NAN,
-            # the flags say which targets apply (the engine writes them from the catalogue)
-            "met_10": comm <= 600, "met_30": (fire <= 1800) if fire_type else pd.NA,
-            "met_60": True if i == 0 else pd.NA})
+        rows.append(
+            {
+                "incident_id": i,
+                "type": kind,
+                "district_id": "D1",
+                "cell_id": cell,
+                "onset_s": a - det,
+                "alarm_s": float(a),
+                "dispatch_s": a + c,
+                "first_fire_s": a + fire,
+                "first_ground_s": a + fire,
+                "full_s": a + full,
+                "first_community_s": a + comm,
+                "first_professional_s": NAN,
+                "first_social_s": NAN,
+                "first_air_s": 3600.0 if i == 0 else NAN,
+                # the flags say which targets apply (the engine writes them from the catalogue)
+                "met_10": comm <= 600,
+                "met_30": (fire <= 1800) if fire_type else pd.NA,
+                "met_60": True if i == 0 else pd.NA,
+            }
+        )
     df = pd.DataFrame(rows)
     for col in ("met_10", "met_30", "met_60"):
         df[col] = df[col].astype("boolean")
@@ -65,13 +80,22 @@ def row(c: pd.DataFrame, name: str, origin: str, scope: str = "city") -> pd.Seri
     return r.iloc[0]
 
 
-def check(r: pd.Series, count: int, share: float, mean: float, p50: float, p90: float,
-          p95: float) -> None:
+def check(
+    r: pd.Series, count: int, share: float, mean: float, p50: float, p90: float, p95: float
+) -> None:
     assert r["count"] == count
-    for col, want in (("met_share", share), ("mean_s", mean), ("p50_s", p50),
-                      ("p90_s", p90), ("p95_s", p95)):
-        assert (math.isnan(r[col]) and math.isnan(want)) or r[col] == pytest.approx(want), \
-            (col, r[col], want)
+    for col, want in (
+        ("met_share", share),
+        ("mean_s", mean),
+        ("p50_s", p50),
+        ("p90_s", p90),
+        ("p95_s", p95),
+    ):
+        assert (math.isnan(r[col]) and math.isnan(want)) or r[col] == pytest.approx(want), (
+            col,
+            r[col],
+            want,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +107,17 @@ def test_columns_and_registry(comp):
     assert list(comp.columns) == COMPLIANCE_COLUMNS
     assert [t.name for t in PRIMARY][:3] == ["10min", "30min", "60min"]  # names kept
     assert {(t.name, t.origin) for t in TARGETS} == {
-        (n, o) for n, o0 in [("10min", "alarm"), ("30min", "alarm"), ("60min", "alarm"),
-                             ("5min", "dispatch"), ("8min", "alarm"), ("full", "alarm")]
-        for o in (o0, "onset")}
+        (n, o)
+        for n, o0 in [
+            ("10min", "alarm"),
+            ("30min", "alarm"),
+            ("60min", "alarm"),
+            ("5min", "dispatch"),
+            ("8min", "alarm"),
+            ("full", "alarm"),
+        ]
+        for o in (o0, "onset")
+    }
     assert target("5min").threshold_s == 300 and target("5min").origin == "dispatch"
     assert target("full", "onset").key == "full@onset"
     with pytest.raises(KeyError):
@@ -150,8 +182,7 @@ def test_cell_scope_hides_the_share_below_the_minimum(comp):
 
 def test_district_type_and_force_scopes(comp):
     check(row(comp, "8min", "alarm", "district:D1"), 4, 0.75, 412.5, 420.0, 543.0, 556.5)
-    check(row(comp, "8min", "alarm", "type:building_fire"), 4, 0.75, 412.5, 420.0, 543.0,
-          556.5)
+    check(row(comp, "8min", "alarm", "type:building_fire"), 4, 0.75, 412.5, 420.0, 543.0, 556.5)
     assert row(comp, "10min", "alarm", "type:community_assist")["met_share"] == 1.0  # 100 s
     # force:fire of the 30-min target: the fire vehicle's own arrival, same four times
     check(row(comp, "30min", "alarm", "force:fire"), 4, 1.0, 412.5, 420.0, 543.0, 556.5)
@@ -170,17 +201,32 @@ def test_missing_engine_columns_give_unknown_not_met():
 def test_primary_rows_pick_each_targets_own_origin(comp):
     p = primary_rows(comp[comp["scope"] == "city"])
     assert sorted(zip(p["target"], p["from"])) == sorted(
-        [("10min", "alarm"), ("30min", "alarm"), ("60min", "alarm"), ("5min", "dispatch"),
-         ("8min", "alarm"), ("full", "alarm")])
+        [
+            ("10min", "alarm"),
+            ("30min", "alarm"),
+            ("60min", "alarm"),
+            ("5min", "dispatch"),
+            ("8min", "alarm"),
+            ("full", "alarm"),
+        ]
+    )
     old = comp.drop(columns="from")  # a table written before the column: rows unchanged
     assert len(primary_rows(old)) == len(old)
 
 
 def test_percentiles_are_numpys_linear_interpolation():
     # a guard that the hand formula above is the one used: 10 values 1..10, p90 r = 8.1
-    t = pd.DataFrame({"incident_id": range(10), "type": "outdoor_fire", "district_id": "D1",
-                      "cell_id": "a", "alarm_s": 0.0, "onset_s": 0.0,
-                      "first_fire_s": np.arange(1, 11) * 60.0})
+    t = pd.DataFrame(
+        {
+            "incident_id": range(10),
+            "type": "outdoor_fire",
+            "district_id": "D1",
+            "cell_id": "a",
+            "alarm_s": 0.0,
+            "onset_s": 0.0,
+            "first_fire_s": np.arange(1, 11) * 60.0,
+        }
+    )
     c = compliance_table(t)
     r = row(c, "8min", "alarm")
     assert r["p90_s"] == pytest.approx(9.1 * 60) and r["p50_s"] == pytest.approx(5.5 * 60)

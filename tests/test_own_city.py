@@ -109,8 +109,10 @@ def test_station_tags_map_to_forces() -> None:
     assert station_force({"amenity": "fire_station"}) == ("fire", "amenity=fire_station")
     assert station_force({"emergency": "ambulance_station"})[0] == "professional"
     assert station_force({"emergency": "mountain_rescue"})[0] == "social"
-    assert station_force({"emergency": "water_rescue", "operator:type": "government"})[0] \
+    assert (
+        station_force({"emergency": "water_rescue", "operator:type": "government"})[0]
         == "professional"
+    )
     assert station_force({"aeroway": "helipad"})[0] == "air"
     assert station_force({"emergency": "landing_site"})[0] == "air"
     assert station_force({"emergency": "fire_hydrant"}) is None
@@ -122,14 +124,15 @@ def test_osm_xml_stations_as_nodes_and_areas(tmp_path: Path) -> None:
     nodes = [(1, 24.0, 60.0), (2, 24.001, 60.0), (3, 24.001, 60.001), (4, 24.0, 60.001)]
     xml = ['<?xml version="1.0"?><osm version="0.6">']
     xml += [f'<node id="{i}" version="1" lat="{lat}" lon="{lon}"/>' for i, lon, lat in nodes]
-    xml += ['<node id="10" version="1" lat="60.01" lon="24.01"><tag k="amenity" '
-            'v="fire_station"/><tag k="name" v="Asema"/></node>',
-            '<node id="11" version="1" lat="60.02" lon="24.02"><tag k="aeroway" v="helipad"/>'
-            '</node>',
-            '<node id="12" version="1" lat="60.03" lon="24.03"><tag k="emergency" '
-            'v="fire_hydrant"/></node>',
-            '<way id="5" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>'
-            '<nd ref="1"/><tag k="emergency" v="ambulance_station"/></way></osm>']
+    xml += [
+        '<node id="10" version="1" lat="60.01" lon="24.01"><tag k="amenity" '
+        'v="fire_station"/><tag k="name" v="Asema"/></node>',
+        '<node id="11" version="1" lat="60.02" lon="24.02"><tag k="aeroway" v="helipad"/></node>',
+        '<node id="12" version="1" lat="60.03" lon="24.03"><tag k="emergency" '
+        'v="fire_hydrant"/></node>',
+        '<way id="5" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>'
+        '<nd ref="1"/><tag k="emergency" v="ambulance_station"/></way></osm>',
+    ]
     path = tmp_path / "stations.osm"
     path.write_text("".join(xml))
     found = {s.osm: s for s in read_features(path).stations}
@@ -149,9 +152,18 @@ def test_population_raster(tmp_path: Path) -> None:
     data = np.full((ny, nx), 5.0, np.float32)
     data[0, 0] = -9999.0  # nodata
     tif = tmp_path / "people.tif"
-    with rasterio.open(tif, "w", driver="GTiff", width=nx, height=ny, count=1,
-                       dtype="float32", crs="EPSG:4326", nodata=-9999.0,
-                       transform=from_origin(lon0 - step, lat1 + step, step, step)) as dst:
+    with rasterio.open(
+        tif,
+        "w",
+        driver="GTiff",
+        width=nx,
+        height=ny,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        nodata=-9999.0,
+        transform=from_origin(lon0 - step, lat1 + step, step, step),
+    ) as dst:
         dst.write(data, 1)
     city = import_osm(SUBURB, options=CityOptions(population_path=tif))
     cx = lon0 - step + step * (np.arange(nx) + 0.5)
@@ -165,12 +177,14 @@ def test_population_raster(tmp_path: Path) -> None:
 
 
 def test_points_to_cells_counts_each_point_once() -> None:
-    cells = gpd.GeoDataFrame({"cell_id": ["a", "b"], "district_id": ["D", "D"],
-                              "population": [0.0, 0.0]},
-                             geometry=[shapely.box(0, 0, 1000, 1000),
-                                       shapely.box(1000, 0, 2000, 1000)], crs="EPSG:32635")
-    per, outside = points_to_cells(cells, np.array([[500, 500], [1000, 500], [5000, 5]]),
-                                   np.array([1.0, 2.0, 4.0]))
+    cells = gpd.GeoDataFrame(
+        {"cell_id": ["a", "b"], "district_id": ["D", "D"], "population": [0.0, 0.0]},
+        geometry=[shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)],
+        crs="EPSG:32635",
+    )
+    per, outside = points_to_cells(
+        cells, np.array([[500, 500], [1000, 500], [5000, 5]]), np.array([1.0, 2.0, 4.0])
+    )
     assert per.sum() == 3.0 and outside == 4.0  # the edge point counts once
 
 
@@ -180,11 +194,14 @@ def test_generated_fire_stations_follow_the_planning_rule() -> None:
     at a road node and marked generated."""
     boxes = [shapely.box(x * 1000, 0, x * 1000 + 1000, 1000) for x in range(16)]
     pop = [6000.0] * 14 + [50.0, 50.0]
-    cells = gpd.GeoDataFrame({"cell_id": [f"c{i}" for i in range(16)], "district_id": "D",
-                              "population": pop}, geometry=boxes, crs="EPSG:32648")
-    districts = gpd.GeoDataFrame({"district_id": ["D"]}, geometry=[shapely.box(0, 0, 16000,
-                                                                                1000)],
-                                 crs="EPSG:32648")
+    cells = gpd.GeoDataFrame(
+        {"cell_id": [f"c{i}" for i in range(16)], "district_id": "D", "population": pop},
+        geometry=boxes,
+        crs="EPSG:32648",
+    )
+    districts = gpd.GeoDataFrame(
+        {"district_id": ["D"]}, geometry=[shapely.box(0, 0, 16000, 1000)], crs="EPSG:32648"
+    )
     nodes = np.array([[x * 250.0 + 125, 500.0] for x in range(64)])
     st = generated_stations(["fire", "community"], cells, nodes, districts)
     fire = st[st["force"] == "fire"]
@@ -222,8 +239,9 @@ def _grid_osm(path: Path) -> None:
     for j in range(3):
         for i in range(5):
             ids[i, j] = nid
-            nodes.append(f'<node id="{nid}" version="1" lon="{24.0 + 0.005 * i}" '
-                         f'lat="{60.0 + 0.005 * j}"/>')
+            nodes.append(
+                f'<node id="{nid}" version="1" lon="{24.0 + 0.005 * i}" lat="{60.0 + 0.005 * j}"/>'
+            )
             nid += 1
     wid = 100
     for j in range(3):
@@ -242,13 +260,16 @@ def _grid_osm(path: Path) -> None:
             ring.append(nid)
             nid += 1
         refs = "".join(f'<nd ref="{r}"/>' for r in ring + ring[:1])
-        ways.append(f'<way id="{200 + k}" version="1">{refs}<tag k="boundary" '
-                    f'v="administrative"/><tag k="admin_level" v="9"/><tag k="name" '
-                    f'v="{name}"/></way>')
-    nodes.append(f'<node id="{nid}" version="1" lon="24.001" lat="60.001"><tag k="amenity" '
-                 'v="fire_station"/><tag k="name" v="Grid station"/></node>')
-    path.write_text('<?xml version="1.0"?><osm version="0.6">' + "".join(nodes + ways)
-                    + "</osm>")
+        ways.append(
+            f'<way id="{200 + k}" version="1">{refs}<tag k="boundary" '
+            f'v="administrative"/><tag k="admin_level" v="9"/><tag k="name" '
+            f'v="{name}"/></way>'
+        )
+    nodes.append(
+        f'<node id="{nid}" version="1" lon="24.001" lat="60.001"><tag k="amenity" '
+        'v="fire_station"/><tag k="name" v="Grid station"/></node>'
+    )
+    path.write_text('<?xml version="1.0"?><osm version="0.6">' + "".join(nodes + ways) + "</osm>")
 
 
 def test_districts_from_osm_admin_boundaries(tmp_path: Path) -> None:
@@ -264,8 +285,7 @@ def test_districts_from_osm_admin_boundaries(tmp_path: Path) -> None:
     # nodes at lon 24.000, 24.005 and 24.010 are west of 24.0125: 3 columns × 3 rows
     assert int((city.road_nodes["district_id"] == west).sum()) == 9
     one = import_osm(path, options=CityOptions(admin_level=8))
-    assert len(one.districts) == 1 and "no complete boundary" in " ".join(
-        one.meta["import_notes"])
+    assert len(one.districts) == 1 and "no complete boundary" in " ".join(one.meta["import_notes"])
 
 
 def test_population_from_a_points_layer(tmp_path: Path) -> None:
@@ -273,13 +293,18 @@ def test_population_from_a_points_layer(tmp_path: Path) -> None:
     7 outside (left out and said so)."""
     path = tmp_path / "grid.osm"
     _grid_osm(path)
-    pts = gpd.GeoDataFrame({"people": [100, 250, 7]},
-                           geometry=gpd.points_from_xy([24.002, 24.016, 30.0],
-                                                       [60.004, 60.006, 60.0]),
-                           crs="EPSG:4326")
+    pts = gpd.GeoDataFrame(
+        {"people": [100, 250, 7]},
+        geometry=gpd.points_from_xy([24.002, 24.016, 30.0], [60.004, 60.006, 60.0]),
+        crs="EPSG:4326",
+    )
     pts.to_file(tmp_path / "people.geojson")
-    city = import_osm(path, options=CityOptions(population_path=tmp_path / "people.geojson",
-                                                population_column="people"))
+    city = import_osm(
+        path,
+        options=CityOptions(
+            population_path=tmp_path / "people.geojson", population_column="people"
+        ),
+    )
     by = dict(zip(city.districts["name"], city.districts["population"]))
     assert by == {"West": 100, "East": 250}
     assert "7 outside" in " ".join(city.meta["import_notes"])
@@ -289,8 +314,9 @@ def test_summary_counts_bridge_and_tunnel_edges(suburb: Path) -> None:
     city = load_city(suburb)
     s = city.summary()
     assert s["bridges"] == int(city.road_edges["bridge"].sum()) and s["bridges"] > 1
-    named = city.road_edges.loc[city.road_edges["bridge"] & (city.road_edges["name"] != ""),
-                                "name"].nunique()
+    named = city.road_edges.loc[
+        city.road_edges["bridge"] & (city.road_edges["name"] != ""), "name"
+    ].nunique()
     assert s["bridge_names"] == named
 
 
@@ -299,13 +325,26 @@ def test_compare_works_on_an_imported_city(suburb: Path, tmp_path: Path) -> None
     on the imported folder, with no further step."""
     scen = tmp_path / "fewer.toml"
     scen.write_text('name = "fewer"\ndays = 1\n[fleet.scale]\ncommunity = 0.5\n')
-    base = runner.invoke(app, ["run", "--city", str(suburb), "--days", "1", "--no-maps",
-                               "-o", str(tmp_path / "base")])
-    other = runner.invoke(app, ["run", str(scen), "--city", str(suburb), "--no-maps",
-                                "-o", str(tmp_path / "fewer")])
+    base = runner.invoke(
+        app,
+        ["run", "--city", str(suburb), "--days", "1", "--no-maps", "-o", str(tmp_path / "base")],
+    )
+    other = runner.invoke(
+        app, ["run", str(scen), "--city", str(suburb), "--no-maps", "-o", str(tmp_path / "fewer")]
+    )
     assert base.exit_code == 0 and other.exit_code == 0, other.output
-    cmp = runner.invoke(app, ["compare", str(tmp_path / "base"), str(tmp_path / "fewer"),
-                              "--city", str(suburb), "--target", "10min"])
+    cmp = runner.invoke(
+        app,
+        [
+            "compare",
+            str(tmp_path / "base"),
+            str(tmp_path / "fewer"),
+            "--city",
+            str(suburb),
+            "--target",
+            "10min",
+        ],
+    )
     assert cmp.exit_code == 0, cmp.output
 
 
@@ -313,12 +352,16 @@ def test_own_station_file_replaces_the_same_osm_station(tmp_path: Path) -> None:
     """A station list with the Erottaja fire station (≈ 40 m from where OSM has it, 4
     engines) and an ambulance base: the file's fire station replaces OSM's, not doubles it."""
     csv = tmp_path / "mine.csv"
-    csv.write_text("ID,NAME,KIND,ENGINES,X,Y\nH1,Erottaja,Fire,4,24.9450,60.1655\n"
-                   "H2,Ambulanssi,EMS,1,24.9350,60.1650\n")
+    csv.write_text(
+        "ID,NAME,KIND,ENGINES,X,Y\nH1,Erottaja,Fire,4,24.9450,60.1655\n"
+        "H2,Ambulanssi,EMS,1,24.9350,60.1650\n"
+    )
     mapping = tmp_path / "map.toml"
-    mapping.write_text('[stations]\nrename = { ID = "station_id", NAME = "name", KIND = '
-                       '"force", ENGINES = "units" }\nvalues.force = { Fire = "fire", EMS = '
-                       '"professional" }\nlonlat = ["X", "Y"]\n')
+    mapping.write_text(
+        '[stations]\nrename = { ID = "station_id", NAME = "name", KIND = '
+        '"force", ENGINES = "units" }\nvalues.force = { Fire = "fire", EMS = '
+        '"professional" }\nlonlat = ["X", "Y"]\n'
+    )
     city = import_osm(HELSINKI, options=CityOptions(stations_path=csv, map_path=mapping))
     st = city.stations.set_index("station_id")
     assert sorted(st.index) == ["H1", "H2"]

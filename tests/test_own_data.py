@@ -50,6 +50,7 @@ def helsinki(tmp_path_factory) -> Path:
 
 # ------------------------------------------------------------------------------ EPANET
 
+
 def test_net6_into_chongqing_validates_and_runs_two_days(tmp_path: Path) -> None:
     """Net6 with the defaults (placed by --anchor, scale from its pipe lengths) replaces the
     embedded twin's water network; the folder validates and a two-day run works."""
@@ -71,8 +72,10 @@ def test_pump_drawn_at_one_point_gets_a_stub(tmp_path: Path) -> None:
     lines = text.splitlines()
     start = lines.index("[COORDINATES]")
     xy9 = next(ln.split()[1:3] for ln in lines[start:] if ln.split()[:1] == ["9"])
-    moved = [(f" 10 {xy9[0]} {xy9[1]}" if ln.split()[:1] == ["10"] and i > start else ln)
-             for i, ln in enumerate(lines)]
+    moved = [
+        (f" 10 {xy9[0]} {xy9[1]}" if ln.split()[:1] == ["10"] and i > start else ln)
+        for i, ln in enumerate(lines)
+    ]
     path = tmp_path / "net1-coincident.inp"
     path.write_text("\n".join(moved) + "\n")
     net = read_epanet(path, anchor_lonlat=(106.53, 29.56))
@@ -87,19 +90,28 @@ def test_closed_links_do_not_connect() -> None:
     feed B), while S–A failing cuts only A."""
     ids = np.array(["S", "A", "B", "C"], dtype=object)
     u, v = np.array([0, 1, 0, 3]), np.array([1, 2, 3, 2])  # S-A, A-B, S-C, C-B
-    net = PipeNetwork(network="water", junction_ids=ids, junction_xy=np.zeros((4, 2)),
-                      is_source=np.array([True, False, False, False]),
-                      pipe_ids=np.array(["SA", "AB", "SC", "CB"], dtype=object),
-                      pipe_rows=np.arange(4), pipe_u=u, pipe_v=v, length_m=np.ones(4),
-                      people=np.zeros(4), people_by_district=sp.csr_matrix((4, 1)),
-                      district_ids=np.array(["D"], dtype=object),
-                      closed=np.array([False, True, False, False]))
+    net = PipeNetwork(
+        network="water",
+        junction_ids=ids,
+        junction_xy=np.zeros((4, 2)),
+        is_source=np.array([True, False, False, False]),
+        pipe_ids=np.array(["SA", "AB", "SC", "CB"], dtype=object),
+        pipe_rows=np.arange(4),
+        pipe_u=u,
+        pipe_v=v,
+        length_m=np.ones(4),
+        people=np.zeros(4),
+        people_by_district=sp.csr_matrix((4, 1)),
+        district_ids=np.array(["D"], dtype=object),
+        closed=np.array([False, True, False, False]),
+    )
     assert net.served().all()
     assert net.outage(["SC"]) == {"B", "C"}
     assert net.outage(["SA"]) == {"A"}
 
 
 # --------------------------------------------------------------------------- stations
+
 
 def test_station_file_with_mapping_and_gcj02(tmp_path: Path) -> None:
     """A station list as a Chinese user has it: their column names, Chinese force names,
@@ -108,13 +120,14 @@ def test_station_file_with_mapping_and_gcj02(tmp_path: Path) -> None:
     wgs = (106.5770, 29.5570)  # Jiefangbei, Yuzhong
     g = wgs84_to(*wgs, "gcj02")
     csv = tmp_path / "zhan.csv"
-    csv.write_text("编号,名称,类型,经度,纬度\n"
-                   f"A1,解放碑消防站,消防,{g[0][0]:.9f},{g[1][0]:.9f}\n")
+    csv.write_text(f"编号,名称,类型,经度,纬度\nA1,解放碑消防站,消防,{g[0][0]:.9f},{g[1][0]:.9f}\n")
     mapping = tmp_path / "map.toml"
-    mapping.write_text('[stations]\nrename = { "编号" = "station_id", "名称" = "name", '
-                       '"类型" = "force" }\nvalues.force = { "消防" = "fire" }\n'
-                       'constants = { units = 3 }\nlonlat = ["经度", "纬度"]\n'
-                       'datum = "gcj02"\n')
+    mapping.write_text(
+        '[stations]\nrename = { "编号" = "station_id", "名称" = "name", '
+        '"类型" = "force" }\nvalues.force = { "消防" = "fire" }\n'
+        'constants = { units = 3 }\nlonlat = ["经度", "纬度"]\n'
+        'datum = "gcj02"\n'
+    )
     districts = gpd.read_parquet(embedded_path() / "districts.parquet").to_crs("EPSG:32648")
     st = file_stations(csv, read_map(mapping, "stations"), districts)
     row = st.iloc[0]
@@ -146,13 +159,36 @@ def test_records_drive_a_run_and_are_compared(helsinki: Path, tmp_path: Path) ->
     recorded response of the building fire is 08:19:30 − 08:13:05 = 385 s."""
     csv = tmp_path / "calls.csv"
     csv.write_text(RECORDS)
-    bad = runner.invoke(app, ["run", "--city", str(helsinki), "--incidents", str(csv),
-                              "--no-maps", "-o", str(tmp_path / "r0")])
+    bad = runner.invoke(
+        app,
+        [
+            "run",
+            "--city",
+            str(helsinki),
+            "--incidents",
+            str(csv),
+            "--no-maps",
+            "-o",
+            str(tmp_path / "r0"),
+        ],
+    )
     assert bad.exit_code == 2
     for line in (4, 5, 6):
         assert f"calls.csv:{line}]" in bad.output
-    ok = runner.invoke(app, ["run", "--city", str(helsinki), "--incidents", str(csv),
-                             "--no-maps", "--skip-bad-rows", "-o", str(tmp_path / "r1")])
+    ok = runner.invoke(
+        app,
+        [
+            "run",
+            "--city",
+            str(helsinki),
+            "--incidents",
+            str(csv),
+            "--no-maps",
+            "--skip-bad-rows",
+            "-o",
+            str(tmp_path / "r1"),
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     inc = pd.read_parquet(tmp_path / "r1" / "incidents.parquet")
     assert sorted(inc["label"]) == ["record:2", "record:3", "record:7"]
@@ -166,27 +202,31 @@ def test_records_drive_a_run_and_are_compared(helsinki: Path, tmp_path: Path) ->
 
 # --------------------------------------------------------------------------- Chongqing
 
+
 def test_clip_to_a_template_keeps_its_people_and_reports_differences() -> None:
     """The --clip-embedded mechanics on a real extract: Helsinki's roads cut to the west
     part of a template city whose district says 12,345 people; the population is kept,
     the OSM fire station taken, the template's other stations kept, differences noted."""
-    template = import_osm(HELSINKI, options=CityOptions(generate=("community",
-                                                                  "professional")))
+    template = import_osm(HELSINKI, options=CityOptions(generate=("community", "professional")))
     d = template.districts.copy()
     c = d.geometry.iloc[0].centroid
-    d["geometry"] = [d.geometry.iloc[0].intersection(shapely.box(c.x - 3000, c.y - 3000,
-                                                                 c.x + 300, c.y + 3000))]
+    d["geometry"] = [
+        d.geometry.iloc[0].intersection(shapely.box(c.x - 3000, c.y - 3000, c.x + 300, c.y + 3000))
+    ]
     d["population"] = 12345
     city = import_clipped(HELSINKI, template.replace(districts=d))
     assert city.summary()["population"] == 12345
     assert len(city.road_nodes) < len(template.road_nodes)
-    assert shapely.contains_xy(d.geometry.iloc[0].buffer(1.0),
-                               shapely.get_coordinates(city.road_nodes.geometry.values)).all()
-    assert city.stations.loc[city.stations["force"] == "fire", "name"].tolist() == \
-        ["Erottajan paloasema"]
+    assert shapely.contains_xy(
+        d.geometry.iloc[0].buffer(1.0), shapely.get_coordinates(city.road_nodes.geometry.values)
+    ).all()
+    assert city.stations.loc[city.stations["force"] == "fire", "name"].tolist() == [
+        "Erottajan paloasema"
+    ]
     assert {"community", "professional"} <= set(city.stations["force"])
-    assert any(n.startswith("compared with Helsinki: road nodes") for n in
-               city.meta["import_notes"])
+    assert any(
+        n.startswith("compared with Helsinki: road nodes") for n in city.meta["import_notes"]
+    )
 
 
 def test_clip_embedded_refuses_an_extract_of_elsewhere() -> None:
@@ -196,8 +236,10 @@ def test_clip_embedded_refuses_an_extract_of_elsewhere() -> None:
 
 # -------------------------------------------------------------------------------- GIS
 
-def test_gis_keeps_the_name_and_refuses_pipes_far_from_the_roads(helsinki: Path,
-                                                                 tmp_path: Path) -> None:
+
+def test_gis_keeps_the_name_and_refuses_pipes_far_from_the_roads(
+    helsinki: Path, tmp_path: Path
+) -> None:
     """Re-importing a city folder keeps its city.json name and population source; a water
     network drawn 1,700 km away (a wrong CRS) is refused, naming its junctions."""
     city = import_gis(helsinki)
@@ -207,32 +249,55 @@ def test_gis_keeps_the_name_and_refuses_pipes_far_from_the_roads(helsinki: Path,
     save_city(city, folder)
     node = city.road_nodes.geometry.iloc[0]
     far = [shapely.Point(node.x + 1_700_000 + k * 100, node.y) for k in range(3)]
-    gpd.GeoDataFrame({"junction_id": ["J0", "J1", "J2"], "network": "water",
-                      "kind": ["source", "junction", "junction"], "elevation_m": 0.0},
-                     geometry=far, crs=city.crs).to_crs("EPSG:4326").to_parquet(
-        folder / "junctions.parquet")
-    gpd.GeoDataFrame({"pipe_id": ["P1", "P2"], "network": "water", "u": ["J0", "J1"],
-                      "v": ["J1", "J2"], "diameter_mm": 200.0, "install_year": 2000,
-                      "material": "ductile_iron", "length_m": 100.0, "monitored": False},
-                     geometry=[shapely.LineString([far[0], far[1]]),
-                               shapely.LineString([far[1], far[2]])],
-                     crs=city.crs).to_crs("EPSG:4326").to_parquet(folder / "pipes.parquet")
+    gpd.GeoDataFrame(
+        {
+            "junction_id": ["J0", "J1", "J2"],
+            "network": "water",
+            "kind": ["source", "junction", "junction"],
+            "elevation_m": 0.0,
+        },
+        geometry=far,
+        crs=city.crs,
+    ).to_crs("EPSG:4326").to_parquet(folder / "junctions.parquet")
+    gpd.GeoDataFrame(
+        {
+            "pipe_id": ["P1", "P2"],
+            "network": "water",
+            "u": ["J0", "J1"],
+            "v": ["J1", "J2"],
+            "diameter_mm": 200.0,
+            "install_year": 2000,
+            "material": "ductile_iron",
+            "length_m": 100.0,
+            "monitored": False,
+        },
+        geometry=[shapely.LineString([far[0], far[1]]), shapely.LineString([far[1], far[2]])],
+        crs=city.crs,
+    ).to_crs("EPSG:4326").to_parquet(folder / "pipes.parquet")
     with pytest.raises(TwinDataError, match="do not lie in this city") as err:
         import_gis(folder)
     assert "J0" in err.value.problems[0].ids
 
 
-def test_records_from_parquet_with_seconds_node_ids_and_a_mapping(helsinki: Path,
-                                                                  tmp_path: Path) -> None:
+def test_records_from_parquet_with_seconds_node_ids_and_a_mapping(
+    helsinki: Path, tmp_path: Path
+) -> None:
     """Parquet, times in seconds, places as road node ids, the centre's own type names
     mapped with [incidents] values.type; an unknown node is reported by its row number."""
     city = load_city(helsinki)
     node = str(city.road_nodes["node_id"].iloc[0])
-    pd.DataFrame({"t": [60.0, 7200.0, 30.0], "node_id": [node, node, "nope"],
-                  "kind": ["FIRE", "RTA", "FIRE"]}).to_parquet(tmp_path / "calls.parquet")
+    pd.DataFrame(
+        {
+            "t": [60.0, 7200.0, 30.0],
+            "node_id": [node, node, "nope"],
+            "kind": ["FIRE", "RTA", "FIRE"],
+        }
+    ).to_parquet(tmp_path / "calls.parquet")
     mapping = tmp_path / "map.toml"
-    mapping.write_text('[incidents]\nrename = { t = "time", kind = "type" }\n'
-                       'values.type = { FIRE = "building_fire", RTA = "traffic_accident" }\n')
+    mapping.write_text(
+        '[incidents]\nrename = { t = "time", kind = "type" }\n'
+        'values.type = { FIRE = "building_fire", RTA = "traffic_accident" }\n'
+    )
     m = read_map(mapping, "incidents")
     with pytest.raises(TwinDataError) as err:
         read_records(tmp_path / "calls.parquet", m, city)

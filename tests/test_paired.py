@@ -20,7 +20,9 @@ def test_paired_t_matches_the_textbook_formula():
     iv = paired_t(np.array([1.0, 2.0, 3.0]))
     q = stats.t.ppf(0.975, 2)
     assert iv.estimate == 2.0
-    assert iv.low == pytest.approx(2 - q / math.sqrt(3)) and iv.high == pytest.approx(2 + q / math.sqrt(3))
+    assert iv.low == pytest.approx(2 - q / math.sqrt(3)) and iv.high == pytest.approx(
+        2 + q / math.sqrt(3)
+    )
     assert not iv.excludes_zero and iv.method == "t"  # −0.48 to 4.48
     assert iv.p == pytest.approx(2 * stats.t.sf(2 * math.sqrt(3), 2))
     assert math.isnan(paired_t(np.array([5.0])).low)  # one pair: no interval
@@ -93,11 +95,28 @@ def _rows(seeds: int, p90: np.ndarray, shift: float) -> tuple[pd.DataFrame, pd.D
     base, other = [], []
     for s in range(seeds):
         for d in range(3):
-            base.append({"target": "30min", "scope": f"district:{d}", "seed": s, "count": 50,
-                         "met_share": 0.9, "p90_s": p90[s, d]})
-            other.append({"target": "30min", "scope": f"district:{d}", "seed": s, "count": 50,
-                          "met_share": 0.9, "p90_s": p90[s, d] + (shift if d == 0 else 0.0)
-                          + np.random.default_rng(s * 10 + d).normal(0, 5)})
+            base.append(
+                {
+                    "target": "30min",
+                    "scope": f"district:{d}",
+                    "seed": s,
+                    "count": 50,
+                    "met_share": 0.9,
+                    "p90_s": p90[s, d],
+                }
+            )
+            other.append(
+                {
+                    "target": "30min",
+                    "scope": f"district:{d}",
+                    "seed": s,
+                    "count": 50,
+                    "met_share": 0.9,
+                    "p90_s": p90[s, d]
+                    + (shift if d == 0 else 0.0)
+                    + np.random.default_rng(s * 10 + d).normal(0, 5),
+                }
+            )
     return pd.DataFrame(base), pd.DataFrame(other)
 
 
@@ -114,9 +133,16 @@ def test_district_family_is_holm_adjusted_and_intervals_are_simultaneous():
 
 
 def test_sweep_summary_uses_t_or_wilson():
-    rows = pd.DataFrame({"target": "30min", "scope": "city", "seed": [1, 2, 3],
-                         "count": [40, 40, 40], "met_share": [1.0, 1.0, 1.0],
-                         "p90_s": [600.0, 610.0, 620.0]})
+    rows = pd.DataFrame(
+        {
+            "target": "30min",
+            "scope": "city",
+            "seed": [1, 2, 3],
+            "count": [40, 40, 40],
+            "met_share": [1.0, 1.0, 1.0],
+            "p90_s": [600.0, 610.0, 620.0],
+        }
+    )
     s = summarise(rows).iloc[0]
     assert s["ci_method"] == "wilson" and s["ci_high"] == 1.0 and s["ci_low"] < 0.98
     rows["met_share"] = [0.7, 0.8, 0.75]
@@ -129,8 +155,16 @@ def test_ranking_orders_options_by_city_p90_cut():
     """Two options against one baseline: the one that cuts p90 more ranks first."""
     from twin.analysis.comparison import ranking
 
-    base = pd.DataFrame({"target": "30min", "scope": "city", "seed": range(6), "count": 50,
-                         "met_share": 0.9, "p90_s": [600.0, 620, 580, 640, 610, 590]})
+    base = pd.DataFrame(
+        {
+            "target": "30min",
+            "scope": "city",
+            "seed": range(6),
+            "count": 50,
+            "met_share": 0.9,
+            "p90_s": [600.0, 620, 580, 640, 610, 590],
+        }
+    )
     small = base.assign(p90_s=base["p90_s"] - [10.0, 12, 9, 11, 10, 8])
     big = base.assign(p90_s=base["p90_s"] - [60.0, 58, 62, 61, 59, 60])
     table = pd.concat([paired_table(base, small, "small"), paired_table(base, big, "big")])

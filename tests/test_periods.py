@@ -9,8 +9,8 @@ cost ×1.10 off-peak and ×1.30 in the peak (twin.model.roads.CONGESTION), ×1.0
 from __future__ import annotations
 
 import pytest
-
 from tinycity import simulate_script, tiny_city
+
 from twin.model.roads import CONGESTION
 from twin.sim.engine import EngineConfig
 from twin.sim.forces import DEFAULT_FORCES
@@ -25,12 +25,20 @@ def drill_config() -> EngineConfig:
     return EngineConfig(catalogue={**CATALOGUE, "drill": drill}, use_cache=False)
 
 
-@pytest.mark.parametrize("depart_s, period", [
-    (6 * 3600.0 - 0.5, "night"), (6 * 3600.0, "offpeak"),
-    (7 * 3600.0 - 0.5, "offpeak"), (7 * 3600.0, "peak"),
-    (9 * 3600.0 - 0.5, "peak"), (9 * 3600.0, "offpeak"),
-    (17 * 3600.0, "peak"), (19 * 3600.0, "offpeak"), (22 * 3600.0, "night"),
-])
+@pytest.mark.parametrize(
+    "depart_s, period",
+    [
+        (6 * 3600.0 - 0.5, "night"),
+        (6 * 3600.0, "offpeak"),
+        (7 * 3600.0 - 0.5, "offpeak"),
+        (7 * 3600.0, "peak"),
+        (9 * 3600.0 - 0.5, "peak"),
+        (9 * 3600.0, "offpeak"),
+        (17 * 3600.0, "peak"),
+        (19 * 3600.0, "offpeak"),
+        (22 * 3600.0, "night"),
+    ],
+)
 def test_trip_drives_in_the_period_of_its_departure(depart_s, period):
     alarm = depart_s - TURNOUT
     sim = simulate_script(tiny_city(), [(alarm, "drill", "n21")], config=drill_config())

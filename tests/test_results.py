@@ -8,18 +8,23 @@ import pandas as pd
 import pytest
 
 from twin.analysis.compare import compare_compliance
-from twin.errors import TwinDataError
 from twin.analysis.results import Results, read_results, write_results
+from twin.errors import TwinDataError
 
 
 def small_results(share: float = 0.9) -> Results:
-    comp = pd.DataFrame({
-        "target": ["30min", "30min", "30min"],
-        "scope": ["city", "district:A", "district:B"],
-        "count": [10, 6, 4], "met_share": [share, share, 1.0],
-        "mean_s": [900.0, 1000.0, 700.0], "p50_s": [800.0, 900.0, 650.0],
-        "p90_s": [1500.0, 1700.0, 900.0], "p95_s": [1700.0, 1800.0, 950.0],
-    })
+    comp = pd.DataFrame(
+        {
+            "target": ["30min", "30min", "30min"],
+            "scope": ["city", "district:A", "district:B"],
+            "count": [10, 6, 4],
+            "met_share": [share, share, 1.0],
+            "mean_s": [900.0, 1000.0, 700.0],
+            "p50_s": [800.0, 900.0, 650.0],
+            "p90_s": [1500.0, 1700.0, 900.0],
+            "p95_s": [1700.0, 1800.0, 950.0],
+        }
+    )
     inc = pd.DataFrame({"incident_id": ["i1", "i2"], "onset_s": [1.0, 2.0]})
     return Results({"compliance": comp, "incidents": inc}, {"seed": 1, "scenario": {"name": "t"}})
 
@@ -27,8 +32,12 @@ def small_results(share: float = 0.9) -> Results:
 def test_write_then_read_round_trip(tmp_path):
     out = write_results(small_results(), tmp_path / "run")
     back = read_results(out)
-    assert sorted(p.name for p in out.iterdir()) == [".shancheng-results", "compliance.csv",
-                                                      "incidents.parquet", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".shancheng-results",
+        "compliance.csv",
+        "incidents.parquet",
+        "summary.json",
+    ]
     pd.testing.assert_frame_equal(back["incidents"], small_results()["incidents"])
     assert back.summary == {"seed": 1, "scenario": {"name": "t"}}
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from twin.model.roads import (PERIODS, RoadNetwork, TravelTimes, free_flow_time_s, grade_factor,
-                        period_of)
+from twin.model.roads import (
+    PERIODS,
+    RoadNetwork,
+    TravelTimes,
+    free_flow_time_s,
+    grade_factor,
+    period_of,
+)
 
 
 def net(edges, n_nodes, classes=None, oneway=None, bridge=None) -> RoadNetwork:
@@ -21,7 +28,9 @@ def net(edges, n_nodes, classes=None, oneway=None, bridge=None) -> RoadNetwork:
         node_ids=np.array([f"n{i}" for i in range(n_nodes)], dtype=object),
         xy=np.column_stack([np.arange(n_nodes) * 100.0, np.zeros(n_nodes)]),
         edge_ids=np.array([f"e{i}" for i in range(k)], dtype=object),
-        edge_u=u, edge_v=v, edge_time_s=t,
+        edge_u=u,
+        edge_v=v,
+        edge_time_s=t,
         edge_oneway=np.zeros(k, bool) if oneway is None else np.array(oneway),
         edge_class=np.array(classes or ["local"] * k, dtype=object),
         edge_bridge=np.zeros(k, bool) if bridge is None else np.array(bridge),
@@ -42,8 +51,12 @@ def test_grade_factor_known_values():
 
 
 def test_free_flow_time_flat_and_steep():
-    t = free_flow_time_s(np.array([1000.0, 1000.0, 1000.0]), np.array([36.0, 36.0, 36.0]),
-                         np.array([0.0, 100.0, 100.0]), np.array([False, False, True]))
+    t = free_flow_time_s(
+        np.array([1000.0, 1000.0, 1000.0]),
+        np.array([36.0, 36.0, 36.0]),
+        np.array([0.0, 100.0, 100.0]),
+        np.array([False, False, True]),
+    )
     assert t.tolist() == pytest.approx([100.0, 140.0, 100.0])  # 10 m/s; 10 % grade; bridge flat
 
 
@@ -65,6 +78,8 @@ def test_closing_the_short_bridge_adds_exactly_the_detour(tmp_path, monkeypatch)
     assert open_.out[night][0, 3] == 270 and shut.out[night][0, 3] == 600
     assert shut.out[night][0, 3] - open_.out[night][0, 3] == 330  # the detour: exactly 330 s
     assert shut.out[night][1, 1] == 720  # from 3 back over the detour: 300 + 300 + 120
+
+
 def test_peak_congestion_multiplies_by_class(tmp_path, monkeypatch):
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path))
     rn = net([(0, 1, 100), (1, 2, 100)], 3, classes=["arterial", "local"], bridge=[True, False])
@@ -107,9 +122,14 @@ def test_period_of_hours():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(1, 500)),
-                min_size=1, max_size=25),
-       st.lists(st.booleans(), min_size=25, max_size=25))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(1, 500)),
+        min_size=1,
+        max_size=25,
+    ),
+    st.lists(st.booleans(), min_size=25, max_size=25),
+)
 def test_times_under_closures_equal_networkx(edges, closed_flags):
     """Property: csgraph travel times with any set of closed edges equal NetworkX's."""
     edges = [(u, v, w) for u, v, w in edges if u != v] or [(0, 1, 5)]
@@ -160,8 +180,9 @@ def test_cache_files_are_read_back_not_recomputed(tmp_path, monkeypatch):
             else:
                 assert again.back[k] is again.out[k]
     assert not list(cache.glob(".tt-*"))  # no temporary file left behind
-    assert TravelTimes(rn, np.array([0]), use_cache=False).out[0][0].tolist() == \
-        pytest.approx([0, 120, 180, 270, 300])  # use_cache=False ignores the files
+    assert TravelTimes(rn, np.array([0]), use_cache=False).out[0][0].tolist() == pytest.approx(
+        [0, 120, 180, 270, 300]
+    )  # use_cache=False ignores the files
 
 
 def test_cache_dir_defaults_to_the_users_cache(monkeypatch, tmp_path):
@@ -180,7 +201,8 @@ def test_road_classes_the_table_does_not_name_take_the_default_factor():
     rn = net([(0, 1, 100), (1, 2, 100)], 3, classes=["service", "local"])
     for p in PERIODS:
         assert rn.period_factors(p).tolist() == pytest.approx(
-            [DEFAULT_CONGESTION[p], {"night": 1.0, "offpeak": 1.10, "peak": 1.30}[p]])
+            [DEFAULT_CONGESTION[p], {"night": 1.0, "offpeak": 1.10, "peak": 1.30}[p]]
+        )
     assert rn.edge_times("peak").tolist() == pytest.approx([150.0, 130.0])
 
 

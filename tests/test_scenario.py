@@ -22,8 +22,14 @@ from twin.scenario.spec import Closure, load_scenario, parse_scenario
 from twin.scenario.toml_text import locate_key
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-MY_SCENARIOS = ("bridges-closed", "rainstorm", "earthquake", "gas-leak-drill",
-                "gas-leak-drill-sensors", "new-station")
+MY_SCENARIOS = (
+    "bridges-closed",
+    "rainstorm",
+    "earthquake",
+    "gas-leak-drill",
+    "gas-leak-drill-sensors",
+    "new-station",
+)
 
 
 def lonlat(node_or_xy) -> tuple[float, float]:
@@ -43,6 +49,7 @@ def line_of(text: str, fragment: str, nth: int = 0) -> int:
 
 
 # ------------------------------------------------------------------------------ closures
+
 
 def test_closures_by_name_and_by_id_map_to_the_right_edges():
     city = tiny_city()
@@ -65,11 +72,17 @@ def test_a_name_closes_every_edge_so_named():
 def test_a_closure_may_name_either_part_of_a_bilingual_name():
     city = tiny_city()
     edges = city.road_edges.copy()
-    edges.loc[edges["edge_id"] == "n21-n31", "name"] = "千厮门嘉陵江大桥 / Qiansimen Jialing River Bridge"
+    edges.loc[edges["edge_id"] == "n21-n31", "name"] = (
+        "千厮门嘉陵江大桥 / Qiansimen Jialing River Bridge"
+    )
     city = city.replace(road_edges=edges)
     want = [city.road_edges["edge_id"].tolist().index("n21-n31")]
-    for name in ("千厮门嘉陵江大桥", "Qiansimen Jialing River Bridge", "qiansimen jialing river bridge",
-                 "千厮门嘉陵江大桥 / Qiansimen Jialing River Bridge"):
+    for name in (
+        "千厮门嘉陵江大桥",
+        "Qiansimen Jialing River Bridge",
+        "qiansimen jialing river bridge",
+        "千厮门嘉陵江大桥 / Qiansimen Jialing River Bridge",
+    ):
         assert closure_edges(city, Closure(name=name)).tolist() == want, name
     assert closure_edges(city, Closure(name="千厮门")).tolist() == []
 
@@ -79,8 +92,10 @@ def test_unknown_bridge_name_names_it_suggests_and_gives_the_line(tmp_path):
     edges = city.road_edges.copy()
     edges.loc[edges["edge_id"] == "n21-n31", "name"] = "千厮门嘉陵江大桥"
     city = city.replace(road_edges=edges)
-    text = ('name = "x"\n\n[[closures]]\nname = "Long Bridge"\n\n'
-            '[[closures]]\n# typo below\nname = "千厮门大桥"\nstart_h = 0\n')
+    text = (
+        'name = "x"\n\n[[closures]]\nname = "Long Bridge"\n\n'
+        '[[closures]]\n# typo below\nname = "千厮门大桥"\nstart_h = 0\n'
+    )
     sc = load_scenario(write(tmp_path, text))
     with pytest.raises(TwinDataError) as err:
         check_against(sc, city)
@@ -184,10 +199,11 @@ def test_locate_key_finds_dict_keys_in_inline_tables():
 
 # -------------------------------------------------------------------------------- apply
 
+
 def test_station_outside_the_city_is_an_error_naming_it(tmp_path):
     city = tiny_city()
-    far_lon, far_lat = lonlat((X0 + 20_000, Y0))            # 17 km east of the city
-    corner_lon, corner_lat = lonlat((X0 - 450, Y0 - 450))   # in D1's box, 636 m from n00
+    far_lon, far_lat = lonlat((X0 + 20_000, Y0))  # 17 km east of the city
+    corner_lon, corner_lat = lonlat((X0 - 450, Y0 - 450))  # in D1's box, 636 m from n00
     text = f"""name = "bad stations"
 
 [[stations.add]]
@@ -256,10 +272,10 @@ def test_apply_changes_stations_fleet_and_sensors():
     st = new.stations.set_index("station_id")
     assert "F1" not in st.index
     assert (st.loc["F2", "geometry"].x, st.loc["F2", "geometry"].y) == pytest.approx(node_xy("n40"))
-    assert st.loc["F2", "district_id"] == "D2" and st.loc["F2", "units"] == 2   # scaled ×2
+    assert st.loc["F2", "district_id"] == "D2" and st.loc["F2", "units"] == 2  # scaled ×2
     assert st.loc["F3", "units"] == 2
-    assert st.loc["C2", "units"] == 2   # round(2 × 0.75 = 1.5) half up → 2
-    assert st.loc["C1", "units"] == 5   # exact override after scaling
+    assert st.loc["C2", "units"] == 2  # round(2 × 0.75 = 1.5) half up → 2
+    assert st.loc["C1", "units"] == 5  # exact override after scaling
     assert st.loc["NEW", "units"] == 4 and st.loc["NEW", "district_id"] == "D1"
     assert st.loc["NEW", "force"] == "fire" and st.loc["NEW", "name"] == "新站"
     assert str(new.stations["units"].dtype) == "int64" and new.stations.crs == city.stations.crs
@@ -316,6 +332,7 @@ lat = {lat}
 
 # ----------------------------------------------------------------------- scenario files
 
+
 @pytest.mark.parametrize("name", MY_SCENARIOS)
 def test_scenario_files_parse_and_say_what_they_answer(name):
     path = SCENARIOS / f"{name}.toml"
@@ -363,18 +380,22 @@ def _embedded():
 
 # ------------------------------------------------------------------ review fixes: bad values
 
-@pytest.mark.parametrize("text, key", [
-    # inf passed the schema and died in build_timeline (ZeroDivisionError in hazards)
-    ('[[rainstorm]]\nduration_h = inf\nintensity_mm_h = 80\n', "rainstorm.0.duration_h"),
-    ('[incidents]\nrate_multiplier = inf\n', "incidents.rate_multiplier"),
-    ('[[closures]]\nname = "Short Bridge"\nduration_h = nan\n', "closures.0.duration_h"),
-    ('days = true\n', "days"),                      # a bool was taken as 1 day
-    ('days = "7"\n', "days"),                       # a string was taken as 7
-    ('[fleet.scale]\nfire = true\n', "fleet.scale.fire"),
-    ('[pipes]\nfailures = 1\n', "pipes.failures"),
-    ('[[closures]]\nname = ""\n', "closures.0.name"),
-    ('seed = 99999999999999999999\n', "seed"),      # overflowed int64 columns later
-])
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        # inf passed the schema and died in build_timeline (ZeroDivisionError in hazards)
+        ("[[rainstorm]]\nduration_h = inf\nintensity_mm_h = 80\n", "rainstorm.0.duration_h"),
+        ("[incidents]\nrate_multiplier = inf\n", "incidents.rate_multiplier"),
+        ('[[closures]]\nname = "Short Bridge"\nduration_h = nan\n', "closures.0.duration_h"),
+        ("days = true\n", "days"),  # a bool was taken as 1 day
+        ('days = "7"\n', "days"),  # a string was taken as 7
+        ("[fleet.scale]\nfire = true\n", "fleet.scale.fire"),
+        ("[pipes]\nfailures = 1\n", "pipes.failures"),
+        ('[[closures]]\nname = ""\n', "closures.0.name"),
+        ("seed = 99999999999999999999\n", "seed"),  # overflowed int64 columns later
+    ],
+)
 def test_non_finite_bool_and_string_numbers_are_rejected_with_the_key(text, key):
     with pytest.raises(TwinDataError) as err:
         parse_scenario(text, "s.toml")

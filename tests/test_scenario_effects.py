@@ -20,12 +20,12 @@ from pyproj import Transformer
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-SEED = 2026                         # the seed every shipped scenario file states
+SEED = 2026  # the seed every shipped scenario file states
 YUZHONG = "500103"
-ACROSS_THE_RIVERS = ("500105", "500108")   # Jiangbei (over the Jialing), Nan'an (over the Yangtze)
+ACROSS_THE_RIVERS = ("500105", "500108")  # Jiangbei (over the Jialing), Nan'an (over the Yangtze)
 GROUND = ("fire", "professional", "social")
-FORTNIGHT = 14.0                    # days: baseline shared by the bridge and station tests
-TOL_S = 1.0                         # float noise when comparing times of the same incident
+FORTNIGHT = 14.0  # days: baseline shared by the bridge and station tests
+TOL_S = 1.0  # float noise when comparing times of the same incident
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +44,7 @@ def scenario(name: str, **changes):
 def run(city, name: str, *, days: float, **changes):
     from twin.sim.runner import run_scenario
 
-    return run_scenario(scenario(name, days=days, seed=SEED, **changes), city,
-                        record_routes=False)
+    return run_scenario(scenario(name, days=days, seed=SEED, **changes), city, record_routes=False)
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +71,11 @@ def ground_trips(res, city) -> pd.DataFrame:
     ev = ev[ev["force"].isin(GROUND)]
     keys = ["unit_id", "incident_id"]
     go = ev[ev["kind"] == "en_route"][keys + ["t_s", "node_id"]].rename(
-        columns={"t_s": "depart_s", "node_id": "origin"})
+        columns={"t_s": "depart_s", "node_id": "origin"}
+    )
     on = ev[ev["kind"] == "on_scene"][keys + ["t_s", "node_id"]].rename(
-        columns={"t_s": "arrive_s", "node_id": "dest"})
+        columns={"t_s": "arrive_s", "node_id": "dest"}
+    )
     trips = go.merge(on, on=keys, validate="one_to_one")
     node_d = city.road_nodes.set_index("node_id")["district_id"].astype(str)
     trips["origin_district"] = trips["origin"].map(node_d)
@@ -85,8 +86,9 @@ def ground_trips(res, city) -> pd.DataFrame:
 
 def crosses_yuzhong_rivers(trips: pd.DataFrame) -> pd.Series:
     o, d = trips["origin_district"], trips["dest_district"]
-    return (((o == YUZHONG) & d.isin(ACROSS_THE_RIVERS))
-            | (o.isin(ACROSS_THE_RIVERS) & (d == YUZHONG)))
+    return ((o == YUZHONG) & d.isin(ACROSS_THE_RIVERS)) | (
+        o.isin(ACROSS_THE_RIVERS) & (d == YUZHONG)
+    )
 
 
 def fastest_s(city, origins, dests, closed_edge_ids=()) -> np.ndarray:
@@ -114,6 +116,7 @@ def closure_edge_ids(res, reason_prefix: str = "") -> list[str]:
 
 
 # ------------------------------------------------------------------------ bridges closed
+
 
 @pytest.fixture(scope="module")
 def bridges_fortnight(city):
@@ -149,7 +152,8 @@ def test_bridges_closed_changes_no_incident_in_yuzhong(baseline_fortnight, bridg
 
 
 def test_bridges_closed_no_unit_crosses_between_yuzhong_and_jiangbei_or_nanan_over_them(
-        city, baseline_fortnight, bridges_fortnight):
+    city, baseline_fortnight, bridges_fortnight
+):
     """Ground trips between Yuzhong and Jiangbei/Nan'an (either way, any ground force) are
     routine in the baseline over the bridges; with them closed, every such trip that still
     happens takes at least the free-flow time of the detour (west through Daping and the
@@ -164,8 +168,9 @@ def test_bridges_closed_no_unit_crosses_between_yuzhong_and_jiangbei_or_nanan_ov
     base = base[crosses_yuzhong_rivers(base)]
     assert len(base) >= 1, "the baseline should send some units over Yuzhong's bridges"
     detour = fastest_s(city, base["origin"], base["dest"], closed)
-    assert (base["drive_s"].to_numpy() < detour - TOL_S).any(), \
+    assert (base["drive_s"].to_numpy() < detour - TOL_S).any(), (
         "some baseline trip should be faster than the detour (it used a closed bridge)"
+    )
 
     trips = ground_trips(bridges_fortnight, city)
     assert crosses_yuzhong_rivers(trips).sum() < len(base)
@@ -180,14 +185,27 @@ def test_bridges_closed_no_unit_crosses_between_yuzhong_and_jiangbei_or_nanan_ov
 # Six simultaneous water main bursts across Yuzhong at 10:00: each needs a professional crew
 # (city-level dispatch: the nearest free crew anywhere) and Yuzhong's own base has two, so
 # four crews must come from other districts — over the bridges in the baseline.
-STRESS_PLACES = ((106.586, 29.565), (106.577, 29.557), (106.572, 29.551), (106.553, 29.554),
-                 (106.551, 29.563), (106.562, 29.558))
-STRESS = tuple({"t_min": 600, "type": "water_main_burst", "lon": lon, "lat": lat,
-                "label": "stress: water main burst in Yuzhong"} for lon, lat in STRESS_PLACES)
+STRESS_PLACES = (
+    (106.586, 29.565),
+    (106.577, 29.557),
+    (106.572, 29.551),
+    (106.553, 29.554),
+    (106.551, 29.563),
+    (106.562, 29.558),
+)
+STRESS = tuple(
+    {
+        "t_min": 600,
+        "type": "water_main_burst",
+        "lon": lon,
+        "lat": lat,
+        "label": "stress: water main burst in Yuzhong",
+    }
+    for lon, lat in STRESS_PLACES
+)
 
 
-def test_bridges_closed_ground_help_for_yuzhong_takes_longer_when_it_must_come_from_outside(
-        city):
+def test_bridges_closed_ground_help_for_yuzhong_takes_longer_when_it_must_come_from_outside(city):
     """When Yuzhong's own units are not enough, closed bridges make ground help slower: the
     same six bursts (same seed, same alarms) get their first ground unit later on average,
     and none sooner. Seeds 2026–2031: mean 664–687 s → 1 079–1 129 s."""
@@ -206,6 +224,7 @@ def test_bridges_closed_ground_help_for_yuzhong_takes_longer_when_it_must_come_f
 
 
 # ---------------------------------------------------------------------------- rainstorm
+
 
 def test_rainstorm_raises_waterlogging_incidents_and_closures(city, baseline_day):
     """The storm (16:00–19:00 on day 1) over the same day as the baseline: many more
@@ -231,8 +250,7 @@ def test_rainstorm_raises_waterlogging_incidents_and_closures(city, baseline_day
 NEAR_M = 3000.0
 
 
-def test_new_station_speeds_up_its_neighbourhood_and_not_the_city_worse(
-        city, baseline_fortnight):
+def test_new_station_speeds_up_its_neighbourhood_and_not_the_city_worse(city, baseline_fortnight):
     """Incidents within 3 km of the added Yuzui station get ground help sooner, none later,
     and the city-wide mean does not get worse. A fortnight, because the area is thinly
     populated: a week of seed 2028 has no ground incident there. Seeds 2026–2031 over a
@@ -261,6 +279,7 @@ def test_new_station_speeds_up_its_neighbourhood_and_not_the_city_worse(
 
 
 # ---------------------------------------------------------------------------- earthquake
+
 
 def test_earthquake_closes_bridges_and_brings_collapses_and_rescues(city, baseline_day):
     """The shipped earthquake (a stress test: M6.2 under Yuzhong at 03:00) over one day

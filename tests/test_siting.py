@@ -28,10 +28,10 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from twin.model.city import City, empty_layer
+from twin.scenario.spec import parse_scenario
 from twin.siting.models import solve
 from twin.siting.output import scenario_toml
 from twin.siting.problem import build_problem
-from twin.scenario.spec import parse_scenario
 
 CRS = "EPSG:32648"
 X0, Y0 = 660_000.0, 3_270_000.0
@@ -45,23 +45,79 @@ def _gdf(rows: list[dict]) -> gpd.GeoDataFrame:
 def line_city() -> City:
     n = len(PEOPLE)
     xy = [(X0 + 1000.0 * i, Y0) for i in range(n)]
-    nodes = _gdf([{"node_id": f"v{i}", "elevation_m": 200.0, "district_id": "L",
-                   "geometry": Point(xy[i])} for i in range(n)])
-    edges = _gdf([{"edge_id": f"e{i}", "u": f"v{i}", "v": f"v{i + 1}", "length_m": 1000.0,
-                   "road_class": "local", "speed_kph": 36.0, "bridge": False, "tunnel": False,
-                   "oneway": False, "name": "", "geometry": LineString([xy[i], xy[i + 1]])}
-                  for i in range(n - 1)])
-    cells = _gdf([{"cell_id": f"c{i}", "district_id": "L", "population": float(PEOPLE[i]),
-                   "geometry": box(xy[i][0] - 500, Y0 - 500, xy[i][0] + 500, Y0 + 500)}
-                  for i in range(n)])
-    districts = _gdf([{"district_id": "L", "name": "线村", "name_en": "Line", "population":
-                       sum(PEOPLE), "level": "core",
-                       "geometry": box(X0 - 500, Y0 - 500, xy[-1][0] + 500, Y0 + 500)}])
-    stations = _gdf([{"station_id": "F0", "force": "fire", "name": "F0", "name_en": "F0",
-                      "district_id": "L", "units": 1, "geometry": Point(xy[0])}])
-    return City(name="line", crs=CRS, districts=districts, road_nodes=nodes, road_edges=edges,
-                pipes=empty_layer("pipes", CRS), junctions=empty_layer("junctions", CRS),
-                stations=stations, cells=cells, source=None, meta={"name": "line"})
+    nodes = _gdf(
+        [
+            {"node_id": f"v{i}", "elevation_m": 200.0, "district_id": "L", "geometry": Point(xy[i])}
+            for i in range(n)
+        ]
+    )
+    edges = _gdf(
+        [
+            {
+                "edge_id": f"e{i}",
+                "u": f"v{i}",
+                "v": f"v{i + 1}",
+                "length_m": 1000.0,
+                "road_class": "local",
+                "speed_kph": 36.0,
+                "bridge": False,
+                "tunnel": False,
+                "oneway": False,
+                "name": "",
+                "geometry": LineString([xy[i], xy[i + 1]]),
+            }
+            for i in range(n - 1)
+        ]
+    )
+    cells = _gdf(
+        [
+            {
+                "cell_id": f"c{i}",
+                "district_id": "L",
+                "population": float(PEOPLE[i]),
+                "geometry": box(xy[i][0] - 500, Y0 - 500, xy[i][0] + 500, Y0 + 500),
+            }
+            for i in range(n)
+        ]
+    )
+    districts = _gdf(
+        [
+            {
+                "district_id": "L",
+                "name": "线村",
+                "name_en": "Line",
+                "population": sum(PEOPLE),
+                "level": "core",
+                "geometry": box(X0 - 500, Y0 - 500, xy[-1][0] + 500, Y0 + 500),
+            }
+        ]
+    )
+    stations = _gdf(
+        [
+            {
+                "station_id": "F0",
+                "force": "fire",
+                "name": "F0",
+                "name_en": "F0",
+                "district_id": "L",
+                "units": 1,
+                "geometry": Point(xy[0]),
+            }
+        ]
+    )
+    return City(
+        name="line",
+        crs=CRS,
+        districts=districts,
+        road_nodes=nodes,
+        road_edges=edges,
+        pipes=empty_layer("pipes", CRS),
+        junctions=empty_layer("junctions", CRS),
+        stations=stations,
+        cells=cells,
+        source=None,
+        meta={"name": "line"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +164,16 @@ def test_pmedian_picks_v4_with_the_hand_worked_cost(problem):
 
 def test_the_written_scenario_parses_and_adds_the_station(problem):
     sol = solve(problem, "mclp", 1, minutes=2.0)
-    text = scenario_toml("site-test", [{"station_id": "fire-site-1", "lon": 106.5, "lat": 29.5,
-                                        "units": 2}], "fire", sol, 2.0, "night", 1.0, 7)
+    text = scenario_toml(
+        "site-test",
+        [{"station_id": "fire-site-1", "lon": 106.5, "lat": 29.5, "units": 2}],
+        "fire",
+        sol,
+        2.0,
+        "night",
+        1.0,
+        7,
+    )
     sc = parse_scenario(text)
     assert sc.stations.add[0].station_id == "fire-site-1" and sc.stations.add[0].units == 2
     assert np.isclose(sc.stations.add[0].lon, 106.5)
@@ -137,10 +201,31 @@ def test_twin_site_end_to_end_on_the_line_city(tmp_path):
 
     folder = save_city(line_city(), tmp_path / "line")
     out = tmp_path / "site"
-    res = CliRunner().invoke(app, ["site", "--add", "1", "--minutes", "2", "--period", "night",
-                                   "--city", str(folder), "--out", str(out), "--budget", "2",
-                                   "-n", "2", "--days", "0.5", "--workers", "1"],
-                             catch_exceptions=False)
+    res = CliRunner().invoke(
+        app,
+        [
+            "site",
+            "--add",
+            "1",
+            "--minutes",
+            "2",
+            "--period",
+            "night",
+            "--city",
+            str(folder),
+            "--out",
+            str(out),
+            "--budget",
+            "2",
+            "-n",
+            "2",
+            "--days",
+            "0.5",
+            "--workers",
+            "1",
+        ],
+        catch_exceptions=False,
+    )
     assert res.exit_code == 0, res.output
     assert "1,000 → 2,500 of 2,700 (+1,500)" in res.output
     assert "Budget view" in res.output and "checking by simulation" in res.output

@@ -16,10 +16,15 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
 from twin import TwinDataError, load_city
-from twin.model.city import embedded_path
 from twin.importers.commands import validate_command
-from twin.model.validate import (MAX_SNAP_M, check_layers, road_components, validate_folder,
-                           validate_points_near_roads)
+from twin.model.city import embedded_path
+from twin.model.validate import (
+    MAX_SNAP_M,
+    check_layers,
+    road_components,
+    validate_folder,
+    validate_points_near_roads,
+)
 
 WGS84 = "EPSG:4326"
 LON, LAT = 106.55, 29.56  # Yuzhong, Chongqing
@@ -27,8 +32,12 @@ STEP = 0.002  # degrees: about 190 m east-west, 220 m north-south here
 
 
 def _node_xy() -> dict[str, tuple[float, float]]:
-    return {"N1": (LON, LAT), "N2": (LON + STEP, LAT), "N3": (LON + STEP, LAT + STEP),
-            "N4": (LON, LAT + STEP)}
+    return {
+        "N1": (LON, LAT),
+        "N2": (LON + STEP, LAT),
+        "N3": (LON + STEP, LAT + STEP),
+        "N4": (LON, LAT + STEP),
+    }
 
 
 def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
@@ -36,44 +45,102 @@ def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
     xy = _node_xy()
     d = STEP * 3
     districts = gpd.GeoDataFrame(
-        {"district_id": ["D1"], "name": ["渝中区"], "name_en": ["Yuzhong"],
-         "population": [589_000], "level": ["core"]},
-        geometry=[Polygon([(LON - d, LAT - d), (LON + d, LAT - d), (LON + d, LAT + d),
-                           (LON - d, LAT + d)])], crs=WGS84)
-    nodes = gpd.GeoDataFrame({"node_id": list(xy), "elevation_m": [200.0, 210.0, 230.0, 215.0],
-                              "district_id": "D1"},
-                             geometry=[Point(p) for p in xy.values()], crs=WGS84)
+        {
+            "district_id": ["D1"],
+            "name": ["渝中区"],
+            "name_en": ["Yuzhong"],
+            "population": [589_000],
+            "level": ["core"],
+        },
+        geometry=[
+            Polygon(
+                [(LON - d, LAT - d), (LON + d, LAT - d), (LON + d, LAT + d), (LON - d, LAT + d)]
+            )
+        ],
+        crs=WGS84,
+    )
+    nodes = gpd.GeoDataFrame(
+        {"node_id": list(xy), "elevation_m": [200.0, 210.0, 230.0, 215.0], "district_id": "D1"},
+        geometry=[Point(p) for p in xy.values()],
+        crs=WGS84,
+    )
     ends = [("E1", "N1", "N2"), ("E2", "N2", "N3"), ("E3", "N3", "N4"), ("E4", "N4", "N1")]
     edges = gpd.GeoDataFrame(
-        {"edge_id": [e for e, _, _ in ends], "u": [u for _, u, _ in ends],
-         "v": [v for _, _, v in ends], "length_m": [193.6, 222.2, 193.6, 222.2],
-         "road_class": ["arterial", "local", "local", "local"],
-         "speed_kph": [50.0, 30.0, 30.0, 30.0], "bridge": [False] * 4, "tunnel": [False] * 4,
-         "oneway": [False, True, False, False], "name": ["解放碑路", "", "", ""]},
-        geometry=[LineString([xy[u], xy[v]]) for _, u, v in ends], crs=WGS84)
+        {
+            "edge_id": [e for e, _, _ in ends],
+            "u": [u for _, u, _ in ends],
+            "v": [v for _, _, v in ends],
+            "length_m": [193.6, 222.2, 193.6, 222.2],
+            "road_class": ["arterial", "local", "local", "local"],
+            "speed_kph": [50.0, 30.0, 30.0, 30.0],
+            "bridge": [False] * 4,
+            "tunnel": [False] * 4,
+            "oneway": [False, True, False, False],
+            "name": ["解放碑路", "", "", ""],
+        },
+        geometry=[LineString([xy[u], xy[v]]) for _, u, v in ends],
+        crs=WGS84,
+    )
     junctions = gpd.GeoDataFrame(
-        {"junction_id": ["J1", "J2"], "network": ["water", "water"],
-         "kind": ["source", "junction"], "elevation_m": [200.0, 210.0]},
-        geometry=[Point(xy["N1"]), Point(xy["N2"])], crs=WGS84)
+        {
+            "junction_id": ["J1", "J2"],
+            "network": ["water", "water"],
+            "kind": ["source", "junction"],
+            "elevation_m": [200.0, 210.0],
+        },
+        geometry=[Point(xy["N1"]), Point(xy["N2"])],
+        crs=WGS84,
+    )
     pipes = gpd.GeoDataFrame(
-        {"pipe_id": ["P1"], "network": ["water"], "u": ["J1"], "v": ["J2"],
-         "diameter_mm": [300.0], "install_year": [1995], "material": ["ductile iron"],
-         "length_m": [193.6], "monitored": [True]},
-        geometry=[LineString([xy["N1"], xy["N2"]])], crs=WGS84)
+        {
+            "pipe_id": ["P1"],
+            "network": ["water"],
+            "u": ["J1"],
+            "v": ["J2"],
+            "diameter_mm": [300.0],
+            "install_year": [1995],
+            "material": ["ductile iron"],
+            "length_m": [193.6],
+            "monitored": [True],
+        },
+        geometry=[LineString([xy["N1"], xy["N2"]])],
+        crs=WGS84,
+    )
     stations = gpd.GeoDataFrame(
-        {"station_id": ["S1"], "force": ["fire"], "name": ["解放碑消防站"],
-         "name_en": ["Jiefangbei fire station"], "district_id": ["D1"], "units": [3]},
-        geometry=[Point(LON + 0.0003, LAT + 0.0003)], crs=WGS84)
-    return {"districts": districts, "road_nodes": nodes, "road_edges": edges,
-            "junctions": junctions, "pipes": pipes, "stations": stations}
+        {
+            "station_id": ["S1"],
+            "force": ["fire"],
+            "name": ["解放碑消防站"],
+            "name_en": ["Jiefangbei fire station"],
+            "district_id": ["D1"],
+            "units": [3],
+        },
+        geometry=[Point(LON + 0.0003, LAT + 0.0003)],
+        crs=WGS84,
+    )
+    return {
+        "districts": districts,
+        "road_nodes": nodes,
+        "road_edges": edges,
+        "junctions": junctions,
+        "pipes": pipes,
+        "stations": stations,
+    }
 
 
-FORMATS = {"districts": "geojson", "road_nodes": "parquet", "road_edges": "gpkg",
-           "junctions": "geojson", "pipes": "gpkg", "stations": "parquet"}
+FORMATS = {
+    "districts": "geojson",
+    "road_nodes": "parquet",
+    "road_edges": "gpkg",
+    "junctions": "geojson",
+    "pipes": "gpkg",
+    "stations": "parquet",
+}
 
 
-def write_city(folder: Path, layers: dict[str, gpd.GeoDataFrame],
-               formats: dict[str, str] | None = None) -> Path:
+def write_city(
+    folder: Path, layers: dict[str, gpd.GeoDataFrame], formats: dict[str, str] | None = None
+) -> Path:
     """Write layers as real files, in a mix of formats (parquet where asked or needed)."""
     folder.mkdir(parents=True, exist_ok=True)
     formats = {**FORMATS, **(formats or {})}
@@ -101,6 +168,7 @@ def problem_text(err: TwinDataError, layer: str) -> str:
 
 
 # ---------------------------------------------------------------------------- good data
+
 
 def test_good_tiny_city_has_no_problems(tmp_path: Path) -> None:
     folder = write_city(tmp_path / "city", tiny_layers())
@@ -135,6 +203,7 @@ def test_validate_folder_missing_folder_and_layers(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------- bad data
 
+
 def test_missing_crs(tmp_path: Path) -> None:
     layers = tiny_layers()
     layers["road_nodes"] = layers["road_nodes"].set_crs(None, allow_override=True)
@@ -163,9 +232,10 @@ def test_projected_coordinates_checked_against_area_of_use() -> None:
     reach 110 °E); coordinates thousands of km away are not."""
     east = gpd.GeoSeries([Point(110.1, 31.0)], crs=WGS84).to_crs("EPSG:32648").iloc[0]
     junctions = gpd.GeoDataFrame(
-        {"junction_id": ["J1", "J2"], "network": "water", "kind": "junction",
-         "elevation_m": 0.0},
-        geometry=[east, Point(9e7, 3.3e6)], crs="EPSG:32648")
+        {"junction_id": ["J1", "J2"], "network": "water", "kind": "junction", "elevation_m": 0.0},
+        geometry=[east, Point(9e7, 3.3e6)],
+        crs="EPSG:32648",
+    )
     problems = [p for p in check_layers({"junctions": junctions}) if p.where == "junctions"]
     assert len(problems) == 1 and problems[0].ids == ("J2",)
     assert "impossible in the stated CRS EPSG:32648" in problems[0].what
@@ -174,8 +244,9 @@ def test_projected_coordinates_checked_against_area_of_use() -> None:
 def test_invalid_geometry_bow_tie(tmp_path: Path) -> None:
     layers = tiny_layers()
     d = STEP * 3
-    bow_tie = Polygon([(LON - d, LAT - d), (LON + d, LAT + d), (LON + d, LAT - d),
-                       (LON - d, LAT + d)])
+    bow_tie = Polygon(
+        [(LON - d, LAT - d), (LON + d, LAT + d), (LON + d, LAT - d), (LON - d, LAT + d)]
+    )
     layers["districts"] = layers["districts"].set_geometry([bow_tie])
     err = load_error(write_city(tmp_path / "c", layers, {"districts": "gpkg"}))
     text = problem_text(err, "districts")
@@ -262,12 +333,14 @@ def test_disconnected_road_graph(tmp_path: Path) -> None:
     layers = tiny_layers()
     far = [(LON + 0.02, LAT), (LON + 0.022, LAT)]
     nodes = layers["road_nodes"]
-    island = gpd.GeoDataFrame({"node_id": ["N5", "N6", "N7"], "elevation_m": 0.0,
-                               "district_id": "D1"},
-                              geometry=[Point(far[0]), Point(far[1]), Point(LON, LAT - 0.01)],
-                              crs=WGS84)
-    layers["road_nodes"] = gpd.GeoDataFrame(pd.concat([nodes, island], ignore_index=True),
-                                            crs=WGS84)
+    island = gpd.GeoDataFrame(
+        {"node_id": ["N5", "N6", "N7"], "elevation_m": 0.0, "district_id": "D1"},
+        geometry=[Point(far[0]), Point(far[1]), Point(LON, LAT - 0.01)],
+        crs=WGS84,
+    )
+    layers["road_nodes"] = gpd.GeoDataFrame(
+        pd.concat([nodes, island], ignore_index=True), crs=WGS84
+    )
     e = layers["road_edges"]
     bridge = e.iloc[[0]].copy()
     bridge[["edge_id", "u", "v"]] = ["E5", "N5", "N6"]
@@ -334,19 +407,25 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
 def test_check_layers_does_not_crash_on_garbage() -> None:
     """Missing ids and columns everywhere: problems, never a pandas traceback."""
     junk = gpd.GeoDataFrame({"x": [1, 2]}, geometry=[Point(0, 0), None], crs=WGS84)
-    problems = check_layers({name: junk for name in ("districts", "road_nodes", "road_edges",
-                                                     "pipes", "junctions", "stations")})
+    problems = check_layers(
+        {
+            name: junk
+            for name in ("districts", "road_nodes", "road_edges", "pipes", "junctions", "stations")
+        }
+    )
     assert any("missing column" in p.what for p in problems)
     assert any("row 1" in p.ids for p in problems)
 
 
 # ---------------------------------------------------------------------------- helpers
 
+
 def test_validate_points_near_roads() -> None:
     nodes = np.array([[0.0, 0.0], [1000.0, 0.0]])
     pts = np.array([[10.0, 0.0], [1000.0, 600.0], [np.nan, np.nan]])
-    problems = validate_points_near_roads(pts, ["I1", "I2", "I3"], nodes, "scenario.toml",
-                                          MAX_SNAP_M, "incidents")
+    problems = validate_points_near_roads(
+        pts, ["I1", "I2", "I3"], nodes, "scenario.toml", MAX_SNAP_M, "incidents"
+    )
     assert len(problems) == 1
     p = problems[0]
     assert p.ids == ("I3", "I2") and p.where == "scenario.toml"
@@ -370,21 +449,58 @@ def test_a_city_sized_grid_validates_clean() -> None:
     v = np.concatenate([k[:, 1:].ravel(), k[1:, :].ravel()])
     xy = np.column_stack([gx.ravel(), gy.ravel()])
     crs = "EPSG:32648"
-    nodes = gpd.GeoDataFrame({"node_id": ids, "elevation_m": 0.0, "district_id": "D1"},
-                             geometry=shapely.points(xy), crs=crs)
+    nodes = gpd.GeoDataFrame(
+        {"node_id": ids, "elevation_m": 0.0, "district_id": "D1"},
+        geometry=shapely.points(xy),
+        crs=crs,
+    )
     lines = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
-    edges = gpd.GeoDataFrame({"edge_id": [f"e{i}" for i in range(len(u))], "u": ids[u],
-                              "v": ids[v], "length_m": 100.0, "road_class": "local",
-                              "speed_kph": 30.0, "bridge": False, "tunnel": False,
-                              "oneway": False, "name": ""}, geometry=lines, crs=crs)
+    edges = gpd.GeoDataFrame(
+        {
+            "edge_id": [f"e{i}" for i in range(len(u))],
+            "u": ids[u],
+            "v": ids[v],
+            "length_m": 100.0,
+            "road_class": "local",
+            "speed_kph": 30.0,
+            "bridge": False,
+            "tunnel": False,
+            "oneway": False,
+            "name": "",
+        },
+        geometry=lines,
+        crs=crs,
+    )
     box = shapely.box(*xy.min(0), *xy.max(0)).buffer(100)
-    districts = gpd.GeoDataFrame({"district_id": ["D1"], "name": ["grid"], "name_en": ["grid"],
-                                  "population": [1], "level": ["core"]}, geometry=[box], crs=crs)
-    stations = gpd.GeoDataFrame({"station_id": [f"S{i}" for i in range(60)], "force": "fire",
-                                 "name": "", "name_en": "", "district_id": "D1", "units": 2},
-                                geometry=shapely.points(xy[::667][:60] + 20), crs=crs)
-    layers = {"districts": districts, "road_nodes": nodes, "road_edges": edges,
-              "stations": stations}
+    districts = gpd.GeoDataFrame(
+        {
+            "district_id": ["D1"],
+            "name": ["grid"],
+            "name_en": ["grid"],
+            "population": [1],
+            "level": ["core"],
+        },
+        geometry=[box],
+        crs=crs,
+    )
+    stations = gpd.GeoDataFrame(
+        {
+            "station_id": [f"S{i}" for i in range(60)],
+            "force": "fire",
+            "name": "",
+            "name_en": "",
+            "district_id": "D1",
+            "units": 2,
+        },
+        geometry=shapely.points(xy[::667][:60] + 20),
+        crs=crs,
+    )
+    layers = {
+        "districts": districts,
+        "road_nodes": nodes,
+        "road_edges": edges,
+        "stations": stations,
+    }
     assert check_layers(layers) == []  # its speed: bench/bench_load.py
 
 
@@ -410,6 +526,7 @@ def test_problem_table_on_a_terminal(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- review fixes
+
 
 def test_infinite_and_missing_numbers_are_reported_readably(tmp_path: Path) -> None:
     layers = tiny_layers()
@@ -448,13 +565,17 @@ def test_empty_required_layer_and_no_core_district(tmp_path: Path) -> None:
     assert "unknown level ('Core')" in text and "no district has level 'core'" in text
 
 
-@pytest.mark.parametrize("meta, what", [
-    ("[1, 2]", "must be a JSON object, not a list"),          # AttributeError before
-    ('{"crs": 12}', "crs 12 is not a projected"),             # pyproj CRSError before
-    ('{"crs": "EPSG:4326"}', "'EPSG:4326' is not a projected"),  # loaded in degrees before
-])
-def test_bad_city_json_is_one_clear_error_for_load_and_validate(tmp_path: Path, meta: str,
-                                                                 what: str) -> None:
+@pytest.mark.parametrize(
+    "meta, what",
+    [
+        ("[1, 2]", "must be a JSON object, not a list"),  # AttributeError before
+        ('{"crs": 12}', "crs 12 is not a projected"),  # pyproj CRSError before
+        ('{"crs": "EPSG:4326"}', "'EPSG:4326' is not a projected"),  # loaded in degrees before
+    ],
+)
+def test_bad_city_json_is_one_clear_error_for_load_and_validate(
+    tmp_path: Path, meta: str, what: str
+) -> None:
     folder = write_city(tmp_path / "c", tiny_layers())
     (folder / "city.json").write_text(meta, encoding="utf-8")
     err = load_error(folder)
@@ -464,12 +585,10 @@ def test_bad_city_json_is_one_clear_error_for_load_and_validate(tmp_path: Path, 
 
 
 def test_every_unreadable_layer_file_is_named_at_once(tmp_path: Path) -> None:
-    folder = write_city(tmp_path / "c", tiny_layers(), {"pipes": "parquet",
-                                                        "stations": "parquet"})
+    folder = write_city(tmp_path / "c", tiny_layers(), {"pipes": "parquet", "stations": "parquet"})
     (folder / "pipes.parquet").write_bytes(b"not parquet")
     (folder / "stations.parquet").write_bytes(b"not parquet either")
     err = load_error(folder)  # stopped at the first bad file before
-    assert sorted(Path(p.where).name for p in err.problems) == ["pipes.parquet",
-                                                                "stations.parquet"]
+    assert sorted(Path(p.where).name for p in err.problems) == ["pipes.parquet", "stations.parquet"]
     assert all("cannot read this file" in p.what for p in err.problems)
     assert len(validate_folder(folder)) == 2

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from test_validate import tiny_layers
+
 from twin.model.check_text import SHOW_EXAMPLES
 from twin.model.network_checks import MAX_SNAP_M, road_components, validate_points_near_roads
 from twin.model.validate import check_layers
@@ -20,13 +20,16 @@ def test_the_valid_city_has_no_problems():
     assert list(check_layers(tiny_layers())) == []
 
 
-@pytest.mark.parametrize("layer, col, value, rule", [
-    ("road_edges", "length_m", 0.0, "> 0"),
-    ("road_edges", "speed_kph", -1.0, "> 0"),
-    ("pipes", "diameter_mm", 0.0, "> 0"),
-    ("stations", "units", -1, "≥ 0"),
-    ("districts", "population", -5, "≥ 0"),
-])
+@pytest.mark.parametrize(
+    "layer, col, value, rule",
+    [
+        ("road_edges", "length_m", 0.0, "> 0"),
+        ("road_edges", "speed_kph", -1.0, "> 0"),
+        ("pipes", "diameter_mm", 0.0, "> 0"),
+        ("stations", "units", -1, "≥ 0"),
+        ("districts", "population", -5, "≥ 0"),
+    ],
+)
 def test_a_value_just_outside_its_range_is_named(layer, col, value, rule):
     layers = tiny_layers()
     layers[layer][col] = layers[layer][col].astype(type(value))
@@ -39,10 +42,15 @@ def test_a_value_just_outside_its_range_is_named(layer, col, value, rule):
     assert p.ids == (first_id,)
 
 
-@pytest.mark.parametrize("layer, col, value", [
-    ("road_edges", "length_m", 0.001), ("stations", "units", 0),
-    ("districts", "population", 0), ("pipes", "diameter_mm", 0.5),
-])
+@pytest.mark.parametrize(
+    "layer, col, value",
+    [
+        ("road_edges", "length_m", 0.001),
+        ("stations", "units", 0),
+        ("districts", "population", 0),
+        ("pipes", "diameter_mm", 0.5),
+    ],
+)
 def test_a_value_just_inside_its_range_is_fine(layer, col, value):
     layers = tiny_layers()
     layers[layer][col] = layers[layer][col].astype(type(value))
@@ -79,16 +87,19 @@ def test_points_exactly_at_the_snap_distance_are_near_enough():
     pts = np.array([[MAX_SNAP_M + 0.6, 0.0], [0.0, 1250.0], [999.6, 0.0]])
     (p,) = validate_points_near_roads(pts, ["A", "B", "C"], nodes, "w", what="stations")
     # farthest first; ≥ 1 000 m in km with one decimal, below in whole metres
-    assert p.what.startswith("3 of the 3 stations are farther than 500 m from any road node "
-                             "(nearest road node: B: 1.2 km; C: 1000 m; A: 501 m)")
+    assert p.what.startswith(
+        "3 of the 3 stations are farther than 500 m from any road node "
+        "(nearest road node: B: 1.2 km; C: 1000 m; A: 501 m)"
+    )
     assert p.ids == ("B", "C", "A")
     (one,) = validate_points_near_roads(pts[:1], ["A"], nodes, "w", what="stations")
     assert one.what.startswith("1 of the 1 stations is farther than 500 m")
 
 
 def test_points_when_there_are_no_roads():
-    (p,) = validate_points_near_roads(np.array([[0.0, 0.0], [1.0, 1.0]]), ["A", "B"],
-                                      np.empty((0, 2)), "w", what="incidents")
+    (p,) = validate_points_near_roads(
+        np.array([[0.0, 0.0], [1.0, 1.0]]), ["A", "B"], np.empty((0, 2)), "w", what="incidents"
+    )
     assert p.what == "2 incidents cannot be placed: there are no road nodes"
     assert p.ids == ("A", "B")
     assert list(validate_points_near_roads(np.empty((0, 2)), [], np.empty((0, 2)), "w")) == []
@@ -108,8 +119,9 @@ def test_a_disconnected_road_graph_is_described_part_by_part():
     layers["road_edges"] = edges[edges["edge_id"].isin(["E1", "E3"])].reset_index(drop=True)
     (p,) = [q for q in check_layers(layers) if "separate parts" in q.what]
     assert p.where == "road_nodes"
-    assert p.what.startswith("the road graph falls into 2 separate parts (sizes 2, 2; the "
-                             "largest has 2 of 4 nodes)")
+    assert p.what.startswith(
+        "the road graph falls into 2 separate parts (sizes 2, 2; the largest has 2 of 4 nodes)"
+    )
     assert "part 2: 2 nodes (N3, N4)" in p.what and p.ids == ("N3", "N4")
 
 
@@ -117,8 +129,9 @@ def test_non_numbers_are_quoted_as_written():
     layers = tiny_layers()
     layers["road_nodes"]["elevation_m"] = ["x", "y", "z", "w"]
     (p,) = problems_of(layers, "road_nodes")
-    assert p.what == ("4 values of elevation_m are not a number "
-                      "(N1: 'x', N2: 'y', N3: 'z', N4: 'w')")
+    assert p.what == (
+        "4 values of elevation_m are not a number (N1: 'x', N2: 'y', N3: 'z', N4: 'w')"
+    )
 
 
 def test_at_most_five_examples_are_spelled_out_but_every_id_is_listed():
@@ -135,12 +148,18 @@ def test_boxes_disjoint_and_inside():
     from twin.model.validate import DEGREES, _disjoint, _inside
 
     # (xmin, ymin, xmax, ymax); touching edges are not disjoint
-    assert not _disjoint(DEGREES, (100.0, -50.0, 200.0, 50.0))    # overlaps the east edge
-    assert _disjoint(DEGREES, (181.0, 0.0, 300.0, 10.0))          # east of it
-    assert _disjoint(DEGREES, (-300.0, 0.0, -181.0, 10.0))        # west
-    assert _disjoint(DEGREES, (0.0, 91.0, 10.0, 95.0))            # north
-    assert _disjoint(DEGREES, (0.0, -95.0, 10.0, -91.0))          # south
-    assert not _disjoint(DEGREES, (180.0, 90.0, 190.0, 95.0))     # touching a corner
-    bounds = np.array([[0.0, 0.0, 1.0, 1.0], [-181.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 91.0],
-                       [-180.0, -90.0, 180.0, 90.0]])
+    assert not _disjoint(DEGREES, (100.0, -50.0, 200.0, 50.0))  # overlaps the east edge
+    assert _disjoint(DEGREES, (181.0, 0.0, 300.0, 10.0))  # east of it
+    assert _disjoint(DEGREES, (-300.0, 0.0, -181.0, 10.0))  # west
+    assert _disjoint(DEGREES, (0.0, 91.0, 10.0, 95.0))  # north
+    assert _disjoint(DEGREES, (0.0, -95.0, 10.0, -91.0))  # south
+    assert not _disjoint(DEGREES, (180.0, 90.0, 190.0, 95.0))  # touching a corner
+    bounds = np.array(
+        [
+            [0.0, 0.0, 1.0, 1.0],
+            [-181.0, 0.0, 0.0, 1.0],
+            [0.0, 0.0, 1.0, 91.0],
+            [-180.0, -90.0, 180.0, 90.0],
+        ]
+    )
     assert _inside(bounds, DEGREES).tolist() == [True, False, False, True]

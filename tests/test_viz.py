@@ -49,15 +49,36 @@ def gdf(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:
 
 def build_city(evil: bool = False) -> City:
     """A tiny real City; with ``evil``, a district and a station are named ``EVIL``."""
-    districts = gdf([
-        {"district_id": "500103", "name": EVIL if evil else "渝中区", "name_en": "Yuzhong",
-         "population": 589_000, "level": "core"},
-        {"district_id": "500105", "name": "江北区", "name_en": "Jiangbei",
-         "population": 925_000, "level": "core"},
-        {"district_id": "500108", "name": "南岸区", "name_en": "Nan'an",
-         "population": 863_000, "level": "outer"},
-    ], [box(X0, Y0, X0 + 3000, Y0 + 3000), box(X0, Y0 + 3000, X0 + 3000, Y0 + 6000),
-        box(X0 + 3000, Y0, X0 + 6000, Y0 + 6000)])
+    districts = gdf(
+        [
+            {
+                "district_id": "500103",
+                "name": EVIL if evil else "渝中区",
+                "name_en": "Yuzhong",
+                "population": 589_000,
+                "level": "core",
+            },
+            {
+                "district_id": "500105",
+                "name": "江北区",
+                "name_en": "Jiangbei",
+                "population": 925_000,
+                "level": "core",
+            },
+            {
+                "district_id": "500108",
+                "name": "南岸区",
+                "name_en": "Nan'an",
+                "population": 863_000,
+                "level": "outer",
+            },
+        ],
+        [
+            box(X0, Y0, X0 + 3000, Y0 + 3000),
+            box(X0, Y0 + 3000, X0 + 3000, Y0 + 6000),
+            box(X0 + 3000, Y0, X0 + 6000, Y0 + 6000),
+        ],
+    )
     # a 4 x 4 node grid, 1 km apart, y = 0..3 km in Yuzhong and 3 km in Jiangbei
     ids, pts, dist = [], [], []
     for i in range(4):
@@ -65,8 +86,13 @@ def build_city(evil: bool = False) -> City:
             ids.append(f"n{i}{j}")
             pts.append(Point(X0 + 500 + i * 1000, Y0 + 500 + j * 1500))
             dist.append("500103" if j < 2 else "500105")
-    nodes = gdf([{"node_id": n, "elevation_m": 200.0 + 20 * k, "district_id": d}
-                 for k, (n, d) in enumerate(zip(ids, dist))], pts)
+    nodes = gdf(
+        [
+            {"node_id": n, "elevation_m": 200.0 + 20 * k, "district_id": d}
+            for k, (n, d) in enumerate(zip(ids, dist))
+        ],
+        pts,
+    )
     pos = dict(zip(ids, pts))
     edges_spec = []
     for i in range(4):
@@ -79,37 +105,93 @@ def build_city(evil: bool = False) -> City:
     rows, geoms = [], []
     for k, (u, v, cls) in enumerate(edges_spec):
         line = LineString([pos[u], pos[v]])
-        bridge = (u, v) == ("n11", "n12")           # crosses the river between districts
+        bridge = (u, v) == ("n11", "n12")  # crosses the river between districts
         tunnel = (u, v) == ("n20", "n21")
-        rows.append({"edge_id": f"e{k}", "u": u, "v": v, "length_m": line.length,
-                     "road_class": cls, "speed_kph": {"expressway": 80.0, "arterial": 50.0,
-                                                      "mountain": 30.0}.get(cls, 30.0),
-                     "bridge": bridge, "tunnel": tunnel, "oneway": False,
-                     "name": "嘉陵江大桥 Jialing River Bridge" if bridge else f"路 {k}"})
+        rows.append(
+            {
+                "edge_id": f"e{k}",
+                "u": u,
+                "v": v,
+                "length_m": line.length,
+                "road_class": cls,
+                "speed_kph": {"expressway": 80.0, "arterial": 50.0, "mountain": 30.0}.get(
+                    cls, 30.0
+                ),
+                "bridge": bridge,
+                "tunnel": tunnel,
+                "oneway": False,
+                "name": "嘉陵江大桥 Jialing River Bridge" if bridge else f"路 {k}",
+            }
+        )
         geoms.append(line)
     edges = gdf(rows, geoms)
     forces = ["community", "fire", "professional", "social", "air"]
-    stations = gdf([{"station_id": f"s{k}", "force": f,
-                     "name": EVIL if (evil and f == "fire") else f"{f}站",
-                     "name_en": f"{f.title()} station", "district_id": "500103",
-                     "units": 2 + k} for k, f in enumerate(forces)],
-                   [Point(X0 + 700 + 500 * k, Y0 + 1200 + 300 * k) for k in range(5)])
-    pipes = gdf([
-        {"pipe_id": "w1", "network": "water", "u": "j1", "v": "j2", "diameter_mm": 300.0,
-         "install_year": 1998, "material": "ductile iron", "length_m": 2000.0, "monitored": True},
-        {"pipe_id": "g1", "network": "gas", "u": "j3", "v": "j4", "diameter_mm": 200.0,
-         "install_year": 2005, "material": "steel", "length_m": 2000.0, "monitored": False},
-    ], [LineString([(X0 + 300, Y0 + 300), (X0 + 2300, Y0 + 300)]),
-        LineString([(X0 + 300, Y0 + 2600), (X0 + 2300, Y0 + 2600)])])
-    return City(name="Test Yuzhong", crs=CRS, districts=districts, road_nodes=nodes,
-                road_edges=edges, pipes=pipes, junctions=empty_layer("junctions", CRS),
-                stations=stations, cells=gdf(
-                    [{"cell_id": c, "district_id": d, "population": 1000}
-                     for c, d in (("sw", "500103"), ("nw", "500105"), ("se", "500108"),
-                                  ("ne", "500108"))],
-                    [box(X0, Y0, X0 + 3000, Y0 + 3000), box(X0, Y0 + 3000, X0 + 3000, Y0 + 6000),
-                     box(X0 + 3000, Y0, X0 + 6000, Y0 + 3000),
-                     box(X0 + 3000, Y0 + 3000, X0 + 6000, Y0 + 6000)]))
+    stations = gdf(
+        [
+            {
+                "station_id": f"s{k}",
+                "force": f,
+                "name": EVIL if (evil and f == "fire") else f"{f}站",
+                "name_en": f"{f.title()} station",
+                "district_id": "500103",
+                "units": 2 + k,
+            }
+            for k, f in enumerate(forces)
+        ],
+        [Point(X0 + 700 + 500 * k, Y0 + 1200 + 300 * k) for k in range(5)],
+    )
+    pipes = gdf(
+        [
+            {
+                "pipe_id": "w1",
+                "network": "water",
+                "u": "j1",
+                "v": "j2",
+                "diameter_mm": 300.0,
+                "install_year": 1998,
+                "material": "ductile iron",
+                "length_m": 2000.0,
+                "monitored": True,
+            },
+            {
+                "pipe_id": "g1",
+                "network": "gas",
+                "u": "j3",
+                "v": "j4",
+                "diameter_mm": 200.0,
+                "install_year": 2005,
+                "material": "steel",
+                "length_m": 2000.0,
+                "monitored": False,
+            },
+        ],
+        [
+            LineString([(X0 + 300, Y0 + 300), (X0 + 2300, Y0 + 300)]),
+            LineString([(X0 + 300, Y0 + 2600), (X0 + 2300, Y0 + 2600)]),
+        ],
+    )
+    return City(
+        name="Test Yuzhong",
+        crs=CRS,
+        districts=districts,
+        road_nodes=nodes,
+        road_edges=edges,
+        pipes=pipes,
+        junctions=empty_layer("junctions", CRS),
+        stations=stations,
+        cells=gdf(
+            [
+                {"cell_id": c, "district_id": d, "population": 1000}
+                for c, d in (("sw", "500103"), ("nw", "500105"), ("se", "500108"), ("ne", "500108"))
+            ],
+            [
+                box(X0, Y0, X0 + 3000, Y0 + 3000),
+                box(X0, Y0 + 3000, X0 + 3000, Y0 + 6000),
+                box(X0 + 3000, Y0, X0 + 6000, Y0 + 3000),
+                box(X0 + 3000, Y0 + 3000, X0 + 6000, Y0 + 6000),
+            ],
+        ),
+    )
 
 
 def lonlat(city: City, x: float, y: float) -> tuple[float, float]:
@@ -118,8 +200,13 @@ def lonlat(city: City, x: float, y: float) -> tuple[float, float]:
     return p.x, p.y
 
 
-def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong gas leak",
-                  label: str | None = DRILL_LABEL) -> Path:
+def build_results(
+    folder: Path,
+    city: City,
+    *,
+    scenario: str = "drill: Yuzhong gas leak",
+    label: str | None = DRILL_LABEL,
+) -> Path:
     """Write a small results folder in the documented format.
 
     With ``label``, i1 is a scripted incident (``cause`` "script", that ``label``) and i2 a
@@ -127,22 +214,43 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
     folder.mkdir(parents=True, exist_ok=True)
     node_xy = {n: (p.x, p.y) for n, p in zip(city.road_nodes["node_id"], city.road_nodes.geometry)}
     spec = [  # incident, district, node, alarm, ground response (s)
-        ("i1", "500103", "n00", 8 * 3600 + 60, 420.0), ("i2", "500103", "n21", 8 * 3600 + 300, 1500.0),
-        ("i3", "500103", "n31", 8 * 3600 + 900, 2400.0), ("i4", "500105", "n12", 8 * 3600 + 1200, 900.0),
-        ("i5", "500105", "n23", 8 * 3600 + 1500, 3900.0), ("i6", "500105", "n33", 8 * 3600 + 1800, np.nan),
+        ("i1", "500103", "n00", 8 * 3600 + 60, 420.0),
+        ("i2", "500103", "n21", 8 * 3600 + 300, 1500.0),
+        ("i3", "500103", "n31", 8 * 3600 + 900, 2400.0),
+        ("i4", "500105", "n12", 8 * 3600 + 1200, 900.0),
+        ("i5", "500105", "n23", 8 * 3600 + 1500, 3900.0),
+        ("i6", "500105", "n33", 8 * 3600 + 1800, np.nan),
     ]
     inc = []
     for iid, did, node, alarm, resp in spec:
         x, y = lonlat(city, *node_xy[node])
         met = lambda lim: pd.NA if np.isnan(resp) else bool(resp <= lim)
-        inc.append({"incident_id": iid, "type": "gas_leak" if iid == "i1" else "fire",
-                    "district_id": did, "cell_id": "", "node_id": node, "x": x, "y": y,
-                    "onset_s": alarm - 60.0, "alarm_s": float(alarm), "detection_delay_s": 60.0,
-                    "detected_by": "call", "first_community_s": alarm + 240.0,
-                    "first_ground_s": alarm + resp, "first_air_s": np.nan,
-                    "resp_community_s": 240.0, "resp_ground_s": resp, "resp_air_s": np.nan,
-                    "met_10": met(600), "met_30": met(1800), "met_60": met(3600),
-                    "mutual_aid": did == "500105", "cleared_s": alarm + 3000.0})
+        inc.append(
+            {
+                "incident_id": iid,
+                "type": "gas_leak" if iid == "i1" else "fire",
+                "district_id": did,
+                "cell_id": "",
+                "node_id": node,
+                "x": x,
+                "y": y,
+                "onset_s": alarm - 60.0,
+                "alarm_s": float(alarm),
+                "detection_delay_s": 60.0,
+                "detected_by": "call",
+                "first_community_s": alarm + 240.0,
+                "first_ground_s": alarm + resp,
+                "first_air_s": np.nan,
+                "resp_community_s": 240.0,
+                "resp_ground_s": resp,
+                "resp_air_s": np.nan,
+                "met_10": met(600),
+                "met_30": met(1800),
+                "met_60": met(3600),
+                "mutual_aid": did == "500105",
+                "cleared_s": alarm + 3000.0,
+            }
+        )
     incidents = pd.DataFrame(inc)
     if label is not None:
         incidents["cause"] = ["script", "cascade:i1", "", "", "", ""]
@@ -154,9 +262,11 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
 
     st = dict(zip(city.stations["station_id"], city.stations.geometry))
     routes, events = [], []
-    for iid, sid, force, unit in (("i1", "s1", "fire", "u-fire-1"),
-                                  ("i2", "s0", "community", "u-comm-1"),
-                                  ("i4", "s2", "professional", "u-pro-1")):
+    for iid, sid, force, unit in (
+        ("i1", "s1", "fire", "u-fire-1"),
+        ("i2", "s0", "community", "u-comm-1"),
+        ("i4", "s2", "professional", "u-pro-1"),
+    ):
         row = incidents.set_index("incident_id").loc[iid]
         a = st[sid]
         b = node_xy[row["node_id"]]
@@ -164,47 +274,133 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
         path = [list(lonlat(city, a.x, a.y)), list(lonlat(city, *mid)), list(lonlat(city, *b))]
         depart = float(row["alarm_s"]) + 30
         arrive = depart + 600
-        routes.append({"unit_id": unit, "force": force, "station_id": sid, "incident_id": iid,
-                       "leg": "to_scene", "depart_s": depart, "arrive_s": arrive, "path": path,
-                       "times_s": [depart, depart + 300, arrive]})
-        routes.append({"unit_id": unit, "force": force, "station_id": sid, "incident_id": iid,
-                       "leg": "return", "depart_s": arrive + 1200, "arrive_s": arrive + 1800,
-                       "path": path[::-1], "times_s": [arrive + 1200, arrive + 1500, arrive + 1800]})
-        events += [{"t_s": float(row["alarm_s"]), "kind": "alarm", "incident_id": iid,
-                    "unit_id": None, "node_id": row["node_id"], "from_district": None,
-                    "to_district": row["district_id"]},
-                   {"t_s": depart, "kind": "dispatch", "incident_id": iid, "unit_id": unit,
-                    "node_id": None, "from_district": "500103", "to_district": row["district_id"]},
-                   {"t_s": arrive, "kind": "arrive", "incident_id": iid, "unit_id": unit,
-                    "node_id": row["node_id"], "from_district": None,
-                    "to_district": row["district_id"]},
-                   # as the engine writes them: no districts on these rows
-                   {"t_s": arrive, "kind": "work_started", "incident_id": iid, "unit_id": unit,
-                    "node_id": row["node_id"], "from_district": None, "to_district": None},
-                   {"t_s": arrive + 1800, "kind": "available", "incident_id": None,
-                    "unit_id": unit, "node_id": "n01", "from_district": None,
-                    "to_district": None}]
-    events.append({"t_s": 8 * 3600.0, "kind": "closure_start", "incident_id": None,
-                   "unit_id": None, "node_id": None, "from_district": None, "to_district": None})
+        routes.append(
+            {
+                "unit_id": unit,
+                "force": force,
+                "station_id": sid,
+                "incident_id": iid,
+                "leg": "to_scene",
+                "depart_s": depart,
+                "arrive_s": arrive,
+                "path": path,
+                "times_s": [depart, depart + 300, arrive],
+            }
+        )
+        routes.append(
+            {
+                "unit_id": unit,
+                "force": force,
+                "station_id": sid,
+                "incident_id": iid,
+                "leg": "return",
+                "depart_s": arrive + 1200,
+                "arrive_s": arrive + 1800,
+                "path": path[::-1],
+                "times_s": [arrive + 1200, arrive + 1500, arrive + 1800],
+            }
+        )
+        events += [
+            {
+                "t_s": float(row["alarm_s"]),
+                "kind": "alarm",
+                "incident_id": iid,
+                "unit_id": None,
+                "node_id": row["node_id"],
+                "from_district": None,
+                "to_district": row["district_id"],
+            },
+            {
+                "t_s": depart,
+                "kind": "dispatch",
+                "incident_id": iid,
+                "unit_id": unit,
+                "node_id": None,
+                "from_district": "500103",
+                "to_district": row["district_id"],
+            },
+            {
+                "t_s": arrive,
+                "kind": "arrive",
+                "incident_id": iid,
+                "unit_id": unit,
+                "node_id": row["node_id"],
+                "from_district": None,
+                "to_district": row["district_id"],
+            },
+            # as the engine writes them: no districts on these rows
+            {
+                "t_s": arrive,
+                "kind": "work_started",
+                "incident_id": iid,
+                "unit_id": unit,
+                "node_id": row["node_id"],
+                "from_district": None,
+                "to_district": None,
+            },
+            {
+                "t_s": arrive + 1800,
+                "kind": "available",
+                "incident_id": None,
+                "unit_id": unit,
+                "node_id": "n01",
+                "from_district": None,
+                "to_district": None,
+            },
+        ]
+    events.append(
+        {
+            "t_s": 8 * 3600.0,
+            "kind": "closure_start",
+            "incident_id": None,
+            "unit_id": None,
+            "node_id": None,
+            "from_district": None,
+            "to_district": None,
+        }
+    )
     pd.DataFrame(routes).to_parquet(folder / "routes.parquet", index=False)
     pd.DataFrame(events).sort_values("t_s").to_parquet(folder / "events.parquet", index=False)
 
     bridge = city.road_edges.loc[city.road_edges["bridge"], "edge_id"].iloc[0]
-    pd.DataFrame([{"kind": "closure", "ref": bridge, "name": "嘉陵江大桥 Jialing River Bridge",
-                   "network": None, "start_s": 8 * 3600.0, "end_s": 14 * 3600.0,
-                   "reason": "landslide 滑坡", "nodes_out": 0, "people_out": 0.0,
-                   "districts": "500103"}]).to_parquet(folder / "lifelines.parquet", index=False)
+    pd.DataFrame(
+        [
+            {
+                "kind": "closure",
+                "ref": bridge,
+                "name": "嘉陵江大桥 Jialing River Bridge",
+                "network": None,
+                "start_s": 8 * 3600.0,
+                "end_s": 14 * 3600.0,
+                "reason": "landslide 滑坡",
+                "nodes_out": 0,
+                "people_out": 0.0,
+                "districts": "500103",
+            }
+        ]
+    ).to_parquet(folder / "lifelines.parquet", index=False)
 
     comp = []
     for target, lim in (("10min", 600), ("30min", 1800), ("60min", 3600)):
-        for scope, did in (("city", None), ("district:500103", "500103"),
-                           ("district:500105", "500105")):
+        for scope, did in (
+            ("city", None),
+            ("district:500103", "500103"),
+            ("district:500105", "500105"),
+        ):
             r = incidents if did is None else incidents[incidents["district_id"] == did]
             t = r["resp_ground_s"].dropna()
-            comp.append({"target": target, "scope": scope, "count": len(t),
-                         "met_share": float((t <= lim).mean()), "mean_s": t.mean(),
-                         "p50_s": t.quantile(0.5), "p90_s": t.quantile(0.9),
-                         "p95_s": t.quantile(0.95)})
+            comp.append(
+                {
+                    "target": target,
+                    "scope": scope,
+                    "count": len(t),
+                    "met_share": float((t <= lim).mean()),
+                    "mean_s": t.mean(),
+                    "p50_s": t.quantile(0.5),
+                    "p90_s": t.quantile(0.9),
+                    "p95_s": t.quantile(0.95),
+                }
+            )
     pd.DataFrame(comp).to_csv(folder / "compliance.csv", index=False)
     units = city.stations[["station_id", "force", "district_id", "units"]].copy()
     units["dispatches"], units["busy_s"], units["utilisation"] = 1, 1800.0, 0.02
@@ -213,9 +409,13 @@ def build_results(folder: Path, city: City, *, scenario: str = "drill: Yuzhong g
     cov["t_ground_s"] = np.linspace(60, 2600, len(cov))
     cov["t_community_s"] = np.linspace(30, 1300, len(cov))
     pd.DataFrame(cov).to_parquet(folder / "coverage.parquet", index=False)
-    summary = {"scenario": {"name": scenario, "days": 1},
-               "seed": 42, "city": None, "started": "2025-06-01T08:00:00+08:00",
-               "counts": {"incidents": len(incidents)}}
+    summary = {
+        "scenario": {"name": scenario, "days": 1},
+        "seed": 42,
+        "city": None,
+        "started": "2025-06-01T08:00:00+08:00",
+        "counts": {"incidents": len(incidents)},
+    }
     (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
     return folder
 
@@ -232,11 +432,15 @@ def results(tmp_path: Path, city: City) -> Path:
 
 # --- tests -------------------------------------------------------------------------------
 
+
 def test_script_json_cannot_break_out() -> None:
     s = script_json({"name": "</script><script>alert(1)</script>", "x": "a\u2028b&c", "n": np.nan})
     assert "<" not in s and ">" not in s and "&" not in s and "\u2028" not in s
-    assert json.loads(s) == {"name": "</script><script>alert(1)</script>", "x": "a\u2028b&c",
-                             "n": None}
+    assert json.loads(s) == {
+        "name": "</script><script>alert(1)</script>",
+        "x": "a\u2028b&c",
+        "n": None,
+    }
 
 
 def test_ramp_is_cividis_dark_to_light() -> None:
@@ -245,8 +449,10 @@ def test_ramp_is_cividis_dark_to_light() -> None:
     for share in (0.0, 0.5, 1.0):
         want = [round(255 * c) for c in colormaps["cividis"](share)[:3]]
         assert style.ramp(share)[:3] == want
-    lum = [sum(w * c for w, c in zip((0.2126, 0.7152, 0.0722), style.ramp(s / 10)[:3]))
-           for s in range(11)]
+    lum = [
+        sum(w * c for w, c in zip((0.2126, 0.7152, 0.0722), style.ramp(s / 10)[:3]))
+        for s in range(11)
+    ]
     assert lum == sorted(lum)  # lighter as more incidents meet the target: readable in grey
     assert style.ramp(float("nan")) == style.NO_DATA
     assert style.clock(86400 + 8 * 3600 + 15 * 60 + 59) == "D1 08:15"
@@ -255,10 +461,27 @@ def test_ramp_is_cividis_dark_to_light() -> None:
 def test_layers_use_the_engine_tables(city: City, results: Path) -> None:
     run = read_results(results)
     layers = {m.layer.id: m for m in map_layers(city, run, "30min")}
-    assert {"districts", "roads_expressway", "roads_arterial", "roads_local", "roads_mountain",
-            "bridges", "tunnels", "closures", "pipes_water", "pipes_gas", "routes",
-            "stations_fire", "stations_community", "stations_air", "incidents_met",
-            "incidents_missed", "labels", "outlines", "water"} <= set(layers)
+    assert {
+        "districts",
+        "roads_expressway",
+        "roads_arterial",
+        "roads_local",
+        "roads_mountain",
+        "bridges",
+        "tunnels",
+        "closures",
+        "pipes_water",
+        "pipes_gas",
+        "routes",
+        "stations_fire",
+        "stations_community",
+        "stations_air",
+        "incidents_met",
+        "incidents_missed",
+        "labels",
+        "outlines",
+        "water",
+    } <= set(layers)
     assert not layers["pipes_water"].visible and not layers["pipes_water"].layer.visible
     # Yuzhong: 2 of 3 reached within 30 min → 2/3 on the ramp
     yuzhong = [r for r in layers["districts"].layer.data if "Yuzhong" in r["tip"]][0]
@@ -280,8 +503,10 @@ def test_coverage_argument_draws_areas_by_cell(city: City, results: Path) -> Non
     n11, n20, n21: three of six at 300 s, median (300 + 1200) / 2 = 750 s → 10–30 min band;
     the north-west cell holds n02, n03, n12, n13, n22, n23: two of six → 1200 s."""
     run = read_results(results)
-    cov = pd.Series(np.where(np.arange(len(city.road_nodes)) < 5, 300.0, 1200.0),
-                    index=city.road_nodes["node_id"])
+    cov = pd.Series(
+        np.where(np.arange(len(city.road_nodes)) < 5, 300.0, 1200.0),
+        index=city.road_nodes["node_id"],
+    )
     times = cell_times(city, cov)
     assert times["sw"] == pytest.approx(750.0) and times["nw"] == pytest.approx(1200.0)
     layers = {m.layer.id: m for m in map_layers(city, run, "30min", coverage=cov)}
@@ -291,7 +516,8 @@ def test_coverage_argument_draws_areas_by_cell(city: City, results: Path) -> Non
     only_fast = pd.Series(300.0, index=city.road_nodes["node_id"])
     fast = {m.layer.id: m for m in map_layers(city, run, "30min", coverage=only_fast)}
     assert {tuple(c["c"]) for c in fast["coverage"].layer.data} == {
-        tuple(style.COVERAGE_BANDS[0][1])}
+        tuple(style.COVERAGE_BANDS[0][1])
+    }
 
 
 def test_map_html_is_offline_and_escaped(tmp_path: Path) -> None:
@@ -299,7 +525,9 @@ def test_map_html_is_offline_and_escaped(tmp_path: Path) -> None:
     run = read_results(build_results(tmp_path / "run", city, scenario=EVIL))
     html = map_html(city, run)
     # no script or stylesheet from the network, no CDN anywhere outside the inlined bundle
-    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", html, re.IGNORECASE)
+    assert not re.search(
+        r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", html, re.IGNORECASE
+    )
     assert "@import" not in html and "fonts.googleapis" not in html
     # the evil names appear escaped in HTML text and \u003c-escaped in the JSON
     assert EVIL not in html
@@ -319,7 +547,7 @@ def test_write_map_with_matplotlib_fallback(city: City, results: Path) -> None:
     img = np.asarray(Image.open(files.png).convert("RGB"))
     assert img.shape[:2] == (1800, 3200)
     # many pixels differ from the background, and the ramp colour of Yuzhong (2/3 met) shows
-    bg = np.array([int(style.BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)])
+    bg = np.array([int(style.BACKGROUND[i : i + 2], 16) for i in (1, 3, 5)])
     assert (np.abs(img.astype(int) - bg).sum(axis=2) > 30).mean() > 0.2
     c = np.array(style.ramp(2 / 3)[:3], float)
     a = style.DISTRICT_ALPHA / 255
@@ -336,8 +564,11 @@ def test_briefing_answers_first_then_map_then_tables(city: City, results: Path) 
     assert "1 of 1 gas leaks ignited" in html
     # 30 min: responses 420, 1500, 2400, 900, 3900 s (i6 none): 3 of 5 met
     assert "3 of 5 (60%; 95 % interval 15%–95%)" in html
-    answer, the_map, tables = (html.index("Answer"), html.index("<img class=\"map\""),
-                               html.index("Districts, worst first"))
+    answer, the_map, tables = (
+        html.index("Answer"),
+        html.index('<img class="map"'),
+        html.index("Districts, worst first"),
+    )
     assert answer < the_map < tables < html.index("Appendix")
     # one order, worst first: Jiangbei (900, 3900 s: 1 of 2 met) before Yuzhong (420, 1500,
     # 2400 s: 2 of 3)
@@ -367,8 +598,9 @@ def test_missing_tables_still_draw(tmp_path: Path, city: City) -> None:
 
 
 def _json_block(html: str, block_id: str) -> dict:
-    return json.loads(re.search(rf'<script type="application/json" id="{block_id}">(.*?)</script>',
-                                html).group(1))
+    return json.loads(
+        re.search(rf'<script type="application/json" id="{block_id}">(.*?)</script>', html).group(1)
+    )
 
 
 def _replay_data(html: str) -> dict:
@@ -449,8 +681,9 @@ def test_replay_escapes_scripted_labels(tmp_path: Path) -> None:
     assert html.count("</script>") == html.count("<script") == 6
 
 
-def test_replay_timeline_keeps_the_drill_when_cut(city: City, results: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_replay_timeline_keeps_the_drill_when_cut(
+    city: City, results: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import twin.viz.timeline
 
     monkeypatch.setattr(twin.viz.timeline, "MAX_EVENT_ROWS", 10)
@@ -473,8 +706,9 @@ def test_difference_map_colours_slower_cells(tmp_path: Path, city: City) -> None
     cov.loc[cov["node_id"].isin(sw), "t_ground_s"] += 600.0
     cov.to_parquet(other / "coverage.parquet", index=False)
     out = write_difference_map(base, other, tmp_path / "difference.html", city)
-    spec = json.loads(re.search(r'id="deck-spec">(.*?)</script>', out.read_text("utf-8"),
-                                re.DOTALL).group(1))
+    spec = json.loads(
+        re.search(r'id="deck-spec">(.*?)</script>', out.read_text("utf-8"), re.DOTALL).group(1)
+    )
     delta = next(lay for lay in spec["layers"] if lay["id"] == "delta")["data"]
     assert [d["tip"].split("\n")[0] for d in delta] == ["cell sw"]
     assert delta[0]["c"] == delta_color(10.0) == delta_color(5.0)
@@ -532,5 +766,6 @@ def test_answer_against_another_run(tmp_path: Path, city: City) -> None:
     inc.loc[inc["incident_id"] == "i2", ["cause", "parent_id"]] = ["", None]
     inc.to_parquet(with_ / "incidents.parquet", index=False)
     lines = headline(read_results(with_), read_results(without))
-    assert lines[0] == ("gas-leak-drill-sensors: 0 of 1 gas leaks ignited, against 1 of 1 in "
-                        "gas-leak-drill.")
+    assert lines[0] == (
+        "gas-leak-drill-sensors: 0 of 1 gas leaks ignited, against 1 of 1 in gas-leak-drill."
+    )

@@ -45,12 +45,20 @@ def chromium() -> Iterator[object]:
 
     exe = chromium_path()
     if exe is None:
-        pytest.fail("no Chromium found: run bash scripts/install-chromium.sh "
-                    "(or leave the browser tests out with -m 'not browser')")
+        pytest.fail(
+            "no Chromium found: run bash scripts/install-chromium.sh "
+            "(or leave the browser tests out with -m 'not browser')"
+        )
     with tempfile.TemporaryDirectory() as profile, sync_api.sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            profile, executable_path=exe, headless=True, args=CHROMIUM_ARGS, offline=True,
-            viewport={"width": 1280, "height": 720}, device_scale_factor=1)
+            profile,
+            executable_path=exe,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            offline=True,
+            viewport={"width": 1280, "height": 720},
+            device_scale_factor=1,
+        )
         yield ctx
         ctx.close()
 
@@ -87,10 +95,12 @@ class Tab:
         self.ready()
 
     def ready(self) -> None:
-        self.page.wait_for_function("() => window.deckReady && window.deckReady()",
-                                    timeout=WAIT_MS, polling=50)
-        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
-                           "requestAnimationFrame(r)))")
+        self.page.wait_for_function(
+            "() => window.deckReady && window.deckReady()", timeout=WAIT_MS, polling=50
+        )
+        self.page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
 
     def pixels(self, selector: str = "#deck-container") -> np.ndarray:
         from PIL import Image
@@ -124,7 +134,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def background() -> np.ndarray:
-    return np.array([int(style.BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)])
+    return np.array([int(style.BACKGROUND[i : i + 2], 16) for i in (1, 3, 5)])
 
 
 def fill_pixels(img: np.ndarray, share: float, tol: int = 14) -> int:
@@ -152,7 +162,7 @@ def test_map_draws_offline_and_toggles(tab: Tab, folder: Path) -> None:
         const p = [0, 1].map(k => 0.75 * c[k] + 0.25 * ring[0][k]);
         return deckInstance.getViewports()[0].project(p);
     }""")
-    block = img[int(y) - 2:int(y) + 3, int(x) - 2:int(x) + 3].reshape(-1, 3)
+    block = img[int(y) - 2 : int(y) + 3, int(x) - 2 : int(x) + 3].reshape(-1, 3)
     a = style.DISTRICT_ALPHA / 255
     want = a * np.array(style.ramp(2 / 3)[:3]) + (1 - a) * background()
     assert np.abs(np.median(block, axis=0) - want).sum() < 14, (x, y, np.median(block, axis=0))
@@ -227,7 +237,7 @@ def test_names_are_text_not_markup(tab: Tab, tmp_path: Path) -> None:
     tab.open(run / "map.html")
     page = tab.page
     assert tab.dialogs == [], f"a name ran as script: {tab.dialogs}"
-    assert EVIL in page.locator("#title").inner_text()      # scenario name, literally
+    assert EVIL in page.locator("#title").inner_text()  # scenario name, literally
     assert page.locator("#title script").count() == 0
     # hover the fire station (named EVIL): the tooltip shows the name as text
     x, y = page.evaluate("""() => {
@@ -242,7 +252,7 @@ def test_names_are_text_not_markup(tab: Tab, tmp_path: Path) -> None:
     # the replay's timeline names the district (named EVIL) as text
     tab.open(run / "replay.html")
     assert tab.dialogs == [], f"a name ran as script: {tab.dialogs}"
-    assert EVIL in page.locator("#timeline").inner_text()   # district and scripted label
+    assert EVIL in page.locator("#timeline").inner_text()  # district and scripted label
     assert page.locator("#timeline .lbl", has_text=EVIL).count() > 0
     assert page.locator("#timeline script").count() == 0
     assert EVIL in page.locator("#title").inner_text()
@@ -265,8 +275,9 @@ def test_names_are_text_not_markup(tab: Tab, tmp_path: Path) -> None:
     tab.offline_ok()
 
 
-def test_write_map_renders_png_with_chromium(tmp_path: Path,
-                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_write_map_renders_png_with_chromium(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from PIL import Image
 
     city = build_city()
@@ -281,22 +292,23 @@ def test_write_map_renders_png_with_chromium(tmp_path: Path,
 
 # --- what the pictures show: rivers, distinct categories, the scenario's new station ------
 
+
 def _project(tab: Tab, lonlat: list[float]) -> tuple[float, float]:
     x, y = tab.page.evaluate("p => deckInstance.getViewports()[0].project(p)", lonlat)
     return float(x), float(y)
 
 
-def _near(img: np.ndarray, x: float, y: float, color: list[int], r: int = 2,
-          tol: int = 40) -> bool:
+def _near(img: np.ndarray, x: float, y: float, color: list[int], r: int = 2, tol: int = 40) -> bool:
     """Whether the median of the (2r+1)² block at (x, y) is ``color`` (RGB, within tol)."""
-    block = img[int(y) - r:int(y) + r + 1, int(x) - r:int(x) + r + 1].reshape(-1, 3)
+    block = img[int(y) - r : int(y) + r + 1, int(x) - r : int(x) + r + 1].reshape(-1, 3)
     return bool(np.abs(np.median(block, axis=0) - np.array(color[:3])).sum() < tol)
 
 
-def _count(img: np.ndarray, x: float, y: float, color: list[int], half: int = 30,
-           tol: int = 60) -> int:
+def _count(
+    img: np.ndarray, x: float, y: float, color: list[int], half: int = 30, tol: int = 60
+) -> int:
     """Pixels of ``color`` in the (2 half)² box around (x, y)."""
-    box = img[max(0, int(y) - half):int(y) + half, max(0, int(x) - half):int(x) + half]
+    box = img[max(0, int(y) - half) : int(y) + half, max(0, int(x) - half) : int(x) + half]
     return int((np.abs(box - np.array(color[:3])).sum(axis=2) < tol).sum())
 
 
@@ -305,50 +317,81 @@ def changed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A results folder whose scenario added fire station s9 in Jiangbei (stations.parquet)."""
     city = build_city()
     run = build_results(tmp_path_factory.mktemp("viz") / "changed", city)
-    extra = gpd.GeoDataFrame([{"station_id": "s9", "force": "fire", "name": "新站",
-                               "name_en": "New station", "district_id": "500105", "units": 2}],
-                             geometry=[Point(X0 + 2200, Y0 + 4200)], crs=city.stations.crs)
-    stations = gpd.GeoDataFrame(pd.concat([city.stations, extra], ignore_index=True),
-                                crs=city.stations.crs)
+    extra = gpd.GeoDataFrame(
+        [
+            {
+                "station_id": "s9",
+                "force": "fire",
+                "name": "新站",
+                "name_en": "New station",
+                "district_id": "500105",
+                "units": 2,
+            }
+        ],
+        geometry=[Point(X0 + 2200, Y0 + 4200)],
+        crs=city.stations.crs,
+    )
+    stations = gpd.GeoDataFrame(
+        pd.concat([city.stations, extra], ignore_index=True), crs=city.stations.crs
+    )
     stations.to_parquet(run / "stations.parquet")
     write_map(run, city, png=False)
     return run
 
 
-def test_pixels_show_rivers_categories_and_the_new_station(tab: Tab, folder: Path,
-                                                           changed: Path) -> None:
+def test_pixels_show_rivers_categories_and_the_new_station(
+    tab: Tab, folder: Path, changed: Path
+) -> None:
     """On the rendered pixels: the Yangtze (it crosses the test city) is drawn in the water
     colour; a fire station (black) and a missed incident (vermillion) differ; the added
     station has the yellow "new" ring, which the same place on the base map lacks."""
     tab.open(changed / "map.html")
     img = tab.pixels()
     # rivers: points inside the water areas, in view, away from every other layer
-    w, s, e, n = tab.page.evaluate("() => JSON.parse(document.getElementById('page-data')"
-                                   ".textContent).bounds")
+    w, s, e, n = tab.page.evaluate(
+        "() => JSON.parse(document.getElementById('page-data').textContent).bounds"
+    )
     river = water().clip((w, s, e, n)).union_all()
-    pts = gpd.GeoSeries(gpd.points_from_xy(*np.random.default_rng(1).uniform(
-        [w, s], [e, n], (4000, 2)).T), crs="EPSG:4326")
-    panels = tab.page.evaluate("() => [...document.querySelectorAll('.panel')].map(e => {"
-                               "const r = e.getBoundingClientRect();"
-                               "return [r.left, r.top, r.right, r.bottom]; })")
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy(*np.random.default_rng(1).uniform([w, s], [e, n], (4000, 2)).T),
+        crs="EPSG:4326",
+    )
+    panels = tab.page.evaluate(
+        "() => [...document.querySelectorAll('.panel')].map(e => {"
+        "const r = e.getBoundingClientRect();"
+        "return [r.left, r.top, r.right, r.bottom]; })"
+    )
     xy = [_project(tab, [p.x, p.y]) for p in pts[pts.within(river)]]
-    xy = [(x, y) for x, y in xy if 3 <= x < img.shape[1] - 3 and 3 <= y < img.shape[0] - 3
-          and not any(a - 3 <= x <= c + 3 and b - 3 <= y <= d + 3 for a, b, c, d in panels)]
+    xy = [
+        (x, y)
+        for x, y in xy
+        if 3 <= x < img.shape[1] - 3
+        and 3 <= y < img.shape[0] - 3
+        and not any(a - 3 <= x <= c + 3 and b - 3 <= y <= d + 3 for a, b, c, d in panels)
+    ]
     assert len(xy) >= 20, "the test city should straddle the Yangtze"
     hits = [_near(img, x, y, style.WATER_COLOR) for x, y in xy[:60]]
     assert np.mean(hits) > 0.8, f"water colour at {np.mean(hits):.0%} of river points"
     # categories: a fire station's centre is black, a missed incident's vermillion
-    fire = tab.page.evaluate("() => deckInstance.props.layers.find(l => l.id === "
-                             "'stations_fire').props.data.find(d => !d.tip.includes('s9')).p")
-    missed = tab.page.evaluate("() => deckInstance.props.layers.find(l => l.id === "
-                               "'incidents_missed').props.data[0].p")
+    fire = tab.page.evaluate(
+        "() => deckInstance.props.layers.find(l => l.id === "
+        "'stations_fire').props.data.find(d => !d.tip.includes('s9')).p"
+    )
+    missed = tab.page.evaluate(
+        "() => deckInstance.props.layers.find(l => l.id === 'incidents_missed').props.data[0].p"
+    )
     assert _near(img, *_project(tab, fire), style.FORCE_STYLE["fire"]["color"], r=1)
     assert _near(img, *_project(tab, missed), style.MISSED_COLOR, r=1)
-    assert np.abs(np.array(style.FORCE_STYLE["fire"]["color"][:3])
-                  - np.array(style.MISSED_COLOR[:3])).sum() > 250
+    assert (
+        np.abs(
+            np.array(style.FORCE_STYLE["fire"]["color"][:3]) - np.array(style.MISSED_COLOR[:3])
+        ).sum()
+        > 250
+    )
     # the new station: a ring of the "new" colour around it, not on the base map
-    new = tab.page.evaluate("() => deckInstance.props.layers.find(l => l.id === "
-                            "'stations_new').props.data[0].p")
+    new = tab.page.evaluate(
+        "() => deckInstance.props.layers.find(l => l.id === 'stations_new').props.data[0].p"
+    )
     xy = _project(tab, new)
     assert _count(img, *xy, style.NEW_COLOR) > 60
     tab.open(folder / "map.html")
@@ -368,14 +411,17 @@ def test_briefing_prints_to_two_pages(tab: Tab, changed: Path, tmp_path: Path) -
     (tmp_path / "briefing.pdf").write_bytes(pdf)
     exe = shutil.which("pdftoppm")
     assert exe, "pdftoppm missing: bash scripts/install-chromium.sh installs poppler-utils"
-    subprocess.run([exe, "-r", "50", "-png", str(tmp_path / "briefing.pdf"),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        [exe, "-r", "50", "-png", str(tmp_path / "briefing.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
     assert len(list(tmp_path.glob("page-*.png"))) == pages
     tab.offline_ok()
 
 
-def test_packed_layer_unpacks_when_ticked(tab: Tab, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_packed_layer_unpacks_when_ticked(
+    tab: Tab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With the tooltip limit at 0 every pipe network is packed (as a whole twin's are):
     the layer ships no JSON data; ticking it unpacks the segments and draws the water main
     w1 (x 0.3–2.3 km, y 0.3 km) in its colour."""
@@ -384,8 +430,12 @@ def test_packed_layer_unpacks_when_ticked(tab: Tab, tmp_path: Path,
     run = build_results(tmp_path / "packed", city)
     write_map(run, city, png=False)
     tab.open(run / "map.html")
-    assert tab.page.evaluate("() => deckInstance.props.layers.find(l => l.id === "
-                             "'pipes_water').props.data.length") == 0
+    assert (
+        tab.page.evaluate(
+            "() => deckInstance.props.layers.find(l => l.id === 'pipes_water').props.data.length"
+        )
+        == 0
+    )
     mid = gpd.GeoSeries([Point(X0 + 1300, Y0 + 300)], crs=city.crs).to_crs("EPSG:4326").iloc[0]
     before = tab.pixels()
     tab.page.locator("input[data-group=pipes_water]").check()

@@ -47,11 +47,13 @@ def test_coverage_is_computed_on_the_network_the_run_had() -> None:
 
     city = tiny_city(drop=("F2", "F3"))
     turnout = None
-    short = ClosureEvent(edges=(_edge(city, "n21", "n31"),), start_s=600.0, end_s=1200.0,
-                         reason="test")
+    short = ClosureEvent(
+        edges=(_edge(city, "n21", "n31"),), start_s=600.0, end_s=1200.0, reason="test"
+    )
     open_ = coverage_table(simulate_script(city, [], duration_s=3600.0)).set_index("node_id")
-    closed = coverage_table(simulate_script(city, [], closures=(short,), duration_s=3600.0)
-                            ).set_index("node_id")
+    closed = coverage_table(
+        simulate_script(city, [], closures=(short,), duration_s=3600.0)
+    ).set_index("node_id")
     via_short = _path_s(city, ["n00", "n10", "n20", "n21", "n31"])
     via_long = _path_s(city, ["n00", "n01", "n02", "n03", "n13", "n23", "n33", "n32", "n31"])
     turnout = open_.at["n31", "t_ground_s"] - via_short
@@ -106,15 +108,19 @@ def test_maps_draw_the_city_the_run_used(tmp_path: Path) -> None:
         spec = _spec(html)
         fire_tips = " ".join(d["tip"] for d in _layer(spec, "stations_fire")["data"])
         assert "F9" in fire_tips and "新站" in fire_tips
-        assert "S1" not in " ".join(d["tip"] for lay in spec["layers"]
-                                    if lay["id"].startswith("stations_") and lay["id"] !=
-                                    "stations_removed" for d in lay.get("data", []))
+        assert "S1" not in " ".join(
+            d["tip"]
+            for lay in spec["layers"]
+            if lay["id"].startswith("stations_") and lay["id"] != "stations_removed"
+            for d in lay.get("data", [])
+        )
         assert [d["tip"] for d in _layer(spec, "stations_new")["data"]][0].startswith("NEW")
         assert "S1" in _layer(spec, "stations_removed")["data"][0]["tip"]
         assert _layer(spec, "closures")["data"][0]["tip"].startswith("CLOSED")
         replay = write_replay(out, city).read_text(encoding="utf-8")
-        assert "F9" in json.dumps(_layer(_spec(replay), "stations_fire")["data"],
-                                  ensure_ascii=False)
+        assert "F9" in json.dumps(
+            _layer(_spec(replay), "stations_fire")["data"], ensure_ascii=False
+        )
 
     check()
     (out / "stations.parquet").unlink()  # an older folder: the scenario is applied again

@@ -88,10 +88,19 @@ def district_of(col: int, row: int) -> str:
 def tiny_city(units: dict[str, int] | None = None, drop: tuple[str, ...] = ()) -> City:
     """The tiny city; ``units`` overrides units per station id, ``drop`` removes stations."""
     units = units or {}
-    return City(name="tiny", crs=CRS, districts=_districts(), road_nodes=_nodes(),
-                road_edges=_edges(), pipes=_pipes(), junctions=_junctions(),
-                stations=_stations(units, drop), cells=_cells(), source=None,
-                meta={"name": "tiny"})
+    return City(
+        name="tiny",
+        crs=CRS,
+        districts=_districts(),
+        road_nodes=_nodes(),
+        road_edges=_edges(),
+        pipes=_pipes(),
+        junctions=_junctions(),
+        stations=_stations(units, drop),
+        cells=_cells(),
+        source=None,
+        meta={"name": "tiny"},
+    )
 
 
 def _gdf(rows: list[dict]) -> gpd.GeoDataFrame:
@@ -101,45 +110,96 @@ def _gdf(rows: list[dict]) -> gpd.GeoDataFrame:
 def _rect(c0: float, r0: float, c1: float, r1: float):
     """A box from column/row coordinates (node positions ± half a spacing)."""
     h = SPACING_M / 2
-    return box(X0 + c0 * SPACING_M - h, Y0 + r0 * SPACING_M - h,
-               X0 + c1 * SPACING_M + h, Y0 + r1 * SPACING_M + h)
+    return box(
+        X0 + c0 * SPACING_M - h,
+        Y0 + r0 * SPACING_M - h,
+        X0 + c1 * SPACING_M + h,
+        Y0 + r1 * SPACING_M + h,
+    )
 
 
 def _districts() -> gpd.GeoDataFrame:
-    return _gdf([
-        {"district_id": "D1", "name": "西岸区", "name_en": "West Bank", "population": 300_000,
-         "level": "core", "geometry": _rect(0, 0, 2, 3)},
-        {"district_id": "D2", "name": "东南区", "name_en": "East South", "population": 200_000,
-         "level": "core", "geometry": _rect(3, 0, 5, 1)},
-        {"district_id": "D3", "name": "东北区", "name_en": "East North", "population": 100_000,
-         "level": "core", "geometry": _rect(3, 2, 5, 3)},
-    ])
+    return _gdf(
+        [
+            {
+                "district_id": "D1",
+                "name": "西岸区",
+                "name_en": "West Bank",
+                "population": 300_000,
+                "level": "core",
+                "geometry": _rect(0, 0, 2, 3),
+            },
+            {
+                "district_id": "D2",
+                "name": "东南区",
+                "name_en": "East South",
+                "population": 200_000,
+                "level": "core",
+                "geometry": _rect(3, 0, 5, 1),
+            },
+            {
+                "district_id": "D3",
+                "name": "东北区",
+                "name_en": "East North",
+                "population": 100_000,
+                "level": "core",
+                "geometry": _rect(3, 2, 5, 3),
+            },
+        ]
+    )
 
 
 def _cells() -> gpd.GeoDataFrame:
     rows = []
-    for did, cols, (r0, r1), pop in [("D1", (0, 2), (0, 1), 150_000.0),
-                                     ("D1", (0, 2), (2, 3), 150_000.0),
-                                     ("D2", (3, 5), (0, 0), 100_000.0),
-                                     ("D2", (3, 5), (1, 1), 100_000.0),
-                                     ("D3", (3, 5), (2, 2), 50_000.0),
-                                     ("D3", (3, 5), (3, 3), 50_000.0)]:
-        rows.append({"cell_id": f"{did}-r{r0}", "district_id": did, "population": pop,
-                     "geometry": _rect(cols[0], r0, cols[1], r1)})
+    for did, cols, (r0, r1), pop in [
+        ("D1", (0, 2), (0, 1), 150_000.0),
+        ("D1", (0, 2), (2, 3), 150_000.0),
+        ("D2", (3, 5), (0, 0), 100_000.0),
+        ("D2", (3, 5), (1, 1), 100_000.0),
+        ("D3", (3, 5), (2, 2), 50_000.0),
+        ("D3", (3, 5), (3, 3), 50_000.0),
+    ]:
+        rows.append(
+            {
+                "cell_id": f"{did}-r{r0}",
+                "district_id": did,
+                "population": pop,
+                "geometry": _rect(cols[0], r0, cols[1], r1),
+            }
+        )
     return _gdf(rows)
 
 
 def _nodes() -> gpd.GeoDataFrame:
-    return _gdf([{"node_id": f"n{c}{r}", "elevation_m": ELEVATION_M,
-                  "district_id": district_of(c, r), "geometry": Point(node_xy(f"n{c}{r}"))}
-                 for c in WEST_COLS + EAST_COLS for r in ROWS])
+    return _gdf(
+        [
+            {
+                "node_id": f"n{c}{r}",
+                "elevation_m": ELEVATION_M,
+                "district_id": district_of(c, r),
+                "geometry": Point(node_xy(f"n{c}{r}")),
+            }
+            for c in WEST_COLS + EAST_COLS
+            for r in ROWS
+        ]
+    )
 
 
 def _edge(u: str, v: str, **kw: object) -> dict:
     geom = LineString([node_xy(u), node_xy(v)])
-    row = {"edge_id": f"{u}-{v}", "u": u, "v": v, "length_m": geom.length,
-           "road_class": "local", "speed_kph": 36.0, "bridge": False, "tunnel": False,
-           "oneway": False, "name": "", "geometry": geom}
+    row = {
+        "edge_id": f"{u}-{v}",
+        "u": u,
+        "v": v,
+        "length_m": geom.length,
+        "road_class": "local",
+        "speed_kph": 36.0,
+        "bridge": False,
+        "tunnel": False,
+        "oneway": False,
+        "name": "",
+        "geometry": geom,
+    }
     row.update(kw)
     return row
 
@@ -154,61 +214,110 @@ def _edges() -> gpd.GeoDataFrame:
                 if r + 1 in ROWS:
                     rows.append(_edge(f"n{c}{r}", f"n{c}{r + 1}"))
     rows.append(_edge("n21", "n31", road_class="arterial", bridge=True, name="Short Bridge"))
-    long_geom = LineString([node_xy("n23"), (X0 + 2500.0, Y0 + 3000.0 + 866.0254),
-                            node_xy("n33")])  # two 1 km sides of an equilateral detour
-    rows.append(_edge("n23", "n33", road_class="arterial", bridge=True, name="Long Bridge",
-                      length_m=2000.0, geometry=long_geom))
+    long_geom = LineString(
+        [node_xy("n23"), (X0 + 2500.0, Y0 + 3000.0 + 866.0254), node_xy("n33")]
+    )  # two 1 km sides of an equilateral detour
+    rows.append(
+        _edge(
+            "n23",
+            "n33",
+            road_class="arterial",
+            bridge=True,
+            name="Long Bridge",
+            length_m=2000.0,
+            geometry=long_geom,
+        )
+    )
     return _gdf(rows)
 
 
 def _stations(units: dict[str, int], drop: tuple[str, ...]) -> gpd.GeoDataFrame:
-    return _gdf([{"station_id": sid, "force": force, "name": f"{sid} 站", "name_en": sid,
-                  "district_id": did, "units": int(units.get(sid, n)),
-                  "geometry": Point(node_xy(node))}
-                 for sid, force, node, did, n in STATIONS if sid not in drop])
+    return _gdf(
+        [
+            {
+                "station_id": sid,
+                "force": force,
+                "name": f"{sid} 站",
+                "name_en": sid,
+                "district_id": did,
+                "units": int(units.get(sid, n)),
+                "geometry": Point(node_xy(node)),
+            }
+            for sid, force, node, did, n in STATIONS
+            if sid not in drop
+        ]
+    )
 
 
 def _junctions() -> gpd.GeoDataFrame:
     rows = []
     for net, nodes in (("gas", ("n00", "n10", "n20")), ("water", ("n40", "n50"))):
         for i, n in enumerate(nodes):
-            rows.append({"junction_id": f"{net[0]}{n}", "network": net,
-                         "kind": "source" if i == 0 else "junction",
-                         "elevation_m": ELEVATION_M, "geometry": Point(node_xy(n))})
+            rows.append(
+                {
+                    "junction_id": f"{net[0]}{n}",
+                    "network": net,
+                    "kind": "source" if i == 0 else "junction",
+                    "elevation_m": ELEVATION_M,
+                    "geometry": Point(node_xy(n)),
+                }
+            )
     return _gdf(rows)
 
 
 def _pipes() -> gpd.GeoDataFrame:
     def pipe(pid: str, net: str, u: str, v: str, year: int, monitored: bool) -> dict:
         geom = LineString([node_xy(u), node_xy(v)])
-        return {"pipe_id": pid, "network": net, "u": f"{net[0]}{u}", "v": f"{net[0]}{v}",
-                "diameter_mm": 200.0, "install_year": year, "material": "steel",
-                "length_m": geom.length, "monitored": monitored, "geometry": geom,
-                "edge_id": f"{u}-{v}"}
+        return {
+            "pipe_id": pid,
+            "network": net,
+            "u": f"{net[0]}{u}",
+            "v": f"{net[0]}{v}",
+            "diameter_mm": 200.0,
+            "install_year": year,
+            "material": "steel",
+            "length_m": geom.length,
+            "monitored": monitored,
+            "geometry": geom,
+            "edge_id": f"{u}-{v}",
+        }
 
-    return _gdf([pipe("G1", "gas", "n00", "n10", 1980, False),
-                 pipe("G2", "gas", "n10", "n20", 2015, True),
-                 pipe("W1", "water", "n40", "n50", 1990, True)])
+    return _gdf(
+        [
+            pipe("G1", "gas", "n00", "n10", 1980, False),
+            pipe("G2", "gas", "n10", "n20", 2015, True),
+            pipe("W1", "water", "n40", "n50", 1990, True),
+        ]
+    )
 
 
-def simulate_script(city: City, incidents: list[tuple[float, str, str]], *,
-                    closures: tuple = (), config=None, seed: int = 0,
-                    duration_s: float = 86400.0):
+def simulate_script(
+    city: City,
+    incidents: list[tuple[float, str, str]],
+    *,
+    closures: tuple = (),
+    config=None,
+    seed: int = 0,
+    duration_s: float = 86400.0,
+):
     """Run the engine on ``city`` with only scripted incidents ``(t_s, type, node_id)``
     (alarm at onset, ``detected_by='script'``) and timeline ``closures``
     (:class:`twin.hazards.timeline.ClosureEvent`); returns the raw :class:`twin.sim.engine.SimResult`.
     ``config`` is an :class:`twin.sim.engine.EngineConfig` (default: no travel-time cache)."""
     import numpy as np
 
-    from twin.sim.engine import Engine, EngineConfig
     from twin.hazards.timeline import ScheduledIncident, Timeline
+    from twin.sim.engine import Engine, EngineConfig
 
     config = config or EngineConfig(use_cache=False)
     nodes = city.roads.node_index([n for _, _, n in incidents])
-    tl = Timeline(incidents=tuple(ScheduledIncident(float(t), kind, int(n), "script",
-                                                    alarm_delay_s=0.0)
-                                  for (t, kind, _), n in zip(incidents, nodes)),
-                  closures=tuple(closures))
+    tl = Timeline(
+        incidents=tuple(
+            ScheduledIncident(float(t), kind, int(n), "script", alarm_delay_s=0.0)
+            for (t, kind, _), n in zip(incidents, nodes)
+        ),
+        closures=tuple(closures),
+    )
     engine = Engine(city, config)
     rng = np.random.default_rng(seed)
     arrays = engine.draw(rng, duration_s, tl, random=False)

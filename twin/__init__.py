@@ -23,8 +23,25 @@ from twin.sim.runner import run_scenario
 from twin.version import __version__
 from twin.viz import MapFiles, write_briefing, write_difference_map, write_map, write_replay
 
-__all__ = ["City", "MapFiles", "Problem", "Results", "Scenario", "TwinDataError", "apply",
-           "check_against", "load_city", "load_scenario", "parse_scenario", "read_results",
-           "run_scenario", "save_city", "write_briefing", "write_difference_map", "write_map",
-           "write_replay",
-           "write_results", "__version__"]
+__all__ = [
+    "City",
+    "MapFiles",
+    "Problem",
+    "Results",
+    "Scenario",
+    "TwinDataError",
+    "apply",
+    "check_against",
+    "load_city",
+    "load_scenario",
+    "parse_scenario",
+    "read_results",
+    "run_scenario",
+    "save_city",
+    "write_briefing",
+    "write_difference_map",
+    "write_map",
+    "write_replay",
+    "write_results",
+    "__version__",
+]

@@ -8,8 +8,8 @@ wrong and how to fix it. Nothing deep inside pandas or NetworkX should reach a u
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 MAX_IDS_SHOWN = 10
 
@@ -56,8 +56,15 @@ class TwinDataError(Exception):
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
     @classmethod
-    def one(cls, where: str, what: str, fix: str = "", ids: Sequence[str] = (),
-            line: int | None = None, title: str = "invalid input") -> "TwinDataError":
+    def one(
+        cls,
+        where: str,
+        what: str,
+        fix: str = "",
+        ids: Sequence[str] = (),
+        line: int | None = None,
+        title: str = "invalid input",
+    ) -> TwinDataError:
         """A ``TwinDataError`` with a single problem."""
         return cls([Problem(where, what, fix, tuple(map(str, ids)), line)], title)
 
@@ -65,8 +72,14 @@ class TwinDataError(Exception):
 class ProblemList(list):
     """A list of :class:`Problem` s that raises them all at once when asked."""
 
-    def add(self, where: str, what: str, fix: str = "", ids: Iterable[object] = (),
-            line: int | None = None) -> None:
+    def add(
+        self,
+        where: str,
+        what: str,
+        fix: str = "",
+        ids: Iterable[object] = (),
+        line: int | None = None,
+    ) -> None:
         self.append(Problem(where, what, fix, tuple(str(i) for i in ids), line))
 
     def raise_if_any(self, title: str = "invalid input") -> None:

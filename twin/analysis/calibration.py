@@ -46,8 +46,12 @@ def _dispatches(events: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     if events.empty or "kind" not in events:
         return pd.DataFrame({"incident_id": [], "station_id": [], "force": []})
     d = events[events["kind"].astype(str) == "dispatched"]
-    d = pd.DataFrame({"incident_id": d["incident_id"].astype("Int64").to_numpy(),
-                      "station_id": _station_of(d["unit_id"]).to_numpy(object)})
+    d = pd.DataFrame(
+        {
+            "incident_id": d["incident_id"].astype("Int64").to_numpy(),
+            "station_id": _station_of(d["unit_id"]).to_numpy(object),
+        }
+    )
     force = dict(zip(units["station_id"].astype(str), units["force"].astype(str)))
     d["force"] = d["station_id"].map(force)
     return d
@@ -61,15 +65,23 @@ def _r(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
 
 
-def calibration(incidents: pd.DataFrame, events: pd.DataFrame, units: pd.DataFrame,
-                population: float, duration_s: float,
-                fire_types: list[str] | None = None) -> dict:
+def calibration(
+    incidents: pd.DataFrame,
+    events: pd.DataFrame,
+    units: pd.DataFrame,
+    population: float,
+    duration_s: float,
+    fire_types: list[str] | None = None,
+) -> dict:
     """The calibration block (module docstring). ``population``: people of the study area
     (the districts incidents are drawn in); ``duration_s``: simulated time (s);
     ``fire_types``: incident types needing the fire service (None: not reported)."""
     days = duration_s / 86400.0
-    ground_ids = set(incidents.loc[incidents["met_30"].notna(), "incident_id"].tolist()) \
-        if "met_30" in incidents else set()
+    ground_ids = (
+        set(incidents.loc[incidents["met_30"].notna(), "incident_id"].tolist())
+        if "met_30" in incidents
+        else set()
+    )
     d = _dispatches(events, units)
     ground_disp = d[d["force"].isin(GROUND_FORCES) & d["incident_id"].isin(ground_ids)]
     fire = units[units["force"].astype(str) == "fire"]
@@ -77,8 +89,9 @@ def calibration(incidents: pd.DataFrame, events: pd.DataFrame, units: pd.DataFra
         "ground_calls": len(ground_ids),
         "ground_vehicle_dispatches": int(len(ground_disp)),
         "vehicles_per_ground_call": _ratio(len(ground_disp), len(ground_ids)),
-        "ground_calls_per_100k_per_day": _ratio(len(ground_ids),
-                                                population / 1e5 * days) if population else None,
+        "ground_calls_per_100k_per_day": _ratio(len(ground_ids), population / 1e5 * days)
+        if population
+        else None,
     }
     if fire_types is not None:
         fire_ids = set(incidents.loc[incidents["type"].isin(fire_types), "incident_id"])
@@ -95,8 +108,7 @@ def _station_runs(d: pd.DataFrame, fire: pd.DataFrame, duration_s: float) -> dic
     if fire.empty or duration_s <= 0:
         return {"fire_stations": 0}
     fd = d[d["force"] == "fire"].drop_duplicates(["station_id", "incident_id"])
-    runs = fd.groupby("station_id").size().reindex(fire["station_id"].astype(str),
-                                                   fill_value=0)
+    runs = fd.groupby("station_id").size().reindex(fire["station_id"].astype(str), fill_value=0)
     per_year = runs.to_numpy(float) * YEAR_S / duration_s
     units = fire["units"].to_numpy(float)
     busy = fire["busy_s"].to_numpy(float)
@@ -105,10 +117,14 @@ def _station_runs(d: pd.DataFrame, fire: pd.DataFrame, duration_s: float) -> dic
     return {
         "fire_stations": int(len(fire)),
         "fire_units": int(units.sum()),
-        "runs_per_station_per_year": {"median": _r(float(np.median(per_year))),
-                                      "max": _r(float(per_year.max())),
-                                      "stations_over_1000": int((per_year > 1000).sum())},
-        "utilisation": {"fire_units": _r(busy.sum() / max(units.sum() * duration_s, 1e-9)),
-                        "station_median": _r(float(np.nanmedian(station_util))),
-                        "station_max": _r(float(np.nanmax(station_util)))},
+        "runs_per_station_per_year": {
+            "median": _r(float(np.median(per_year))),
+            "max": _r(float(per_year.max())),
+            "stations_over_1000": int((per_year > 1000).sum()),
+        },
+        "utilisation": {
+            "fire_units": _r(busy.sum() / max(units.sum() * duration_s, 1e-9)),
+            "station_median": _r(float(np.nanmedian(station_util))),
+            "station_max": _r(float(np.nanmax(station_util))),
+        },
     }

@@ -12,9 +12,9 @@ no interval) and :func:`folder_warnings` says where they are not comparable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -52,21 +52,38 @@ def unique_names(scenarios: list[Scenario], sources: list[str]) -> list[Scenario
     return out
 
 
-def run_comparison(scenarios: list[Scenario], city: City, replications: int, *,
-                   workers: int = 2, address: str | None = None, cells: bool = True,
-                   progress: Callable[[int, int], None] | None = None) -> Comparison:
+def run_comparison(
+    scenarios: list[Scenario],
+    city: City,
+    replications: int,
+    *,
+    workers: int = 2,
+    address: str | None = None,
+    cells: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
     """The baseline ``scenarios[0]`` and each option over seeds base.seed … +N−1."""
     base, options = scenarios[0], scenarios[1:]
     seeds = [base.seed + i for i in range(replications)]
     areas = {o.name: a for o in options if (a := local_area(o, city)) is not None}
     local: dict[str, tuple[tuple[str, np.ndarray], ...]] = {
         o.name: ((areas[o.name].scope, areas[o.name].nodes),) if o.name in areas else ()
-        for o in options}
+        for o in options
+    }
     local[base.name] = tuple((a.scope, a.nodes) for a in areas.values())
-    reps = run_replications(scenarios, seeds, workers=workers, address=address, local=local,
-                            cells=cells, progress=progress)
-    rows = {s.name: pd.concat([r.rows for r in reps if r.scenario == s.name], ignore_index=True)
-            for s in scenarios}
+    reps = run_replications(
+        scenarios,
+        seeds,
+        workers=workers,
+        address=address,
+        local=local,
+        cells=cells,
+        progress=progress,
+    )
+    rows = {
+        s.name: pd.concat([r.rows for r in reps if r.scenario == s.name], ignore_index=True)
+        for s in scenarios
+    }
     tables = []
     for o in options:
         b = rows[base.name]
@@ -76,20 +93,24 @@ def run_comparison(scenarios: list[Scenario], city: City, replications: int, *,
     return Comparison(base, options, seeds, rows, table, areas, _crn(reps, base, options))
 
 
-def _crn(reps: list[Replication], base: Scenario,
-         options: list[Scenario]) -> dict[str, tuple[int, int]]:
+def _crn(
+    reps: list[Replication], base: Scenario, options: list[Scenario]
+) -> dict[str, tuple[int, int]]:
     fp = {(r.scenario, r.seed): r.everyday for r in reps}
     seeds = sorted({r.seed for r in reps})
-    return {o.name: (sum(fp[(o.name, s)] == fp[(base.name, s)] for s in seeds), len(seeds))
-            for o in options}
+    return {
+        o.name: (sum(fp[(o.name, s)] == fp[(base.name, s)] for s in seeds), len(seeds))
+        for o in options
+    }
 
 
 def _local_scopes(comp: Comparison) -> dict[str, str]:
     return {a.scope: f"{name}: {a.what}" for name, a in comp.areas.items()}
 
 
-def write_comparison(comp: Comparison, out: str | Path, target: str, label: str,
-                     names: dict[str, str]) -> Path:
+def write_comparison(
+    comp: Comparison, out: str | Path, target: str, label: str, names: dict[str, str]
+) -> Path:
     """``comparison.csv``, ``ranking.csv`` (≥ 2 options), ``summary.txt`` and per scenario
     ``<name>/replications.csv`` and ``<name>/sweep.csv``, written atomically into ``out``."""
     lines = comparison_text(comp, target, label, names)
@@ -105,38 +126,53 @@ def write_comparison(comp: Comparison, out: str | Path, target: str, label: str,
             rows.to_csv(folder / "replications.csv", index=False)
             summarise(rows).to_csv(folder / "sweep.csv", index=False)
 
-    summary = {"kind": "comparison", "baseline": comp.base.name,
-               "options": [o.name for o in comp.options], "seeds": comp.seeds,
-               "days": comp.base.days, "target": target,
-               "common_random_numbers": {k: {"identical_seeds": v[0], "seeds": v[1]}
-                                         for k, v in comp.crn.items()},
-               "local_areas": {n: {"scope": a.scope, "what": a.what, "nodes": int(len(a.nodes))}
-                               for n, a in comp.areas.items()}}
+    summary = {
+        "kind": "comparison",
+        "baseline": comp.base.name,
+        "options": [o.name for o in comp.options],
+        "seeds": comp.seeds,
+        "days": comp.base.days,
+        "target": target,
+        "common_random_numbers": {
+            k: {"identical_seeds": v[0], "seeds": v[1]} for k, v in comp.crn.items()
+        },
+        "local_areas": {
+            n: {"scope": a.scope, "what": a.what, "nodes": int(len(a.nodes))}
+            for n, a in comp.areas.items()
+        },
+    }
     return write_results(Results({}, summary), out, extra=extra, kind="comparison")
 
 
-def comparison_text(comp: Comparison, target: str, label: str,
-                    names: dict[str, str]) -> list[str]:
+def comparison_text(comp: Comparison, target: str, label: str, names: dict[str, str]) -> list[str]:
     """The plain-language summary: set-up, common random numbers, sentences, method note."""
     n = len(comp.seeds)
-    lines = [f"{', '.join(o.name for o in comp.options)} vs {comp.base.name}: {n} paired "
-             f"replications (seeds {comp.seeds[0]}–{comp.seeds[-1]}), {comp.base.days:g} "
-             f"simulated days each."]
+    lines = [
+        f"{', '.join(o.name for o in comp.options)} vs {comp.base.name}: {n} paired "
+        f"replications (seeds {comp.seeds[0]}–{comp.seeds[-1]}), {comp.base.days:g} "
+        f"simulated days each."
+    ]
     for o, (same, total) in comp.crn.items():
-        lines.append(f"{o}: everyday incidents identical to the baseline's in {same} of "
-                     f"{total} seeds (common random numbers)"
-                     + ("" if same == total else " — NOT all shared: intervals are wider"))
+        lines.append(
+            f"{o}: everyday incidents identical to the baseline's in {same} of "
+            f"{total} seeds (common random numbers)"
+            + ("" if same == total else " — NOT all shared: intervals are wider")
+        )
     for scope, what in _local_scopes(comp).items():
         lines.append(f"local area {scope} (declared before the run): {what}")
         if comp.table.empty or not (comp.table["scope"] == scope).any():
-            lines.append(f"{scope}: no incidents in the area in any seed, so no local "
-                         "comparison: run more days or replications")
+            lines.append(
+                f"{scope}: no incidents in the area in any seed, so no local "
+                "comparison: run more days or replications"
+            )
     lines += summary_lines(comp.table, target, label, names)
-    lines.append("Intervals: paired t on per-seed differences (p90), or for shares met "
-                 "near 0 %/100 % Newcombe's score interval on pooled incidents. City and "
-                 "local rows: 95 %, one comparison each. Districts and cells: Holm-adjusted "
-                 "p-values over all of them, simultaneous Bonferroni intervals; the cells "
-                 "shown are picked after that adjustment.")
+    lines.append(
+        "Intervals: paired t on per-seed differences (p90), or for shares met "
+        "near 0 %/100 % Newcombe's score interval on pooled incidents. City and "
+        "local rows: 95 %, one comparison each. Districts and cells: Holm-adjusted "
+        "p-values over all of them, simultaneous Bonferroni intervals; the cells "
+        "shown are picked after that adjustment."
+    )
     return lines
 
 
@@ -145,8 +181,9 @@ def compare_compliance(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     ``d_met_share``, ``d_p50_s``, ``d_p90_s`` (other − base; seconds)."""
     base, other = _with_from(base), _with_from(other)
     keys = ["target", "from", "scope"]
-    merged = base[keys + VALUE_COLUMNS].merge(other[keys + VALUE_COLUMNS], on=keys, how="outer",
-                                              suffixes=("_base", "_other"))
+    merged = base[keys + VALUE_COLUMNS].merge(
+        other[keys + VALUE_COLUMNS], on=keys, how="outer", suffixes=("_base", "_other")
+    )
     for col in ("met_share", "mean_s", "p50_s", "p90_s"):
         merged[f"d_{col}"] = merged[f"{col}_other"] - merged[f"{col}_base"]
     return merged.sort_values(keys).reset_index(drop=True)
@@ -157,15 +194,19 @@ def folder_warnings(a: dict, b: dict) -> list[str]:
     cities differ; always the note that one pair carries no interval."""
     out = []
     if a.get("seed") != b.get("seed"):
-        out.append(f"the runs used different seeds ({a.get('seed')} vs {b.get('seed')}): "
-                   "their incidents differ, so the differences mix the change with chance")
+        out.append(
+            f"the runs used different seeds ({a.get('seed')} vs {b.get('seed')}): "
+            "their incidents differ, so the differences mix the change with chance"
+        )
     if a.get("duration_s") != b.get("duration_s"):
         out.append(f"the runs differ in length ({_days(a)} vs {_days(b)} days)")
     ca, cb = (a.get("city") or {}), (b.get("city") or {})
     if (ca.get("name"), ca.get("source")) != (cb.get("name"), cb.get("source")):
         out.append(f"the runs are of different cities ({ca.get('name')} vs {cb.get('name')})")
-    out.append("one pair of runs carries no interval: to know whether a difference is more "
-               "than chance, run `twin compare BASE.toml OTHER.toml --replications 20`")
+    out.append(
+        "one pair of runs carries no interval: to know whether a difference is more "
+        "than chance, run `twin compare BASE.toml OTHER.toml --replications 20`"
+    )
     return out
 
 

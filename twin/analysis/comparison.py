@@ -29,8 +29,25 @@ from twin.analysis.paired import LEVEL, Interval, family_level, holm, paired_t, 
 MEASURES = ("met_share", "p90_s")
 SINGLE = ("city", "local")
 """Scope families compared once each (no multiplicity adjustment)."""
-COLUMNS = ["option", "target", "scope", "family", "measure", "base", "other", "diff", "low",
-           "high", "level", "method", "seeds", "p", "p_holm", "family_size", "significant"]
+COLUMNS = [
+    "option",
+    "target",
+    "scope",
+    "family",
+    "measure",
+    "base",
+    "other",
+    "diff",
+    "low",
+    "high",
+    "level",
+    "method",
+    "seeds",
+    "p",
+    "p_holm",
+    "family_size",
+    "significant",
+]
 
 
 def family_of(scope: str) -> str:
@@ -40,7 +57,10 @@ def family_of(scope: str) -> str:
 
 def _interval(g: pd.DataFrame, measure: str, level: float) -> tuple[float, float, Interval]:
     if measure == "met_share":
-        nb, no = g["count_base"].fillna(0).to_numpy(float), g["count_other"].fillna(0).to_numpy(float)
+        nb, no = (
+            g["count_base"].fillna(0).to_numpy(float),
+            g["count_other"].fillna(0).to_numpy(float),
+        )
         mb = np.round(g["met_share_base"].fillna(0).to_numpy(float) * nb)
         mo = np.round(g["met_share_other"].fillna(0).to_numpy(float) * no)
         base = mb.sum() / nb.sum() if nb.sum() else math.nan
@@ -53,8 +73,9 @@ def _interval(g: pd.DataFrame, measure: str, level: float) -> tuple[float, float
     return float(b[both].mean()), float(o[both].mean()), paired_t(o[both] - b[both], level)
 
 
-def paired_table(base: pd.DataFrame, other: pd.DataFrame, option: str,
-                 measures: tuple[str, ...] = MEASURES) -> pd.DataFrame:
+def paired_table(
+    base: pd.DataFrame, other: pd.DataFrame, option: str, measures: tuple[str, ...] = MEASURES
+) -> pd.DataFrame:
     """The comparison rows of ``other`` against ``base`` (see the module docstring)."""
     keep = ["target", "scope", "seed", "count", "met_share", "p90_s"]
     b = base[~base["target"].str.startswith("count:")].reindex(columns=keep)
@@ -66,11 +87,25 @@ def paired_table(base: pd.DataFrame, other: pd.DataFrame, option: str,
             base_v, other_v, iv = _interval(g, measure, LEVEL)
             if math.isnan(iv.estimate):
                 continue
-            rows.append({"option": option, "target": target, "scope": scope,
-                         "family": family_of(scope), "measure": measure, "base": base_v,
-                         "other": other_v, "diff": iv.estimate, "low": iv.low,
-                         "high": iv.high, "level": LEVEL, "method": iv.method,
-                         "seeds": iv.n, "p": iv.p, "_g": g})
+            rows.append(
+                {
+                    "option": option,
+                    "target": target,
+                    "scope": scope,
+                    "family": family_of(scope),
+                    "measure": measure,
+                    "base": base_v,
+                    "other": other_v,
+                    "diff": iv.estimate,
+                    "low": iv.low,
+                    "high": iv.high,
+                    "level": LEVEL,
+                    "method": iv.method,
+                    "seeds": iv.n,
+                    "p": iv.p,
+                    "_g": g,
+                }
+            )
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -132,13 +167,17 @@ def sentence(r: pd.Series, where: str, label: str, option: str) -> str:
     what = "share met" if m == "met_share" else "p90"
     lev = f"{float(r['level']) * 100:.3g} %"
     if math.isnan(float(r["low"])):
-        return (f"{option} changes {where}'s {label} {what} by {_fmt(m, float(r['diff']))} "
-                f"(no interval: fewer than two seeds)")
+        return (
+            f"{option} changes {where}'s {label} {what} by {_fmt(m, float(r['diff']))} "
+            f"(no interval: fewer than two seeds)"
+        )
     ci = f"{lev} CI {_fmt(m, float(r['low']))} to {_fmt(m, float(r['high']))}"
     d = float(r["diff"])
     if not (float(r["low"]) > 0 or float(r["high"]) < 0):
-        return (f"{option}: no clear change in {where}'s {label} {what} "
-                f"({_fmt(m, d)}, {ci}, includes zero)")
+        return (
+            f"{option}: no clear change in {where}'s {label} {what} "
+            f"({_fmt(m, d)}, {ci}, includes zero)"
+        )
     if m == "met_share":
         verb = "raises" if d > 0 else "lowers"
     else:
@@ -146,8 +185,9 @@ def sentence(r: pd.Series, where: str, label: str, option: str) -> str:
     return f"{option} {verb} {where}'s {label} {what} by {_fmt(m, abs(d))} ({ci})"
 
 
-def summary_lines(table: pd.DataFrame, target: str, label: str,
-                  names: dict[str, str], top: int = 5) -> list[str]:
+def summary_lines(
+    table: pd.DataFrame, target: str, label: str, names: dict[str, str], top: int = 5
+) -> list[str]:
     """Sentences per option: the city, the local area, then the districts whose change
     survives the Holm adjustment (largest first)."""
     lines = []
@@ -164,9 +204,11 @@ def summary_lines(table: pd.DataFrame, target: str, label: str,
         dist = g.loc[g["family"] == "district", "family_size"]
         k = int(dist.max()) if len(dist) else 0
         if k:
-            lines.append(f"{option}: {len(sig)} of {k} districts changed beyond chance "
-                         f"(Holm-adjusted over {k} districts; district intervals are "
-                         f"simultaneous, Bonferroni {family_level(k) * 100:.3g} %)")
+            lines.append(
+                f"{option}: {len(sig)} of {k} districts changed beyond chance "
+                f"(Holm-adjusted over {k} districts; district intervals are "
+                f"simultaneous, Bonferroni {family_level(k) * 100:.3g} %)"
+            )
     return lines
 
 

@@ -29,8 +29,17 @@ from twin.analysis.targets import (
 from twin.sim.forces import FORCE_TARGET
 from twin.sim.incidents import CATALOGUE, IncidentType
 
-COMPLIANCE_COLUMNS = ["target", "from", "scope", "count", "met_share", "mean_s", "p50_s",
-                      "p90_s", "p95_s"]
+COMPLIANCE_COLUMNS = [
+    "target",
+    "from",
+    "scope",
+    "count",
+    "met_share",
+    "mean_s",
+    "p50_s",
+    "p90_s",
+    "p95_s",
+]
 SCOPES = (("district", "district_id"), ("type", "type"), ("cell", "cell_id"))
 
 
@@ -39,15 +48,17 @@ def types_needing(catalogue: dict[str, IncidentType], forces: tuple[str, ...]) -
     return [name for name, t in catalogue.items() if any(f in forces for f, _ in t.needs)]
 
 
-def applies(incidents: pd.DataFrame, arrival: str,
-            catalogue: dict[str, IncidentType]) -> np.ndarray:
+def applies(
+    incidents: pd.DataFrame, arrival: str, catalogue: dict[str, IncidentType]
+) -> np.ndarray:
     """Bool per incident: does a target measuring ``arrival`` apply to it."""
     flag = {"community": "met_10", "ground": "met_30", "full": "met_30", "air": "met_60"}
     col = flag.get(arrival)
     if col is not None and col in incidents:
         return incidents[col].notna().to_numpy()
     forces = {"community": ("community",), "fire": ("fire",), "air": ("air",)}.get(
-        arrival, ("fire", "professional", "social"))
+        arrival, ("fire", "professional", "social")
+    )
     return incidents["type"].isin(types_needing(catalogue, forces)).to_numpy()
 
 
@@ -60,8 +71,9 @@ def elapsed(incidents: pd.DataFrame, t: Target) -> np.ndarray | None:
     return incidents[a].to_numpy(float) - incidents[o].to_numpy(float)
 
 
-def stats(resp: np.ndarray, threshold_s: float, min_count: int = 1,
-          known: bool = True) -> tuple[int, float, float, float, float, float]:
+def stats(
+    resp: np.ndarray, threshold_s: float, min_count: int = 1, known: bool = True
+) -> tuple[int, float, float, float, float, float]:
     """(count, met_share, mean, p50, p90, p95) of ``resp`` (NaN = never reached, a miss).
 
     Fewer than ``min_count`` values, or ``known`` False: the count with NaN for the rest."""
@@ -76,20 +88,31 @@ def stats(resp: np.ndarray, threshold_s: float, min_count: int = 1,
     return n, met, float(ok.mean()), float(p50), float(p90), float(p95)
 
 
-def _grouped(t: Target, scope: str, keys: np.ndarray, resp: np.ndarray, known: bool,
-             min_count: int) -> list[tuple]:
+def _grouped(
+    t: Target, scope: str, keys: np.ndarray, resp: np.ndarray, known: bool, min_count: int
+) -> list[tuple]:
     """Rows for every key of one scope (keys ``""`` are skipped), sorted by key."""
     rows = []
     frame = pd.DataFrame({"k": keys, "r": resp})
     frame = frame[frame["k"].astype(str) != ""]
     for key, g in frame.groupby("k", sort=True):
-        rows.append((t.name, t.origin, f"{scope}:{key}",
-                     *stats(g["r"].to_numpy(float), t.threshold_s, min_count, known)))
+        rows.append(
+            (
+                t.name,
+                t.origin,
+                f"{scope}:{key}",
+                *stats(g["r"].to_numpy(float), t.threshold_s, min_count, known),
+            )
+        )
     return rows
 
 
-def target_rows(incidents: pd.DataFrame, t: Target, catalogue: dict[str, IncidentType],
-                cell_min: int = CELL_MIN_INCIDENTS) -> list[tuple]:
+def target_rows(
+    incidents: pd.DataFrame,
+    t: Target,
+    catalogue: dict[str, IncidentType],
+    cell_min: int = CELL_MIN_INCIDENTS,
+) -> list[tuple]:
     """compliance rows of one target: city, districts, types, forces, cells."""
     mask = applies(incidents, t.arrival, catalogue)
     if not mask.any():
@@ -101,34 +124,40 @@ def target_rows(incidents: pd.DataFrame, t: Target, catalogue: dict[str, Inciden
     sub = incidents[mask]
     for scope, col in SCOPES:
         if col in sub:
-            rows += _grouped(t, scope, sub[col].to_numpy(object), resp, known,
-                             cell_min if scope == "cell" else 1)
+            rows += _grouped(
+                t, scope, sub[col].to_numpy(object), resp, known, cell_min if scope == "cell" else 1
+            )
             if scope == "type":
                 rows += _force_rows(incidents, t, catalogue)
     return rows
 
 
-def _force_rows(incidents: pd.DataFrame, t: Target,
-                catalogue: dict[str, IncidentType]) -> list[tuple]:
+def _force_rows(
+    incidents: pd.DataFrame, t: Target, catalogue: dict[str, IncidentType]
+) -> list[tuple]:
     """``force:<name>`` rows of a headline target: that force's own first arrival."""
     rows = []
     for force, name in FORCE_TARGET.items():
         col, origin = f"first_{force}_s", ORIGIN_COLUMN[t.origin]
-        if name != t.name or t.arrival == "full" or col not in incidents \
-                or origin not in incidents:
+        if name != t.name or t.arrival == "full" or col not in incidents or origin not in incidents:
             continue
-        mask = incidents["met_60"].notna().to_numpy() if force == "air" and "met_60" in \
-            incidents else incidents["type"].isin(types_needing(catalogue, (force,))).to_numpy()
+        mask = (
+            incidents["met_60"].notna().to_numpy()
+            if force == "air" and "met_60" in incidents
+            else incidents["type"].isin(types_needing(catalogue, (force,))).to_numpy()
+        )
         if mask.any():
             resp = (incidents[col].to_numpy(float) - incidents[origin].to_numpy(float))[mask]
             rows.append((t.name, t.origin, f"force:{force}", *stats(resp, t.threshold_s)))
     return rows
 
 
-def compliance_table(incidents: pd.DataFrame,
-                     catalogue: dict[str, IncidentType] | None = None,
-                     targets: tuple[Target, ...] = TARGETS,
-                     cell_min: int = CELL_MIN_INCIDENTS) -> pd.DataFrame:
+def compliance_table(
+    incidents: pd.DataFrame,
+    catalogue: dict[str, IncidentType] | None = None,
+    targets: tuple[Target, ...] = TARGETS,
+    cell_min: int = CELL_MIN_INCIDENTS,
+) -> pd.DataFrame:
     """compliance.csv rows for every target × scope (module docstring).
 
     ``catalogue`` (default: the built-in one) says which types need which force."""

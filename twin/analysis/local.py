@@ -91,5 +91,8 @@ def local_area(scenario: Scenario, city: City, minutes: float = LOCAL_MINUTES) -
     out = shortest_times(m, src, limit=limit)
     back = shortest_times(m, src, reverse=True, limit=limit)
     near = ((out <= limit) | (back <= limit)).any(axis=0)
-    return LocalArea(scenario.name, np.flatnonzero(near),
-                     f"{'; '.join(what)}: incidents within {minutes:g} min by road (off-peak)")
+    return LocalArea(
+        scenario.name,
+        np.flatnonzero(near),
+        f"{'; '.join(what)}: incidents within {minutes:g} min by road (off-peak)",
+    )

@@ -8,6 +8,7 @@ apply, False where nobody came), and the time-chain columns the engine records
 (:data:`CHAIN_COLUMNS`). compliance.csv — every registered target × scope — is built by
 :mod:`twin.analysis.compliance` (re-exported here as :func:`compliance_table`).
 """
+
 from __future__ import annotations
 
 import math
@@ -58,26 +59,36 @@ def incident_table(sim: SimResult) -> pd.DataFrame:
     pl = eng.placement
     cell = pl.node_cell[node]
     cells = np.array(list(pl.cell_ids) + [""], dtype=object)
-    df = pd.DataFrame({
-        "incident_id": np.arange(n, dtype=np.int64),
-        "type": np.array([t.name for t in eng.types], dtype=object)[code],
-        "district_id": np.array(list(eng.districts) + [""], dtype=object)[
-            np.where(eng.node_district[node] >= 0, eng.node_district[node], len(eng.districts))],
-        "cell_id": cells[np.where(cell >= 0, cell, len(cells) - 1)],
-        "node_id": eng.net.node_ids[node],
-        "x": lonlat[:, 0], "y": lonlat[:, 1],
-        "onset_s": onset, "alarm_s": alarm, "detection_delay_s": alarm - onset,
-        "detected_by": np.array(DETECTED_BY, dtype=object)[
-            np.fromiter((i.by for i in incs), np.int64, n)],
-        "first_community_s": community, "first_ground_s": ground, "first_air_s": air,
-        "resp_community_s": community - alarm, "resp_ground_s": ground - alarm,
-        "resp_air_s": air - alarm,
-        "met_10": _met(community - alarm, need[:, FORCES.index("community")], "10min"),
-        "met_30": _met(ground - alarm, need[:, GROUND].any(axis=1), "30min"),
-        "met_60": _met(air - alarm, air_called, "60min"),
-        "mutual_aid": np.fromiter((i.mutual_aid for i in incs), bool, n),
-        "cleared_s": np.fromiter((i.cleared_s for i in incs), float, n),
-    })
+    df = pd.DataFrame(
+        {
+            "incident_id": np.arange(n, dtype=np.int64),
+            "type": np.array([t.name for t in eng.types], dtype=object)[code],
+            "district_id": np.array(list(eng.districts) + [""], dtype=object)[
+                np.where(eng.node_district[node] >= 0, eng.node_district[node], len(eng.districts))
+            ],
+            "cell_id": cells[np.where(cell >= 0, cell, len(cells) - 1)],
+            "node_id": eng.net.node_ids[node],
+            "x": lonlat[:, 0],
+            "y": lonlat[:, 1],
+            "onset_s": onset,
+            "alarm_s": alarm,
+            "detection_delay_s": alarm - onset,
+            "detected_by": np.array(DETECTED_BY, dtype=object)[
+                np.fromiter((i.by for i in incs), np.int64, n)
+            ],
+            "first_community_s": community,
+            "first_ground_s": ground,
+            "first_air_s": air,
+            "resp_community_s": community - alarm,
+            "resp_ground_s": ground - alarm,
+            "resp_air_s": air - alarm,
+            "met_10": _met(community - alarm, need[:, FORCES.index("community")], "10min"),
+            "met_30": _met(ground - alarm, need[:, GROUND].any(axis=1), "30min"),
+            "met_60": _met(air - alarm, air_called, "60min"),
+            "mutual_aid": np.fromiter((i.mutual_aid for i in incs), bool, n),
+            "cleared_s": np.fromiter((i.cleared_s for i in incs), float, n),
+        }
+    )
     for f, name in enumerate(FORCES):
         df[f"first_{name}_s"] = first[:, f]
     df["queued"] = np.fromiter((i.queued for i in incs), bool, n)
@@ -116,8 +127,15 @@ def event_table(sim: SimResult) -> pd.DataFrame:
     """One row per state change (``events.parquet``), sorted by time then order logged."""
     eng = sim.engine
     if not sim.events:
-        cols = {"t_s": [], "kind": [], "incident_id": [], "unit_id": [], "node_id": [],
-                "from_district": [], "to_district": []}
+        cols = {
+            "t_s": [],
+            "kind": [],
+            "incident_id": [],
+            "unit_id": [],
+            "node_id": [],
+            "from_district": [],
+            "to_district": [],
+        }
         return pd.DataFrame(cols).astype({"t_s": float, "incident_id": "Int64"})
     flat = np.fromiter(chain.from_iterable(sim.events), float, count=7 * len(sim.events))
     flat = flat.reshape(-1, 7)
@@ -127,25 +145,37 @@ def event_table(sim: SimResult) -> pd.DataFrame:
     districts = list(eng.districts)
 
     def cat(codes: np.ndarray, names) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes[order], categories=pd.Index(list(names),
-                                                                             dtype=object))
+        return pd.Categorical.from_codes(
+            codes[order], categories=pd.Index(list(names), dtype=object)
+        )
 
-    return pd.DataFrame({
-        "t_s": t[order],
-        "kind": cat(kind, KINDS),
-        "incident_id": pd.arrays.IntegerArray(inc[order].astype(np.int64), inc[order] < 0),
-        "unit_id": cat(unit, eng.fleet.unit_ids),
-        "node_id": cat(node, eng.net.node_ids),
-        "from_district": cat(frm, districts),
-        "to_district": cat(to, districts),
-    })
+    return pd.DataFrame(
+        {
+            "t_s": t[order],
+            "kind": cat(kind, KINDS),
+            "incident_id": pd.arrays.IntegerArray(inc[order].astype(np.int64), inc[order] < 0),
+            "unit_id": cat(unit, eng.fleet.unit_ids),
+            "node_id": cat(node, eng.net.node_ids),
+            "from_district": cat(frm, districts),
+            "to_district": cat(to, districts),
+        }
+    )
 
 
 def route_table(sim: SimResult) -> pd.DataFrame:
     """The trips units made (``routes.parquet``), when routes were recorded."""
     eng = sim.engine
-    cols = ["unit_id", "force", "station_id", "incident_id", "leg", "depart_s", "arrive_s",
-            "path", "times_s"]
+    cols = [
+        "unit_id",
+        "force",
+        "station_id",
+        "incident_id",
+        "leg",
+        "depart_s",
+        "arrive_s",
+        "path",
+        "times_s",
+    ]
     if not sim.routes:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     node_ll = eng.city.lonlat_from_xy(eng.xy).round(6)
@@ -157,33 +187,66 @@ def route_table(sim: SimResult) -> pd.DataFrame:
         else:
             pts = eng.city.lonlat_from_xy(np.asarray(path, float)).round(6).tolist()
         s = fl.unit_station[unit]
-        rows.append((fl.unit_ids[unit], FORCES[fl.station_force[s]], fl.station_ids[s], inc,
-                     LEGS[leg], dep, arr, pts, [round(float(x), 3) for x in times]))
+        rows.append(
+            (
+                fl.unit_ids[unit],
+                FORCES[fl.station_force[s]],
+                fl.station_ids[s],
+                inc,
+                LEGS[leg],
+                dep,
+                arr,
+                pts,
+                [round(float(x), 3) for x in times],
+            )
+        )
     df = pd.DataFrame(rows, columns=cols)
     return df.sort_values(["depart_s", "unit_id", "leg"], kind="stable", ignore_index=True)
 
 
-def worst(incidents: pd.DataFrame, key: str, target: str = "30min", top: int = 10,
-          min_count: int = WORST_MIN_INCIDENTS) -> list[dict]:
+def worst(
+    incidents: pd.DataFrame,
+    key: str,
+    target: str = "30min",
+    top: int = 10,
+    min_count: int = WORST_MIN_INCIDENTS,
+) -> list[dict]:
     """The ``top`` places (``district_id`` or ``cell_id``) with the lowest share meeting
     ``target`` (ties: larger p90 first), among those with ≥ ``min_count`` incidents."""
-    met_col, resp_col = {"10min": ("met_10", "resp_community_s"),
-                         "30min": ("met_30", "resp_ground_s"),
-                         "60min": ("met_60", "resp_air_s")}[target]
+    met_col, resp_col = {
+        "10min": ("met_10", "resp_community_s"),
+        "30min": ("met_30", "resp_ground_s"),
+        "60min": ("met_60", "resp_air_s"),
+    }[target]
     d = incidents[incidents[met_col].notna() & (incidents[key].astype(str) != "")]
     if d.empty:
         return []
-    frame = pd.DataFrame({key: d[key].astype(str).to_numpy(object),
-                          "met": d[met_col].astype(bool).to_numpy(float),
-                          "resp": d[resp_col].to_numpy(float)})
+    frame = pd.DataFrame(
+        {
+            key: d[key].astype(str).to_numpy(object),
+            "met": d[met_col].astype(bool).to_numpy(float),
+            "resp": d[resp_col].to_numpy(float),
+        }
+    )
     by = frame.groupby(key, sort=True)
-    g = pd.DataFrame({"count": by["met"].size(), "met_share": by["met"].mean(),
-                      "p90_s": by["resp"].quantile(0.9)})
+    g = pd.DataFrame(
+        {
+            "count": by["met"].size(),
+            "met_share": by["met"].mean(),
+            "p90_s": by["resp"].quantile(0.9),
+        }
+    )
     g = g[g["count"] >= min_count].rename_axis(key).reset_index()
     g = g.sort_values(["met_share", "p90_s", key], ascending=[True, False, True]).head(top)
-    return [{key: str(r[key]), "count": int(r["count"]), "met_share": round(r["met_share"], 4),
-             "p90_s": None if math.isnan(r["p90_s"]) else round(r["p90_s"], 1)}
-            for _, r in g.iterrows()]
+    return [
+        {
+            key: str(r[key]),
+            "count": int(r["count"]),
+            "met_share": round(r["met_share"], 4),
+            "p90_s": None if math.isnan(r["p90_s"]) else round(r["p90_s"], 1),
+        }
+        for _, r in g.iterrows()
+    ]
 
 
 def unit_table(sim: SimResult) -> pd.DataFrame:
@@ -195,24 +258,28 @@ def unit_table(sim: SimResult) -> pd.DataFrame:
     busy = np.bincount(fl.unit_station, weights=sim.unit_busy_s, minlength=len(fl.station_ids))
     units = fl.station_units
     denom = np.maximum(units, 1) * sim.duration_s
-    return pd.DataFrame({
-        "station_id": fl.station_ids,
-        "force": np.array(FORCES, dtype=object)[fl.station_force],
-        "district_id": np.array(list(fl.districts) + [""], dtype=object)[fl.station_district],
-        "units": units,
-        "dispatches": sim.station_dispatches,
-        "busy_s": busy.round(1),
-        "utilisation": np.where(units > 0, busy / denom, 0.0).round(5),
-    })
+    return pd.DataFrame(
+        {
+            "station_id": fl.station_ids,
+            "force": np.array(FORCES, dtype=object)[fl.station_force],
+            "district_id": np.array(list(fl.districts) + [""], dtype=object)[fl.station_district],
+            "units": units,
+            "dispatches": sim.station_dispatches,
+            "busy_s": busy.round(1),
+            "utilisation": np.where(units > 0, busy / denom, 0.0).round(5),
+        }
+    )
 
 
 def mutual_aid_table(sim: SimResult) -> pd.DataFrame:
     """mutual_aid.csv: dispatches of district-level units across districts, from → to."""
     d = sim.engine.districts
-    rows = sorted(((d[a], d[b], n) for (a, b), n in sim.mutual_aid.items()),
-                  key=lambda r: (-r[2], r[0], r[1]))
+    rows = sorted(
+        ((d[a], d[b], n) for (a, b), n in sim.mutual_aid.items()), key=lambda r: (-r[2], r[0], r[1])
+    )
     return pd.DataFrame(rows, columns=["from_district", "to_district", "count"]).astype(
-        {"count": np.int64})
+        {"count": np.int64}
+    )
 
 
 def coverage_table(sim: SimResult) -> pd.DataFrame:
@@ -242,8 +309,13 @@ def coverage_table(sim: SimResult) -> pd.DataFrame:
         c = spec["community"]
         d, _ = cKDTree(fl.station_xy[posts]).query(eng.xy)
         t_comm = c.turnout_s + d * c.circuity / c.speed_m_s
-    return pd.DataFrame({"node_id": eng.net.node_ids, "t_ground_s": t_ground.round(1),
-                         "t_community_s": t_comm.round(1)})
+    return pd.DataFrame(
+        {
+            "node_id": eng.net.node_ids,
+            "t_ground_s": t_ground.round(1),
+            "t_community_s": t_comm.round(1),
+        }
+    )
 
 
 def _ground_times(sim: SimResult) -> np.ndarray:

@@ -39,11 +39,12 @@ SUMMARY = "summary.json"
 RESULT_FILES = re.compile(
     r"^(summary\.json|(incidents|events|routes|lifelines|coverage)\.parquet|"
     r"(compliance|units|mutual_aid|sweep|replications)\.csv|map\.(html|png)|"
-    r"briefing\.html|replay\.html|validation\.csv|records_(used|skipped)\.csv)$")
+    r"briefing\.html|replay\.html|validation\.csv|records_(used|skipped)\.csv)$"
+)
 """The files this tool writes into a results folder. A folder holding anything else (a
 user's notes added to it) is not replaced."""
 _TEMP = re.compile(r"\.(tmp|old)-(\d+)-[0-9a-f]+$")
-_HELD: dict[Path, "OutputLock"] = {}
+_HELD: dict[Path, OutputLock] = {}
 
 
 def marker_text(kind: str = "run", files: list[str] | None = None) -> str:
@@ -61,9 +62,10 @@ def is_results_folder(folder: Path) -> bool:
         return False
     marked = (folder / MARKER).is_file() or (folder / SUMMARY).is_file()
     listed = set(_marker(folder).get("files", ()))
-    return marked and all(p.is_file() and (p.name == MARKER or p.name in listed
-                                           or RESULT_FILES.match(p.name))
-                          for p in folder.iterdir())
+    return marked and all(
+        p.is_file() and (p.name == MARKER or p.name in listed or RESULT_FILES.match(p.name))
+        for p in folder.iterdir()
+    )
 
 
 def _marker(folder: Path) -> dict:
@@ -95,20 +97,30 @@ def check_output(out: str | os.PathLike, *, kind: str = "results") -> Path:
         raise _refuse(raw, "exists and is a file (or a link), not a results folder", fix)
     if final.is_dir():
         if any(final.iterdir()) and not is_results_folder(final):
-            raise _refuse(raw, f"exists and is not a {kind} folder written by this tool "
-                          f"(no {MARKER} marker): it is left untouched", fix)
+            raise _refuse(
+                raw,
+                f"exists and is not a {kind} folder written by this tool "
+                f"(no {MARKER} marker): it is left untouched",
+                fix,
+            )
         if not os.access(final, os.W_OK | os.X_OK):
             raise _refuse(raw, "is a results folder you may not write", "check its permissions")
     parent = final.parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        raise _refuse(raw, f"lies under {parent}, which is a file, not a folder",
-                      "choose a path whose parent folders are folders")
+        raise _refuse(
+            raw,
+            f"lies under {parent}, which is a file, not a folder",
+            "choose a path whose parent folders are folders",
+        )
     why = _unwritable(parent)
     if why:
-        raise _refuse(raw, f"cannot be created: cannot write in {parent} ({why})",
-                      "choose a folder you can write, e.g. results/ under your working directory")
+        raise _refuse(
+            raw,
+            f"cannot be created: cannot write in {parent} ({why})",
+            "choose a folder you can write, e.g. results/ under your working directory",
+        )
     return final
 
 
@@ -147,8 +159,12 @@ def clean_stale(final: Path) -> list[Path]:
     removed = []
     for p in sorted(final.parent.glob(f"{final.name}.*-*")):
         m = _TEMP.search(p.name)
-        if (not m or p.name[:m.start()] != final.name or not (p / MARKER).is_file()
-                or owner_alive(int(m.group(2)))):
+        if (
+            not m
+            or p.name[: m.start()] != final.name
+            or not (p / MARKER).is_file()
+            or owner_alive(int(m.group(2)))
+        ):
             continue
         if m.group(1) == "old" and not final.exists():
             os.replace(p, final)
@@ -171,7 +187,7 @@ class OutputLock:
         self._file: IO[str] | None = None
         self._depth = 0
 
-    def __enter__(self) -> "OutputLock":
+    def __enter__(self) -> OutputLock:
         held = _HELD.get(self.final)
         if held is not None:
             held._depth += 1
@@ -188,9 +204,11 @@ class OutputLock:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 raise TwinDataError.one(
-                    str(self.final), f"another run (pid {other}) is writing this folder now",
+                    str(self.final),
+                    f"another run (pid {other}) is writing this folder now",
                     "wait for it to finish, or give this run another --out",
-                    title="cannot write results") from None
+                    title="cannot write results",
+                ) from None
             if _same_file(f, self.path):  # not a lock file another run just removed
                 break
             f.close()
@@ -232,9 +250,9 @@ def _same_file(f: IO[str], path: Path) -> bool:
 def prepare_output(out: str | os.PathLike, *, kind: str = "results") -> OutputLock:
     """Check ``out`` (:func:`check_output`) and return a lock to hold while writing it::
 
-        with prepare_output(out) as lock:
-            ...simulate...
-            write_results(results, lock.final)
+    with prepare_output(out) as lock:
+        ...simulate...
+        write_results(results, lock.final)
     """
     return OutputLock(check_output(out, kind=kind))
 

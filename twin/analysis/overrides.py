@@ -17,8 +17,9 @@ cannot be overridden this way; a parameter must be reachable from the config to 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -36,15 +37,19 @@ class Override:
     scale: bool = False
 
     @classmethod
-    def parse(cls, text: str) -> "Override":
+    def parse(cls, text: str) -> Override:
         """``path=value`` or ``path*=factor``."""
         scale = "*=" in text
         path, sep, value = text.partition("*=" if scale else "=")
         try:
             return cls(path.strip(), float(value), scale)
         except ValueError:
-            raise TwinDataError.one("override", f"{text!r} is not path=number or path*=number",
-                                    "write e.g. forces.fire.turnout_s=90", title="bad override")
+            raise TwinDataError.one(
+                "override",
+                f"{text!r} is not path=number or path*=number",
+                "write e.g. forces.fire.turnout_s=90",
+                title="bad override",
+            )
 
     def __str__(self) -> str:
         return f"{self.path}{'*=' if self.scale else '='}{self.value:g}"
@@ -94,15 +99,17 @@ def _get(obj: Any, key: str) -> Any:
     return obj[key] if isinstance(obj, dict) else getattr(obj, key)
 
 
-def apply_overrides(config: EngineConfig, scenario: Scenario,
-                    overrides: list[Override] | tuple[Override, ...]
-                    ) -> tuple[EngineConfig, Scenario]:
+def apply_overrides(
+    config: EngineConfig, scenario: Scenario, overrides: list[Override] | tuple[Override, ...]
+) -> tuple[EngineConfig, Scenario]:
     """The config and scenario with every override applied, in order."""
     for o in overrides:
+
         def fn(old: Any, o: Override = o) -> float:
             if isinstance(old, bool) or not isinstance(old, (int, float)):
                 raise KeyError(f"{o.path}: {old!r} is not a number")
             return old * o.value if o.scale else o.value
+
         parts = o.path.split(".")
         try:
             if parts[0] == "scenario":
@@ -110,9 +117,12 @@ def apply_overrides(config: EngineConfig, scenario: Scenario,
             else:
                 config = _set(config, parts, fn, "config")
         except KeyError as e:
-            raise TwinDataError.one("override", f"{o}: {e.args[0]}",
-                                    "give a path to a number in the engine config or scenario",
-                                    title="bad override") from None
+            raise TwinDataError.one(
+                "override",
+                f"{o}: {e.args[0]}",
+                "give a path to a number in the engine config or scenario",
+                title="bad override",
+            ) from None
     return config, scenario
 
 

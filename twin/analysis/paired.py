@@ -90,18 +90,23 @@ def _wilson_z(k: float, n: float, z: float) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _newcombe_bounds(k1: float, n1: float, k0: float, n0: float,
-                     z: float) -> tuple[float, float, float]:
+def _newcombe_bounds(
+    k1: float, n1: float, k0: float, n0: float, z: float
+) -> tuple[float, float, float]:
     p1, p0 = k1 / n1, k0 / n0
     l1, u1 = _wilson_z(k1, n1, z)
     l0, u0 = _wilson_z(k0, n0, z)
     d = p1 - p0
-    return (d, d - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2),
-            d + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2))
+    return (
+        d,
+        d - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2),
+        d + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2),
+    )
 
 
-def newcombe(k_other: float, n_other: float, k_base: float, n_base: float,
-             level: float = LEVEL) -> Interval:
+def newcombe(
+    k_other: float, n_other: float, k_base: float, n_base: float, level: float = LEVEL
+) -> Interval:
     """Newcombe's hybrid score interval for ``k_other/n_other − k_base/n_base``; its
     p-value is 2·(1 − Φ(z*)) where z* is the z at which the interval just touches zero
     (found by root finding)."""
@@ -124,8 +129,13 @@ def newcombe(k_other: float, n_other: float, k_base: float, n_base: float,
     return Interval(d, lo, hi, p, n, "newcombe")
 
 
-def share_difference(met_other: np.ndarray, n_other: np.ndarray, met_base: np.ndarray,
-                     n_base: np.ndarray, level: float = LEVEL) -> Interval:
+def share_difference(
+    met_other: np.ndarray,
+    n_other: np.ndarray,
+    met_base: np.ndarray,
+    n_base: np.ndarray,
+    level: float = LEVEL,
+) -> Interval:
     """Difference of shares met (other − base) over paired seeds.
 
     ``met_*`` and ``n_*`` are per-seed counts of incidents meeting the measure and of

@@ -21,14 +21,23 @@ import pandas as pd
 
 from twin.importers.records import LABEL_PREFIX
 
-COLUMNS = ["scope", "records", "pairs", "recorded_p50_s", "simulated_p50_s",
-           "recorded_p90_s", "simulated_p90_s", "gap_p50_s", "gap_share"]
+COLUMNS = [
+    "scope",
+    "records",
+    "pairs",
+    "recorded_p50_s",
+    "simulated_p50_s",
+    "recorded_p90_s",
+    "simulated_p90_s",
+    "gap_p50_s",
+    "gap_share",
+]
 
 
 def paired(records: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
     """One row per record with its recorded and simulated response (s from the call)."""
     inc = incidents[incidents["label"].astype(str).str.startswith(LABEL_PREFIX)].copy()
-    inc["line"] = inc["label"].str[len(LABEL_PREFIX):].astype(np.int64)
+    inc["line"] = inc["label"].str[len(LABEL_PREFIX) :].astype(np.int64)
     sim = inc["resp_ground_s"].astype(float)
     if "resp_community_s" in inc:
         sim = sim.fillna(inc["resp_community_s"].astype(float))
@@ -44,11 +53,17 @@ def _row(scope: str, g: pd.DataFrame) -> dict[str, object]:
     has = len(both) > 0
     rec_p50 = float(np.median(rec)) if has else np.nan
     gap = float(np.median(sim - rec)) if has else np.nan
-    return {"scope": scope, "records": len(g), "pairs": len(both),
-            "recorded_p50_s": rec_p50, "simulated_p50_s": float(np.median(sim)) if has else np.nan,
-            "recorded_p90_s": float(np.quantile(rec, 0.9)) if has else np.nan,
-            "simulated_p90_s": float(np.quantile(sim, 0.9)) if has else np.nan,
-            "gap_p50_s": gap, "gap_share": gap / rec_p50 if has and rec_p50 > 0 else np.nan}
+    return {
+        "scope": scope,
+        "records": len(g),
+        "pairs": len(both),
+        "recorded_p50_s": rec_p50,
+        "simulated_p50_s": float(np.median(sim)) if has else np.nan,
+        "recorded_p90_s": float(np.quantile(rec, 0.9)) if has else np.nan,
+        "simulated_p90_s": float(np.quantile(sim, 0.9)) if has else np.nan,
+        "gap_p50_s": gap,
+        "gap_share": gap / rec_p50 if has and rec_p50 > 0 else np.nan,
+    }
 
 
 def validation_table(pairs: pd.DataFrame) -> pd.DataFrame:

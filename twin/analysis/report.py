@@ -35,7 +35,9 @@ def city_summary_table(summary: dict) -> Table:
     t.add_row("road length", f"{summary['road_km']:,} km")
     t.add_row("bridge / tunnel edges", f"{summary['bridges']:,} / {summary['tunnels']:,}")
     if "bridge_names" in summary:
-        t.add_row("bridge / tunnel names", f"{summary['bridge_names']:,} / {summary['tunnel_names']:,}")
+        t.add_row(
+            "bridge / tunnel names", f"{summary['bridge_names']:,} / {summary['tunnel_names']:,}"
+        )
     for net, km in summary["pipes_km"].items():
         t.add_row(f"{net} pipes", f"{km:,} km")
     for force, n in summary["stations"].items():
@@ -43,14 +45,23 @@ def city_summary_table(summary: dict) -> Table:
     return t
 
 
-def compliance_table(compliance: pd.DataFrame, scope: str = "city",
-                     title: str = "Response targets (5 min: from the dispatch order; others: from the alarm)") -> Table:
+def compliance_table(
+    compliance: pd.DataFrame,
+    scope: str = "city",
+    title: str = "Response targets (5 min: from the dispatch order; others: from the alarm)",
+) -> Table:
     """The 10/30/60 table for one scope ('city', 'district:<id>', ...): count, share met,
     mean, p50, p90, p95 (minutes)."""
     t = Table(title=title)
-    for col, justify in [("target", "left"), ("incidents", "right"), ("met", "right"),
-                         ("mean", "right"), ("p50", "right"), ("p90", "right"),
-                         ("p95", "right")]:
+    for col, justify in [
+        ("target", "left"),
+        ("incidents", "right"),
+        ("met", "right"),
+        ("mean", "right"),
+        ("p50", "right"),
+        ("p90", "right"),
+        ("p95", "right"),
+    ]:
         t.add_column(col, justify=justify)
     compliance = primary_rows(compliance)
     rows = compliance[compliance["scope"] == scope]
@@ -62,19 +73,27 @@ def compliance_table(compliance: pd.DataFrame, scope: str = "city",
         share = r["met_share"]
         colour = "green" if share >= 0.9 else "yellow" if share >= 0.75 else "red"
         met = "–" if pd.isna(share) else f"[{colour}]{share:.1%}[/{colour}]"
-        t.add_row(label, f"{int(r['count']):,}", met,
-                  minutes(r["mean_s"]), minutes(r["p50_s"]), minutes(r["p90_s"]),
-                  minutes(r["p95_s"]))
+        t.add_row(
+            label,
+            f"{int(r['count']):,}",
+            met,
+            minutes(r["mean_s"]),
+            minutes(r["p50_s"]),
+            minutes(r["p90_s"]),
+            minutes(r["p95_s"]),
+        )
     t.caption = "times in minutes; share met = arrivals within the target / incidents that need it"
     return t
 
 
-def district_table(compliance: pd.DataFrame, names: dict[str, str], target: str = "30min",
-                   top: int | None = None) -> Table:
+def district_table(
+    compliance: pd.DataFrame, names: dict[str, str], target: str = "30min", top: int | None = None
+) -> Table:
     """Share of incidents meeting ``target`` per district, worst first."""
     compliance = primary_rows(compliance)
-    rows = compliance[(compliance["target"] == target)
-                      & compliance["scope"].str.startswith("district:")].copy()
+    rows = compliance[
+        (compliance["target"] == target) & compliance["scope"].str.startswith("district:")
+    ].copy()
     rows = rows.sort_values(["met_share", "scope"])
     if top is not None:
         rows = rows.head(top)
@@ -83,9 +102,13 @@ def district_table(compliance: pd.DataFrame, names: dict[str, str], target: str 
         t.add_column(col, justify="left" if col == "district" else "right")
     for r in rows.itertuples(index=False):
         did = r.scope.split(":", 1)[1]
-        t.add_row(names.get(did, did), f"{int(r.count):,}",
-                  "–" if pd.isna(r.met_share) else f"{r.met_share:.1%}",
-                  minutes(r.p50_s), minutes(r.p90_s))
+        t.add_row(
+            names.get(did, did),
+            f"{int(r.count):,}",
+            "–" if pd.isna(r.met_share) else f"{r.met_share:.1%}",
+            minutes(r.p50_s),
+            minutes(r.p90_s),
+        )
     return t
 
 

@@ -14,9 +14,9 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -39,8 +39,13 @@ class Results:
         return self.tables[name]
 
 
-def write_results(results: Results, out_dir: str | os.PathLike,
-                  extra: Callable[[Path], None] | None = None, *, kind: str = "run") -> Path:
+def write_results(
+    results: Results,
+    out_dir: str | os.PathLike,
+    extra: Callable[[Path], None] | None = None,
+    *,
+    kind: str = "run",
+) -> Path:
     """Write ``results`` to ``out_dir`` atomically; return the final path.
 
     ``extra(tmp_dir)`` may add files (maps, briefing) before the folder is moved into
@@ -58,13 +63,16 @@ def write_results(results: Results, out_dir: str | os.PathLike,
             (tmp / MARKER).write_text(marker_text(kind), encoding="utf-8")
             for name, df in results.tables.items():
                 _write_table(df, tmp, name)
-            (tmp / SUMMARY).write_text(json.dumps(results.summary, ensure_ascii=False,
-                                                  indent=2, default=str), encoding="utf-8")
+            (tmp / SUMMARY).write_text(
+                json.dumps(results.summary, ensure_ascii=False, indent=2, default=str),
+                encoding="utf-8",
+            )
             if extra is not None:
                 extra(tmp)
-            (tmp / MARKER).write_text(marker_text(kind, [p.name for p in tmp.iterdir()
-                                                         if p.name != MARKER]),
-                                      encoding="utf-8")
+            (tmp / MARKER).write_text(
+                marker_text(kind, [p.name for p in tmp.iterdir() if p.name != MARKER]),
+                encoding="utf-8",
+            )
             _swap_into_place(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -94,10 +102,13 @@ def read_results(path: str | os.PathLike) -> Results:
     """Read a complete results folder (one with ``summary.json``)."""
     folder = Path(path)
     if not (folder / SUMMARY).exists():
-        raise TwinDataError.one(str(folder), "not a complete results folder (no summary.json)",
-                                "give the folder a `twin run --out DIR` wrote; a folder "
-                                "without summary.json is from an interrupted run",
-                                title="cannot read results")
+        raise TwinDataError.one(
+            str(folder),
+            "not a complete results folder (no summary.json)",
+            "give the folder a `twin run --out DIR` wrote; a folder "
+            "without summary.json is from an interrupted run",
+            title="cannot read results",
+        )
     tables: dict[str, pd.DataFrame] = {}
     for name in PARQUET_TABLES:
         p = folder / f"{name}.parquet"

@@ -46,9 +46,13 @@ class Replication:
     everyday: str
 
 
-def one_replication(scenario: Scenario, city_path: str | None, seed: int,
-                    local: tuple[tuple[str, np.ndarray], ...] = (),
-                    cells: bool = False) -> Replication:
+def one_replication(
+    scenario: Scenario,
+    city_path: str | None,
+    seed: int,
+    local: tuple[tuple[str, np.ndarray], ...] = (),
+    cells: bool = False,
+) -> Replication:
     """Run ``scenario`` with ``seed`` (no routes, no maps). Rows: its compliance table,
     one row per run count (``target`` = ``count:<name>``, e.g. ``count:cascades``, in
     ``count``), with ``cells`` the compliance per cell (scope ``cell:<id>``), and for each (scope, road node
@@ -58,8 +62,12 @@ def one_replication(scenario: Scenario, city_path: str | None, seed: int,
     inc = res["incidents"]
     comp = res["compliance"]
     parts = [comp[~comp["scope"].astype(str).str.startswith("cell:")]]  # cells: see below
-    counts = pd.DataFrame([{"target": f"count:{k}", "scope": "city", "count": v}
-                           for k, v in res.summary.get("counts", {}).items()])
+    counts = pd.DataFrame(
+        [
+            {"target": f"count:{k}", "scope": "city", "count": v}
+            for k, v in res.summary.get("counts", {}).items()
+        ]
+    )
     parts.append(counts)
     if cells:
         parts.append(_scoped(inc.assign(district_id=inc["cell_id"]), "district:", "cell:"))
@@ -107,17 +115,25 @@ def _city(city_path: str | None) -> City:
     return load_city(city_path)
 
 
-def run_replications(scenarios: list[Scenario], seeds: list[int], *, workers: int = 2,
-                     address: str | None = None,
-                     local: dict[str, tuple[tuple[str, np.ndarray], ...]] | None = None,
-                     cells: bool = False,
-                     progress: Callable[[int, int], None] | None = None) -> list[Replication]:
+def run_replications(
+    scenarios: list[Scenario],
+    seeds: list[int],
+    *,
+    workers: int = 2,
+    address: str | None = None,
+    local: dict[str, tuple[tuple[str, np.ndarray], ...]] | None = None,
+    cells: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Replication]:
     """Every scenario under every seed (same seeds for all: common random numbers), as
     Dask tasks; ``local`` maps a scenario name to the local areas measured in its runs; ``progress(done, total)``
     is called in this process as tasks finish."""
     local = local or {}
-    tasks = [dask.delayed(one_replication, pure=False)(sc, sc.city, s, local.get(sc.name, ()), cells)
-             for s in seeds for sc in scenarios]
+    tasks = [
+        dask.delayed(one_replication, pure=False)(sc, sc.city, s, local.get(sc.name, ()), cells)
+        for s in seeds
+        for sc in scenarios
+    ]
     total = len(tasks)
     with _progress_callback(progress, total):
         if address:
@@ -126,8 +142,7 @@ def run_replications(scenarios: list[Scenario], seeds: list[int], *, workers: in
             with Client(address):
                 parts = dask.compute(*tasks)
         elif workers > 1 and total > 1:
-            parts = dask.compute(*tasks, scheduler="processes", num_workers=workers,
-                                 chunksize=1)
+            parts = dask.compute(*tasks, scheduler="processes", num_workers=workers, chunksize=1)
         else:
             parts = dask.compute(*tasks, scheduler="synchronous")
     return list(parts)
@@ -141,8 +156,9 @@ class _Nothing(AbstractContextManager[None]):
         return None
 
 
-def _progress_callback(progress: Callable[[int, int], None] | None,
-                       total: int) -> AbstractContextManager[Any]:
+def _progress_callback(
+    progress: Callable[[int, int], None] | None, total: int
+) -> AbstractContextManager[Any]:
     """A dask local-scheduler callback counting finished replication tasks."""
     if progress is None:
         return _Nothing()
@@ -153,8 +169,9 @@ def _progress_callback(progress: Callable[[int, int], None] | None,
             super().__init__()
             self.done = 0
 
-        def _posttask(self, key: object, result: object, dsk: object, state: object,
-                      worker_id: object) -> None:
+        def _posttask(
+            self, key: object, result: object, dsk: object, state: object, worker_id: object
+        ) -> None:
             name = key[0] if isinstance(key, tuple) else key
             if str(name).startswith("one_replication"):
                 self.done += 1
@@ -163,13 +180,17 @@ def _progress_callback(progress: Callable[[int, int], None] | None,
     return Counter()
 
 
-def sweep(scenario: Scenario, replications: int, *, workers: int = 2,
-          address: str | None = None,
-          progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+def sweep(
+    scenario: Scenario,
+    replications: int,
+    *,
+    workers: int = 2,
+    address: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """Compliance and count rows of every replication (column ``seed``), computed with Dask."""
     seeds = [scenario.seed + i for i in range(replications)]
-    reps = run_replications([scenario], seeds, workers=workers, address=address,
-                            progress=progress)
+    reps = run_replications([scenario], seeds, workers=workers, address=address, progress=progress)
     return pd.concat([r.rows for r in reps], ignore_index=True)
 
 
@@ -180,15 +201,30 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     for (target, scope), g in rows.groupby(["target", "scope"], sort=True):
         n = int(g["seed"].nunique())
         count = g["count"].to_numpy(float)
-        row = {"target": target, "scope": scope, "replications": n,
-               "incidents": float(count.mean()),
-               "count_se": float(count.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0}
+        row = {
+            "target": target,
+            "scope": scope,
+            "replications": n,
+            "incidents": float(count.mean()),
+            "count_se": float(count.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0,
+        }
         if "met_share" in g and g["met_share"].notna().any():
             row.update(_share_interval(g["met_share"].to_numpy(float), count))
             row["p90_s"] = float(g["p90_s"].mean())
         out.append(row)
-    cols = ["target", "scope", "replications", "met_share", "se", "ci_low", "ci_high",
-            "ci_method", "p90_s", "incidents", "count_se"]
+    cols = [
+        "target",
+        "scope",
+        "replications",
+        "met_share",
+        "se",
+        "ci_low",
+        "ci_high",
+        "ci_method",
+        "p90_s",
+        "incidents",
+        "count_se",
+    ]
     return pd.DataFrame(out).reindex(columns=cols)
 
 
@@ -207,11 +243,19 @@ def _share_interval(share: np.ndarray, count: np.ndarray) -> dict[str, object]:
         met = float(np.round(s * c).sum())
         low, high = wilson(met, float(c.sum()))
         method = "wilson"
-    return {"met_share": mean, "se": sd / math.sqrt(n) if n > 1 else math.nan,
-            "ci_low": low, "ci_high": high, "ci_method": method}
+    return {
+        "met_share": mean,
+        "se": sd / math.sqrt(n) if n > 1 else math.nan,
+        "ci_low": low,
+        "ci_high": high,
+        "ci_method": method,
+    }
 
 
 def write_sweep(summary: pd.DataFrame, rows: pd.DataFrame, out: str) -> str:
     """Write ``sweep.csv`` (summary) and ``replications.csv`` (every row) atomically."""
-    return str(write_results(Results({"sweep": summary, "replications": rows},
-                                     {"kind": "sweep"}), out, kind="sweep"))
+    return str(
+        write_results(
+            Results({"sweep": summary, "replications": rows}, {"kind": "sweep"}), out, kind="sweep"
+        )
+    )

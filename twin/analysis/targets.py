@@ -45,11 +45,14 @@ Arrival = Literal["community", "ground", "fire", "full", "air"]
 Origin = Literal["alarm", "onset", "dispatch"]
 
 ARRIVAL_COLUMN: dict[str, str] = {
-    "community": "first_community_s", "ground": "first_ground_s", "fire": "first_fire_s",
-    "full": "full_s", "air": "first_air_s"}
+    "community": "first_community_s",
+    "ground": "first_ground_s",
+    "fire": "first_fire_s",
+    "full": "full_s",
+    "air": "first_air_s",
+}
 """Column of ``incidents.parquet`` holding each arrival (absolute s since run start)."""
-ORIGIN_COLUMN: dict[str, str] = {"alarm": "alarm_s", "onset": "onset_s",
-                                 "dispatch": "dispatch_s"}
+ORIGIN_COLUMN: dict[str, str] = {"alarm": "alarm_s", "onset": "onset_s", "dispatch": "dispatch_s"}
 """Column of ``incidents.parquet`` holding each origin (absolute s since run start)."""
 
 
@@ -66,8 +69,11 @@ class Target:
     @property
     def key(self) -> str:
         """``name`` for the primary origin, ``name@onset`` etc. otherwise (summary keys)."""
-        return self.name if self.origin == PRIMARY_ORIGIN.get(self.name, self.origin) \
+        return (
+            self.name
+            if self.origin == PRIMARY_ORIGIN.get(self.name, self.origin)
             else f"{self.name}@{self.origin}"
+        )
 
 
 PRIMARY: tuple[Target, ...] = (
@@ -103,5 +109,4 @@ def target(name: str, origin: str | None = None) -> Target:
     for t in TARGETS:
         if t.name == name and t.origin == origin:
             return t
-    raise KeyError(f"no target {name!r} from {origin!r}; known: "
-                   f"{sorted({t.key for t in TARGETS})}")
+    raise KeyError(f"no target {name!r} from {origin!r}; known: {sorted({t.key for t in TARGETS})}")

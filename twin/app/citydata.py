@@ -27,11 +27,14 @@ CLICKABLE_CLASSES = ("expressway", "arterial", "mountain")
 def city_json(city: City) -> dict[str, Any]:
     """Districts, clickable roads, stations and bounds of ``city`` for the page."""
     core = city.core_districts
-    return {"name": city.name, "crs": city.crs,
-            "bounds": [round(v, DECIMALS) for v in core.to_crs(4326).total_bounds],
-            "districts": _districts(core),
-            "roads": _roads(city),
-            "stations": _stations(city)}
+    return {
+        "name": city.name,
+        "crs": city.crs,
+        "bounds": [round(v, DECIMALS) for v in core.to_crs(4326).total_bounds],
+        "districts": _districts(core),
+        "roads": _roads(city),
+        "stations": _stations(city),
+    }
 
 
 def _coords(geom: Any) -> Any:
@@ -44,9 +47,15 @@ def _districts(core: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     out = []
     for row in simple.itertuples(index=False):
         polys = getattr(row.geometry, "geoms", [row.geometry])
-        out.append({"id": row.district_id, "name": row.name, "name_en": row.name_en,
-                    "population": int(row.population),
-                    "rings": [_coords(p.exterior) for p in polys]})
+        out.append(
+            {
+                "id": row.district_id,
+                "name": row.name,
+                "name_en": row.name_en,
+                "population": int(row.population),
+                "rings": [_coords(p.exterior) for p in polys],
+            }
+        )
     return out
 
 
@@ -54,26 +63,49 @@ def _roads(city: City) -> list[dict[str, Any]]:
     e = city.road_edges
     keep = e[e["road_class"].isin(CLICKABLE_CLASSES) | e["bridge"] | e["tunnel"]]
     geo = keep.to_crs(4326)
-    return [{"id": r.edge_id, "name": r.name, "class": r.road_class, "bridge": bool(r.bridge),
-             "tunnel": bool(r.tunnel), "path": _coords(r.geometry)}
-            for r in geo.itertuples(index=False)]
+    return [
+        {
+            "id": r.edge_id,
+            "name": r.name,
+            "class": r.road_class,
+            "bridge": bool(r.bridge),
+            "tunnel": bool(r.tunnel),
+            "path": _coords(r.geometry),
+        }
+        for r in geo.itertuples(index=False)
+    ]
 
 
 def _stations(city: City) -> list[dict[str, Any]]:
     s = city.stations[city.stations["force"] != "community"].to_crs(4326)
-    return [{"id": r.station_id, "force": r.force, "name": r.name, "name_en": r.name_en,
-             "units": int(r.units), "district": r.district_id,
-             "lon": round(r.geometry.x, DECIMALS), "lat": round(r.geometry.y, DECIMALS)}
-            for r in s.itertuples(index=False)]
+    return [
+        {
+            "id": r.station_id,
+            "force": r.force,
+            "name": r.name,
+            "name_en": r.name_en,
+            "units": int(r.units),
+            "district": r.district_id,
+            "lon": round(r.geometry.x, DECIMALS),
+            "lat": round(r.geometry.y, DECIMALS),
+        }
+        for r in s.itertuples(index=False)
+    ]
 
 
 def city_summary(city: City) -> dict[str, Any]:
     """Counts the page and ``GET /api/city`` show."""
     e = city.road_edges
-    return {"name": city.name, "crs": city.crs,
-            "districts": int(len(city.core_districts)),
-            "population": int(city.core_districts["population"].sum()),
-            "road_nodes": int(len(city.road_nodes)), "road_edges": int(len(e)),
-            "bridge_edges": int(e["bridge"].sum()), "tunnel_edges": int(e["tunnel"].sum()),
-            "stations": {str(k): int(v) for k, v in
-                         city.stations["force"].value_counts().sort_index().items()}}
+    return {
+        "name": city.name,
+        "crs": city.crs,
+        "districts": int(len(city.core_districts)),
+        "population": int(city.core_districts["population"].sum()),
+        "road_nodes": int(len(city.road_nodes)),
+        "road_edges": int(len(e)),
+        "bridge_edges": int(e["bridge"].sum()),
+        "tunnel_edges": int(e["tunnel"].sum()),
+        "stations": {
+            str(k): int(v) for k, v in city.stations["force"].value_counts().sort_index().items()
+        },
+    }

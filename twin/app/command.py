@@ -26,13 +26,17 @@ def check_port(host: str, port: int) -> None:
         try:
             sock.bind((host, port))
         except OSError as exc:
-            raise TwinDataError.one(f"{host}:{port}", f"cannot listen there: {exc.strerror}",
-                                    "choose another --port (or stop what uses it)",
-                                    title="cannot start the app") from None
+            raise TwinDataError.one(
+                f"{host}:{port}",
+                f"cannot listen there: {exc.strerror}",
+                "choose another --port (or stop what uses it)",
+                title="cannot start the app",
+            ) from None
 
 
-def serve(*, host: str, port: int, runs_dir: Path | None, city: Path | None,
-          console: Console) -> None:
+def serve(
+    *, host: str, port: int, runs_dir: Path | None, city: Path | None, console: Console
+) -> None:
     """Load the city, then serve the app on ``host:port`` until interrupted (Ctrl-C)."""
     import uvicorn  # noqa: PLC0415 - the server starts only for this command
 
@@ -40,6 +44,8 @@ def serve(*, host: str, port: int, runs_dir: Path | None, city: Path | None,
     runs = runs_dir or default_runs_dir()
     the_city = load_city(city)
     app = create_app(the_city, runs)
-    console.print(f"Shancheng Twin app for {the_city.name}: [bold]http://{host}:{port}/[/bold]"
-                  f"  (API docs: http://{host}:{port}/docs; runs kept in {runs}; Ctrl-C stops)")
+    console.print(
+        f"Shancheng Twin app for {the_city.name}: [bold]http://{host}:{port}/[/bold]"
+        f"  (API docs: http://{host}:{port}/docs; runs kept in {runs}; Ctrl-C stops)"
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -42,25 +42,37 @@ def run_job(run_dir: Path, city: City | None = None) -> None:
         city = city or load_city(request.get("city"))
         reference = parse_scenario(request["reference_toml"], "reference scenario")
         scenario = parse_scenario(request["toml"], "scenario (from the app)")
-        result = _replicate(store, run_id, city, reference, scenario,
-                            int(request.get("replications", 1)))
-        store.set_status(run_id, status="done", progress=1.0, step="done",
-                         finished=time.time(), result=result)
+        result = _replicate(
+            store, run_id, city, reference, scenario, int(request.get("replications", 1))
+        )
+        store.set_status(
+            run_id, status="done", progress=1.0, step="done", finished=time.time(), result=result
+        )
     except TwinDataError as exc:
-        store.set_status(run_id, status="failed", step="failed", error=exc.title,
-                         problems=[_problem_json(p) for p in exc.problems])
+        store.set_status(
+            run_id,
+            status="failed",
+            step="failed",
+            error=exc.title,
+            problems=[_problem_json(p) for p in exc.problems],
+        )
     except Exception as exc:  # noqa: BLE001 - a worker must report, not die silently
-        store.set_status(run_id, status="failed", step="failed",
-                         error=f"{type(exc).__name__}: {exc}",
-                         trace=traceback.format_exc(limit=8))
+        store.set_status(
+            run_id,
+            status="failed",
+            step="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            trace=traceback.format_exc(limit=8),
+        )
 
 
 def _problem_json(p: Any) -> dict[str, Any]:
     return {"where": p.where, "line": p.line, "ids": list(p.ids), "what": p.what, "fix": p.fix}
 
 
-def _replicate(store: RunStore, run_id: str, city: City, reference: Scenario,
-               scenario: Scenario, n: int) -> dict[str, Any]:
+def _replicate(
+    store: RunStore, run_id: str, city: City, reference: Scenario, scenario: Scenario, n: int
+) -> dict[str, Any]:
     """Both scenarios over seeds ``seed … seed+n-1``; returns the page's result record."""
     folder = store.run_dir(run_id)
     total = 2 * n
@@ -75,8 +87,9 @@ def _replicate(store: RunStore, run_id: str, city: City, reference: Scenario,
             def progress(frac: float, done: int = done, step: str = step) -> None:
                 store.set_status(run_id, progress=(done + frac) / total, step=step)
 
-            res = run_scenario(spec.with_(seed=seed), city, progress=_throttled(progress),
-                               record_routes=False)
+            res = run_scenario(
+                spec.with_(seed=seed), city, progress=_throttled(progress), record_routes=False
+            )
             tables[label].append(res.tables["compliance"])
             if i == 0:
                 _write_first(res, folder / label, city)
@@ -94,23 +107,28 @@ def _throttled(fn: Any, every_s: float = 0.5) -> Any:
         if now - last[0] >= every_s:
             last[0] = now
             fn(frac)
+
     return call
 
 
 def _write_first(res: Results, out: Path, city: City) -> None:
     def maps(tmp: Path) -> None:
         write_map(tmp, city, png=False)
+
     write_results(res, out, extra=maps)
 
 
 def _result_record(comparison: pd.DataFrame, city: City, n: int) -> dict[str, Any]:
     names = dict(zip(city.districts["district_id"], city.districts["name_en"]))
-    rows = comparison.assign(scope_name=[names.get(s.partition(":")[2], s)
-                                         for s in comparison["scope"]])
+    rows = comparison.assign(
+        scope_name=[names.get(s.partition(":")[2], s) for s in comparison["scope"]]
+    )
     head = rows[(rows["scope"] == "city") & rows["target"].isin(HEADLINE_TARGETS)]
-    return {"replications": n,
-            "headline": head.to_dict(orient="records"),
-            "rows": rows.to_dict(orient="records")}
+    return {
+        "replications": n,
+        "headline": head.to_dict(orient="records"),
+        "rows": rows.to_dict(orient="records"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,8 +18,9 @@ MEASURES = {"met_share": "share met", "p90_s": "p90 (s)", "mean_s": "mean (s)"}
 """The measures of ``compliance.csv`` compared, and their labels."""
 
 
-def paired_table(reference: list[pd.DataFrame], scenario: list[pd.DataFrame],
-                 level: float = 0.95) -> pd.DataFrame:
+def paired_table(
+    reference: list[pd.DataFrame], scenario: list[pd.DataFrame], level: float = 0.95
+) -> pd.DataFrame:
     """One row per target × scope × measure: both means, the paired difference, its interval.
 
     ``reference[i]`` and ``scenario[i]`` are the ``compliance`` tables of replication ``i``
@@ -36,8 +37,9 @@ def paired_table(reference: list[pd.DataFrame], scenario: list[pd.DataFrame],
     for key in sorted(set().union(*(k.keys() for k in keyed))):
         pairs = np.array([k[key] for k in keyed if key in k], dtype=float).reshape(-1, 2)
         pairs = pairs[~np.isnan(pairs).any(axis=1)]
-        rows.append({"target": key[0], "scope": key[1], "measure": key[2],
-                     **_interval(pairs, level)})
+        rows.append(
+            {"target": key[0], "scope": key[1], "measure": key[2], **_interval(pairs, level)}
+        )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -48,7 +50,9 @@ def paired_table(reference: list[pd.DataFrame], scenario: list[pd.DataFrame],
     return out
 
 
-def _values(ref: pd.DataFrame, scen: pd.DataFrame) -> dict[tuple[str, str, str], tuple[float, float]]:
+def _values(
+    ref: pd.DataFrame, scen: pd.DataFrame
+) -> dict[tuple[str, str, str], tuple[float, float]]:
     keep = ["target", "scope", *MEASURES]
     a = ref[ref["scope"].str.match(r"^(city|district:)")][keep]
     b = scen[scen["scope"].str.match(r"^(city|district:)")][keep]
@@ -66,8 +70,15 @@ def _interval(pairs: np.ndarray, level: float) -> dict[str, float]:
     n = len(pairs)
     if n == 0:
         nan = math.nan
-        return {"n": 0, "reference": nan, "scenario": nan, "diff": nan, "ci_low": nan,
-                "ci_high": nan, "p": nan}
+        return {
+            "n": 0,
+            "reference": nan,
+            "scenario": nan,
+            "diff": nan,
+            "ci_low": nan,
+            "ci_high": nan,
+            "p": nan,
+        }
     diff = pairs[:, 1] - pairs[:, 0]
     mean = float(diff.mean())
     low = high = p = math.nan
@@ -80,8 +91,15 @@ def _interval(pairs: np.ndarray, level: float) -> dict[str, float]:
             half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
             low, high = mean - half, mean + half
             p = float(2 * stats.t.sf(abs(mean) / (sd / math.sqrt(n)), n - 1))
-    return {"n": n, "reference": float(pairs[:, 0].mean()), "scenario": float(pairs[:, 1].mean()),
-            "diff": mean, "ci_low": low, "ci_high": high, "p": p}
+    return {
+        "n": n,
+        "reference": float(pairs[:, 0].mean()),
+        "scenario": float(pairs[:, 1].mean()),
+        "diff": mean,
+        "ci_low": low,
+        "ci_high": high,
+        "p": p,
+    }
 
 
 def holm(p: np.ndarray) -> np.ndarray:

@@ -26,9 +26,12 @@ def toml_text(data: dict[str, Any]) -> str:
     try:
         return tomli_w.dumps(_drop_none(data))
     except (TypeError, ValueError) as exc:
-        raise TwinDataError.one(WHERE, f"cannot write these values as TOML: {exc}",
-                                "send numbers, strings, booleans, lists and tables only",
-                                title="bad scenario") from None
+        raise TwinDataError.one(
+            WHERE,
+            f"cannot write these values as TOML: {exc}",
+            "send numbers, strings, booleans, lists and tables only",
+            title="bad scenario",
+        ) from None
 
 
 def _drop_none(value: Any) -> Any:
@@ -39,22 +42,29 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-def scenario_from_request(data: dict[str, Any] | None, text: str | None,
-                          city: City) -> tuple[Scenario, str]:
+def scenario_from_request(
+    data: dict[str, Any] | None, text: str | None, city: City
+) -> tuple[Scenario, str]:
     """The scenario (checked against ``city``) and its TOML text, from JSON or TOML.
 
     Raises :class:`~twin.errors.TwinDataError` listing every problem, as the CLI does.
     """
     if (data is None) == (text is None):
-        raise TwinDataError.one(WHERE, "give the scenario either as JSON or as TOML text",
-                                "send {\"scenario\": {...}} or {\"toml\": \"...\"}",
-                                title="bad scenario")
+        raise TwinDataError.one(
+            WHERE,
+            "give the scenario either as JSON or as TOML text",
+            'send {"scenario": {...}} or {"toml": "..."}',
+            title="bad scenario",
+        )
     source = text if text is not None else toml_text(data or {})
     scenario = parse_scenario(source, WHERE)
     if scenario.city is not None:
-        raise TwinDataError.one(WHERE, "the app runs on the city it was started with",
-                                "remove the 'city' key (start `twin app --city PATH`)",
-                                title="bad scenario")
+        raise TwinDataError.one(
+            WHERE,
+            "the app runs on the city it was started with",
+            "remove the 'city' key (start `twin app --city PATH`)",
+            title="bad scenario",
+        )
     check_against(scenario, city)
     return scenario, source
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -62,9 +63,14 @@ class CompareIn(BaseModel):
 
 
 def _problems(exc: TwinDataError) -> dict[str, Any]:
-    return {"title": exc.title, "message": str(exc),
-            "problems": [{"where": p.where, "line": p.line, "ids": list(p.ids),
-                          "what": p.what, "fix": p.fix} for p in exc.problems]}
+    return {
+        "title": exc.title,
+        "message": str(exc),
+        "problems": [
+            {"where": p.where, "line": p.line, "ids": list(p.ids), "what": p.what, "fix": p.fix}
+            for p in exc.problems
+        ],
+    }
 
 
 def create_app(city: City, runs_dir: Path, *, parallel: int = 1) -> FastAPI:
@@ -78,8 +84,11 @@ def create_app(city: City, runs_dir: Path, *, parallel: int = 1) -> FastAPI:
         yield
         holder["worker"].stop()
 
-    app = FastAPI(title="Shancheng Twin — planners' app", lifespan=lifespan,
-                  version=metadata.version("shancheng-twin"))
+    app = FastAPI(
+        title="Shancheng Twin — planners' app",
+        lifespan=lifespan,
+        version=metadata.version("shancheng-twin"),
+    )
 
     @app.exception_handler(TwinDataError)
     async def bad_input(_: Request, exc: TwinDataError) -> JSONResponse:
@@ -94,8 +103,9 @@ def create_app(city: City, runs_dir: Path, *, parallel: int = 1) -> FastAPI:
         ahead = holder["worker"].submit(run_id)
         return {"id": run_id, "queued_ahead": ahead, "status": "queued"}
 
-    def reference_text(data: dict[str, Any] | None, text: str | None,
-                       days: float, seed: int) -> str:
+    def reference_text(
+        data: dict[str, Any] | None, text: str | None, days: float, seed: int
+    ) -> str:
         if data is None and text is None:
             base = parse_scenario(_shipped("baseline"), "baseline").with_(days=days, seed=seed)
             return _toml_of(base)
@@ -132,8 +142,13 @@ def create_app(city: City, runs_dir: Path, *, parallel: int = 1) -> FastAPI:
         out = []
         for name in _shipped_names():
             spec = parse_scenario(_shipped(name), f"{name}.toml")
-            out.append({"name": name, "description": spec.description,
-                        "hazard": bool(spec.rainstorm or spec.earthquake)})
+            out.append(
+                {
+                    "name": name,
+                    "description": spec.description,
+                    "hazard": bool(spec.rainstorm or spec.earthquake),
+                }
+            )
         return out
 
     @app.get("/api/scenarios/{name}")
@@ -141,8 +156,11 @@ def create_app(city: City, runs_dir: Path, *, parallel: int = 1) -> FastAPI:
         if name not in _shipped_names():
             raise HTTPException(404, f"no shipped scenario {name!r}")
         text = _shipped(name)
-        return {"name": name, "toml": text,
-                "scenario": scenario_json(parse_scenario(text, f"{name}.toml"))}
+        return {
+            "name": name,
+            "toml": text,
+            "scenario": scenario_json(parse_scenario(text, f"{name}.toml")),
+        }
 
     @app.post("/api/scenario/check")
     def check(body: ScenarioIn) -> dict[str, Any]:
@@ -153,15 +171,27 @@ def create_app(city: City, runs_dir: Path, *, parallel: int = 1) -> FastAPI:
     def new_run(body: RunIn) -> dict[str, Any]:
         spec, text = scenario_from_request(body.scenario, body.toml, city)
         ref = reference_text(body.reference, body.reference_toml, spec.days, spec.seed)
-        return submit({"toml": text, "reference_toml": ref, "replications": body.replications,
-                       "city": city.source})
+        return submit(
+            {
+                "toml": text,
+                "reference_toml": ref,
+                "replications": body.replications,
+                "city": city.source,
+            }
+        )
 
     @app.post("/api/compare", status_code=202)
     def compare(body: CompareIn) -> dict[str, Any]:
         base = scenario_from_request(body.base.scenario, body.base.toml, city)[1]
         other = scenario_from_request(body.other.scenario, body.other.toml, city)[1]
-        return submit({"toml": other, "reference_toml": base,
-                       "replications": body.replications, "city": city.source})
+        return submit(
+            {
+                "toml": other,
+                "reference_toml": base,
+                "replications": body.replications,
+                "city": city.source,
+            }
+        )
 
     @app.get("/api/runs")
     def runs() -> list[dict[str, Any]]:
@@ -193,8 +223,11 @@ def create_app(city: City, runs_dir: Path, *, parallel: int = 1) -> FastAPI:
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in names:
                 zf.write(store.file_path(run_id, name), f"{run_id}/{name}")
-        return Response(buf.getvalue(), media_type="application/zip", headers={
-            "Content-Disposition": f'attachment; filename="twin-run-{run_id}.zip"'})
+        return Response(
+            buf.getvalue(),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="twin-run-{run_id}.zip"'},
+        )
 
     return app
 

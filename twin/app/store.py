@@ -55,8 +55,7 @@ class RunStore:
             except FileExistsError:  # pragma: no cover - 48-bit collision
                 continue
         write_json_atomic(folder / "request.json", request)
-        self.set_status(run_id, status="queued", progress=0.0, step="queued",
-                        created=time.time())
+        self.set_status(run_id, status="queued", progress=0.0, step="queued", created=time.time())
         return run_id
 
     def run_dir(self, run_id: str) -> Path:

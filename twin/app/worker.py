@@ -27,8 +27,10 @@ class Worker:
         self._queue: queue.Queue[str] = queue.Queue()
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._loop, name=f"twin-app-worker-{i}",
-                                          daemon=True) for i in range(max(1, parallel))]
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"twin-app-worker-{i}", daemon=True)
+            for i in range(max(1, parallel))
+        ]
         for t in self._threads:
             t.start()
 
@@ -49,16 +51,24 @@ class Worker:
         folder = self.store.root / run_id
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         with open(folder / "worker.log", "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "twin.app.job", str(folder)],
-                                    stdout=log, stderr=subprocess.STDOUT, env=env)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "twin.app.job", str(folder)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
             with self._lock:
                 self._procs[run_id] = proc
             code = proc.wait()
             with self._lock:
                 self._procs.pop(run_id, None)
         if self.store.status(run_id).get("status") not in ("done", "failed"):
-            self.store.set_status(run_id, status="failed", step="failed",
-                                  error=f"the run's process ended with status {code}")
+            self.store.set_status(
+                run_id,
+                status="failed",
+                step="failed",
+                error=f"the run's process ended with status {code}",
+            )
 
     def stop(self) -> None:
         """Stop taking jobs and end any running child process."""

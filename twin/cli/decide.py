@@ -4,9 +4,9 @@ argument handling, progress bars, printing. The work is in twin.analysis and twi
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -34,15 +34,23 @@ def district_names(city: City) -> dict[str, str]:
     """District id → its English name (the Chinese name when there is none)."""
     d = city.districts
     en = d["name_en"].astype(str) if "name_en" in d else d["name"].astype(str)
-    return {str(i): (e if e and e != "nan" else str(n))
-            for i, e, n in zip(d["district_id"], en, d["name"])}
+    return {
+        str(i): (e if e and e != "nan" else str(n))
+        for i, e, n in zip(d["district_id"], en, d["name"])
+    }
 
 
 @contextmanager
 def progress_bar(console: Console, what: str) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar; yields ``update(done, total)``."""
-    with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as bar:
+    with Progress(
+        TextColumn(what),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         task = bar.add_task(what, total=None)
 
         def update(done: int, total: int) -> None:
@@ -51,35 +59,63 @@ def progress_bar(console: Console, what: str) -> Iterator[Callable[[int, int], N
         yield update
 
 
-def compare_command(paths: list[Path], *, replications: int, out: Path | None,
-                    workers: int, days: float | None, target: str, city_path: Path | None,
-                    address: str | None, cells: bool, console: Console) -> None:
+def compare_command(
+    paths: list[Path],
+    *,
+    replications: int,
+    out: Path | None,
+    workers: int,
+    days: float | None,
+    target: str,
+    city_path: Path | None,
+    address: str | None,
+    cells: bool,
+    console: Console,
+) -> None:
     """Two results folders → the one-pair table with warnings; scenario files → paired
     replications over common seeds, the table(s), the summary, and ``--out``."""
     if len(paths) < 2:
-        raise TwinDataError.one("twin compare", "give a baseline and at least one option",
-                                "e.g. twin compare scenarios/baseline.toml "
-                                "scenarios/new-station.toml --replications 20")
+        raise TwinDataError.one(
+            "twin compare",
+            "give a baseline and at least one option",
+            "e.g. twin compare scenarios/baseline.toml "
+            "scenarios/new-station.toml --replications 20",
+        )
     dirs = [p.is_dir() for p in paths]
     if all(dirs):
         return _compare_folders(paths, target, city_path, console)
     if any(dirs):
-        raise TwinDataError.one("twin compare", "mix of results folders and scenario files",
-                                "give either two results folders or scenario TOML files")
+        raise TwinDataError.one(
+            "twin compare",
+            "mix of results folders and scenario files",
+            "give either two results folders or scenario TOML files",
+        )
     scenarios = unique_names([load_scenario(p) for p in paths], [str(p) for p in paths])
     if days is not None:
         scenarios = [s.with_(days=days) for s in scenarios]
     if len({s.city for s in scenarios}) > 1:
-        raise TwinDataError.one("twin compare", "the scenarios name different cities",
-                                "compare scenarios of one city (the `city` key)")
+        raise TwinDataError.one(
+            "twin compare",
+            "the scenarios name different cities",
+            "compare scenarios of one city (the `city` key)",
+        )
     seeds = {s.seed for s in scenarios}
     if len(seeds) > 1:
-        console.print(f"note: the scenarios state different seeds {sorted(seeds)}; all run "
-                      f"with the baseline's seeds {scenarios[0].seed}… (common random numbers)")
+        console.print(
+            f"note: the scenarios state different seeds {sorted(seeds)}; all run "
+            f"with the baseline's seeds {scenarios[0].seed}… (common random numbers)"
+        )
     city = load_city(city_path or scenarios[0].city)
     with progress_bar(console, "replications") as update:
-        comp = run_comparison(scenarios, city, replications, workers=workers, address=address,
-                              cells=cells, progress=update)
+        comp = run_comparison(
+            scenarios,
+            city,
+            replications,
+            workers=workers,
+            address=address,
+            cells=cells,
+            progress=update,
+        )
     names = district_names(city)
     label = target_label(target)
     for o in comp.options:
@@ -92,24 +128,42 @@ def compare_command(paths: list[Path], *, replications: int, out: Path | None,
         console.print(f"written to {write_comparison(comp, out, target, label, names)}")
 
 
-def _compare_folders(paths: list[Path], target: str, city_path: Path | None,
-                     console: Console) -> None:
+def _compare_folders(
+    paths: list[Path], target: str, city_path: Path | None, console: Console
+) -> None:
     if len(paths) != 2:
-        raise TwinDataError.one("twin compare", "results folders are compared two at a time",
-                                "give BASE_DIR OTHER_DIR, or scenario files for several options")
+        raise TwinDataError.one(
+            "twin compare",
+            "results folders are compared two at a time",
+            "give BASE_DIR OTHER_DIR, or scenario files for several options",
+        )
     a, b = read_results(paths[0]), read_results(paths[1])
     diff = compare_compliance(a["compliance"], b["compliance"])
     c = load_city(city_path or (a.summary.get("city") or {}).get("source"))
-    console.print(folder_table(diff, district_names(c), target,
-                               a.summary.get("scenario", {}).get("name", "base"),
-                               b.summary.get("scenario", {}).get("name", "other")))
+    console.print(
+        folder_table(
+            diff,
+            district_names(c),
+            target,
+            a.summary.get("scenario", {}).get("name", "base"),
+            b.summary.get("scenario", {}).get("name", "other"),
+        )
+    )
     for w in folder_warnings(a.summary, b.summary):
         console.print(f"warning: {w}", style="yellow", highlight=False, markup=False)
 
 
-def sweep_command(scenario: Path | None, *, replications: int, days: float | None, workers: int,
-                  address: str | None, out: Path | None, console: Console,
-                  allow_large: bool = False) -> None:
+def sweep_command(
+    scenario: Path | None,
+    *,
+    replications: int,
+    days: float | None,
+    workers: int,
+    address: str | None,
+    out: Path | None,
+    console: Console,
+    allow_large: bool = False,
+) -> None:
     """``twin sweep``: size prechecks, the output folder checked and locked before anything
     runs, replications with a progress bar, the summary table, ``--out``."""
 
@@ -124,8 +178,11 @@ def sweep_command(scenario: Path | None, *, replications: int, days: float | Non
             rows = sweep(sc, replications, workers=workers, address=address, progress=update)
         summary = summarise(rows)
         print_sweep(summary, console)
-        console.print("intervals: Student t on per-replication shares (small-sample), or "
-                      "Wilson on pooled incidents where the share is near 0 %/100 % or does "
-                      "not vary", highlight=False)
+        console.print(
+            "intervals: Student t on per-replication shares (small-sample), or "
+            "Wilson on pooled incidents where the share is near 0 %/100 % or does "
+            "not vary",
+            highlight=False,
+        )
         if out is not None:
             console.print(f"written to {write_sweep(summary, rows, str(out))}")

@@ -32,12 +32,21 @@ from twin.sim.runner import run_scenario
 from twin.viz.commands import write_all
 
 
-def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: int | None = None,
-                  days: float | None = None, city: Path | None = None,
-                  routes: bool | None = None, maps: bool = True,
-                  console: Console | None = None, incidents: Path | None = None,
-                  incidents_map: Path | None = None, skip_bad_rows: bool = False,
-                  allow_large: bool = False) -> Path:
+def run_and_write(
+    scenario_path: Path | None,
+    *,
+    out: Path | None = None,
+    seed: int | None = None,
+    days: float | None = None,
+    city: Path | None = None,
+    routes: bool | None = None,
+    maps: bool = True,
+    console: Console | None = None,
+    incidents: Path | None = None,
+    incidents_map: Path | None = None,
+    skip_bad_rows: bool = False,
+    allow_large: bool = False,
+) -> Path:
     """Run a scenario file (None: baseline), print the compliance table, write ``out``.
     ``incidents``: a file of incident records driving the run instead of random demand,
     validated against it (:mod:`twin.cli.records_job`). ``out`` is checked and locked
@@ -54,13 +63,16 @@ def run_and_write(scenario_path: Path | None, *, out: Path | None = None, seed: 
         the_city = load_city_for(scenario)
         records = None
         if incidents is not None:
-            scenario, records = records_job.prepare(scenario, the_city, incidents,
-                                                    incidents_map, skip_bad_rows, days, console)
+            scenario, records = records_job.prepare(
+                scenario, the_city, incidents, incidents_map, skip_bad_rows, days, console
+            )
             routes = False if routes is None else routes
         for text in import_findings(the_city):
             console.print(f"note: {text}", markup=False)
-        console.print(f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} "
-                      f"days, seed {scenario.seed}")
+        console.print(
+            f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} "
+            f"days, seed {scenario.seed}"
+        )
         results = _simulate(run_scenario, scenario, the_city, routes, console, allow_large)
         extra = _map_writer(the_city) if maps else None
         if records is not None:
@@ -78,14 +90,29 @@ def _default_scenario() -> Path | None:
     return p if p.exists() else None
 
 
-def _simulate(run_scenario: Callable[..., Results], scenario: Scenario, city: City,
-              routes: bool | None, console: Console, allow_large: bool) -> Results:
-    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-               TimeElapsedColumn())
+def _simulate(
+    run_scenario: Callable[..., Results],
+    scenario: Scenario,
+    city: City,
+    routes: bool | None,
+    console: Console,
+    allow_large: bool,
+) -> Results:
+    columns = (
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("run", total=1.0)
-        return run_scenario(scenario, city, record_routes=routes, allow_large=allow_large,
-                            progress=lambda fraction: bar.update(task, completed=fraction))
+        return run_scenario(
+            scenario,
+            city,
+            record_routes=routes,
+            allow_large=allow_large,
+            progress=lambda fraction: bar.update(task, completed=fraction),
+        )
 
 
 def _map_writer(city: City) -> Callable[[Path], None]:
@@ -98,8 +125,9 @@ def _map_writer(city: City) -> Callable[[Path], None]:
 def print_run_report(results: Results, city: City, console: Console) -> None:
     """The city-wide 10/30/60 table, the worst districts, and the run's headline counts."""
     comp = results["compliance"]
-    names = dict(zip(city.districts["district_id"],
-                     city.districts["name"] + " " + city.districts["name_en"]))
+    names = dict(
+        zip(city.districts["district_id"], city.districts["name"] + " " + city.districts["name_en"])
+    )
     console.print(compliance_table(comp))
     console.print(district_table(comp, names, "30min"))
     s = results.summary
@@ -107,18 +135,34 @@ def print_run_report(results: Results, city: City, console: Console) -> None:
     cells = [c for c in s.get("worst_cells_30min", []) if c.get("met_share", 1) < 1][:5]
     cell_district = dict(zip(city.cells["cell_id"], city.cells["district_id"]))
     if cells:
-        console.print("grid cells missing the 30-minute target most: " + ", ".join(
-            f"{c['cell_id']} {short.get(cell_district.get(c['cell_id']), '')} "
-            f"({c['met_share']:.0%} of {c['count']})" for c in cells))
+        console.print(
+            "grid cells missing the 30-minute target most: "
+            + ", ".join(
+                f"{c['cell_id']} {short.get(cell_district.get(c['cell_id']), '')} "
+                f"({c['met_share']:.0%} of {c['count']})"
+                for c in cells
+            )
+        )
     aid = s.get("mutual_aid_top", [])[:5]
     if aid:
-        console.print("mutual aid (一域出险、全域联动), units from → incidents in: " + ", ".join(
-            f"{short.get(a['from_district'], a['from_district'])} → "
-            f"{short.get(a['to_district'], a['to_district'])} {a['count']}" for a in aid))
+        console.print(
+            "mutual aid (一域出险、全域联动), units from → incidents in: "
+            + ", ".join(
+                f"{short.get(a['from_district'], a['from_district'])} → "
+                f"{short.get(a['to_district'], a['to_district'])} {a['count']}"
+                for a in aid
+            )
+        )
     counts = s.get("counts", {})
     if counts:
-        console.print(", ".join(f"{k.replace('_', ' ')}: {v:,}" if isinstance(v, int) else
-                                f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
+        console.print(
+            ", ".join(
+                f"{k.replace('_', ' ')}: {v:,}"
+                if isinstance(v, int)
+                else f"{k.replace('_', ' ')}: {v}"
+                for k, v in counts.items()
+            )
+        )
 
 
 def sweep_prechecks(scenario: Scenario, allow_large: bool, console: Console) -> None:
@@ -142,12 +186,21 @@ def print_sweep(summary: pd.DataFrame, console: Console) -> None:
         if r.empty:
             continue
         r = r.iloc[0]
-        t.add_row(label, str(int(r["replications"])), f"{r['incidents']:,.0f}",
-                  f"{r['met_share']:.1%}", f"{r['ci_low']:.1%} – {r['ci_high']:.1%}",
-                  minutes(r["p90_s"]))
+        t.add_row(
+            label,
+            str(int(r["replications"])),
+            f"{r['incidents']:,.0f}",
+            f"{r['met_share']:.1%}",
+            f"{r['ci_low']:.1%} – {r['ci_high']:.1%}",
+            minutes(r["p90_s"]),
+        )
     console.print(t)
     counts = city[city["target"].str.startswith("count:")]
     if not counts.empty:
-        console.print("per run (mean ± standard error): " + ", ".join(
-            f"{r.target[6:].replace('_', ' ')} {r.incidents:,.1f} ± {r.count_se:,.1f}"
-            for r in counts.itertuples(index=False)))
+        console.print(
+            "per run (mean ± standard error): "
+            + ", ".join(
+                f"{r.target[6:].replace('_', ' ')} {r.incidents:,.1f} ± {r.count_se:,.1f}"
+                for r in counts.itertuples(index=False)
+            )
+        )

@@ -46,8 +46,11 @@ from twin.sim.prechecks import check_target
 from twin.version import __version__
 from twin.viz.commands import map_command, replay_command
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing.",
+)
 import_app = typer.Typer(no_args_is_help=True, help="Import real data as a city folder.")
 app.add_typer(import_app, name="import")
 cache_app = typer.Typer(no_args_is_help=True, help="See or clear the travel-time cache.")
@@ -55,8 +58,14 @@ app.add_typer(cache_app, name="cache")
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: object = None, line: str | None = None) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
     """Warnings (an unusable cache, a pre-run finding) as one line, never a source dump."""
     console.print("warning:", style="bold yellow", end=" ")
     console.print(str(message), highlight=False, markup=False)
@@ -70,8 +79,13 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                 help="print the version and exit"),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="print the version and exit",
+    ),
 ) -> None:
     """Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing."""
     warnings.showwarning = _show_warning
@@ -94,7 +108,9 @@ def reports_errors(fn: Callable) -> Callable:
 
 @app.command()
 @reports_errors
-def summary(city: Path | None = typer.Argument(None, help="city folder (default: embedded Chongqing)")) -> None:
+def summary(
+    city: Path | None = typer.Argument(None, help="city folder (default: embedded Chongqing)"),
+) -> None:
     """Print the twin's summary: districts, population, roads, bridges, tunnels, pipes, stations."""
     print_tables(city_summary_table(load_city(city).summary()), console=console)
 
@@ -103,22 +119,53 @@ def summary(city: Path | None = typer.Argument(None, help="city folder (default:
 @reports_errors
 def run(
     scenario: Path | None = typer.Argument(None, help="scenario TOML (default: the baseline)"),
-    out: Path | None = typer.Option(None, "--out", "-o", help="results folder (default: results/<scenario name>)"),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="results folder (default: results/<scenario name>)"
+    ),
     seed: int | None = typer.Option(None, help="override the scenario's seed"),
     days: float | None = typer.Option(None, help="override the simulated duration (days)"),
-    city: Path | None = typer.Option(None, help="city folder (default: the scenario's, else embedded Chongqing)"),
-    routes: bool | None = typer.Option(None, "--routes/--no-routes", help="record unit routes (default: on for drills and runs ≤ 1 day)"),
-    maps: bool = typer.Option(True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"),
-    allow_large: bool = typer.Option(False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"),
-    incidents: Path | None = typer.Option(None, help="your incident records (CSV/Parquet: time, lon/lat or node_id, type, optional dispatch/arrival/clear times) drive the run instead of random demand, and are compared with it; lon/lat WGS84 unless --incidents-map declares datum = \"gcj02\"/\"bd09\""),
-    incidents_map: Path | None = typer.Option(None, help="TOML: [incidents] rename/constants/values/lonlat/datum for --incidents"),
-    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="use the good incident records and list the bad ones (default: stop at any)"),
+    city: Path | None = typer.Option(
+        None, help="city folder (default: the scenario's, else embedded Chongqing)"
+    ),
+    routes: bool | None = typer.Option(
+        None,
+        "--routes/--no-routes",
+        help="record unit routes (default: on for drills and runs ≤ 1 day)",
+    ),
+    maps: bool = typer.Option(
+        True, "--maps/--no-maps", help="write map.html, map.png and briefing.html"
+    ),
+    allow_large: bool = typer.Option(
+        False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"
+    ),
+    incidents: Path | None = typer.Option(
+        None,
+        help='your incident records (CSV/Parquet: time, lon/lat or node_id, type, optional dispatch/arrival/clear times) drive the run instead of random demand, and are compared with it; lon/lat WGS84 unless --incidents-map declares datum = "gcj02"/"bd09"',
+    ),
+    incidents_map: Path | None = typer.Option(
+        None, help="TOML: [incidents] rename/constants/values/lonlat/datum for --incidents"
+    ),
+    skip_bad_rows: bool = typer.Option(
+        False,
+        "--skip-bad-rows",
+        help="use the good incident records and list the bad ones (default: stop at any)",
+    ),
 ) -> None:
     """Simulate a scenario; print the compliance table and write the results folder."""
-    run_and_write(scenario, out=out, seed=seed, days=days, city=city, routes=routes,
-                  maps=maps, console=console, incidents=incidents,
-                  incidents_map=incidents_map, skip_bad_rows=skip_bad_rows,
-                  allow_large=allow_large)
+    run_and_write(
+        scenario,
+        out=out,
+        seed=seed,
+        days=days,
+        city=city,
+        routes=routes,
+        maps=maps,
+        console=console,
+        incidents=incidents,
+        incidents_map=incidents_map,
+        skip_bad_rows=skip_bad_rows,
+        allow_large=allow_large,
+    )
 
 
 @app.command()
@@ -133,28 +180,76 @@ def validate(path: Path = typer.Argument(..., help="a city folder")) -> None:
 def import_osm(
     source: Path = typer.Argument(..., help=".osm, .osm.bz2 or .osm.pbf extract"),
     out: Path = typer.Argument(..., help="city folder to write"),
-    districts: Path | None = typer.Option(None, help="district polygons (GPKG/GeoJSON/SHP); default: OSM admin boundaries, else one district"),
-    admin_level: int | None = typer.Option(None, help="OSM admin_level to take as districts (default: chosen, see twin.importers.assemble)"),
-    stations: Path | None = typer.Option(None, help="your stations (CSV with lon/lat, Parquet, GPKG/GeoJSON/SHP); lon/lat WGS84 unless the --map declares datum = \"gcj02\"/\"bd09\""),
-    mapping: Path | None = typer.Option(None, "--map", help="TOML: [stations] rename/constants/values/scale/lonlat/datum for --stations"),
-    generate_stations: str | None = typer.Option(None, help="forces to generate by the planning rule where they have no stations, e.g. fire,community (marked generated)"),
-    population: Path | None = typer.Option(None, help="people: a GeoTIFF of people per pixel (WorldPop) or a layer with counts; default: estimated from OSM buildings"),
-    population_column: str = typer.Option("population", help="count column of a --population layer"),
-    floor_m2_per_person: float = typer.Option(40.0, min=1.0, help="residential floor m² per person for the building estimate (assumption; 20-70)"),
-    clip_embedded: bool = typer.Option(False, "--clip-embedded", help="Chongqing: clip to the embedded nine districts and keep their census populations"),
-    largest_component: bool = typer.Option(True, "--largest-component/--keep-all",
-                                           help="keep only the largest connected road network"),
+    districts: Path | None = typer.Option(
+        None,
+        help="district polygons (GPKG/GeoJSON/SHP); default: OSM admin boundaries, else one district",
+    ),
+    admin_level: int | None = typer.Option(
+        None,
+        help="OSM admin_level to take as districts (default: chosen, see twin.importers.assemble)",
+    ),
+    stations: Path | None = typer.Option(
+        None,
+        help='your stations (CSV with lon/lat, Parquet, GPKG/GeoJSON/SHP); lon/lat WGS84 unless the --map declares datum = "gcj02"/"bd09"',
+    ),
+    mapping: Path | None = typer.Option(
+        None,
+        "--map",
+        help="TOML: [stations] rename/constants/values/scale/lonlat/datum for --stations",
+    ),
+    generate_stations: str | None = typer.Option(
+        None,
+        help="forces to generate by the planning rule where they have no stations, e.g. fire,community (marked generated)",
+    ),
+    population: Path | None = typer.Option(
+        None,
+        help="people: a GeoTIFF of people per pixel (WorldPop) or a layer with counts; default: estimated from OSM buildings",
+    ),
+    population_column: str = typer.Option(
+        "population", help="count column of a --population layer"
+    ),
+    floor_m2_per_person: float = typer.Option(
+        40.0,
+        min=1.0,
+        help="residential floor m² per person for the building estimate (assumption; 20-70)",
+    ),
+    clip_embedded: bool = typer.Option(
+        False,
+        "--clip-embedded",
+        help="Chongqing: clip to the embedded nine districts and keep their census populations",
+    ),
+    largest_component: bool = typer.Option(
+        True, "--largest-component/--keep-all", help="keep only the largest connected road network"
+    ),
     name: str | None = typer.Option(None, help="city name"),
 ) -> None:
     """An OpenStreetMap extract → a working city folder: roads (bridges, tunnels, speeds from tags),
     districts, people in 1 km cells, stations from OSM (fire, ambulance, rescue, helipads)."""
-    forces = tuple(f.strip() for f in generate_stations.split(",") if f.strip()) if generate_stations else ()
-    opts = CityOptions(districts_path=districts, admin_level=admin_level, stations_path=stations,
-                       map_path=mapping, generate=forces, population_path=population,
-                       population_column=population_column,
-                       floor_m2_per_person=floor_m2_per_person)
-    raise typer.Exit(import_osm_command(source, out, largest_component=largest_component,
-                                        name=name, options=opts, clip_embedded=clip_embedded))
+    forces = (
+        tuple(f.strip() for f in generate_stations.split(",") if f.strip())
+        if generate_stations
+        else ()
+    )
+    opts = CityOptions(
+        districts_path=districts,
+        admin_level=admin_level,
+        stations_path=stations,
+        map_path=mapping,
+        generate=forces,
+        population_path=population,
+        population_column=population_column,
+        floor_m2_per_person=floor_m2_per_person,
+    )
+    raise typer.Exit(
+        import_osm_command(
+            source,
+            out,
+            largest_component=largest_component,
+            name=name,
+            options=opts,
+            clip_embedded=clip_embedded,
+        )
+    )
 
 
 @import_app.command("epanet")
@@ -164,96 +259,186 @@ def import_epanet(
     into: Path = typer.Option(..., help="the city folder the network belongs to"),
     out: Path | None = typer.Option(None, help="folder to write (default: --into)"),
     crs: str | None = typer.Option(None, help="CRS of the .inp coordinates, e.g. EPSG:32648"),
-    anchor: str | None = typer.Option(None, help="LON,LAT to place a network with plane coordinates"),
-    units_to_m: float | None = typer.Option(None, help="metres per coordinate unit (with --anchor)"),
+    anchor: str | None = typer.Option(
+        None, help="LON,LAT to place a network with plane coordinates"
+    ),
+    units_to_m: float | None = typer.Option(
+        None, help="metres per coordinate unit (with --anchor)"
+    ),
     network: str = typer.Option("water", help="which pipe network it replaces"),
     id_prefix: str = typer.Option("", help="prefix for the imported ids"),
 ) -> None:
     """An EPANET water network (via wntr) → the pipes and junctions of an existing city."""
-    raise typer.Exit(import_epanet_command(source, into, out, crs, anchor, units_to_m,
-                                           network, id_prefix))
+    raise typer.Exit(
+        import_epanet_command(source, into, out, crs, anchor, units_to_m, network, id_prefix)
+    )
 
 
 @import_app.command("gis")
 @reports_errors
 def import_gis(
-    sources: list[Path] = typer.Argument(..., help="a GeoPackage, a folder, or layer files; last: OUT"),
-    mapping: Path | None = typer.Option(None, "--map", help="JSON/TOML: layer names and column renames"),
+    sources: list[Path] = typer.Argument(
+        ..., help="a GeoPackage, a folder, or layer files; last: OUT"
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--map", help="JSON/TOML: layer names and column renames"
+    ),
     largest_component: bool = typer.Option(False, "--largest-component/--keep-all"),
     name: str | None = typer.Option(None, help="city name"),
 ) -> None:
     """Your own GIS layers (GeoPackage / GeoJSON / Shapefile) → a city folder (the last argument)."""
     if len(sources) < 2:
-        raise TwinDataError.one("twin import gis", "give the input(s) and then the output folder",
-                                "e.g. twin import gis mycity.gpkg cities/mycity")
-    raise typer.Exit(import_gis_command(sources[:-1], sources[-1], mapping, largest_component, name))
+        raise TwinDataError.one(
+            "twin import gis",
+            "give the input(s) and then the output folder",
+            "e.g. twin import gis mycity.gpkg cities/mycity",
+        )
+    raise typer.Exit(
+        import_gis_command(sources[:-1], sources[-1], mapping, largest_component, name)
+    )
 
 
 @app.command()
 @reports_errors
 def compare(
-    paths: list[Path] = typer.Argument(..., help="BASE.toml OTHER.toml [MORE.toml …] (paired replications), or BASE_DIR OTHER_DIR (two finished runs)"),
-    replications: int = typer.Option(10, "--replications", "-n", min=1, help="seeds base.seed … +N−1, the same for every scenario"),
-    out: Path | None = typer.Option(None, "--out", "-o", help="folder for comparison.csv, summary.txt and each scenario's replications"),
+    paths: list[Path] = typer.Argument(
+        ...,
+        help="BASE.toml OTHER.toml [MORE.toml …] (paired replications), or BASE_DIR OTHER_DIR (two finished runs)",
+    ),
+    replications: int = typer.Option(
+        10,
+        "--replications",
+        "-n",
+        min=1,
+        help="seeds base.seed … +N−1, the same for every scenario",
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="folder for comparison.csv, summary.txt and each scenario's replications",
+    ),
     workers: int = typer.Option(2, min=1, help="local worker processes (Dask)"),
-    days: float | None = typer.Option(None, help="override every scenario's simulated duration (days)"),
-    target: str = typer.Option("30min", help="the target the tables and summary lead with (any in compliance.csv)"),
-    city: Path | None = typer.Option(None, help="city folder (default: the scenarios' / the runs')"),
+    days: float | None = typer.Option(
+        None, help="override every scenario's simulated duration (days)"
+    ),
+    target: str = typer.Option(
+        "30min", help="the target the tables and summary lead with (any in compliance.csv)"
+    ),
+    city: Path | None = typer.Option(
+        None, help="city folder (default: the scenarios' / the runs')"
+    ),
     address: str | None = typer.Option(None, help="a dask.distributed scheduler address"),
-    cells: bool = typer.Option(True, "--cells/--no-cells", help="also compare every 1 km cell (Holm-adjusted)"),
+    cells: bool = typer.Option(
+        True, "--cells/--no-cells", help="also compare every 1 km cell (Holm-adjusted)"
+    ),
 ) -> None:
     """Compare options against a baseline: paired replications over common seeds with 95 % intervals."""
     check_target(target)
-    compare_command(paths, replications=replications, out=out, workers=workers, days=days,
-                    target=target, city_path=city, address=address, cells=cells,
-                    console=console)
+    compare_command(
+        paths,
+        replications=replications,
+        out=out,
+        workers=workers,
+        days=days,
+        target=target,
+        city_path=city,
+        address=address,
+        cells=cells,
+        console=console,
+    )
 
 
 @app.command()
 @reports_errors
 def sweep(
     scenario: Path | None = typer.Argument(None, help="scenario TOML (default: the baseline)"),
-    replications: int = typer.Option(8, "--replications", "-n", min=1, help="runs, seeds seed..seed+n-1"),
+    replications: int = typer.Option(
+        8, "--replications", "-n", min=1, help="runs, seeds seed..seed+n-1"
+    ),
     days: float | None = typer.Option(None, help="override the simulated duration (days)"),
     workers: int = typer.Option(2, min=1, help="local worker processes"),
     address: str | None = typer.Option(None, help="a dask.distributed scheduler address"),
     out: Path | None = typer.Option(None, "--out", "-o", help="folder for sweep.csv"),
-    allow_large: bool = typer.Option(False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"),
+    allow_large: bool = typer.Option(
+        False, "--allow-large", help="run even if the size estimate exceeds the machine's memory"
+    ),
 ) -> None:
     """Run a scenario under many seeds (with Dask); share met per district with 95 % intervals."""
-    sweep_command(scenario, replications=replications, days=days, workers=workers,
-                  address=address, out=out, console=console, allow_large=allow_large)
+    sweep_command(
+        scenario,
+        replications=replications,
+        days=days,
+        workers=workers,
+        address=address,
+        out=out,
+        console=console,
+        allow_large=allow_large,
+    )
 
 
 @app.command()
 @reports_errors
 def site(
-    add: int = typer.Option(1, "--add", "-k", min=1, help="new stations to site (LSCP: found, not given)"),
+    add: int = typer.Option(
+        1, "--add", "-k", min=1, help="new stations to site (LSCP: found, not given)"
+    ),
     force: str = typer.Option("fire", help="force of the new stations"),
-    objective: str = typer.Option("mclp", help="mclp (most people within --minutes), pmedian (least people-weighted time), lscp (fewest stations covering all), pcenter (least worst time)"),
-    minutes: float = typer.Option(5.0, help="coverage time by road (min); the national standard's 5 min includes ~1 min turnout"),
+    objective: str = typer.Option(
+        "mclp",
+        help="mclp (most people within --minutes), pmedian (least people-weighted time), lscp (fewest stations covering all), pcenter (least worst time)",
+    ),
+    minutes: float = typer.Option(
+        5.0,
+        help="coverage time by road (min); the national standard's 5 min includes ~1 min turnout",
+    ),
     period: str = typer.Option("offpeak", help="road times of: peak, offpeak or night"),
-    out: Path = typer.Option(Path("results/site"), "--out", "-o", help="folder for the scenario TOML, map, budget and check"),
+    out: Path = typer.Option(
+        Path("results/site"),
+        "--out",
+        "-o",
+        help="folder for the scenario TOML, map, budget and check",
+    ),
     budget_max: int = typer.Option(10, "--budget", help="budget view k = 1..N (0: skip)"),
-    replications: int = typer.Option(10, "--replications", "-n", min=0, help="paired simulation check (0: skip)"),
+    replications: int = typer.Option(
+        10, "--replications", "-n", min=0, help="paired simulation check (0: skip)"
+    ),
     days: float = typer.Option(7.0, help="simulated days per replication of the check"),
     workers: int = typer.Option(2, min=1, help="local worker processes (Dask)"),
     city: Path | None = typer.Option(None, help="city folder (default: embedded Chongqing)"),
-    move: bool = typer.Option(False, "--move", help="move --add existing stations instead of adding (heuristic)"),
+    move: bool = typer.Option(
+        False, "--move", help="move --add existing stations instead of adding (heuristic)"
+    ),
 ) -> None:
     """Where new stations should go (PySAL spopt + HiGHS), checked by paired simulation."""
-    site_command(add=add, force=force, objective=objective, minutes=minutes, period=period,
-                 out=out, budget_max=budget_max, replications=replications, days=days,
-                 workers=workers, city_path=city, console=console, move=move)
+    site_command(
+        add=add,
+        force=force,
+        objective=objective,
+        minutes=minutes,
+        period=period,
+        out=out,
+        budget_max=budget_max,
+        replications=replications,
+        days=days,
+        workers=workers,
+        city_path=city,
+        console=console,
+        move=move,
+    )
 
 
 @app.command("map")
 @reports_errors
-def map_(results: Path = typer.Argument(..., help="a results folder written by `twin run`"),
-         city: Path | None = typer.Option(None, help="city folder (default: the one the run used)"),
-         against: Path | None = typer.Option(None, help="a baseline results folder: also "
-                                                "difference.html, and the briefing answers against it"),
-         lang: str = typer.Option("both", help="briefing language: both, en or zh")) -> None:
+def map_(
+    results: Path = typer.Argument(..., help="a results folder written by `twin run`"),
+    city: Path | None = typer.Option(None, help="city folder (default: the one the run used)"),
+    against: Path | None = typer.Option(
+        None,
+        help="a baseline results folder: also difference.html, and the briefing answers against it",
+    ),
+    lang: str = typer.Option("both", help="briefing language: both, en or zh"),
+) -> None:
     """Redraw map.html, map.png, briefing.html, results.gpkg and districts.csv."""
     for p in map_command(results, city, against=against, lang=lang):
         console.print(f"wrote {p}")
@@ -261,8 +446,10 @@ def map_(results: Path = typer.Argument(..., help="a results folder written by `
 
 @app.command()
 @reports_errors
-def replay(results: Path = typer.Argument(..., help="a results folder written by `twin run --routes`"),
-           city: Path | None = typer.Option(None, help="city folder (default: the one the run used)")) -> None:
+def replay(
+    results: Path = typer.Argument(..., help="a results folder written by `twin run --routes`"),
+    city: Path | None = typer.Option(None, help="city folder (default: the one the run used)"),
+) -> None:
     """Write replay.html: units moving to the incidents, minute by minute."""
     console.print(f"wrote {replay_command(results, city)}")
 
@@ -272,10 +459,15 @@ def replay(results: Path = typer.Argument(..., help="a results folder written by
 def cache_info() -> None:
     """Where the travel-time cache is, how many files it holds and their size."""
     i = cache.info()
-    console.print(f"cache folder: {i.folder}" + ("" if i.usable else "  (not usable: runs go on "
-                                                  "without it)"), highlight=False)
-    console.print(f"files: {i.files}, size: {i.bytes / 1e6:,.1f} MB "
-                  f"(limit {i.limit_bytes / 1e6:,.0f} MB, TWIN_CACHE_MAX_MB)", highlight=False)
+    console.print(
+        f"cache folder: {i.folder}" + ("" if i.usable else "  (not usable: runs go on without it)"),
+        highlight=False,
+    )
+    console.print(
+        f"files: {i.files}, size: {i.bytes / 1e6:,.1f} MB "
+        f"(limit {i.limit_bytes / 1e6:,.0f} MB, TWIN_CACHE_MAX_MB)",
+        highlight=False,
+    )
 
 
 @cache_app.command("clear")
@@ -283,13 +475,13 @@ def cache_info() -> None:
 def cache_clear() -> None:
     """Remove the files this tool wrote into the cache (nothing else)."""
     n, size = cache.clear()
-    console.print(f"removed {n} files ({size / 1e6:,.1f} MB) from {cache.cache_dir()}",
-                  highlight=False)
+    console.print(
+        f"removed {n} files ({size / 1e6:,.1f} MB) from {cache.cache_dir()}", highlight=False
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
-
 
 
 @app.command("app")
@@ -297,7 +489,9 @@ def main() -> None:  # pragma: no cover - console entry point
 def app_command(
     port: int = typer.Option(DEFAULT_PORT, help="port to listen on"),
     host: str = typer.Option("127.0.0.1", help="address to bind (default: this machine only)"),
-    runs_dir: Path | None = typer.Option(None, "--runs-dir", help="where the app keeps its runs (default: the user data folder)"),
+    runs_dir: Path | None = typer.Option(
+        None, "--runs-dir", help="where the app keeps its runs (default: the user data folder)"
+    ),
     city: Path | None = typer.Option(None, help="city folder (default: embedded Chongqing)"),
 ) -> None:
     """Start the planners' app (a local web page): point at the map, run, compare."""

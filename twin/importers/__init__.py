@@ -33,25 +33,32 @@ log = logging.getLogger("twin.importers")
 __all__ = ["city_from_layers", "keep_largest_component", "log"]
 
 
-def keep_largest_component(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame
-                           ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, str | None]:
+def keep_largest_component(
+    nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, str | None]:
     """Keep the largest weakly connected part of the road graph.
 
     Returns the kept nodes and edges and a note saying what was dropped (None if nothing
     was). Edges whose ends are not both nodes are kept for the validator to report.
     """
-    labels = road_components(nodes["node_id"].astype(str), edges["u"].astype(str),
-                             edges["v"].astype(str))
+    labels = road_components(
+        nodes["node_id"].astype(str), edges["u"].astype(str), edges["v"].astype(str)
+    )
     if labels.max(initial=0) == 0:
         return nodes, edges, None
     keep_nodes = labels == 0
     dropped_ids = set(nodes["node_id"].astype(str)[~keep_nodes])
     drop_edges = edges["u"].astype(str).isin(dropped_ids) | edges["v"].astype(str).isin(dropped_ids)
-    note = (f"kept the largest connected part of the road graph ({int(keep_nodes.sum())} "
-            f"nodes); dropped {int(labels.max())} smaller parts: {int((~keep_nodes).sum())} "
-            f"nodes, {int(drop_edges.sum())} edges")
-    return (nodes[keep_nodes].reset_index(drop=True),
-            edges[~drop_edges.to_numpy()].reset_index(drop=True), note)
+    note = (
+        f"kept the largest connected part of the road graph ({int(keep_nodes.sum())} "
+        f"nodes); dropped {int(labels.max())} smaller parts: {int((~keep_nodes).sum())} "
+        f"nodes, {int(drop_edges.sum())} edges"
+    )
+    return (
+        nodes[keep_nodes].reset_index(drop=True),
+        edges[~drop_edges.to_numpy()].reset_index(drop=True),
+        note,
+    )
 
 
 def note(notes: list[str], text: str) -> None:
@@ -71,14 +78,23 @@ def strip_suffixes(name: str, suffixes: Iterable[str]) -> str:
     return name
 
 
-def districts_from_nodes(nodes: gpd.GeoDataFrame, name: str, margin_m: float = 50.0
-                         ) -> gpd.GeoDataFrame:
+def districts_from_nodes(
+    nodes: gpd.GeoDataFrame, name: str, margin_m: float = 50.0
+) -> gpd.GeoDataFrame:
     """One district ``D1`` covering ``nodes`` (metric CRS): their convex hull grown by
     ``margin_m`` metres, population 0 (unknown), level ``core``."""
     hull = nodes.geometry.union_all().convex_hull.buffer(margin_m)
-    return gpd.GeoDataFrame({"district_id": ["D1"], "name": [name], "name_en": [name],
-                             "population": np.array([0], np.int64), "level": ["core"]},
-                            geometry=[hull], crs=nodes.crs)
+    return gpd.GeoDataFrame(
+        {
+            "district_id": ["D1"],
+            "name": [name],
+            "name_en": [name],
+            "population": np.array([0], np.int64),
+            "level": ["core"],
+        },
+        geometry=[hull],
+        crs=nodes.crs,
+    )
 
 
 def assign_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.Series:
@@ -89,20 +105,34 @@ def assign_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> p
     return first["district_id"].reindex(points.index).fillna("").astype(str)
 
 
-def clip_roads(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, area: shapely.Geometry,
-               where: str, notes: list[str]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def clip_roads(
+    nodes: gpd.GeoDataFrame,
+    edges: gpd.GeoDataFrame,
+    area: shapely.Geometry,
+    where: str,
+    notes: list[str],
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Road nodes inside ``area`` (WGS84) and the edges with both ends among them."""
     metric = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(nodes.crs).iloc[0]
-    inside = shapely.contains_xy(metric, shapely.get_coordinates(nodes.geometry.values)[:, 0],
-                                 shapely.get_coordinates(nodes.geometry.values)[:, 1])
+    inside = shapely.contains_xy(
+        metric,
+        shapely.get_coordinates(nodes.geometry.values)[:, 0],
+        shapely.get_coordinates(nodes.geometry.values)[:, 1],
+    )
     if not inside.any():
-        raise TwinDataError.one(where, "no road of this extract lies inside the area to clip "
-                                "to", "use an extract that covers it (for Chongqing's nine "
-                                "central districts: the Chongqing extract of "
-                                "download.geofabrik.de or extract.bbbike.org)",
-                                title="cannot import OSM")
+        raise TwinDataError.one(
+            where,
+            "no road of this extract lies inside the area to clip to",
+            "use an extract that covers it (for Chongqing's nine "
+            "central districts: the Chongqing extract of "
+            "download.geofabrik.de or extract.bbbike.org)",
+            title="cannot import OSM",
+        )
     keep_ids = set(nodes.loc[inside, "node_id"])
     keep_e = edges["u"].isin(keep_ids) & edges["v"].isin(keep_ids)
-    note(notes, f"clipped to the given area: kept {int(inside.sum())} of {len(nodes)} road "
-         f"nodes and {int(keep_e.sum())} of {len(edges)} edges")
+    note(
+        notes,
+        f"clipped to the given area: kept {int(inside.sum())} of {len(nodes)} road "
+        f"nodes and {int(keep_e.sum())} of {len(edges)} edges",
+    )
     return (nodes[inside].reset_index(drop=True), edges[keep_e].reset_index(drop=True))

@@ -73,8 +73,9 @@ class CityOptions:
     floor_m2_per_person: float = FLOOR_M2_PER_PERSON
 
 
-def label_nodes(nodes: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, notes: list[str]
-                ) -> gpd.GeoDataFrame:
+def label_nodes(
+    nodes: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, notes: list[str]
+) -> gpd.GeoDataFrame:
     """``nodes`` with the ``district_id`` each lies in ('' outside all, counted in the notes);
     unchanged when ``districts`` lacks a CRS or ids (the validator reports that)."""
     if districts.crs is None or "district_id" not in districts.columns:
@@ -91,12 +92,17 @@ def check_generate(forces: tuple[str, ...]) -> None:
     """Refuse unknown force names in ``--generate-stations``."""
     unknown = [f for f in forces if f not in FORCES]
     if unknown:
-        raise TwinDataError.one("--generate-stations", f"unknown forces {unknown}",
-                                f"name some of: {', '.join(FORCES)}", title="bad argument")
+        raise TwinDataError.one(
+            "--generate-stations",
+            f"unknown forces {unknown}",
+            f"name some of: {', '.join(FORCES)}",
+            title="bad argument",
+        )
 
 
-def districts_for(nodes: gpd.GeoDataFrame, features: Features, name: str,
-                  opts: CityOptions, notes: list[str]) -> gpd.GeoDataFrame:
+def districts_for(
+    nodes: gpd.GeoDataFrame, features: Features, name: str, opts: CityOptions, notes: list[str]
+) -> gpd.GeoDataFrame:
     """The districts layer (module docstring, "Districts"), in the nodes' CRS."""
     if opts.districts_path is not None:
         d = read_layer_file(Path(opts.districts_path))
@@ -106,25 +112,43 @@ def districts_for(nodes: gpd.GeoDataFrame, features: Features, name: str,
     admin = admin_districts(nodes, features, hull, opts.admin_level, notes)
     if admin is not None:
         return admin
-    note(notes, "no districts given and no usable OSM administrative boundaries: one "
-         "district D1 covers the road network; pass --districts FILE for real ones")
+    note(
+        notes,
+        "no districts given and no usable OSM administrative boundaries: one "
+        "district D1 covers the road network; pass --districts FILE for real ones",
+    )
     return districts_from_nodes(nodes, name)
 
 
-def admin_districts(nodes: gpd.GeoDataFrame, features: Features, hull: shapely.Geometry,
-                    level: int | None, notes: list[str]) -> gpd.GeoDataFrame | None:
+def admin_districts(
+    nodes: gpd.GeoDataFrame,
+    features: Features,
+    hull: shapely.Geometry,
+    level: int | None,
+    notes: list[str],
+) -> gpd.GeoDataFrame | None:
     """OSM admin areas of ``level`` (None: chosen as the module says), clipped to ``hull``."""
     if not features.admin:
         if level is not None:
-            note(notes, f"--admin-level {level}: the extract has no complete administrative "
-                 "boundaries")
+            note(
+                notes,
+                f"--admin-level {level}: the extract has no complete administrative boundaries",
+            )
         return None
     table = gpd.GeoDataFrame(
-        {"level": [a[0] for a in features.admin], "name": [a[1] for a in features.admin],
-         "osm": [a[2] for a in features.admin]},
-        geometry=[a[3] for a in features.admin], crs="EPSG:4326").to_crs(nodes.crs)
-    levels = [level] if level is not None else sorted(
-        {lv for lv in table["level"] if lv >= 4}, reverse=True)
+        {
+            "level": [a[0] for a in features.admin],
+            "name": [a[1] for a in features.admin],
+            "osm": [a[2] for a in features.admin],
+        },
+        geometry=[a[3] for a in features.admin],
+        crs="EPSG:4326",
+    ).to_crs(nodes.crs)
+    levels = (
+        [level]
+        if level is not None
+        else sorted({lv for lv in table["level"] if lv >= 4}, reverse=True)
+    )
     for lv in levels:
         areas = table[table["level"] == lv].copy()
         areas["geometry"] = areas.geometry.intersection(hull)
@@ -136,20 +160,30 @@ def admin_districts(nodes: gpd.GeoDataFrame, features: Features, hull: shapely.G
         cover = (assign_districts(nodes, areas) != "").mean()
         if level is None and cover < ADMIN_COVER:
             continue
-        note(notes, f"districts: {len(areas)} OSM administrative areas of admin_level {lv} "
-             f"({', '.join(areas['name'].head(5))}{'…' if len(areas) > 5 else ''}), clipped "
-             f"to the roads; they hold {cover:.0%} of the road nodes")
-        return gpd.GeoDataFrame({
-            "district_id": areas["district_id"], "name": areas["name"], "name_en": areas["name"],
-            "population": np.zeros(len(areas), np.int64), "level": "core",
-            "osm_id": areas["osm"]}, geometry=areas.geometry.values, crs=nodes.crs)
+        note(
+            notes,
+            f"districts: {len(areas)} OSM administrative areas of admin_level {lv} "
+            f"({', '.join(areas['name'].head(5))}{'…' if len(areas) > 5 else ''}), clipped "
+            f"to the roads; they hold {cover:.0%} of the road nodes",
+        )
+        return gpd.GeoDataFrame(
+            {
+                "district_id": areas["district_id"],
+                "name": areas["name"],
+                "name_en": areas["name"],
+                "population": np.zeros(len(areas), np.int64),
+                "level": "core",
+                "osm_id": areas["osm"],
+            },
+            geometry=areas.geometry.values,
+            crs=nodes.crs,
+        )
     if level is not None:
         note(notes, f"--admin-level {level}: no complete boundary of that level in the extract")
     return None
 
 
-def population_for(cells: gpd.GeoDataFrame, features: Features, opts: CityOptions
-                   ) -> Population:
+def population_for(cells: gpd.GeoDataFrame, features: Features, opts: CityOptions) -> Population:
     """Cells with people from the first available source (see twin.importers.population)."""
     path = opts.population_path
     if path is not None:
@@ -163,29 +197,44 @@ def population_for(cells: gpd.GeoDataFrame, features: Features, opts: CityOption
     pop = from_landuse(features.residential, cells)
     if pop.cells["population"].sum() > 0:
         return pop
-    return Population(cells, "none (no population file, no buildings or residential land "
-                      "use in the extract)", True, ["no population: no people, so no random "
-                                                    "incidents; give --population FILE"])
+    return Population(
+        cells,
+        "none (no population file, no buildings or residential land use in the extract)",
+        True,
+        ["no population: no people, so no random incidents; give --population FILE"],
+    )
 
 
-def stations_for(features: Features, districts: gpd.GeoDataFrame, cells: gpd.GeoDataFrame,
-                 nodes: gpd.GeoDataFrame, opts: CityOptions, notes: list[str]
-                 ) -> gpd.GeoDataFrame:
+def stations_for(
+    features: Features,
+    districts: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame,
+    nodes: gpd.GeoDataFrame,
+    opts: CityOptions,
+    notes: list[str],
+) -> gpd.GeoDataFrame:
     """OSM + file + generated stations (module docstring, "Stations")."""
     parts = []
     found = osm_stations(features.stations, districts)
     found, outside = inside(found)
     if outside:
-        note(notes, f"{len(outside)} OSM stations lie outside the districts and were not "
-             f"taken: {', '.join(outside[:5])}{'…' if len(outside) > 5 else ''}")
+        note(
+            notes,
+            f"{len(outside)} OSM stations lie outside the districts and were not "
+            f"taken: {', '.join(outside[:5])}{'…' if len(outside) > 5 else ''}",
+        )
     if len(found):
         by = found["force"].value_counts().to_dict()
-        note(notes, f"stations from OSM: {', '.join(f'{v} {k}' for k, v in sorted(by.items()))}"
-             f" (units per station assumed: twin.importers.stations.OSM_UNITS)")
+        note(
+            notes,
+            f"stations from OSM: {', '.join(f'{v} {k}' for k, v in sorted(by.items()))}"
+            f" (units per station assumed: twin.importers.stations.OSM_UNITS)",
+        )
         parts.append(found)
     if opts.stations_path is not None:
-        mine = file_stations(Path(opts.stations_path), read_map(opts.map_path, "stations"),
-                             districts)
+        mine = file_stations(
+            Path(opts.stations_path), read_map(opts.map_path, "stations"), districts
+        )
         note(notes, f"stations from {Path(opts.stations_path).name}: {len(mine)}")
         if parts:
             parts[0] = _drop_duplicates(parts[0], mine, notes)
@@ -199,27 +248,41 @@ def stations_for(features: Features, districts: gpd.GeoDataFrame, cells: gpd.Geo
         xy = shapely.get_coordinates(nodes.geometry.values)
         gen = generated_stations(wanted, cells, xy, districts)
         by = gen["force"].value_counts().to_dict()
-        note(notes, f"GENERATED stations by the planning rule (column generated=True): "
-             f"{', '.join(f'{v} {k}' for k, v in sorted(by.items()))} — see "
-             "twin.importers.stations")
+        note(
+            notes,
+            f"GENERATED stations by the planning rule (column generated=True): "
+            f"{', '.join(f'{v} {k}' for k, v in sorted(by.items()))} — see "
+            "twin.importers.stations",
+        )
         parts.append(gen)
-    stations = (gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=districts.crs)
-                if parts else empty_stations(districts.crs))
+    stations = (
+        gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=districts.crs)
+        if parts
+        else empty_stations(districts.crs)
+    )
     return stations
 
 
-def _drop_duplicates(osm: gpd.GeoDataFrame, mine: gpd.GeoDataFrame, notes: list[str]
-                     ) -> gpd.GeoDataFrame:
+def _drop_duplicates(
+    osm: gpd.GeoDataFrame, mine: gpd.GeoDataFrame, notes: list[str]
+) -> gpd.GeoDataFrame:
     """OSM stations without a station of the same force of the user's file within
     :data:`SAME_STATION_M` (the user's list wins: it has the real unit counts)."""
     if osm.empty or mine.empty:
         return osm
-    near = gpd.sjoin_nearest(osm[["force", "geometry"]], mine[["force", "geometry"]],
-                             max_distance=SAME_STATION_M, how="inner")
+    near = gpd.sjoin_nearest(
+        osm[["force", "geometry"]],
+        mine[["force", "geometry"]],
+        max_distance=SAME_STATION_M,
+        how="inner",
+    )
     same = near.index[near["force_left"] == near["force_right"]].unique()
     if len(same):
-        note(notes, f"{len(same)} OSM stations replaced by the file's stations within "
-             f"{SAME_STATION_M:g} m: {', '.join(osm.loc[same, 'name'].astype(str)[:5])}")
+        note(
+            notes,
+            f"{len(same)} OSM stations replaced by the file's stations within "
+            f"{SAME_STATION_M:g} m: {', '.join(osm.loc[same, 'name'].astype(str)[:5])}",
+        )
     return osm.drop(index=same).reset_index(drop=True)
 
 
@@ -227,13 +290,21 @@ def note_missing_forces(stations: gpd.GeoDataFrame, notes: list[str]) -> None:
     """Name the forces without any station (their incidents would get no unit)."""
     missing = [f for f in FORCES if f not in set(stations["force"])]
     if missing:
-        note(notes, f"no stations of: {', '.join(missing)} — incidents needing them get no "
-             f"unit; add --generate-stations {','.join(missing)} or --stations FILE")
+        note(
+            notes,
+            f"no stations of: {', '.join(missing)} — incidents needing them get no "
+            f"unit; add --generate-stations {','.join(missing)} or --stations FILE",
+        )
 
 
-def assemble(nodes: gpd.GeoDataFrame, features: Features, name: str, opts: CityOptions,
-             notes: list[str], given: Given | None = None
-             ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, object]]:
+def assemble(
+    nodes: gpd.GeoDataFrame,
+    features: Features,
+    name: str,
+    opts: CityOptions,
+    notes: list[str],
+    given: Given | None = None,
+) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, object]]:
     """Districts, cells and stations for the roads ``nodes`` (metric CRS), and the meta
     entries saying where the people came from. ``given``: layers a caller already has
     (the Chongqing path: embedded districts with census populations and their cells)."""
@@ -245,9 +316,12 @@ def assemble(nodes: gpd.GeoDataFrame, features: Features, name: str, opts: CityO
         return {"districts": districts}, {}  # the validator reports it
     districts = districts.to_crs(nodes.crs)
     if given is not None and given.cells is not None:
-        pop = Population(given.cells.to_crs(nodes.crs), given.population_source,
-                         given.population_estimate,
-                         [f"people: the given cells ({given.population_source})"])
+        pop = Population(
+            given.cells.to_crs(nodes.crs),
+            given.population_source,
+            given.population_estimate,
+            [f"people: the given cells ({given.population_source})"],
+        )
     else:
         pop = population_for(grid_cells(districts), features, opts)
     for text in pop.notes:
@@ -280,15 +354,20 @@ def scaled_to_districts(pop: Population, districts: gpd.GeoDataFrame) -> Populat
     census figures), shared among the district's cells as ``pop`` has them (by area where
     ``pop`` has nobody in the district)."""
     cells = pop.cells.copy()
-    target = dict(zip(districts["district_id"].astype(str),
-                      pd.to_numeric(districts["population"]).astype(float)))
+    target = dict(
+        zip(
+            districts["district_id"].astype(str),
+            pd.to_numeric(districts["population"]).astype(float),
+        )
+    )
     for d, idx in cells.groupby("district_id").groups.items():
         weight = cells.loc[idx, "population"].to_numpy(float)
         if weight.sum() <= 0:
             weight = cells.loc[idx].geometry.area.to_numpy()
         cells.loc[idx, "population"] = target.get(str(d), 0.0) * weight / weight.sum()
-    return Population(cells, f"districts' population column, shared among cells by "
-                      f"{pop.source}", False, pop.notes)
+    return Population(
+        cells, f"districts' population column, shared among cells by {pop.source}", False, pop.notes
+    )
 
 
 @dataclass
@@ -305,8 +384,9 @@ class Given:
     population_source: str = "given"
     population_estimate: bool = False
 
-    def merge_stations(self, found: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame,
-                       notes: list[str]) -> gpd.GeoDataFrame:
+    def merge_stations(
+        self, found: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, notes: list[str]
+    ) -> gpd.GeoDataFrame:
         """``found`` plus the given stations of forces ``found`` lacks, moved to the
         nearest new road node."""
         assert self.stations is not None
@@ -320,8 +400,12 @@ class Given:
         keep["generated"] = True  # the embedded twin's stations are synthetic
         keep["source"] = "embedded twin (synthetic), snapped to the OSM roads"
         by = keep["force"].value_counts().to_dict()
-        note(notes, "stations kept from the template city (synthetic in the embedded twin; "
-             "OSM has none of these forces), moved to the nearest OSM road node: "
-             + ", ".join(f"{v} {k}" for k, v in sorted(by.items())))
-        return gpd.GeoDataFrame(pd.concat([found, keep[found.columns]], ignore_index=True),
-                                crs=nodes.crs)
+        note(
+            notes,
+            "stations kept from the template city (synthetic in the embedded twin; "
+            "OSM has none of these forces), moved to the nearest OSM road node: "
+            + ", ".join(f"{v} {k}" for k, v in sorted(by.items())),
+        )
+        return gpd.GeoDataFrame(
+            pd.concat([found, keep[found.columns]], ignore_index=True), crs=nodes.crs
+        )

@@ -35,45 +35,56 @@ from twin.importers.osm import import_osm
 from twin.model.city import City, load_city
 
 
-def import_clipped(path: str | Path, template: City, *, options: CityOptions | None = None,
-                   name: str | None = None) -> City:
+def import_clipped(
+    path: str | Path, template: City, *, options: CityOptions | None = None, name: str | None = None
+) -> City:
     """OSM roads and stations of ``path`` within ``template``'s core districts, with the
     template's districts (and populations), cells and stations of forces OSM lacks."""
     core = template.core_districts
-    given = Given(districts=core, cells=template.cells[template.cells["district_id"]
-                                                       .isin(core["district_id"])],
-                  stations=template.stations, keep_population=True,
-                  population_source=str(template.meta.get("population_source",
-                                                          f"the districts of {template.name}")),
-                  population_estimate=bool(template.meta.get("population_estimate", False)))
+    given = Given(
+        districts=core,
+        cells=template.cells[template.cells["district_id"].isin(core["district_id"])],
+        stations=template.stations,
+        keep_population=True,
+        population_source=str(
+            template.meta.get("population_source", f"the districts of {template.name}")
+        ),
+        population_estimate=bool(template.meta.get("population_estimate", False)),
+    )
     area = core.to_crs("EPSG:4326").geometry.union_all()
-    city = import_osm(path, options=options, name=name or f"{template.name} (OSM roads)",
-                      given=given, clip=area)
+    city = import_osm(
+        path, options=options, name=name or f"{template.name} (OSM roads)", given=given, clip=area
+    )
     notes = list(city.meta.get("import_notes", []))
     for text in differences(city, template):
         note(notes, text)
-    return city.replace(meta={**city.meta, "import_notes": notes,
-                              "template": template.name})
+    return city.replace(meta={**city.meta, "import_notes": notes, "template": template.name})
 
 
-def import_chongqing(path: str | Path, *, options: CityOptions | None = None,
-                     name: str | None = None) -> City:
+def import_chongqing(
+    path: str | Path, *, options: CityOptions | None = None, name: str | None = None
+) -> City:
     """:func:`import_clipped` with the embedded central-Chongqing twin as the template."""
-    return import_clipped(path, load_city(), options=options,
-                          name=name or "Chongqing central city (OSM roads)")
+    return import_clipped(
+        path, load_city(), options=options, name=name or "Chongqing central city (OSM roads)"
+    )
 
 
 def differences(city: City, template: City) -> list[str]:
     """How ``city`` differs from ``template``: roads, bridges, tunnels, stations."""
     a: dict[str, Any] = city.summary()
     b: dict[str, Any] = template.summary()
-    lines = [f"compared with {template.name}: road nodes {a['road_nodes']:,} vs "
-             f"{b['road_nodes']:,}, edges {a['road_edges']:,} vs {b['road_edges']:,}, road "
-             f"{a['road_km']:,} km vs {b['road_km']:,} km",
-             f"bridge edges {a['bridges']:,} vs {b['bridges']:,} (names {a['bridge_names']} "
-             f"vs {b['bridge_names']}); tunnel edges {a['tunnels']:,} vs {b['tunnels']:,} "
-             f"(names {a['tunnel_names']} vs {b['tunnel_names']})"]
+    lines = [
+        f"compared with {template.name}: road nodes {a['road_nodes']:,} vs "
+        f"{b['road_nodes']:,}, edges {a['road_edges']:,} vs {b['road_edges']:,}, road "
+        f"{a['road_km']:,} km vs {b['road_km']:,} km",
+        f"bridge edges {a['bridges']:,} vs {b['bridges']:,} (names {a['bridge_names']} "
+        f"vs {b['bridge_names']}); tunnel edges {a['tunnels']:,} vs {b['tunnels']:,} "
+        f"(names {a['tunnel_names']} vs {b['tunnel_names']})",
+    ]
     forces = sorted(set(a["stations"]) | set(b["stations"]))
-    lines.append("stations " + ", ".join(f"{f} {a['stations'].get(f, 0)} vs "
-                                          f"{b['stations'].get(f, 0)}" for f in forces))
+    lines.append(
+        "stations "
+        + ", ".join(f"{f} {a['stations'].get(f, 0)} vs {b['stations'].get(f, 0)}" for f in forces)
+    )
     return lines

@@ -60,30 +60,51 @@ def read_map(path: Path | None, table: str) -> TableMap:
         text = Path(path).read_text(encoding="utf-8")
         data = json.loads(text) if Path(path).suffix == ".json" else tomllib.loads(text)
     except (OSError, ValueError) as exc:
-        raise TwinDataError.one(str(path), f"cannot read the mapping file: {exc}",
-                                f"write TOML with a [{table}] table, e.g. rename = "
-                                "{ NAME = \"name\" }", title=TITLE) from None
+        raise TwinDataError.one(
+            str(path),
+            f"cannot read the mapping file: {exc}",
+            f'write TOML with a [{table}] table, e.g. rename = {{ NAME = "name" }}',
+            title=TITLE,
+        ) from None
     section = data.get(table, {})
     where = f"{path} [{table}]"
     if not isinstance(section, dict) or set(section) - KEYS:
-        raise TwinDataError.one(where, f"unknown keys {sorted(set(section) - KEYS)}",
-                                f"use only {', '.join(sorted(KEYS))}", title=TITLE)
+        raise TwinDataError.one(
+            where,
+            f"unknown keys {sorted(set(section) - KEYS)}",
+            f"use only {', '.join(sorted(KEYS))}",
+            title=TITLE,
+        )
     datum = str(section.get("datum", "wgs84")).lower()
     if datum not in DATUMS:
-        raise TwinDataError.one(where, f"unknown datum {datum!r}",
-                                f"use one of {', '.join(DATUMS)}", title=TITLE)
+        raise TwinDataError.one(
+            where, f"unknown datum {datum!r}", f"use one of {', '.join(DATUMS)}", title=TITLE
+        )
     lonlat = section.get("lonlat")
     if lonlat is not None and not (isinstance(lonlat, list) and len(lonlat) == 2):
-        raise TwinDataError.one(where, f"lonlat must be two column names, not {lonlat!r}",
-                                'write lonlat = ["LNG", "LAT"]', title=TITLE)
+        raise TwinDataError.one(
+            where,
+            f"lonlat must be two column names, not {lonlat!r}",
+            'write lonlat = ["LNG", "LAT"]',
+            title=TITLE,
+        )
     try:
         scale = {str(k): float(v) for k, v in section.get("scale", {}).items()}
     except (TypeError, ValueError):
-        raise TwinDataError.one(where, "scale factors must be numbers",
-                                "write scale = { length_km = 1000.0 }", title=TITLE) from None
-    return TableMap(dict(section.get("rename", {})), dict(section.get("constants", {})),
-                    {str(k): dict(v) for k, v in section.get("values", {}).items()}, scale,
-                    tuple(lonlat) if lonlat else None, datum)
+        raise TwinDataError.one(
+            where,
+            "scale factors must be numbers",
+            "write scale = { length_km = 1000.0 }",
+            title=TITLE,
+        ) from None
+    return TableMap(
+        dict(section.get("rename", {})),
+        dict(section.get("constants", {})),
+        {str(k): dict(v) for k, v in section.get("values", {}).items()},
+        scale,
+        tuple(lonlat) if lonlat else None,
+        datum,
+    )
 
 
 def apply_map(df: pd.DataFrame, m: TableMap) -> pd.DataFrame:
@@ -109,8 +130,12 @@ def read_table(path: Path, m: TableMap, what: str) -> gpd.GeoDataFrame:
     ``m.datum`` to WGS84. Line numbers are kept in ``_line`` (CSV: the file's line)."""
     path = Path(path)
     if not path.is_file():
-        raise TwinDataError.one(str(path), "no such file", f"give the path of the {what} "
-                                "file (CSV, Parquet, GeoPackage, GeoJSON)", title=f"cannot read {what}")
+        raise TwinDataError.one(
+            str(path),
+            "no such file",
+            f"give the path of the {what} file (CSV, Parquet, GeoPackage, GeoJSON)",
+            title=f"cannot read {what}",
+        )
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -139,8 +164,7 @@ def read_table(path: Path, m: TableMap, what: str) -> gpd.GeoDataFrame:
         wlon[ok], wlat[ok] = to_wgs84(lon[ok], lat[ok], m.datum)
     geometry = gpd.points_from_xy(wlon, wlat)
     geometry[~ok] = None
-    return gpd.GeoDataFrame(df.drop(columns=["_lon", "_lat"]), geometry=geometry,
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(df.drop(columns=["_lon", "_lat"]), geometry=geometry, crs="EPSG:4326")
 
 
 def _find(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:

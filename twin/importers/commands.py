@@ -54,50 +54,86 @@ def validate_command(path: str | Path) -> int:
     return OK
 
 
-def import_osm_command(path: Path, out: Path, districts: Path | None = None,
-                       stations: Path | None = None, largest_component: bool = True,
-                       name: str | None = None, options: CityOptions | None = None,
-                       clip_embedded: bool = False) -> int:
+def import_osm_command(
+    path: Path,
+    out: Path,
+    districts: Path | None = None,
+    stations: Path | None = None,
+    largest_component: bool = True,
+    name: str | None = None,
+    options: CityOptions | None = None,
+    clip_embedded: bool = False,
+) -> int:
     """``twin import osm FILE OUT [options]``: an OSM extract (.osm, .osm.bz2, .osm.pbf) →
     a working city folder OUT (roads, districts, cells with people, stations)."""
+
     def build() -> City:
         if clip_embedded:
             return import_chongqing(path, options=options, name=name)
-        return import_osm(path, districts_path=districts, stations_path=stations,
-                          largest_component=largest_component, name=name, options=options)
+        return import_osm(
+            path,
+            districts_path=districts,
+            stations_path=stations,
+            largest_component=largest_component,
+            name=name,
+            options=options,
+        )
 
     return _run(build, out, f"OpenStreetMap {path}")
 
 
-def import_epanet_command(path: Path, into: Path, out: Path | None = None,
-                          crs: str | None = None, anchor: str | None = None,
-                          units_to_m: float | None = None, network: str = "water",
-                          id_prefix: str = "", max_snap_m: float = MAX_SNAP_M) -> int:
+def import_epanet_command(
+    path: Path,
+    into: Path,
+    out: Path | None = None,
+    crs: str | None = None,
+    anchor: str | None = None,
+    units_to_m: float | None = None,
+    network: str = "water",
+    id_prefix: str = "",
+    max_snap_m: float = MAX_SNAP_M,
+) -> int:
     """``twin import epanet FILE --into CITY_DIR [--out DIR] (--crs CRS | --anchor LON,LAT
     [--units-to-m M]) [--network water] [--id-prefix P]``: replace the city's water (or
     ``--network``) pipes and junctions by an EPANET model's; writes OUT (default: CITY_DIR)."""
+
     def build() -> City:
-        return import_epanet(path, into, crs=crs, anchor_lonlat=parse_lonlat(anchor),
-                             units_to_m=units_to_m, network=network, id_prefix=id_prefix,
-                             max_snap_m=max_snap_m)
+        return import_epanet(
+            path,
+            into,
+            crs=crs,
+            anchor_lonlat=parse_lonlat(anchor),
+            units_to_m=units_to_m,
+            network=network,
+            id_prefix=id_prefix,
+            max_snap_m=max_snap_m,
+        )
 
     return _run(build, out or into, f"EPANET {path} into {into}")
 
 
-def import_gis_command(sources: Sequence[Path], out: Path, mapping: Path | None = None,
-                       largest_component: bool = False, name: str | None = None) -> int:
+def import_gis_command(
+    sources: Sequence[Path],
+    out: Path,
+    mapping: Path | None = None,
+    largest_component: bool = False,
+    name: str | None = None,
+) -> int:
     """``twin import gis SOURCE... OUT [--map MAPPING.json|.toml] [--largest-component]
     [--name NAME]``: a GeoPackage, a folder of layer files, or layer files → city folder OUT."""
+
     def build() -> City:
         layers, rename = read_mapping(mapping) if mapping else ({}, {})
-        return import_gis(sources, layers=layers, rename=rename, name=name,
-                          largest_component=largest_component)
+        return import_gis(
+            sources, layers=layers, rename=rename, name=name, largest_component=largest_component
+        )
 
     return _run(build, out, f"GIS {', '.join(map(str, sources))}")
 
 
-def import_command(kind: str, source: Path | Sequence[Path], out: Path | None = None,
-                   **options: object) -> int:
+def import_command(
+    kind: str, source: Path | Sequence[Path], out: Path | None = None, **options: object
+) -> int:
     """Dispatch ``twin import KIND ...`` (kind: osm, epanet, gis) to the commands above;
     ``options`` are their keyword arguments."""
     if kind == "osm":
@@ -105,16 +141,26 @@ def import_command(kind: str, source: Path | Sequence[Path], out: Path | None = 
     if kind == "epanet":
         into = options.pop("into", None)
         if into is None:
-            return _fail(TwinDataError.one("twin import epanet", "no --into CITY_DIR given",
-                                           "an EPANET model has no roads: name the city "
-                                           "folder it belongs to with --into",
-                                           title="cannot import EPANET"))
+            return _fail(
+                TwinDataError.one(
+                    "twin import epanet",
+                    "no --into CITY_DIR given",
+                    "an EPANET model has no roads: name the city folder it belongs to with --into",
+                    title="cannot import EPANET",
+                )
+            )
         return import_epanet_command(Path(source), Path(into), out, **options)
     if kind == "gis":
         sources = [Path(source)] if isinstance(source, (str, Path)) else list(source)
         return import_gis_command(sources, Path(out), **options)
-    return _fail(TwinDataError.one("twin import", f"unknown kind {kind!r}",
-                                   "use one of: osm, epanet, gis", title="cannot import"))
+    return _fail(
+        TwinDataError.one(
+            "twin import",
+            f"unknown kind {kind!r}",
+            "use one of: osm, epanet, gis",
+            title="cannot import",
+        )
+    )
 
 
 def parse_lonlat(text: str | None) -> tuple[float, float] | None:
@@ -124,13 +170,19 @@ def parse_lonlat(text: str | None) -> tuple[float, float] | None:
     try:
         lon, lat = (float(p) for p in text.split(","))
     except ValueError:
-        raise TwinDataError.one("--anchor", f"{text!r} is not LON,LAT",
-                                "write it like --anchor 106.55,29.56 (degrees, WGS84)",
-                                title="bad argument") from None
+        raise TwinDataError.one(
+            "--anchor",
+            f"{text!r} is not LON,LAT",
+            "write it like --anchor 106.55,29.56 (degrees, WGS84)",
+            title="bad argument",
+        ) from None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise TwinDataError.one("--anchor", f"{text!r} is outside lon -180..180, lat -90..90",
-                                "longitude comes first: --anchor 106.55,29.56",
-                                title="bad argument")
+        raise TwinDataError.one(
+            "--anchor",
+            f"{text!r} is outside lon -180..180, lat -90..90",
+            "longitude comes first: --anchor 106.55,29.56",
+            title="bad argument",
+        )
     return lon, lat
 
 
@@ -138,13 +190,20 @@ def check_out_folder(out: Path) -> None:
     """Refuse to write over a folder that is not a city folder (save_city replaces it whole)."""
     out = Path(out)
     if out.is_file():
-        raise TwinDataError.one(str(out), "is a file, not a folder", "give a folder path for "
-                                "the city", title="cannot write city")
+        raise TwinDataError.one(
+            str(out),
+            "is a file, not a folder",
+            "give a folder path for the city",
+            title="cannot write city",
+        )
     if out.is_dir() and any(out.iterdir()) and not _is_city_folder(out):
-        raise TwinDataError.one(str(out), "exists and is not a city folder: writing the city "
-                                "there would replace everything in it",
-                                "give a new folder (or an existing city folder to replace)",
-                                title="cannot write city")
+        raise TwinDataError.one(
+            str(out),
+            "exists and is not a city folder: writing the city "
+            "there would replace everything in it",
+            "give a new folder (or an existing city folder to replace)",
+            title="cannot write city",
+        )
 
 
 def _is_city_folder(folder: Path) -> bool:
@@ -155,6 +214,7 @@ def _is_city_folder(folder: Path) -> bool:
 
 # ---------------------------------------------------------------------------- printing
 
+
 def _run(build: Callable[[], City], out: Path, what: str) -> int:
     console = Console()
     start = time.perf_counter()
@@ -164,8 +224,7 @@ def _run(build: Callable[[], City], out: Path, what: str) -> int:
     except TwinDataError as exc:
         return _fail(exc, console)
     final = save_city(city, out)
-    console.print(f"[bold green]Imported[/] {what} → {final} "
-                  f"({time.perf_counter() - start:.1f} s)")
+    console.print(f"[bold green]Imported[/] {what} → {final} ({time.perf_counter() - start:.1f} s)")
     for text in city.meta.get("import_notes", []):
         console.print(f"  • {text}")
     print_summary(console, city)
@@ -182,11 +241,15 @@ def print_problems(console: Console, problems: Sequence[Problem], title: str) ->
     problem each, when the output goes to a file or pipe (so it can be searched)."""
     n = len(problems)
     if not console.is_terminal:
-        console.print(str(TwinDataError(list(problems), title)), markup=False,
-                      highlight=False, soft_wrap=True)
+        console.print(
+            str(TwinDataError(list(problems), title)), markup=False, highlight=False, soft_wrap=True
+        )
         return
-    table = Table(title=f"{title}: {n} problem{'s' if n != 1 else ''}", show_lines=True,
-                  title_style="bold red")
+    table = Table(
+        title=f"{title}: {n} problem{'s' if n != 1 else ''}",
+        show_lines=True,
+        title_style="bold red",
+    )
     for col in ("where", "ids", "what", "how to fix"):
         table.add_column(col, overflow="fold")
     for p in problems:

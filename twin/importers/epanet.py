@@ -78,9 +78,11 @@ STUB_M = 2.0
 PIPE_EDGE_SNAP_M = 30.0
 """A pipe lies under the nearest road edge when its midpoint is within this many metres."""
 TITLE = "cannot import EPANET"
-HOW_TO_PLACE = ("say where the network is: crs='EPSG:…' (twin import epanet --crs) if the "
-                "[COORDINATES] are map coordinates, or anchor_lonlat=(lon, lat) (--anchor "
-                "LON,LAT, optionally --units-to-m M) to centre a schematic network there")
+HOW_TO_PLACE = (
+    "say where the network is: crs='EPSG:…' (twin import epanet --crs) if the "
+    "[COORDINATES] are map coordinates, or anchor_lonlat=(lon, lat) (--anchor "
+    "LON,LAT, optionally --units-to-m M) to centre a schematic network there"
+)
 
 
 @dataclass
@@ -94,31 +96,57 @@ class PipeNetwork:
     notes: list[str] = field(default_factory=list)
 
 
-def import_epanet(path: str | os.PathLike, into: City | str | os.PathLike, *,
-                  crs: str | None = None, anchor_lonlat: tuple[float, float] | None = None,
-                  units_to_m: float | None = None, network: str = "water",
-                  id_prefix: str = "", max_snap_m: float = MAX_SNAP_M) -> City:
+def import_epanet(
+    path: str | os.PathLike,
+    into: City | str | os.PathLike,
+    *,
+    crs: str | None = None,
+    anchor_lonlat: tuple[float, float] | None = None,
+    units_to_m: float | None = None,
+    network: str = "water",
+    id_prefix: str = "",
+    max_snap_m: float = MAX_SNAP_M,
+) -> City:
     """The city ``into`` (a City or a city folder) with its ``network`` pipes and junctions
     replaced by those of the EPANET file ``path``. See the module docstring for placement
     (``crs`` / ``anchor_lonlat`` / ``units_to_m`` in metres per unit)."""
     city = into if isinstance(into, City) else load_city(into)
-    net = read_epanet(path, crs=crs, anchor_lonlat=anchor_lonlat, units_to_m=units_to_m,
-                      network=network, id_prefix=id_prefix)
+    net = read_epanet(
+        path,
+        crs=crs,
+        anchor_lonlat=anchor_lonlat,
+        units_to_m=units_to_m,
+        network=network,
+        id_prefix=id_prefix,
+    )
     return merge_network(city, net, max_snap_m=max_snap_m)
 
 
-def read_epanet(path: str | os.PathLike, *, crs: str | None = None,
-                anchor_lonlat: tuple[float, float] | None = None,
-                units_to_m: float | None = None, network: str = "water",
-                id_prefix: str = "") -> PipeNetwork:
+def read_epanet(
+    path: str | os.PathLike,
+    *,
+    crs: str | None = None,
+    anchor_lonlat: tuple[float, float] | None = None,
+    units_to_m: float | None = None,
+    network: str = "water",
+    id_prefix: str = "",
+) -> PipeNetwork:
     """Read an EPANET file as ``pipes`` and ``junctions`` layers placed on Earth."""
     path = Path(path)
     if network not in PIPE_NETWORKS:
-        raise TwinDataError.one(str(path), f"unknown network {network!r}",
-                                f"use one of {', '.join(PIPE_NETWORKS)}", title=TITLE)
+        raise TwinDataError.one(
+            str(path),
+            f"unknown network {network!r}",
+            f"use one of {', '.join(PIPE_NETWORKS)}",
+            title=TITLE,
+        )
     if crs is None and anchor_lonlat is None:
-        raise TwinDataError.one(str(path), "EPANET coordinates have no CRS, so the network "
-                                "cannot be placed on the map", HOW_TO_PLACE, title=TITLE)
+        raise TwinDataError.one(
+            str(path),
+            "EPANET coordinates have no CRS, so the network cannot be placed on the map",
+            HOW_TO_PLACE,
+            title=TITLE,
+        )
     wn = _read_model(path)
     notes: list[str] = []
     nodes = _node_table(wn, id_prefix)
@@ -128,9 +156,16 @@ def read_epanet(path: str | os.PathLike, *, crs: str | None = None,
     links["vertices"] = [place(np.asarray(v, float).reshape(-1, 2)) for v in links["vertices"]]
     nodes_xy = dict(zip(nodes["name"], xy))
     junctions = gpd.GeoDataFrame(
-        {"junction_id": nodes["id"], "network": network, "kind": nodes["kind"],
-         "elevation_m": nodes["elevation_m"], "node_type": nodes["node_type"]},
-        geometry=shapely.points(xy), crs=target_crs)
+        {
+            "junction_id": nodes["id"],
+            "network": network,
+            "kind": nodes["kind"],
+            "elevation_m": nodes["elevation_m"],
+            "node_type": nodes["node_type"],
+        },
+        geometry=shapely.points(xy),
+        crs=target_crs,
+    )
     pipes = _pipes(path, links, nodes_xy, network, target_crs, notes)
     junctions, pipes = _to_metric(junctions, pipes)
     _finish_links(pipes, notes)
@@ -141,16 +176,20 @@ def _read_model(path: Path) -> Any:  # a wntr WaterNetworkModel
     import wntr  # noqa: PLC0415 — optional extra
 
     if not path.is_file():
-        raise TwinDataError.one(str(path), "no such file", "give the path of an EPANET .inp "
-                                "file", title=TITLE)
+        raise TwinDataError.one(
+            str(path), "no such file", "give the path of an EPANET .inp file", title=TITLE
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return wntr.network.WaterNetworkModel(str(path))
     except Exception as exc:  # noqa: BLE001 — wntr raises many kinds; all mean bad input
-        raise TwinDataError.one(str(path), f"not a readable EPANET input file: {exc}",
-                                "open and re-save it in EPANET 2.2, or check the line named",
-                                title=TITLE) from None
+        raise TwinDataError.one(
+            str(path),
+            f"not a readable EPANET input file: {exc}",
+            "open and re-save it in EPANET 2.2, or check the line named",
+            title=TITLE,
+        ) from None
 
 
 def _node_table(wn, prefix: str) -> pd.DataFrame:
@@ -168,16 +207,24 @@ def _link_table(wn, prefix: str) -> pd.DataFrame:
     rows = []
     for kind, items in (("pipe", wn.pipes()), ("pump", wn.pumps()), ("valve", wn.valves())):
         for name, link in items:
-            rows.append({"name": name, "id": prefix + str(name), "link_type": kind,
-                         "u_name": link.start_node_name, "v_name": link.end_node_name,
-                         "u": prefix + str(link.start_node_name),
-                         "v": prefix + str(link.end_node_name),
-                         "length_m": getattr(link, "length", np.nan) if kind == "pipe" else np.nan,
-                         "diameter_mm": getattr(link, "diameter", np.nan) * 1000.0
-                         if kind != "pump" else np.nan,
-                         "vertices": list(link.vertices or []),
-                         "status": _status(link),
-                         "valve_type": str(getattr(link, "valve_type", "") or "")})
+            rows.append(
+                {
+                    "name": name,
+                    "id": prefix + str(name),
+                    "link_type": kind,
+                    "u_name": link.start_node_name,
+                    "v_name": link.end_node_name,
+                    "u": prefix + str(link.start_node_name),
+                    "v": prefix + str(link.end_node_name),
+                    "length_m": getattr(link, "length", np.nan) if kind == "pipe" else np.nan,
+                    "diameter_mm": getattr(link, "diameter", np.nan) * 1000.0
+                    if kind != "pump"
+                    else np.nan,
+                    "vertices": list(link.vertices or []),
+                    "status": _status(link),
+                    "valve_type": str(getattr(link, "valve_type", "") or ""),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -187,33 +234,51 @@ def _status(link) -> str:
     return "closed" if "closed" in text else "active" if "active" in text else "open"
 
 
-def _placement(path: Path, nodes: pd.DataFrame, links: pd.DataFrame, crs: str | None,
-               anchor: tuple[float, float] | None, units_to_m: float | None,
-               notes: list[str]) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
+def _placement(
+    path: Path,
+    nodes: pd.DataFrame,
+    links: pd.DataFrame,
+    crs: str | None,
+    anchor: tuple[float, float] | None,
+    units_to_m: float | None,
+    notes: list[str],
+) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
     """A function taking file coordinates (n × 2) to the target CRS, and that CRS."""
     xy = nodes[["x", "y"]].to_numpy(float)
     if len(xy) == 0 or np.ptp(xy, axis=0).max() == 0:
-        raise TwinDataError.one(str(path), "the file has no usable [COORDINATES] (all nodes "
-                                "are at one point)", "draw the network in EPANET (or export "
-                                "it from GIS with coordinates)", title=TITLE)
+        raise TwinDataError.one(
+            str(path),
+            "the file has no usable [COORDINATES] (all nodes are at one point)",
+            "draw the network in EPANET (or export it from GIS with coordinates)",
+            title=TITLE,
+        )
     if anchor is None:
         if units_to_m is not None:
-            raise TwinDataError.one(str(path), "units_to_m applies only with an anchor",
-                                    "drop --units-to-m (with --crs the coordinates are in "
-                                    "that CRS's units), or give --anchor LON,LAT",
-                                    title=TITLE)
+            raise TwinDataError.one(
+                str(path),
+                "units_to_m applies only with an anchor",
+                "drop --units-to-m (with --crs the coordinates are in "
+                "that CRS's units), or give --anchor LON,LAT",
+                title=TITLE,
+            )
         return (lambda pts: pts), _check_crs(path, crs)
     scale = units_to_m if units_to_m is not None else _auto_scale(path, nodes, links)
     if not scale > 0:
-        raise TwinDataError.one(str(path), f"units_to_m must be > 0, not {scale}",
-                                "give the metres per coordinate unit, e.g. 0.3048 for feet",
-                                title=TITLE)
+        raise TwinDataError.one(
+            str(path),
+            f"units_to_m must be > 0, not {scale}",
+            "give the metres per coordinate unit, e.g. 0.3048 for feet",
+            title=TITLE,
+        )
     target = _check_crs(path, crs, metric=True) if crs else _utm_of(*anchor)
     ax, ay = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True).transform(*anchor)
     centre = (xy.min(axis=0) + xy.max(axis=0)) / 2
-    note(notes, f"placed the schematic network with its centre at lon {anchor[0]}, lat "
-         f"{anchor[1]} in {target}, {scale:.4g} m per coordinate unit"
-         f"{' (from pipe lengths)' if units_to_m is None else ''}")
+    note(
+        notes,
+        f"placed the schematic network with its centre at lon {anchor[0]}, lat "
+        f"{anchor[1]} in {target}, {scale:.4g} m per coordinate unit"
+        f"{' (from pipe lengths)' if units_to_m is None else ''}",
+    )
     return (lambda pts: (pts - centre) * scale + np.array([ax, ay])), target
 
 
@@ -221,12 +286,19 @@ def _check_crs(path: Path, crs: str, metric: bool = False) -> str:
     try:
         parsed = pyproj.CRS(crs)
     except pyproj.exceptions.CRSError:
-        raise TwinDataError.one(str(path), f"unknown CRS {crs!r}", "give an EPSG code such "
-                                "as 'EPSG:32648' or 'EPSG:4326'", title=TITLE) from None
+        raise TwinDataError.one(
+            str(path),
+            f"unknown CRS {crs!r}",
+            "give an EPSG code such as 'EPSG:32648' or 'EPSG:4326'",
+            title=TITLE,
+        ) from None
     if metric and not parsed.is_projected:
-        raise TwinDataError.one(str(path), f"CRS {crs!r} is not metric, so it cannot hold a "
-                                "schematic network placed by --anchor", "give a projected "
-                                "CRS such as 'EPSG:32648', or leave --crs out", title=TITLE)
+        raise TwinDataError.one(
+            str(path),
+            f"CRS {crs!r} is not metric, so it cannot hold a schematic network placed by --anchor",
+            "give a projected CRS such as 'EPSG:32648', or leave --crs out",
+            title=TITLE,
+        )
     return parsed.to_string()
 
 
@@ -236,20 +308,25 @@ def _auto_scale(path: Path, nodes: pd.DataFrame, links: pd.DataFrame) -> float:
     drawn = np.hypot(*(pos.loc[pipes["u_name"]].to_numpy() - pos.loc[pipes["v_name"]].to_numpy()).T)
     ok = drawn > 0
     if not ok.any():
-        raise TwinDataError.one(str(path), "cannot infer the drawing scale (no pipe is drawn "
-                                "with two distinct ends)", "give units_to_m (--units-to-m)",
-                                title=TITLE)
+        raise TwinDataError.one(
+            str(path),
+            "cannot infer the drawing scale (no pipe is drawn with two distinct ends)",
+            "give units_to_m (--units-to-m)",
+            title=TITLE,
+        )
     return float(np.median(pipes["length_m"].to_numpy(float)[ok] / drawn[ok]))
 
 
 def _utm_of(lon: float, lat: float) -> str:
     found = pyproj.database.query_utm_crs_info(
-        datum_name="WGS 84", area_of_interest=pyproj.aoi.AreaOfInterest(lon, lat, lon, lat))
+        datum_name="WGS 84", area_of_interest=pyproj.aoi.AreaOfInterest(lon, lat, lon, lat)
+    )
     return f"EPSG:{found[0].code}"
 
 
-def _pipes(path: Path, links: pd.DataFrame, nodes_xy: dict, network: str, crs: str,
-           notes: list[str]) -> gpd.GeoDataFrame:
+def _pipes(
+    path: Path, links: pd.DataFrame, nodes_xy: dict, network: str, crs: str, notes: list[str]
+) -> gpd.GeoDataFrame:
     geoms, same_place, stubs = [], [], []
     for row in links.itertuples(index=False):
         a, b = nodes_xy[row.u_name], nodes_xy[row.v_name]
@@ -261,28 +338,50 @@ def _pipes(path: Path, links: pd.DataFrame, nodes_xy: dict, network: str, crs: s
                 b = np.asarray(a, float) + _stub_offset(crs)
         geoms.append(shapely.LineString(np.vstack([a, row.vertices, b])))
     if same_place:
-        raise TwinDataError.one(str(path), f"{len(same_place)} pipes are drawn with both ends "
-                                "at the same point, so they have no shape",
-                                "move one end node in the file's [COORDINATES] (or add "
-                                "[VERTICES])", ids=same_place, title=TITLE)
+        raise TwinDataError.one(
+            str(path),
+            f"{len(same_place)} pipes are drawn with both ends "
+            "at the same point, so they have no shape",
+            "move one end node in the file's [COORDINATES] (or add [VERTICES])",
+            ids=same_place,
+            title=TITLE,
+        )
     if stubs:
-        note(notes, f"{len(stubs)} pumps/valves have both ends at one point: drawn as a "
-             f"{STUB_M:g} m stub eastwards ({', '.join(stubs[:5])}"
-             f"{'…' if len(stubs) > 5 else ''})")
+        note(
+            notes,
+            f"{len(stubs)} pumps/valves have both ends at one point: drawn as a "
+            f"{STUB_M:g} m stub eastwards ({', '.join(stubs[:5])}"
+            f"{'…' if len(stubs) > 5 else ''})",
+        )
     closed = links["status"] == "closed"
     if closed.any():
-        note(notes, f"{int(closed.sum())} links are closed initially (status 'closed': no "
-             "flow, so they do not connect junctions to sources in outage connectivity): "
-             + ", ".join(f"{v} {k}s" for k, v in
-                         links.loc[closed, "link_type"].value_counts().sort_index().items()))
+        note(
+            notes,
+            f"{int(closed.sum())} links are closed initially (status 'closed': no "
+            "flow, so they do not connect junctions to sources in outage connectivity): "
+            + ", ".join(
+                f"{v} {k}s"
+                for k, v in links.loc[closed, "link_type"].value_counts().sort_index().items()
+            ),
+        )
     return gpd.GeoDataFrame(
-        {"pipe_id": links["id"], "network": network, "u": links["u"], "v": links["v"],
-         "diameter_mm": links["diameter_mm"].astype(float),
-         "install_year": pd.array([pd.NA] * len(links), dtype="Int64"),
-         "material": "unknown", "length_m": links["length_m"].astype(float),
-         "monitored": False, "link_type": links["link_type"], "status": links["status"],
-         "valve_type": links["valve_type"]},
-        geometry=geoms, crs=crs)
+        {
+            "pipe_id": links["id"],
+            "network": network,
+            "u": links["u"],
+            "v": links["v"],
+            "diameter_mm": links["diameter_mm"].astype(float),
+            "install_year": pd.array([pd.NA] * len(links), dtype="Int64"),
+            "material": "unknown",
+            "length_m": links["length_m"].astype(float),
+            "monitored": False,
+            "link_type": links["link_type"],
+            "status": links["status"],
+            "valve_type": links["valve_type"],
+        },
+        geometry=geoms,
+        crs=crs,
+    )
 
 
 def _stub_offset(crs: str) -> np.ndarray:
@@ -293,8 +392,9 @@ def _stub_offset(crs: str) -> np.ndarray:
     return np.array([STUB_M / parsed.axis_info[0].unit_conversion_factor, 0.0])
 
 
-def _to_metric(junctions: gpd.GeoDataFrame, pipes: gpd.GeoDataFrame
-               ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def _to_metric(
+    junctions: gpd.GeoDataFrame, pipes: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     if pyproj.CRS(junctions.crs).is_projected:
         return junctions, pipes
     metric = junctions.estimate_utm_crs()
@@ -307,20 +407,29 @@ def _finish_links(pipes: gpd.GeoDataFrame, notes: list[str]) -> None:
     drawn = pipes.geometry.length.to_numpy()
     pipes.loc[short, "length_m"] = np.maximum(drawn[short.to_numpy()], MIN_LINK_M)
     is_pipe = pipes["link_type"] == "pipe"
-    ends = pd.concat([pipes.loc[is_pipe, ["u", "diameter_mm"]].rename(columns={"u": "j"}),
-                      pipes.loc[is_pipe, ["v", "diameter_mm"]].rename(columns={"v": "j"})])
+    ends = pd.concat(
+        [
+            pipes.loc[is_pipe, ["u", "diameter_mm"]].rename(columns={"u": "j"}),
+            pipes.loc[is_pipe, ["v", "diameter_mm"]].rename(columns={"v": "j"}),
+        ]
+    )
     widest = ends.groupby("j")["diameter_mm"].max()
     pumps = pipes["link_type"] == "pump"
     pipes.loc[pumps, "diameter_mm"] = np.fmax(
         pipes.loc[pumps, "u"].map(widest).astype(float).to_numpy(),
-        pipes.loc[pumps, "v"].map(widest).astype(float).to_numpy())
+        pipes.loc[pumps, "v"].map(widest).astype(float).to_numpy(),
+    )
     counts = pipes["link_type"].value_counts().to_dict()
-    note(notes, f"EPANET links: {counts.get('pipe', 0)} pipes, {counts.get('pump', 0)} pumps and "
-         f"{counts.get('valve', 0)} valves (pumps and valves stored as short pipes, link_type); "
-         "install_year unknown (NA), material 'unknown'")
+    note(
+        notes,
+        f"EPANET links: {counts.get('pipe', 0)} pipes, {counts.get('pump', 0)} pumps and "
+        f"{counts.get('valve', 0)} valves (pumps and valves stored as short pipes, link_type); "
+        "install_year unknown (NA), material 'unknown'",
+    )
 
 
 # ---------------------------------------------------------------------------- merging
+
 
 def merge_network(city: City, net: PipeNetwork, *, max_snap_m: float = MAX_SNAP_M) -> City:
     """``city`` with its ``net.network`` pipes/junctions replaced by ``net``'s (validated)."""
@@ -342,12 +451,19 @@ def merge_network(city: City, net: PipeNetwork, *, max_snap_m: float = MAX_SNAP_
     meta = dict(city.meta)
     meta["import_notes"] = [*meta.get("import_notes", []), *notes]
     meta[f"{net.network}_source"] = net.source
-    return city_from_layers(layers, name=city.name, where=f"{city.source} + {net.source}",
-                            crs=city.crs, source=city.source, meta=meta)
+    return city_from_layers(
+        layers,
+        name=city.name,
+        where=f"{city.source} + {net.source}",
+        crs=city.crs,
+        source=city.source,
+        meta=meta,
+    )
 
 
-def _check_on_roads(city: City, net: PipeNetwork, junctions: gpd.GeoDataFrame,
-                    max_snap_m: float, notes: list[str]) -> None:
+def _check_on_roads(
+    city: City, net: PipeNetwork, junctions: gpd.GeoDataFrame, max_snap_m: float, notes: list[str]
+) -> None:
     nodes = city.road_nodes.geometry
     if nodes.empty:
         return
@@ -355,36 +471,51 @@ def _check_on_roads(city: City, net: PipeNetwork, junctions: gpd.GeoDataFrame,
     dist, _ = tree.query(np.column_stack([junctions.geometry.x, junctions.geometry.y]))
     near = dist <= max_snap_m
     if not near.any():
-        raise TwinDataError.one(net.source, f"the network does not lie on the city "
-                                f"{city.name!r}: its nearest junction is {dist.min() / 1000:.1f} "
-                                f"km from any road node (at most {max_snap_m:.0f} m expected)",
-                                f"check the placement: {HOW_TO_PLACE}", title=TITLE)
+        raise TwinDataError.one(
+            net.source,
+            f"the network does not lie on the city "
+            f"{city.name!r}: its nearest junction is {dist.min() / 1000:.1f} "
+            f"km from any road node (at most {max_snap_m:.0f} m expected)",
+            f"check the placement: {HOW_TO_PLACE}",
+            title=TITLE,
+        )
     if not near.all():
-        note(notes, f"{int((~near).sum())} of {len(near)} junctions are more than "
-             f"{max_snap_m:.0f} m from any road node")
+        note(
+            notes,
+            f"{int((~near).sum())} of {len(near)} junctions are more than "
+            f"{max_snap_m:.0f} m from any road node",
+        )
 
 
 def _edge_under(city: City, pipes: gpd.GeoDataFrame, notes: list[str]) -> np.ndarray:
     if city.road_edges.empty:
         return np.full(len(pipes), "", dtype=object)
-    mids = gpd.GeoDataFrame(geometry=pipes.geometry.interpolate(0.5, normalized=True),
-                            crs=pipes.crs)
-    hit = gpd.sjoin_nearest(mids, city.road_edges[["edge_id", "geometry"]], how="left",
-                            max_distance=PIPE_EDGE_SNAP_M)
+    mids = gpd.GeoDataFrame(
+        geometry=pipes.geometry.interpolate(0.5, normalized=True), crs=pipes.crs
+    )
+    hit = gpd.sjoin_nearest(
+        mids, city.road_edges[["edge_id", "geometry"]], how="left", max_distance=PIPE_EDGE_SNAP_M
+    )
     hit = hit[~hit.index.duplicated(keep="first")]["edge_id"].reindex(mids.index)
     edge = hit.fillna("").astype(str).to_numpy(dtype=object)
-    note(notes, f"{int((edge != '').sum())} of {len(edge)} pipes lie under a road edge "
-         f"(midpoint within {PIPE_EDGE_SNAP_M:.0f} m; edge_id)")
+    note(
+        notes,
+        f"{int((edge != '').sum())} of {len(edge)} pipes lie under a road edge "
+        f"(midpoint within {PIPE_EDGE_SNAP_M:.0f} m; edge_id)",
+    )
     return edge
 
 
 def _check_clashes(net: PipeNetwork, kept: pd.DataFrame, new: pd.DataFrame, col: str) -> None:
     clash = sorted(set(kept[col].astype(str)) & set(new[col].astype(str)))
     if clash:
-        raise TwinDataError.one(net.source, f"{len(clash)} {col}s are already used by another "
-                                f"network in the city", "give the import an id prefix "
-                                f"(--id-prefix {net.network[0].upper()}-)", ids=clash,
-                                title=TITLE)
+        raise TwinDataError.one(
+            net.source,
+            f"{len(clash)} {col}s are already used by another network in the city",
+            f"give the import an id prefix (--id-prefix {net.network[0].upper()}-)",
+            ids=clash,
+            title=TITLE,
+        )
 
 
 def _concat(kept: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -39,10 +39,14 @@ EXTENSIONS = (".gpkg", ".geojson", ".json", ".shp", ".parquet")
 TITLE = "cannot import GIS layers"
 
 
-def import_gis(source: str | os.PathLike | Iterable[str | os.PathLike], *,
-               layers: Mapping[str, str] | None = None,
-               rename: Mapping[str, Mapping[str, str]] | None = None,
-               name: str | None = None, largest_component: bool = False) -> City:
+def import_gis(
+    source: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    layers: Mapping[str, str] | None = None,
+    rename: Mapping[str, Mapping[str, str]] | None = None,
+    name: str | None = None,
+    largest_component: bool = False,
+) -> City:
     """Import GIS layers as a validated City; see the module docstring for ``source``,
     ``layers`` (our layer → theirs) and ``rename`` (layer → {their column: ours})."""
     paths = [Path(source)] if isinstance(source, (str, os.PathLike)) else [Path(p) for p in source]
@@ -56,11 +60,18 @@ def import_gis(source: str | os.PathLike | Iterable[str | os.PathLike], *,
         if dropped:
             note(notes, dropped)
     kept = _folder_meta(paths)
-    name = name or kept.pop("name", None) or (paths[0].stem if len(paths) == 1
-                                              else paths[0].parent.name)
+    name = (
+        name
+        or kept.pop("name", None)
+        or (paths[0].stem if len(paths) == 1 else paths[0].parent.name)
+    )
     kept.pop("crs", None)
-    meta = {**kept, "source": where, "importer": "gis",
-            "import_notes": [*kept.get("import_notes", []), *notes]}
+    meta = {
+        **kept,
+        "source": where,
+        "importer": "gis",
+        "import_notes": [*kept.get("import_notes", []), *notes],
+    }
     city = city_from_layers(found, name=name, where=where, source=where, meta=meta)
     check_pipes_near_roads(city, where, notes)
     return city
@@ -79,8 +90,9 @@ def _folder_meta(paths: list[Path]) -> dict:
     return {}
 
 
-def check_pipes_near_roads(city: City, where: str, notes: list[str],
-                           max_m: float = MAX_SNAP_M) -> None:
+def check_pipes_near_roads(
+    city: City, where: str, notes: list[str], max_m: float = MAX_SNAP_M
+) -> None:
     """Pipes lie under or beside roads: refuse a network most of whose junctions are more
     than ``max_m`` from every road node (a wrong CRS or a network of another city); note
     the few that are."""
@@ -88,20 +100,27 @@ def check_pipes_near_roads(city: City, where: str, notes: list[str],
     if j.empty or city.road_nodes.empty:
         return
     xy = np.column_stack([j.geometry.x, j.geometry.y])
-    dist, _ = cKDTree(np.column_stack([city.road_nodes.geometry.x,
-                                       city.road_nodes.geometry.y])).query(xy)
+    dist, _ = cKDTree(
+        np.column_stack([city.road_nodes.geometry.x, city.road_nodes.geometry.y])
+    ).query(xy)
     far = dist > max_m
     if far.mean() > 0.5:
-        raise TwinDataError.one(f"{where} (junctions)", f"{int(far.sum())} of {len(far)} pipe "
-                                f"junctions are more than {max_m:.0f} m from every road node "
-                                f"(median {np.median(dist) / 1000:,.1f} km): the pipes do not "
-                                "lie in this city", "check the pipes' CRS, or that they belong "
-                                "to the same city as the roads",
-                                ids=j["junction_id"].astype(str)[far].head(20).tolist(),
-                                title=TITLE)
+        raise TwinDataError.one(
+            f"{where} (junctions)",
+            f"{int(far.sum())} of {len(far)} pipe "
+            f"junctions are more than {max_m:.0f} m from every road node "
+            f"(median {np.median(dist) / 1000:,.1f} km): the pipes do not "
+            "lie in this city",
+            "check the pipes' CRS, or that they belong to the same city as the roads",
+            ids=j["junction_id"].astype(str)[far].head(20).tolist(),
+            title=TITLE,
+        )
     if far.any():
-        note(notes, f"{int(far.sum())} of {len(far)} pipe junctions are more than "
-             f"{max_m:.0f} m from every road node")
+        note(
+            notes,
+            f"{int(far.sum())} of {len(far)} pipe junctions are more than "
+            f"{max_m:.0f} m from every road node",
+        )
 
 
 def read_mapping(path: str | os.PathLike) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
@@ -111,35 +130,51 @@ def read_mapping(path: str | os.PathLike) -> tuple[dict[str, str], dict[str, dic
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except (OSError, ValueError) as exc:
-        raise TwinDataError.one(str(path), f"cannot read the mapping file: {exc}",
-                                'write JSON like {"layers": {"road_edges": "streets"}, '
-                                '"rename": {"road_edges": {"fclass": "road_class"}}}',
-                                title=TITLE) from None
+        raise TwinDataError.one(
+            str(path),
+            f"cannot read the mapping file: {exc}",
+            'write JSON like {"layers": {"road_edges": "streets"}, '
+            '"rename": {"road_edges": {"fclass": "road_class"}}}',
+            title=TITLE,
+        ) from None
     problems = ProblemList()
-    shape = ('{"layers": {"road_edges": "streets"}, '
-             '"rename": {"road_edges": {"fclass": "road_class"}}}')
+    shape = (
+        '{"layers": {"road_edges": "streets"}, "rename": {"road_edges": {"fclass": "road_class"}}}'
+    )
     if not isinstance(data, dict):
-        problems.add(str(path), f"must be an object with 'layers' and 'rename', not a "
-                     f"{type(data).__name__}", f"write it like {shape}")
+        problems.add(
+            str(path),
+            f"must be an object with 'layers' and 'rename', not a {type(data).__name__}",
+            f"write it like {shape}",
+        )
         problems.raise_if_any(TITLE)
     unknown = set(data) - {"layers", "rename"}
     if unknown:
-        problems.add(str(path), f"unknown keys {sorted(unknown)}", "use only 'layers' and "
-                     "'rename'")
+        problems.add(str(path), f"unknown keys {sorted(unknown)}", "use only 'layers' and 'rename'")
     layers, rename = data.get("layers", {}), data.get("rename", {})
     if not _str_map(layers):
-        problems.add(str(path), "'layers' must map our layer names to your layer or file "
-                     f"names (text), not {layers!r}", f"write it like {shape}")
+        problems.add(
+            str(path),
+            f"'layers' must map our layer names to your layer or file names (text), not {layers!r}",
+            f"write it like {shape}",
+        )
         layers = {}
     if not (isinstance(rename, dict) and all(_str_map(v) for v in rename.values())):
-        problems.add(str(path), "'rename' must map each layer (or '*') to {your column: our "
-                     f"column}} (text), not {rename!r}", f"write it like {shape}")
+        problems.add(
+            str(path),
+            "'rename' must map each layer (or '*') to {your column: our "
+            f"column}} (text), not {rename!r}",
+            f"write it like {shape}",
+        )
         rename = {}
     bad = set(layers) - set(LAYERS)
     bad |= set(rename) - set(LAYERS) - {"*"}
     if bad:
-        problems.add(str(path), f"unknown layers {sorted(bad)}",
-                     f"layers are: {', '.join(LAYERS)} (and '*' in rename)")
+        problems.add(
+            str(path),
+            f"unknown layers {sorted(bad)}",
+            f"layers are: {', '.join(LAYERS)} (and '*' in rename)",
+        )
     problems.raise_if_any(TITLE)
     return dict(layers), {k: dict(v) for k, v in rename.items()}
 
@@ -160,9 +195,12 @@ def read_gis(paths: list[Path], layers: Mapping[str, str]) -> dict[str, gpd.GeoD
         elif path.is_file():
             layer = _layer_of(path, layers)
             if layer is None:
-                problems.add(str(path), "cannot tell which layer this file is",
-                             f"name it <layer>{path.suffix} with layer one of "
-                             f"{', '.join(LAYERS)}, or map it in the mapping file's 'layers'")
+                problems.add(
+                    str(path),
+                    "cannot tell which layer this file is",
+                    f"name it <layer>{path.suffix} with layer one of "
+                    f"{', '.join(LAYERS)}, or map it in the mapping file's 'layers'",
+                )
             else:
                 found[layer] = read_layer_file(path)
         else:
@@ -192,9 +230,12 @@ def _gpkg_layers(path: Path) -> list[str]:
     try:
         return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:  # noqa: BLE001 — any failure means an unreadable file
-        raise TwinDataError.one(str(path), f"cannot read this GeoPackage: {exc}",
-                                "check it opens in QGIS; re-export it with ogr2ogr",
-                                title=TITLE) from None
+        raise TwinDataError.one(
+            str(path),
+            f"cannot read this GeoPackage: {exc}",
+            "check it opens in QGIS; re-export it with ogr2ogr",
+            title=TITLE,
+        ) from None
 
 
 def _from_geopackage(path: Path, layers: Mapping[str, str]) -> dict[str, gpd.GeoDataFrame]:
@@ -206,9 +247,12 @@ def _from_geopackage(path: Path, layers: Mapping[str, str]) -> dict[str, gpd.Geo
             try:
                 found[layer] = gpd.read_file(path, layer=theirs, engine="pyogrio")
             except Exception as exc:  # noqa: BLE001
-                raise TwinDataError.one(f"{path}:{theirs}", f"cannot read this layer: {exc}",
-                                        "re-export it with QGIS or ogr2ogr",
-                                        title=TITLE) from None
+                raise TwinDataError.one(
+                    f"{path}:{theirs}",
+                    f"cannot read this layer: {exc}",
+                    "re-export it with QGIS or ogr2ogr",
+                    title=TITLE,
+                ) from None
     return found
 
 
@@ -222,8 +266,9 @@ def _layer_of(path: Path, layers: Mapping[str, str]) -> str | None:
     return None
 
 
-def _rename(gdf: gpd.GeoDataFrame, layer: str,
-            rename: Mapping[str, Mapping[str, str]]) -> gpd.GeoDataFrame:
+def _rename(
+    gdf: gpd.GeoDataFrame, layer: str, rename: Mapping[str, Mapping[str, str]]
+) -> gpd.GeoDataFrame:
     mapping = {**rename.get("*", {}), **rename.get(layer, {})}
     mapping = {k: v for k, v in mapping.items() if k in gdf.columns and k != v}
     return gdf.rename(columns=mapping) if mapping else gdf
@@ -231,5 +276,9 @@ def _rename(gdf: gpd.GeoDataFrame, layer: str,
 
 def _has_graph(found: dict[str, gpd.GeoDataFrame]) -> bool:
     nodes, edges = found.get("road_nodes"), found.get("road_edges")
-    return (nodes is not None and edges is not None and "node_id" in nodes.columns
-            and {"u", "v"} <= set(edges.columns))
+    return (
+        nodes is not None
+        and edges is not None
+        and "node_id" in nodes.columns
+        and {"u", "v"} <= set(edges.columns)
+    )

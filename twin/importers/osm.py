@@ -84,13 +84,25 @@ from twin.model.city import City
 
 OSM_SUFFIXES = (".pbf", ".bz2", ".gz", ".osm", ".xml")
 LINKS = ("motorway", "trunk", "primary", "secondary", "tertiary")
-DRIVABLE = frozenset([*LINKS, *(f"{h}_link" for h in LINKS), "unclassified", "residential",
-                      "living_street", "service"])
+DRIVABLE = frozenset(
+    [
+        *LINKS,
+        *(f"{h}_link" for h in LINKS),
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+    ]
+)
 """``highway`` values kept as roads."""
 EXCLUDED_SERVICE = frozenset(["parking_aisle", "parking", "driveway", "drive-through"])
 """``service`` values dropped: inside car parks and private driveways."""
-ROAD_CLASS = {"motorway": "expressway", "trunk": "expressway", "primary": "arterial",
-              "secondary": "arterial"}
+ROAD_CLASS = {
+    "motorway": "expressway",
+    "trunk": "expressway",
+    "primary": "arterial",
+    "secondary": "arterial",
+}
 """OSM ``highway`` (without ``_link``) → the twin's road class; anything else is ``local``."""
 
 DEFAULT_SPEED_KPH = {
@@ -98,27 +110,73 @@ DEFAULT_SPEED_KPH = {
     # design code CJJ 37-2012 (expressway 60–100, arterial 40–60, secondary 30–50, branch
     # 20–40 km/h); link roads at about 60 % of their road; residential, service and living
     # streets lower than a branch road because they are narrow and shared with people.
-    "motorway": 80.0, "motorway_link": 50.0, "trunk": 60.0, "trunk_link": 40.0,
-    "primary": 50.0, "primary_link": 30.0, "secondary": 40.0, "secondary_link": 30.0,
-    "tertiary": 30.0, "tertiary_link": 25.0, "unclassified": 30.0, "residential": 25.0,
-    "living_street": 10.0, "service": 15.0,
+    "motorway": 80.0,
+    "motorway_link": 50.0,
+    "trunk": 60.0,
+    "trunk_link": 40.0,
+    "primary": 50.0,
+    "primary_link": 30.0,
+    "secondary": 40.0,
+    "secondary_link": 30.0,
+    "tertiary": 30.0,
+    "tertiary_link": 25.0,
+    "unclassified": 30.0,
+    "residential": 25.0,
+    "living_street": 10.0,
+    "service": 15.0,
 }
 IMPLICIT_SPEED_KPH = {
     # "maxspeed=<country>:<zone>" (OSM wiki, "Default speed limits"); country-specific
     # values first, then the zone alone for every other country.
-    "ru:urban": 60.0, "ru:rural": 90.0, "ru:motorway": 110.0, "ru:living_street": 20.0,
-    "by:urban": 60.0, "ua:urban": 50.0, "fr:rural": 80.0, "de:rural": 100.0,
-    "at:rural": 100.0, "it:rural": 90.0, "gb:nsl_single": 60 * 1.609344,
-    "gb:nsl_dual": 70 * 1.609344, "gb:motorway": 70 * 1.609344,
-    "uk:nsl_single": 60 * 1.609344, "uk:nsl_dual": 70 * 1.609344,
-    "urban": 50.0, "rural": 90.0, "trunk": 90.0, "motorway": 110.0, "living_street": 20.0,
-    "bicycle_road": 30.0, "walk": 7.0,
+    "ru:urban": 60.0,
+    "ru:rural": 90.0,
+    "ru:motorway": 110.0,
+    "ru:living_street": 20.0,
+    "by:urban": 60.0,
+    "ua:urban": 50.0,
+    "fr:rural": 80.0,
+    "de:rural": 100.0,
+    "at:rural": 100.0,
+    "it:rural": 90.0,
+    "gb:nsl_single": 60 * 1.609344,
+    "gb:nsl_dual": 70 * 1.609344,
+    "gb:motorway": 70 * 1.609344,
+    "uk:nsl_single": 60 * 1.609344,
+    "uk:nsl_dual": 70 * 1.609344,
+    "urban": 50.0,
+    "rural": 90.0,
+    "trunk": 90.0,
+    "motorway": 110.0,
+    "living_street": 20.0,
+    "bicycle_road": 30.0,
+    "walk": 7.0,
 }
-UNITS_KPH = {"": 1.0, "km/h": 1.0, "kmh": 1.0, "kph": 1.0, "kmph": 1.0, "mph": 1.609344,
-             "knots": 1.852}
+UNITS_KPH = {
+    "": 1.0,
+    "km/h": 1.0,
+    "kmh": 1.0,
+    "kph": 1.0,
+    "kmph": 1.0,
+    "mph": 1.609344,
+    "knots": 1.852,
+}
 FALSE_VALUES = frozenset(["no", "false", "0"])
-TAGS = ("highway", "name", "ref", "maxspeed", "oneway", "junction", "bridge", "tunnel",
-        "service", "access", "motor_vehicle", "motorcar", "emergency", "area")
+TAGS = (
+    "highway",
+    "name",
+    "ref",
+    "maxspeed",
+    "oneway",
+    "junction",
+    "bridge",
+    "tunnel",
+    "service",
+    "access",
+    "motor_vehicle",
+    "motorcar",
+    "emergency",
+    "area",
+)
 """The tags the importer reads."""
 _SPEED = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z/]*)")
 
@@ -133,10 +191,17 @@ class Ways:
     lonlat: list[np.ndarray] = field(default_factory=list)
 
 
-def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
-               stations_path: str | Path | None = None, largest_component: bool = True,
-               name: str | None = None, options: CityOptions | None = None,
-               given: Given | None = None, clip: shapely.Geometry | None = None) -> City:
+def import_osm(
+    path: str | Path,
+    *,
+    districts_path: str | Path | None = None,
+    stations_path: str | Path | None = None,
+    largest_component: bool = True,
+    name: str | None = None,
+    options: CityOptions | None = None,
+    given: Given | None = None,
+    clip: shapely.Geometry | None = None,
+) -> City:
     """Import an OSM extract as a validated, working City (metric UTM CRS): drivable roads,
     districts, 1 km cells with people, and stations (:mod:`twin.importers.assemble`).
 
@@ -150,8 +215,11 @@ def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
     path = Path(path)
     opts = options or CityOptions()
     if districts_path is not None or stations_path is not None:
-        opts = replace(opts, districts_path=districts_path or opts.districts_path,
-                       stations_path=stations_path or opts.stations_path)
+        opts = replace(
+            opts,
+            districts_path=districts_path or opts.districts_path,
+            stations_path=stations_path or opts.stations_path,
+        )
     check_generate(opts.generate)
     name = name or strip_suffixes(path.name, OSM_SUFFIXES)
     notes: list[str] = []
@@ -165,34 +233,48 @@ def import_osm(path: str | Path, *, districts_path: str | Path | None = None,
             note(notes, dropped)
     features = read_features(path)
     layers, pop_meta = assemble(nodes, features, name, opts, notes, given)
-    layers.update({"road_nodes": label_nodes(nodes, layers["districts"], notes),
-                   "road_edges": edges})
+    layers.update(
+        {"road_nodes": label_nodes(nodes, layers["districts"], notes), "road_edges": edges}
+    )
     meta = {"source": str(path), "importer": "osm", "import_notes": notes, **pop_meta}
-    return city_from_layers(layers, name=name, where=str(path), crs=str(nodes.crs),
-                            source=str(path), meta=meta)
+    return city_from_layers(
+        layers, name=name, where=str(path), crs=str(nodes.crs), source=str(path), meta=meta
+    )
 
 
 # ---------------------------------------------------------------------------- reading
+
 
 def read_ways(path: Path) -> Ways:
     """The drivable ways of an OSM file (any format libosmium reads), in file order."""
     import osmium  # noqa: PLC0415 — optional extra
 
     if not path.is_file():
-        raise TwinDataError.one(str(path), "no such file", "give the path of an .osm, "
-                                ".osm.bz2 or .osm.pbf extract", title="cannot import OSM")
+        raise TwinDataError.one(
+            str(path),
+            "no such file",
+            "give the path of an .osm, .osm.bz2 or .osm.pbf extract",
+            title="cannot import OSM",
+        )
     ways = Ways()
     try:
-        processor = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-                     .with_locations().with_filter(osmium.filter.KeyFilter("highway")))
+        processor = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
         for obj in processor:
             if obj.is_way():
                 _add_way(ways, obj)
     except (RuntimeError, ValueError, OSError) as exc:
-        raise TwinDataError.one(str(path), f"cannot read this OSM file: {exc}",
-                                "check it is an OSM XML (.osm, .osm.bz2) or PBF (.osm.pbf) "
-                                "extract, e.g. from download.geofabrik.de or "
-                                "extract.bbbike.org", title="cannot import OSM") from None
+        raise TwinDataError.one(
+            str(path),
+            f"cannot read this OSM file: {exc}",
+            "check it is an OSM XML (.osm, .osm.bz2) or PBF (.osm.pbf) "
+            "extract, e.g. from download.geofabrik.de or "
+            "extract.bbbike.org",
+            title="cannot import OSM",
+        ) from None
     return ways
 
 
@@ -201,8 +283,9 @@ def _add_way(ways: Ways, way) -> None:
     if not is_drivable(tags):
         return
     refs = np.fromiter((n.ref for n in way.nodes), np.int64, len(way.nodes))
-    lonlat = np.array([(n.lon, n.lat) if n.location.valid() else (np.nan, np.nan)
-                       for n in way.nodes], float).reshape(-1, 2)
+    lonlat = np.array(
+        [(n.lon, n.lat) if n.location.valid() else (np.nan, np.nan) for n in way.nodes], float
+    ).reshape(-1, 2)
     ways.ids.append(way.id)
     ways.tags.append(tags)
     ways.refs.append(refs)
@@ -221,6 +304,7 @@ def is_drivable(tags: dict[str, str]) -> bool:
 
 # ---------------------------------------------------------------------------- tags
 
+
 def oneway_of(tags: dict[str, str]) -> tuple[bool, bool]:
     """``(oneway, reversed)`` of a way: one way only, and against its node order."""
     value = tags.get("oneway", "").strip().lower()
@@ -230,8 +314,10 @@ def oneway_of(tags: dict[str, str]) -> tuple[bool, bool]:
         return True, False
     if value:  # no, false, 0, reversible, alternating, anything unknown
         return False, False
-    implied = (tags.get("highway") == "motorway"
-               or tags.get("junction") in ("roundabout", "circular"))
+    implied = tags.get("highway") == "motorway" or tags.get("junction") in (
+        "roundabout",
+        "circular",
+    )
     return implied, False
 
 
@@ -284,38 +370,54 @@ def road_class(highway: str) -> str:
 
 # ---------------------------------------------------------------------------- building
 
-def build_roads(ways: Ways, where: str, notes: list[str]
-                ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+
+def build_roads(
+    ways: Ways, where: str, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Road nodes and edges (UTM CRS) from drivable ways, split at intersections."""
     runs = _runs(ways)
     if not runs.way:
-        raise TwinDataError.one(where, "no drivable roads in this extract (no ways with "
-                                f"highway = {', '.join(sorted(DRIVABLE))})",
-                                "use an extract of an area with streets",
-                                title="cannot import OSM")
+        raise TwinDataError.one(
+            where,
+            "no drivable roads in this extract (no ways with "
+            f"highway = {', '.join(sorted(DRIVABLE))})",
+            "use an extract of an area with streets",
+            title="cannot import OSM",
+        )
     refs = np.concatenate(runs.refs)
     lonlat = np.concatenate(runs.lonlat)
     run_of = np.repeat(np.arange(len(runs.refs)), [len(r) for r in runs.refs])
     crs = _utm_crs(lonlat)
-    xy = np.column_stack(pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-                         .transform(lonlat[:, 0], lonlat[:, 1]))
+    xy = np.column_stack(
+        pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
+            lonlat[:, 0], lonlat[:, 1]
+        )
+    )
     start, end = _pieces(refs, run_of)
     seg = np.r_[np.hypot(*np.diff(xy, axis=0).T), 0.0]
     cum = np.r_[0.0, np.cumsum(seg)]
     length = cum[end] - cum[start]
     degenerate = length <= 0.0
     if degenerate.any():
-        note(notes, f"dropped {int(degenerate.sum())} zero-length pieces (distinct OSM nodes "
-             "at the same position)")
+        note(
+            notes,
+            f"dropped {int(degenerate.sum())} zero-length pieces (distinct OSM nodes "
+            "at the same position)",
+        )
         start, end, length = start[~degenerate], end[~degenerate], length[~degenerate]
     edges = _edge_table(runs, run_of[start], refs, xy, start, end, length, crs)
     used = np.unique(np.concatenate([start, end]))
     first = pd.Series(refs[used]).drop_duplicates().index.to_numpy()
     used = used[first]
     nodes = gpd.GeoDataFrame(
-        {"node_id": refs[used].astype(str).astype(object),
-         "elevation_m": np.zeros(len(used)), "district_id": ""},
-        geometry=shapely.points(xy[used]), crs=crs)
+        {
+            "node_id": refs[used].astype(str).astype(object),
+            "elevation_m": np.zeros(len(used)),
+            "district_id": "",
+        },
+        geometry=shapely.points(xy[used]),
+        crs=crs,
+    )
     _note_tags(edges, notes)
     return nodes, edges
 
@@ -359,9 +461,16 @@ def _pieces(refs: np.ndarray, run_of: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return ends[:-1][same_run], ends[1:][same_run]
 
 
-def _edge_table(runs: _Runs, run: np.ndarray, refs: np.ndarray, xy: np.ndarray,
-                start: np.ndarray, end: np.ndarray, length: np.ndarray,
-                crs: str) -> gpd.GeoDataFrame:
+def _edge_table(
+    runs: _Runs,
+    run: np.ndarray,
+    refs: np.ndarray,
+    xy: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    length: np.ndarray,
+    crs: str,
+) -> gpd.GeoDataFrame:
     n_pts = end - start + 1
     offsets = np.repeat(start - np.r_[0, np.cumsum(n_pts)[:-1]], n_pts)
     positions = np.arange(n_pts.sum()) + offsets
@@ -370,36 +479,55 @@ def _edge_table(runs: _Runs, run: np.ndarray, refs: np.ndarray, xy: np.ndarray,
     piece = pd.Series(way_ids).groupby(way_ids).cumcount().to_numpy()
     per_run = pd.DataFrame([_way_columns(t) for t in runs.tags])
     cols = per_run.iloc[run].reset_index(drop=True)
-    return gpd.GeoDataFrame({
-        "edge_id": [f"{w}-{k}" for w, k in zip(way_ids, piece)],
-        "u": refs[start].astype(str).astype(object), "v": refs[end].astype(str).astype(object),
-        "length_m": length, "road_class": cols["road_class"].to_numpy(),
-        "speed_kph": cols["speed_kph"].to_numpy(float), "bridge": cols["bridge"].to_numpy(bool),
-        "tunnel": cols["tunnel"].to_numpy(bool), "oneway": cols["oneway"].to_numpy(bool),
-        "name": cols["name"].to_numpy(), "highway": cols["highway"].to_numpy(),
-        "maxspeed_tagged": cols["maxspeed_tagged"].to_numpy(bool), "osm_way_id": way_ids,
-    }, geometry=lines, crs=crs)
+    return gpd.GeoDataFrame(
+        {
+            "edge_id": [f"{w}-{k}" for w, k in zip(way_ids, piece)],
+            "u": refs[start].astype(str).astype(object),
+            "v": refs[end].astype(str).astype(object),
+            "length_m": length,
+            "road_class": cols["road_class"].to_numpy(),
+            "speed_kph": cols["speed_kph"].to_numpy(float),
+            "bridge": cols["bridge"].to_numpy(bool),
+            "tunnel": cols["tunnel"].to_numpy(bool),
+            "oneway": cols["oneway"].to_numpy(bool),
+            "name": cols["name"].to_numpy(),
+            "highway": cols["highway"].to_numpy(),
+            "maxspeed_tagged": cols["maxspeed_tagged"].to_numpy(bool),
+            "osm_way_id": way_ids,
+        },
+        geometry=lines,
+        crs=crs,
+    )
 
 
 def _way_columns(tags: dict[str, str]) -> dict[str, object]:
     speed, tagged = speed_kph(tags)
-    return {"road_class": road_class(tags["highway"]), "speed_kph": speed,
-            "maxspeed_tagged": tagged, "bridge": flag(tags.get("bridge")),
-            "tunnel": flag(tags.get("tunnel")), "oneway": oneway_of(tags)[0],
-            "name": tags.get("name") or tags.get("ref") or "", "highway": tags["highway"]}
+    return {
+        "road_class": road_class(tags["highway"]),
+        "speed_kph": speed,
+        "maxspeed_tagged": tagged,
+        "bridge": flag(tags.get("bridge")),
+        "tunnel": flag(tags.get("tunnel")),
+        "oneway": oneway_of(tags)[0],
+        "name": tags.get("name") or tags.get("ref") or "",
+        "highway": tags["highway"],
+    }
 
 
 def _utm_crs(lonlat: np.ndarray) -> str:
     lon, lat = np.nanmedian(lonlat[:, 0]), np.nanmedian(lonlat[:, 1])
     found = pyproj.database.query_utm_crs_info(
-        datum_name="WGS 84",
-        area_of_interest=pyproj.aoi.AreaOfInterest(lon, lat, lon, lat))
+        datum_name="WGS 84", area_of_interest=pyproj.aoi.AreaOfInterest(lon, lat, lon, lat)
+    )
     return f"EPSG:{found[0].code}"
 
 
 def _note_tags(edges: gpd.GeoDataFrame, notes: list[str]) -> None:
     untagged = (~edges["maxspeed_tagged"]).mean()
     if untagged > 0:
-        note(notes, f"{untagged:.0%} of edges have no usable maxspeed: speed from the "
-             "road-type defaults (twin.importers.osm.DEFAULT_SPEED_KPH)")
+        note(
+            notes,
+            f"{untagged:.0%} of edges have no usable maxspeed: speed from the "
+            "road-type defaults (twin.importers.osm.DEFAULT_SPEED_KPH)",
+        )
     note(notes, "OSM has no elevations: elevation_m is 0 for every node (no grade costs)")

@@ -40,8 +40,16 @@ if TYPE_CHECKING:
 
 KEYS = ("amenity", "emergency", "aeroway", "building", "landuse", "boundary")
 """Tag keys the feature pass reads."""
-RESCUE = frozenset(["water_rescue", "mountain_rescue", "lifeboat_station", "lifeguard_base",
-                    "ses_station", "rescue_station"])
+RESCUE = frozenset(
+    [
+        "water_rescue",
+        "mountain_rescue",
+        "lifeboat_station",
+        "lifeguard_base",
+        "ses_station",
+        "rescue_station",
+    ]
+)
 """``emergency`` values of rescue stations."""
 PUBLIC_OPERATORS = frozenset(["government", "public"])
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -106,18 +114,23 @@ def read_features(path: Path) -> Features:
 
     features = Features()
     try:
-        processor = (osmium.FileProcessor(str(path))
-                     .with_areas(osmium.filter.KeyFilter(*KEYS))
-                     .with_filter(osmium.filter.KeyFilter(*KEYS)))
+        processor = (
+            osmium.FileProcessor(str(path))
+            .with_areas(osmium.filter.KeyFilter(*KEYS))
+            .with_filter(osmium.filter.KeyFilter(*KEYS))
+        )
         for obj in processor:
             if isinstance(obj, osmium.osm.Node):
                 _add_node(features, obj)
             elif isinstance(obj, osmium.osm.Area):
                 _add_area(features, obj)
     except (RuntimeError, ValueError, OSError) as exc:
-        raise TwinDataError.one(str(path), f"cannot read this OSM file: {exc}",
-                                "check it is an OSM XML or PBF extract",
-                                title="cannot import OSM") from None
+        raise TwinDataError.one(
+            str(path),
+            f"cannot read this OSM file: {exc}",
+            "check it is an OSM XML or PBF extract",
+            title="cannot import OSM",
+        ) from None
     return features
 
 
@@ -134,8 +147,9 @@ def _add_node(features: Features, node: osmium.osm.Node) -> None:
     force, tag = found
     osm_id = f"n{node.id}"
     name, name_en = _names(tags, f"{tag} {osm_id}")
-    features.stations.append(OsmStation(force, node.location.lon, node.location.lat, name,
-                                        name_en, osm_id, tag))
+    features.stations.append(
+        OsmStation(force, node.location.lon, node.location.lat, name, name_en, osm_id, tag)
+    )
 
 
 def _area_geometry(area: osmium.osm.Area) -> shapely.Geometry | None:
@@ -162,13 +176,12 @@ def _add_area(features: Features, area: osmium.osm.Area) -> None:
         force, tag = found
         point = geom.representative_point()
         name, name_en = _names(tags, f"{tag} {osm_id}")
-        features.stations.append(OsmStation(force, point.x, point.y, name, name_en, osm_id,
-                                            tag))
+        features.stations.append(OsmStation(force, point.x, point.y, name, name_en, osm_id, tag))
     if tags.get("boundary") == "administrative" and tags.get("admin_level", "").isdigit():
-        features.admin.append((int(tags["admin_level"]), tags.get("name", osm_id), osm_id,
-                               geom))
+        features.admin.append((int(tags["admin_level"]), tags.get("name", osm_id), osm_id, geom))
     if tags.get("building", "no") != "no":
-        features.buildings.append((tags["building"], parse_levels(tags.get("building:levels")),
-                                   geom))
+        features.buildings.append(
+            (tags["building"], parse_levels(tags.get("building:levels")), geom)
+        )
     if tags.get("landuse") == "residential":
         features.residential.append(geom)

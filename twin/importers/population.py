@@ -45,12 +45,37 @@ DEFAULT_LEVELS = 2.0
 """Storeys of a building without ``building:levels`` (assumption; plausible 1–6)."""
 HOUSE_LEVELS = 1.0
 """Storeys of an untagged house-type building (assumption)."""
-RESIDENTIAL = frozenset(["apartments", "residential", "house", "detached",
-                         "semidetached_house", "terrace", "dormitory", "bungalow", "farm",
-                         "cabin", "static_caravan", "houseboat", "yes", "mixed_use"])
+RESIDENTIAL = frozenset(
+    [
+        "apartments",
+        "residential",
+        "house",
+        "detached",
+        "semidetached_house",
+        "terrace",
+        "dormitory",
+        "bungalow",
+        "farm",
+        "cabin",
+        "static_caravan",
+        "houseboat",
+        "yes",
+        "mixed_use",
+    ]
+)
 """``building`` values counted as homes (``yes``: use not stated, counted)."""
-HOUSES = frozenset(["house", "detached", "semidetached_house", "bungalow", "cabin",
-                    "static_caravan", "houseboat", "farm"])
+HOUSES = frozenset(
+    [
+        "house",
+        "detached",
+        "semidetached_house",
+        "bungalow",
+        "cabin",
+        "static_caravan",
+        "houseboat",
+        "farm",
+    ]
+)
 RESIDENTIAL_DENSITY = 5000.0
 """Persons per km² of ``landuse=residential`` when there are no buildings (assumption;
 plausible 1,000–30,000 from suburbs to high-rise estates)."""
@@ -82,10 +107,15 @@ def grid_cells(districts: gpd.GeoDataFrame, cell_m: float = CELL_M) -> gpd.GeoDa
                 rows.append((int(k), str(d), piece))
     rows.sort(key=lambda r: (r[0], r[1]))
     width = max(4, len(str(max(len(rows) - 1, 0))))
-    return gpd.GeoDataFrame({"cell_id": [f"c{i:0{width}d}" for i in range(len(rows))],
-                             "district_id": [r[1] for r in rows],
-                             "population": np.zeros(len(rows))},
-                            geometry=[r[2] for r in rows], crs=districts.crs)
+    return gpd.GeoDataFrame(
+        {
+            "cell_id": [f"c{i:0{width}d}" for i in range(len(rows))],
+            "district_id": [r[1] for r in rows],
+            "population": np.zeros(len(rows)),
+        },
+        geometry=[r[2] for r in rows],
+        crs=districts.crs,
+    )
 
 
 def _polygonal(g: shapely.Geometry) -> shapely.Geometry | None:
@@ -97,8 +127,9 @@ def _polygonal(g: shapely.Geometry) -> shapely.Geometry | None:
     return shapely.MultiPolygon(parts) if len(parts) > 1 else parts[0]
 
 
-def points_to_cells(cells: gpd.GeoDataFrame, xy: np.ndarray, counts: np.ndarray
-                    ) -> tuple[np.ndarray, float]:
+def points_to_cells(
+    cells: gpd.GeoDataFrame, xy: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, float]:
     """Sum ``counts`` at points ``xy`` (cells' CRS) per cell; returns (per cell, left out)."""
     out = np.zeros(len(cells))
     if len(xy) == 0:
@@ -118,9 +149,12 @@ def from_raster(path: Path, cells: gpd.GeoDataFrame) -> Population:
     try:
         with rasterio.open(path) as src:
             if src.crs is None:
-                raise TwinDataError.one(str(path), "the raster has no CRS", "save it as a "
-                                        "GeoTIFF with its CRS (WorldPop's are EPSG:4326)",
-                                        title="cannot read population")
+                raise TwinDataError.one(
+                    str(path),
+                    "the raster has no CRS",
+                    "save it as a GeoTIFF with its CRS (WorldPop's are EPSG:4326)",
+                    title="cannot read population",
+                )
             to_src = pyproj.Transformer.from_crs(cells.crs, src.crs, always_xy=True)
             bx, by = to_src.transform(*np.array(cells.total_bounds).reshape(2, 2).T)
             window = from_bounds(min(bx), min(by), max(bx), max(by), src.transform)
@@ -129,9 +163,12 @@ def from_raster(path: Path, cells: gpd.GeoDataFrame) -> Population:
             transform = src.window_transform(window)
             src_crs = src.crs
     except rasterio.errors.RasterioError as exc:
-        raise TwinDataError.one(str(path), f"cannot read the raster: {exc}",
-                                "give a GeoTIFF of people per pixel (e.g. WorldPop)",
-                                title="cannot read population") from None
+        raise TwinDataError.one(
+            str(path),
+            f"cannot read the raster: {exc}",
+            "give a GeoTIFF of people per pixel (e.g. WorldPop)",
+            title="cannot read population",
+        ) from None
     values = np.ma.filled(data.astype(float), 0.0)
     values[~np.isfinite(values) | (values < 0)] = 0.0
     rows, cols = np.nonzero(values)
@@ -139,70 +176,97 @@ def from_raster(path: Path, cells: gpd.GeoDataFrame) -> Population:
     back = pyproj.Transformer.from_crs(src_crs, cells.crs, always_xy=True)
     xy = np.column_stack(back.transform(np.asarray(xs), np.asarray(ys)))
     per_cell, outside = points_to_cells(cells, xy, values[rows, cols])
-    notes = [f"population from the raster {path.name}: {per_cell.sum():,.0f} people in the "
-             f"districts ({outside:,.0f} more in pixels outside them, left out)"]
+    notes = [
+        f"population from the raster {path.name}: {per_cell.sum():,.0f} people in the "
+        f"districts ({outside:,.0f} more in pixels outside them, left out)"
+    ]
     return Population(_with(cells, per_cell), f"raster {path.name}", False, notes)
 
 
-def from_vector(path: Path, cells: gpd.GeoDataFrame, column: str = "population"
-                ) -> Population:
+def from_vector(path: Path, cells: gpd.GeoDataFrame, column: str = "population") -> Population:
     """Counts of a layer file's ``column`` (polygons by area share, points by location)."""
     layer = read_layer_file(path)
     if column not in layer.columns:
-        raise TwinDataError.one(str(path), f"no column {column!r} with people counts",
-                                f"name the column with --population-column (it has: "
-                                f"{', '.join(map(str, layer.columns))})",
-                                title="cannot read population")
+        raise TwinDataError.one(
+            str(path),
+            f"no column {column!r} with people counts",
+            f"name the column with --population-column (it has: "
+            f"{', '.join(map(str, layer.columns))})",
+            title="cannot read population",
+        )
     counts = pd.to_numeric(layer[column], errors="coerce")
     bad = np.flatnonzero(~np.isfinite(counts.to_numpy(float)) | (counts.to_numpy(float) < 0))
     if len(bad):
-        raise TwinDataError.one(str(path), f"{len(bad)} rows have no valid count in "
-                                f"{column!r} (rows {', '.join(str(i + 1) for i in bad[:10])})",
-                                "give every feature a count ≥ 0", title="cannot read population")
+        raise TwinDataError.one(
+            str(path),
+            f"{len(bad)} rows have no valid count in "
+            f"{column!r} (rows {', '.join(str(i + 1) for i in bad[:10])})",
+            "give every feature a count ≥ 0",
+            title="cannot read population",
+        )
     layer = layer.to_crs(cells.crs)
     values = counts.to_numpy(float)
     is_point = layer.geom_type.isin(["Point"]).to_numpy()
-    per_cell, outside = points_to_cells(cells, shapely.get_coordinates(
-        layer.geometry.values[is_point]), values[is_point])
+    per_cell, outside = points_to_cells(
+        cells, shapely.get_coordinates(layer.geometry.values[is_point]), values[is_point]
+    )
     polys = layer[~is_point]
     if len(polys):
         area = polys.geometry.area.to_numpy()
-        c_idx, p_idx = shapely.STRtree(polys.geometry.values).query(cells.geometry.values,
-                                                                      predicate="intersects")
-        share = shapely.area(shapely.intersection(cells.geometry.values[c_idx],
-                                                  polys.geometry.values[p_idx]))
+        c_idx, p_idx = shapely.STRtree(polys.geometry.values).query(
+            cells.geometry.values, predicate="intersects"
+        )
+        share = shapely.area(
+            shapely.intersection(cells.geometry.values[c_idx], polys.geometry.values[p_idx])
+        )
         np.add.at(per_cell, c_idx, values[~is_point][p_idx] * share / np.maximum(area[p_idx], 1e-9))
     outside = float(values.sum() - per_cell.sum())
-    notes = [f"population from {path.name} ({column}): {per_cell.sum():,.0f} people in the "
-             f"districts ({outside:,.0f} outside them, left out)"]
+    notes = [
+        f"population from {path.name} ({column}): {per_cell.sum():,.0f} people in the "
+        f"districts ({outside:,.0f} outside them, left out)"
+    ]
     return Population(_with(cells, per_cell), f"layer {path.name} ({column})", False, notes)
 
 
-def from_buildings(buildings: list[tuple[str, float, shapely.Geometry]],
-                   cells: gpd.GeoDataFrame, floor_m2_per_person: float = FLOOR_M2_PER_PERSON
-                   ) -> Population:
+def from_buildings(
+    buildings: list[tuple[str, float, shapely.Geometry]],
+    cells: gpd.GeoDataFrame,
+    floor_m2_per_person: float = FLOOR_M2_PER_PERSON,
+) -> Population:
     """Estimate: residential floor area of OSM buildings / ``floor_m2_per_person``."""
     homes = [(kind, levels, g) for kind, levels, g in buildings if kind in RESIDENTIAL]
     if not homes:
         return Population(cells, "none", True, [])
     geoms = gpd.GeoSeries([g for _, _, g in homes], crs="EPSG:4326").to_crs(cells.crs)
-    levels = np.array([lv if np.isfinite(lv) else (HOUSE_LEVELS if kind in HOUSES
-                                                    else DEFAULT_LEVELS)
-                       for kind, lv, _ in homes])
+    levels = np.array(
+        [
+            lv if np.isfinite(lv) else (HOUSE_LEVELS if kind in HOUSES else DEFAULT_LEVELS)
+            for kind, lv, _ in homes
+        ]
+    )
     floor = geoms.area.to_numpy() * levels
     xy = shapely.get_coordinates(geoms.representative_point().values)
     per_cell, _ = points_to_cells(cells, xy, floor / floor_m2_per_person)
     tagged = int(sum(np.isfinite(lv) for _, lv, _ in homes))
-    notes = [f"population ESTIMATED from {len(homes)} OSM buildings counted as homes "
-             f"(footprint × storeys / {floor_m2_per_person:g} m² per person; storeys tagged on "
-             f"{tagged}, else {DEFAULT_LEVELS:g} or {HOUSE_LEVELS:g} for houses): "
-             f"{per_cell.sum():,.0f} people — give --population FILE for real figures"]
-    return Population(_with(cells, per_cell), "estimate from OSM buildings "
-                      f"(floor area / {floor_m2_per_person:g} m² per person)", True, notes)
+    notes = [
+        f"population ESTIMATED from {len(homes)} OSM buildings counted as homes "
+        f"(footprint × storeys / {floor_m2_per_person:g} m² per person; storeys tagged on "
+        f"{tagged}, else {DEFAULT_LEVELS:g} or {HOUSE_LEVELS:g} for houses): "
+        f"{per_cell.sum():,.0f} people — give --population FILE for real figures"
+    ]
+    return Population(
+        _with(cells, per_cell),
+        f"estimate from OSM buildings (floor area / {floor_m2_per_person:g} m² per person)",
+        True,
+        notes,
+    )
 
 
-def from_landuse(residential: list[shapely.Geometry], cells: gpd.GeoDataFrame,
-                 density: float = RESIDENTIAL_DENSITY) -> Population:
+def from_landuse(
+    residential: list[shapely.Geometry],
+    cells: gpd.GeoDataFrame,
+    density: float = RESIDENTIAL_DENSITY,
+) -> Population:
     """Estimate: ``landuse=residential`` area × ``density`` (persons/km²)."""
     if not residential:
         return Population(cells, "none", True, [])
@@ -211,11 +275,17 @@ def from_landuse(residential: list[shapely.Geometry], cells: gpd.GeoDataFrame,
     area = shapely.area(shapely.intersection(cells.geometry.values[c_idx], geoms[r_idx]))
     per_cell = np.zeros(len(cells))
     np.add.at(per_cell, c_idx, area / 1e6 * density)
-    notes = [f"population ESTIMATED from {len(residential)} residential land-use areas × "
-             f"{density:g} persons/km²: {per_cell.sum():,.0f} people — give --population "
-             "FILE for real figures"]
-    return Population(_with(cells, per_cell), f"estimate from OSM residential land use "
-                      f"({density:g} persons/km²)", True, notes)
+    notes = [
+        f"population ESTIMATED from {len(residential)} residential land-use areas × "
+        f"{density:g} persons/km²: {per_cell.sum():,.0f} people — give --population "
+        "FILE for real figures"
+    ]
+    return Population(
+        _with(cells, per_cell),
+        f"estimate from OSM residential land use ({density:g} persons/km²)",
+        True,
+        notes,
+    )
 
 
 def _with(cells: gpd.GeoDataFrame, population: np.ndarray) -> gpd.GeoDataFrame:

@@ -79,43 +79,76 @@ def read_records(path: Path, m: TableMap, city: City, *, skip_bad: bool = False)
             problems.append(Problem(where, what, fix, line=int(line)))
 
     if "time" not in raw.columns:
-        raise TwinDataError.one(where, "no 'time' column", "name the call time column "
-                                "'time' (rename = { CALL_TIME = \"time\" } in --map)",
-                                title="cannot read incident records")
+        raise TwinDataError.one(
+            where,
+            "no 'time' column",
+            "name the call time column 'time' (rename = { CALL_TIME = \"time\" } in --map)",
+            title="cannot read incident records",
+        )
     times, start = _times(raw)
-    flag(~np.isfinite(times["time"]), "unreadable time", "write ISO date-times "
-         "(2024-05-01 08:13:05) or seconds since the start")
+    flag(
+        ~np.isfinite(times["time"]),
+        "unreadable time",
+        "write ISO date-times (2024-05-01 08:13:05) or seconds since the start",
+    )
     types = raw["type"].astype(str).to_numpy() if "type" in raw else np.full(len(raw), "")
     known = np.isin(types, list(CATALOGUE))
-    flag(~known, "unknown incident type", f"use one of {', '.join(CATALOGUE)} (values.type "
-         "= {...} in --map maps yours)")
+    flag(
+        ~known,
+        "unknown incident type",
+        f"use one of {', '.join(CATALOGUE)} (values.type = {{...}} in --map maps yours)",
+    )
     node, dist = _places(raw, city)
-    flag(node < 0, "no usable place (lon/lat or a known node_id)", "give lon and lat "
-         "(WGS84 unless datum is declared) or a node_id of the city")
+    flag(
+        node < 0,
+        "no usable place (lon/lat or a known node_id)",
+        "give lon and lat (WGS84 unless datum is declared) or a node_id of the city",
+    )
     far = (node >= 0) & ~(dist <= MAX_SNAP_M)
-    flag(far, f"more than {MAX_SNAP_M:.0f} m from the nearest road node",
-         "check the coordinates and their datum (gcj02/bd09 from Chinese map apps)")
+    flag(
+        far,
+        f"more than {MAX_SNAP_M:.0f} m from the nearest road node",
+        "check the coordinates and their datum (gcj02/bd09 from Chinese map apps)",
+    )
     node_district = city.road_nodes["district_id"].astype(str).to_numpy()
     core = set(city.core_districts["district_id"].astype(str))
     district = np.where(node >= 0, node_district[np.maximum(node, 0)], "")
     outside = (node >= 0) & ~far & ~np.isin(district, list(core))
     flag(outside, "outside the city's districts", "use records of this city only")
     rel = {c: times[c] - times["time"] for c in TIME_COLUMNS[1:]}
-    flag(np.isfinite(rel["arrival_time"]) & (rel["arrival_time"] < 0),
-         "arrival before the call", "check the arrival_time column")
-    ok = np.isfinite(times["time"]) & known & (node >= 0) & ~far & ~outside & \
-        ~(np.isfinite(rel["arrival_time"]) & (rel["arrival_time"] < 0))
+    flag(
+        np.isfinite(rel["arrival_time"]) & (rel["arrival_time"] < 0),
+        "arrival before the call",
+        "check the arrival_time column",
+    )
+    ok = (
+        np.isfinite(times["time"])
+        & known
+        & (node >= 0)
+        & ~far
+        & ~outside
+        & ~(np.isfinite(rel["arrival_time"]) & (rel["arrival_time"] < 0))
+    )
     problems.sort(key=lambda p: p.line or 0)
     if problems and not skip_bad:
-        raise TwinDataError(problems, title=f"{len(problems)} bad incident records "
-                            "(or pass --skip-bad-rows to use the others)")
+        raise TwinDataError(
+            problems,
+            title=f"{len(problems)} bad incident records "
+            "(or pass --skip-bad-rows to use the others)",
+        )
     node_ids = city.road_nodes["node_id"].astype(str).to_numpy()
-    table = pd.DataFrame({
-        "line": lines[ok].astype(np.int64), "onset_s": times["time"][ok],
-        "type": types[ok], "node_id": node_ids[node[ok]], "district_id": district[ok],
-        "dispatch_s": rel["dispatch_time"][ok], "arrival_s": rel["arrival_time"][ok],
-        "clear_s": rel["clear_time"][ok]}).sort_values(["onset_s", "line"],
-                                                       ignore_index=True)
+    table = pd.DataFrame(
+        {
+            "line": lines[ok].astype(np.int64),
+            "onset_s": times["time"][ok],
+            "type": types[ok],
+            "node_id": node_ids[node[ok]],
+            "district_id": district[ok],
+            "dispatch_s": rel["dispatch_time"][ok],
+            "arrival_s": rel["arrival_time"][ok],
+            "clear_s": rel["clear_time"][ok],
+        }
+    ).sort_values(["onset_s", "line"], ignore_index=True)
     return Records(table, start, problems)
 
 
@@ -127,11 +160,18 @@ def _times(raw: pd.DataFrame) -> tuple[dict[str, np.ndarray], pd.Timestamp | Non
     start = None
     if as_seconds:
         for c in TIME_COLUMNS:
-            out[c] = (pd.to_numeric(raw[c], errors="coerce").to_numpy(float) if c in raw
-                      else np.full(len(raw), np.nan))
+            out[c] = (
+                pd.to_numeric(raw[c], errors="coerce").to_numpy(float)
+                if c in raw
+                else np.full(len(raw), np.nan)
+            )
         return out, None
-    parsed = {c: pd.to_datetime(raw[c], errors="coerce", format="mixed") if c in raw
-              else pd.Series(pd.NaT, index=raw.index) for c in TIME_COLUMNS}
+    parsed = {
+        c: pd.to_datetime(raw[c], errors="coerce", format="mixed")
+        if c in raw
+        else pd.Series(pd.NaT, index=raw.index)
+        for c in TIME_COLUMNS
+    }
     first = parsed["time"].min()
     if pd.notna(first):
         start = first.normalize()
@@ -160,14 +200,20 @@ def _places(raw: pd.DataFrame, city: City) -> tuple[np.ndarray, np.ndarray]:
     return node, dist
 
 
-def records_scenario(scenario: Scenario, records: Records, days: float | None = None
-                     ) -> Scenario:
+def records_scenario(scenario: Scenario, records: Records, days: float | None = None) -> Scenario:
     """``scenario`` driven by ``records``: random demand off, one scripted incident per
     record (at its road node, detected by a call, labelled ``record:<line>``); ``days``
     (None: long enough for every record)."""
-    scripted = [{"t_min": float(r.onset_s) / 60.0, "type": str(r.type),
-                 "node_id": str(r.node_id), "label": f"{LABEL_PREFIX}{int(r.line)}",
-                 "detection": "call"} for r in records.table.itertuples(index=False)]
+    scripted = [
+        {
+            "t_min": float(r.onset_s) / 60.0,
+            "type": str(r.type),
+            "node_id": str(r.node_id),
+            "label": f"{LABEL_PREFIX}{int(r.line)}",
+            "detection": "call",
+        }
+        for r in records.table.itertuples(index=False)
+    ]
     incidents = scenario.incidents.model_dump()
     incidents.update({"random": False, "scripted": scripted})
     return scenario.with_(incidents=incidents, days=days or records.days)

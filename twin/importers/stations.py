@@ -47,14 +47,14 @@ BUILT_UP_PER_KM2 = 5000.0
 BUILT_UP_KM2_PER_STATION = 7.0
 RURAL_KM2 = 200.0
 """Populated non-built-up area per generated fire station (as the embedded twin's rule)."""
-COLUMNS = ["station_id", "force", "name", "name_en", "district_id", "units", "generated",
-           "source"]
+COLUMNS = ["station_id", "force", "name", "name_en", "district_id", "units", "generated", "source"]
 
 
 def empty_stations(crs: str) -> gpd.GeoDataFrame:
     """A stations layer with no rows (and the import's extra columns)."""
-    return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in COLUMNS},
-                            geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    return gpd.GeoDataFrame(
+        {c: pd.Series(dtype=object) for c in COLUMNS}, geometry=gpd.GeoSeries([], crs=crs), crs=crs
+    )
 
 
 def osm_stations(found: list[OsmStation], districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -62,14 +62,19 @@ def osm_stations(found: list[OsmStation], districts: gpd.GeoDataFrame) -> gpd.Ge
     left out by the caller (see :func:`inside`)."""
     if not found:
         return empty_stations(districts.crs)
-    gdf = gpd.GeoDataFrame({
-        "station_id": [f"{s.force}-osm-{s.osm}" for s in found],
-        "force": [s.force for s in found], "name": [s.name for s in found],
-        "name_en": [s.name_en for s in found],
-        "units": np.array([OSM_UNITS[s.force] for s in found], np.int64),
-        "generated": False, "source": [f"OSM {s.osm} {s.tag}" for s in found]},
+    gdf = gpd.GeoDataFrame(
+        {
+            "station_id": [f"{s.force}-osm-{s.osm}" for s in found],
+            "force": [s.force for s in found],
+            "name": [s.name for s in found],
+            "name_en": [s.name_en for s in found],
+            "units": np.array([OSM_UNITS[s.force] for s in found], np.int64),
+            "generated": False,
+            "source": [f"OSM {s.osm} {s.tag}" for s in found],
+        },
         geometry=gpd.points_from_xy([s.lon for s in found], [s.lat for s in found]),
-        crs="EPSG:4326").to_crs(districts.crs)
+        crs="EPSG:4326",
+    ).to_crs(districts.crs)
     gdf["district_id"] = assign_districts(gdf, districts).to_numpy()
     return gdf.drop_duplicates("station_id").reset_index(drop=True)[COLUMNS + ["geometry"]]
 
@@ -90,37 +95,65 @@ def file_stations(path: Path, m: TableMap, districts: gpd.GeoDataFrame) -> gpd.G
         for line in lines[mask]:
             problems.append(Problem(str(path), what, fix, line=int(line)))
 
-    bad(table.geometry.isna().to_numpy(), "no usable lon/lat", "give lon and lat columns in "
-        "degrees (or lonlat = [...] in the mapping); datum WGS84 unless declared")
+    bad(
+        table.geometry.isna().to_numpy(),
+        "no usable lon/lat",
+        "give lon and lat columns in "
+        "degrees (or lonlat = [...] in the mapping); datum WGS84 unless declared",
+    )
     if "force" not in table.columns:
-        problems.append(Problem(str(path), "no 'force' column", "rename a column to force "
-                                "or set constants = { force = \"fire\" } in the mapping"))
+        problems.append(
+            Problem(
+                str(path),
+                "no 'force' column",
+                'rename a column to force or set constants = { force = "fire" } in the mapping',
+            )
+        )
     else:
-        bad(~table["force"].isin(FORCES).to_numpy(), "unknown force",
-            f"use one of {', '.join(FORCES)} (values.force = {{...}} maps yours)")
-    units = pd.to_numeric(table.get("units", pd.Series(np.nan, index=table.index)),
-                          errors="coerce").to_numpy(float)
-    bad(~(np.isfinite(units) & (units >= 0) & (units == np.round(units))),
-        "no whole number of units ≥ 0", "give a units column or constants = { units = 2 }")
+        bad(
+            ~table["force"].isin(FORCES).to_numpy(),
+            "unknown force",
+            f"use one of {', '.join(FORCES)} (values.force = {{...}} maps yours)",
+        )
+    units = pd.to_numeric(
+        table.get("units", pd.Series(np.nan, index=table.index)), errors="coerce"
+    ).to_numpy(float)
+    bad(
+        ~(np.isfinite(units) & (units >= 0) & (units == np.round(units))),
+        "no whole number of units ≥ 0",
+        "give a units column or constants = { units = 2 }",
+    )
     if problems:
         raise TwinDataError(problems, title="cannot read stations")
     table = table.to_crs(districts.crs)
     n = len(table)
-    names = table["name"].astype(str) if "name" in table else pd.Series(
-        [f"Station {i + 1}" for i in range(n)], index=table.index)
-    out = gpd.GeoDataFrame({
-        "station_id": table["station_id"].astype(str) if "station_id" in table
-        else [f"S{i + 1}" for i in range(n)],
-        "force": table["force"].astype(str), "name": names,
-        "name_en": table["name_en"].astype(str) if "name_en" in table else names,
-        "units": units.astype(np.int64), "generated": False,
-        "source": f"file {path.name}"}, geometry=table.geometry.values, crs=districts.crs)
+    names = (
+        table["name"].astype(str)
+        if "name" in table
+        else pd.Series([f"Station {i + 1}" for i in range(n)], index=table.index)
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "station_id": table["station_id"].astype(str)
+            if "station_id" in table
+            else [f"S{i + 1}" for i in range(n)],
+            "force": table["force"].astype(str),
+            "name": names,
+            "name_en": table["name_en"].astype(str) if "name_en" in table else names,
+            "units": units.astype(np.int64),
+            "generated": False,
+            "source": f"file {path.name}",
+        },
+        geometry=table.geometry.values,
+        crs=districts.crs,
+    )
     out["district_id"] = assign_districts(out, districts).to_numpy()
     return out[COLUMNS + ["geometry"]].reset_index(drop=True)
 
 
-def generated_stations(forces: list[str], cells: gpd.GeoDataFrame, node_xy: np.ndarray,
-                       districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def generated_stations(
+    forces: list[str], cells: gpd.GeoDataFrame, node_xy: np.ndarray, districts: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
     """Stations of ``forces`` generated by the planning rule (module docstring)."""
     rows: list[dict] = []
     populated = cells[cells["population"] > 0].reset_index(drop=True)
@@ -133,9 +166,15 @@ def generated_stations(forces: list[str], cells: gpd.GeoDataFrame, node_xy: np.n
         if force == "fire":
             rows += _fire(pts, area, pop)
         elif force == "community":
-            rows += [{"force": "community", "xy": p, "units": int(round(2 + 4 * min(1.0, q / 2e4))),
-                      "name": f"Community responder post {cid}"}
-                     for p, q, cid in zip(pts, pop, populated["cell_id"])]
+            rows += [
+                {
+                    "force": "community",
+                    "xy": p,
+                    "units": int(round(2 + 4 * min(1.0, q / 2e4))),
+                    "name": f"Community responder post {cid}",
+                }
+                for p, q, cid in zip(pts, pop, populated["cell_id"])
+            ]
         else:
             rows += _per_district(force, populated, pts, pop)
     if not rows:
@@ -146,12 +185,19 @@ def generated_stations(forces: list[str], cells: gpd.GeoDataFrame, node_xy: np.n
     for r in rows:
         count[r["force"]] = count.get(r["force"], 0) + 1
         ids.append(f"{r['force']}-gen-{count[r['force']]:03d}")
-    gdf = gpd.GeoDataFrame({
-        "station_id": ids, "force": [r["force"] for r in rows],
-        "name": [r["name"] for r in rows], "name_en": [r["name"] for r in rows],
-        "units": np.array([r["units"] for r in rows], np.int64), "generated": True,
-        "source": "generated by the planning rule"},
-        geometry=shapely.points(node_xy[node]), crs=cells.crs)
+    gdf = gpd.GeoDataFrame(
+        {
+            "station_id": ids,
+            "force": [r["force"] for r in rows],
+            "name": [r["name"] for r in rows],
+            "name_en": [r["name"] for r in rows],
+            "units": np.array([r["units"] for r in rows], np.int64),
+            "generated": True,
+            "source": "generated by the planning rule",
+        },
+        geometry=shapely.points(node_xy[node]),
+        crs=cells.crs,
+    )
     gdf["district_id"] = assign_districts(gdf, districts).to_numpy()
     return gdf[COLUMNS + ["geometry"]]
 
@@ -162,32 +208,47 @@ def _fire(pts: np.ndarray, area: np.ndarray, pop: np.ndarray) -> list[dict]:
     rows = []
     if built.any():
         k = max(1, int(round(area[built].sum() / BUILT_UP_KM2_PER_STATION)))
-        rows += [{"force": "fire", "xy": c, "units": 3} for c in
-                 weighted_kmeans(pts[built], area[built], k)]
+        rows += [
+            {"force": "fire", "xy": c, "units": 3}
+            for c in weighted_kmeans(pts[built], area[built], k)
+        ]
     rural = ~built
     kr = int(round(area[rural].sum() / RURAL_KM2))
     if rural.any() and (kr or not built.any()):
-        rows += [{"force": "fire", "xy": c, "units": 2} for c in
-                 weighted_kmeans(pts[rural], pop[rural] + 1.0, max(kr, 1))]
+        rows += [
+            {"force": "fire", "xy": c, "units": 2}
+            for c in weighted_kmeans(pts[rural], pop[rural] + 1.0, max(kr, 1))
+        ]
     for i, r in enumerate(rows):
         r["name"] = f"Fire station {i + 1} (generated)"
     return rows
 
 
-def _per_district(force: str, cells: gpd.GeoDataFrame, pts: np.ndarray, pop: np.ndarray
-                  ) -> list[dict]:
-    label = {"professional": "Rescue base", "social": "Volunteer rescue team",
-             "air": "Air rescue base"}[force]
+def _per_district(
+    force: str, cells: gpd.GeoDataFrame, pts: np.ndarray, pop: np.ndarray
+) -> list[dict]:
+    label = {
+        "professional": "Rescue base",
+        "social": "Volunteer rescue team",
+        "air": "Air rescue base",
+    }[force]
     units = {"professional": 2, "social": 1, "air": 1}[force]
     if force == "air":
-        return [{"force": force, "xy": pts[int(np.argmax(pop))], "units": units,
-                 "name": f"{label} (generated)"}]
+        return [
+            {
+                "force": force,
+                "xy": pts[int(np.argmax(pop))],
+                "units": units,
+                "name": f"{label} (generated)",
+            }
+        ]
     rows = []
     for d in sorted(cells["district_id"].unique()):
         idx = np.flatnonzero(cells["district_id"].to_numpy() == d)
         best = idx[int(np.argmax(pop[idx]))]
-        rows.append({"force": force, "xy": pts[best], "units": units,
-                     "name": f"{label} {d} (generated)"})
+        rows.append(
+            {"force": force, "xy": pts[best], "units": units, "name": f"{label} {d} (generated)"}
+        )
     return rows
 
 
@@ -199,8 +260,9 @@ def weighted_kmeans(pts: np.ndarray, w: np.ndarray, k: int, iters: int = 30) -> 
     centres = [pts[int(np.argmax(w))]]
     for _ in range(1, k):
         d2 = cKDTree(np.array(centres)).query(pts)[0] ** 2 * w
-        centres.append(pts[rng.choice(len(pts), p=d2 / d2.sum())] if d2.sum() > 0
-                       else pts[len(centres)])
+        centres.append(
+            pts[rng.choice(len(pts), p=d2 / d2.sum())] if d2.sum() > 0 else pts[len(centres)]
+        )
     c = np.array(centres, float)
     for _ in range(iters):
         lab = cKDTree(c).query(pts)[1]

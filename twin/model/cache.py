@@ -55,10 +55,13 @@ def _warn_once(folder: Path, why: str) -> None:
     key = f"{folder}:{why}"
     if key not in _warned:
         _warned.add(key)
-        warnings.warn(CacheWarning(
-            f"travel-time cache {folder} cannot be used ({why}); carrying on without it "
-            "(travel times are recomputed: slower). Set TWIN_CACHE_DIR to a writable folder."),
-            stacklevel=3)
+        warnings.warn(
+            CacheWarning(
+                f"travel-time cache {folder} cannot be used ({why}); carrying on without it "
+                "(travel times are recomputed: slower). Set TWIN_CACHE_DIR to a writable folder."
+            ),
+            stacklevel=3,
+        )
 
 
 def load(name: str) -> dict[str, np.ndarray] | None:
@@ -123,9 +126,9 @@ def info() -> CacheInfo:
     folder = cache_dir()
     files = our_files(folder)
     usable = (folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)) or (
-        not folder.exists() and _creatable(folder))
-    return CacheInfo(folder, len(files), sum(p.stat().st_size for p in files), max_bytes(),
-                     usable)
+        not folder.exists() and _creatable(folder)
+    )
+    return CacheInfo(folder, len(files), sum(p.stat().st_size for p in files), max_bytes(), usable)
 
 
 def _creatable(folder: Path) -> bool:

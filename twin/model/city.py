@@ -42,10 +42,27 @@ from twin.model.layers import (
 from twin.model.roads import RoadNetwork, free_flow_time_s
 from twin.model.validate import validate_layers
 
-__all__ = ["CORE_LEVEL", "DEFAULT_CRS", "FILE_EXTENSIONS", "GEOMETRY_TYPES", "ID_COLUMN", "LAYERS",
-           "OPTIONAL_DEFAULTS", "REQUIRED_LAYERS", "WGS84", "City", "city_from_layers",
-           "embedded_path", "empty_layer", "find_layer_file", "load_city", "read_folder",
-           "read_layer_file", "road_network", "save_city"]
+__all__ = [
+    "CORE_LEVEL",
+    "DEFAULT_CRS",
+    "FILE_EXTENSIONS",
+    "GEOMETRY_TYPES",
+    "ID_COLUMN",
+    "LAYERS",
+    "OPTIONAL_DEFAULTS",
+    "REQUIRED_LAYERS",
+    "WGS84",
+    "City",
+    "city_from_layers",
+    "embedded_path",
+    "empty_layer",
+    "find_layer_file",
+    "load_city",
+    "read_folder",
+    "read_layer_file",
+    "road_network",
+    "save_city",
+]
 """Names of the city folder's contract (:mod:`twin.model.layers`) and reader
 (:mod:`twin.model.files`) are re-exported here for callers that know them as ``twin.model.city.*``."""
 
@@ -113,9 +130,12 @@ class City:
         """The road graph in NetworkX, edges with ``travel_time_s`` (free flow, seconds)."""
         g = nx.MultiDiGraph(crs=self.crs)
         nodes = self.road_nodes
-        g.add_nodes_from((n, {"x": x, "y": y, "elevation_m": z}) for n, x, y, z in
-                         zip(nodes["node_id"], nodes.geometry.x, nodes.geometry.y,
-                             nodes["elevation_m"]))
+        g.add_nodes_from(
+            (n, {"x": x, "y": y, "elevation_m": z})
+            for n, x, y, z in zip(
+                nodes["node_id"], nodes.geometry.x, nodes.geometry.y, nodes["elevation_m"]
+            )
+        )
         e = self.road_edges
         tt = self.roads.edge_time_s
         cols = ["edge_id", "length_m", "road_class", "speed_kph", "bridge", "tunnel", "name"]
@@ -145,9 +165,13 @@ class City:
             "tunnels": int(e["tunnel"].sum()),
             "bridge_names": int(e.loc[e["bridge"] & (e["name"] != ""), "name"].nunique()),
             "tunnel_names": int(e.loc[e["tunnel"] & (e["name"] != ""), "name"].nunique()),
-            "pipes_km": {k: round(float(v) / 1000, 1) for k, v in
-                         self.pipes.groupby("network")["length_m"].sum().items()},
-            "stations": {k: int(v) for k, v in self.stations["force"].value_counts().sort_index().items()},
+            "pipes_km": {
+                k: round(float(v) / 1000, 1)
+                for k, v in self.pipes.groupby("network")["length_m"].sum().items()
+            },
+            "stations": {
+                k: int(v) for k, v in self.stations["force"].value_counts().sort_index().items()
+            },
             "units": {k: int(v) for k, v in self.stations.groupby("force")["units"].sum().items()},
         }
 
@@ -160,13 +184,19 @@ def road_network(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> RoadNetwor
     v = index.get_indexer(edges["v"])
     elev = nodes["elevation_m"].to_numpy(float)
     flat = (edges["bridge"] | edges["tunnel"]).to_numpy(bool)
-    t = free_flow_time_s(edges["length_m"].to_numpy(float), edges["speed_kph"].to_numpy(float),
-                         elev[v] - elev[u], flat)
+    t = free_flow_time_s(
+        edges["length_m"].to_numpy(float),
+        edges["speed_kph"].to_numpy(float),
+        elev[v] - elev[u],
+        flat,
+    )
     return RoadNetwork(
         node_ids=node_ids,
         xy=np.column_stack([nodes.geometry.x.to_numpy(), nodes.geometry.y.to_numpy()]),
         edge_ids=edges["edge_id"].to_numpy(dtype=object),
-        edge_u=u.astype(np.int64), edge_v=v.astype(np.int64), edge_time_s=t,
+        edge_u=u.astype(np.int64),
+        edge_v=v.astype(np.int64),
+        edge_time_s=t,
         edge_oneway=edges["oneway"].to_numpy(bool),
         edge_class=edges["road_class"].astype(str).to_numpy(dtype=object),
         edge_bridge=edges["bridge"].to_numpy(bool),
@@ -180,19 +210,36 @@ def load_city(path: str | os.PathLike | None = None, *, validate: bool = True) -
     """
     folder = embedded_path() if path is None else Path(path)
     if not folder.is_dir():
-        raise TwinDataError.one(str(folder), "no such city folder",
-                                "give a folder holding districts/road_nodes/road_edges layer "
-                                "files (see ARCHITECTURE.md), or omit the path for the "
-                                "embedded Chongqing twin", title="cannot load city")
+        raise TwinDataError.one(
+            str(folder),
+            "no such city folder",
+            "give a folder holding districts/road_nodes/road_edges layer "
+            "files (see ARCHITECTURE.md), or omit the path for the "
+            "embedded Chongqing twin",
+            title="cannot load city",
+        )
     meta = read_meta(folder)
-    return city_from_layers(read_folder(folder), name=meta.get("name", folder.name),
-                            where=str(folder), crs=meta.get("crs"), source=str(folder),
-                            meta=meta, validate=validate)
+    return city_from_layers(
+        read_folder(folder),
+        name=meta.get("name", folder.name),
+        where=str(folder),
+        crs=meta.get("crs"),
+        source=str(folder),
+        meta=meta,
+        validate=validate,
+    )
 
 
-def city_from_layers(layers: dict[str, gpd.GeoDataFrame], *, name: str, where: str,
-                     crs: str | None = None, source: str | None = None,
-                     meta: dict | None = None, validate: bool = True) -> City:
+def city_from_layers(
+    layers: dict[str, gpd.GeoDataFrame],
+    *,
+    name: str,
+    where: str,
+    crs: str | None = None,
+    source: str | None = None,
+    meta: dict | None = None,
+    validate: bool = True,
+) -> City:
     """Validate ``layers`` as read (raising one TwinDataError naming ``where``) and make a
     City: every layer projected to ``crs`` (default: the UTM zone of the road nodes),
     absent optional layers empty, optional columns filled with their defaults."""
@@ -238,8 +285,9 @@ def save_city(city: City, path: str | os.PathLike) -> Path:
             gdf: gpd.GeoDataFrame = getattr(city, layer)
             gdf.to_crs(WGS84).to_parquet(tmp / f"{layer}.parquet", compression="zstd")
         meta = {**city.meta, "name": city.name, "crs": city.crs}
-        (tmp / "city.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
-                                       encoding="utf-8")
+        (tmp / "city.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)

@@ -23,22 +23,25 @@ import numpy as np
 
 DATUMS = ("wgs84", "gcj02", "bd09")
 """Datums a user may declare for lon/lat (``wgs84`` is the default)."""
-DATUM_HELP = ("lon/lat are WGS84 (GPS, OpenStreetMap) unless datum = \"gcj02\" (Amap, "
-              "Tencent, Google Maps in China) or \"bd09\" (Baidu Maps) is declared")
+DATUM_HELP = (
+    'lon/lat are WGS84 (GPS, OpenStreetMap) unless datum = "gcj02" (Amap, '
+    'Tencent, Google Maps in China) or "bd09" (Baidu Maps) is declared'
+)
 _TOL_DEG = 1e-10
 _MAX_ITER = 10
 
 
 def _arrays(lon: object, lat: object) -> tuple[np.ndarray, np.ndarray]:
-    return (np.ascontiguousarray(np.atleast_1d(np.asarray(lon, float))),
-            np.ascontiguousarray(np.atleast_1d(np.asarray(lat, float))))
+    return (
+        np.ascontiguousarray(np.atleast_1d(np.asarray(lon, float))),
+        np.ascontiguousarray(np.atleast_1d(np.asarray(lat, float))),
+    )
 
 
 def _apply(fn_name: str, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(lon) == 0:
         return lon.copy(), lat.copy()
-    x, y = getattr(coordTransform, fn_name)(np.ascontiguousarray(lon),
-                                             np.ascontiguousarray(lat))
+    x, y = getattr(coordTransform, fn_name)(np.ascontiguousarray(lon), np.ascontiguousarray(lat))
     return np.asarray(x, float), np.asarray(y, float)
 
 

@@ -213,7 +213,8 @@ def build_pipe_network(city: City, network: str) -> PipeNetwork:
         people_by_district=by_district,
         district_ids=district_ids,
         closed=(p["status"].astype(str).str.lower() == "closed").to_numpy(bool)[ok]
-        if "status" in p.columns else None,
+        if "status" in p.columns
+        else None,
     )
 
 
@@ -227,30 +228,38 @@ def population_points(city: City) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     cells = city.cells
     if len(cells) and float(cells["population"].sum()) > 0:
         pts = cells.geometry.centroid
-        return (_xy(pts), cells["population"].to_numpy(float),
-                cells["district_id"].astype(str).to_numpy(dtype=object))
+        return (
+            _xy(pts),
+            cells["population"].to_numpy(float),
+            cells["district_id"].astype(str).to_numpy(dtype=object),
+        )
     nodes = city.road_nodes
     if len(nodes) == 0:
         return np.empty((0, 2)), np.empty(0), np.empty(0, dtype=object)
     did = nodes["district_id"].astype(str)
     counts = did.map(did.value_counts())
-    pop = did.map(city.districts.set_index("district_id")["population"].astype(float)
-                  if len(city.districts) else pd.Series(dtype=float)).fillna(0.0)
-    return (_xy(nodes.geometry), (pop / counts).to_numpy(float),
-            did.to_numpy(dtype=object))
+    pop = did.map(
+        city.districts.set_index("district_id")["population"].astype(float)
+        if len(city.districts)
+        else pd.Series(dtype=float)
+    ).fillna(0.0)
+    return (_xy(nodes.geometry), (pop / counts).to_numpy(float), did.to_numpy(dtype=object))
 
 
-def _people_per_junction(city: City, junction_xy: np.ndarray
-                         ) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
+def _people_per_junction(
+    city: City, junction_xy: np.ndarray
+) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
     """Population served through each junction (nearest within SERVICE_RADIUS_M), also
     split by district as a sparse junctions × districts matrix."""
     pts, pop, did = population_points(city)
-    district_ids, dcol = np.unique(did.astype(str), return_inverse=True) if len(did) else (
-        np.empty(0, dtype=object), np.empty(0, np.int64))
+    district_ids, dcol = (
+        np.unique(did.astype(str), return_inverse=True)
+        if len(did)
+        else (np.empty(0, dtype=object), np.empty(0, np.int64))
+    )
     n = len(junction_xy)
     if n == 0 or len(pts) == 0:
-        return (np.zeros(n), sp.csr_matrix((n, len(district_ids))),
-                district_ids.astype(object))
+        return (np.zeros(n), sp.csr_matrix((n, len(district_ids))), district_ids.astype(object))
     dist, idx = cKDTree(junction_xy).query(pts, distance_upper_bound=SERVICE_RADIUS_M)
     ok = np.isfinite(dist) & (pop > 0)
     people = np.bincount(idx[ok], weights=pop[ok], minlength=n)
@@ -266,6 +275,7 @@ def _xy(geoms: Any) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- pipes and roads
+
 
 def road_tree(city: City) -> shapely.STRtree:
     """STRtree of ``city.road_edges`` geometries (tree index = edge index), cached per City."""
@@ -285,8 +295,12 @@ def edges_near_pipe(city: City, pipe_id: str, radius_m: float | None = None) -> 
     return edges_near_pipes(city, rows[:1], radius_m)[0]
 
 
-def edges_near_pipes(city: City, pipe_rows: ArrayLike, radius_m: float | np.ndarray | None = None,
-                     points: np.ndarray | None = None) -> list[np.ndarray]:
+def edges_near_pipes(
+    city: City,
+    pipe_rows: ArrayLike,
+    radius_m: float | np.ndarray | None = None,
+    points: np.ndarray | None = None,
+) -> list[np.ndarray]:
     """For each failure of ``city.pipes`` row ``pipe_rows[i]`` at ``points[i]`` (metres; default
     the pipe's midpoint): the sorted road edge indices it closes — the pipe's own ``edge_id``
     (if the layer has that column and it names a known edge) plus every edge within
@@ -348,15 +362,16 @@ def staging_nodes(city: City, points: np.ndarray, closed: Sequence[np.ndarray]) 
         if len(shut) == 0:
             continue
         for node in cand[i]:
-            edges = incident[indptr[node]:indptr[node + 1]]
+            edges = incident[indptr[node] : indptr[node + 1]]
             if len(edges) and not np.isin(edges, shut).all():
                 out[i] = node
                 break
     return out
 
 
-_NODE_EDGES: weakref.WeakKeyDictionary[object, tuple[np.ndarray, np.ndarray]] = \
+_NODE_EDGES: weakref.WeakKeyDictionary[object, tuple[np.ndarray, np.ndarray]] = (
     weakref.WeakKeyDictionary()
+)
 
 
 def _node_edges(city: City) -> tuple[np.ndarray, np.ndarray]:
@@ -393,7 +408,9 @@ def pipe_nodes(city: City, pipe_rows: ArrayLike) -> np.ndarray:
     return idx
 
 
-def nearest_pipe(city: City, network: str, xy: np.ndarray, max_m: float) -> tuple[int, float] | None:
+def nearest_pipe(
+    city: City, network: str, xy: np.ndarray, max_m: float
+) -> tuple[int, float] | None:
     """Row of ``city.pipes`` of ``network`` nearest to point ``xy`` (metres) and its distance,
     or None when none lies within ``max_m``. (The failure point on it is
     :func:`point_on_pipe`.)"""
@@ -412,8 +429,9 @@ def point_on_pipe(city: City, row: int, xy: np.ndarray) -> np.ndarray:
     """The point of pipe ``row`` nearest to ``xy`` (metres)."""
     geom = np.asarray(city.pipes.geometry.values)[int(row)]
     p = shapely.points(float(xy[0]), float(xy[1]))
-    return shapely.get_coordinates(shapely.line_interpolate_point(
-        geom, shapely.line_locate_point(geom, p))).reshape(2)
+    return shapely.get_coordinates(
+        shapely.line_interpolate_point(geom, shapely.line_locate_point(geom, p))
+    ).reshape(2)
 
 
 def outage(network: PipeNetwork, failed_pipe_ids: Iterable[str]) -> set[str]:

@@ -20,8 +20,8 @@ class (:data:`CONGESTION`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,10 +43,30 @@ PERIODS: tuple[str, ...] = ("night", "offpeak", "peak")
 """Time-of-day periods with their own travel-time arrays."""
 
 PERIOD_OF_HOUR: tuple[int, ...] = (
-    0, 0, 0, 0, 0, 0,      # 00–06 night
-    1, 2, 2, 1, 1, 1,      # 06–07 off-peak, 07–09 morning peak
-    1, 1, 1, 1, 1, 2,      # 17–18 evening peak
-    2, 1, 1, 1, 0, 0,      # 18–19 evening peak, 22–24 night
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,  # 00–06 night
+    1,
+    2,
+    2,
+    1,
+    1,
+    1,  # 06–07 off-peak, 07–09 morning peak
+    1,
+    1,
+    1,
+    1,
+    1,
+    2,  # 17–18 evening peak
+    2,
+    1,
+    1,
+    1,
+    0,
+    0,  # 18–19 evening peak, 22–24 night
 )
 """Period index for each local hour 0–23."""
 
@@ -54,9 +74,21 @@ CONGESTION: dict[str, dict[str, float]] = {
     # Multipliers on free-flow time. Assumptions for a congested Chinese megacity, in line
     # with published peak/free-flow travel-time ratios of 1.5–2.0 for Chongqing's main
     # roads (AutoNavi/Amap congestion reports); bridges are the worst bottlenecks.
-    "night":   {"expressway": 1.00, "arterial": 1.00, "local": 1.00, "mountain": 1.00, "bridge": 1.00},
-    "offpeak": {"expressway": 1.20, "arterial": 1.25, "local": 1.10, "mountain": 1.05, "bridge": 1.40},
-    "peak":    {"expressway": 1.80, "arterial": 1.70, "local": 1.30, "mountain": 1.15, "bridge": 2.20},
+    "night": {
+        "expressway": 1.00,
+        "arterial": 1.00,
+        "local": 1.00,
+        "mountain": 1.00,
+        "bridge": 1.00,
+    },
+    "offpeak": {
+        "expressway": 1.20,
+        "arterial": 1.25,
+        "local": 1.10,
+        "mountain": 1.05,
+        "bridge": 1.40,
+    },
+    "peak": {"expressway": 1.80, "arterial": 1.70, "local": 1.30, "mountain": 1.15, "bridge": 2.20},
 }
 DEFAULT_CONGESTION = {"night": 1.0, "offpeak": 1.15, "peak": 1.5}
 """Factor for road classes the table does not name (e.g. OSM's `service`)."""
@@ -73,11 +105,14 @@ def grade_factor(length_m: np.ndarray, rise_m: np.ndarray) -> np.ndarray:
     return 1.0 + GRADE_SLOWDOWN * np.maximum(grade - GRADE_FREE, 0.0)
 
 
-def free_flow_time_s(length_m: np.ndarray, speed_kph: np.ndarray, rise_m: np.ndarray,
-                     flat: np.ndarray) -> np.ndarray:
+def free_flow_time_s(
+    length_m: np.ndarray, speed_kph: np.ndarray, rise_m: np.ndarray, flat: np.ndarray
+) -> np.ndarray:
     """Free-flow travel time (s) of edges; ``flat`` marks bridges/tunnels (no grade)."""
     base = np.asarray(length_m, float) / (np.asarray(speed_kph, float) / 3.6)
-    factor = np.where(flat, 1.0, grade_factor(np.asarray(length_m, float), np.asarray(rise_m, float)))
+    factor = np.where(
+        flat, 1.0, grade_factor(np.asarray(length_m, float), np.asarray(rise_m, float))
+    )
     return np.maximum(base * factor, MIN_EDGE_TIME_S)
 
 
@@ -170,8 +205,9 @@ class RoadNetwork:
         return h.hexdigest()[:24]
 
 
-def shortest_times(matrix: sp.csr_matrix, sources: np.ndarray, *, reverse: bool = False,
-                   limit: float = np.inf) -> np.ndarray:
+def shortest_times(
+    matrix: sp.csr_matrix, sources: np.ndarray, *, reverse: bool = False, limit: float = np.inf
+) -> np.ndarray:
     """Shortest travel times (s) from each source to every node (``reverse``: to the source).
 
     Returns a float64 array of shape ``(len(sources), n_nodes)``; unreachable is ``inf``.
@@ -190,8 +226,14 @@ class TravelTimes:
     edge is one-way). Arrays are float32 (0.1 s resolution is ample).
     """
 
-    def __init__(self, net: RoadNetwork, sources: np.ndarray, *, use_cache: bool = True,
-                 closed: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        net: RoadNetwork,
+        sources: np.ndarray,
+        *,
+        use_cache: bool = True,
+        closed: np.ndarray | None = None,
+    ) -> None:
         self.net = net
         self.sources = np.asarray(sources, np.int64)
         self.closed = np.zeros(len(net.edge_ids), bool) if closed is None else closed.copy()

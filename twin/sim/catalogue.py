@@ -44,6 +44,8 @@ from twin.sim.params import FIRST_ASSIGNMENT
 
 Z90 = 1.2815515655446004
 """Standard normal 90th percentile."""
+
+
 class Distribution(Protocol):
     """A positive random duration (s), drawn by inverse CDF from uniforms."""
 
@@ -82,19 +84,94 @@ def _profile(values: list[float]) -> tuple[float, ...]:
     return tuple((a / a.mean()).round(4))
 
 
-PROFILE_DEFAULT = _profile([0.70, 0.55, 0.45, 0.40, 0.40, 0.45, 0.60, 0.85, 1.05, 1.20, 1.30,
-                            1.30, 1.20, 1.15, 1.20, 1.25, 1.30, 1.35, 1.40, 1.40, 1.30, 1.20,
-                            1.05, 0.85])
+PROFILE_DEFAULT = _profile(
+    [
+        0.70,
+        0.55,
+        0.45,
+        0.40,
+        0.40,
+        0.45,
+        0.60,
+        0.85,
+        1.05,
+        1.20,
+        1.30,
+        1.30,
+        1.20,
+        1.15,
+        1.20,
+        1.25,
+        1.30,
+        1.35,
+        1.40,
+        1.40,
+        1.30,
+        1.20,
+        1.05,
+        0.85,
+    ]
+)
 """Hourly share of the daily mean (00:00–01:00 first): emergency calls trough at 03–05 h
 (~40 % of the mean) and peak late morning and 17–20 h (~140 %), the shape reported for 119/120
 call volumes in Chinese cities (assumption: a smoothed typical profile)."""
-PROFILE_TRAFFIC = _profile([0.50, 0.40, 0.35, 0.30, 0.30, 0.45, 0.80, 1.60, 1.70, 1.20, 1.00,
-                            1.05, 1.10, 1.00, 1.05, 1.15, 1.30, 1.70, 1.80, 1.40, 1.10, 0.95,
-                            0.80, 0.65])
+PROFILE_TRAFFIC = _profile(
+    [
+        0.50,
+        0.40,
+        0.35,
+        0.30,
+        0.30,
+        0.45,
+        0.80,
+        1.60,
+        1.70,
+        1.20,
+        1.00,
+        1.05,
+        1.10,
+        1.00,
+        1.05,
+        1.15,
+        1.30,
+        1.70,
+        1.80,
+        1.40,
+        1.10,
+        0.95,
+        0.80,
+        0.65,
+    ]
+)
 """Traffic accidents follow traffic: morning (07–09 h) and evening (17–19 h) peaks."""
-PROFILE_FIRE = _profile([0.80, 0.70, 0.60, 0.55, 0.50, 0.55, 0.70, 0.85, 0.95, 1.00, 1.10,
-                         1.25, 1.20, 1.10, 1.10, 1.15, 1.20, 1.35, 1.45, 1.40, 1.30, 1.20,
-                         1.05, 0.90])
+PROFILE_FIRE = _profile(
+    [
+        0.80,
+        0.70,
+        0.60,
+        0.55,
+        0.50,
+        0.55,
+        0.70,
+        0.85,
+        0.95,
+        1.00,
+        1.10,
+        1.25,
+        1.20,
+        1.10,
+        1.10,
+        1.15,
+        1.20,
+        1.35,
+        1.45,
+        1.40,
+        1.30,
+        1.20,
+        1.05,
+        0.90,
+    ]
+)
 """Fires and gas incidents peak at meal times (cooking) and in the evening."""
 PROFILE_FLAT = _profile([1.0] * 24)
 
@@ -130,19 +207,40 @@ def _fire(name: str) -> int:
 
 
 CATALOGUE_LIST: tuple[IncidentType, ...] = (
-    IncidentType("community_assist", "社区求助", 8.0, (("community", 1),),
-                 LogNormal(_min(20), _min(60))),
-    IncidentType("building_fire", "建筑火灾", 0.05,
-                 (("fire", _fire("building_fire")), ("community", 1)),
-                 LogNormal(_min(60), _min(180)), profile=PROFILE_FIRE),
-    IncidentType("outdoor_fire", "车辆/垃圾/草地火灾", 0.08, (("fire", _fire("outdoor_fire")),),
-                 LogNormal(_min(25), _min(60)), profile=PROFILE_FIRE),
-    IncidentType("traffic_accident", "交通事故救援", 0.06,
-                 (("fire", _fire("traffic_accident")), ("community", 1)),
-                 LogNormal(_min(30), _min(75)), profile=PROFILE_TRAFFIC),
-    IncidentType("technical_rescue", "电梯困人等技术救援", 0.12,
-                 (("fire", _fire("technical_rescue")), ("community", 1)),
-                 LogNormal(_min(30), _min(90))),
+    IncidentType(
+        "community_assist", "社区求助", 8.0, (("community", 1),), LogNormal(_min(20), _min(60))
+    ),
+    IncidentType(
+        "building_fire",
+        "建筑火灾",
+        0.05,
+        (("fire", _fire("building_fire")), ("community", 1)),
+        LogNormal(_min(60), _min(180)),
+        profile=PROFILE_FIRE,
+    ),
+    IncidentType(
+        "outdoor_fire",
+        "车辆/垃圾/草地火灾",
+        0.08,
+        (("fire", _fire("outdoor_fire")),),
+        LogNormal(_min(25), _min(60)),
+        profile=PROFILE_FIRE,
+    ),
+    IncidentType(
+        "traffic_accident",
+        "交通事故救援",
+        0.06,
+        (("fire", _fire("traffic_accident")), ("community", 1)),
+        LogNormal(_min(30), _min(75)),
+        profile=PROFILE_TRAFFIC,
+    ),
+    IncidentType(
+        "technical_rescue",
+        "电梯困人等技术救援",
+        0.12,
+        (("fire", _fire("technical_rescue")), ("community", 1)),
+        LogNormal(_min(30), _min(90)),
+    ),
     # Gas crews are part of the professional teams; either a fire crew or a gas crew on scene
     # contains a leak (isolate, ventilate, shut the valve). An uncontained leak ignites after
     # a lognormal time, median 90 min, p90 4 h (assumption). Everyday leaks (the random
@@ -156,39 +254,94 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
     # smelt — so citizens call after a median 20 min (p90 75 min; assumption), against
     # 1–3 min for a pressure/methane sensor on the main; some 15–20 % of those ignite.
     # That gap is what sensors buy: the ignition clock runs from the onset.
-    IncidentType("gas_leak", "燃气泄漏", 0.03,
-                 (("fire", _fire("gas_leak")), ("professional", 1), ("community", 1)),
-                 LogNormal(_min(45), _min(120)), risk="pipe_age:gas", sensor_network="gas",
-                 profile=PROFILE_FIRE, contain_by=("fire", "professional"),
-                 deadline=LogNormal(_min(90), _min(240)),
-                 cascade=("gas_explosion", "building_fire"),
-                 buried_call_delay=LogNormal(_min(20), _min(75))),
-    IncidentType("gas_explosion", "燃气爆炸", 0.0,
-                 (("fire", _fire("gas_explosion")), ("professional", 1), ("community", 2)),
-                 LogNormal(_min(180), _min(480)), air_prob=0.1, risk="pipe_age:gas"),
-    IncidentType("water_main_burst", "供水管爆管", 0.02, (("professional", 1), ("community", 1)),
-                 LogNormal(_min(120), _min(360)), risk="pipe_age:water",
-                 sensor_network="water"),
-    IncidentType("waterlogging", "城市内涝", 0.005,
-                 (("fire", _fire("waterlogging")), ("community", 1)),
-                 LogNormal(_min(90), _min(240)), risk="low_ground",
-                 sensor_network="drainage"),
-    IncidentType("landslide", "山体滑坡", 0.002,
-                 (("professional", 1), ("fire", _fire("landslide")), ("community", 1)),
-                 LogNormal(_min(180), _min(600)), air_prob=0.25, risk="steep"),
-    IncidentType("water_rescue", "水域救援", 0.008,
-                 (("fire", _fire("water_rescue")), ("social", 1)),
-                 LogNormal(_min(45), _min(120)), air_prob=0.3, risk="riverside"),
-    IncidentType("hazmat", "危化品泄漏", 0.003,
-                 (("fire", _fire("hazmat")), ("professional", 1)),
-                 LogNormal(_min(120), _min(360))),
-    IncidentType("building_collapse", "建筑坍塌", 0.0005,
-                 (("professional", 2), ("fire", _fire("building_collapse")), ("social", 1),
-                  ("community", 2)),
-                 LogNormal(_min(360), _min(1440)), air_prob=0.2),
-    IncidentType("mountain_rescue", "山地救援", 0.004,
-                 (("social", 1), ("fire", _fire("mountain_rescue"))),
-                 LogNormal(_min(180), _min(480)), air_prob=0.2, risk="steep"),
+    IncidentType(
+        "gas_leak",
+        "燃气泄漏",
+        0.03,
+        (("fire", _fire("gas_leak")), ("professional", 1), ("community", 1)),
+        LogNormal(_min(45), _min(120)),
+        risk="pipe_age:gas",
+        sensor_network="gas",
+        profile=PROFILE_FIRE,
+        contain_by=("fire", "professional"),
+        deadline=LogNormal(_min(90), _min(240)),
+        cascade=("gas_explosion", "building_fire"),
+        buried_call_delay=LogNormal(_min(20), _min(75)),
+    ),
+    IncidentType(
+        "gas_explosion",
+        "燃气爆炸",
+        0.0,
+        (("fire", _fire("gas_explosion")), ("professional", 1), ("community", 2)),
+        LogNormal(_min(180), _min(480)),
+        air_prob=0.1,
+        risk="pipe_age:gas",
+    ),
+    IncidentType(
+        "water_main_burst",
+        "供水管爆管",
+        0.02,
+        (("professional", 1), ("community", 1)),
+        LogNormal(_min(120), _min(360)),
+        risk="pipe_age:water",
+        sensor_network="water",
+    ),
+    IncidentType(
+        "waterlogging",
+        "城市内涝",
+        0.005,
+        (("fire", _fire("waterlogging")), ("community", 1)),
+        LogNormal(_min(90), _min(240)),
+        risk="low_ground",
+        sensor_network="drainage",
+    ),
+    IncidentType(
+        "landslide",
+        "山体滑坡",
+        0.002,
+        (("professional", 1), ("fire", _fire("landslide")), ("community", 1)),
+        LogNormal(_min(180), _min(600)),
+        air_prob=0.25,
+        risk="steep",
+    ),
+    IncidentType(
+        "water_rescue",
+        "水域救援",
+        0.008,
+        (("fire", _fire("water_rescue")), ("social", 1)),
+        LogNormal(_min(45), _min(120)),
+        air_prob=0.3,
+        risk="riverside",
+    ),
+    IncidentType(
+        "hazmat",
+        "危化品泄漏",
+        0.003,
+        (("fire", _fire("hazmat")), ("professional", 1)),
+        LogNormal(_min(120), _min(360)),
+    ),
+    IncidentType(
+        "building_collapse",
+        "建筑坍塌",
+        0.0005,
+        (
+            ("professional", 2),
+            ("fire", _fire("building_collapse")),
+            ("social", 1),
+            ("community", 2),
+        ),
+        LogNormal(_min(360), _min(1440)),
+        air_prob=0.2,
+    ),
+    IncidentType(
+        "mountain_rescue",
+        "山地救援",
+        0.004,
+        (("social", 1), ("fire", _fire("mountain_rescue"))),
+        LogNormal(_min(180), _min(480)),
+        air_prob=0.2,
+        risk="steep",
+    ),
 )
 """The default incident types. Rates: see the module docstring (sized to national totals;
 the split between types is an assumption); work times and air-call probabilities:

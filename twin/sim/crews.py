@@ -35,9 +35,18 @@ from twin.sim.queues import Queues
 class Crews:
     """The units' busy spells and their counters (busy time, dispatches, mutual aid)."""
 
-    def __init__(self, env: simpy.Environment, log: EventLog, movement: Movement,
-                 life: Lifecycle, queues: Queues, station_district: list[int],
-                 n_units: int, n_stations: int, duration_s: float) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        log: EventLog,
+        movement: Movement,
+        life: Lifecycle,
+        queues: Queues,
+        station_district: list[int],
+        n_units: int,
+        n_stations: int,
+        duration_s: float,
+    ) -> None:
         self.env, self.log, self.mv, self.life, self.queues = env, log, movement, life, queues
         self.station_district, self.duration = station_district, duration_s
         self.busy_since = [0.0] * n_units
@@ -84,8 +93,9 @@ class Crews:
             except simpy.Interrupt:
                 pass
 
-    def spell(self, u: int, pool: Pool, i: int, inc: Inc, trip: Trip
-              ) -> Generator[simpy.Event, None, None]:
+    def spell(
+        self, u: int, pool: Pool, i: int, inc: Inc, trip: Trip
+    ) -> Generator[simpy.Event, None, None]:
         """Process: unit ``u`` drives ``trip`` to ``inc``, serves it (and queued incidents
         after it), then goes home."""
         env = self.env

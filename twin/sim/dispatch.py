@@ -106,18 +106,24 @@ class Pool:
         self.stack[i].append(unit)
 
 
-def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndarray
-                ) -> list[Pool]:
+def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndarray) -> list[Pool]:
     """One :class:`Pool` per force in :data:`FORCES` order (empty pools for absent forces)."""
     pools = []
     for code, name in enumerate(FORCES):
         st = fleet.of_force(name)
         stack = [list(np.flatnonzero(fleet.unit_station == s)[::-1]) for s in st]
-        pool = Pool(force=code, spec=forces[name], stations=st, rows=station_row[st],
-                    district=fleet.station_district[st], xy=fleet.station_xy[st],
-                    free=fleet.station_units[st].copy(), stack=[[int(u) for u in s] for s in stack],
-                    total=int(fleet.station_units[st].sum()),
-                    target_s=TARGETS_S[FORCE_TARGET[name]])
+        pool = Pool(
+            force=code,
+            spec=forces[name],
+            stations=st,
+            rows=station_row[st],
+            district=fleet.station_district[st],
+            xy=fleet.station_xy[st],
+            free=fleet.station_units[st].copy(),
+            stack=[[int(u) for u in s] for s in stack],
+            total=int(fleet.station_units[st].sum()),
+            target_s=TARGETS_S[FORCE_TARGET[name]],
+        )
         if forces[name].mode != "road" and len(st):
             pool.tree = cKDTree(pool.xy)
         pools.append(pool)
@@ -137,8 +143,9 @@ class Dispatcher:
     """Chooses units; holds nothing but the pools, the travel times, a uniform stream and
     the dispatch policy (:data:`POLICIES`)."""
 
-    def __init__(self, pools: list[Pool], times: "RoadTimes", uniforms: Uniforms,
-                 policy: str = "nearest") -> None:
+    def __init__(
+        self, pools: list[Pool], times: RoadTimes, uniforms: Uniforms, policy: str = "nearest"
+    ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"unknown dispatch policy {policy!r}; use one of {POLICIES}")
         self.pools = pools
@@ -167,8 +174,9 @@ class Dispatcher:
                 return int(free[k]), True
         return -1, bool(np.isfinite(self.times.out[p][pool.rows, node]).any())
 
-    def pick_foot(self, pool: Pool, xy: tuple[float, float],
-                  near: list[int] | None = None, t: float = 0.0) -> int:
+    def pick_foot(
+        self, pool: Pool, xy: tuple[float, float], near: list[int] | None = None, t: float = 0.0
+    ) -> int:
         """Local post index of the community responder that answers (−1: none); ``near``:
         the posts nearest to ``xy``, nearest first (queried here when not given). With a
         :attr:`roster` (a run's), the first free responder on duty at ``t`` answers (and is
@@ -184,7 +192,7 @@ class Dispatcher:
             if k > 0 and draw() < 1.0 - (1.0 - a) ** k:
                 return i
         if len(near) < len(pool.stations):  # widen to every post
-            for i in self.nearest_posts(pool, xy, len(pool.stations))[1][len(near):].tolist():
+            for i in self.nearest_posts(pool, xy, len(pool.stations))[1][len(near) :].tolist():
                 k = free[i]
                 if k > 0 and draw() < 1.0 - (1.0 - a) ** k:
                     return i
@@ -196,8 +204,11 @@ class Dispatcher:
         on = self.roster.on if self.roster is not None else None
         assert on is not None
         for rank in range(2):
-            posts = near if rank == 0 else \
-                self.nearest_posts(pool, xy, len(pool.stations))[1][len(near):].tolist()
+            posts = (
+                near
+                if rank == 0
+                else self.nearest_posts(pool, xy, len(pool.stations))[1][len(near) :].tolist()
+            )
             for i in posts:
                 stack = pool.stack[i]
                 for k in range(len(stack) - 1, -1, -1):
@@ -209,8 +220,9 @@ class Dispatcher:
         return -1
 
     @staticmethod
-    def nearest_posts(pool: Pool, xy: tuple[float, float] | np.ndarray, k: int = COMMUNITY_K
-                      ) -> tuple[np.ndarray, np.ndarray]:
+    def nearest_posts(
+        pool: Pool, xy: tuple[float, float] | np.ndarray, k: int = COMMUNITY_K
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Distances (m) and local indices of the ``k`` posts nearest to ``xy``."""
         k = min(k, len(pool.stations))
         if pool.tree is None:
@@ -288,8 +300,9 @@ class RoadTimes:
             pos = np.cumsum(first) - 1
             data = np.full(int(first.sum()), np.inf)
             np.minimum.at(data, pos, w)
-            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[first],
-                                                                minlength=net.n_nodes))])
+            indptr = np.concatenate(
+                [[0], np.cumsum(np.bincount(rows[first], minlength=net.n_nodes))]
+            )
             base = self._bases[p] = (indptr, cols[first], data, pos, k, w)
         return base
 
@@ -310,13 +323,18 @@ class RoadTimes:
             n = self.net.n_nodes
             m = sp.csr_matrix((data, indices, indptr), shape=(n, n))
             return m.T.tocsr() if rev else m
+
         return self._cached(("m", p, rev), make)
 
     def tree(self, root: int, p: int, reverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Times (s) and predecessors of a Dijkstra from ``root`` (to it if ``reverse``)."""
         rev = reverse and self.directed
-        return self._cached(("t", root, p, rev), lambda: dijkstra(
-            self.matrix(p, rev), directed=True, indices=root, return_predecessors=True))
+        return self._cached(
+            ("t", root, p, rev),
+            lambda: dijkstra(
+                self.matrix(p, rev), directed=True, indices=root, return_predecessors=True
+            ),
+        )
 
     def closed_pairs(self, edges: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         """Directed (a, b) node pairs of closed edges (or of ``edges``): both ways unless
@@ -329,11 +347,20 @@ class RoadTimes:
 
     def _closed(self, p: int) -> tuple[np.ndarray, ...]:
         """Per version and period: closed pairs a, b, base times w, and landmark columns."""
+
         def make() -> tuple[np.ndarray, ...]:
             a, b, k = self.closed_pairs()
             w = (self.net.edge_time_s * self.factors[p])[k]
-            return (a, b, w, self.out[p][:, a], self.out[p][:, b], self.back[p][:, a],
-                    self.back[p][:, b])
+            return (
+                a,
+                b,
+                w,
+                self.out[p][:, a],
+                self.out[p][:, b],
+                self.back[p][:, a],
+                self.back[p][:, b],
+            )
+
         return self._cached(("c", p), make)
 
     def lower_bound(self, x: np.ndarray | int, y: np.ndarray | int, p: int) -> np.ndarray:
@@ -355,8 +382,10 @@ class RoadTimes:
         a, b, w, oa, ob, ba, bb = self._closed(p)
         o, bk = self.out[p], self.back[p]
         with np.errstate(invalid="ignore"):
-            lb = np.fmax(np.fmax.reduce(o[:, node][:, None] - ob, axis=0),
-                         np.fmax.reduce(bb - bk[:, node][:, None], axis=0))
+            lb = np.fmax(
+                np.fmax.reduce(o[:, node][:, None] - ob, axis=0),
+                np.fmax.reduce(bb - bk[:, node][:, None], axis=0),
+            )
         lb = np.maximum(np.nan_to_num(lb, nan=0.0), 0.0)
         maybe = (oa[rows] + (w + lb) <= eta[:, None] + self.TOL_S).any(axis=1)
         if not maybe.any():
@@ -376,8 +405,16 @@ class RoadTimes:
             return base
         return float(self.tree(node, p)[0][self.source_nodes[row]])
 
-    def may_use(self, origin: int, dest: int, budget_s: float, a: np.ndarray, b: np.ndarray,
-                w: np.ndarray, p: int) -> bool:
+    def may_use(
+        self,
+        origin: int,
+        dest: int,
+        budget_s: float,
+        a: np.ndarray,
+        b: np.ndarray,
+        w: np.ndarray,
+        p: int,
+    ) -> bool:
         """Could a path origin → dest of at most ``budget_s`` use a pair (a → b, time w)?"""
         if len(a) == 0:
             return False

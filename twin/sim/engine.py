@@ -58,8 +58,19 @@ from twin.sim.queues import Queues
 from twin.sim.rerouting import Closures
 from twin.sim.roster import Roster
 
-__all__ = ["FORCES", "K", "KINDS", "LEGS", "Engine", "EngineConfig", "Inc", "Run", "SimResult",
-           "Trip", "simulate"]
+__all__ = [
+    "FORCES",
+    "K",
+    "KINDS",
+    "LEGS",
+    "Engine",
+    "EngineConfig",
+    "Inc",
+    "Run",
+    "SimResult",
+    "Trip",
+    "simulate",
+]
 
 
 @dataclass(frozen=True)
@@ -100,7 +111,7 @@ class SimResult:
     closures: list[ClosureEvent]
     duration_s: float
     end_s: float
-    engine: "Engine"
+    engine: Engine
 
 
 class Engine:
@@ -113,14 +124,16 @@ class Engine:
         self.types = list(config.catalogue.values())
         self.districts = _district_ids(city)
         self.fleet: Fleet = build_fleet(city, self.districts)
-        road = np.array([config.forces[FORCES[f]].mode == "road"
-                         for f in self.fleet.station_force], bool)
+        road = np.array(
+            [config.forces[FORCES[f]].mode == "road" for f in self.fleet.station_force], bool
+        )
         self.sources, row = np.unique(self.fleet.station_node[road], return_inverse=True)
         self.station_row = np.full(len(self.fleet.station_ids), -1, np.int64)
         self.station_row[road] = row
         self.tt = TravelTimes(self.net, self.sources, use_cache=config.use_cache)
-        self.placement: Placement = build_placement(city, self.districts,
-                                                    self._eligible(), config.detection)
+        self.placement: Placement = build_placement(
+            city, self.districts, self._eligible(), config.detection
+        )
         self.node_district = self.placement.node_district
 
     def _eligible(self) -> np.ndarray:
@@ -132,30 +145,60 @@ class Engine:
             ok &= np.isfinite(self.tt.out[PERIODS.index("offpeak")]).any(axis=0)
         return ok
 
-    def draw(self, rng: np.random.Generator, duration_s: float, timeline: Timeline = Timeline(),
-             **kw: Any) -> IncidentArrays:
+    def draw(
+        self,
+        rng: np.random.Generator,
+        duration_s: float,
+        timeline: Timeline = Timeline(),
+        **kw: Any,
+    ) -> IncidentArrays:
         """The run's incidents (random + timeline): :func:`twin.sim.incidents.draw_incidents`."""
-        return draw_incidents(self.config.catalogue, self.config.detection, self.placement,
-                              rng, duration_s, timeline.incidents, chain=self.config.chain,
-                              **kw)
+        return draw_incidents(
+            self.config.catalogue,
+            self.config.detection,
+            self.placement,
+            rng,
+            duration_s,
+            timeline.incidents,
+            chain=self.config.chain,
+            **kw,
+        )
 
-    def run(self, incidents: IncidentArrays, rng: np.random.Generator, duration_s: float,
-            timeline: Timeline = Timeline(),
-            progress: Callable[[float], None] | None = None) -> SimResult:
+    def run(
+        self,
+        incidents: IncidentArrays,
+        rng: np.random.Generator,
+        duration_s: float,
+        timeline: Timeline = Timeline(),
+        progress: Callable[[float], None] | None = None,
+    ) -> SimResult:
         """Simulate ``duration_s`` seconds (plus the drain until units are home)."""
         return Run(self, incidents, rng, duration_s, timeline, progress).execute()
 
 
-def simulate(city: City, rng: np.random.Generator, duration_s: float,
-             timeline: Timeline = Timeline(), config: EngineConfig = EngineConfig(), *,
-             random: bool = True, rate_multiplier: float = 1.0,
-             type_multipliers: dict[str, float] | None = None,
-             progress: Callable[[float], None] | None = None) -> SimResult:
+def simulate(
+    city: City,
+    rng: np.random.Generator,
+    duration_s: float,
+    timeline: Timeline = Timeline(),
+    config: EngineConfig = EngineConfig(),
+    *,
+    random: bool = True,
+    rate_multiplier: float = 1.0,
+    type_multipliers: dict[str, float] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> SimResult:
     """Draw the incidents (random ones and the timeline's) and simulate ``duration_s`` s on
     ``city`` with the run's one Generator ``rng``."""
     engine = Engine(city, config)
-    arrays = engine.draw(rng, duration_s, timeline, random=random,
-                         rate_multiplier=rate_multiplier, type_multipliers=type_multipliers)
+    arrays = engine.draw(
+        rng,
+        duration_s,
+        timeline,
+        random=random,
+        rate_multiplier=rate_multiplier,
+        type_multipliers=type_multipliers,
+    )
     return engine.run(arrays, rng, duration_s, timeline, progress)
 
 
@@ -170,9 +213,15 @@ class Run:
     """One simulation run: wires the event log, the incident lifecycle, the queues, the
     crews, their movement and the closures, and runs them to the end of the drain."""
 
-    def __init__(self, eng: Engine, arr: IncidentArrays, rng: np.random.Generator,
-                 duration_s: float, timeline: Timeline,
-                 progress: Callable[[float], None] | None) -> None:
+    def __init__(
+        self,
+        eng: Engine,
+        arr: IncidentArrays,
+        rng: np.random.Generator,
+        duration_s: float,
+        timeline: Timeline,
+        progress: Callable[[float], None] | None,
+    ) -> None:
         self.eng, self.arr, self.rng = eng, arr, rng
         self.duration, self.timeline, self.progress = duration_s, timeline, progress
         env = self.env = simpy.Environment()
@@ -186,33 +235,69 @@ class Run:
         n_units = len(fleet.unit_ids)
         self.log = EventLog()
         det = eng.config.detection
-        self.life = Lifecycle(env, self.log, self.pools, disp, eng.types, eng.config.catalogue,
-                              (det.cascade_min_s, det.cascade_max_s), rng, eng.xy, chain)
-        self.movement = Movement(rt, uniforms, node_xy, fleet.station_node.tolist(), n_units,
-                                 eng.config.record_routes, chain,
-                                 Normals(rng) if chain.travel_sigma > 0 else None,
-                                 eng.placement.elevation.tolist())
+        self.life = Lifecycle(
+            env,
+            self.log,
+            self.pools,
+            disp,
+            eng.types,
+            eng.config.catalogue,
+            (det.cascade_min_s, det.cascade_max_s),
+            rng,
+            eng.xy,
+            chain,
+        )
+        self.movement = Movement(
+            rt,
+            uniforms,
+            node_xy,
+            fleet.station_node.tolist(),
+            n_units,
+            eng.config.record_routes,
+            chain,
+            Normals(rng) if chain.travel_sigma > 0 else None,
+            eng.placement.elevation.tolist(),
+        )
         comm = self.pools[COMMUNITY]
         if comm.total:
-            disp.roster = Roster(n_units, comm.spec.on_duty_share, comm.spec.duty_spell_s,
-                                 Uniforms(rng).next)
+            disp.roster = Roster(
+                n_units, comm.spec.on_duty_share, comm.spec.duty_spell_s, Uniforms(rng).next
+            )
         limits = eng.config.air
         fog = limits.fog_days(rng, int(np.ceil(duration_s / 86400.0)))
-        self.queues = Queues(self.pools, disp, rt, self.log, self.life, node_xy,
-                             lambda: env.now, lambda t: limits.grounded(t, fog))
-        self.crews = Crews(env, self.log, self.movement, self.life, self.queues,
-                           fleet.station_district.tolist(), n_units, len(fleet.station_ids),
-                           duration_s)
-        self.closures = Closures(env, self.log, self.movement, eng.net.edge_time_s,
-                                 self.crews.proc, self.queues.retry)
+        self.queues = Queues(
+            self.pools,
+            disp,
+            rt,
+            self.log,
+            self.life,
+            node_xy,
+            lambda: env.now,
+            lambda t: limits.grounded(t, fog),
+        )
+        self.crews = Crews(
+            env,
+            self.log,
+            self.movement,
+            self.life,
+            self.queues,
+            fleet.station_district.tolist(),
+            n_units,
+            len(fleet.station_ids),
+            duration_s,
+        )
+        self.closures = Closures(
+            env, self.log, self.movement, eng.net.edge_time_s, self.crews.proc, self.queues.retry
+        )
         self.life.send = self.queues.send
         self.queues.start = self.crews.start
 
     def execute(self) -> SimResult:
         """Run to the end of the drain and collect the raw results."""
         env = self.env
-        env.process(self.life.feed(self.arr, self.eng.node_district.tolist(), self.duration,
-                                   self.progress))
+        env.process(
+            self.life.feed(self.arr, self.eng.node_district.tolist(), self.duration, self.progress)
+        )
         closures = [c for c in self.timeline.closures if c.start_s < self.duration]
         for c in closures:
             env.process(self.closures.process(c, self.duration))
@@ -220,9 +305,16 @@ class Run:
         self.crews.close_open_spells(self.pools)
         if self.progress is not None:
             self.progress(1.0)
-        return SimResult(incidents=self.life.incs,  # type: ignore[arg-type]  # all alarmed
-                         events=self.log.rows, routes=self.movement.routes,
-                         unit_busy_s=self.crews.busy, station_dispatches=self.crews.dispatches,
-                         mutual_aid=self.crews.mutual, cascades=self.life.cascades,
-                         closures=closures, duration_s=self.duration, end_s=self.log.last_t,
-                         engine=self.eng)
+        return SimResult(
+            incidents=self.life.incs,  # type: ignore[arg-type]  # all alarmed
+            events=self.log.rows,
+            routes=self.movement.routes,
+            unit_busy_s=self.crews.busy,
+            station_dispatches=self.crews.dispatches,
+            mutual_aid=self.crews.mutual,
+            cascades=self.life.cascades,
+            closures=closures,
+            duration_s=self.duration,
+            end_s=self.log.last_t,
+            engine=self.eng,
+        )

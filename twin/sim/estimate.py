@@ -70,7 +70,7 @@ REROUTE_CACHE_ENTRIES = 8192
 (``twin.sim.dispatch.RoadTimes``, cleared beyond 8192 entries)."""
 HEADROOM = 0.8
 """Refuse a run that would need more than this share of the available memory."""
-GIB = 1024.0 ** 3
+GIB = 1024.0**3
 
 
 @dataclass(frozen=True)
@@ -86,14 +86,15 @@ class Estimate:
 
     def describe(self) -> str:
         """One line for the terminal."""
-        return (f"~{self.incidents:,.0f} incidents, ~{self.events:,.0f} events, "
-                f"{self.units:,.0f} units, ~{self.memory_bytes / GIB:.2f} GiB of memory, "
-                f"~{_duration(self.wall_s)}")
+        return (
+            f"~{self.incidents:,.0f} incidents, ~{self.events:,.0f} events, "
+            f"{self.units:,.0f} units, ~{self.memory_bytes / GIB:.2f} GiB of memory, "
+            f"~{_duration(self.wall_s)}"
+        )
 
 
 def _duration(s: float) -> str:
-    return f"{s:,.0f} s" if s < 120 else f"{s / 60:,.0f} min" if s < 7200 else \
-        f"{s / 3600:,.1f} h"
+    return f"{s:,.0f} s" if s < 120 else f"{s / 60:,.0f} min" if s < 7200 else f"{s / 3600:,.1f} h"
 
 
 def estimate(scenario: Scenario, city: City, *, record_routes: bool = False) -> Estimate:
@@ -102,10 +103,15 @@ def estimate(scenario: Scenario, city: City, *, record_routes: bool = False) -> 
     days = scenario.days
     inc = scenario.incidents
     pop = float(city.core_districts["population"].sum())
-    rates = {t.name: t.rate / 1e5 * pop * inc.rate_multiplier
-             * inc.type_multipliers.get(t.name, 1.0) for t in CATALOGUE.values()}
-    everyday = sum(r * profile_days(CATALOGUE[t].profile, days) for t, r in rates.items()) \
-        if inc.random else 0.0
+    rates = {
+        t.name: t.rate / 1e5 * pop * inc.rate_multiplier * inc.type_multipliers.get(t.name, 1.0)
+        for t in CATALOGUE.values()
+    }
+    everyday = (
+        sum(r * profile_days(CATALOGUE[t].profile, days) for t, r in rates.items())
+        if inc.random
+        else 0.0
+    )
     extra = len(inc.scripted) + _pipe_failures(scenario, city)
     run_h = days * 24.0
     extra += sum(_rainstorm(city, s, run_h) for s in scenario.rainstorm if s.start_h < run_h)
@@ -119,9 +125,14 @@ def estimate(scenario: Scenario, city: City, *, record_routes: bool = False) -> 
     tt = _travel_time_bytes(scenario, city)
     closures = bool(scenario.closures or scenario.rainstorm or scenario.earthquake)
     reroutes = min(incidents * sent, REROUTE_CACHE_ENTRIES) if closures else 0.0
-    memory = (tt + BYTES_PER_INCIDENT * incidents + BYTES_PER_EVENT * events
-              + BYTES_PER_UNIT * units + reroutes * 8.0 * len(city.road_nodes)
-              + (BYTES_PER_ROUTE_EVENT * incidents * sent if record_routes else 0.0))
+    memory = (
+        tt
+        + BYTES_PER_INCIDENT * incidents
+        + BYTES_PER_EVENT * events
+        + BYTES_PER_UNIT * units
+        + reroutes * 8.0 * len(city.road_nodes)
+        + (BYTES_PER_ROUTE_EVENT * incidents * sent if record_routes else 0.0)
+    )
     wall = SECONDS_PER_EVENT * events + SECONDS_PER_UNIT * units
     return Estimate(incidents, events, units, tt, memory, wall)
 
@@ -142,8 +153,9 @@ def _units(scenario: Scenario, city: City) -> float:
     st = city.stations
     removed = set(scenario.stations.remove)
     units = 0.0
-    for sid, force, n in zip(st["station_id"].astype(str), st["force"].astype(str),
-                             st["units"].to_numpy(float)):
+    for sid, force, n in zip(
+        st["station_id"].astype(str), st["force"].astype(str), st["units"].to_numpy(float)
+    ):
         if sid in removed:
             continue
         units += scenario.fleet.station_units.get(sid, n * scenario.fleet.scale.get(force, 1.0))
@@ -165,8 +177,9 @@ def _pipe_failures(scenario: Scenario, city: City) -> float:
     if not scenario.pipes.failures or len(pipes) == 0:
         return 0.0
     rate = failure_rates(pipes, scenario.pipes.failure_rate_multiplier)
-    return float((rate * pipes["length_m"].to_numpy(float) / 1000.0).sum()
-                 * scenario.duration_s / YEAR_S)
+    return float(
+        (rate * pipes["length_m"].to_numpy(float) / 1000.0).sum() * scenario.duration_s / YEAR_S
+    )
 
 
 def _rainstorm(city: City, storm: Rainstorm, run_h: float) -> float:
@@ -176,18 +189,26 @@ def _rainstorm(city: City, storm: Rainstorm, run_h: float) -> float:
     excess = storm.intensity_mm_h - capacity
     n_low = 0
     if excess > 0:
-        n_low = int(natural.waterlogged_nodes(city, in_area, storm.intensity_mm_h,
-                                              capacity).sum())
+        n_low = int(natural.waterlogged_nodes(city, in_area, storm.intensity_mm_h, capacity).sum())
     ratio = min(max(excess, 0.0) / capacity, 1.0)
-    crash = (natural.RAIN_CRASH_INCREASE * CATALOGUE["traffic_accident"].rate
-             * float(city.core_districts["population"].sum()) / 1e5
-             * (min(storm.start_h + storm.duration_h, run_h) - storm.start_h) / 24.0)
+    crash = (
+        natural.RAIN_CRASH_INCREASE
+        * CATALOGUE["traffic_accident"].rate
+        * float(city.core_districts["population"].sum())
+        / 1e5
+        * (min(storm.start_h + storm.duration_h, run_h) - storm.start_h)
+        / 24.0
+    )
     pond_h = (natural.PONDING_MM / excess) if excess > 0 else 0.0
     w0 = storm.start_h + min(storm.duration_h, pond_h)
     w1 = storm.start_h + storm.duration_h + 1.0
     inside = min(max((run_h - w0) / (w1 - w0), 0.0), 1.0)  # calls come uniformly in [w0, w1)
-    return n_low * inside * (natural.WATERLOGGING_CALLS_PER_NODE
-                             + natural.WATER_RESCUES_PER_NODE * ratio) + crash
+    return (
+        n_low
+        * inside
+        * (natural.WATERLOGGING_CALLS_PER_NODE + natural.WATER_RESCUES_PER_NODE * ratio)
+        + crash
+    )
 
 
 def _earthquake(city: City, quake: Earthquake, run_h: float) -> float:
@@ -201,10 +222,18 @@ def _earthquake(city: City, quake: Earthquake, run_h: float) -> float:
         p_c = natural.exceedance(pga, natural.BUILDING_COMPLETE_PGA_G, natural.BUILDING_BETA)
         p_e = natural.exceedance(pga, natural.BUILDING_EXTENSIVE_PGA_G, natural.BUILDING_BETA)
         collapse = buildings * p_c * natural.COLLAPSE_SHARE_OF_COMPLETE
-        trapped = buildings * np.maximum(p_e - p_c * natural.COLLAPSE_SHARE_OF_COMPLETE, 0.0) \
+        trapped = (
+            buildings
+            * np.maximum(p_e - p_c * natural.COLLAPSE_SHARE_OF_COMPLETE, 0.0)
             * natural.RESCUE_SHARE_OF_EXTENSIVE
-        fires = natural.FIRE_IGNITIONS_PER_100K * pga ** 2 * pop / 1e5 * -math.expm1(
-            -(run_h - quake.t_h) * 3600.0 / natural.FIRE_ONSET_MEAN_S)  # onsets exponential
+        )
+        fires = (
+            natural.FIRE_IGNITIONS_PER_100K
+            * pga**2
+            * pop
+            / 1e5
+            * -math.expm1(-(run_h - quake.t_h) * 3600.0 / natural.FIRE_ONSET_MEAN_S)
+        )  # onsets exponential
         n += float(collapse.sum() + trapped.sum() + fires.sum())
     pipes = city.pipes
     if len(pipes):
@@ -232,21 +261,31 @@ def available_memory_bytes() -> float:
     return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def check_fits(scenario: Scenario, city: City, *, allow_large: bool = False,
-               record_routes: bool = False) -> Estimate:
+def check_fits(
+    scenario: Scenario, city: City, *, allow_large: bool = False, record_routes: bool = False
+) -> Estimate:
     """The estimate; a TwinDataError if it would not fit in memory (unless ``allow_large``)."""
     est = estimate(scenario, city, record_routes=record_routes)
     avail = available_memory_bytes()
     where = scenario.source or f"scenario {scenario.name!r}"
-    fix = ("lower the multipliers, fleet sizes, hazard sizes or days; or, if you know the "
-           "machine can take it, run again with --allow-large")
+    fix = (
+        "lower the multipliers, fleet sizes, hazard sizes or days; or, if you know the "
+        "machine can take it, run again with --allow-large"
+    )
     if not allow_large and not est.memory_bytes <= HEADROOM * avail:
         raise TwinDataError.one(
-            where, f"this run would need about {est.memory_bytes / GIB:,.1f} GiB of memory "
-            f"({est.describe()}); this machine has {avail / GIB:,.1f} GiB available", fix,
-            title="run too large")
+            where,
+            f"this run would need about {est.memory_bytes / GIB:,.1f} GiB of memory "
+            f"({est.describe()}); this machine has {avail / GIB:,.1f} GiB available",
+            fix,
+            title="run too large",
+        )
     if not allow_large and not est.wall_s <= MAX_WALL_S:
         raise TwinDataError.one(
-            where, f"this run would take about {_duration(est.wall_s)} ({est.describe()}); "
-            f"runs over {_duration(MAX_WALL_S)} need --allow-large", fix, title="run too large")
+            where,
+            f"this run would take about {_duration(est.wall_s)} ({est.describe()}); "
+            f"runs over {_duration(MAX_WALL_S)} need --allow-large",
+            fix,
+            title="run too large",
+        )
     return est

@@ -10,9 +10,24 @@ turns them into the ``events`` table.
 from __future__ import annotations
 
 KINDS: tuple[str, ...] = (
-    "alarm", "dispatched", "en_route", "on_scene", "work_started", "cleared", "returning",
-    "available", "queued", "mutual_aid", "no_unit", "reroute", "blocked", "cascade",
-    "closure_start", "closure_end", "grounded")
+    "alarm",
+    "dispatched",
+    "en_route",
+    "on_scene",
+    "work_started",
+    "cleared",
+    "returning",
+    "available",
+    "queued",
+    "mutual_aid",
+    "no_unit",
+    "reroute",
+    "blocked",
+    "cascade",
+    "closure_start",
+    "closure_end",
+    "grounded",
+)
 """Event kinds (codes are indices). ``queued``: no suitable free unit can reach the place
 (all busy, or closures cut it off), the request waits; ``no_unit``: the force has no units,
 or none could reach the place even on the open network; ``mutual_aid``: a
@@ -20,9 +35,25 @@ district-level unit crosses into another district (from → to); ``cascade``: a 
 escalated (the leak's id; the new incidents follow with their own ``alarm``);
 ``grounded``: air rescue was called when helicopters may not fly (dark or fog)."""
 K = {k: i for i, k in enumerate(KINDS)}
-(ALARM, DISPATCHED, EN_ROUTE, ON_SCENE, WORK_STARTED, CLEARED, RETURNING, AVAILABLE, QUEUED,
- MUTUAL_AID, NO_UNIT, REROUTE, BLOCKED, CASCADE, CLOSURE_START, CLOSURE_END,
- GROUNDED) = range(len(KINDS))
+(
+    ALARM,
+    DISPATCHED,
+    EN_ROUTE,
+    ON_SCENE,
+    WORK_STARTED,
+    CLEARED,
+    RETURNING,
+    AVAILABLE,
+    QUEUED,
+    MUTUAL_AID,
+    NO_UNIT,
+    REROUTE,
+    BLOCKED,
+    CASCADE,
+    CLOSURE_START,
+    CLOSURE_END,
+    GROUNDED,
+) = range(len(KINDS))
 
 Row = tuple[float, int, int, int, int, int, int]
 """An event row: (t_s, kind, incident, unit, node, from district, to district)."""
@@ -38,7 +69,15 @@ class EventLog:
         self.last_t = 0.0
         """Time (s) of the last unit becoming available (the run's real end)."""
 
-    def log(self, t: float, kind: int, inc: int = -1, unit: int = -1, node: int = -1,
-            frm: int = -1, to: int = -1) -> None:
+    def log(
+        self,
+        t: float,
+        kind: int,
+        inc: int = -1,
+        unit: int = -1,
+        node: int = -1,
+        frm: int = -1,
+        to: int = -1,
+    ) -> None:
         """Append an event row."""
         self.add((t, kind, inc, unit, node, frm, to))

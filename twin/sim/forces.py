@@ -56,8 +56,13 @@ GROUND_FORCES: tuple[str, ...] = ("fire", "professional", "social")
 
 TARGETS_S: dict[str, float] = {"10min": 600.0, "30min": 1800.0, "60min": 3600.0}
 """Response targets (s from the alarm): community 10 min, ground 30 min, air 60 min."""
-FORCE_TARGET: dict[str, str] = {"community": "10min", "fire": "30min",
-                                "professional": "30min", "social": "30min", "air": "60min"}
+FORCE_TARGET: dict[str, str] = {
+    "community": "10min",
+    "fire": "30min",
+    "professional": "30min",
+    "social": "30min",
+    "air": "60min",
+}
 """The target each force's arrival is judged against."""
 
 
@@ -125,16 +130,29 @@ DEFAULT_FORCES: dict[str, ForceSpec] = {
     # By day (08–20 h) 70 % of responders are reachable and free of other grid work, at
     # night 35 %; each stays so for a while (mean 2 h: twin.sim.roster). Assumptions.
     # speed_m_s is Tobler's speed on the flat (for coverage maps, which ignore slope).
-    "community": ForceSpec("community", "street", "foot", turnout_s=60.0,
-                           speed_m_s=tobler_m_s(0.0),
-                           circuity=1.4, availability=DUTY_DAY_SHARE,
-                           availability_night=DUTY_NIGHT_SHARE, walk_pace=WALK_PACE),
+    "community": ForceSpec(
+        "community",
+        "street",
+        "foot",
+        turnout_s=60.0,
+        speed_m_s=tobler_m_s(0.0),
+        circuity=1.4,
+        availability=DUTY_DAY_SHARE,
+        availability_night=DUTY_NIGHT_SHARE,
+        walk_pace=WALK_PACE,
+    ),
     # Fire engines: crews leave within 1 min of the order by day (城市消防站建设标准 建标152-2017,
     # the "5-minute" rule: 1 min turnout + 4 min driving to the edge of the station area),
     # 90 s at night, and set up for 60 s before the work starts (assumptions with ranges:
     # twin.sim.params).
-    "fire": ForceSpec("fire", "district", "road", turnout_s=TURNOUT_DAY_S,
-                      turnout_night_s=TURNOUT_NIGHT_S, setup_s=FIRE_SETUP_S),
+    "fire": ForceSpec(
+        "fire",
+        "district",
+        "road",
+        turnout_s=TURNOUT_DAY_S,
+        turnout_night_s=TURNOUT_NIGHT_S,
+        setup_s=FIRE_SETUP_S,
+    ),
     # Professional teams (gas, water, mine and construction rescue): on duty but must load
     # specialised kit: 5 min (assumption).
     "professional": ForceSpec("professional", "city", "road", turnout_s=300.0),
@@ -145,8 +163,16 @@ DEFAULT_FORCES: dict[str, ForceSpec] = {
     # (216 km/h, e.g. AW139/H135-class EMS helicopters cruise at 230–290 km/h; lower for
     # mountain weather); 3 min approach and landing/hover. They leave after 30 min on scene
     # (hoist or patient transfer), unless the incident clears earlier.
-    "air": ForceSpec("air", "city", "air", turnout_s=600.0, turnout_max_s=900.0,
-                     speed_m_s=60.0, approach_s=180.0, max_on_scene_s=1800.0),
+    "air": ForceSpec(
+        "air",
+        "city",
+        "air",
+        turnout_s=600.0,
+        turnout_max_s=900.0,
+        speed_m_s=60.0,
+        approach_s=180.0,
+        max_on_scene_s=1800.0,
+    ),
 }
 """Default force behaviour; sources and assumptions in the comments."""
 
@@ -161,11 +187,11 @@ class Fleet:
     """
 
     station_ids: np.ndarray
-    station_force: np.ndarray      # int: index into FORCES
-    station_district: np.ndarray   # int: index into ``districts``
-    station_node: np.ndarray       # int: road node index
-    station_xy: np.ndarray         # (n, 2) metres
-    station_units: np.ndarray      # int
+    station_force: np.ndarray  # int: index into FORCES
+    station_district: np.ndarray  # int: index into ``districts``
+    station_node: np.ndarray  # int: road node index
+    station_xy: np.ndarray  # (n, 2) metres
+    station_units: np.ndarray  # int
     districts: tuple[str, ...]
     unit_station: np.ndarray
     unit_ids: np.ndarray
@@ -197,20 +223,32 @@ def build_fleet(city: City, districts: tuple[str, ...]) -> Fleet:
     node, _ = city.roads.snap(xy) if len(st) else (np.empty(0, np.int64), None)
     index = {d: i for i, d in enumerate(districts)}
     node_district = city.road_nodes["district_id"].to_numpy(object)
-    dist = np.array([index.get(d, index.get(node_district[n], -1))
-                     for d, n in zip(st["district_id"], node)], dtype=np.int64)
+    dist = np.array(
+        [index.get(d, index.get(node_district[n], -1)) for d, n in zip(st["district_id"], node)],
+        dtype=np.int64,
+    )
     units = st["units"].to_numpy(np.int64)
     unit_station = np.repeat(np.arange(len(st)), units)
     ids = st["station_id"].to_numpy(object)
-    unit_ids = np.array([f"{ids[s]}/{k + 1}" for s, n in enumerate(units) for k in range(n)],
-                        dtype=object)
+    unit_ids = np.array(
+        [f"{ids[s]}/{k + 1}" for s, n in enumerate(units) for k in range(n)], dtype=object
+    )
     fire = (st["force"] == "fire").to_numpy(bool)
     cls = np.array([station_class(int(n)) if f else "" for n, f in zip(units, fire)], object)
-    kind = np.array([k for n, f in zip(units, fire)
-                     for k in (vehicle_kinds(int(n)) if f else ("",) * int(n))], object)
-    return Fleet(station_ids=ids,
-                 station_force=np.array([FORCES.index(f) for f in st["force"]], np.int64),
-                 station_district=dist, station_node=np.asarray(node, np.int64),
-                 station_xy=xy, station_units=units, districts=districts,
-                 unit_station=unit_station, unit_ids=unit_ids, station_class=cls,
-                 unit_kind=kind)
+    kind = np.array(
+        [k for n, f in zip(units, fire) for k in (vehicle_kinds(int(n)) if f else ("",) * int(n))],
+        object,
+    )
+    return Fleet(
+        station_ids=ids,
+        station_force=np.array([FORCES.index(f) for f in st["force"]], np.int64),
+        station_district=dist,
+        station_node=np.asarray(node, np.int64),
+        station_xy=xy,
+        station_units=units,
+        districts=districts,
+        unit_station=unit_station,
+        unit_ids=unit_ids,
+        station_class=cls,
+        unit_kind=kind,
+    )

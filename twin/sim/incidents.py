@@ -43,12 +43,32 @@ from twin.sim.placement import (
     risk_factor,
 )
 
-__all__ = ["CATALOGUE", "CATALOGUE_LIST", "DETECTED_BY", "PIPE_RADIUS_M", "PROFILE_DEFAULT",
-           "PROFILE_FIRE", "PROFILE_FLAT", "PROFILE_TRAFFIC", "REFERENCE_YEAR",
-           "SENSOR_RADIUS_M", "Z90", "Detection", "Distribution", "Exponential",
-           "IncidentArrays", "IncidentType", "LogNormal", "Placement", "alarm_delays",
-           "build_placement", "check_types", "draw_incidents", "random_incidents",
-           "risk_factor"]
+__all__ = [
+    "CATALOGUE",
+    "CATALOGUE_LIST",
+    "DETECTED_BY",
+    "PIPE_RADIUS_M",
+    "PROFILE_DEFAULT",
+    "PROFILE_FIRE",
+    "PROFILE_FLAT",
+    "PROFILE_TRAFFIC",
+    "REFERENCE_YEAR",
+    "SENSOR_RADIUS_M",
+    "Z90",
+    "Detection",
+    "Distribution",
+    "Exponential",
+    "IncidentArrays",
+    "IncidentType",
+    "LogNormal",
+    "Placement",
+    "alarm_delays",
+    "build_placement",
+    "check_types",
+    "draw_incidents",
+    "random_incidents",
+    "risk_factor",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,28 +109,42 @@ NOISE_LEGS = 6
 from the run's stream)."""
 
 
-def check_types(names: list[str] | set[str], catalogue: dict[str, IncidentType],
-                where: str) -> None:
+def check_types(
+    names: list[str] | set[str], catalogue: dict[str, IncidentType], where: str
+) -> None:
     """Raise :class:`TwinDataError` naming any incident type not in ``catalogue``."""
     bad = sorted(set(names) - set(catalogue))
     if bad:
-        raise TwinDataError.one(where, f"unknown incident type(s): {', '.join(bad)}",
-                                f"use one of: {', '.join(catalogue)}", ids=bad,
-                                title="bad scenario")
+        raise TwinDataError.one(
+            where,
+            f"unknown incident type(s): {', '.join(bad)}",
+            f"use one of: {', '.join(catalogue)}",
+            ids=bad,
+            title="bad scenario",
+        )
 
 
-def random_incidents(catalogue: dict[str, IncidentType], placement: Placement,
-                     rng: np.random.Generator, duration_s: float, rate_multiplier: float = 1.0,
-                     type_multipliers: dict[str, float] | None = None
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def random_incidents(
+    catalogue: dict[str, IncidentType],
+    placement: Placement,
+    rng: np.random.Generator,
+    duration_s: float,
+    rate_multiplier: float = 1.0,
+    type_multipliers: dict[str, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Onset times, type codes and nodes of the everyday random incidents (unsorted)."""
     type_multipliers = type_multipliers or {}
     check_types(list(type_multipliers), catalogue, "incidents.type_multipliers")
     days = max(int(math.ceil(duration_s / 86400.0)), 1)
     onset, kind, node = [], [], []
     for code, t in enumerate(catalogue.values()):
-        per_day = t.rate / 1e5 * placement.population * rate_multiplier \
+        per_day = (
+            t.rate
+            / 1e5
+            * placement.population
+            * rate_multiplier
             * type_multipliers.get(t.name, 1.0)
+        )
         cum = placement.weights(t.risk)
         if per_day <= 0 or cum[-1] <= 0:
             continue
@@ -129,10 +163,19 @@ def random_incidents(catalogue: dict[str, IncidentType], placement: Placement,
     return np.concatenate(onset), np.concatenate(kind), np.concatenate(node).astype(np.int64)
 
 
-def alarm_delays(detection: Detection, placement: Placement, catalogue: list[IncidentType],
-                 kind: np.ndarray, node: np.ndarray, onset: np.ndarray, monitored: np.ndarray,
-                 scheduled: np.ndarray, on_pipe: np.ndarray, u: np.ndarray, v: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def alarm_delays(
+    detection: Detection,
+    placement: Placement,
+    catalogue: list[IncidentType],
+    kind: np.ndarray,
+    node: np.ndarray,
+    onset: np.ndarray,
+    monitored: np.ndarray,
+    scheduled: np.ndarray,
+    on_pipe: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Detection delay (s) and ``detected_by`` code per incident, from uniforms ``u``, ``v``.
 
     Random incidents are sensed when a monitored pipe of the type's network is near their
@@ -155,12 +198,19 @@ def alarm_delays(detection: Detection, placement: Placement, catalogue: list[Inc
     return np.where(sensed, sensor, call), np.where(sensed, 0, 1).astype(np.int64)
 
 
-def draw_incidents(catalogue: dict[str, IncidentType], detection: Detection,
-                   placement: Placement, rng: np.random.Generator, duration_s: float,
-                   timeline_incidents: tuple = (), *, random: bool = True,
-                   rate_multiplier: float = 1.0,
-                   type_multipliers: dict[str, float] | None = None,
-                   chain: TimeChain | None = None) -> IncidentArrays:
+def draw_incidents(
+    catalogue: dict[str, IncidentType],
+    detection: Detection,
+    placement: Placement,
+    rng: np.random.Generator,
+    duration_s: float,
+    timeline_incidents: tuple = (),
+    *,
+    random: bool = True,
+    rate_multiplier: float = 1.0,
+    type_multipliers: dict[str, float] | None = None,
+    chain: TimeChain | None = None,
+) -> IncidentArrays:
     """All incidents of a run as arrays: the random ones plus the timeline's, with their
     alarm times, work times, escalation deadlines and air calls drawn (one vectorised
     draw per quantity, in a fixed order: same seed, same incidents)."""
@@ -168,8 +218,9 @@ def draw_incidents(catalogue: dict[str, IncidentType], detection: Detection,
     codes = {t.name: i for i, t in enumerate(types)}
     check_types({s.type for s in timeline_incidents}, catalogue, "timeline incidents")
     if random:
-        onset, kind, node = random_incidents(catalogue, placement, rng, duration_s,
-                                             rate_multiplier, type_multipliers)
+        onset, kind, node = random_incidents(
+            catalogue, placement, rng, duration_s, rate_multiplier, type_multipliers
+        )
     else:
         onset, kind, node = np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)
     n_rand = len(onset)
@@ -178,15 +229,27 @@ def draw_incidents(catalogue: dict[str, IncidentType], detection: Detection,
     kind = np.concatenate([kind, [codes[s.type] for s in sched]]).astype(np.int64)
     node = np.concatenate([node, [s.node for s in sched]]).astype(np.int64)
     monitored = np.concatenate([np.zeros(n_rand, bool), [s.monitored for s in sched]]).astype(bool)
-    on_pipe = np.concatenate([np.zeros(n_rand, bool),
-                              [s.pipe_id is not None for s in sched]]).astype(bool)
+    on_pipe = np.concatenate(
+        [np.zeros(n_rand, bool), [s.pipe_id is not None for s in sched]]
+    ).astype(bool)
     order = np.lexsort((np.arange(len(onset)), onset))
     onset, kind, node = onset[order], kind[order], node[order]
     monitored, on_pipe = monitored[order], on_pipe[order]
     n = len(onset)
     u = rng.random((5, n))
-    delay, by = alarm_delays(detection, placement, types, kind, node, onset, monitored,
-                             order >= n_rand, on_pipe, u[0], u[1])
+    delay, by = alarm_delays(
+        detection,
+        placement,
+        types,
+        kind,
+        node,
+        onset,
+        monitored,
+        order >= n_rand,
+        on_pipe,
+        u[0],
+        u[1],
+    )
     cause = [""] * n
     label = [""] * n
     for pos in np.flatnonzero(order >= n_rand):
@@ -210,6 +273,17 @@ def draw_incidents(catalogue: dict[str, IncidentType], detection: Detection,
     alarm[early] = onset[early] + deadline[early] + detection.cascade_min_s
     call = None if chain is None else chain.call_s(rng.random(n))  # after the draws above
     noise = rng.standard_normal((n, NOISE_LEGS)) if chain and chain.travel_sigma > 0 else None
-    return IncidentArrays(onset_s=onset, type=kind, node=node, alarm_s=alarm, detected_by=by,
-                          work_s=work, deadline_s=deadline, air=air, cause=cause, label=label,
-                          call_s=call, noise=noise)
+    return IncidentArrays(
+        onset_s=onset,
+        type=kind,
+        node=node,
+        alarm_s=alarm,
+        detected_by=by,
+        work_s=work,
+        deadline_s=deadline,
+        air=air,
+        cause=cause,
+        label=label,
+        call_s=call,
+        noise=noise,
+    )

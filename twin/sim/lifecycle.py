@@ -35,16 +35,62 @@ GROUND = frozenset(FORCES.index(f) for f in GROUND_FORCES)
 class Inc:
     """One incident during the run (times in s; ``first[f]`` = first arrival of force f)."""
 
-    __slots__ = ("id", "code", "type", "node", "district", "onset", "alarm", "by", "work",
-                 "deadline", "air", "lead", "started", "cleared", "cleared_s", "done",
-                 "contained_s", "mutual_aid", "queued", "first", "cause", "label", "parent",
-                 "near", "lead_sent", "call_s", "dispatch_s", "turnout_s", "travel_s", "due",
-                 "arrived", "full_s", "noise", "legs")
+    __slots__ = (
+        "id",
+        "code",
+        "type",
+        "node",
+        "district",
+        "onset",
+        "alarm",
+        "by",
+        "work",
+        "deadline",
+        "air",
+        "lead",
+        "started",
+        "cleared",
+        "cleared_s",
+        "done",
+        "contained_s",
+        "mutual_aid",
+        "queued",
+        "first",
+        "cause",
+        "label",
+        "parent",
+        "near",
+        "lead_sent",
+        "call_s",
+        "dispatch_s",
+        "turnout_s",
+        "travel_s",
+        "due",
+        "arrived",
+        "full_s",
+        "noise",
+        "legs",
+    )
 
-    def __init__(self, id: int, code: int, type: IncidentType, node: int, district: int,
-                 onset: float, alarm: float, by: int, work: float, deadline: float,
-                 air: bool, lead: int, cause: str = "", label: str = "",
-                 parent: int = -1, call_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        id: int,
+        code: int,
+        type: IncidentType,
+        node: int,
+        district: int,
+        onset: float,
+        alarm: float,
+        by: int,
+        work: float,
+        deadline: float,
+        air: bool,
+        lead: int,
+        cause: str = "",
+        label: str = "",
+        parent: int = -1,
+        call_s: float = 0.0,
+    ) -> None:
         self.id, self.code, self.type, self.node, self.district = id, code, type, node, district
         self.onset, self.alarm, self.by, self.work = onset, alarm, by, work
         self.deadline, self.air, self.lead = deadline, air, lead
@@ -76,10 +122,19 @@ Send = Callable[[Inc, int], None]
 class Lifecycle:
     """Alarms, work and clearing of the run's incidents, and gas-leak escalation."""
 
-    def __init__(self, env: simpy.Environment, log: EventLog, pools: list[Pool],
-                 disp: Dispatcher, types: list[IncidentType], catalogue: dict[str, IncidentType],
-                 cascade_s: tuple[float, float], rng: np.random.Generator,
-                 xy: np.ndarray, chain: TimeChain = TimeChain()) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        log: EventLog,
+        pools: list[Pool],
+        disp: Dispatcher,
+        types: list[IncidentType],
+        catalogue: dict[str, IncidentType],
+        cascade_s: tuple[float, float],
+        rng: np.random.Generator,
+        xy: np.ndarray,
+        chain: TimeChain = TimeChain(),
+    ) -> None:
         self.chain = chain
         self.env, self.log, self.pools, self.disp, self.xy = env, log, pools, disp, xy
         self.types, self.catalogue, self.cascade_s, self.rng = types, catalogue, cascade_s, rng
@@ -97,9 +152,13 @@ class Lifecycle:
         return -1
 
     # ---- alarms ---------------------------------------------------------------------------
-    def feed(self, arr: IncidentArrays, node_district: list[int], duration_s: float,
-             progress: Callable[[float], None] | None
-             ) -> Generator[simpy.Event, None, None]:
+    def feed(
+        self,
+        arr: IncidentArrays,
+        node_district: list[int],
+        duration_s: float,
+        progress: Callable[[float], None] | None,
+    ) -> Generator[simpy.Event, None, None]:
         """Process: raise every pre-generated incident's alarm at its time."""
         env, a = self.env, arr
         self.incs = [None] * len(a)
@@ -109,15 +168,38 @@ class Lifecycle:
         step = max(len(order) // 100, 1)
         call = a.call_s if a.call_s is not None else np.zeros(len(a))
         noise = a.noise
-        cols = zip(order.tolist(), a.type[order].tolist(), a.node[order].tolist(),
-                   a.onset_s[order].tolist(), a.alarm_s[order].tolist(),
-                   a.detected_by[order].tolist(), a.work_s[order].tolist(),
-                   a.deadline_s[order].tolist(), a.air[order].tolist(), call[order].tolist())
+        cols = zip(
+            order.tolist(),
+            a.type[order].tolist(),
+            a.node[order].tolist(),
+            a.onset_s[order].tolist(),
+            a.alarm_s[order].tolist(),
+            a.detected_by[order].tolist(),
+            a.work_s[order].tolist(),
+            a.deadline_s[order].tolist(),
+            a.air[order].tolist(),
+            call[order].tolist(),
+        )
         for j, (i, code, node, onset, alarm, by, work, deadline, air, call_s) in enumerate(cols):
             if alarm > env.now:
                 yield env.timeout(alarm - env.now)
-            inc = Inc(i, code, types[code], node, node_district[node], onset, alarm, by, work,
-                      deadline, air, lead[code], a.cause[i], a.label[i], call_s=call_s)
+            inc = Inc(
+                i,
+                code,
+                types[code],
+                node,
+                node_district[node],
+                onset,
+                alarm,
+                by,
+                work,
+                deadline,
+                air,
+                lead[code],
+                a.cause[i],
+                a.label[i],
+                call_s=call_s,
+            )
             self.incs[i] = inc
             if near is not None:
                 inc.near = near[i].tolist()
@@ -142,8 +224,7 @@ class Lifecycle:
         when ``call_s`` is 0), arm its escalation deadline."""
         self.log.add((self.env.now, ALARM, inc.id, -1, inc.node, -1, inc.district))
         if inc.call_s > 0:
-            self.env.timeout(inc.call_s, value=inc).callbacks.append(
-                lambda e: self.order(e.value))
+            self.env.timeout(inc.call_s, value=inc).callbacks.append(lambda e: self.order(e.value))
         else:
             self.order(inc)
         if inc.deadline < math.inf:
@@ -186,8 +267,11 @@ class Lifecycle:
             inc.first[f] = now
         if inc.contained_s != inc.contained_s and FORCES[f] in inc.type.contain_by:
             inc.contained_s = now
-        if not inc.started and not inc.cleared and (
-                inc.lead < 0 or f == inc.lead or (f in GROUND and not inc.lead_sent)):
+        if (
+            not inc.started
+            and not inc.cleared
+            and (inc.lead < 0 or f == inc.lead or (f in GROUND and not inc.lead_sent))
+        ):
             inc.started = True
             setup = self.pools[f].spec.setup_s
             ev = self.env.timeout(setup + inc.work if setup else inc.work, value=inc)
@@ -228,16 +312,28 @@ class Lifecycle:
             u = self.rng.random(4)
             delay = lo + u[0] * (hi - lo)
             alarm = max(now, t_ignite + delay)
-            new = Inc(len(self.incs), code, t, inc.node, inc.district, t_ignite, alarm, 1,
-                      float(t.work.quantile(u[1:2])[0]), math.inf, bool(u[2] < t.air_prob),
-                      self.lead[code], cause=f"cascade:{inc.id}", parent=inc.id,
-                      call_s=float(self.chain.call_s(u[3:4])[0]))
+            new = Inc(
+                len(self.incs),
+                code,
+                t,
+                inc.node,
+                inc.district,
+                t_ignite,
+                alarm,
+                1,
+                float(t.work.quantile(u[1:2])[0]),
+                math.inf,
+                bool(u[2] < t.air_prob),
+                self.lead[code],
+                cause=f"cascade:{inc.id}",
+                parent=inc.id,
+                call_s=float(self.chain.call_s(u[3:4])[0]),
+            )
             self.incs.append(new)
             pool = self.pools[COMMUNITY]
             if pool.tree is not None:
                 new.near = self.disp.nearest_posts(pool, self.xy[inc.node])[1].tolist()
-            self.env.timeout(alarm - now, value=new).callbacks.append(
-                lambda e: self.alarm(e.value))
+            self.env.timeout(alarm - now, value=new).callbacks.append(lambda e: self.alarm(e.value))
 
 
 def _unset(inc: Inc, f: int) -> None:
@@ -255,7 +351,11 @@ def chain_columns(incs: list[Inc]) -> dict[str, np.ndarray]:
     def col(name: str) -> np.ndarray:
         return np.fromiter((getattr(i, name) for i in incs), float, n)
 
-    return {"call_s": col("call_s"), "dispatch_s": col("dispatch_s"),
-            "turnout_s": col("turnout_s"), "travel_s": col("travel_s"),
-            "first_fire_s": np.fromiter((i.first[FIRE] for i in incs), float, n),
-            "full_s": col("full_s")}
+    return {
+        "call_s": col("call_s"),
+        "dispatch_s": col("dispatch_s"),
+        "turnout_s": col("turnout_s"),
+        "travel_s": col("travel_s"),
+        "first_fire_s": np.fromiter((i.first[FIRE] for i in incs), float, n),
+        "full_s": col("full_s"),
+    }

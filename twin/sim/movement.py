@@ -42,12 +42,37 @@ class Trip:
     ``arrive``. Road trips carry ``period`` and, once needed, ``path`` (node indices) and
     ``times`` (s at each node); foot/air trips carry their end points ``xy0``, ``xy1``."""
 
-    __slots__ = ("unit", "inc", "leg", "origin", "dest", "period", "depart", "arrive",
-                 "road", "path", "times", "xy0", "xy1", "ordered")
+    __slots__ = (
+        "unit",
+        "inc",
+        "leg",
+        "origin",
+        "dest",
+        "period",
+        "depart",
+        "arrive",
+        "road",
+        "path",
+        "times",
+        "xy0",
+        "xy1",
+        "ordered",
+    )
 
-    def __init__(self, unit: int, inc: int, leg: int, origin: int, dest: int, period: int,
-                 depart: float, arrive: float, road: bool, xy0: XY | None = None,
-                 xy1: XY | None = None) -> None:
+    def __init__(
+        self,
+        unit: int,
+        inc: int,
+        leg: int,
+        origin: int,
+        dest: int,
+        period: int,
+        depart: float,
+        arrive: float,
+        road: bool,
+        xy0: XY | None = None,
+        xy1: XY | None = None,
+    ) -> None:
         self.unit, self.inc, self.leg, self.origin, self.dest = unit, inc, leg, origin, dest
         self.period, self.depart, self.arrive, self.road = period, depart, arrive, road
         self.path: list[int] | None = None
@@ -75,10 +100,18 @@ class Normals:
 class Movement:
     """Plans the legs of units and tracks the road trips under way."""
 
-    def __init__(self, rt: RoadTimes, uniforms: Uniforms, node_xy: list[XY],
-                 station_node: list[int], n_units: int, record: bool,
-                 chain: TimeChain = TimeChain(), normals: Normals | None = None,
-                 elevation: list[float] | None = None) -> None:
+    def __init__(
+        self,
+        rt: RoadTimes,
+        uniforms: Uniforms,
+        node_xy: list[XY],
+        station_node: list[int],
+        n_units: int,
+        record: bool,
+        chain: TimeChain = TimeChain(),
+        normals: Normals | None = None,
+        elevation: list[float] | None = None,
+    ) -> None:
         self.rt, self.uniforms, self.node_xy = rt, uniforms, node_xy
         self.z = elevation if elevation is not None else [0.0] * len(node_xy)
         self.chain = chain
@@ -106,8 +139,17 @@ class Movement:
             return travel_s
         return travel_s * math.exp(self.sigma * (self.normals.next() if z is None else z))
 
-    def to_scene(self, u: int, pool: Pool, i: int, inc: int, node: int, scene: int,
-                 now: float, z: float | None = None) -> tuple[Trip, int, bool]:
+    def to_scene(
+        self,
+        u: int,
+        pool: Pool,
+        i: int,
+        inc: int,
+        node: int,
+        scene: int,
+        now: float,
+        z: float | None = None,
+    ) -> tuple[Trip, int, bool]:
         """Unit ``u`` (local station ``i`` of ``pool``) leaves for incident ``inc`` at
         ``node`` from its station (``scene`` < 0) or from a scene: the trip, its origin
         node (−1 off-road) and whether closures cut the way (the unit is escorted)."""
@@ -117,14 +159,25 @@ class Movement:
             xy0 = pool.xy_l[i] if scene < 0 else self.node_xy[scene]
             xy1 = self.node_xy[node]
             start = self.station_node[int(pool.stations[i])] if scene < 0 else scene
-            trip = Trip(u, inc, TO_SCENE, scene, node, 0, depart,
-                        depart + self.off_road_s(spec, xy0, xy1, start, node), False, xy0, xy1)
+            trip = Trip(
+                u,
+                inc,
+                TO_SCENE,
+                scene,
+                node,
+                0,
+                depart,
+                depart + self.off_road_s(spec, xy0, xy1, start, node),
+                False,
+                xy0,
+                xy1,
+            )
             trip.ordered = now
             return trip, -1, False
         p = period_of(depart)
         if scene < 0:
             origin = self.station_node[int(pool.stations[i])]
-            travel = float(self.rt.to_node(pool.rows[i:i + 1], node, p)[0])
+            travel = float(self.rt.to_node(pool.rows[i : i + 1], node, p)[0])
         else:
             origin = scene
             travel = float(self.rt.tree(scene, p)[0][node])
@@ -138,16 +191,27 @@ class Movement:
         self.moving[u] = trip
         return trip, origin, blocked
 
-    def home(self, u: int, pool: Pool, i: int, inc: int, scene: int, now: float
-             ) -> tuple[Trip, bool]:
+    def home(
+        self, u: int, pool: Pool, i: int, inc: int, scene: int, now: float
+    ) -> tuple[Trip, bool]:
         """Unit ``u`` drives back from ``scene`` to its station: the trip and whether
         closures cut the way (then it goes back the way it came, as long as it took)."""
         home = self.station_node[int(pool.stations[i])]
         if pool.spec.mode != "road":
             xy0, xy1 = self.node_xy[scene], pool.xy_l[i]
-            return Trip(u, inc, RETURN, scene, home, 0, now,
-                        now + self.off_road_s(pool.spec, xy0, xy1, scene, home), False,
-                        xy0, xy1), False
+            return Trip(
+                u,
+                inc,
+                RETURN,
+                scene,
+                home,
+                0,
+                now,
+                now + self.off_road_s(pool.spec, xy0, xy1, scene, home),
+                False,
+                xy0,
+                xy1,
+            ), False
         p = period_of(now)
         travel = self.rt.from_node(int(pool.rows[i]), scene, p)
         blocked = not math.isfinite(travel)
@@ -223,8 +287,9 @@ class Movement:
             path, times = trip.path or [], trip.times or []
         else:
             path, times = [trip.xy0, trip.xy1], [trip.depart, trip.arrive]
-        self.routes.append((trip.unit, trip.inc, trip.leg, trip.depart, trip.arrive, trip.road,
-                            path, times))
+        self.routes.append(
+            (trip.unit, trip.inc, trip.leg, trip.depart, trip.arrive, trip.road, path, times)
+        )
 
 
 def fly_walk_s(spec: ForceSpec, xy0: XY, xy1: XY) -> float:

@@ -113,8 +113,13 @@ def tobler_m_s(grade: float) -> float:
     return 6.0 * math.exp(-3.5 * abs(grade + 0.05)) / 3.6
 
 
-def walk_s(path_m: float, dh_m: float, pace: float = WALK_PACE,
-           stairs_grade: float = STAIRS_GRADE, stairs_factor: float = STAIRS_FACTOR) -> float:
+def walk_s(
+    path_m: float,
+    dh_m: float,
+    pace: float = WALK_PACE,
+    stairs_grade: float = STAIRS_GRADE,
+    stairs_factor: float = STAIRS_FACTOR,
+) -> float:
     """Time (s) to walk ``path_m`` metres climbing ``dh_m`` (negative: descending) at
     Tobler's speed × ``pace``, × ``stairs_factor`` where the mean grade exceeds
     ``stairs_grade`` (stairs)."""
@@ -126,13 +131,14 @@ def walk_s(path_m: float, dh_m: float, pace: float = WALK_PACE,
         v *= stairs_factor
     return path_m / v
 
+
 FIRST_ASSIGNMENT: dict[str, tuple[int, tuple[int, int]]] = {
     # type: (fire vehicles, plausible range) — assumptions (出动编成), never fitted.
-    "building_fire": (4, (3, 6)),       # 2 water tenders + rescue + aerial/second station
-    "outdoor_fire": (1, (1, 2)),        # a vehicle, rubbish or grass fire: one tender
-    "traffic_accident": (2, (1, 2)),    # a tender (fire cover) and a rescue vehicle
-    "technical_rescue": (1, (1, 2)),    # lift entrapment and similar: one vehicle
-    "gas_leak": (1, (1, 2)),            # with the gas company's crew
+    "building_fire": (4, (3, 6)),  # 2 water tenders + rescue + aerial/second station
+    "outdoor_fire": (1, (1, 2)),  # a vehicle, rubbish or grass fire: one tender
+    "traffic_accident": (2, (1, 2)),  # a tender (fire cover) and a rescue vehicle
+    "technical_rescue": (1, (1, 2)),  # lift entrapment and similar: one vehicle
+    "gas_leak": (1, (1, 2)),  # with the gas company's crew
     "gas_explosion": (6, (4, 8)),
     "waterlogging": (1, (1, 2)),
     "landslide": (2, (1, 3)),
@@ -145,7 +151,10 @@ FIRST_ASSIGNMENT: dict[str, tuple[int, tuple[int, int]]] = {
 send what they have free, the rest comes from the next: :mod:`twin.sim.dispatch`)."""
 
 NATIONAL_MIX: dict[str, float] = {
-    "fire": 0.837, "rescue": 0.442, "social_assistance": 0.858, "security_duty": 0.143,
+    "fire": 0.837,
+    "rescue": 0.442,
+    "social_assistance": 0.858,
+    "security_duty": 0.143,
     "false_alarm": 0.164,
 }
 """Calls (millions) by kind, China 2025 (国家消防救援局, press conference 2026-03-17); the
@@ -155,13 +164,21 @@ NATIONAL_VEHICLES_PER_CALL = 4.699 / 2.444
 FIRE_TYPES = ("building_fire", "outdoor_fire")
 """Incident types that count as fire calls in the national mix (the rest are rescues)."""
 
-STATION_CLASSES: tuple[tuple[str, int], ...] = (
-    ("特勤", 8), ("一级", 5), ("二级", 3), ("小型", 0))
+STATION_CLASSES: tuple[tuple[str, int], ...] = (("特勤", 8), ("一级", 5), ("二级", 3), ("小型", 0))
 """Station class by garage bays (建标152-2017): the first class whose minimum bays the
 station reaches."""
-CLASS_KINDS: tuple[str, ...] = ("water_tender", "water_tender", "rescue", "aerial", "command",
-                                "water_tender", "aerial", "rescue", "water_tender",
-                                "command")
+CLASS_KINDS: tuple[str, ...] = (
+    "water_tender",
+    "water_tender",
+    "rescue",
+    "aerial",
+    "command",
+    "water_tender",
+    "aerial",
+    "rescue",
+    "water_tender",
+    "command",
+)
 """Vehicle kinds in the order a station fills its bays (assumption)."""
 
 
@@ -256,13 +273,15 @@ def with_values(chain: TimeChain, **values: float) -> TimeChain:
     return replace(chain, **values)  # type: ignore[arg-type]
 
 
-def vehicles_per_call_national(rates: dict[str, float],
-                               assignment: dict[str, tuple[int, tuple[int, int]]]
-                               = FIRST_ASSIGNMENT, other: float = OTHER_CALL_VEHICLES
-                               ) -> float:
+def vehicles_per_call_national(
+    rates: dict[str, float],
+    assignment: dict[str, tuple[int, tuple[int, int]]] = FIRST_ASSIGNMENT,
+    other: float = OTHER_CALL_VEHICLES,
+) -> float:
     """Mean fire-service vehicles per call if the model's first assignments met the national
     call mix: fires and rescues weighted by the catalogue's rates (``rates``: type → calls
     per 100 000 per day, fire-service types only), the kinds not modelled at ``other``."""
+
     def mean(types: list[str]) -> float:
         w = sum(rates[t] for t in types)
         return sum(rates[t] * assignment[t][0] for t in types) / w if w > 0 else 0.0

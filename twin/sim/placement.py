@@ -85,8 +85,9 @@ def risk_factor(p: Placement, risk: str) -> np.ndarray:
     raise ValueError(f"unknown risk kind {risk!r}")
 
 
-def build_placement(city: City, districts: tuple[str, ...], eligible: np.ndarray,
-                    detection: Detection = Detection()) -> Placement:
+def build_placement(
+    city: City, districts: tuple[str, ...], eligible: np.ndarray, detection: Detection = Detection()
+) -> Placement:
     """Placement inputs for ``city``; ``eligible`` marks nodes where incidents may happen
     (core districts, reachable by road units). ``districts`` fixes district indices."""
     nodes = city.road_nodes
@@ -105,11 +106,18 @@ def build_placement(city: City, districts: tuple[str, ...], eligible: np.ndarray
     pos = people > 0
     if pos.any():
         remote[pos] = people[pos] < np.quantile(people[pos], detection.remote_share)
-    return Placement(population=core if core > 0 else float(people.sum()), node_people=people,
-                     node_district=node_district, node_cell=node_cell, cell_ids=cell_ids,
-                     elevation=nodes["elevation_m"].to_numpy(float),
-                     grade=_node_grade(city), pipe_age=ages, monitored=monitored,
-                     remote=remote)
+    return Placement(
+        population=core if core > 0 else float(people.sum()),
+        node_people=people,
+        node_district=node_district,
+        node_cell=node_cell,
+        cell_ids=cell_ids,
+        elevation=nodes["elevation_m"].to_numpy(float),
+        grade=_node_grade(city),
+        pipe_age=ages,
+        monitored=monitored,
+        remote=remote,
+    )
 
 
 def _core_population(city: City) -> float:
@@ -122,17 +130,16 @@ def _node_cells(city: City) -> tuple[np.ndarray, tuple[str, ...]]:
     n = len(city.road_nodes)
     if cells.empty:
         return np.full(n, -1, np.int64), ()
-    pts = gpd.GeoDataFrame(geometry=city.road_nodes.geometry.reset_index(drop=True),
-                           crs=city.crs)
-    hit = gpd.sjoin(pts, cells[["geometry"]].reset_index(drop=True), how="left",
-                    predicate="within")
+    pts = gpd.GeoDataFrame(geometry=city.road_nodes.geometry.reset_index(drop=True), crs=city.crs)
+    hit = gpd.sjoin(pts, cells[["geometry"]].reset_index(drop=True), how="left", predicate="within")
     hit = hit[~hit.index.duplicated(keep="first")]
     idx = hit["index_right"].fillna(-1).to_numpy(np.int64)
     return idx, tuple(cells["cell_id"].astype(str))
 
 
-def _node_people(city: City, node_cell: np.ndarray, node_district: np.ndarray,
-                 eligible: np.ndarray) -> np.ndarray:
+def _node_people(
+    city: City, node_cell: np.ndarray, node_district: np.ndarray, eligible: np.ndarray
+) -> np.ndarray:
     """People each eligible node stands for: its cell's population shared among the cell's
     eligible nodes (when cells cover most nodes), else its district's."""
     n = len(node_cell)
@@ -166,8 +173,9 @@ def _node_grade(city: City) -> np.ndarray:
     return out
 
 
-def _pipe_info(pipes: gpd.GeoDataFrame, network: str, xy: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _pipe_info(
+    pipes: gpd.GeoDataFrame, network: str, xy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per node: age (years) of the nearest pipe of ``network`` within PIPE_RADIUS_M (NaN
     when none), and whether a monitored pipe passes within SENSOR_RADIUS_M."""
     n = len(xy)

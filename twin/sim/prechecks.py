@@ -66,25 +66,39 @@ def run_problems(scenario: Scenario, city: City) -> tuple[list[Problem], list[Pr
     warn: list[Problem] = []
     units = units_by_force(city)
     if sum(units.values()) == 0:
-        stop.append(Problem(f"{city.name}: stations", "the city has no station with units: "
-                            "nothing can respond to any incident",
-                            "add stations (twin import ... --stations, or [[stations.add]] in "
-                            "the scenario)"))
+        stop.append(
+            Problem(
+                f"{city.name}: stations",
+                "the city has no station with units: nothing can respond to any incident",
+                "add stations (twin import ... --stations, or [[stations.add]] in the scenario)",
+            )
+        )
     else:
         for force in FORCES:
             needing = types_needing(force, scenario)
             if units[force] == 0 and needing:
-                warn.append(Problem(f"{city.name}: stations",
-                                    f"no {force} station with units: these incident types "
-                                    f"need one and will miss its target: {', '.join(needing)}",
-                                    f"add a {force} station if the city has one", ids=()))
+                warn.append(
+                    Problem(
+                        f"{city.name}: stations",
+                        f"no {force} station with units: these incident types "
+                        f"need one and will miss its target: {', '.join(needing)}",
+                        f"add a {force} station if the city has one",
+                        ids=(),
+                    )
+                )
     pop = float(city.core_districts["population"].sum()) if len(city.districts) else 0.0
-    other = bool(scenario.incidents.scripted or scenario.rainstorm or scenario.earthquake
-                 or (scenario.pipes.failures and len(city.pipes)))
+    other = bool(
+        scenario.incidents.scripted
+        or scenario.rainstorm
+        or scenario.earthquake
+        or (scenario.pipes.failures and len(city.pipes))
+    )
     if pop <= 0 and scenario.incidents.random:
-        p = Problem(f"{city.name}: districts", "the core districts hold no people: no everyday "
-                    "incidents will be generated",
-                    "give the districts their population (districts.population)")
+        p = Problem(
+            f"{city.name}: districts",
+            "the core districts hold no people: no everyday incidents will be generated",
+            "give the districts their population (districts.population)",
+        )
         (warn if other else stop).append(p)
     return stop, warn
 
@@ -103,6 +117,10 @@ def check_target(target: str, available: Iterable[str] = ()) -> str:
     known = list(TARGETS_S)
     have = set(available)
     if target not in known or (have and target not in have):
-        raise TwinDataError.one("--target", f"unknown target {target!r}",
-                                f"use one of: {', '.join(known)}", title="invalid option")
+        raise TwinDataError.one(
+            "--target",
+            f"unknown target {target!r}",
+            f"use one of: {', '.join(known)}",
+            title="invalid option",
+        )
     return target

@@ -29,9 +29,17 @@ Start = Callable[[Inc, Pool, int], None]
 class Queues:
     """Per-force request queues (held in the pools) and the choice of the next request."""
 
-    def __init__(self, pools: list[Pool], disp: Dispatcher, rt: RoadTimes, log: EventLog,
-                 life: Lifecycle, node_xy: list[XY], now: Callable[[], float],
-                 grounded: Callable[[float], bool] = lambda t: False) -> None:
+    def __init__(
+        self,
+        pools: list[Pool],
+        disp: Dispatcher,
+        rt: RoadTimes,
+        log: EventLog,
+        life: Lifecycle,
+        node_xy: list[XY],
+        now: Callable[[], float],
+        grounded: Callable[[float], bool] = lambda t: False,
+    ) -> None:
         self.pools, self.disp, self.rt, self.log = pools, disp, rt, log
         self.grounded = grounded
         self.life, self.node_xy, self.now = life, node_xy, now
@@ -80,7 +88,7 @@ class Queues:
             times = self.rt.tree(scene, p)[0]
             reach = lambda node: bool(times[node] < math.inf)  # noqa: E731
         else:
-            rows = pool.rows[i:i + 1]
+            rows = pool.rows[i : i + 1]
             reach = lambda node: bool(self.rt.to_node(rows, node, p)[0] < math.inf)  # noqa: E731
         for k, inc in enumerate(q):
             if not inc.cleared and reach(inc.node):

@@ -32,9 +32,15 @@ class Closures:
     ``retry`` is called after every change (the queues send what became reachable).
     """
 
-    def __init__(self, env: simpy.Environment, log: EventLog, movement: Movement,
-                 edge_time_s: np.ndarray, proc: list[simpy.Process | None],
-                 retry: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        log: EventLog,
+        movement: Movement,
+        edge_time_s: np.ndarray,
+        proc: list[simpy.Process | None],
+        retry: Callable[[], None],
+    ) -> None:
         self.env, self.log, self.mv, self.rt = env, log, movement, movement.rt
         self.edge_time_s, self.proc, self.retry = edge_time_s, proc, retry
         self.closed_count = np.zeros(len(edge_time_s), np.int64)
@@ -62,8 +68,7 @@ class Closures:
             if trip.arrive <= now:
                 continue
             w = (self.edge_time_s * rt.factors[trip.period])[k]
-            if rt.may_use(trip.origin, trip.dest, trip.arrive - trip.depart, a, b, w,
-                          trip.period):
+            if rt.may_use(trip.origin, trip.dest, trip.arrive - trip.depart, a, b, w, trip.period):
                 self.mv.ensure_path(trip)  # its path under the old closures
                 suspects.append(trip)
         np.add.at(self.closed_count, edges, delta)

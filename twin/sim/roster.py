@@ -21,11 +21,12 @@ class Roster:
     """On/off duty of ``n`` units; ``draw()`` gives uniform [0, 1) numbers (the run's
     stream), drawn only as units are asked."""
 
-    def __init__(self, n: int, share: Callable[[float], float], tau_s: float,
-                 draw: Callable[[], float]) -> None:
+    def __init__(
+        self, n: int, share: Callable[[float], float], tau_s: float, draw: Callable[[], float]
+    ) -> None:
         self.share, self.tau, self.draw = share, tau_s, draw
         self.state = [False] * n
-        self.until = [-1.0] * n   # next change; < 0: never looked at
+        self.until = [-1.0] * n  # next change; < 0: never looked at
         self.seen = [0.0] * n
 
     def on(self, unit: int, t: float) -> bool:

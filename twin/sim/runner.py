@@ -48,10 +48,15 @@ from twin.sim.prechecks import check_run
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
 
 
-def run_scenario(scenario: Scenario, city: City | None = None, *,
-                 record_routes: bool | None = None,
-                 progress: Callable[[float], None] | None = None,
-                 config: EngineConfig | None = None, allow_large: bool = False) -> Results:
+def run_scenario(
+    scenario: Scenario,
+    city: City | None = None,
+    *,
+    record_routes: bool | None = None,
+    progress: Callable[[float], None] | None = None,
+    config: EngineConfig | None = None,
+    allow_large: bool = False,
+) -> Results:
     """Simulate ``scenario`` on ``city`` (None: ``scenario.city`` or the embedded twin).
 
     ``record_routes`` (None: on for runs of ≤ 1 day or with scripted incidents) records
@@ -73,12 +78,21 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
     check_run(scenario, city)
     rng = np.random.default_rng(scenario.seed)
     timeline = build_timeline(scenario, city, rng)
-    config = replace(config or EngineConfig(), record_routes=bool(record_routes),
-                     policy=scenario.dispatch.policy)
+    config = replace(
+        config or EngineConfig(), record_routes=bool(record_routes), policy=scenario.dispatch.policy
+    )
     inc = scenario.incidents
-    sim = simulate(city, rng, scenario.duration_s, timeline, config, random=inc.random,
-                   rate_multiplier=inc.rate_multiplier,
-                   type_multipliers=dict(inc.type_multipliers), progress=progress)
+    sim = simulate(
+        city,
+        rng,
+        scenario.duration_s,
+        timeline,
+        config,
+        random=inc.random,
+        rate_multiplier=inc.rate_multiplier,
+        type_multipliers=dict(inc.type_multipliers),
+        progress=progress,
+    )
     incidents = incident_table(sim)
     for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
         incidents[name] = values
@@ -94,8 +108,9 @@ def run_scenario(scenario: Scenario, city: City | None = None, *,
         "coverage": coverage_table(sim),
         "stations": city.stations,  # as the scenario left them: the maps redraw this city
     }
-    summary = _summary(scenario, city, sim, tables, started, time.perf_counter() - wall0,
-                       record_routes)
+    summary = _summary(
+        scenario, city, sim, tables, started, time.perf_counter() - wall0, record_routes
+    )
     summary["estimate"] = {k: round(float(v), 1) for k, v in asdict(est).items()}
     return Results(tables, summary)
 
@@ -110,8 +125,15 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _summary(scenario: Scenario, city: City, sim: SimResult, tables: dict[str, pd.DataFrame],
-             started: str, wall_s: float, record_routes: bool) -> dict[str, Any]:
+def _summary(
+    scenario: Scenario,
+    city: City,
+    sim: SimResult,
+    tables: dict[str, pd.DataFrame],
+    started: str,
+    wall_s: float,
+    record_routes: bool,
+) -> dict[str, Any]:
     incidents = tables["incidents"]
     city_rows = tables["compliance"][tables["compliance"]["scope"] == "city"]
     return {
@@ -125,17 +147,26 @@ def _summary(scenario: Scenario, city: City, sim: SimResult, tables: dict[str, p
         "record_routes": record_routes,
         "targets_s": TARGETS_S,
         "counts": counts(sim, incidents, tables["events"]),
-        "targets": {t.key: {"threshold_s": t.threshold_s, "arrival": t.arrival,
-                            "from": t.origin} for t in TARGETS},
-        "compliance_city": {target(r["target"], r["from"]).key: {
-            "count": int(r["count"]),
-            "met_share": None if pd.isna(r["met_share"]) else round(r["met_share"], 4),
-            "p90_s": None if pd.isna(r["p90_s"]) else round(r["p90_s"], 1)}
-            for r in city_rows.to_dict(orient="records")},
-        "calibration": calibration(incidents, tables["events"], tables["units"],
-                                   float(city.core_districts["population"].sum()),
-                                   scenario.duration_s,
-                                   types_needing(sim.engine.config.catalogue, ("fire",))),
+        "targets": {
+            t.key: {"threshold_s": t.threshold_s, "arrival": t.arrival, "from": t.origin}
+            for t in TARGETS
+        },
+        "compliance_city": {
+            target(r["target"], r["from"]).key: {
+                "count": int(r["count"]),
+                "met_share": None if pd.isna(r["met_share"]) else round(r["met_share"], 4),
+                "p90_s": None if pd.isna(r["p90_s"]) else round(r["p90_s"], 1),
+            }
+            for r in city_rows.to_dict(orient="records")
+        },
+        "calibration": calibration(
+            incidents,
+            tables["events"],
+            tables["units"],
+            float(city.core_districts["population"].sum()),
+            scenario.duration_s,
+            types_needing(sim.engine.config.catalogue, ("fire",)),
+        ),
         "worst_districts_30min": worst(incidents, "district_id", "30min", top=5),
         "worst_cells_30min": worst(incidents, "cell_id", "30min", top=10),
         "mutual_aid_top": tables["mutual_aid"].head(10).to_dict(orient="records"),

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,8 +38,15 @@ def quiet() -> Iterator[None]:
         os.close(null)
 
 
-def _solve(cost: np.ndarray, lower: np.ndarray, upper: np.ndarray, a: sp.csc_matrix,
-           row_lo: np.ndarray, row_hi: np.ndarray, maximise: bool) -> np.ndarray:
+def _solve(
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    a: sp.csc_matrix,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    maximise: bool,
+) -> np.ndarray:
     import highspy  # noqa: PLC0415 — solver loaded on use
 
     with quiet():
@@ -71,9 +78,15 @@ def mclp(cover: sp.csr_matrix, weights: np.ndarray, k: int) -> np.ndarray:
     card = sp.csr_matrix((np.ones(n), (np.zeros(n, int), np.arange(n))), shape=(1, n + m))
     a = sp.vstack([cov, card], format="csc")
     cost = np.concatenate([np.zeros(n), np.asarray(weights, float)])
-    x = _solve(cost, np.zeros(n + m), np.ones(n + m), a,
-               np.concatenate([np.full(m, -np.inf), [k]]),
-               np.concatenate([np.zeros(m), [k]]), maximise=True)
+    x = _solve(
+        cost,
+        np.zeros(n + m),
+        np.ones(n + m),
+        a,
+        np.concatenate([np.full(m, -np.inf), [k]]),
+        np.concatenate([np.zeros(m), [k]]),
+        maximise=True,
+    )
     return np.flatnonzero(x[:n] > 0.5)
 
 
@@ -81,6 +94,13 @@ def lscp(cover: sp.csr_matrix) -> np.ndarray:
     """Fewest columns of ``cover`` such that every row is covered (each row must be
     coverable)."""
     m, n = cover.shape
-    x = _solve(np.ones(n), np.zeros(n), np.ones(n), cover.tocsc(), np.ones(m),
-               np.full(m, np.inf), maximise=False)
+    x = _solve(
+        np.ones(n),
+        np.zeros(n),
+        np.ones(n),
+        cover.tocsc(),
+        np.ones(m),
+        np.full(m, np.inf),
+        maximise=False,
+    )
     return np.flatnonzero(x > 0.5)

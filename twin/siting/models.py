@@ -64,7 +64,7 @@ def _solver() -> Any:
 
 
 def _selected(model: object, n: int) -> np.ndarray:
-    fac_vars = getattr(model, "fac_vars")
+    fac_vars = model.fac_vars
     return np.array([j for j in range(n) if (fac_vars[j].value() or 0) > 0.5], np.int64)
 
 
@@ -79,8 +79,9 @@ def evaluate(p: SitingProblem, chosen: np.ndarray, limit_s: float) -> tuple[floa
     return float(w[t <= limit_s].sum()), float((w * t).sum() / w.sum()), float(t.max())
 
 
-def solve(p: SitingProblem, objective: str, k: int, minutes: float,
-          backend: str = "auto") -> Solution:
+def solve(
+    p: SitingProblem, objective: str, k: int, minutes: float, backend: str = "auto"
+) -> Solution:
     """Solve ``objective`` for ``k`` new stations (LSCP: as many as needed) on ``p``.
 
     ``backend``: ``spopt`` (PySAL's models through PuLP), ``highs`` (covering models built
@@ -112,8 +113,9 @@ def _reduced(p: SitingProblem, objective: str, limit: float) -> tuple[np.ndarray
     return rows, np.flatnonzero(useful[rows].any(axis=0))
 
 
-def _covering_highs(p: SitingProblem, objective: str, k: int, limit: float, rows: np.ndarray,
-                    cols: np.ndarray) -> np.ndarray:
+def _covering_highs(
+    p: SitingProblem, objective: str, k: int, limit: float, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
     if len(rows) == 0 or len(cols) == 0:
         return np.empty(0, np.int64)
     cover = sp.csr_matrix(p.times_s[np.ix_(rows, cols)] <= limit, dtype=float)
@@ -122,8 +124,9 @@ def _covering_highs(p: SitingProblem, objective: str, k: int, limit: float, rows
     return cols[covering.lscp(cover)]
 
 
-def _model(p: SitingProblem, objective: str, k: int,
-           limit: float) -> tuple[np.ndarray, np.ndarray, Any]:
+def _model(
+    p: SitingProblem, objective: str, k: int, limit: float
+) -> tuple[np.ndarray, np.ndarray, Any]:
     """The spopt model on the demand points and candidates that matter (exact reduction:
     a demand point no candidate can improve adds the same to every solution, a candidate
     that improves no point is never needed); returns (rows, cols, model or None)."""
@@ -142,8 +145,13 @@ def _model(p: SitingProblem, objective: str, k: int,
     kk = min(k, len(cols))
     sub = t[np.ix_(rows, cols)]
     if objective == "mclp":
-        return rows, cols, MCLP.from_cost_matrix(sub, p.demand_people[rows],
-                                                 service_radius=limit, p_facilities=kk)
+        return (
+            rows,
+            cols,
+            MCLP.from_cost_matrix(
+                sub, p.demand_people[rows], service_radius=limit, p_facilities=kk
+            ),
+        )
     if objective == "lscp":
         return rows, cols, LSCP.from_cost_matrix(sub, service_radius=limit)
     sub = np.minimum(sub, cap[rows][:, None])
@@ -152,12 +160,14 @@ def _model(p: SitingProblem, objective: str, k: int,
     return rows, cols, PCenter.from_cost_matrix(sub, p_facilities=kk)
 
 
-def _solution(p: SitingProblem, objective: str, chosen: np.ndarray, limit: float,
-              solve_s: float) -> Solution:
+def _solution(
+    p: SitingProblem, objective: str, chosen: np.ndarray, limit: float, solve_s: float
+) -> Solution:
     before = evaluate(p, np.empty(0, np.int64), limit)
     after = evaluate(p, chosen, limit)
-    return Solution(objective, chosen, before[0], after[0], before[1], after[1], before[2],
-                    after[2], solve_s)
+    return Solution(
+        objective, chosen, before[0], after[0], before[1], after[1], before[2], after[2], solve_s
+    )
 
 
 def budget(p: SitingProblem, objective: str, ks: range, minutes: float) -> list[Solution]:
@@ -178,7 +188,11 @@ def least_needed(p: SitingProblem, k: int, minutes: float) -> np.ndarray:
             if s in chosen:
                 continue
             rest = np.setdiff1d(np.arange(len(p.existing_ids)), chosen + [s])
-            t = p.existing_times[rest].min(axis=0) if len(rest) else np.full(len(p.demand_node), np.inf)
+            t = (
+                p.existing_times[rest].min(axis=0)
+                if len(rest)
+                else np.full(len(p.demand_node), np.inf)
+            )
             loss = float(p.demand_people[(p.existing_s <= limit) & (t > limit)].sum())
             if loss < best_loss:
                 best, best_loss = s, loss

@@ -15,24 +15,45 @@ from twin.siting.models import Solution
 from twin.siting.problem import SitingProblem
 
 
-def chosen_sites(p: SitingProblem, sol: Solution, city: City, force: str,
-                 units: int) -> list[dict[str, object]]:
+def chosen_sites(
+    p: SitingProblem, sol: Solution, city: City, force: str, units: int
+) -> list[dict[str, object]]:
     """One dict per chosen site: id, node, lon/lat (WGS84), district, units."""
     net = city.roads
     nodes = p.candidate_node[sol.chosen]
     lonlat = city.lonlat_from_xy(net.xy[nodes]) if len(nodes) else np.empty((0, 2))
     districts = city.road_nodes["district_id"].astype(str).to_numpy()
-    prefix = {"fire": "fire", "community": "comm", "professional": "prof",
-              "social": "soc", "air": "air"}.get(force, force)
-    return [{"station_id": f"{prefix}-site-{i + 1}", "node_id": str(net.node_ids[n]),
-             "lon": round(float(lonlat[i, 0]), 6), "lat": round(float(lonlat[i, 1]), 6),
-             "district_id": str(districts[n]), "units": units}
-            for i, n in enumerate(nodes)]
+    prefix = {
+        "fire": "fire",
+        "community": "comm",
+        "professional": "prof",
+        "social": "soc",
+        "air": "air",
+    }.get(force, force)
+    return [
+        {
+            "station_id": f"{prefix}-site-{i + 1}",
+            "node_id": str(net.node_ids[n]),
+            "lon": round(float(lonlat[i, 0]), 6),
+            "lat": round(float(lonlat[i, 1]), 6),
+            "district_id": str(districts[n]),
+            "units": units,
+        }
+        for i, n in enumerate(nodes)
+    ]
 
 
-def scenario_toml(base_name: str, sites: list[dict[str, object]], force: str,
-                  sol: Solution, minutes: float, period: str, days: float, seed: int,
-                  moved: tuple[str, ...] = ()) -> str:
+def scenario_toml(
+    base_name: str,
+    sites: list[dict[str, object]],
+    force: str,
+    sol: Solution,
+    minutes: float,
+    period: str,
+    days: float,
+    seed: int,
+    moved: tuple[str, ...] = (),
+) -> str:
     """A scenario file adding ``sites`` (stations of ``force``), or with ``moved`` (existing
     station ids, one per site) moving those stations there; with how they were found."""
     head = [
@@ -49,16 +70,31 @@ def scenario_toml(base_name: str, sites: list[dict[str, object]], force: str,
         f"days = {days:g}",
     ]
     if moved:
-        head.insert(4, "# Moves chosen by a heuristic: the least-needed stations first, then "
-                       "the best new places for them.")
+        head.insert(
+            4,
+            "# Moves chosen by a heuristic: the least-needed stations first, then "
+            "the best new places for them.",
+        )
     for i, s in enumerate(sites):
         if moved:
-            head += ["", "[[stations.move]]", f'station_id = "{moved[i]}"',
-                     f"lon = {s['lon']}", f"lat = {s['lat']}"]
+            head += [
+                "",
+                "[[stations.move]]",
+                f'station_id = "{moved[i]}"',
+                f"lon = {s['lon']}",
+                f"lat = {s['lat']}",
+            ]
             continue
-        head += ["", "[[stations.add]]", f'station_id = "{s["station_id"]}"',
-                 f'force = "{force}"', f'name = "{s["station_id"]} (proposed)"',
-                 f"lon = {s['lon']}", f"lat = {s['lat']}", f"units = {s['units']}"]
+        head += [
+            "",
+            "[[stations.add]]",
+            f'station_id = "{s["station_id"]}"',
+            f'force = "{force}"',
+            f'name = "{s["station_id"]} (proposed)"',
+            f"lon = {s['lon']}",
+            f"lat = {s['lat']}",
+            f"units = {s['units']}",
+        ]
     return "\n".join(head) + "\n"
 
 
@@ -76,10 +112,16 @@ def budget_table(solutions: list[Solution], minutes: float) -> pd.DataFrame:
     rows = []
     prev = 0.0
     for k, s in enumerate(solutions, start=1):
-        rows.append({"k": k, "covered_gain": s.coverage_gain,
-                     "marginal_gain": s.coverage_gain - prev,
-                     "mean_min": s.mean_s_after / 60, "solve_s": s.solve_s,
-                     "minutes": minutes})
+        rows.append(
+            {
+                "k": k,
+                "covered_gain": s.coverage_gain,
+                "marginal_gain": s.coverage_gain - prev,
+                "mean_min": s.mean_s_after / 60,
+                "solve_s": s.solve_s,
+                "minutes": minutes,
+            }
+        )
         prev = s.coverage_gain
     return pd.DataFrame(rows)
 
@@ -121,7 +163,11 @@ def sites_map(p: SitingProblem, sol: Solution, city: City, path: Path, minutes: 
 
     xy = city.roads.xy
     limit = minutes * 60.0
-    new_t = p.times_s[:, sol.chosen].min(axis=1) if len(sol.chosen) else np.full(len(p.demand_node), np.inf)
+    new_t = (
+        p.times_s[:, sol.chosen].min(axis=1)
+        if len(sol.chosen)
+        else np.full(len(p.demand_node), np.inf)
+    )
     before = p.existing_s <= limit
     gained = ~before & (new_t <= limit)
     size = 2 + 60 * p.demand_people / max(p.demand_people.max(), 1.0)
@@ -131,17 +177,31 @@ def sites_map(p: SitingProblem, sol: Solution, city: City, path: Path, minutes: 
         for poly in getattr(geom, "geoms", [geom]):
             x, y = poly.exterior.xy
             ax.plot(np.asarray(x) / 1000, np.asarray(y) / 1000, color="#999999", lw=0.6)
-    ax.scatter(d[~before & ~gained, 0], d[~before & ~gained, 1], s=size[~before & ~gained],
-               c="#f5b041", alpha=0.6, label=f"beyond {minutes:g} min")
-    ax.scatter(d[before, 0], d[before, 1], s=size[before], c="#aab7b8", alpha=0.4,
-               label=f"within {minutes:g} min today")
-    ax.scatter(d[gained, 0], d[gained, 1], s=size[gained], c="#c0392b", alpha=0.7,
-               label="newly covered")
+    ax.scatter(
+        d[~before & ~gained, 0],
+        d[~before & ~gained, 1],
+        s=size[~before & ~gained],
+        c="#f5b041",
+        alpha=0.6,
+        label=f"beyond {minutes:g} min",
+    )
+    ax.scatter(
+        d[before, 0],
+        d[before, 1],
+        s=size[before],
+        c="#aab7b8",
+        alpha=0.4,
+        label=f"within {minutes:g} min today",
+    )
+    ax.scatter(
+        d[gained, 0], d[gained, 1], s=size[gained], c="#c0392b", alpha=0.7, label="newly covered"
+    )
     e = xy[p.existing_node] / 1000
     ax.scatter(e[:, 0], e[:, 1], marker="^", s=30, c="#1f618d", label=f"{p.force} stations")
     c = xy[p.candidate_node[sol.chosen]] / 1000
-    ax.scatter(c[:, 0], c[:, 1], marker="*", s=220, c="#c0392b", edgecolors="black",
-               label="proposed")
+    ax.scatter(
+        c[:, 0], c[:, 1], marker="*", s=220, c="#c0392b", edgecolors="black", label="proposed"
+    )
     ax.set_aspect("equal")
     ax.set_xlabel("x (km, UTM 48N)")
     ax.set_ylabel("y (km, UTM 48N)")

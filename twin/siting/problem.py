@@ -35,23 +35,27 @@ class SitingProblem:
 
     force: str
     period: str
-    demand_node: np.ndarray      # road node index per demand point
-    demand_people: np.ndarray    # people per demand point
-    candidate_node: np.ndarray   # road node index per candidate site
-    times_s: np.ndarray          # (n_demand × n_candidates) seconds, inf = unreachable
-    existing_s: np.ndarray       # (n_demand,) seconds from the nearest existing station
+    demand_node: np.ndarray  # road node index per demand point
+    demand_people: np.ndarray  # people per demand point
+    candidate_node: np.ndarray  # road node index per candidate site
+    times_s: np.ndarray  # (n_demand × n_candidates) seconds, inf = unreachable
+    existing_s: np.ndarray  # (n_demand,) seconds from the nearest existing station
     existing_ids: tuple[str, ...]
     existing_node: np.ndarray
-    existing_times: np.ndarray   # (n_existing × n_demand) seconds from each existing station
+    existing_times: np.ndarray  # (n_existing × n_demand) seconds from each existing station
 
-    def without(self, stations: np.ndarray) -> "SitingProblem":
+    def without(self, stations: np.ndarray) -> SitingProblem:
         """The problem with the existing stations at indices ``stations`` taken away."""
         keep = np.setdiff1d(np.arange(len(self.existing_ids)), stations)
         t = self.existing_times[keep]
         best = t.min(axis=0) if len(keep) else np.full(len(self.demand_node), np.inf)
-        return replace(self, existing_s=best, existing_times=t,
-                       existing_ids=tuple(self.existing_ids[i] for i in keep),
-                       existing_node=self.existing_node[keep])
+        return replace(
+            self,
+            existing_s=best,
+            existing_times=t,
+            existing_ids=tuple(self.existing_ids[i] for i in keep),
+            existing_node=self.existing_node[keep],
+        )
 
     @property
     def people(self) -> float:
@@ -85,14 +89,15 @@ def _pooled_weight(xy: np.ndarray, weight: np.ndarray, reps: np.ndarray) -> np.n
     return np.bincount(near, weights=weight, minlength=len(reps))
 
 
-def candidate_times(m: object, cand: np.ndarray, d_node: np.ndarray, limit_s: float,
-                    chunk: int = 256) -> np.ndarray:
+def candidate_times(
+    m: object, cand: np.ndarray, d_node: np.ndarray, limit_s: float, chunk: int = 256
+) -> np.ndarray:
     """(n_demand × n_candidates) float32 seconds from each candidate to each demand node,
     Dijkstra in chunks of sources (never the full candidates × all-nodes array)."""
     out = np.empty((len(d_node), len(cand)), np.float32)
     for i in range(0, len(cand), chunk):
-        t = shortest_times(m, cand[i:i + chunk], limit=limit_s)  # type: ignore[arg-type]
-        out[:, i:i + chunk] = t[:, d_node].T
+        t = shortest_times(m, cand[i : i + chunk], limit=limit_s)  # type: ignore[arg-type]
+        out[:, i : i + chunk] = t[:, d_node].T
     return out
 
 
@@ -116,9 +121,16 @@ def cell_points(engine: Engine) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(nodes, np.int64), np.asarray(weights, float)
 
 
-def build_problem(city: City, force: str = "fire", period: str = "offpeak", *,
-                  max_demand: int | None = None, max_candidates: int | None = None,
-                  limit_s: float = np.inf, engine: Engine | None = None) -> SitingProblem:
+def build_problem(
+    city: City,
+    force: str = "fire",
+    period: str = "offpeak",
+    *,
+    max_demand: int | None = None,
+    max_candidates: int | None = None,
+    limit_s: float = np.inf,
+    engine: Engine | None = None,
+) -> SitingProblem:
     """The siting problem for new stations of ``force`` in ``period`` (see module doc);
     times beyond ``limit_s`` are left ``inf`` (enough for the covering models, and fast)."""
     if period not in PERIODS:
@@ -137,11 +149,24 @@ def build_problem(city: City, force: str = "fire", period: str = "offpeak", *,
     st_times = shortest_times(m, st_node) if len(st_node) else np.empty((0, net.n_nodes))
     reach = np.isfinite(st_times).any(axis=0) if len(st_node) else np.ones(net.n_nodes, bool)
     cand_pool = node[reach[node]]
-    keep = (np.arange(len(cand_pool)) if max_candidates is None else
-            _grid_pool(xy[cand_pool], people[reach[node]], max_candidates))
+    keep = (
+        np.arange(len(cand_pool))
+        if max_candidates is None
+        else _grid_pool(xy[cand_pool], people[reach[node]], max_candidates)
+    )
     cand = cand_pool[keep]
     times = candidate_times(m, cand, d_node, limit_s)
     st_d = st_times[:, d_node].astype(np.float32)
     existing = st_d.min(axis=0) if len(st_node) else np.full(len(d_node), np.inf)
-    return SitingProblem(force, period, d_node, d_people, cand, times, existing,
-                         tuple(str(s) for s in fleet.station_ids[mine]), st_node, st_d)
+    return SitingProblem(
+        force,
+        period,
+        d_node,
+        d_people,
+        cand,
+        times,
+        existing,
+        tuple(str(s) for s in fleet.station_ids[mine]),
+        st_node,
+        st_d,
+    )

@@ -23,10 +23,10 @@ from twin.viz.replay import write_replay
 attach()  # City and Results display themselves in Jupyter; Results.map()
 
 __all__ = [
-           "MapFiles",
-           "write_briefing",
-           "write_difference_map",
-           "write_map",
-           "write_planner_files",
-           "write_replay",
+    "MapFiles",
+    "write_briefing",
+    "write_difference_map",
+    "write_map",
+    "write_planner_files",
+    "write_replay",
 ]

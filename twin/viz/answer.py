@@ -40,8 +40,10 @@ class Share:
         """``"812 of 854 (95 %; 93–97 %)"``."""
         if not self.n:
             return "none"
-        return (f"{self.k:,} of {self.n:,} ({style.percent(self.share)}; 95 % interval "
-                f"{style.percent(self.low)}–{style.percent(self.high)})")
+        return (
+            f"{self.k:,} of {self.n:,} ({style.percent(self.share)}; 95 % interval "
+            f"{style.percent(self.low)}–{style.percent(self.high)})"
+        )
 
 
 def share(k: int, n: int) -> Share:
@@ -80,9 +82,11 @@ def drill_outcome(run: RunData) -> DrillOutcome | None:
     causes = [str(c or "") if not pd.isna(c) else "" for c in column(inc, "cause")]
     labels = [str(x or "") if not pd.isna(x) else "" for x in column(inc, "label")]
     ids = [id_text(i) for i in inc["incident_id"]]
-    scripted = {i: str(t) for i, t, c, lab, det in zip(ids, inc["type"], causes, labels,
-                                                       column(inc, "detected_by"))
-                if c == "script" or str(det) == "script" or (lab and not c.startswith("cascade"))}
+    scripted = {
+        i: str(t)
+        for i, t, c, lab, det in zip(ids, inc["type"], causes, labels, column(inc, "detected_by"))
+        if c == "script" or str(det) == "script" or (lab and not c.startswith("cascade"))
+    }
     if not scripted:
         return None
     children: dict[str, set[str]] = {}
@@ -110,21 +114,26 @@ def headline(run: RunData, other: RunData | None = None, target: str = "30min") 
     mine = drill_outcome(run)
     theirs = drill_outcome(other) if other is not None else None
     if mine is not None and theirs is not None:
-        out.append(f"{run.scenario_name}: {drill_sentence(mine)}, against "
-                   f"{theirs.escalated} of {theirs.scripted} in {other.scenario_name}.")
+        out.append(
+            f"{run.scenario_name}: {drill_sentence(mine)}, against "
+            f"{theirs.escalated} of {theirs.scripted} in {other.scenario_name}."
+        )
     elif mine is not None:
         out.append(f"{drill_sentence(mine)[0].upper()}{drill_sentence(mine)[1:]}.")
     s = target_share(run, target)
     if s.n:
-        line = (f"{s.words()} incidents got a first ground unit within "
-                f"{target.replace('min', ' minutes')}")
+        line = (
+            f"{s.words()} incidents got a first ground unit within "
+            f"{target.replace('min', ' minutes')}"
+        )
         if other is not None and target_share(other, target).n:
             line += f", against {target_share(other, target).words()} in {other.scenario_name}"
         out.append(line + ".")
     c = target_share(run, "10min")
     if c.n:
-        out.append(f"Community responders were on scene within 10 minutes for {c.words()} "
-                   "incidents.")
+        out.append(
+            f"Community responders were on scene within 10 minutes for {c.words()} incidents."
+        )
     return out
 
 
@@ -137,7 +146,9 @@ def headline_zh(run: RunData, target: str = "30min") -> list[str]:
         out.append(f"演练 {o.scripted} 起事件中 {o.escalated} 起{verb}。")
     s = target_share(run, target)
     if s.n:
-        out.append(f"{s.n:,} 起事件中 {s.k:,} 起（{style.percent(s.share)}，95% 区间 "
-                   f"{style.percent(s.low)}–{style.percent(s.high)}）"
-                   f"{target.replace('min', ' 分钟')}内到达首支救援力量。")
+        out.append(
+            f"{s.n:,} 起事件中 {s.k:,} 起（{style.percent(s.share)}，95% 区间 "
+            f"{style.percent(s.low)}–{style.percent(s.high)}）"
+            f"{target.replace('min', ' 分钟')}内到达首支救援力量。"
+        )
     return out

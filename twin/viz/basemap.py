@@ -40,18 +40,28 @@ def build_water(src: Path = SOURCE, out: Path | None = None) -> Path:
     widths = names.map(RIVER_WIDTH_M)
     if widths.isna().any():
         raise ValueError(f"no width for rivers {sorted(set(names[widths.isna()]))}")
-    water = gpd.GeoDataFrame({"name": names, "width_m": widths},
-                             geometry=lines.buffer(widths / 2, cap_style="flat"),
-                             crs=METRIC_CRS)
+    water = gpd.GeoDataFrame(
+        {"name": names, "width_m": widths},
+        geometry=lines.buffer(widths / 2, cap_style="flat"),
+        crs=METRIC_CRS,
+    )
     water["geometry"] = water.simplify(SIMPLIFY_M)
     out = out or Path(str(resources.files("twin.viz") / "data" / WATER_FILE))
     feats = []
     for row in water.to_crs("EPSG:4326").itertuples(index=False):
         geo = json.loads(gpd.GeoSeries([row.geometry]).to_json())["features"][0]["geometry"]
-        feats.append({"type": "Feature", "properties": {"name": row.name,
-                      "width_m": row.width_m}, "geometry": _round(geo)})
-    doc = {"type": "FeatureCollection", "features": feats,
-           "source": "Natural Earth 1:10m rivers (public domain), buffered by twin.viz.basemap"}
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {"name": row.name, "width_m": row.width_m},
+                "geometry": _round(geo),
+            }
+        )
+    doc = {
+        "type": "FeatureCollection",
+        "features": feats,
+        "source": "Natural Earth 1:10m rivers (public domain), buffered by twin.viz.basemap",
+    }
     out.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
     return out
 
@@ -80,10 +90,19 @@ def water_layers(bounds: list[float] | None = None) -> list[MapLayer]:
     data = [{"polygon": rings} for geom in w.geometry for rings in polygon_rings(geom)]
     if not data:
         return []
-    layer = pdk.Layer("PolygonLayer", data, id="water", get_polygon="polygon",
-                      get_fill_color=style.WATER_COLOR, get_line_color=style.WATER_LINE,
-                      get_line_width=1, line_width_units="`pixels`", stroked=True,
-                      filled=True, pickable=False)
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data,
+        id="water",
+        get_polygon="polygon",
+        get_fill_color=style.WATER_COLOR,
+        get_line_color=style.WATER_LINE,
+        get_line_width=1,
+        line_width_units="`pixels`",
+        stroked=True,
+        filled=True,
+        pickable=False,
+    )
     return [MapLayer(layer, "water")]
 
 

@@ -31,22 +31,33 @@ from twin.viz.safe import png_data_uri, write_text
 
 LANGS = ("both", "en", "zh")
 LABELS: dict[str, tuple[str, str]] = {
-    "briefing": ("briefing", "简报"), "question": ("Question", "问题"),
-    "answer": ("Answer", "结论"), "worst": ("Worst districts", "达标率最低的区"),
+    "briefing": ("briefing", "简报"),
+    "question": ("Question", "问题"),
+    "answer": ("Answer", "结论"),
+    "worst": ("Worst districts", "达标率最低的区"),
     "all_met": ("Every district met the target for every incident.", "各区全部达标。"),
-    "map": ("Map", "地图"), "live_map": ("Interactive map with every layer:", "交互地图："),
+    "map": ("Map", "地图"),
+    "live_map": ("Interactive map with every layer:", "交互地图："),
     "districts": ("Districts, worst first", "各区（由差到好）"),
-    "order": ("Order: lowest share met first; ties by slower p90, then more incidents, then "
-              "district code.", "排序：达标率由低到高；相同时按 p90 由慢到快，再按事件数、区划代码。"),
-    "scope": ("District", "区县"), "incidents": ("Incidents", "事件数"),
-    "met": ("Share met", "达标率"), "interval": ("95 % interval", "95% 区间"),
-    "targets": ("City-wide targets", "全市目标"), "target": ("Target", "目标"),
+    "order": (
+        "Order: lowest share met first; ties by slower p90, then more incidents, then "
+        "district code.",
+        "排序：达标率由低到高；相同时按 p90 由慢到快，再按事件数、区划代码。",
+    ),
+    "scope": ("District", "区县"),
+    "incidents": ("Incidents", "事件数"),
+    "met": ("Share met", "达标率"),
+    "interval": ("95 % interval", "95% 区间"),
+    "targets": ("City-wide targets", "全市目标"),
+    "target": ("Target", "目标"),
     "appendix": ("Appendix: settings and versions", "附录：设置与版本"),
     "versions": ("Versions", "版本"),
 }
-TARGET_NAMES = {"10min": ("community on scene ≤ 10 min", "社区 10 分钟"),
-                "30min": ("ground rescue ≤ 30 min", "地面救援 30 分钟"),
-                "60min": ("air rescue ≤ 60 min", "航空救援 60 分钟")}
+TARGET_NAMES = {
+    "10min": ("community on scene ≤ 10 min", "社区 10 分钟"),
+    "30min": ("ground rescue ≤ 30 min", "地面救援 30 分钟"),
+    "60min": ("air rescue ≤ 60 min", "航空救援 60 分钟"),
+}
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -62,14 +73,23 @@ def labels(lang: str) -> dict[str, str]:
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja2 environment (package templates, autoescape on for .j2 HTML)."""
-    return Environment(loader=PackageLoader("twin.viz", "templates"),
-                       autoescape=select_autoescape(["html", "j2"], default=True),
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("twin.viz", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def write_briefing(results_dir: str | Path, city: City, *, target: str = "30min",
-                   browser: bool = True, lang: str = "both",
-                   other: str | Path | None = None) -> Path:
+def write_briefing(
+    results_dir: str | Path,
+    city: City,
+    *,
+    target: str = "30min",
+    browser: bool = True,
+    lang: str = "both",
+    other: str | Path | None = None,
+) -> Path:
     """Write ``briefing.html`` (making map.html and map.png first if map.png is missing).
 
     ``other``: a second results folder to answer against ("… against 1 of 8 in …").
@@ -85,26 +105,48 @@ def write_briefing(results_dir: str | Path, city: City, *, target: str = "30min"
     return out
 
 
-def briefing_html(city: City, run: RunData, png_uri: str, *, target: str = "30min",
-                  lang: str = "both", other: RunData | None = None) -> str:
+def briefing_html(
+    city: City,
+    run: RunData,
+    png_uri: str,
+    *,
+    target: str = "30min",
+    lang: str = "both",
+    other: RunData | None = None,
+) -> str:
     """The briefing document (see module docstring)."""
     t = labels(lang)
     scen = run.summary.get("scenario") if isinstance(run.summary.get("scenario"), dict) else {}
-    meta = [f"seed {run.seed or '—'}", f"run started {run.started or '—'}",
-            f"city: {city.name}", f"{len(run.incidents):,} incidents"]
+    meta = [
+        f"seed {run.seed or '—'}",
+        f"run started {run.started or '—'}",
+        f"city: {city.name}",
+        f"{len(run.incidents):,} incidents",
+    ]
     days = style.number(scen.get("days"))
     if days is not None:
         meta.insert(0, f"{days:g} simulated day{'s' if days != 1 else ''}")
-    return environment().get_template("briefing.html.j2").render(
-        t=t, title=heading(city, run), meta=meta, font=style.FONT_STACK,
-        question=str(scen.get("description") or ""),
-        answer_en=headline(run, other, target) if lang != "zh" else [],
-        answer_zh=headline_zh(run, target) if lang != "en" else [],
-        worst=worst_districts(city, run, target), png_uri=png_uri,
-        has_replay=(run.folder / "replay.html").exists(),
-        target_label=target_name(target, lang), rows=district_rows(city, run, target),
-        city_rows=city_rows(run, lang), settings=settings(run.summary),
-        versions=", ".join(f"{k} {v}" for k, v in (run.summary.get("versions") or {}).items()))
+    return (
+        environment()
+        .get_template("briefing.html.j2")
+        .render(
+            t=t,
+            title=heading(city, run),
+            meta=meta,
+            font=style.FONT_STACK,
+            question=str(scen.get("description") or ""),
+            answer_en=headline(run, other, target) if lang != "zh" else [],
+            answer_zh=headline_zh(run, target) if lang != "en" else [],
+            worst=worst_districts(city, run, target),
+            png_uri=png_uri,
+            has_replay=(run.folder / "replay.html").exists(),
+            target_label=target_name(target, lang),
+            rows=district_rows(city, run, target),
+            city_rows=city_rows(run, lang),
+            settings=settings(run.summary),
+            versions=", ".join(f"{k} {v}" for k, v in (run.summary.get("versions") or {}).items()),
+        )
+    )
 
 
 def target_name(target: str, lang: str) -> str:
@@ -128,8 +170,10 @@ def worst_districts(city: City, run: RunData, target: str, n: int = 3) -> list[s
         r = comp.loc[[did]].iloc[0]
         sh, cnt = style.number(r["met_share"]), style.number(r["count"]) or 0
         if cnt > 0 and sh is not None and sh < 1.0 and len(out) < n:
-            out.append(f"{names.get(did, did)} {style.percent(sh)} of {int(cnt):,} "
-                       f"(p90 {style.minutes(style.number(r['p90_s']))})")
+            out.append(
+                f"{names.get(did, did)} {style.percent(sh)} of {int(cnt):,} "
+                f"(p90 {style.minutes(style.number(r['p90_s']))})"
+            )
     return out
 
 
@@ -137,11 +181,16 @@ def _row(name: str, r: object, cls: str = "") -> dict[str, str]:
     n = int(style.number(r["count"]) or 0)
     sh = style.number(r["met_share"])
     s = share(round((sh or 0.0) * n), n)
-    return {"name": name, "cls": cls, "count": f"{n:,}", "share": style.percent(sh),
-            "color": style.css(style.ramp(sh)),
-            "interval": f"{style.percent(s.low)}–{style.percent(s.high)}" if n else "—",
-            "p50": style.minutes(style.number(r["p50_s"])),
-            "p90": style.minutes(style.number(r["p90_s"]))}
+    return {
+        "name": name,
+        "cls": cls,
+        "count": f"{n:,}",
+        "share": style.percent(sh),
+        "color": style.css(style.ramp(sh)),
+        "interval": f"{style.percent(s.low)}–{style.percent(s.high)}" if n else "—",
+        "p50": style.minutes(style.number(r["p50_s"])),
+        "p90": style.minutes(style.number(r["p90_s"])),
+    }
 
 
 def district_rows(city: City, run: RunData, target: str) -> list[dict[str, str]]:
@@ -162,8 +211,11 @@ def district_rows(city: City, run: RunData, target: str) -> list[dict[str, str]]
 def city_rows(run: RunData, lang: str) -> list[dict[str, str]]:
     """One row per target (10, 30, 60 min), city-wide."""
     rows = city_compliance(run.compliance)
-    return [_row(target_name(tg, lang), rows.loc[[tg]].iloc[0]) for tg in style.TARGETS
-            if tg in rows.index]
+    return [
+        _row(target_name(tg, lang), rows.loc[[tg]].iloc[0])
+        for tg in style.TARGETS
+        if tg in rows.index
+    ]
 
 
 def settings(summary: dict) -> list[tuple[str, str]]:
@@ -176,9 +228,20 @@ def settings(summary: dict) -> list[tuple[str, str]]:
         if v in (None, "", [], {}) or k in ("name", "description"):
             continue
         if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-            v = f"{len(v)} entries: " + "; ".join(
-                str(x.get("label") or x.get("name") or x.get("station_id") or x.get("type") or "")
-                for x in v[:4]) + (" …" if len(v) > 4 else "")
+            v = (
+                f"{len(v)} entries: "
+                + "; ".join(
+                    str(
+                        x.get("label")
+                        or x.get("name")
+                        or x.get("station_id")
+                        or x.get("type")
+                        or ""
+                    )
+                    for x in v[:4]
+                )
+                + (" …" if len(v) > 4 else "")
+            )
         out.append((k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)))
     return out
 

@@ -20,12 +20,22 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu-sandbox",
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--no-default-browser-check", "--disable-quic",
-    "--disable-default-apps", "--disable-extensions", "--metrics-recording-only",
-    "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+    "--no-sandbox",
+    "--disable-gpu-sandbox",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--ignore-gpu-blocklist",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-quic",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--metrics-recording-only",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
 ]
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 
@@ -59,9 +69,15 @@ def offline_page(width: int = 1600, height: int = 900, scale: float = 1.0) -> It
         raise RuntimeError("no Chromium found (install Debian's `chromium` or set TWIN_CHROMIUM)")
     with tempfile.TemporaryDirectory(prefix="twin-chromium-") as profile, sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            profile, executable_path=exe, headless=True, args=CHROMIUM_ARGS, offline=True,
-            viewport={"width": width, "height": height}, device_scale_factor=scale,
-            service_workers="block")
+            profile,
+            executable_path=exe,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            offline=True,
+            viewport={"width": width, "height": height},
+            device_scale_factor=scale,
+            service_workers="block",
+        )
         try:
             page = ctx.pages[0] if ctx.pages else ctx.new_page()
             off = Offline(page=page, context=ctx)
@@ -84,14 +100,21 @@ def _gate(route: object, off: Offline) -> None:
 
 def wait_for_deck(page: object, timeout_s: float = 30.0) -> None:
     """Wait until the page's deck has drawn every layer (``window.deckReady()``)."""
-    page.wait_for_function("() => window.deckReady && window.deckReady()",
-                           timeout=timeout_s * 1000, polling=100)
+    page.wait_for_function(
+        "() => window.deckReady && window.deckReady()", timeout=timeout_s * 1000, polling=100
+    )
     # two more animation frames so the compositor has the last WebGL frame
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def screenshot_file(html: Path, png: Path, width: int = 1600, height: int = 900,
-                    scale: float = 2.0, timeout_s: float = 60.0) -> list[str]:
+def screenshot_file(
+    html: Path,
+    png: Path,
+    width: int = 1600,
+    height: int = 900,
+    scale: float = 2.0,
+    timeout_s: float = 60.0,
+) -> list[str]:
     """Render ``html`` (a deck page) to ``png``; return URLs that were blocked (should be none).
 
     Runs in a worker thread: Playwright's sync API refuses to run inside an asyncio loop
@@ -101,8 +124,9 @@ def screenshot_file(html: Path, png: Path, width: int = 1600, height: int = 900,
         return pool.submit(_screenshot, html, png, width, height, scale, timeout_s).result()
 
 
-def _screenshot(html: Path, png: Path, width: int, height: int, scale: float,
-                timeout_s: float) -> list[str]:
+def _screenshot(
+    html: Path, png: Path, width: int, height: int, scale: float, timeout_s: float
+) -> list[str]:
     with offline_page(width, height, scale) as off:
         off.page.goto(Path(html).resolve().as_uri(), wait_until="load", timeout=timeout_s * 1000)
         off.page.evaluate("() => document.documentElement.classList.add('snapshot')")

@@ -40,15 +40,19 @@ def cell_results(city: City, run: RunData, target: str = "30min") -> pd.DataFram
 
 def cell_rings(geoms: gpd.GeoSeries, decimals: int) -> list[list[list[float]]]:
     """The exterior ring of each polygon (cells are simple squares), rounded."""
-    return [np.round(np.asarray(g.exterior.coords)[:, :2], decimals).tolist()
-            if g.geom_type == "Polygon" else
-            np.round(np.asarray(max(g.geoms, key=lambda p: p.area).exterior.coords)[:, :2],
-                     decimals).tolist()
-            for g in geoms]
+    return [
+        np.round(np.asarray(g.exterior.coords)[:, :2], decimals).tolist()
+        if g.geom_type == "Polygon"
+        else np.round(
+            np.asarray(max(g.geoms, key=lambda p: p.area).exterior.coords)[:, :2], decimals
+        ).tolist()
+        for g in geoms
+    ]
 
 
-def cell_layers(city: City, run: RunData, target: str = "30min",
-                visible: bool = True) -> list[MapLayer]:
+def cell_layers(
+    city: City, run: RunData, target: str = "30min", visible: bool = True
+) -> list[MapLayer]:
     """The 1 km cells with incidents, filled by their met share (see module docstring)."""
     res = cell_results(city, run, target)
     cells = city.cells
@@ -62,13 +66,27 @@ def cell_layers(city: City, run: RunData, target: str = "30min",
     for ring, cid in zip(rings, cells["cell_id"].astype(str)):
         n, share = int(res.at[cid, "count"]), float(res.at[cid, "met_share"])
         alpha = int(80 + 120 * min(n, FULL_ALPHA_COUNT) / FULL_ALPHA_COUNT)
-        data.append({"polygon": ring, "c": style.ramp(share, alpha),
-                     "tip": f"cell {cid}\n{style.target_label(target)} target met: "
-                            f"{style.percent(share)} of {n}"})
-    layer = pdk.Layer("PolygonLayer", data, id="cells", get_polygon="polygon",
-                      get_fill_color="c", stroked=False, filled=True, pickable=True,
-                      auto_highlight=True, highlight_color=[255, 255, 255, 80],
-                      visible=visible)
+        data.append(
+            {
+                "polygon": ring,
+                "c": style.ramp(share, alpha),
+                "tip": f"cell {cid}\n{style.target_label(target)} target met: "
+                f"{style.percent(share)} of {n}",
+            }
+        )
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data,
+        id="cells",
+        get_polygon="polygon",
+        get_fill_color="c",
+        stroked=False,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[255, 255, 255, 80],
+        visible=visible,
+    )
     return [MapLayer(layer, "cells", visible)]
 
 
@@ -80,9 +98,11 @@ def cell_aggregate(city: City, values: pd.Series, how: str = "median") -> pd.Ser
         return pd.Series(dtype=float)
     values = values[~values.index.duplicated()]
     v = pd.to_numeric(values.reindex(nodes["node_id"].astype(str)), errors="coerce")
-    joined = gpd.sjoin(gpd.GeoDataFrame({"v": v.to_numpy(float)}, geometry=nodes.geometry.values,
-                                        crs=nodes.crs),
-                       city.cells[["cell_id", "geometry"]], predicate="within")
+    joined = gpd.sjoin(
+        gpd.GeoDataFrame({"v": v.to_numpy(float)}, geometry=nodes.geometry.values, crs=nodes.crs),
+        city.cells[["cell_id", "geometry"]],
+        predicate="within",
+    )
     joined["v"] = joined["v"].fillna(np.inf)
     out = joined.groupby(joined["cell_id"].astype(str))["v"].agg(how)
     return out.replace(np.inf, np.nan)
@@ -93,20 +113,24 @@ def cell_times(city: City, coverage: pd.Series) -> pd.Series:
     return cell_aggregate(city, coverage, "median")
 
 
-def coverage_area_layers(city: City, coverage: pd.Series,
-                         visible: bool = False) -> list[MapLayer]:
+def coverage_area_layers(city: City, coverage: pd.Series, visible: bool = False) -> list[MapLayer]:
     """Cells coloured by the coverage band of :func:`cell_times` (hidden at first)."""
     times = cell_times(city, coverage)
     if times.empty:
         return []
     cells = city.cells[city.cells["cell_id"].astype(str).isin(times.index)]
     rings = cell_rings(to_wgs84(cells, CELL_SIMPLIFY_M), HIDDEN_DECIMALS)
-    band = [style.coverage_band(float(times.get(c, np.nan)))
-            for c in cells["cell_id"].astype(str)]
+    band = [style.coverage_band(float(times.get(c, np.nan))) for c in cells["cell_id"].astype(str)]
     data = [{"polygon": r, "c": style.COVERAGE_BANDS[b][1]} for r, b in zip(rings, band)]
-    layer = pdk.Layer("PolygonLayer", data, id="coverage", get_polygon="polygon",
-                      get_fill_color="c", stroked=False, filled=True, pickable=False,
-                      visible=visible)
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data,
+        id="coverage",
+        get_polygon="polygon",
+        get_fill_color="c",
+        stroked=False,
+        filled=True,
+        pickable=False,
+        visible=visible,
+    )
     return [MapLayer(layer, "coverage", visible=visible)]
-
-

@@ -34,10 +34,15 @@ Step = Callable[[str], None]
 def progress(total: int, console: Console | None = None) -> Iterator[Step]:
     """A progress bar over ``total`` named steps (shown on a terminal only, then cleared)."""
     console = console or Console(stderr=True)
-    columns = (TextColumn("{task.description:<28}"), BarColumn(),
-               TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True,
-                  disable=not console.is_terminal) as bar:
+    columns = (
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
         task = bar.add_task("maps", total=total)
         started = [False]
 
@@ -61,8 +66,13 @@ def city_for(results_dir: Path, city_path: Path | None) -> City:
     return load_city(city_path)
 
 
-def map_command(results_dir: Path, city_path: Path | None = None, *,
-                against: Path | None = None, lang: str = "both") -> list[Path]:
+def map_command(
+    results_dir: Path,
+    city_path: Path | None = None,
+    *,
+    against: Path | None = None,
+    lang: str = "both",
+) -> list[Path]:
     """``twin map DIR``: (re)write map.html, map.png, briefing.html, results.gpkg and
     districts.csv; with ``against`` (a baseline results folder) also difference.html and a
     briefing that answers against it. Returns the paths written."""
@@ -78,8 +88,9 @@ def map_command(results_dir: Path, city_path: Path | None = None, *,
         out += write_planner_files(results_dir, city)
         if base is not None:
             step("difference.html")
-            out.append(write_difference_map(base, results_dir,
-                                            results_dir / "difference.html", city))
+            out.append(
+                write_difference_map(base, results_dir, results_dir / "difference.html", city)
+            )
         step("done")
     return out
 
@@ -88,10 +99,13 @@ def replay_command(results_dir: Path, city_path: Path | None = None) -> Path:
     """``twin replay DIR``: write replay.html; return its path."""
     results_dir = _folder(results_dir)
     if not has_routes(results_dir):
-        raise TwinDataError.one(str(results_dir), "this run recorded no unit routes to replay",
-                                "run it again with routes: twin run SCENARIO --routes --out DIR "
-                                "(on by default for drills and runs of a day or less)",
-                                title="cannot replay")
+        raise TwinDataError.one(
+            str(results_dir),
+            "this run recorded no unit routes to replay",
+            "run it again with routes: twin run SCENARIO --routes --out DIR "
+            "(on by default for drills and runs of a day or less)",
+            title="cannot replay",
+        )
     return write_replay(results_dir, city_for(results_dir, city_path))
 
 
@@ -125,12 +139,19 @@ def _folder(results_dir: Path) -> Path:
     """The results folder, or a TwinDataError saying it is not one."""
     p = Path(results_dir)
     if not p.is_dir() or not is_results_folder(p):
-        raise TwinDataError.one(str(p), "no such results folder" if not p.is_dir() else
-                                "not a results folder written by `twin run` (no summary.json)",
-                                "give a folder written by `twin run --out DIR`",
-                                title="cannot draw maps")
+        raise TwinDataError.one(
+            str(p),
+            "no such results folder"
+            if not p.is_dir()
+            else "not a results folder written by `twin run` (no summary.json)",
+            "give a folder written by `twin run --out DIR`",
+            title="cannot draw maps",
+        )
     if not os.access(p, os.W_OK | os.X_OK):
-        raise TwinDataError.one(str(p), "no permission to write the maps into this folder",
-                                "copy the folder somewhere you can write, or fix its "
-                                "permissions", title="cannot draw maps")
+        raise TwinDataError.one(
+            str(p),
+            "no permission to write the maps into this folder",
+            "copy the folder somewhere you can write, or fix its permissions",
+            title="cannot draw maps",
+        )
     return p

@@ -15,21 +15,74 @@ import pandas as pd
 
 from twin.analysis.compliance import primary_rows
 
-INCIDENT_COLUMNS = ["incident_id", "type", "district_id", "cell_id", "node_id", "x", "y",
-                    "onset_s", "alarm_s", "detection_delay_s", "detected_by",
-                    "first_community_s", "first_ground_s", "first_air_s", "resp_community_s",
-                    "resp_ground_s", "resp_air_s", "met_10", "met_30", "met_60", "mutual_aid",
-                    "cleared_s"]
-EVENT_COLUMNS = ["t_s", "kind", "incident_id", "unit_id", "node_id", "from_district",
-                 "to_district"]
-ROUTE_COLUMNS = ["unit_id", "force", "station_id", "incident_id", "leg", "depart_s",
-                 "arrive_s", "path", "times_s"]
-LIFELINE_COLUMNS = ["kind", "ref", "name", "network", "start_s", "end_s", "reason",
-                    "nodes_out", "people_out", "districts"]
-COMPLIANCE_COLUMNS = ["target", "from", "scope", "count", "met_share", "mean_s", "p50_s", "p90_s",
-                      "p95_s"]
-UNIT_COLUMNS = ["station_id", "force", "district_id", "units", "dispatches", "busy_s",
-                "utilisation"]
+INCIDENT_COLUMNS = [
+    "incident_id",
+    "type",
+    "district_id",
+    "cell_id",
+    "node_id",
+    "x",
+    "y",
+    "onset_s",
+    "alarm_s",
+    "detection_delay_s",
+    "detected_by",
+    "first_community_s",
+    "first_ground_s",
+    "first_air_s",
+    "resp_community_s",
+    "resp_ground_s",
+    "resp_air_s",
+    "met_10",
+    "met_30",
+    "met_60",
+    "mutual_aid",
+    "cleared_s",
+]
+EVENT_COLUMNS = ["t_s", "kind", "incident_id", "unit_id", "node_id", "from_district", "to_district"]
+ROUTE_COLUMNS = [
+    "unit_id",
+    "force",
+    "station_id",
+    "incident_id",
+    "leg",
+    "depart_s",
+    "arrive_s",
+    "path",
+    "times_s",
+]
+LIFELINE_COLUMNS = [
+    "kind",
+    "ref",
+    "name",
+    "network",
+    "start_s",
+    "end_s",
+    "reason",
+    "nodes_out",
+    "people_out",
+    "districts",
+]
+COMPLIANCE_COLUMNS = [
+    "target",
+    "from",
+    "scope",
+    "count",
+    "met_share",
+    "mean_s",
+    "p50_s",
+    "p90_s",
+    "p95_s",
+]
+UNIT_COLUMNS = [
+    "station_id",
+    "force",
+    "district_id",
+    "units",
+    "dispatches",
+    "busy_s",
+    "utilisation",
+]
 COVERAGE_COLUMNS = ["node_id", "t_ground_s", "t_community_s"]
 
 
@@ -98,8 +151,9 @@ def _table(path: Path, columns: list[str]) -> pd.DataFrame:
     if not path.exists():
         return _empty(columns)
     if path.suffix == ".csv":
-        df = pd.read_csv(path, dtype={"scope": str, "target": str, "station_id": str,
-                                      "district_id": str})
+        df = pd.read_csv(
+            path, dtype={"scope": str, "target": str, "station_id": str, "district_id": str}
+        )
     else:
         df = pd.read_parquet(path)
     for c in columns:
@@ -111,8 +165,9 @@ def _table(path: Path, columns: list[str]) -> pd.DataFrame:
 def district_compliance(compliance: pd.DataFrame, target: str) -> pd.DataFrame:
     """The per-district rows of compliance.csv for one target, indexed by district_id."""
     c = primary_rows(compliance)
-    rows = c[(c["target"].astype(str) == target)
-             & c["scope"].astype(str).str.startswith("district:")].copy()
+    rows = c[
+        (c["target"].astype(str) == target) & c["scope"].astype(str).str.startswith("district:")
+    ].copy()
     rows["district_id"] = rows["scope"].astype(str).str.slice(len("district:"))
     return rows.set_index("district_id")
 
@@ -141,8 +196,11 @@ def coverage_series(run: RunData, column: str = "t_ground_s") -> pd.Series:
     cov = run.coverage
     if cov.empty or column not in cov.columns:
         return pd.Series(dtype=float)
-    return pd.Series(pd.to_numeric(cov[column], errors="coerce").to_numpy(float),
-                     index=cov["node_id"].astype(str), name=column)
+    return pd.Series(
+        pd.to_numeric(cov[column], errors="coerce").to_numpy(float),
+        index=cov["node_id"].astype(str),
+        name=column,
+    )
 
 
 def district_order(compliance: pd.DataFrame, target: str) -> list[str]:
@@ -153,7 +211,14 @@ def district_order(compliance: pd.DataFrame, target: str) -> list[str]:
     share = pd.to_numeric(d["met_share"], errors="coerce")
     count = pd.to_numeric(d["count"], errors="coerce").fillna(0)
     p90 = pd.to_numeric(d["p90_s"], errors="coerce").fillna(-1.0)
-    keyed = sorted(d.index, key=lambda i: (count[i] <= 0 or pd.isna(share[i]),
-                                           share[i] if count[i] > 0 else 0.0,
-                                           -p90[i], -count[i], str(i)))
+    keyed = sorted(
+        d.index,
+        key=lambda i: (
+            count[i] <= 0 or pd.isna(share[i]),
+            share[i] if count[i] > 0 else 0.0,
+            -p90[i],
+            -count[i],
+            str(i),
+        ),
+    )
     return [str(i) for i in keyed]

@@ -71,11 +71,28 @@ def cell_delta_layers(base_city: City, base: RunData, other: RunData) -> list[Ma
     data = []
     for ring, cid in zip(rings, cells["cell_id"].astype(str)):
         d = float("nan") if cut.get(cid, 0) > 0 else float(change[cid]) / 60.0
-        data.append({"polygon": ring, "c": delta_color(d),
-                     "tip": f"cell {cid}\n" + ("a road node became unreachable" if d != d else
-                                               f"best ground time up to {d:+.1f} min")})
-    layer = pdk.Layer("PolygonLayer", data, id="delta", get_polygon="polygon",
-                      get_fill_color="c", stroked=False, pickable=True, auto_highlight=True)
+        data.append(
+            {
+                "polygon": ring,
+                "c": delta_color(d),
+                "tip": f"cell {cid}\n"
+                + (
+                    "a road node became unreachable"
+                    if d != d
+                    else f"best ground time up to {d:+.1f} min"
+                ),
+            }
+        )
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data,
+        id="delta",
+        get_polygon="polygon",
+        get_fill_color="c",
+        stroked=False,
+        pickable=True,
+        auto_highlight=True,
+    )
     return [MapLayer(layer, "cells")]
 
 
@@ -85,43 +102,79 @@ def _district_tips(city: City, base: RunData, other: RunData, target: str) -> di
     for did in a.index.intersection(b.index):
         sa, sb = style.number(a.at[did, "met_share"]), style.number(b.at[did, "met_share"])
         if sa is not None and sb is not None:
-            out[did] = (f"{style.target_label(target)} target met: {style.percent(sa)} → "
-                        f"{style.percent(sb)} ({(sb - sa) * 100:+.0f} points)")
+            out[did] = (
+                f"{style.target_label(target)} target met: {style.percent(sa)} → "
+                f"{style.percent(sb)} ({(sb - sa) * 100:+.0f} points)"
+            )
     return out
 
 
-def difference_html(base_city: City, base: RunData, other: RunData,
-                    target: str = "30min") -> str:
+def difference_html(base_city: City, base: RunData, other: RunData, target: str = "30min") -> str:
     """The difference page (see module docstring)."""
     other_city = run_city(other, base_city)
-    dist = [m for m in district_layers(base_city, base, target, fill_visible=False)
-            if m.group != "districts"]
+    dist = [
+        m
+        for m in district_layers(base_city, base, target, fill_visible=False)
+        if m.group != "districts"
+    ]
     tips = _district_tips(base_city, base, other, target)
-    layers = [*cell_delta_layers(base_city, base, other), *water_layers(bounds_wgs84(base_city)),
-              *[m for m in road_layers(base_city) if m.visible],
-              *closure_layers(base_city, other),
-              *change_layers(other_city, station_changes(run_city(base, base_city), other_city),
-                             hazards(other)), *dist]
+    layers = [
+        *cell_delta_layers(base_city, base, other),
+        *water_layers(bounds_wgs84(base_city)),
+        *[m for m in road_layers(base_city) if m.visible],
+        *closure_layers(base_city, other),
+        *change_layers(
+            other_city, station_changes(run_city(base, base_city), other_city), hazards(other)
+        ),
+        *dist,
+    ]
     spec = script_json(deck(layers, base_city))
     groups: dict[str, list[str]] = {}
     for m in layers:
         groups.setdefault(m.group, []).append(m.layer.id)
-    legend = legend_html([("Best ground time, change 最快地面响应变化", "".join(
-        swatch_item(delta_color(v), label) for v, label in (
-            (-SCALE_MIN, f"{SCALE_MIN:.0f} min faster or more 更快"), (0.0, "unchanged 不变"),
-            (SCALE_MIN / 2, f"{SCALE_MIN / 2:.0f} min slower 更慢"),
-            (SCALE_MIN, f"{SCALE_MIN:.0f} min slower or more"),
-            (float("nan"), "no longer reachable 不可达"))))])
-    names = dict(zip(base_city.districts["district_id"].astype(str),
-                     base_city.districts["name_en"].astype(str)))
+    legend = legend_html(
+        [
+            (
+                "Best ground time, change 最快地面响应变化",
+                "".join(
+                    swatch_item(delta_color(v), label)
+                    for v, label in (
+                        (-SCALE_MIN, f"{SCALE_MIN:.0f} min faster or more 更快"),
+                        (0.0, "unchanged 不变"),
+                        (SCALE_MIN / 2, f"{SCALE_MIN / 2:.0f} min slower 更慢"),
+                        (SCALE_MIN, f"{SCALE_MIN:.0f} min slower or more"),
+                        (float("nan"), "no longer reachable 不可达"),
+                    )
+                ),
+            )
+        ]
+    )
+    names = dict(
+        zip(
+            base_city.districts["district_id"].astype(str),
+            base_city.districts["name_en"].astype(str),
+        )
+    )
     lines = [f"{names.get(d, d)}: {t}" for d, t in sorted(tips.items())][:9]
     title = f"山城孪生 Shancheng Twin — {other.scenario_name} against {base.scenario_name}"
-    body = (title_html(title, ["cells: change in the best ground response time "
-                               "(coverage on each run's network); districts:", *lines])
-            + toggles_html({g: True for g in groups}, GROUP_LABELS) + legend)
-    return deck_page(title=title, spec_json=spec, body=body,
-                     page_data={"bounds": focus_bounds(layers) or bounds_wgs84(base_city),
-                                "groups": groups})
+    body = (
+        title_html(
+            title,
+            [
+                "cells: change in the best ground response time "
+                "(coverage on each run's network); districts:",
+                *lines,
+            ],
+        )
+        + toggles_html({g: True for g in groups}, GROUP_LABELS)
+        + legend
+    )
+    return deck_page(
+        title=title,
+        spec_json=spec,
+        body=body,
+        page_data={"bounds": focus_bounds(layers) or bounds_wgs84(base_city), "groups": groups},
+    )
 
 
 def focus_bounds(layers: list[MapLayer], pad: float = 1.0) -> list[float] | None:
@@ -141,13 +194,12 @@ def focus_bounds(layers: list[MapLayer], pad: float = 1.0) -> list[float] | None
     return [w - dx, s - dy, e + dx, n + dy]
 
 
-def write_difference_map(base_dir: str | Path, other_dir: str | Path, out: str | Path,
-                         city: City, target: str = "30min") -> Path:
+def write_difference_map(
+    base_dir: str | Path, other_dir: str | Path, out: str | Path, city: City, target: str = "30min"
+) -> Path:
     """Write the difference map of ``other_dir`` against ``base_dir`` to ``out`` (a file
     path, e.g. ``results/bridges-closed/difference.html``); ``city`` is the base city."""
     base, other = read_results(base_dir), read_results(other_dir)
     out = Path(out)
     write_text(out, difference_html(city, base, other, target))
     return out
-
-

@@ -39,16 +39,18 @@ def drill_labels(run: RunData, cascades: bool = True) -> dict[str, str]:
     inc = run.incidents
     ids = [id_text(v) for v in inc["incident_id"]]
     labels: dict[str, str] = {}
-    for iid, typ, det, cause, label in zip(ids, inc["type"], column(inc, "detected_by"),
-                                           column(inc, "cause"), column(inc, "label")):
+    for iid, typ, det, cause, label in zip(
+        ids, inc["type"], column(inc, "detected_by"), column(inc, "cause"), column(inc, "label")
+    ):
         label = cell_text(label).strip()
         if iid and (label or cell_text(det) == "script" or cell_text(cause) == "script"):
             labels[iid] = label or f"scripted {cell_text(typ)}"
     if not cascades:
         return labels
     parents = {}
-    for iid, typ, parent, cause in zip(ids, inc["type"], column(inc, "parent_id"),
-                                       column(inc, "cause")):
+    for iid, typ, parent, cause in zip(
+        ids, inc["type"], column(inc, "parent_id"), column(inc, "cause")
+    ):
         cause = cell_text(cause)
         pid = id_text(parent) or (cause.split(":", 1)[1] if cause.startswith("cascade:") else "")
         if iid and pid:
@@ -63,7 +65,6 @@ def drill_labels(run: RunData, cascades: bool = True) -> dict[str, str]:
     return labels
 
 
-
 def cell_text(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
 
@@ -73,9 +74,11 @@ def start_time(run: RunData, drill: dict[str, str], t0: float, t1: float) -> flo
     else alarm), on a whole minute (not before 0: the slider reaches back to it); the start
     of the replay when there is no drill."""
     inc = run.incidents
-    times = [style.number(o) if style.number(o) is not None else style.number(a)
-             for i, o, a in zip(inc["incident_id"], inc["onset_s"], inc["alarm_s"])
-             if id_text(i) in drill]
+    times = [
+        style.number(o) if style.number(o) is not None else style.number(a)
+        for i, o, a in zip(inc["incident_id"], inc["onset_s"], inc["alarm_s"])
+        if id_text(i) in drill
+    ]
     times = [t for t in times if t is not None]
     if not times:
         return t0

@@ -63,6 +63,7 @@ class MapFiles:
 
 # --- map.html ----------------------------------------------------------------------------
 
+
 def heading(city: City, run: RunData) -> str:
     """The title of a map: project, scenario."""
     scen = run.scenario_name or "(unnamed scenario)"
@@ -71,32 +72,43 @@ def heading(city: City, run: RunData) -> str:
 
 def subtitle(city: City, run: RunData, target: str) -> list[str]:
     """Meta lines under the title: what is shaded, seed, date, city, incident count."""
-    return [f"Shaded by share of incidents meeting the {style.target_label(target)} "
-            f"target 达标率",
-            f"seed {run.seed or '—'} · run started {run.started or '—'}",
-            f"city: {city.name} · {len(run.incidents)} incidents"]
+    return [
+        f"Shaded by share of incidents meeting the {style.target_label(target)} target 达标率",
+        f"seed {run.seed or '—'} · run started {run.started or '—'}",
+        f"city: {city.name} · {len(run.incidents)} incidents",
+    ]
 
 
-def map_html(city: City, run: RunData, *, target: str = "30min",
-             coverage: pd.Series | None = None, hidden_layers: bool = True,
-             changes: StationChanges | None = None) -> str:
+def map_html(
+    city: City,
+    run: RunData,
+    *,
+    target: str = "30min",
+    coverage: pd.Series | None = None,
+    hidden_layers: bool = True,
+    changes: StationChanges | None = None,
+) -> str:
     """The map.html document (a string) of ``city``: the city the run used
     (:func:`twin.viz.runcity.run_city`); ``changes`` marks what its scenario changed.
 
     ``hidden_layers=False`` leaves out the layers that start hidden (pipes, coverage, a big
     city's community posts).
     """
-    layers = [m for m in map_layers(city, run, target, coverage, changes)
-              if m.visible or hidden_layers]
+    layers = [
+        m for m in map_layers(city, run, target, coverage, changes) if m.visible or hidden_layers
+    ]
     spec = script_json(deck(layers, city))
     groups = _groups(layers)
-    body = (title_html(heading(city, run), subtitle(city, run, target))
-            + toggles_html({g: v for g, (ids, v) in groups.items()}, GROUP_LABELS)
-            + legend_html(legend_sections(city, run, layers, target)))
-    page_data = {"bounds": bounds_wgs84(city),
-                 "groups": {g: ids for g, (ids, _) in groups.items()},
-                 "packed": {m.layer.id: {"b64": m.packed, "scale": PACK_SCALE}
-                            for m in layers if m.packed}}
+    body = (
+        title_html(heading(city, run), subtitle(city, run, target))
+        + toggles_html({g: v for g, (ids, v) in groups.items()}, GROUP_LABELS)
+        + legend_html(legend_sections(city, run, layers, target))
+    )
+    page_data = {
+        "bounds": bounds_wgs84(city),
+        "groups": {g: ids for g, (ids, _) in groups.items()},
+        "packed": {m.layer.id: {"b64": m.packed, "scale": PACK_SCALE} for m in layers if m.packed},
+    }
     return deck_page(title=heading(city, run), spec_json=spec, page_data=page_data, body=body)
 
 
@@ -110,34 +122,59 @@ def _groups(layers: list[MapLayer]) -> dict[str, tuple[list[str], bool]]:
     return out
 
 
-def legend_sections(city: City, run: RunData, layers: list[MapLayer],
-                    target: str) -> list[tuple[str, str]]:
+def legend_sections(
+    city: City, run: RunData, layers: list[MapLayer], target: str
+) -> list[tuple[str, str]]:
     """Legend (heading, escaped HTML) pairs for what the map shows."""
     present = {m.group for m in layers}
     ids = {m.layer.id for m in layers}
     forces = set(city.stations["force"])
     classes = set(city.road_edges["road_class"])
-    sections = [(f"{style.target_label(target)} target met 达标率", ramp_legend(target)
-                 + ("<div class=\"item\">1 km cells, fainter where few incidents</div>"
-                    if "cells" in present else ""))]
+    sections = [
+        (
+            f"{style.target_label(target)} target met 达标率",
+            ramp_legend(target)
+            + (
+                '<div class="item">1 km cells, fainter where few incidents</div>'
+                if "cells" in present
+                else ""
+            ),
+        )
+    ]
     if "incidents" in present:
-        sections.append(("Incidents 事件", dot_item(style.MISSED_COLOR, "target missed 未达标")
-                         + dot_item(style.MET_COLOR, "target met 达标")
-                         + dot_item(style.NA_COLOR, "not applicable 不适用")))
+        sections.append(
+            (
+                "Incidents 事件",
+                dot_item(style.MISSED_COLOR, "target missed 未达标")
+                + dot_item(style.MET_COLOR, "target met 达标")
+                + dot_item(style.NA_COLOR, "not applicable 不适用"),
+            )
+        )
     posts_hidden = any(m.group == "community_posts" and not m.visible for m in layers)
     if forces:
-        sections.append(("Stations 站点", "".join(
-            dot_item(st["color"], str(st["label"])
-                     + (" (hidden: tick to show)" if f == "community" and posts_hidden else ""))
-            for f, st in style.FORCE_STYLE.items() if f in forces)))
+        sections.append(
+            (
+                "Stations 站点",
+                "".join(
+                    dot_item(
+                        st["color"],
+                        str(st["label"])
+                        + (" (hidden: tick to show)" if f == "community" and posts_hidden else ""),
+                    )
+                    for f, st in style.FORCE_STYLE.items()
+                    if f in forces
+                ),
+            )
+        )
     changes = ""
     if "stations_new" in ids:
         changes += ring_item(style.NEW_COLOR, "new or moved station 新增/迁移站点")
     if "stations_removed" in ids:
         changes += ring_item(style.REMOVED_COLOR, "removed station (×) or old place 撤销/原址")
     if "closures" in present:
-        changes += line_item(style.CLOSED_COLOR, 5, "closed road or bridge 封闭道路",
-                             border=style.CLOSED_CASING)
+        changes += line_item(
+            style.CLOSED_COLOR, 5, "closed road or bridge 封闭道路", border=style.CLOSED_CASING
+        )
     if "quake_rings" in ids:
         changes += ring_item(style.HAZARD_COLOR, "epicentre, rings at 5/10/20 km 震中")
     if "storm" in ids:
@@ -145,31 +182,49 @@ def legend_sections(city: City, run: RunData, layers: list[MapLayer],
     if changes:
         sections.append(("Scenario 情景", changes))
     roads = swatch_item(style.WATER_COLOR, "River 江河") if "water" in present else ""
-    roads += "".join(line_item(st["color"], float(st["min_px"]) + 1, str(st["label"]))
-                     for c, st in style.ROAD_STYLE.items() if c in classes)
+    roads += "".join(
+        line_item(st["color"], float(st["min_px"]) + 1, str(st["label"]))
+        for c, st in style.ROAD_STYLE.items()
+        if c in classes
+    )
     if "bridges" in present:
-        roads += line_item(style.BRIDGE_COLOR, 4, "Bridge 桥梁", border=style.BRIDGE_CASING) \
-            + line_item(style.TUNNEL_COLOR, 3, "Tunnel 隧道")
+        roads += line_item(
+            style.BRIDGE_COLOR, 4, "Bridge 桥梁", border=style.BRIDGE_CASING
+        ) + line_item(style.TUNNEL_COLOR, 3, "Tunnel 隧道")
     sections.append(("Base 底图", roads))
     if "coverage" in present:
-        sections.append(("Coverage, best ground time (off by default) 覆盖", "".join(
-            swatch_item(c, label) for _, c, label in style.COVERAGE_BANDS)))
-    pipes = "".join(line_item(style.PIPE_COLOR[n], 3, style.PIPE_LABEL[n])
-                    for n in ("water", "gas", "drainage") if f"pipes_{n}" in present)
+        sections.append(
+            (
+                "Coverage, best ground time (off by default) 覆盖",
+                "".join(swatch_item(c, label) for _, c, label in style.COVERAGE_BANDS),
+            )
+        )
+    pipes = "".join(
+        line_item(style.PIPE_COLOR[n], 3, style.PIPE_LABEL[n])
+        for n in ("water", "gas", "drainage")
+        if f"pipes_{n}" in present
+    )
     if pipes:
         sections.append(("Pipes 管网 (off by default)", pipes))
     if "routes" in present:
         hidden = not any(m.visible for m in layers if m.group == "routes")
-        sections.append(("Routes 路线", "<div class=\"item\">unit trips, coloured by force; "
-                         + ("outbound legs only (off by default)" if hidden else
-                            "return legs fainter") + "</div>"))
+        sections.append(
+            (
+                "Routes 路线",
+                '<div class="item">unit trips, coloured by force; '
+                + ("outbound legs only (off by default)" if hidden else "return legs fainter")
+                + "</div>",
+            )
+        )
     return sections
 
 
 # --- map.png -----------------------------------------------------------------------------
 
-def render_png(html: Path, png: Path, city: City, run: RunData, *, target: str = "30min",
-               browser: bool = True) -> tuple[str, str]:
+
+def render_png(
+    html: Path, png: Path, city: City, run: RunData, *, target: str = "30min", browser: bool = True
+) -> tuple[str, str]:
     """Render ``png`` from ``html`` with Chromium, else with matplotlib.
 
     Returns (renderer, note): ``("chromium", "")`` or ``("matplotlib", why)``.
@@ -184,24 +239,38 @@ def render_png(html: Path, png: Path, city: City, run: RunData, *, target: str =
         except Exception as exc:  # noqa: BLE001 — any browser failure falls back
             note = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
             log.warning("Chromium render failed (%s); drawing map.png with matplotlib", note)
-    mpl.render_png(city, run, png, target=target, title=heading(city, run),
-            subtitle=subtitle(city, run, target))
+    mpl.render_png(
+        city,
+        run,
+        png,
+        target=target,
+        title=heading(city, run),
+        subtitle=subtitle(city, run, target),
+    )
     return "matplotlib", note
 
 
-def write_map(results_dir: str | Path, city: City, *, target: str = "30min",
-              coverage: pd.Series | None = None, png: bool = True,
-              browser: bool = True) -> MapFiles:
+def write_map(
+    results_dir: str | Path,
+    city: City,
+    *,
+    target: str = "30min",
+    coverage: pd.Series | None = None,
+    png: bool = True,
+    browser: bool = True,
+) -> MapFiles:
     """Write ``map.html`` (and ``map.png`` unless ``png=False``) into the results folder."""
     run = read_results(results_dir)
     drawn = run_city(run, city)
     html_path = run.folder / "map.html"
-    write_text(html_path, map_html(drawn, run, target=target, coverage=coverage,
-                                   changes=station_changes(city, drawn)))
+    write_text(
+        html_path,
+        map_html(
+            drawn, run, target=target, coverage=coverage, changes=station_changes(city, drawn)
+        ),
+    )
     if not png:
         return MapFiles(html=html_path, png=None, png_renderer=None)
     png_path = run.folder / "map.png"
     renderer, note = render_png(html_path, png_path, drawn, run, target=target, browser=browser)
     return MapFiles(html=html_path, png=png_path, png_renderer=renderer, png_note=note)
-
-

@@ -70,6 +70,7 @@ def lit(value: str) -> str:
 
 # --- geometry helpers -------------------------------------------------------------------
 
+
 def to_wgs84(gdf: gpd.GeoDataFrame, simplify_m: float = 0.0) -> gpd.GeoSeries:
     """The geometries of ``gdf`` simplified in its metric CRS, then in WGS84."""
     geom = gdf.geometry
@@ -116,9 +117,11 @@ def bounds_wgs84(city: City) -> list[float]:
     return [float(w), float(s), float(e), float(n)]
 
 
-def fit_view(bounds: list[float], width: int = 1600, height: int = 900,
-             padding: int = 40) -> pdk.ViewState:
+def fit_view(
+    bounds: list[float], width: int = 1600, height: int = 900, padding: int = 40
+) -> pdk.ViewState:
     """A Web Mercator view showing ``bounds`` in a ``width``×``height`` pixel canvas."""
+
     def y(lat: float) -> float:  # Mercator ordinate
         return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
@@ -127,11 +130,12 @@ def fit_view(bounds: list[float], width: int = 1600, height: int = 900,
     lat = math.degrees(2 * math.atan(math.exp((y(s) + y(n)) / 2)) - math.pi / 2)
     dx = max(e - w, 1e-6) / 360
     dy = max(y(n) - y(s), 1e-6) / (2 * math.pi)
-    zoom = min(math.log2((width - 2 * padding) / 512 / dx),
-               math.log2((height - 2 * padding) / 512 / dy))
-    return pdk.ViewState(longitude=lon, latitude=lat, zoom=round(min(zoom, 17), 2),
-                         pitch=0, bearing=0)
-
+    zoom = min(
+        math.log2((width - 2 * padding) / 512 / dx), math.log2((height - 2 * padding) / 512 / dy)
+    )
+    return pdk.ViewState(
+        longitude=lon, latitude=lat, zoom=round(min(zoom, 17), 2), pitch=0, bearing=0
+    )
 
 
 def segment_layer(layer_id: str, paths: list[list[list[float]]], **props: object) -> pdk.Layer:
@@ -142,19 +146,35 @@ def segment_layer(layer_id: str, paths: list[list[list[float]]], **props: object
     local streets of the embedded twin); without per-feature data they are also smaller.
     """
     data = [{"s": a, "t": b} for path in paths for a, b in zip(path, path[1:])]
-    return pdk.Layer("LineLayer", data, id=layer_id, get_source_position="s",
-                     get_target_position="t", pickable=False, **props)
+    return pdk.Layer(
+        "LineLayer",
+        data,
+        id=layer_id,
+        get_source_position="s",
+        get_target_position="t",
+        pickable=False,
+        **props,
+    )
 
 
 PACK_SCALE = 1e5
 """Packed coordinates are quantised to 1e-5 degrees (≈ 1 m)."""
 
 
-def packed_segment_layer(layer_id: str, paths: list[list[list[float]]], group: str,
-                         **props: object) -> MapLayer:
+def packed_segment_layer(
+    layer_id: str, paths: list[list[list[float]]], group: str, **props: object
+) -> MapLayer:
     """A LineLayer that starts hidden, its segments packed compactly into the page (a
     quarter of the JSON) and decoded only when it is first shown."""
     b64, n = packed_segments(paths, PACK_SCALE)
-    layer = pdk.Layer("LineLayer", [], id=layer_id, get_source_position="s",
-                      get_target_position="t", pickable=False, visible=False, **props)
+    layer = pdk.Layer(
+        "LineLayer",
+        [],
+        id=layer_id,
+        get_source_position="s",
+        get_target_position="t",
+        pickable=False,
+        visible=False,
+        **props,
+    )
     return MapLayer(layer, group, visible=False, packed=b64 if n else None)

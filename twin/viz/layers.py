@@ -58,8 +58,10 @@ PIPE_SIMPLIFY_M = 4.0
 
 # --- districts ---------------------------------------------------------------------------
 
-def district_layers(city: City, run: RunData, target: str = "30min",
-                    fill_visible: bool = True) -> list[MapLayer]:
+
+def district_layers(
+    city: City, run: RunData, target: str = "30min", fill_visible: bool = True
+) -> list[MapLayer]:
     """Districts filled by the share of incidents meeting ``target`` (``fill_visible``: the
     fill starts shown), their outlines (always shown) and name labels."""
     d = city.districts
@@ -67,11 +69,14 @@ def district_layers(city: City, run: RunData, target: str = "30min",
         return []
     comp = district_compliance(run.compliance, target)
     core = (d["level"] == CORE_LEVEL).to_numpy()
-    geoms = [a if c else b for a, b, c in zip(to_wgs84(d, DISTRICT_SIMPLIFY_M),
-                                             to_wgs84(d, OUTER_SIMPLIFY_M), core)]
+    geoms = [
+        a if c else b
+        for a, b, c in zip(to_wgs84(d, DISTRICT_SIMPLIFY_M), to_wgs84(d, OUTER_SIMPLIFY_M), core)
+    ]
     records, outlines, labels = [], [], []
-    for row, geom, label_pt in zip(d.itertuples(index=False), geoms,
-                                   d.geometry.representative_point().to_crs(WGS84)):
+    for row, geom, label_pt in zip(
+        d.itertuples(index=False), geoms, d.geometry.representative_point().to_crs(WGS84)
+    ):
         figures = comp.loc[row.district_id] if row.district_id in comp.index else None
         share = style.number(figures["met_share"]) if figures is not None else None
         if figures is not None and not (style.number(figures["count"]) or 0) > 0:
@@ -83,24 +88,60 @@ def district_layers(city: City, run: RunData, target: str = "30min",
             if row.level == CORE_LEVEL or share is not None:  # the study area, filled
                 records.append({"polygon": rings, "c": style.ramp(share), "tip": tip})
         if row.level == CORE_LEVEL:
-            labels.append({"p": [round(label_pt.x, DECIMALS), round(label_pt.y, DECIMALS)],
-                           "t": f"{row.name}\n{row.name_en}"})
-    fill = pdk.Layer("PolygonLayer", records, id="districts", get_polygon="polygon",
-                     get_fill_color="c", stroked=False,
-                     filled=True, pickable=True, auto_highlight=True,
-                     highlight_color=[255, 255, 255, 60], visible=fill_visible)
-    outline = pdk.Layer("PolygonLayer", outlines,
-                        id="outlines", get_polygon="polygon", filled=False, stroked=True,
-                        get_line_color=style.DISTRICT_LINE, get_line_width="w",
-                        line_width_units=lit("pixels"), pickable=False)
-    text = pdk.Layer("TextLayer", labels, id="labels", get_position="p", get_text="t",
-                     get_size=13, get_color=[30, 30, 30, 255], character_set=lit("auto"),
-                     font_family=lit(style.FONT_STACK), font_weight=600,
-                     font_settings={"sdf": True}, outline_width=3,
-                     outline_color=[255, 255, 255, 230], line_height=1.1,
-                     get_text_anchor=lit("middle"), get_alignment_baseline=lit("center"))
-    return [MapLayer(fill, "districts", fill_visible), MapLayer(outline, "outlines"),
-            MapLayer(text, "labels")]
+            labels.append(
+                {
+                    "p": [round(label_pt.x, DECIMALS), round(label_pt.y, DECIMALS)],
+                    "t": f"{row.name}\n{row.name_en}",
+                }
+            )
+    fill = pdk.Layer(
+        "PolygonLayer",
+        records,
+        id="districts",
+        get_polygon="polygon",
+        get_fill_color="c",
+        stroked=False,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[255, 255, 255, 60],
+        visible=fill_visible,
+    )
+    outline = pdk.Layer(
+        "PolygonLayer",
+        outlines,
+        id="outlines",
+        get_polygon="polygon",
+        filled=False,
+        stroked=True,
+        get_line_color=style.DISTRICT_LINE,
+        get_line_width="w",
+        line_width_units=lit("pixels"),
+        pickable=False,
+    )
+    text = pdk.Layer(
+        "TextLayer",
+        labels,
+        id="labels",
+        get_position="p",
+        get_text="t",
+        get_size=13,
+        get_color=[30, 30, 30, 255],
+        character_set=lit("auto"),
+        font_family=lit(style.FONT_STACK),
+        font_weight=600,
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=[255, 255, 255, 230],
+        line_height=1.1,
+        get_text_anchor=lit("middle"),
+        get_alignment_baseline=lit("center"),
+    )
+    return [
+        MapLayer(fill, "districts", fill_visible),
+        MapLayer(outline, "outlines"),
+        MapLayer(text, "labels"),
+    ]
 
 
 def district_tip(row: object, figures: pd.Series | None, target: str) -> str:
@@ -108,14 +149,17 @@ def district_tip(row: object, figures: pd.Series | None, target: str) -> str:
     head = f"{row.name}  {row.name_en}\npopulation {int(row.population):,}"
     if figures is None or not (style.number(figures["count"]) or 0) > 0:
         return head + "\nno incidents in this run"
-    return (f"{head}\n{style.target_label(target)} target met: "
-            f"{style.percent(style.number(figures['met_share']))} of {int(style.number(figures['count']))}"
-            f"\nmean {style.minutes(style.number(figures['mean_s']))} · p50 "
-            f"{style.minutes(style.number(figures['p50_s']))} · p90 "
-            f"{style.minutes(style.number(figures['p90_s']))}")
+    return (
+        f"{head}\n{style.target_label(target)} target met: "
+        f"{style.percent(style.number(figures['met_share']))} of {int(style.number(figures['count']))}"
+        f"\nmean {style.minutes(style.number(figures['mean_s']))} · p50 "
+        f"{style.minutes(style.number(figures['p50_s']))} · p90 "
+        f"{style.minutes(style.number(figures['p90_s']))}"
+    )
 
 
 # --- roads, bridges, tunnels, closures ----------------------------------------------------
+
 
 def road_layers(city: City) -> list[MapLayer]:
     """One PathLayer per road class (local first), then tunnels and bridges on top."""
@@ -131,10 +175,17 @@ def road_layers(city: City) -> list[MapLayer]:
         st = style.road_style(cls)
         if cls == "local" and len(sub) > TIP_LIMIT:  # a big city's streets: hidden, packed
             paths = line_paths(to_wgs84(sub, ROAD_SIMPLIFY_M))
-            out.append(packed_segment_layer("roads_local", paths, "roads_local",
-                                            get_color=st["color"], get_width=st["width_m"],
-                                            width_units=lit("meters"),
-                                            width_min_pixels=st["min_px"]))
+            out.append(
+                packed_segment_layer(
+                    "roads_local",
+                    paths,
+                    "roads_local",
+                    get_color=st["color"],
+                    get_width=st["width_m"],
+                    width_units=lit("meters"),
+                    width_min_pixels=st["min_px"],
+                )
+            )
         else:
             out.append(MapLayer(_edge_layer(f"roads_{cls}", sub, st), "roads"))
     tunnels, bridges = e[e["tunnel"].astype(bool)], e[e["bridge"].astype(bool)]
@@ -144,35 +195,55 @@ def road_layers(city: City) -> list[MapLayer]:
     if len(bridges):  # a white casing under a dark deck: a crossing over the water
         casing = {"color": style.BRIDGE_CASING, "width_m": 70.0, "min_px": 6.0}
         deck_st = {"color": style.BRIDGE_COLOR, "width_m": 36.0, "min_px": 3.0}
-        out.append(MapLayer(_edge_layer("bridges_casing", bridges, casing, tips=False),
-                            "bridges"))
+        out.append(MapLayer(_edge_layer("bridges_casing", bridges, casing, tips=False), "bridges"))
         out.append(MapLayer(_edge_layer("bridges", bridges, deck_st), "bridges"))
     return out
 
 
-def _edge_layer(layer_id: str, edges: gpd.GeoDataFrame, st: dict,
-                tips: bool = True) -> pdk.Layer:
+def _edge_layer(layer_id: str, edges: gpd.GeoDataFrame, st: dict, tips: bool = True) -> pdk.Layer:
     """Road edges in one style: a PathLayer with tips, or segments when there are many."""
     paths = line_paths(to_wgs84(edges, ROAD_SIMPLIFY_M))
-    common = dict(get_color=st["color"], get_width=st["width_m"], width_units=lit("meters"),
-                  width_min_pixels=st["min_px"])
+    common = dict(
+        get_color=st["color"],
+        get_width=st["width_m"],
+        width_units=lit("meters"),
+        width_min_pixels=st["min_px"],
+    )
     if not tips:
-        return pdk.Layer("PathLayer", [{"p": p} for p in paths], id=layer_id, get_path="p",
-                         pickable=False, cap_rounded=True, **common)
+        return pdk.Layer(
+            "PathLayer",
+            [{"p": p} for p in paths],
+            id=layer_id,
+            get_path="p",
+            pickable=False,
+            cap_rounded=True,
+            **common,
+        )
     if len(edges) > TIP_LIMIT:
         return segment_layer(layer_id, paths, **common)
     tips = [road_tip(r) for r in edges.itertuples(index=False)]
     data = [{"p": p, "tip": t} for p, t in zip(paths, tips)]
-    return pdk.Layer("PathLayer", data, id=layer_id, get_path="p", pickable=True,
-                     auto_highlight=True, cap_rounded=True, joint_rounded=True, **common)
+    return pdk.Layer(
+        "PathLayer",
+        data,
+        id=layer_id,
+        get_path="p",
+        pickable=True,
+        auto_highlight=True,
+        cap_rounded=True,
+        joint_rounded=True,
+        **common,
+    )
 
 
 def road_tip(row: object) -> str:
     """Hover text of a road edge."""
     kind = " · bridge 桥" if row.bridge else (" · tunnel 隧道" if row.tunnel else "")
     name = row.name or "(unnamed)"
-    return (f"{name}\n{row.road_class}{kind}\n{row.length_m:,.0f} m · "
-            f"{row.speed_kph:.0f} km/h · edge {row.edge_id}")
+    return (
+        f"{name}\n{row.road_class}{kind}\n{row.length_m:,.0f} m · "
+        f"{row.speed_kph:.0f} km/h · edge {row.edge_id}"
+    )
 
 
 def closure_layers(city: City, run: RunData) -> list[MapLayer]:
@@ -186,27 +257,49 @@ def closure_layers(city: City, run: RunData) -> list[MapLayer]:
         return []
     sub = e.loc[cl["edge_id"]]
     paths = line_paths(to_wgs84(sub, ROAD_SIMPLIFY_M))
-    data = [{"p": p, "tip": closure_tip(c, r)}
-            for p, c, r in zip(paths, cl.itertuples(index=False), sub.itertuples(index=False))]
-    casing = pdk.Layer("PathLayer", [{"p": d["p"]} for d in data], id="closures_casing",
-                       get_path="p", get_color=style.CLOSED_CASING, get_width=90,
-                       width_units=lit("meters"), width_min_pixels=8, cap_rounded=True)
-    layer = pdk.Layer("PathLayer", data, id="closures", get_path="p",
-                      get_color=style.CLOSED_COLOR, get_width=45, width_units=lit("meters"),
-                      width_min_pixels=4, cap_rounded=True, pickable=True, auto_highlight=True)
+    data = [
+        {"p": p, "tip": closure_tip(c, r)}
+        for p, c, r in zip(paths, cl.itertuples(index=False), sub.itertuples(index=False))
+    ]
+    casing = pdk.Layer(
+        "PathLayer",
+        [{"p": d["p"]} for d in data],
+        id="closures_casing",
+        get_path="p",
+        get_color=style.CLOSED_CASING,
+        get_width=90,
+        width_units=lit("meters"),
+        width_min_pixels=8,
+        cap_rounded=True,
+    )
+    layer = pdk.Layer(
+        "PathLayer",
+        data,
+        id="closures",
+        get_path="p",
+        get_color=style.CLOSED_COLOR,
+        get_width=45,
+        width_units=lit("meters"),
+        width_min_pixels=4,
+        cap_rounded=True,
+        pickable=True,
+        auto_highlight=True,
+    )
     return [MapLayer(casing, "closures"), MapLayer(layer, "closures")]
 
 
 def closure_tip(closure: object, edge: object) -> str:
     """Hover text of a closed edge: the road, why and by what, from when to when."""
-    why = " · ".join(str(v) for v in (closure.reason, closure.name)
-                     if isinstance(v, str) and v)
-    return (f"CLOSED 封闭: {edge.name or edge.edge_id}\n{why}\n"
-            f"{style.clock(style.number(closure.start_s))} – "
-            f"{style.clock(style.number(closure.end_s))}")
+    why = " · ".join(str(v) for v in (closure.reason, closure.name) if isinstance(v, str) and v)
+    return (
+        f"CLOSED 封闭: {edge.name or edge.edge_id}\n{why}\n"
+        f"{style.clock(style.number(closure.start_s))} – "
+        f"{style.clock(style.number(closure.end_s))}"
+    )
 
 
 # --- pipes ------------------------------------------------------------------------------
+
 
 def pipe_layers(city: City) -> list[MapLayer]:
     """One PathLayer per pipe network, hidden until its checkbox is ticked."""
@@ -218,27 +311,37 @@ def pipe_layers(city: City) -> list[MapLayer]:
             continue
         paths = line_paths(to_wgs84(sub, PIPE_SIMPLIFY_M), HIDDEN_DECIMALS)
         layer_id = f"pipes_{net}"
-        common = dict(get_color=style.PIPE_COLOR[net], get_width=2, width_units=lit("pixels"),
-                      visible=False)
+        common = dict(
+            get_color=style.PIPE_COLOR[net], get_width=2, width_units=lit("pixels"), visible=False
+        )
         if len(sub) > TIP_LIMIT:
             common.pop("visible")
             out.append(packed_segment_layer(layer_id, paths, layer_id, **common))
             continue
         else:
-            data = [{"p": path, "tip": f"{net} pipe {r.pipe_id}\nØ {r.diameter_mm:.0f} mm · "
-                     f"{r.material} · {r.install_year}" + (" · monitored" if r.monitored else "")}
-                    for path, r in zip(paths, sub.itertuples(index=False))]
-            layer = pdk.Layer("PathLayer", data, id=layer_id, get_path="p", pickable=True,
-                              **common)
+            data = [
+                {
+                    "p": path,
+                    "tip": f"{net} pipe {r.pipe_id}\nØ {r.diameter_mm:.0f} mm · "
+                    f"{r.material} · {r.install_year}" + (" · monitored" if r.monitored else ""),
+                }
+                for path, r in zip(paths, sub.itertuples(index=False))
+            ]
+            layer = pdk.Layer("PathLayer", data, id=layer_id, get_path="p", pickable=True, **common)
         out.append(MapLayer(layer, layer_id, visible=False))
     return out
 
 
 # --- everything --------------------------------------------------------------------------
 
-def map_layers(city: City, run: RunData, target: str = "30min",
-               coverage: pd.Series | None = None,
-               changes: StationChanges | None = None) -> list[MapLayer]:
+
+def map_layers(
+    city: City,
+    run: RunData,
+    target: str = "30min",
+    coverage: pd.Series | None = None,
+    changes: StationChanges | None = None,
+) -> list[MapLayer]:
     """All layers of map.html in drawing order, for the city the run used (``city``).
 
     ``coverage`` (seconds from the nearest ground base, by node_id) overrides the
@@ -255,7 +358,8 @@ def map_layers(city: City, run: RunData, target: str = "30min",
     fill = [m for m in districts if m.group == "districts"]
     top = [m for m in districts if m.group != "districts"]  # outlines and labels
     return [
-        *fill, *cells,
+        *fill,
+        *cells,
         *coverage_area_layers(city, ground),
         *water_layers(bounds_wgs84(city)),
         *road_layers(city),
@@ -271,6 +375,11 @@ def map_layers(city: City, run: RunData, target: str = "30min",
 
 def deck(layers: list[MapLayer], city: City) -> pdk.Deck:
     """A pydeck Deck of ``layers`` with no base map (offline), fitted to the city."""
-    return pdk.Deck(layers=[m.layer for m in layers], map_provider=None, map_style=None,
-                    initial_view_state=fit_view(bounds_wgs84(city)), tooltip=False,
-                    views=[pdk.View(type="MapView", controller=True)])
+    return pdk.Deck(
+        layers=[m.layer for m in layers],
+        map_provider=None,
+        map_style=None,
+        initial_view_state=fit_view(bounds_wgs84(city)),
+        tooltip=False,
+        views=[pdk.View(type="MapView", controller=True)],
+    )

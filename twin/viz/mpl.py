@@ -25,8 +25,14 @@ from twin.viz import style
 from twin.viz.data import RunData, closures, district_compliance
 from twin.viz.points import COMMUNITY_SHOWN_MAX
 
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "Microsoft YaHei", "PingFang SC")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
 
 
 def font_family() -> list[str]:
@@ -38,11 +44,19 @@ def font_family() -> list[str]:
 def ramp_cmap() -> LinearSegmentedColormap:
     """The red→green compliance ramp of :mod:`twin.viz.style` as a matplotlib colormap."""
     return LinearSegmentedColormap.from_list(
-        "compliance", [(s, tuple(c / 255 for c in rgb)) for s, rgb in style.RAMP_STOPS])
+        "compliance", [(s, tuple(c / 255 for c in rgb)) for s, rgb in style.RAMP_STOPS]
+    )
 
 
-def render_png(city: City, run: RunData, png: Path, *, target: str = "30min",
-               title: str = "", subtitle: list[str] | None = None) -> Path:
+def render_png(
+    city: City,
+    run: RunData,
+    png: Path,
+    *,
+    target: str = "30min",
+    title: str = "",
+    subtitle: list[str] | None = None,
+) -> Path:
     """Draw the compliance map to ``png`` without a browser; returns ``png``."""
     with mpl_.rc_context({"font.family": font_family(), "axes.unicode_minus": False}):
         fig = Figure(figsize=(16, 9), dpi=200)
@@ -76,11 +90,19 @@ def _districts(ax: Axes, city: City, run: RunData, target: str) -> None:
         colors.append(style.mpl(c))
     d.plot(ax=ax, color=colors, edgecolor=style.mpl(style.DISTRICT_LINE), linewidth=1.2)
     core = d[d["level"] == CORE_LEVEL]
-    for pt, name, name_en in zip(core.geometry.representative_point(), core["name"],
-                                 core["name_en"]):
-        ax.annotate(f"{name}\n{name_en}", (pt.x, pt.y), ha="center", va="center", fontsize=10,
-                    fontweight="bold", color="#1e1e1e",
-                    path_effects=_halo())
+    for pt, name, name_en in zip(
+        core.geometry.representative_point(), core["name"], core["name_en"]
+    ):
+        ax.annotate(
+            f"{name}\n{name_en}",
+            (pt.x, pt.y),
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            color="#1e1e1e",
+            path_effects=_halo(),
+        )
 
 
 def _halo() -> list:
@@ -92,12 +114,17 @@ def _roads(ax: Axes, city: City, run: RunData) -> None:
     if e.empty:
         return
     for cls in ("local", "mountain", "arterial", "expressway"):
-        sub = e[e["road_class"].where(e["road_class"].isin(list(style.ROAD_STYLE)),
-                                      style.OTHER_ROAD) == cls]
+        sub = e[
+            e["road_class"].where(e["road_class"].isin(list(style.ROAD_STYLE)), style.OTHER_ROAD)
+            == cls
+        ]
         if len(sub):
             st = style.road_style(cls)
             sub.plot(ax=ax, color=style.mpl(st["color"]), linewidth=float(st["min_px"]) * 0.6)
-    for flag, color, lw in (("tunnel", style.TUNNEL_COLOR, 1.6), ("bridge", style.BRIDGE_COLOR, 2.6)):
+    for flag, color, lw in (
+        ("tunnel", style.TUNNEL_COLOR, 1.6),
+        ("bridge", style.BRIDGE_COLOR, 2.6),
+    ):
         sub = e[e[flag].astype(bool)]
         if len(sub):
             sub.plot(ax=ax, color=style.mpl(color), linewidth=lw)
@@ -115,24 +142,42 @@ def _points(ax: Axes, city: City, run: RunData, target: str) -> None:
             continue  # hidden, as on map.html: thousands of posts would bury the map
         if len(sub):
             size = float(st["min_px"]) ** 2 * 2.2
-            sub.plot(ax=ax, color=style.mpl(st["color"]), markersize=size, edgecolor="white",
-                     linewidth=0.6, zorder=5)
+            sub.plot(
+                ax=ax,
+                color=style.mpl(st["color"]),
+                markersize=size,
+                edgecolor="white",
+                linewidth=0.6,
+                zorder=5,
+            )
     inc = run.incidents
     if inc.empty:
         return
-    pts = gpd.GeoSeries(gpd.points_from_xy(pd.to_numeric(inc["x"], errors="coerce"),
-                                           pd.to_numeric(inc["y"], errors="coerce")),
-                        crs="EPSG:4326").to_crs(city.crs)
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy(
+            pd.to_numeric(inc["x"], errors="coerce"), pd.to_numeric(inc["y"], errors="coerce")
+        ),
+        crs="EPSG:4326",
+    ).to_crs(city.crs)
     met = inc[style.MET_COLUMN[target]]
     known = met.notna().to_numpy()
     hit = met.fillna(False).astype(bool).to_numpy()
-    for mask, color, size, edge in ((~known, style.NA_COLOR, 10, "none"),
-                                    (known & hit, style.MET_COLOR, 30, "#141414"),
-                                    (known & ~hit, style.MISSED_COLOR, 30, "#141414")):
+    for mask, color, size, edge in (
+        (~known, style.NA_COLOR, 10, "none"),
+        (known & hit, style.MET_COLOR, 30, "#141414"),
+        (known & ~hit, style.MISSED_COLOR, 30, "#141414"),
+    ):
         sub = pts[mask]
         if len(sub):
-            ax.scatter(sub.x, sub.y, s=size, color=style.mpl(color), edgecolor=edge,
-                       linewidth=0.6, zorder=6)
+            ax.scatter(
+                sub.x,
+                sub.y,
+                s=size,
+                color=style.mpl(color),
+                edgecolor=edge,
+                linewidth=0.6,
+                zorder=6,
+            )
 
 
 def _frame(ax: Axes, city: City, aspect: float = 16 / 9) -> None:
@@ -152,33 +197,90 @@ def _frame(ax: Axes, city: City, aspect: float = 16 / 9) -> None:
 
 def _legend(fig: Figure, ax: Axes, city: City, run: RunData, target: str) -> None:
     cax = fig.add_axes([0.015, 0.10, 0.2, 0.018])
-    cb = fig.colorbar(mpl_.cm.ScalarMappable(cmap=ramp_cmap(), norm=mpl_.colors.Normalize(0, 100)),
-                      cax=cax, orientation="horizontal")
-    cb.set_label(f"share of incidents meeting the {style.target_label(target)} target (%)",
-                 fontsize=10)
-    handles = [Patch(facecolor=style.mpl(style.NO_DATA), edgecolor="#555", label="no incidents 无事件"),
-               Line2D([], [], marker="o", ls="", color=style.mpl(style.MET_COLOR), mec="#141414",
-                      label="incident: target met"),
-               Line2D([], [], marker="o", ls="", color=style.mpl(style.MISSED_COLOR), mec="#141414",
-                      label="incident: target missed")]
+    cb = fig.colorbar(
+        mpl_.cm.ScalarMappable(cmap=ramp_cmap(), norm=mpl_.colors.Normalize(0, 100)),
+        cax=cax,
+        orientation="horizontal",
+    )
+    cb.set_label(
+        f"share of incidents meeting the {style.target_label(target)} target (%)", fontsize=10
+    )
+    handles = [
+        Patch(facecolor=style.mpl(style.NO_DATA), edgecolor="#555", label="no incidents 无事件"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=style.mpl(style.MET_COLOR),
+            mec="#141414",
+            label="incident: target met",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=style.mpl(style.MISSED_COLOR),
+            mec="#141414",
+            label="incident: target missed",
+        ),
+    ]
     counts = city.stations["force"].value_counts()
     forces = {f for f, n in counts.items() if f != "community" or n <= COMMUNITY_SHOWN_MAX}
-    handles += [Line2D([], [], marker="o", ls="", color=style.mpl(st["color"]), mec="white",
-                       label=str(st["label"])) for f, st in style.FORCE_STYLE.items() if f in forces]
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=style.mpl(st["color"]),
+            mec="white",
+            label=str(st["label"]),
+        )
+        for f, st in style.FORCE_STYLE.items()
+        if f in forces
+    ]
     classes = set(city.road_edges["road_class"])
-    handles += [Line2D([], [], color=style.mpl(st["color"]), lw=2, label=str(st["label"]))
-                for c, st in style.ROAD_STYLE.items() if c in classes]
+    handles += [
+        Line2D([], [], color=style.mpl(st["color"]), lw=2, label=str(st["label"]))
+        for c, st in style.ROAD_STYLE.items()
+        if c in classes
+    ]
     handles.append(Line2D([], [], color=style.mpl(style.BRIDGE_COLOR), lw=3, label="Bridge 桥梁"))
     if not closures(run.lifelines).empty:
-        handles.append(Line2D([], [], color=style.mpl(style.CLOSED_COLOR), lw=3,
-                              label="Closed road 封闭道路"))
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 0.13), fontsize=10,
-              framealpha=0.93, bbox_transform=fig.transFigure)
+        handles.append(
+            Line2D([], [], color=style.mpl(style.CLOSED_COLOR), lw=3, label="Closed road 封闭道路")
+        )
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 0.13),
+        fontsize=10,
+        framealpha=0.93,
+        bbox_transform=fig.transFigure,
+    )
 
 
 def _title(fig: Figure, title: str, lines: list[str]) -> None:
-    fig.text(0.012, 0.975, title, fontsize=20, fontweight="bold", va="top", ha="left",
-             bbox={"facecolor": "white", "alpha": 0.93, "edgecolor": "none", "pad": 6})
+    fig.text(
+        0.012,
+        0.975,
+        title,
+        fontsize=20,
+        fontweight="bold",
+        va="top",
+        ha="left",
+        bbox={"facecolor": "white", "alpha": 0.93, "edgecolor": "none", "pad": 6},
+    )
     if lines:
-        fig.text(0.012, 0.925, "\n".join(lines), fontsize=12, va="top", ha="left", color="#333",
-                 bbox={"facecolor": "white", "alpha": 0.93, "edgecolor": "none", "pad": 5})
+        fig.text(
+            0.012,
+            0.925,
+            "\n".join(lines),
+            fontsize=12,
+            va="top",
+            ha="left",
+            color="#333",
+            bbox={"facecolor": "white", "alpha": 0.93, "edgecolor": "none", "pad": 5},
+        )

@@ -146,8 +146,9 @@ LOADER_JS = """
 browser's own DecompressionStream, runs it as an inline script, then boots the page."""
 
 
-def deck_page(*, title: str, spec_json: str, page_data: dict, body: str, css: str = "",
-              script: str = "") -> str:
+def deck_page(
+    *, title: str, spec_json: str, page_data: dict, body: str, css: str = "", script: str = ""
+) -> str:
     """A complete offline HTML page: bundle, deck JSON, overlays (``body``), scripts.
 
     ``spec_json`` must already be script-safe (:func:`twin.viz.safe.script_json`); ``body`` must
@@ -155,16 +156,16 @@ def deck_page(*, title: str, spec_json: str, page_data: dict, body: str, css: st
     here. The page's scripts run once the bundle is loaded (:data:`LOADER_JS`).
     """
     return (
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{text(title)}</title>\n<style>{BASE_CSS}{css}</style>\n"
         "</head>\n<body>\n"
-        "<div id=\"deck-container\"></div>\n"
+        '<div id="deck-container"></div>\n'
         f"{body}\n"
-        f"<script type=\"application/octet-stream\" id=\"deck-bundle\">{deck_bundle_gzip()}"
+        f'<script type="application/octet-stream" id="deck-bundle">{deck_bundle_gzip()}'
         "</script>\n"
-        f"<script type=\"application/json\" id=\"deck-spec\">{spec_json}</script>\n"
-        "<script type=\"application/json\" id=\"page-data\">"
+        f'<script type="application/json" id="deck-spec">{spec_json}</script>\n'
+        '<script type="application/json" id="page-data">'
         f"{script_json({'font': style.FONT_STACK, **page_data})}</script>\n"
         f"<script>window.__twinBoot = function () {{\n{BOOT_JS}\n{script}\n}};</script>\n"
         f"<script>{LOADER_JS}</script>\n"
@@ -175,55 +176,69 @@ def deck_page(*, title: str, spec_json: str, page_data: dict, body: str, css: st
 def title_html(heading: str, lines: list[str]) -> str:
     """The title block: a heading and meta lines (all escaped here)."""
     meta = "<br>".join(text(s) for s in lines if s)
-    return (f"<div class=\"panel\" id=\"title\"><h1>{text(heading)}</h1>"
-            f"<div class=\"meta\">{meta}</div></div>")
+    return (
+        f'<div class="panel" id="title"><h1>{text(heading)}</h1>'
+        f'<div class="meta">{meta}</div></div>'
+    )
 
 
 def toggles_html(groups: dict[str, bool], labels: dict[str, str]) -> str:
     """Checkboxes, one per toggle group present (``groups``: group → visible at start)."""
     rows = "".join(
-        f"<label><input type=\"checkbox\" data-group=\"{text(g)}\""
+        f'<label><input type="checkbox" data-group="{text(g)}"'
         f"{' checked' if on else ''}> {text(labels.get(g, g))}</label>"
-        for g, on in groups.items())
-    return f"<div class=\"panel\" id=\"toggles\"><h2>Layers 图层</h2>{rows}</div>"
+        for g, on in groups.items()
+    )
+    return f'<div class="panel" id="toggles"><h2>Layers 图层</h2>{rows}</div>'
 
 
 def legend_html(sections: list[tuple[str, str]]) -> str:
     """The legend panel from (heading, inner HTML) sections (inner HTML already escaped)."""
     inner = "".join(f"<h2>{text(h)}</h2>{body}" for h, body in sections if body)
-    return f"<div class=\"panel\" id=\"legend\">{inner}</div>"
+    return f'<div class="panel" id="legend">{inner}</div>'
 
 
 def ramp_legend(target: str) -> str:
     """The compliance ramp: a gradient bar with ticks and the no-data swatch."""
-    return (f"<div class=\"ramp\" style=\"background:{style.ramp_css_gradient()}\"></div>"
-            "<div class=\"ramp-ticks\"><span>0%</span><span>25%</span><span>50%</span>"
-            "<span>75%</span><span>100%</span></div>"
-            + swatch_item(style.NO_DATA, "no incidents 无事件"))
+    return (
+        f'<div class="ramp" style="background:{style.ramp_css_gradient()}"></div>'
+        '<div class="ramp-ticks"><span>0%</span><span>25%</span><span>50%</span>'
+        "<span>75%</span><span>100%</span></div>"
+        + swatch_item(style.NO_DATA, "no incidents 无事件")
+    )
 
 
 def swatch_item(color: list[int], label: str) -> str:
     """A square colour swatch with its label."""
-    return (f"<div class=\"item\"><span class=\"sw\" style=\"background:{style.css(color)}\">"
-            f"</span>{text(label)}</div>")
+    return (
+        f'<div class="item"><span class="sw" style="background:{style.css(color)}">'
+        f"</span>{text(label)}</div>"
+    )
 
 
 def dot_item(color: list[int], label: str) -> str:
     """A round marker with its label."""
-    return (f"<div class=\"item\"><span class=\"dot\" style=\"background:{style.css(color)}\">"
-            f"</span>{text(label)}</div>")
+    return (
+        f'<div class="item"><span class="dot" style="background:{style.css(color)}">'
+        f"</span>{text(label)}</div>"
+    )
 
 
-def line_item(color: list[int], width_px: float, label: str,
-              border: list[int] | None = None) -> str:
+def line_item(
+    color: list[int], width_px: float, label: str, border: list[int] | None = None
+) -> str:
     """A line sample with its label (``border``: the casing colour, for bridges/closures)."""
     edge = f"border:2px solid {style.css(border)};" if border is not None else ""
-    return (f"<div class=\"item\"><span class=\"line\" style=\"background:{style.css(color)};"
-            f"{edge}height:{max(2, round(width_px))}px\"></span>{text(label)}</div>")
+    return (
+        f'<div class="item"><span class="line" style="background:{style.css(color)};'
+        f'{edge}height:{max(2, round(width_px))}px"></span>{text(label)}</div>'
+    )
 
 
 def ring_item(color: list[int], label: str) -> str:
     """A hollow ring with its label (new stations, epicentre rings)."""
-    return (f"<div class=\"item\"><span class=\"dot\" style=\"background:transparent;"
-            f"border:3px solid {style.css(color)};box-shadow:0 0 0 1px #000\"></span>"
-            f"{text(label)}</div>")
+    return (
+        f'<div class="item"><span class="dot" style="background:transparent;'
+        f'border:3px solid {style.css(color)};box-shadow:0 0 0 1px #000"></span>'
+        f"{text(label)}</div>"
+    )

@@ -39,8 +39,7 @@ def district_table(city: City, results_dir: str | Path, target: str = "30min") -
     for t in TARGETS:
         comp = district_compliance(run.compliance, t)
         out[f"incidents_{t}"] = pd.to_numeric(comp["count"], errors="coerce").reindex(out.index)
-        out[f"met_share_{t}"] = pd.to_numeric(comp["met_share"],
-                                              errors="coerce").reindex(out.index)
+        out[f"met_share_{t}"] = pd.to_numeric(comp["met_share"], errors="coerce").reindex(out.index)
     out.index.name = "district_id"
     return out.reset_index()
 
@@ -59,21 +58,27 @@ def write_planner_files(results_dir: str | Path, city: City) -> list[Path]:
     gpkg = folder / GPKG
     tmp = folder / f".{GPKG}.tmp.gpkg"
     tmp.unlink(missing_ok=True)
-    districts = gpd.GeoDataFrame(table.drop(columns=["name", "name_en", "population", "level"])
-                                 .merge(city.districts, on="district_id"),
-                                 geometry="geometry", crs=city.crs)
+    districts = gpd.GeoDataFrame(
+        table.drop(columns=["name", "name_en", "population", "level"]).merge(
+            city.districts, on="district_id"
+        ),
+        geometry="geometry",
+        crs=city.crs,
+    )
     districts.to_file(tmp, layer="districts", driver="GPKG")
     cells = cell_results(city, run, "30min")
     if len(cells) and len(city.cells):
-        c = city.cells.merge(cells, left_on=city.cells["cell_id"].astype(str),
-                             right_index=True)
-        c.drop(columns=[k for k in c.columns if k == "key_0"]).to_file(tmp, layer="cells",
-                                                                       driver="GPKG")
+        c = city.cells.merge(cells, left_on=city.cells["cell_id"].astype(str), right_index=True)
+        c.drop(columns=[k for k in c.columns if k == "key_0"]).to_file(
+            tmp, layer="cells", driver="GPKG"
+        )
     inc = run.incidents
     if len(inc):
-        pts = gpd.GeoDataFrame(inc.drop(columns=["x", "y"]), crs="EPSG:4326",
-                               geometry=gpd.points_from_xy(pd.to_numeric(inc["x"]),
-                                                           pd.to_numeric(inc["y"])))
+        pts = gpd.GeoDataFrame(
+            inc.drop(columns=["x", "y"]),
+            crs="EPSG:4326",
+            geometry=gpd.points_from_xy(pd.to_numeric(inc["x"]), pd.to_numeric(inc["y"])),
+        )
         for col in pts.columns:  # nullable booleans and objects as plain text/numbers
             if str(pts[col].dtype) in ("boolean", "object") and col != "geometry":
                 pts[col] = pts[col].astype(str)
@@ -86,7 +91,7 @@ def write_planner_files(results_dir: str | Path, city: City) -> list[Path]:
     removed = ch.removed.copy()
     removed["change"] = "removed"
     pd.concat([st, removed], ignore_index=True).pipe(
-        gpd.GeoDataFrame, geometry="geometry", crs=city.crs).to_file(
-            tmp, layer="stations", driver="GPKG")
+        gpd.GeoDataFrame, geometry="geometry", crs=city.crs
+    ).to_file(tmp, layer="stations", driver="GPKG")
     tmp.replace(gpkg)
     return [gpkg, csv]

@@ -34,15 +34,28 @@ def station_layers(city: City) -> list[MapLayer]:
         if not mask.any():
             continue
         st = style.force_style(force)
-        data = [{"p": p, "tip": f"{r.name}  {r.name_en}\n{force} · {r.units} units · {r.station_id}"}
-                for p, r, m in zip(pts, s.itertuples(index=False), mask) if m]
+        data = [
+            {"p": p, "tip": f"{r.name}  {r.name_en}\n{force} · {r.units} units · {r.station_id}"}
+            for p, r, m in zip(pts, s.itertuples(index=False), mask)
+            if m
+        ]
         small = force == "community"
         visible = not small or len(data) <= COMMUNITY_SHOWN_MAX
-        layer = pdk.Layer("ScatterplotLayer", data, id=f"stations_{force}", get_position="p",
-                          get_fill_color=st["color"], get_radius=st["radius_m"],
-                          radius_min_pixels=st["min_px"], stroked=not small,
-                          get_line_color=[255, 255, 255, 255], line_width_min_pixels=1,
-                          pickable=True, auto_highlight=True, visible=visible)
+        layer = pdk.Layer(
+            "ScatterplotLayer",
+            data,
+            id=f"stations_{force}",
+            get_position="p",
+            get_fill_color=st["color"],
+            get_radius=st["radius_m"],
+            radius_min_pixels=st["min_px"],
+            stroked=not small,
+            get_line_color=[255, 255, 255, 255],
+            line_width_min_pixels=1,
+            pickable=True,
+            auto_highlight=True,
+            visible=visible,
+        )
         out.append(MapLayer(layer, "community_posts" if small else "stations", visible))
     return out
 
@@ -53,8 +66,9 @@ def incident_layers(city: City, run: RunData, target: str = "30min") -> list[Map
     if inc.empty:
         return []
     col = style.MET_COLUMN[target]
-    names = dict(zip(city.districts["district_id"], city.districts["name"] + " " +
-                     city.districts["name_en"]))
+    names = dict(
+        zip(city.districts["district_id"], city.districts["name"] + " " + city.districts["name_en"])
+    )
     groups: dict[str, list[dict]] = {"met": [], "missed": [], "na": []}
     for r in inc.itertuples(index=False):
         x, y = style.number(r.x), style.number(r.y)
@@ -62,18 +76,31 @@ def incident_layers(city: City, run: RunData, target: str = "30min") -> list[Map
             continue
         met = getattr(r, col)
         key = "na" if met is None or pd.isna(met) else ("met" if bool(met) else "missed")
-        groups[key].append({"p": [round(x, DECIMALS), round(y, DECIMALS)],
-                            "tip": incident_tip(r, names, target, key)})
+        groups[key].append(
+            {
+                "p": [round(x, DECIMALS), round(y, DECIMALS)],
+                "tip": incident_tip(r, names, target, key),
+            }
+        )
     colors = {"met": style.MET_COLOR, "missed": style.MISSED_COLOR, "na": style.NA_COLOR}
     out = []
     for key in ("na", "met", "missed"):
         if groups[key]:
             na = key == "na"  # not applicable to this target: smaller, no dark outline
-            layer = pdk.Layer("ScatterplotLayer", groups[key], id=f"incidents_{key}",
-                              get_position="p", get_fill_color=colors[key],
-                              get_radius=50 if na else 70, radius_min_pixels=2 if na else 3.5,
-                              stroked=not na, get_line_color=[20, 20, 20, 220],
-                              line_width_min_pixels=1, pickable=True, auto_highlight=True)
+            layer = pdk.Layer(
+                "ScatterplotLayer",
+                groups[key],
+                id=f"incidents_{key}",
+                get_position="p",
+                get_fill_color=colors[key],
+                get_radius=50 if na else 70,
+                radius_min_pixels=2 if na else 3.5,
+                stroked=not na,
+                get_line_color=[20, 20, 20, 220],
+                line_width_min_pixels=1,
+                pickable=True,
+                auto_highlight=True,
+            )
             out.append(MapLayer(layer, "incidents"))
     return out
 
@@ -83,11 +110,13 @@ def incident_tip(r: object, names: dict[str, str], target: str, key: str) -> str
     verdict = {"met": "met", "missed": "MISSED", "na": "n/a"}[key]
     label = getattr(r, "label", None)
     label = f"\n{label}" if isinstance(label, str) and label else ""
-    return (f"{r.incident_id} · {r.type}{label}\n{names.get(r.district_id, r.district_id)}\n"
-            f"alarm {style.clock(style.number(r.alarm_s))} · ground "
-            f"{style.minutes(style.number(r.resp_ground_s))} · community "
-            f"{style.minutes(style.number(r.resp_community_s))}\n"
-            f"{style.target_label(target)} target: {verdict}")
+    return (
+        f"{r.incident_id} · {r.type}{label}\n{names.get(r.district_id, r.district_id)}\n"
+        f"alarm {style.clock(style.number(r.alarm_s))} · ground "
+        f"{style.minutes(style.number(r.resp_ground_s))} · community "
+        f"{style.minutes(style.number(r.resp_community_s))}\n"
+        f"{style.target_label(target)} target: {verdict}"
+    )
 
 
 def route_layers(run: RunData) -> list[MapLayer]:
@@ -104,9 +133,16 @@ def route_layers(run: RunData) -> list[MapLayer]:
         for force, sub in out_legs.groupby(out_legs["force"].astype(str)):
             paths = [[[float(x), float(y)] for x, y in p] for p in sub["path"] if len(p) > 1]
             color = list(style.force_style(force)["color"][:3]) + [200]
-            out.append(packed_segment_layer(f"routes_{force}", paths, "routes",
-                                            get_color=color, get_width=2,
-                                            width_units=lit("pixels")))
+            out.append(
+                packed_segment_layer(
+                    f"routes_{force}",
+                    paths,
+                    "routes",
+                    get_color=color,
+                    get_width=2,
+                    width_units=lit("pixels"),
+                )
+            )
         return out
     data = []
     for row in r.itertuples(index=False):
@@ -115,13 +151,30 @@ def route_layers(run: RunData) -> list[MapLayer]:
             continue
         color = list(style.force_style(str(row.force))["color"][:3])
         color.append(110 if row.leg == "return" else 230)
-        data.append({"p": path, "c": color, "tip": (
-            f"unit {row.unit_id} ({row.force}) · {row.leg}\nincident {row.incident_id} · "
-            f"from {row.station_id}\n{style.clock(style.number(row.depart_s))} → "
-            f"{style.clock(style.number(row.arrive_s))}")})
+        data.append(
+            {
+                "p": path,
+                "c": color,
+                "tip": (
+                    f"unit {row.unit_id} ({row.force}) · {row.leg}\nincident {row.incident_id} · "
+                    f"from {row.station_id}\n{style.clock(style.number(row.depart_s))} → "
+                    f"{style.clock(style.number(row.arrive_s))}"
+                ),
+            }
+        )
     if not data:
         return []
-    layer = pdk.Layer("PathLayer", data, id="routes", get_path="p", get_color="c", get_width=4,
-                      width_units=lit("pixels"), cap_rounded=True, joint_rounded=True,
-                      pickable=True, auto_highlight=True)
+    layer = pdk.Layer(
+        "PathLayer",
+        data,
+        id="routes",
+        get_path="p",
+        get_color="c",
+        get_width=4,
+        width_units=lit("pixels"),
+        cap_rounded=True,
+        joint_rounded=True,
+        pickable=True,
+        auto_highlight=True,
+    )
     return [MapLayer(layer, "routes")]

@@ -196,8 +196,12 @@ def write_replay(results_dir: str | Path, city: City) -> Path:
 def time_span(run: RunData) -> tuple[float, float]:
     """The replay's clock range (s): whole minutes from a minute before the first departure,
     alarm or event to a minute after the last."""
-    cols = [run.routes["depart_s"], run.routes["arrive_s"], run.incidents["alarm_s"],
-            run.events["t_s"]]
+    cols = [
+        run.routes["depart_s"],
+        run.routes["arrive_s"],
+        run.incidents["alarm_s"],
+        run.events["t_s"],
+    ]
     times = pd.concat([pd.to_numeric(c, errors="coerce") for c in cols]).dropna()
     if times.empty:
         return 0.0, 3600.0
@@ -218,19 +222,38 @@ def trips_layer(run: RunData, t0: float, labels: dict[str, str] | None = None) -
         color = list(style.force_style(str(r.force))["color"][:3])
         color.append(150 if r.leg == "return" else 255)
         label = labels.get(id_text(r.incident_id))
-        data.append({"p": path, "ts": ts, "c": color,
-                     "tip": f"unit {r.unit_id} ({r.force}) · {r.leg}\nincident {r.incident_id}"
-                            + (f"\n{label}" if label else "")})
+        data.append(
+            {
+                "p": path,
+                "ts": ts,
+                "c": color,
+                "tip": f"unit {r.unit_id} ({r.force}) · {r.leg}\nincident {r.incident_id}"
+                + (f"\n{label}" if label else ""),
+            }
+        )
     if not data:
         return []
-    layer = pdk.Layer("TripsLayer", data, id="trips", get_path="p", get_timestamps="ts",
-                      get_color="c", width_min_pixels=5, get_width=30,
-                      width_units=lit("meters"), cap_rounded=True, joint_rounded=True,
-                      trail_length=TRAIL_S, fade_trail=True, current_time=t0)
+    layer = pdk.Layer(
+        "TripsLayer",
+        data,
+        id="trips",
+        get_path="p",
+        get_timestamps="ts",
+        get_color="c",
+        width_min_pixels=5,
+        get_width=30,
+        width_units=lit("meters"),
+        cap_rounded=True,
+        joint_rounded=True,
+        trail_length=TRAIL_S,
+        fade_trail=True,
+        current_time=t0,
+    )
     return [MapLayer(layer, "routes")]
 
 
 # --- the drill: scripted incidents, where to look, when to start -------------------------
+
 
 def view_bounds(city: City, run: RunData, drill: dict[str, str]) -> list[float]:
     """[west, south, east, north] to frame first: the drill's incidents and the routes of the
@@ -257,10 +280,21 @@ def view_bounds(city: City, run: RunData, drill: dict[str, str]) -> list[float]:
 
 def drill_layer() -> MapLayer:
     """Rings around the drill's incidents (filled by the page as the clock passes alarms)."""
-    layer = pdk.Layer("ScatterplotLayer", [], id="drill", get_position="p", get_line_color="c",
-                      get_radius=15, radius_units=lit("pixels"), stroked=True, filled=False,
-                      get_line_width=3.5, line_width_units=lit("pixels"), pickable=True,
-                      auto_highlight=True)
+    layer = pdk.Layer(
+        "ScatterplotLayer",
+        [],
+        id="drill",
+        get_position="p",
+        get_line_color="c",
+        get_radius=15,
+        radius_units=lit("pixels"),
+        stroked=True,
+        filled=False,
+        get_line_width=3.5,
+        line_width_units=lit("pixels"),
+        pickable=True,
+        auto_highlight=True,
+    )
     return MapLayer(layer, "incidents")
 
 
@@ -273,16 +307,30 @@ def plain_districts(city: City) -> list[MapLayer]:
     for row, geom in zip(d.itertuples(index=False), to_wgs84(d, DISTRICT_SIMPLIFY_M)):
         fill = [250, 250, 246, 255] if row.level == CORE_LEVEL else [232, 232, 228, 255]
         for rings in polygon_rings(geom):
-            records.append({"polygon": rings, "c": fill,
-                            "tip": f"{row.name}  {row.name_en}\npopulation {int(row.population):,}"})
-    layer = pdk.Layer("PolygonLayer", records, id="districts", get_polygon="polygon",
-                      get_fill_color="c", get_line_color=style.DISTRICT_LINE, get_line_width=1,
-                      line_width_units=lit("pixels"), stroked=True, filled=True, pickable=True)
+            records.append(
+                {
+                    "polygon": rings,
+                    "c": fill,
+                    "tip": f"{row.name}  {row.name_en}\npopulation {int(row.population):,}",
+                }
+            )
+    layer = pdk.Layer(
+        "PolygonLayer",
+        records,
+        id="districts",
+        get_polygon="polygon",
+        get_fill_color="c",
+        get_line_color=style.DISTRICT_LINE,
+        get_line_width=1,
+        line_width_units=lit("pixels"),
+        stroked=True,
+        filled=True,
+        pickable=True,
+    )
     return [MapLayer(layer, "districts")]
 
 
-def incident_records(city: City, run: RunData,
-                     drill: dict[str, str] | None = None) -> list[dict]:
+def incident_records(city: City, run: RunData, drill: dict[str, str] | None = None) -> list[dict]:
     """Incidents for the page: position, alarm and cleared times, hover text (the drill's
     label first), ``s`` = 1 for the drill's incidents."""
     drill = drill or {}
@@ -294,12 +342,17 @@ def incident_records(city: City, run: RunData,
         if x is None or y is None or alarm is None:
             continue
         label = drill.get(id_text(r.incident_id))
-        rec = {"p": [round(x, DECIMALS), round(y, DECIMALS)], "a": alarm,
-               "cl": style.number(r.cleared_s),
-               "tip": ((f"{label}\n" if label else "")
-                       + f"{r.incident_id} · {r.type}\n{names.get(r.district_id, r.district_id)}"
-                       f"\nalarm {style.clock(alarm)} · ground "
-                       f"{style.minutes(style.number(r.resp_ground_s))}")}
+        rec = {
+            "p": [round(x, DECIMALS), round(y, DECIMALS)],
+            "a": alarm,
+            "cl": style.number(r.cleared_s),
+            "tip": (
+                (f"{label}\n" if label else "")
+                + f"{r.incident_id} · {r.type}\n{names.get(r.district_id, r.district_id)}"
+                f"\nalarm {style.clock(alarm)} · ground "
+                f"{style.minutes(style.number(r.resp_ground_s))}"
+            ),
+        }
         if label is not None:
             rec["s"] = 1
         out.append(rec)
@@ -308,32 +361,48 @@ def incident_records(city: City, run: RunData,
 
 def incidents_layer() -> MapLayer:
     """An incident layer, empty until the clock passes alarm times (filled by the page)."""
-    layer = pdk.Layer("ScatterplotLayer", [], id="incidents", get_position="p",
-                      get_fill_color="c", get_radius="r", radius_units=lit("pixels"),
-                      stroked=True, get_line_color=[20, 20, 20, 255], line_width_min_pixels=1,
-                      pickable=True, auto_highlight=True)
+    layer = pdk.Layer(
+        "ScatterplotLayer",
+        [],
+        id="incidents",
+        get_position="p",
+        get_fill_color="c",
+        get_radius="r",
+        radius_units=lit("pixels"),
+        stroked=True,
+        get_line_color=[20, 20, 20, 255],
+        line_width_min_pixels=1,
+        pickable=True,
+        auto_highlight=True,
+    )
     return MapLayer(layer, "incidents")
 
 
-def controls_html(t0: float, t1: float, start: float | None = None,
-                  span_s: float | None = None) -> str:
+def controls_html(
+    t0: float, t1: float, start: float | None = None, span_s: float | None = None
+) -> str:
     """Play/pause, slider and speed choice (default: ``span_s`` — the drill, else the whole
     replay — in about a minute)."""
     start = t0 if start is None else start
     default = min(SPEEDS, key=lambda s: abs(s - (span_s or (t1 - t0)) / 60))
-    opts = "".join(f"<option value=\"{s}\"{' selected' if s == default else ''}>{s}× </option>"
-                   for s in SPEEDS)
-    return (f"<div id=\"controls\"><button id=\"play\" type=\"button\">▶ Play</button>"
-            f"<span id=\"clock\">{text(style.clock(start))}</span>"
-            f"<input id=\"slider\" type=\"range\" min=\"{t0:.0f}\" max=\"{t1:.0f}\" step=\"1\" "
-            f"value=\"{start:.0f}\" aria-label=\"simulation time\">"
-            f"<label>speed <select id=\"speed\">{opts}</select></label></div>")
+    opts = "".join(
+        f'<option value="{s}"{" selected" if s == default else ""}>{s}× </option>' for s in SPEEDS
+    )
+    return (
+        f'<div id="controls"><button id="play" type="button">▶ Play</button>'
+        f'<span id="clock">{text(style.clock(start))}</span>'
+        f'<input id="slider" type="range" min="{t0:.0f}" max="{t1:.0f}" step="1" '
+        f'value="{start:.0f}" aria-label="simulation time">'
+        f'<label>speed <select id="speed">{opts}</select></label></div>'
+    )
 
 
 def drill_ring_item(color: list[int], label: str) -> str:
     """A ring marker with its label (the drill's incidents)."""
-    return (f"<div class=\"item\"><span class=\"ring\" style=\"border-color:"
-            f"{style.css(color)}\"></span>{text(label)}</div>")
+    return (
+        f'<div class="item"><span class="ring" style="border-color:'
+        f'{style.css(color)}"></span>{text(label)}</div>'
+    )
 
 
 def replay_html(city: City, run: RunData, changes: StationChanges | None = None) -> str:
@@ -347,46 +416,90 @@ def replay_html(city: City, run: RunData, changes: StationChanges | None = None)
     start = start_time(run, drill, t0, t1)
     t0 = min(t0, start)
     bounds = view_bounds(city, run, drill)
-    layers = [*plain_districts(city), *water_layers(bounds_wgs84(city)),
-              *[m for m in road_layers(city) if m.layer.id != "roads_local"
-                or len(city.road_edges) < 20_000],
-              *closure_layers(city, run), *station_layers(city),
-              *change_layers(city, changes, hazards(run)), *trips_layer(run, start, drill),
-              incidents_layer(), *([drill_layer()] if drill else [])]
+    layers = [
+        *plain_districts(city),
+        *water_layers(bounds_wgs84(city)),
+        *[
+            m
+            for m in road_layers(city)
+            if m.layer.id != "roads_local" or len(city.road_edges) < 20_000
+        ],
+        *closure_layers(city, run),
+        *station_layers(city),
+        *change_layers(city, changes, hazards(run)),
+        *trips_layer(run, start, drill),
+        incidents_layer(),
+        *([drill_layer()] if drill else []),
+    ]
     the_deck = deck(layers, city)
     the_deck.initial_view_state = fit_view(bounds)
     spec = script_json(the_deck)
-    replay_data = {"t0": t0, "t1": t1, "start": start,
-                   "incidents": incident_records(city, run, drill),
-                   "active": {"c": ACTIVE_COLOR, "r": 7}, "cleared": {"c": CLEARED_COLOR, "r": 3.5},
-                   "ring": RING_COLOR, "ring_cleared": RING_CLEARED_COLOR}
+    replay_data = {
+        "t0": t0,
+        "t1": t1,
+        "start": start,
+        "incidents": incident_records(city, run, drill),
+        "active": {"c": ACTIVE_COLOR, "r": 7},
+        "cleared": {"c": CLEARED_COLOR, "r": 3.5},
+        "ring": RING_COLOR,
+        "ring_cleared": RING_CLEARED_COLOR,
+    }
     span = None
     if drill:
         inc = run.incidents[[id_text(i) in drill for i in run.incidents["incident_id"]]]
         ends = pd.to_numeric(inc["cleared_s"], errors="coerce").dropna()
         span = (min(float(ends.max()), t1) - start) if len(ends) else None
     forces = sorted(set(run.routes["force"].astype(str))) if len(run.routes) else []
-    legend = legend_html([
-        ("Units 出动力量", "".join(line_item(style.force_style(f)["color"], 5,
-                                           str(style.force_style(f)["label"])) for f in forces)),
-        ("Incidents 事件", dot_item(ACTIVE_COLOR, "active 处置中")
-         + dot_item(CLEARED_COLOR, "cleared 已处置")
-         + (drill_ring_item(RING_COLOR, "drill (scripted) 演练") if drill else "")),
-    ])
+    legend = legend_html(
+        [
+            (
+                "Units 出动力量",
+                "".join(
+                    line_item(style.force_style(f)["color"], 5, str(style.force_style(f)["label"]))
+                    for f in forces
+                ),
+            ),
+            (
+                "Incidents 事件",
+                dot_item(ACTIVE_COLOR, "active 处置中")
+                + dot_item(CLEARED_COLOR, "cleared 已处置")
+                + (drill_ring_item(RING_COLOR, "drill (scripted) 演练") if drill else ""),
+            ),
+        ]
+    )
     scripted = len(drill_labels(run, cascades=False))
-    drill_line = (f"drill: {scripted} scripted incidents"
-                  + (f" (+{len(drill) - scripted} they led to)" if len(drill) > scripted else "")
-                  if drill else "")
-    body = (title_html(f"{heading(city, run)} — drill replay 演练回放",
-                       [f"seed {run.seed or '—'} · run started {run.started or '—'} · "
-                        f"city: {city.name}",
-                        f"{len(run.routes)} unit trips · {len(run.incidents)} incidents",
-                        drill_line])
-            + legend + timeline_html(city, run, drill) + controls_html(t0, t1, start, span)
-            + f"<script type=\"application/json\" id=\"replay-data\">{script_json(replay_data)}"
-              "</script>")
+    drill_line = (
+        f"drill: {scripted} scripted incidents"
+        + (f" (+{len(drill) - scripted} they led to)" if len(drill) > scripted else "")
+        if drill
+        else ""
+    )
+    body = (
+        title_html(
+            f"{heading(city, run)} — drill replay 演练回放",
+            [
+                f"seed {run.seed or '—'} · run started {run.started or '—'} · city: {city.name}",
+                f"{len(run.routes)} unit trips · {len(run.incidents)} incidents",
+                drill_line,
+            ],
+        )
+        + legend
+        + timeline_html(city, run, drill)
+        + controls_html(t0, t1, start, span)
+        + f'<script type="application/json" id="replay-data">{script_json(replay_data)}'
+        "</script>"
+    )
     # keep the framed area clear of the title block (top left) and the legend (bottom left)
-    page_data = {"bounds": bounds, "groups": {},
-                 "padding": {"top": 150, "bottom": 40, "left": 60, "right": 40}}
-    return deck_page(title=f"{heading(city, run)} — replay", spec_json=spec,
-                     page_data=page_data, body=body, css=REPLAY_CSS, script=REPLAY_JS)
+    page_data = {
+        "bounds": bounds,
+        "groups": {},
+        "padding": {"top": 150, "bottom": 40, "left": 60, "right": 40},
+    }
+    return deck_page(
+        title=f"{heading(city, run)} — replay",
+        spec_json=spec,
+        page_data=page_data,
+        body=body,
+        css=REPLAY_CSS,
+        script=REPLAY_JS,
+    )

@@ -88,8 +88,9 @@ def station_changes(base: City, drawn: City) -> StationChanges:
     else:
         moved = both.copy()
         moved["old"] = pd.Series(dtype=object)
-    return StationChanges(added.reset_index(drop=True), moved.reset_index(drop=True),
-                          removed.reset_index(drop=True))
+    return StationChanges(
+        added.reset_index(drop=True), moved.reset_index(drop=True), removed.reset_index(drop=True)
+    )
 
 
 def hazards(run: RunData) -> Hazards:
@@ -97,7 +98,10 @@ def hazards(run: RunData) -> Hazards:
     scen = run.summary.get("scenario")
     if not isinstance(scen, dict):
         return Hazards()
-    quakes = [q for q in scen.get("earthquake") or [] if isinstance(q, dict)
-              and q.get("lon") is not None and q.get("lat") is not None]
+    quakes = [
+        q
+        for q in scen.get("earthquake") or []
+        if isinstance(q, dict) and q.get("lon") is not None and q.get("lat") is not None
+    ]
     storms = [s for s in scen.get("rainstorm") or [] if isinstance(s, dict)]
     return Hazards(quakes=quakes, storms=storms)

@@ -18,9 +18,15 @@ RGBA = list[int]
 # viridis. Categories that sit side by side also differ in lightness (black fire stations,
 # white met incidents, vermillion missed incidents).
 OKABE_ITO: dict[str, tuple[int, int, int]] = {
-    "black": (0, 0, 0), "orange": (230, 159, 0), "sky_blue": (86, 180, 233),
-    "bluish_green": (0, 158, 115), "yellow": (240, 228, 66), "blue": (0, 114, 178),
-    "vermillion": (213, 94, 0), "reddish_purple": (204, 121, 167)}
+    "black": (0, 0, 0),
+    "orange": (230, 159, 0),
+    "sky_blue": (86, 180, 233),
+    "bluish_green": (0, 158, 115),
+    "yellow": (240, 228, 66),
+    "blue": (0, 114, 178),
+    "vermillion": (213, 94, 0),
+    "reddish_purple": (204, 121, 167),
+}
 
 
 def _oi(name: str, alpha: int = 255) -> RGBA:
@@ -31,7 +37,8 @@ RAMP_NAME = "cividis"
 """Met share 0 % → dark blue, 100 % → yellow (matplotlib colormap)."""
 RAMP_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = tuple(
     (s, tuple(int(round(255 * c)) for c in colormaps[RAMP_NAME](s)[:3]))  # type: ignore[misc]
-    for s in (0.0, 0.25, 0.5, 0.75, 1.0))
+    for s in (0.0, 0.25, 0.5, 0.75, 1.0)
+)
 NO_DATA: RGBA = [200, 200, 200, 140]
 DISTRICT_ALPHA = 130
 DISTRICT_LINE: RGBA = [60, 60, 60, 255]
@@ -43,14 +50,30 @@ WATER_LINE: RGBA = [90, 150, 190, 255]
 
 ROAD_STYLE: dict[str, dict[str, object]] = {
     # class: colour, width in metres, minimum width in pixels, legend label
-    "expressway": {"color": _oi("orange", 235), "width_m": 28.0, "min_px": 2.5,
-                   "label": "Expressway 快速路"},
-    "arterial": {"color": [120, 100, 80, 235], "width_m": 16.0, "min_px": 1.5,
-                 "label": "Arterial 主干路"},
-    "mountain": {"color": [150, 130, 90, 220], "width_m": 10.0, "min_px": 1.0,
-                 "label": "Mountain road 山路"},
-    "local": {"color": [150, 150, 150, 150], "width_m": 6.0, "min_px": 0.5,
-              "label": "Local road 支路"},
+    "expressway": {
+        "color": _oi("orange", 235),
+        "width_m": 28.0,
+        "min_px": 2.5,
+        "label": "Expressway 快速路",
+    },
+    "arterial": {
+        "color": [120, 100, 80, 235],
+        "width_m": 16.0,
+        "min_px": 1.5,
+        "label": "Arterial 主干路",
+    },
+    "mountain": {
+        "color": [150, 130, 90, 220],
+        "width_m": 10.0,
+        "min_px": 1.0,
+        "label": "Mountain road 山路",
+    },
+    "local": {
+        "color": [150, 150, 150, 150],
+        "width_m": 6.0,
+        "min_px": 0.5,
+        "label": "Local road 支路",
+    },
 }
 OTHER_ROAD = "local"
 """Road classes not listed in :data:`ROAD_STYLE` are drawn like this one."""
@@ -62,22 +85,45 @@ CLOSED_COLOR: RGBA = _oi("yellow")
 CLOSED_CASING: RGBA = _oi("black")
 """Closed roads: yellow on black (a road-works look), unlike any other line."""
 
-PIPE_COLOR: dict[str, RGBA] = {"water": _oi("blue", 220), "gas": _oi("orange", 230),
-                               "drainage": _oi("bluish_green", 220)}
+PIPE_COLOR: dict[str, RGBA] = {
+    "water": _oi("blue", 220),
+    "gas": _oi("orange", 230),
+    "drainage": _oi("bluish_green", 220),
+}
 PIPE_LABEL = {"water": "Water mains 供水", "gas": "Gas mains 燃气", "drainage": "Drainage 排水"}
 
 FORCE_STYLE: dict[str, dict[str, object]] = {
     # force: colour, radius in metres, minimum radius in pixels, legend label
-    "community": {"color": _oi("bluish_green", 210), "radius_m": 40.0, "min_px": 1.5,
-                  "label": "Community post 社区微型站"},
-    "fire": {"color": _oi("black"), "radius_m": 130.0, "min_px": 4.5,
-             "label": "Fire station 消防站"},
-    "professional": {"color": _oi("reddish_purple"), "radius_m": 110.0, "min_px": 4.5,
-                     "label": "Professional team 专业队"},
-    "social": {"color": _oi("blue"), "radius_m": 90.0, "min_px": 4.0,
-               "label": "Social rescue 社会救援"},
-    "air": {"color": _oi("sky_blue"), "radius_m": 150.0, "min_px": 5.5,
-            "label": "Air base 航空救援"},
+    "community": {
+        "color": _oi("bluish_green", 210),
+        "radius_m": 40.0,
+        "min_px": 1.5,
+        "label": "Community post 社区微型站",
+    },
+    "fire": {
+        "color": _oi("black"),
+        "radius_m": 130.0,
+        "min_px": 4.5,
+        "label": "Fire station 消防站",
+    },
+    "professional": {
+        "color": _oi("reddish_purple"),
+        "radius_m": 110.0,
+        "min_px": 4.5,
+        "label": "Professional team 专业队",
+    },
+    "social": {
+        "color": _oi("blue"),
+        "radius_m": 90.0,
+        "min_px": 4.0,
+        "label": "Social rescue 社会救援",
+    },
+    "air": {
+        "color": _oi("sky_blue"),
+        "radius_m": 150.0,
+        "min_px": 5.5,
+        "label": "Air base 航空救援",
+    },
 }
 OTHER_FORCE = {"color": [90, 90, 90, 255], "radius_m": 80.0, "min_px": 3.0, "label": "Other"}
 
@@ -95,15 +141,22 @@ HAZARD_COLOR: RGBA = _oi("reddish_purple")
 
 COVERAGE_BANDS: tuple[tuple[float, RGBA, str], ...] = tuple(
     (hi, [*(int(round(255 * c)) for c in colormaps["viridis"](f)[:3]), 150], label)
-    for hi, f, label in ((300.0, 0.95, "≤ 5 min"), (600.0, 0.65, "5–10 min"),
-                         (1800.0, 0.35, "10–30 min"), (math.inf, 0.0, "> 30 min / unreachable")))
+    for hi, f, label in (
+        (300.0, 0.95, "≤ 5 min"),
+        (600.0, 0.65, "5–10 min"),
+        (1800.0, 0.35, "10–30 min"),
+        (math.inf, 0.0, "> 30 min / unreachable"),
+    )
+)
 """Coverage areas by best ground response time: (upper bound in seconds, colour, label);
 viridis, bright = fast."""
 
 TARGETS = ("10min", "30min", "60min")
 MET_COLUMN = {"10min": "met_10", "30min": "met_30", "60min": "met_60"}
-FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", '
-              '"Microsoft YaHei", "Helvetica Neue", Arial, sans-serif')
+FONT_STACK = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", '
+    '"Microsoft YaHei", "Helvetica Neue", Arial, sans-serif'
+)
 
 
 def ramp(share: float | None, alpha: int = DISTRICT_ALPHA) -> RGBA:
