@@ -179,7 +179,7 @@ def naive_sample(engine: Engine, sim, n: int, rng: np.random.Generator) -> tuple
     g = engine.city.graph.reverse(copy=False)
     ids = engine.net.node_ids
     t0 = time.perf_counter()
-    for t, _, _, _, node, _, to in picks:
+    for _t, _, _, _, node, _, to in picks:
         d = nx.shortest_path_length(g, source=ids[node], weight="travel_time_s")
         times = np.array([d.get(ids[s], np.inf) for s in st_nodes])
         own = np.where(st_dist == to, times, np.inf)
@@ -187,7 +187,7 @@ def naive_sample(engine: Engine, sim, n: int, rng: np.random.Generator) -> tuple
     t_nx = (time.perf_counter() - t0) / max(len(picks), 1)
     mats = [engine.net.matrix(engine.net.edge_times(p)).T.tocsr() for p in PERIODS]
     t0 = time.perf_counter()
-    for t, _, _, _, node, _, to in picks:
+    for _t, _, _, _, node, _, to in picks:
         d = dijkstra(mats[period_of(t)], indices=node)
         times = d[st_nodes]
         own = np.where(st_dist == to, times, np.inf)

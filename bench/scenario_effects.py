@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -70,9 +71,10 @@ def main() -> None:
 
     ns = run("new-station", city, a.seed, a.days)["incidents"]
     station = load_scenario(SCENARIOS / "new-station.toml").stations.add[0]
-    near = lambda inc: (
-        np.hypot(inc["x"] - station.lon, (inc["y"] - station.lat) * 1.15) < 0.031
-    )  # ~3 km
+
+    def near(inc: pd.DataFrame) -> pd.Series:  # ~3 km
+        return np.hypot(inc["x"] - station.lon, (inc["y"] - station.lat) * 1.15) < 0.031
+
     print(
         f"new-station: {near(b_inc).sum()} incidents within ~3 km, mean ground response "
         f"{mean_ground(b_inc, near(b_inc)):.0f} s → {mean_ground(ns, near(ns)):.0f} s"

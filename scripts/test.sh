@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: install the package with its test extras and
 # Debian's chromium (the map tests open the maps in a real headless browser), then pytest.
-# Then the wheel check (scripts/wheel-check.sh: build the wheel, install it into a fresh
-# virtualenv, run a short scenario from another directory) when pytest got no arguments.
+# With no arguments it first lints (ruff check, ruff format --check) and type-checks (mypy)
+# the package, and after pytest runs the wheel check (scripts/wheel-check.sh: build the
+# wheel, install it into a fresh virtualenv, run a short scenario from another directory).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k roads`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,12 @@ bash scripts/install-chromium.sh
 if ! command -v chromium >/dev/null 2>&1; then
   echo "scripts/test.sh: no chromium after scripts/install-chromium.sh: the browser tests cannot run" >&2
   exit 1
+fi
+if [ $# -eq 0 ]; then
+  echo "==> ruff (lint and format) and mypy"
+  .venv/bin/ruff check twin tests bench
+  .venv/bin/ruff format --check twin tests bench
+  .venv/bin/mypy twin
 fi
 .venv/bin/python -m pytest "$@"
 if [ $# -eq 0 ] || [ "${TWIN_WHEEL_CHECK:-}" = 1 ]; then

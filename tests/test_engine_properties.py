@@ -111,7 +111,7 @@ def test_no_unit_is_in_two_places_and_arrivals_follow_dispatch(incidents, seed, 
     events = event_table(sim)
     check_unit_timelines(events)
     check_incidents(sim)
-    for unit, inc, leg, dep, arr, road, path, times in sim.routes:
+    for _unit, _inc, _leg, dep, arr, _road, path, times in sim.routes:
         assert arr >= dep and np.all(np.diff(times) >= -1e-9)
         # one time per point of the path, from the departure to the arrival
         assert len(times) == len(path)

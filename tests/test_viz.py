@@ -224,7 +224,10 @@ def build_results(
     inc = []
     for iid, did, node, alarm, resp in spec:
         x, y = lonlat(city, *node_xy[node])
-        met = lambda lim: pd.NA if np.isnan(resp) else bool(resp <= lim)
+
+        def met(lim: float, resp: float = resp) -> object:
+            return pd.NA if np.isnan(resp) else bool(resp <= lim)
+
         inc.append(
             {
                 "incident_id": iid,
