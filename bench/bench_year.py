@@ -187,7 +187,7 @@ def naive_sample(engine: Engine, sim, n: int, rng: np.random.Generator) -> tuple
     t_nx = (time.perf_counter() - t0) / max(len(picks), 1)
     mats = [engine.net.matrix(engine.net.edge_times(p)).T.tocsr() for p in PERIODS]
     t0 = time.perf_counter()
-    for _t, _, _, _, node, _, to in picks:
+    for t, _, _, _, node, _, to in picks:
         d = dijkstra(mats[period_of(t)], indices=node)
         times = d[st_nodes]
         own = np.where(st_dist == to, times, np.inf)
