@@ -114,6 +114,7 @@ def headline(run: RunData, other: RunData | None = None, target: str = "30min") 
     mine = drill_outcome(run)
     theirs = drill_outcome(other) if other is not None else None
     if mine is not None and theirs is not None:
+        assert other is not None  # theirs comes from other
         out.append(
             f"{run.scenario_name}: {drill_sentence(mine)}, against "
             f"{theirs.escalated} of {theirs.scripted} in {other.scenario_name}."

@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from twin.model.city import City
@@ -116,7 +118,8 @@ def briefing_html(
 ) -> str:
     """The briefing document (see module docstring)."""
     t = labels(lang)
-    scen = run.summary.get("scenario") if isinstance(run.summary.get("scenario"), dict) else {}
+    raw = run.summary.get("scenario")
+    scen: dict[str, Any] = raw if isinstance(raw, dict) else {}
     meta = [
         f"seed {run.seed or '—'}",
         f"run started {run.started or '—'}",
@@ -165,7 +168,7 @@ def worst_districts(city: City, run: RunData, target: str, n: int = 3) -> list[s
     """Up to ``n`` districts that missed the target at least once, worst first."""
     names = district_names(city)
     comp = district_compliance(run.compliance, target)
-    out = []
+    out: list[str] = []
     for did in district_order(run.compliance, target):
         r = comp.loc[[did]].iloc[0]
         sh, cnt = style.number(r["met_share"]), style.number(r["count"]) or 0
@@ -177,7 +180,7 @@ def worst_districts(city: City, run: RunData, target: str, n: int = 3) -> list[s
     return out
 
 
-def _row(name: str, r: object, cls: str = "") -> dict[str, str]:
+def _row(name: str, r: pd.Series, cls: str = "") -> dict[str, str]:
     n = int(style.number(r["count"]) or 0)
     sh = style.number(r["met_share"])
     s = share(round((sh or 0.0) * n), n)

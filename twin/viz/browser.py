@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,8 +54,8 @@ def chromium_path() -> str | None:
 class Offline:
     """A Playwright page with the network cut off; ``blocked`` lists refused URLs."""
 
-    page: object
-    context: object
+    page: Any  # playwright.sync_api.Page (optional extra [browser])
+    context: Any  # playwright.sync_api.BrowserContext
     blocked: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
 
@@ -88,7 +89,7 @@ def offline_page(width: int = 1600, height: int = 900, scale: float = 1.0) -> It
             ctx.close()
 
 
-def _gate(route: object, off: Offline) -> None:
+def _gate(route: Any, off: Offline) -> None:
     """Let local URLs through; abort and record everything else."""
     url = route.request.url
     if url.startswith(LOCAL_SCHEMES):
@@ -98,7 +99,7 @@ def _gate(route: object, off: Offline) -> None:
         route.abort("internetdisconnected")
 
 
-def wait_for_deck(page: object, timeout_s: float = 30.0) -> None:
+def wait_for_deck(page: Any, timeout_s: float = 30.0) -> None:
     """Wait until the page's deck has drawn every layer (``window.deckReady()``)."""
     page.wait_for_function(
         "() => window.deckReady && window.deckReady()", timeout=timeout_s * 1000, polling=100

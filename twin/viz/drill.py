@@ -79,7 +79,7 @@ def start_time(run: RunData, drill: dict[str, str], t0: float, t1: float) -> flo
         for i, o, a in zip(inc["incident_id"], inc["onset_s"], inc["alarm_s"])
         if id_text(i) in drill
     ]
-    times = [t for t in times if t is not None]
-    if not times:
+    known = [t for t in times if t is not None]
+    if not known:
         return t0
-    return float(min(t1, max(0.0, math.floor((min(times) - LEAD_S) / 60) * 60)))
+    return float(min(t1, max(0.0, math.floor((min(known) - LEAD_S) / 60) * 60)))

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +58,7 @@ class MapFiles:
         """The files written."""
         return [p for p in (self.html, self.png) if p is not None]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Path]:
         return iter(self.paths)
 
 

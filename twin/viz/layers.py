@@ -18,6 +18,9 @@ areas in :mod:`twin.viz.cells`, the scenario's changes in :mod:`twin.viz.changes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import geopandas as gpd
 import pandas as pd
 import pydeck as pdk
@@ -144,14 +147,15 @@ def district_layers(
     ]
 
 
-def district_tip(row: object, figures: pd.Series | None, target: str) -> str:
+def district_tip(row: Any, figures: pd.Series | None, target: str) -> str:
     """Hover text of a district: names, population and its compliance row."""
     head = f"{row.name}  {row.name_en}\npopulation {int(row.population):,}"
-    if figures is None or not (style.number(figures["count"]) or 0) > 0:
+    count = None if figures is None else style.number(figures["count"])
+    if figures is None or count is None or not count > 0:
         return head + "\nno incidents in this run"
     return (
         f"{head}\n{style.target_label(target)} target met: "
-        f"{style.percent(style.number(figures['met_share']))} of {int(style.number(figures['count']))}"
+        f"{style.percent(style.number(figures['met_share']))} of {int(count)}"
         f"\nmean {style.minutes(style.number(figures['mean_s']))} · p50 "
         f"{style.minutes(style.number(figures['p50_s']))} · p90 "
         f"{style.minutes(style.number(figures['p90_s']))}"
@@ -190,8 +194,8 @@ def road_layers(city: City) -> list[MapLayer]:
             out.append(MapLayer(_edge_layer(f"roads_{cls}", sub, st), "roads"))
     tunnels, bridges = e[e["tunnel"].astype(bool)], e[e["bridge"].astype(bool)]
     if len(tunnels):
-        st = {"color": style.TUNNEL_COLOR, "width_m": 30.0, "min_px": 2.0}
-        out.append(MapLayer(_edge_layer("tunnels", tunnels, st), "bridges"))
+        tunnel_st = {"color": style.TUNNEL_COLOR, "width_m": 30.0, "min_px": 2.0}
+        out.append(MapLayer(_edge_layer("tunnels", tunnels, tunnel_st), "bridges"))
     if len(bridges):  # a white casing under a dark deck: a crossing over the water
         casing = {"color": style.BRIDGE_CASING, "width_m": 70.0, "min_px": 6.0}
         deck_st = {"color": style.BRIDGE_COLOR, "width_m": 36.0, "min_px": 3.0}
@@ -200,7 +204,9 @@ def road_layers(city: City) -> list[MapLayer]:
     return out
 
 
-def _edge_layer(layer_id: str, edges: gpd.GeoDataFrame, st: dict, tips: bool = True) -> pdk.Layer:
+def _edge_layer(
+    layer_id: str, edges: gpd.GeoDataFrame, st: Mapping[str, Any], tips: bool = True
+) -> pdk.Layer:
     """Road edges in one style: a PathLayer with tips, or segments when there are many."""
     paths = line_paths(to_wgs84(edges, ROAD_SIMPLIFY_M))
     common = dict(
@@ -221,8 +227,8 @@ def _edge_layer(layer_id: str, edges: gpd.GeoDataFrame, st: dict, tips: bool = T
         )
     if len(edges) > TIP_LIMIT:
         return segment_layer(layer_id, paths, **common)
-    tips = [road_tip(r) for r in edges.itertuples(index=False)]
-    data = [{"p": p, "tip": t} for p, t in zip(paths, tips)]
+    tip_texts = [road_tip(r) for r in edges.itertuples(index=False)]
+    data = [{"p": p, "tip": t} for p, t in zip(paths, tip_texts)]
     return pdk.Layer(
         "PathLayer",
         data,
@@ -236,7 +242,7 @@ def _edge_layer(layer_id: str, edges: gpd.GeoDataFrame, st: dict, tips: bool = T
     )
 
 
-def road_tip(row: object) -> str:
+def road_tip(row: Any) -> str:
     """Hover text of a road edge."""
     kind = " · bridge 桥" if row.bridge else (" · tunnel 隧道" if row.tunnel else "")
     name = row.name or "(unnamed)"
@@ -288,7 +294,7 @@ def closure_layers(city: City, run: RunData) -> list[MapLayer]:
     return [MapLayer(casing, "closures"), MapLayer(layer, "closures")]
 
 
-def closure_tip(closure: object, edge: object) -> str:
+def closure_tip(closure: Any, edge: Any) -> str:
     """Hover text of a closed edge: the road, why and by what, from when to when."""
     why = " · ".join(str(v) for v in (closure.reason, closure.name) if isinstance(v, str) and v)
     return (

@@ -191,12 +191,12 @@ def _frame(ax: Axes, city: City, aspect: float = 16 / 9) -> None:
         ax.set_xlim(cx - half_h * aspect, cx + half_h * aspect)
         ax.set_ylim(cy - half_h, cy + half_h)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_position([0, 0, 1, 1])
+    ax.set_position((0, 0, 1, 1))
     ax.set_axis_off()
 
 
 def _legend(fig: Figure, ax: Axes, city: City, run: RunData, target: str) -> None:
-    cax = fig.add_axes([0.015, 0.10, 0.2, 0.018])
+    cax = fig.add_axes((0.015, 0.10, 0.2, 0.018))
     cb = fig.colorbar(
         mpl_.cm.ScalarMappable(cmap=ramp_cmap(), norm=mpl_.colors.Normalize(0, 100)),
         cax=cax,

@@ -10,6 +10,7 @@ so the model and analysis packages import nothing from viz (no import cycle)::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -80,7 +81,8 @@ def city_html(city: City) -> str:
 def results_html(results: Results) -> str:
     """Results in Jupyter: scenario, counts and the city-wide targets (no DataFrames)."""
     s = results.summary
-    scen = s.get("scenario") if isinstance(s.get("scenario"), dict) else {}
+    raw = s.get("scenario")
+    scen: dict[str, Any] = raw if isinstance(raw, dict) else {}
     rows: list[tuple[str, object]] = [
         ("scenario", scen.get("name", "")),
         ("seed", s.get("seed", "")),

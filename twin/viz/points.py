@@ -6,6 +6,8 @@ missed incidents vermillion, met ones white). Tooltips are plain text (``tip``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pydeck as pdk
 
@@ -105,7 +107,7 @@ def incident_layers(city: City, run: RunData, target: str = "30min") -> list[Map
     return out
 
 
-def incident_tip(r: object, names: dict[str, str], target: str, key: str) -> str:
+def incident_tip(r: Any, names: dict[str, str], target: str, key: str) -> str:
     """Hover text of an incident."""
     verdict = {"met": "met", "missed": "MISSED", "na": "n/a"}[key]
     label = getattr(r, "label", None)

@@ -7,10 +7,30 @@ Nothing here computes figures: it only maps values the engine wrote to colours a
 from __future__ import annotations
 
 import math
+from typing import TypedDict, cast
 
 from matplotlib import colormaps
 
 RGBA = list[int]
+
+
+class RoadStyle(TypedDict):
+    """Drawing style of a road class (see :data:`ROAD_STYLE`)."""
+
+    color: RGBA
+    width_m: float
+    min_px: float
+    label: str
+
+
+class ForceStyle(TypedDict):
+    """Drawing style of a station force (see :data:`FORCE_STYLE`)."""
+
+    color: RGBA
+    radius_m: float
+    min_px: float
+    label: str
+
 
 # Colour-blind-safe choices. Categories use the Okabe–Ito set (Okabe & Ito 2008, "Color
 # Universal Design"; distinct under protanopia, deuteranopia and tritanopia); ramps use
@@ -48,7 +68,7 @@ BACKGROUND = "#f2efe9"
 WATER_COLOR: RGBA = [158, 202, 225, 255]
 WATER_LINE: RGBA = [90, 150, 190, 255]
 
-ROAD_STYLE: dict[str, dict[str, object]] = {
+ROAD_STYLE: dict[str, RoadStyle] = {
     # class: colour, width in metres, minimum width in pixels, legend label
     "expressway": {
         "color": _oi("orange", 235),
@@ -92,7 +112,7 @@ PIPE_COLOR: dict[str, RGBA] = {
 }
 PIPE_LABEL = {"water": "Water mains 供水", "gas": "Gas mains 燃气", "drainage": "Drainage 排水"}
 
-FORCE_STYLE: dict[str, dict[str, object]] = {
+FORCE_STYLE: dict[str, ForceStyle] = {
     # force: colour, radius in metres, minimum radius in pixels, legend label
     "community": {
         "color": _oi("bluish_green", 210),
@@ -125,7 +145,12 @@ FORCE_STYLE: dict[str, dict[str, object]] = {
         "label": "Air base 航空救援",
     },
 }
-OTHER_FORCE = {"color": [90, 90, 90, 255], "radius_m": 80.0, "min_px": 3.0, "label": "Other"}
+OTHER_FORCE: ForceStyle = {
+    "color": [90, 90, 90, 255],
+    "radius_m": 80.0,
+    "min_px": 3.0,
+    "label": "Other",
+}
 
 MET_COLOR: RGBA = [255, 255, 255, 255]
 MISSED_COLOR: RGBA = _oi("vermillion")
@@ -177,12 +202,12 @@ def ramp_css_gradient() -> str:
     return f"linear-gradient(to right, {stops})"
 
 
-def road_style(road_class: str) -> dict[str, object]:
+def road_style(road_class: str) -> RoadStyle:
     """Drawing style of a road class (unknown classes draw as :data:`OTHER_ROAD`)."""
     return ROAD_STYLE.get(road_class, ROAD_STYLE[OTHER_ROAD])
 
 
-def force_style(force: str) -> dict[str, object]:
+def force_style(force: str) -> ForceStyle:
     """Drawing style of a station force."""
     return FORCE_STYLE.get(force, OTHER_FORCE)
 
@@ -201,9 +226,13 @@ def css(color: list[int]) -> str:
     return f"rgba({r},{g},{b},{a:.2f})"
 
 
-def mpl(color: list[int]) -> tuple[float, ...]:
+def mpl(color: list[int]) -> tuple[float, float, float] | tuple[float, float, float, float]:
     """An RGB(A) 0–255 list as a matplotlib colour tuple."""
-    return tuple(c / 255 for c in color)
+    # colours here are RGB or RGBA lists, so the tuple has 3 or 4 entries
+    return cast(
+        "tuple[float, float, float] | tuple[float, float, float, float]",
+        tuple(c / 255 for c in color),
+    )
 
 
 def number(value: object) -> float | None:

@@ -4,6 +4,8 @@ filter (the drill's incidents / fire & rescue units / all). Everything escaped.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from twin.model.city import City
@@ -58,12 +60,13 @@ class _Lookup:
         self.unit_force = {
             str(u): str(f) for u, f in zip(run.routes["unit_id"], run.routes["force"])
         }
-        self.closures: dict[tuple[str, int], object] = {}
+        self.closures: dict[tuple[str, int], Any] = {}  # lifelines rows (itertuples)
         cl = run.lifelines[run.lifelines["kind"].astype(str) == "closure"]
         for r in cl.itertuples(index=False):
             for kind, t in (("closure_start", r.start_s), ("closure_end", r.end_s)):
-                if style.number(t) is not None:
-                    self.closures.setdefault((kind, round(style.number(t))), r)
+                n = style.number(t)
+                if n is not None:
+                    self.closures.setdefault((kind, round(n)), r)
 
     def force(self, unit: str) -> str:
         """A unit's force (routes.parquet, else its station: unit ids are ``<station>/<k>``)."""
@@ -74,10 +77,10 @@ class _Lookup:
             self.names.get(d.strip(), d.strip()) for d in district.split(",") if d.strip()
         )
 
-    def closure(self, kind: str, t: float) -> object | None:
+    def closure(self, kind: str, t: float) -> Any | None:
         return self.closures.get((kind, round(t))) if kind.startswith("closure") else None
 
-    def where(self, r: object, closure: object | None) -> str:
+    def where(self, r: Any, closure: Any | None) -> str:
         """The incident's district (or where a unit moves from → to, when it crosses a
         border; a unit's node; a closure's districts), Chinese + English."""
         a, b = cell_text(r.from_district), cell_text(r.to_district)
