@@ -21,15 +21,9 @@ from twin import TwinDataError, load_city, save_city
 from twin.importers.commands import import_command, validate_command
 from twin.importers.epanet import import_epanet, read_epanet
 from twin.importers.gis import import_gis
-from twin.importers.osm import (
-    DRIVABLE,
-    build_roads,
-    import_osm,
-    is_drivable,
-    oneway_of,
-    parse_maxspeed,
-    read_ways,
-)
+from twin.importers.osm import import_osm
+from twin.importers.osm_roads import build_roads, read_ways
+from twin.importers.osm_tags import DRIVABLE, is_drivable, oneway_of, parse_maxspeed
 
 DATA = Path(__file__).parent / "data"
 OAKLAND = DATA / "West-Oakland.osm.bz2"

@@ -7,7 +7,7 @@ it makes is written into the import notes (``city.json``'s ``import_notes``) and
 Districts, in this order
     1. a user's file (``--districts``); 2. OSM administrative boundaries: ``--admin-level
     N``, or without it the finest level (≥ 4) whose areas (at least two) cover
-    :data:`ADMIN_COVER` of the road nodes — clipped to the roads' hull; 3. one district
+    :data:`~twin.importers.assemble_districts.ADMIN_COVER` of the road nodes — clipped to the roads' hull; 3. one district
     ``D1`` over the roads' hull.
 People
     :mod:`twin.importers.population` (raster, vector, else buildings or land use as an
@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
 from twin.errors import TwinDataError
-from twin.importers import assign_districts, districts_from_nodes, note
+from twin.importers import districts_from_nodes, note
+from twin.importers.assemble_districts import admin_districts
 from twin.importers.columns import read_map
 from twin.importers.osm_features import Features
 from twin.importers.population import (
@@ -55,8 +55,6 @@ from twin.model.city import read_layer_file
 
 SAME_STATION_M = 150.0
 """An OSM station this close to a station of the same force in the user's file is the same."""
-ADMIN_COVER = 0.9
-"""Share of road nodes an OSM admin level must cover to be taken as the districts."""
 
 
 @dataclass(frozen=True)
@@ -71,21 +69,6 @@ class CityOptions:
     population_path: Path | None = None
     population_column: str = "population"
     floor_m2_per_person: float = FLOOR_M2_PER_PERSON
-
-
-def label_nodes(
-    nodes: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, notes: list[str]
-) -> gpd.GeoDataFrame:
-    """``nodes`` with the ``district_id`` each lies in ('' outside all, counted in the notes);
-    unchanged when ``districts`` lacks a CRS or ids (the validator reports that)."""
-    if districts.crs is None or "district_id" not in districts.columns:
-        return nodes
-    nodes = nodes.copy()
-    nodes["district_id"] = assign_districts(nodes, districts).to_numpy()
-    outside = int((nodes["district_id"] == "").sum())
-    if outside:
-        note(notes, f"{outside} road nodes lie outside every district (district_id '')")
-    return nodes
 
 
 def check_generate(forces: tuple[str, ...]) -> None:
@@ -118,69 +101,6 @@ def districts_for(
         "district D1 covers the road network; pass --districts FILE for real ones",
     )
     return districts_from_nodes(nodes, name)
-
-
-def admin_districts(
-    nodes: gpd.GeoDataFrame,
-    features: Features,
-    hull: shapely.Geometry,
-    level: int | None,
-    notes: list[str],
-) -> gpd.GeoDataFrame | None:
-    """OSM admin areas of ``level`` (None: chosen as the module says), clipped to ``hull``."""
-    if not features.admin:
-        if level is not None:
-            note(
-                notes,
-                f"--admin-level {level}: the extract has no complete administrative boundaries",
-            )
-        return None
-    table = gpd.GeoDataFrame(
-        {
-            "level": [a[0] for a in features.admin],
-            "name": [a[1] for a in features.admin],
-            "osm": [a[2] for a in features.admin],
-        },
-        geometry=[a[3] for a in features.admin],
-        crs="EPSG:4326",
-    ).to_crs(nodes.crs)
-    levels = (
-        [level]
-        if level is not None
-        else sorted({lv for lv in table["level"] if lv >= 4}, reverse=True)
-    )
-    for lv in levels:
-        areas = table[table["level"] == lv].copy()
-        areas["geometry"] = areas.geometry.intersection(hull)
-        areas = areas[~areas.geometry.is_empty & (areas.geometry.area > 1.0)]
-        if len(areas) < (1 if level is not None else 2):
-            continue
-        areas = areas.reset_index(drop=True)
-        areas["district_id"] = [f"D{i + 1}" for i in range(len(areas))]
-        cover = (assign_districts(nodes, areas) != "").mean()
-        if level is None and cover < ADMIN_COVER:
-            continue
-        note(
-            notes,
-            f"districts: {len(areas)} OSM administrative areas of admin_level {lv} "
-            f"({', '.join(areas['name'].head(5))}{'…' if len(areas) > 5 else ''}), clipped "
-            f"to the roads; they hold {cover:.0%} of the road nodes",
-        )
-        return gpd.GeoDataFrame(
-            {
-                "district_id": areas["district_id"],
-                "name": areas["name"],
-                "name_en": areas["name"],
-                "population": np.zeros(len(areas), np.int64),
-                "level": "core",
-                "osm_id": areas["osm"],
-            },
-            geometry=areas.geometry.values,
-            crs=nodes.crs,
-        )
-    if level is not None:
-        note(notes, f"--admin-level {level}: no complete boundary of that level in the extract")
-    return None
 
 
 def population_for(cells: gpd.GeoDataFrame, features: Features, opts: CityOptions) -> Population:
