@@ -1,6 +1,7 @@
 """The city as compact JSON for the app's page (WGS84, 5 decimals ≈ 1 m).
 
-Only what the page draws and clicks: the study area's districts (simplified outlines), the
+Only what the page draws and clicks: the rivers (the static maps' water areas, shipped in
+``twin/viz/data``), the study area's districts (simplified outlines), the
 roads a planner closes (expressways, arterials, mountain roads, every bridge and tunnel;
 local streets are left out — 84 k of 89 k edges on the embedded twin), and the stations of
 every force but the community posts (6 k dots that say nothing at city scale).
@@ -15,6 +16,7 @@ import numpy as np
 import shapely
 
 from twin.model.city import City
+from twin.viz.basemap import water
 
 DECIMALS = 5
 """Coordinate decimals sent to the page (1e-5° ≈ 1.1 m)."""
@@ -32,6 +34,7 @@ def city_json(city: City) -> dict[str, Any]:
         "crs": city.crs,
         "bounds": [round(v, DECIMALS) for v in core.to_crs(4326).total_bounds],
         "districts": _districts(core),
+        "water": _water(),
         "roads": _roads(city),
         "stations": _stations(city),
     }
@@ -57,6 +60,15 @@ def _districts(core: gpd.GeoDataFrame) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _water() -> list[list[list[float]]]:
+    """The rivers as water areas (the static maps' base layer): outer rings, WGS84."""
+    rings = []
+    for geom in water().geometry:
+        for poly in getattr(geom, "geoms", [geom]):
+            rings.append(_coords(poly.exterior))
+    return rings
 
 
 def _roads(city: City) -> list[dict[str, Any]]:

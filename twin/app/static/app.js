@@ -6,7 +6,7 @@
     fire: [213, 94, 0], professional: [0, 114, 178], social: [230, 159, 0],
     air: [204, 121, 167], community: [0, 158, 115]};
   const ROAD_COLOURS = {expressway: [90, 90, 90], arterial: [140, 140, 140], mountain: [150, 120, 90]};
-  const BRIDGE = [0, 90, 181], TUNNEL = [120, 60, 160], CLOSED = [0, 0, 0];
+  const BRIDGE = [0, 90, 181], TUNNEL = [120, 60, 160], CLOSED = [0, 0, 0], WATER = [166, 206, 227];
   const app = window.__app = {ready: false, state: null, city: null, hazards: {}, run: null,
                               result: null, errors: null};
   const $ = (id) => document.getElementById(id);
@@ -76,6 +76,8 @@
     const isClosed = r => closedIds.has(r.id) || (r.name && closedNames.has(r.name));
     const diff = app.result ? districtDiff() : null;
     const out = [
+      new deck.PolygonLayer({id: 'water', data: app.city.water || [], getPolygon: r => r,
+        filled: true, stroked: false, getFillColor: WATER}),
       new deck.PolygonLayer({id: 'districts', data: app.city.districts.flatMap(
           d => d.rings.map(r => ({d, ring: r}))),
         getPolygon: x => x.ring, stroked: true, filled: true, pickable: true,
