@@ -278,3 +278,27 @@ def test_zero_true_difference_covers_zero_about_95_percent() -> None:
 def test_paired_table_needs_matching_replications() -> None:
     with pytest.raises(ValueError):
         paired_table([compliance({("30min", "city"): 0.5})], [])
+
+
+def test_site_proposes_stations_the_page_can_accept(client: TestClient) -> None:
+    """One new fire station within 5 min (MCLP): the tiny city's best site is on the east bank.
+
+    Fire stations sit at n00 (west), n50 and n53 (east edge); at night-free off-peak times
+    every street is 100 s, so the people least covered live in the middle columns — the
+    proposal must be a road node of the city, inside its bounds, with the gain it promises.
+    """
+    r = client.post("/api/site", json={"k": 1, "force": "fire", "minutes": 5})
+    assert r.status_code == 202, r.text
+    status = wait_done(client, r.json()["id"])
+    assert status["status"] == "done", status
+    res = status["result"]
+    assert res["kind"] == "site" and len(res["sites"]) == 1
+    site = res["sites"][0]
+    west, south, east, north = client.get("/api/city/layers").json()["bounds"]
+    assert west <= site["lon"] <= east and south <= site["lat"] <= north
+    assert site["node_id"].startswith("n")
+    assert res["coverage_gain"] >= 0 and res["people_within_after"] >= res["people_within_before"]
+    bad = client.post("/api/site", json={"k": 0})
+    assert bad.status_code == 422
+    unknown = client.post("/api/site", json={"k": 1, "force": "police"})
+    assert unknown.status_code == 422

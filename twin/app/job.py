@@ -22,6 +22,7 @@ import pandas as pd
 
 from twin.analysis.results import Results, write_results
 from twin.app.paired import paired_table
+from twin.app.site_job import site_result
 from twin.app.store import RunStore
 from twin.errors import TwinDataError
 from twin.model.city import City, load_city
@@ -40,6 +41,18 @@ def run_job(run_dir: Path, city: City | None = None) -> None:
         request = store.request(run_id)
         store.set_status(run_id, status="running", step="loading the city", started=time.time())
         city = city or load_city(request.get("city"))
+        if request.get("kind") == "site":
+            store.set_status(run_id, step="solving the siting model", progress=0.3)
+            result = site_result(city, request)
+            store.set_status(
+                run_id,
+                status="done",
+                progress=1.0,
+                step="done",
+                finished=time.time(),
+                result=result,
+            )
+            return
         reference = parse_scenario(request["reference_toml"], "reference scenario")
         scenario = parse_scenario(request["toml"], "scenario (from the app)")
         result = _replicate(

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -60,6 +60,18 @@ class CompareIn(BaseModel):
     base: ScenarioIn
     other: ScenarioIn
     replications: int = Field(default=5, ge=1, le=MAX_REPLICATIONS)
+
+
+class SiteIn(BaseModel):
+    """Where should ``k`` new stations of ``force`` go (the models of ``twin site``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    k: int = Field(default=1, ge=1, le=10)
+    force: Literal["fire", "professional", "social", "air", "community"] = "fire"
+    objective: Literal["mclp", "pmedian", "lscp", "pcenter"] = "mclp"
+    minutes: float = Field(default=5.0, gt=0, le=60)
+    period: Literal["peak", "offpeak", "night"] = "offpeak"
+    units: int | None = Field(default=None, ge=1, le=20)
 
 
 def _problems(exc: TwinDataError) -> dict[str, Any]:
@@ -192,6 +204,17 @@ def create_app(city: City, runs_dir: Path, *, parallel: int = 1) -> FastAPI:
                 "city": city.source,
             }
         )
+
+    @app.post("/api/site", status_code=202)
+    def site(body: SiteIn) -> dict[str, Any]:
+        if not (city.stations["force"] == body.force).any():
+            raise TwinDataError.one(
+                "site request",
+                f"the city has no {body.force} stations",
+                "site a force the city has, e.g. fire",
+                title="bad request",
+            )
+        return submit({"kind": "site", **body.model_dump(), "city": city.source})
 
     @app.get("/api/runs")
     def runs() -> list[dict[str, Any]]:

@@ -97,6 +97,13 @@
         getLineWidth: s => (s.isNew || s.moved || s.removed) ? 3 : 1,
         getLineColor: s => s.isNew ? [0, 0, 0] : (s.moved ? [86, 180, 233] : [30, 30, 30]),
         updateTriggers: {getPosition: [seq], getFillColor: [seq], getRadius: [seq], getLineWidth: [seq]}}),
+      new deck.ScatterplotLayer({id: 'proposals', data: app.proposals || [],
+        getPosition: s => [s.lon, s.lat], radiusUnits: 'pixels', getRadius: 11, filled: false,
+        stroked: true, lineWidthUnits: 'pixels', getLineWidth: 3, getLineColor: [204, 121, 167]}),
+      new deck.TextLayer({id: 'proposal-labels', data: app.proposals || [],
+        getPosition: s => [s.lon, s.lat], getText: () => 'PROPOSED', getSize: 11,
+        getPixelOffset: [0, 18], getColor: [120, 40, 90], background: true,
+        getBackgroundColor: [255, 255, 255, 220], characterSet: 'auto'}),
       new deck.TextLayer({id: 'new-labels', data: stationRows().filter(s => s.isNew || s.moved || s.removed),
         getPosition: s => [s.lon, s.lat], getText: s => s.isNew ? 'NEW' : (s.removed ? 'REMOVED' : 'MOVED'),
         getSize: 12, getPixelOffset: [0, -16], getColor: [0, 0, 0], fontWeight: 'bold',
@@ -270,6 +277,38 @@
     if (s.status === 'failed') { showErrors({message: s.error, data: {detail: {title: s.error, problems: s.problems || []}}}); return; }
     setTimeout(poll, 500);
   }
+  async function findSites() {
+    showErrors(null); app.proposals = []; $('site-accept').hidden = true;
+    const force = $('site-force').value;
+    const body = {k: parseInt($('site-k').value, 10), minutes: parseFloat($('site-min').value),
+                  force, objective: 'mclp', period: 'offpeak'};
+    try {
+      const r = await api('POST', '/api/site', body);
+      $('site-answer').textContent = 'solving…';
+      app.siteRun = r.id; pollSite();
+    } catch (err) { showErrors(err); }
+  }
+  async function pollSite() {
+    const s = await api('GET', `/api/runs/${app.siteRun}`);
+    app.lastSite = s;
+    if (s.status === 'failed') { showErrors({message: s.error, data: {detail: {title: s.error, problems: s.problems || []}}}); return; }
+    if (s.status !== 'done') { setTimeout(pollSite, 500); return; }
+    const res = s.result; app.proposals = res.sites;
+    $('site-answer').textContent = `${res.sites.length} new ${res.force} station(s) bring ` +
+      `${Math.round(res.coverage_gain).toLocaleString()} more people within ${res.minutes} min by road ` +
+      `(the optimiser's promise: maximal covering on off-peak road times, existing stations kept). ` +
+      `Accept them and Run to check the promise by simulation.`;
+    $('site-accept').hidden = res.sites.length === 0;
+    redraw();
+  }
+  function acceptSites() {
+    (app.proposals || []).forEach(p => {
+      const n = state.add.length + 1;
+      state.add.push({id: `app-site-${n}`, force: app.lastSite.result.force, units: p.units,
+                      lon: p.lon, lat: p.lat, name: `建议站 ${n}`, name_en: `Proposed station ${n}`});
+    });
+    app.proposals = []; $('site-accept').hidden = true; redraw();
+  }
   async function showToml() {
     const pre = $('toml');
     if (!pre.hidden) { pre.hidden = true; return; }
@@ -341,7 +380,8 @@
       i.appendChild(sw); i.appendChild(el('span', l)); lg.appendChild(i); });
     lg.appendChild(el('div', 'districts after a run: blue better, orange worse (30-min share)'));
     document.querySelectorAll('input[name=tool]').forEach(r => r.addEventListener('change', setTool));
-    $('run').addEventListener('click', run); $('show-toml').addEventListener('click', showToml);
+    $('run').addEventListener('click', run);
+    $('site-run').addEventListener('click', findSites); $('site-accept').addEventListener('click', acceptSites); $('show-toml').addEventListener('click', showToml);
     $('load-toml').addEventListener('change', loadToml);
     setTool(); renderChanges();
     app.ready = true;
