@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from tinycity import tiny_city
 
 from twin.model.roads import TravelTimes
-from twin.sim.dispatch import Dispatcher, RoadTimes, Uniforms, build_pools
+from twin.sim.dispatch import Dispatcher, Uniforms, build_pools
 from twin.sim.engine import Engine, EngineConfig
 from twin.sim.forces import FORCES
+from twin.sim.road_times import RoadTimes
 
 CITY = tiny_city()
 ENGINE = Engine(CITY, EngineConfig(use_cache=False))

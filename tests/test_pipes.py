@@ -10,17 +10,14 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
 from twin.model.city import City, empty_layer
-from twin.model.pipes import (
-    CLOSURE_RADIUS_M,
-    build_pipe_network,
+from twin.model.pipe_roads import (
     edges_near_pipe,
     edges_near_pipes,
     nearest_pipe,
-    outage,
-    pipe_network,
     pipe_nodes,
     staging_nodes,
 )
+from twin.model.pipes import CLOSURE_RADIUS_M, build_pipe_network, outage, pipe_network
 
 CRS = "EPSG:32648"
 X0, Y0 = 660_000.0, 3_270_000.0

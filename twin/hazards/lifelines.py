@@ -30,9 +30,9 @@ Random pipe failures
     Each failure (at the pipe's midpoint) becomes a :class:`~twin.hazards.timeline.ScheduledIncident`
     (water → ``water_main_burst``, gas → ``gas_leak``, drainage → ``waterlogging``;
     ``monitored`` from the pipe: a sensor means fast detection; cause ``pipe:<id>``) at the
-    nearest road node responders can reach (:func:`twin.model.pipes.staging_nodes`), a
+    nearest road node responders can reach (:func:`twin.model.pipe_roads.staging_nodes`), a
     :class:`~twin.hazards.timeline.ClosureEvent` of the road edges near the failure
-    (:func:`twin.model.pipes.edges_near_pipes`) and an :class:`~twin.hazards.timeline.OutageEvent` (junctions
+    (:func:`twin.model.pipe_roads.edges_near_pipes`) and an :class:`~twin.hazards.timeline.OutageEvent` (junctions
     and people cut off, :mod:`twin.model.pipes`) for the repair time, lognormal
     (:data:`REPAIR_TIME`: water median 7 h, 90 % within ~4–12 h; gas median 4 h, ~2–8 h;
     drainage median 2 h, ~1–4 h — assumptions in line with utilities' published repair
@@ -49,14 +49,8 @@ from numpy.typing import ArrayLike
 
 from twin.hazards.timeline import ClosureEvent, OutageEvent, ScheduledIncident, Timeline
 from twin.model.city import City
-from twin.model.pipes import (
-    NETWORKS,
-    Impact,
-    edges_near_pipes,
-    pipe_midpoints,
-    pipe_network,
-    staging_nodes,
-)
+from twin.model.pipe_roads import edges_near_pipes, pipe_midpoints, staging_nodes
+from twin.model.pipes import NETWORKS, Impact, pipe_network
 from twin.scenario.spec import Pipes
 
 HOUR = 3600.0
@@ -174,9 +168,9 @@ def pipe_failure_events(
     """An incident and a road closure for each failure of ``city.pipes`` row ``pipe_rows[i]``
     at ``onset_s[i]``, at ``points[i]`` (metres; default the pipe's midpoint). ``cause``
     defaults to ``pipe:<id>``; repair times are drawn unless given. The closure holds the
-    roads near the failure point (:func:`twin.model.pipes.edges_near_pipes`) for the repair time;
+    roads near the failure point (:func:`twin.model.pipe_roads.edges_near_pipes`) for the repair time;
     the incident is at the nearest road node responders can still reach
-    (:func:`twin.model.pipes.staging_nodes`)."""
+    (:func:`twin.model.pipe_roads.staging_nodes`)."""
     rows = np.asarray(pipe_rows, np.int64)
     if len(rows) == 0:
         return [], []

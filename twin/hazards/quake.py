@@ -40,7 +40,8 @@ from twin.hazards.ground_motion import VS30_M_S, shaking_at
 from twin.hazards.lifelines import REPAIR_TIME, pipe_failure_events
 from twin.hazards.timeline import ClosureEvent, OutageEvent, ScheduledIncident, Timeline
 from twin.model.city import City
-from twin.model.pipes import pipe_midpoints, pipe_network, population_points
+from twin.model.pipe_roads import pipe_midpoints
+from twin.model.pipes import pipe_network, population_points
 from twin.scenario.spec import Earthquake
 
 HOUR = 3600.0

@@ -15,7 +15,7 @@ from twin.hazards.lifelines import (
 )
 from twin.hazards.timeline import ClosureEvent, OutageEvent, ScheduledIncident, Timeline
 from twin.model.city import City
-from twin.model.pipes import nearest_pipe, pipe_nodes, point_on_pipe
+from twin.model.pipe_roads import nearest_pipe, pipe_nodes, point_on_pipe
 from twin.scenario.spec import Scenario
 
 
@@ -29,7 +29,7 @@ def scripted_incidents(
     nearest pipe of its network within :data:`SCRIPT_PIPE_SNAP_M` (failure at the point of
     the pipe nearest the lon/lat). With a pipe the incident also closes the roads near the
     failure and cuts service for the (drawn) repair time, and responders go to the nearest
-    road node outside the closure (:func:`twin.model.pipes.staging_nodes`).
+    road node outside the closure (:func:`twin.model.pipe_roads.staging_nodes`).
     ``detection``: ``sensor`` → monitored (fast alarm), ``call`` → not, ``auto`` → the
     pipe's ``monitored`` flag (False without a pipe).
     """

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from twin.model.city import City
-from twin.model.pipes import pipe_midpoints
+from twin.model.pipe_roads import pipe_midpoints
 
 
 def pipe_districts(city: City) -> np.ndarray:

@@ -4,7 +4,7 @@ The engine never asks NetworkX for a path. It asks :class:`TravelTimes` — shor
 times, in seconds, from every base (station) to every road node, computed once per
 time-of-day period with ``scipy.sparse.csgraph.dijkstra`` and cached on disk keyed by a
 hash of the graph (:mod:`twin.model.cache`: where, bounded size, runs go on without it). Closures during a run leave these arrays untouched: the engine's
-:class:`twin.sim.dispatch.RoadTimes` decides, with landmark lower bounds, which few dispatches
+:class:`twin.sim.road_times.RoadTimes` decides, with landmark lower bounds, which few dispatches
 a closure can affect and runs one Dijkstra for each of those only.
 
 Edge travel time (free flow), seconds::

@@ -39,7 +39,7 @@ from twin.hazards.timeline import ClosureEvent, Timeline
 from twin.model.city import City
 from twin.model.roads import PERIODS, TravelTimes
 from twin.sim.crews import Crews
-from twin.sim.dispatch import Dispatcher, Pool, RoadTimes, Uniforms, build_pools
+from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.events import KINDS, EventLog, K, Row
 from twin.sim.forces import DEFAULT_FORCES, FORCES, Fleet, ForceSpec, build_fleet
 from twin.sim.incidents import (
@@ -56,6 +56,7 @@ from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
 from twin.sim.params import AirLimits, TimeChain
 from twin.sim.queues import Queues
 from twin.sim.rerouting import Closures
+from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
 
 __all__ = [

@@ -67,7 +67,7 @@ BYTES_PER_ROUTE_EVENT = 1_500.0
 """Recorded path per trip when routes are recorded (measured)."""
 REROUTE_CACHE_ENTRIES = 8192
 """With closures, each re-routed dispatch may cache one float64 row of times to every node
-(``twin.sim.dispatch.RoadTimes``, cleared beyond 8192 entries)."""
+(``twin.sim.road_times.RoadTimes``, cleared beyond 8192 entries)."""
 HEADROOM = 0.8
 """Refuse a run that would need more than this share of the available memory."""
 GIB = 1024.0**3

@@ -297,43 +297,51 @@ class Lifecycle:
 
     # ---- escalation ----------------------------------------------------------------------------
     def _on_deadline(self, ev: simpy.Event) -> None:
-        """A leak's ignition time: escalate unless a containing unit is on scene."""
-        inc = cast(Inc, ev.value)
-        t_ignite = inc.onset + inc.deadline
-        if inc.contained_s == inc.contained_s and inc.contained_s <= t_ignite:
-            return
-        now = self.env.now
-        self.cascades += 1
-        self.log.log(now, CASCADE, inc.id, node=inc.node, to=inc.district)
-        lo, hi = self.cascade_s
-        for name in inc.type.cascade:
-            t = self.catalogue[name]
-            code = self.types.index(t)
-            u = self.rng.random(4)
-            delay = lo + u[0] * (hi - lo)
-            alarm = max(now, t_ignite + delay)
-            new = Inc(
-                len(self.incs),
-                code,
-                t,
-                inc.node,
-                inc.district,
-                t_ignite,
-                alarm,
-                1,
-                float(t.work.quantile(u[1:2])[0]),
-                math.inf,
-                bool(u[2] < t.air_prob),
-                self.lead[code],
-                cause=f"cascade:{inc.id}",
-                parent=inc.id,
-                call_s=float(self.chain.call_s(u[3:4])[0]),
-            )
-            self.incs.append(new)
-            pool = self.pools[COMMUNITY]
-            if pool.tree is not None:
-                new.near = self.disp.nearest_posts(pool, self.xy[inc.node])[1].tolist()
-            self.env.timeout(alarm - now, value=new).callbacks.append(lambda e: self.alarm(e.value))
+        """A leak's ignition time: escalate unless a containing unit is on scene
+        (:func:`escalate`)."""
+        escalate(self, cast(Inc, ev.value))
+
+
+def escalate(life: Lifecycle, inc: Inc) -> None:
+    """The ignition time of leak ``inc`` (for ``life``): unless a containing unit was on scene
+    by then, count a cascade and raise the alarms of the incidents its type cascades into
+    (each after a delay drawn from ``life.cascade_s``, with its own work time, air call and
+    119 call handling from ``life.rng``)."""
+    t_ignite = inc.onset + inc.deadline
+    if inc.contained_s == inc.contained_s and inc.contained_s <= t_ignite:
+        return
+    now = life.env.now
+    life.cascades += 1
+    life.log.log(now, CASCADE, inc.id, node=inc.node, to=inc.district)
+    lo, hi = life.cascade_s
+    for name in inc.type.cascade:
+        t = life.catalogue[name]
+        code = life.types.index(t)
+        u = life.rng.random(4)
+        delay = lo + u[0] * (hi - lo)
+        alarm = max(now, t_ignite + delay)
+        new = Inc(
+            len(life.incs),
+            code,
+            t,
+            inc.node,
+            inc.district,
+            t_ignite,
+            alarm,
+            1,
+            float(t.work.quantile(u[1:2])[0]),
+            math.inf,
+            bool(u[2] < t.air_prob),
+            life.lead[code],
+            cause=f"cascade:{inc.id}",
+            parent=inc.id,
+            call_s=float(life.chain.call_s(u[3:4])[0]),
+        )
+        life.incs.append(new)
+        pool = life.pools[COMMUNITY]
+        if pool.tree is not None:
+            new.near = life.disp.nearest_posts(pool, life.xy[inc.node])[1].tolist()
+        life.env.timeout(alarm - now, value=new).callbacks.append(lambda e: life.alarm(e.value))
 
 
 def _unset(inc: Inc, f: int) -> None:

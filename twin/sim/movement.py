@@ -2,7 +2,7 @@
 
 Road units turn out (by day or night, :attr:`~twin.sim.forces.ForceSpec.turnout_night_s`)
 and read the precomputed ``TravelTimes`` arrays (station → node and back, for the
-period of the departure) through :class:`~twin.sim.dispatch.RoadTimes`, which keeps them
+period of the departure) through :class:`~twin.sim.road_times.RoadTimes`, which keeps them
 exact under closures; a unit re-dispatched from a scene to a queued incident uses a
 single-source Dijkstra from the scene node (rare; cached). Community responders walk
 (straight line × circuity), helicopters fly straight; closures do not affect them.
@@ -22,9 +22,10 @@ import math
 import numpy as np
 
 from twin.model.roads import period_of
-from twin.sim.dispatch import Pool, RoadTimes, Uniforms
+from twin.sim.dispatch import Pool, Uniforms
 from twin.sim.forces import ForceSpec
 from twin.sim.params import TimeChain, walk_s
+from twin.sim.road_times import RoadTimes
 
 TO_SCENE, RETURN = 0, 1
 LEGS = ("to_scene", "return")

@@ -17,10 +17,11 @@ from collections.abc import Callable
 import numpy as np
 
 from twin.model.roads import period_of
-from twin.sim.dispatch import Dispatcher, Pool, RoadTimes
+from twin.sim.dispatch import Dispatcher, Pool
 from twin.sim.events import GROUNDED, QUEUED, EventLog
 from twin.sim.lifecycle import Inc, Lifecycle
 from twin.sim.movement import XY
+from twin.sim.road_times import RoadTimes
 
 Start = Callable[[Inc, Pool, int], None]
 """Send a free unit of local station ``i`` of a pool to an incident."""
