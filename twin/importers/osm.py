@@ -63,6 +63,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -217,8 +218,8 @@ def import_osm(
     if districts_path is not None or stations_path is not None:
         opts = replace(
             opts,
-            districts_path=districts_path or opts.districts_path,
-            stations_path=stations_path or opts.stations_path,
+            districts_path=Path(districts_path) if districts_path else opts.districts_path,
+            stations_path=Path(stations_path) if stations_path else opts.stations_path,
         )
     check_generate(opts.generate)
     name = name or strip_suffixes(path.name, OSM_SUFFIXES)
@@ -264,7 +265,7 @@ def read_ways(path: Path) -> Ways:
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
         for obj in processor:
-            if obj.is_way():
+            if isinstance(obj, osmium.osm.Way):
                 _add_way(ways, obj)
     except (RuntimeError, ValueError, OSError) as exc:
         raise TwinDataError.one(
@@ -278,7 +279,7 @@ def read_ways(path: Path) -> Ways:
     return ways
 
 
-def _add_way(ways: Ways, way) -> None:
+def _add_way(ways: Ways, way: Any) -> None:
     tags = {k: way.tags[k] for k in TAGS if k in way.tags}
     if not is_drivable(tags):
         return
