@@ -161,7 +161,7 @@ def ranking_view(rank: pd.DataFrame, target: str, base_label: str) -> Table:
         t.add_column(col, justify="left" if col == "option" else "right")
     for _, r in rank.iterrows():
 
-        def cell(prefix: str, measure: str) -> str:
+        def cell(prefix: str, measure: str, r: pd.Series = r) -> str:
             d = r.get(f"{prefix}_{measure}_diff")
             if d is None or pd.isna(d):
                 return "–"

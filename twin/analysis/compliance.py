@@ -119,7 +119,7 @@ def target_rows(
         return []
     full = elapsed(incidents, t)
     known = full is not None
-    resp = (full if known else np.full(len(incidents), math.nan))[mask]
+    resp = (full if full is not None else np.full(len(incidents), math.nan))[mask]
     rows = [(t.name, t.origin, "city", *stats(resp, t.threshold_s, 1, known))]
     sub = incidents[mask]
     for scope, col in SCOPES:

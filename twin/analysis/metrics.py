@@ -12,7 +12,9 @@ apply, False where nobody came), and the time-chain columns the engine records
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from itertools import chain
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -83,7 +85,7 @@ def incident_table(sim: SimResult) -> pd.DataFrame:
             "resp_ground_s": ground - alarm,
             "resp_air_s": air - alarm,
             "met_10": _met(community - alarm, need[:, FORCES.index("community")], "10min"),
-            "met_30": _met(ground - alarm, need[:, GROUND].any(axis=1), "30min"),
+            "met_30": _met(ground - alarm, cast(np.ndarray, need[:, GROUND].any(axis=1)), "30min"),
             "met_60": _met(air - alarm, air_called, "60min"),
             "mutual_aid": np.fromiter((i.mutual_aid for i in incs), bool, n),
             "cleared_s": np.fromiter((i.cleared_s for i in incs), float, n),
@@ -127,7 +129,7 @@ def event_table(sim: SimResult) -> pd.DataFrame:
     """One row per state change (``events.parquet``), sorted by time then order logged."""
     eng = sim.engine
     if not sim.events:
-        cols = {
+        cols: dict[str, list[Any]] = {
             "t_s": [],
             "kind": [],
             "incident_id": [],
@@ -144,7 +146,7 @@ def event_table(sim: SimResult) -> pd.DataFrame:
     order = np.lexsort((np.arange(len(t)), t))
     districts = list(eng.districts)
 
-    def cat(codes: np.ndarray, names) -> pd.Categorical:
+    def cat(codes: np.ndarray, names: Iterable[Any]) -> pd.Categorical:
         return pd.Categorical.from_codes(
             codes[order], categories=pd.Index(list(names), dtype=object)
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -49,7 +49,7 @@ class Override:
                 f"{text!r} is not path=number or path*=number",
                 "write e.g. forces.fire.turnout_s=90",
                 title="bad override",
-            )
+            ) from None
 
     def __str__(self) -> str:
         return f"{self.path}{'*=' if self.scale else '='}{self.value:g}"
@@ -89,7 +89,7 @@ def _set(obj: Any, parts: list[str], fn: Callable[[Any], Any], where: str) -> An
     if isinstance(obj, dict):
         return {**obj, **new}
     if dataclasses.is_dataclass(obj):
-        return dataclasses.replace(obj, **new)
+        return dataclasses.replace(cast(Any, obj), **new)
     if isinstance(obj, BaseModel):
         return obj.model_copy(update=new)
     raise KeyError(f"{where}: cannot change {type(obj).__name__}")

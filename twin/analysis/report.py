@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from twin.analysis.compliance import primary_rows
@@ -53,7 +53,7 @@ def compliance_table(
     """The 10/30/60 table for one scope ('city', 'district:<id>', ...): count, share met,
     mean, p50, p90, p95 (minutes)."""
     t = Table(title=title)
-    for col, justify in [
+    columns: list[tuple[str, JustifyMethod]] = [
         ("target", "left"),
         ("incidents", "right"),
         ("met", "right"),
@@ -61,7 +61,8 @@ def compliance_table(
         ("p50", "right"),
         ("p90", "right"),
         ("p95", "right"),
-    ]:
+    ]
+    for col, justify in columns:
         t.add_column(col, justify=justify)
     compliance = primary_rows(compliance)
     rows = compliance[compliance["scope"] == scope]

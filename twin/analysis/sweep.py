@@ -162,6 +162,7 @@ def _progress_callback(
     """A dask local-scheduler callback counting finished replication tasks."""
     if progress is None:
         return _Nothing()
+    report = progress  # not None: a name the class below sees narrowed
     from dask.callbacks import Callback  # noqa: PLC0415 — only with a progress callback
 
     class Counter(Callback):
@@ -175,7 +176,7 @@ def _progress_callback(
             name = key[0] if isinstance(key, tuple) else key
             if str(name).startswith("one_replication"):
                 self.done += 1
-                progress(self.done, total)
+                report(self.done, total)
 
     return Counter()
 

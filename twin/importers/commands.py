@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -132,12 +133,13 @@ def import_gis_command(
 
 
 def import_command(
-    kind: str, source: Path | Sequence[Path], out: Path | None = None, **options: object
+    kind: str, source: Path | Sequence[Path], out: Path | None = None, **options: Any
 ) -> int:
     """Dispatch ``twin import KIND ...`` (kind: osm, epanet, gis) to the commands above;
     ``options`` are their keyword arguments."""
+    one = cast(Path, source)  # osm and epanet take a single source file
     if kind == "osm":
-        return import_osm_command(Path(source), Path(out), **options)
+        return import_osm_command(Path(one), Path(cast(Path, out)), **options)
     if kind == "epanet":
         into = options.pop("into", None)
         if into is None:
@@ -149,10 +151,10 @@ def import_command(
                     title="cannot import EPANET",
                 )
             )
-        return import_epanet_command(Path(source), Path(into), out, **options)
+        return import_epanet_command(Path(one), Path(into), out, **options)
     if kind == "gis":
         sources = [Path(source)] if isinstance(source, (str, Path)) else list(source)
-        return import_gis_command(sources, Path(out), **options)
+        return import_gis_command(sources, Path(cast(Path, out)), **options)
     return _fail(
         TwinDataError.one(
             "twin import",

@@ -189,7 +189,7 @@ def _read_model(path: Path) -> Any:  # a wntr WaterNetworkModel
         ) from None
 
 
-def _node_table(wn, prefix: str) -> pd.DataFrame:
+def _node_table(wn: Any, prefix: str) -> pd.DataFrame:
     rows = [(n, "junction", "junction", node.elevation) for n, node in wn.junctions()]
     rows += [(n, "source", "tank", node.elevation) for n, node in wn.tanks()]
     rows += [(n, "source", "reservoir", node.base_head) for n, node in wn.reservoirs()]
@@ -200,7 +200,7 @@ def _node_table(wn, prefix: str) -> pd.DataFrame:
     return table
 
 
-def _link_table(wn, prefix: str) -> pd.DataFrame:
+def _link_table(wn: Any, prefix: str) -> pd.DataFrame:
     rows = []
     for kind, items in (("pipe", wn.pipes()), ("pump", wn.pumps()), ("valve", wn.valves())):
         for name, link in items:
@@ -225,7 +225,7 @@ def _link_table(wn, prefix: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _status(link) -> str:
+def _status(link: Any) -> str:
     """A link's initial status as ``open``, ``closed`` or ``active`` (a valve regulating)."""
     text = str(link.initial_status).lower()
     return "closed" if "closed" in text else "active" if "active" in text else "open"

@@ -110,8 +110,8 @@ def import_osm(
     if districts_path is not None or stations_path is not None:
         opts = replace(
             opts,
-            districts_path=districts_path or opts.districts_path,
-            stations_path=stations_path or opts.stations_path,
+            districts_path=Path(districts_path) if districts_path else opts.districts_path,
+            stations_path=Path(stations_path) if stations_path else opts.stations_path,
         )
     check_generate(opts.generate)
     name = name or strip_suffixes(path.name, OSM_SUFFIXES)

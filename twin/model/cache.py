@@ -21,6 +21,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import platformdirs
@@ -88,7 +89,8 @@ def save(name: str, arrays: dict[str, np.ndarray]) -> bool:
         fd, tmp = tempfile.mkstemp(prefix=f".{name[:-4]}.", suffix=".npz", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
+                named: dict[str, Any] = arrays  # savez's own keywords are typed too
+                np.savez(f, **named)
             os.replace(tmp, folder / name)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

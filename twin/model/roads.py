@@ -247,6 +247,7 @@ class TravelTimes:
                 out, back = self._compute(p, self.sources)
                 if use_cache:
                     self._save(key, p, out, back)
+            assert back is not None  # _load gives both arrays or neither
             self.out.append(out)
             self.back.append(back)
 

@@ -39,8 +39,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.errors import TwinDataError
+from twin.hazards import fragility
 from twin.hazards import rain as natural
+from twin.hazards.ground_motion import shaking_at
 from twin.hazards.lifelines import YEAR_S, failure_rates
+from twin.hazards.quake import FIRE_ONSET_MEAN_S
 from twin.model.city import City
 from twin.model.pipes import population_points
 from twin.model.places import resolve_district
@@ -183,7 +186,8 @@ def _pipe_failures(scenario: Scenario, city: City) -> float:
 
 
 def _rainstorm(city: City, storm: Rainstorm, run_h: float) -> float:
-    ids = tuple(sorted({resolve_district(city, d) for d in storm.districts} - {None}))
+    found = {resolve_district(city, d) for d in storm.districts}
+    ids = tuple(sorted(i for i in found if i is not None))
     in_area = natural.area_nodes(city, ids)
     capacity = storm.drainage_capacity_mm_h or natural.DRAINAGE_CAPACITY_MM_H
     excess = storm.intensity_mm_h - capacity
@@ -216,31 +220,31 @@ def _earthquake(city: City, quake: Earthquake, run_h: float) -> float:
     epi = city.xy_from_lonlat(quake.lon, quake.lat)
     n = 0.0
     if len(pts):
-        shake = natural.shaking_at(pts, epi, quake.magnitude)
-        pga = np.where(shake.pga >= natural.MIN_SHAKING_PGA_G, shake.pga, 0.0)
-        buildings = pop / natural.PEOPLE_PER_BUILDING
-        p_c = natural.exceedance(pga, natural.BUILDING_COMPLETE_PGA_G, natural.BUILDING_BETA)
-        p_e = natural.exceedance(pga, natural.BUILDING_EXTENSIVE_PGA_G, natural.BUILDING_BETA)
-        collapse = buildings * p_c * natural.COLLAPSE_SHARE_OF_COMPLETE
+        shake = shaking_at(pts, epi, quake.magnitude)
+        pga = np.where(shake.pga >= fragility.MIN_SHAKING_PGA_G, shake.pga, 0.0)
+        buildings = pop / fragility.PEOPLE_PER_BUILDING
+        p_c = fragility.exceedance(pga, fragility.BUILDING_COMPLETE_PGA_G, fragility.BUILDING_BETA)
+        p_e = fragility.exceedance(pga, fragility.BUILDING_EXTENSIVE_PGA_G, fragility.BUILDING_BETA)
+        collapse = buildings * p_c * fragility.COLLAPSE_SHARE_OF_COMPLETE
         trapped = (
             buildings
-            * np.maximum(p_e - p_c * natural.COLLAPSE_SHARE_OF_COMPLETE, 0.0)
-            * natural.RESCUE_SHARE_OF_EXTENSIVE
+            * np.maximum(p_e - p_c * fragility.COLLAPSE_SHARE_OF_COMPLETE, 0.0)
+            * fragility.RESCUE_SHARE_OF_EXTENSIVE
         )
         fires = (
-            natural.FIRE_IGNITIONS_PER_100K
+            fragility.FIRE_IGNITIONS_PER_100K
             * pga**2
             * pop
             / 1e5
-            * -math.expm1(-(run_h - quake.t_h) * 3600.0 / natural.FIRE_ONSET_MEAN_S)
+            * -math.expm1(-(run_h - quake.t_h) * 3600.0 / FIRE_ONSET_MEAN_S)
         )  # onsets exponential
         n += float(collapse.sum() + trapped.sum() + fires.sum())
     pipes = city.pipes
     if len(pipes):
         mid = pipes.geometry.interpolate(0.5, normalized=True)
         xy = np.column_stack([mid.x.to_numpy(), mid.y.to_numpy()])
-        pgv = natural.shaking_at(xy, epi, quake.magnitude).pgv
-        rr = natural.pipe_repair_rate_per_km(pgv, pipes["material"].astype(str).to_numpy())
+        pgv = shaking_at(xy, epi, quake.magnitude).pgv
+        rr = fragility.pipe_repair_rate_per_km(pgv, pipes["material"].astype(str).to_numpy())
         n += float((rr * pipes["length_m"].to_numpy(float) / 1000.0).sum())
     return n
 

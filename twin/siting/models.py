@@ -63,7 +63,7 @@ def _solver() -> Any:
     return pulp.HiGHS(msg=False)
 
 
-def _selected(model: object, n: int) -> np.ndarray:
+def _selected(model: Any, n: int) -> np.ndarray:
     fac_vars = model.fac_vars
     return np.array([j for j in range(n) if (fac_vars[j].value() or 0) > 0.5], np.int64)
 

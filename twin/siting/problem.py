@@ -20,6 +20,7 @@ nearest existing station; the models see it as a fixed alternative.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 
@@ -96,7 +97,7 @@ def candidate_times(
     Dijkstra in chunks of sources (never the full candidates × all-nodes array)."""
     out = np.empty((len(d_node), len(cand)), np.float32)
     for i in range(0, len(cand), chunk):
-        t = shortest_times(m, cand[i : i + chunk], limit=limit_s)  # type: ignore[arg-type]
+        t = shortest_times(m, cand[i : i + chunk], limit=limit_s)
         out[:, i : i + chunk] = t[:, d_node].T
     return out
 
@@ -147,7 +148,11 @@ def build_problem(
     net = eng.net
     m = net.matrix(net.edge_times(period))
     st_times = shortest_times(m, st_node) if len(st_node) else np.empty((0, net.n_nodes))
-    reach = np.isfinite(st_times).any(axis=0) if len(st_node) else np.ones(net.n_nodes, bool)
+    reach = (
+        cast(np.ndarray, np.isfinite(st_times).any(axis=0))
+        if len(st_node)
+        else np.ones(net.n_nodes, bool)
+    )
     cand_pool = node[reach[node]]
     keep = (
         np.arange(len(cand_pool))
