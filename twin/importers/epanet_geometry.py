@@ -50,6 +50,7 @@ def _placement(
                 "that CRS's units), or give --anchor LON,LAT",
                 title=TITLE,
             )
+        assert crs is not None  # refused in import_epanet when neither is given
         return (lambda pts: pts), _check_crs(path, crs)
     scale = units_to_m if units_to_m is not None else _auto_scale(path, nodes, links)
     if not scale > 0:

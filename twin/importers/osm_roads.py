@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -58,7 +59,7 @@ def read_ways(path: Path) -> Ways:
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
         for obj in processor:
-            if obj.is_way():
+            if isinstance(obj, osmium.osm.Way):
                 _add_way(ways, obj)
     except (RuntimeError, ValueError, OSError) as exc:
         raise TwinDataError.one(
@@ -72,7 +73,7 @@ def read_ways(path: Path) -> Ways:
     return ways
 
 
-def _add_way(ways: Ways, way) -> None:
+def _add_way(ways: Ways, way: Any) -> None:
     tags = {k: way.tags[k] for k in TAGS if k in way.tags}
     if not is_drivable(tags):
         return
