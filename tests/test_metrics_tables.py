@@ -1,10 +1,15 @@
 """The other tables of a results folder — worst places, routes, headline counts — on inputs
 small enough to work out by hand (tinycity: every street 100 s at night, fire turnout 60 s).
+
+The engine runs with the time chain switched off (:data:`PLAIN`: no call handling, no travel
+noise, the day turnout at night too and no set-up on scene), so every time below is the
+turnout plus whole streets; the chain's own segments are tested in test_engine_chain.py.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -15,9 +20,19 @@ from twin.analysis.metrics import counts, event_table, incident_table, route_tab
 from twin.hazards.timeline import ClosureEvent
 from twin.sim.engine import EngineConfig
 from twin.sim.forces import DEFAULT_FORCES
+from twin.sim.params import TimeChain
 
 NAN = math.nan
 TURNOUT = DEFAULT_FORCES["fire"].turnout_s
+_FORCES = dict(DEFAULT_FORCES)
+_FORCES["fire"] = replace(_FORCES["fire"], turnout_night_s=None, setup_s=0.0)
+PLAIN = EngineConfig(use_cache=False, chain=TimeChain.none(), forces=_FORCES)
+
+
+def run(city, incidents, **kw):  # noqa: ANN001, ANN201 - a test helper
+    """``simulate_script`` with the plain configuration (``record_routes`` on request)."""
+    routes = kw.pop("record_routes", False)
+    return simulate_script(city, incidents, config=replace(PLAIN, record_routes=routes), **kw)
 
 
 def places(
@@ -105,11 +120,7 @@ def test_route_table_of_one_trip_there_and_back():
     """F1 (n00) to an outdoor fire at n20: n00 → n10 → n20, 100 s a street, after 60 s
     turnout; back the same way when the work is done."""
     city = tiny_city()
-    sim = simulate_script(
-        city,
-        [(0.0, "outdoor_fire", "n20")],
-        config=EngineConfig(use_cache=False, record_routes=True),
-    )
+    sim = run(city, [(0.0, "outdoor_fire", "n20")], record_routes=True)
     routes = route_table(sim)
     assert list(routes.columns) == [
         "unit_id",
@@ -141,7 +152,7 @@ def test_route_table_of_one_trip_there_and_back():
         .tolist()
     )
     assert there["path"] == ll and back["path"] == ll[::-1]
-    assert route_table(simulate_script(city, [(0.0, "outdoor_fire", "n20")])).empty
+    assert route_table(run(city, [(0.0, "outdoor_fire", "n20")])).empty
 
 
 def test_counts_of_a_run_with_a_queue_mutual_aid_and_a_closure():
@@ -150,7 +161,7 @@ def test_counts_of_a_run_with_a_queue_mutual_aid_and_a_closure():
     from D1 (mutual aid). A closure of the far n03–n13 street changes no route."""
     city = tiny_city(units={"F2": 0, "F3": 0})
     closure = ClosureEvent(tuple(city.roads.edge_index(["n03-n13"]).tolist()), 100.0, 200.0, "test")
-    sim = simulate_script(
+    sim = run(
         city, [(0.0, "outdoor_fire", "n20"), (0.0, "outdoor_fire", "n41")], closures=(closure,)
     )
     inc, ev = incident_table(sim), event_table(sim)
@@ -173,7 +184,7 @@ def test_event_table_of_one_trip_by_hand():
     """The outdoor fire at n20 at 00:00: alarm and dispatch of F1 at 0 s, en route from n00
     after the 60 s turnout, on scene 200 s later, cleared after the work, home 200 s later."""
     city = tiny_city()
-    sim = simulate_script(city, [(0.0, "outdoor_fire", "n20")])
+    sim = run(city, [(0.0, "outdoor_fire", "n20")])
     ev = event_table(sim)
     assert list(ev.columns) == [
         "t_s",
