@@ -8,6 +8,8 @@ cost ×1.10 off-peak and ×1.30 in the peak (twin.model.roads.CONGESTION), ×1.0
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from tinycity import simulate_script, tiny_city
 
@@ -15,14 +17,24 @@ from twin.model.roads import CONGESTION
 from twin.sim.engine import EngineConfig
 from twin.sim.forces import DEFAULT_FORCES
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
+from twin.sim.params import TimeChain
 
 TURNOUT = DEFAULT_FORCES["fire"].turnout_s
 STREETS_S = 300.0  # n00 → n21 at free flow
 
 
 def drill_config() -> EngineConfig:
+    """The chain off (no call handling, no travel noise) and the day turnout at night too,
+    so that the unit departs exactly ``TURNOUT`` after the alarm at any hour."""
     drill = IncidentType("drill", "演练", 0.0, (("fire", 1),), LogNormal(60.0, 60.0))
-    return EngineConfig(catalogue={**CATALOGUE, "drill": drill}, use_cache=False)
+    forces = dict(DEFAULT_FORCES)
+    forces["fire"] = replace(forces["fire"], turnout_night_s=None, setup_s=0.0)
+    return EngineConfig(
+        catalogue={**CATALOGUE, "drill": drill},
+        forces=forces,
+        use_cache=False,
+        chain=TimeChain.none(),
+    )
 
 
 @pytest.mark.parametrize(
