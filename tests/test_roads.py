@@ -186,9 +186,10 @@ def test_cache_files_are_read_back_not_recomputed(tmp_path, monkeypatch):
 
 
 def test_cache_dir_defaults_to_the_users_cache(monkeypatch, tmp_path):
-    from twin.model.roads import cache_dir
+    from twin.model.cache import cache_dir  # platformdirs: $XDG_CACHE_HOME, else ~/.cache
 
     monkeypatch.delenv("TWIN_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert cache_dir() == tmp_path / ".cache" / "shancheng-twin"
     monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "elsewhere"))
