@@ -115,6 +115,8 @@ def write_city(
         "crs": WORK_CRS,
         "source": "geodata/build.py",
         "seed": seed,
+        "population_source": "2020 census (Seventh National Population Census, by district)",
+        "population_estimate": False,
         "generated": (
             "Real district boundaries (Amap-derived, 2020), 2020 census populations and Natural "
             "Earth river lines; synthetic road network, terrain, pipes, stations and grid cells "
