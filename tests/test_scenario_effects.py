@@ -41,15 +41,27 @@ def scenario(name: str, **changes):
     return load_scenario(SCENARIOS / f"{name}.toml").with_(**changes)
 
 
-def run(city, name: str, *, days: float, **changes):
+def run(city, name: str, *, days: float, config=None, **changes):
     from twin.sim.runner import run_scenario
 
-    return run_scenario(scenario(name, days=days, seed=SEED, **changes), city, record_routes=False)
+    return run_scenario(
+        scenario(name, days=days, seed=SEED, **changes), city, record_routes=False, config=config
+    )
+
+
+def exact():
+    """The engine with the time chain's randomness off (call handling at its median, no
+    travel noise): a trip then takes exactly its road time, so a trip faster than the
+    free-flow detour must have used a closed bridge."""
+    from twin.sim.engine import EngineConfig
+    from twin.sim.params import TimeChain
+
+    return EngineConfig(chain=TimeChain.deterministic())
 
 
 @pytest.fixture(scope="module")
 def baseline_fortnight(city):
-    return run(city, "baseline", days=FORTNIGHT)
+    return run(city, "baseline", days=FORTNIGHT, config=exact())
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +132,7 @@ def closure_edge_ids(res, reason_prefix: str = "") -> list[str]:
 
 @pytest.fixture(scope="module")
 def bridges_fortnight(city):
-    return run(city, "bridges-closed", days=FORTNIGHT)
+    return run(city, "bridges-closed", days=FORTNIGHT, config=exact())
 
 
 def test_bridges_closed_changes_no_incident_in_yuzhong(baseline_fortnight, bridges_fortnight):
@@ -258,7 +270,7 @@ def test_new_station_speeds_up_its_neighbourhood_and_not_the_city_worse(city, ba
     30-minute share unchanged."""
     spec = scenario("new-station", days=FORTNIGHT, seed=SEED)
     added = spec.stations.add[0]
-    res = run(city, "new-station", days=FORTNIGHT)
+    res = run(city, "new-station", days=FORTNIGHT, config=exact())
     a, b = by_id(baseline_fortnight), by_id(res)
     assert set(a.index) == set(b.index)
     b = b.loc[a.index]
