@@ -212,7 +212,7 @@ def test_a_toml_syntax_error_gives_its_line_and_with_errors_are_bad_scenarios():
 def test_epicentre_farther_than_300_km_from_every_road_is_reported():
     """Distances in the city's metric CRS: 299.9 km east of the easternmost road node (n53)
     is accepted, 300.1 km is reported with the rounded distance."""
-    from twin.scenario.spec import MAX_EPICENTRE_KM
+    from twin.scenario.checks import MAX_EPICENTRE_KM
 
     x, y = node_xy("n53")
     to_ll = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)

@@ -145,7 +145,7 @@ def test_at_most_five_examples_are_spelled_out_but_every_id_is_listed():
 
 
 def test_boxes_disjoint_and_inside():
-    from twin.model.validate import DEGREES, _disjoint, _inside
+    from twin.model.crs_checks import DEGREES, _disjoint, _inside
 
     # (xmin, ymin, xmax, ymax); touching edges are not disjoint
     assert not _disjoint(DEGREES, (100.0, -50.0, 200.0, 50.0))  # overlaps the east edge

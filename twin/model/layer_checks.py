@@ -276,10 +276,18 @@ def _check_range(
         )
     if (name, col) in PLAUSIBLE:
         low, high, why = PLAUSIBLE[(name, col)]
+        # a value already reported as not > 0 / not ≥ 0 is not reported twice
+        signed = (
+            values <= 0
+            if col in POSITIVE.get(name, ())
+            else values < 0
+            if col in NON_NEGATIVE.get(name, ())
+            else np.zeros(len(values), bool)
+        )
         _report_range(
             name,
             col,
-            (values < low) | (values > high),
+            ((values < low) | (values > high)) & ~signed,
             values,
             ids,
             f"within {low:g}..{high:g} ({why})",
