@@ -19,14 +19,13 @@ A model, not a set of caps: expected counts from the same rates the engine draws
 - **Memory** (bytes, beyond what the process already holds with the city loaded) =
   travel-time arrays (road-based stations × nodes × 4 B × 3 periods, twice with one-way
   streets) + :data:`BYTES_PER_INCIDENT` × incidents + :data:`BYTES_PER_EVENT` × events +
-  :data:`BYTES_PER_UNIT` × units (+ routes when recorded; + with closures, one float64
+  :data:`BYTES_PER_UNIT` × units + :data:`BYTES_PER_NODE` × road nodes (+ routes when recorded; + with closures, one float64
   row per node for each dispatch that may be re-routed, at most
   :data:`REROUTE_CACHE_ENTRIES`).
 
 The per-row byte figures are measured (``bench/estimate_check.py``: tracemalloc peaks of
 short shipped runs on the embedded twin); ``tests/test_bad_inputs.py`` checks the estimate
-against what shipped scenarios really create (incidents, events within ×2; memory within
-×3). A run whose estimate does not fit in the machine's available memory is refused by
+against what shipped scenarios really create (incidents, events and memory within ×2). A run whose estimate does not fit in the machine's available memory is refused by
 :func:`check_fits` with one TwinDataError (``--allow-large`` lifts it).
 """
 
@@ -57,6 +56,11 @@ BYTES_PER_INCIDENT = 2_000.0
 """Engine record + table row + Python objects per incident (measured; see module doc)."""
 BYTES_PER_EVENT = 400.0
 """Event tuple + table row per unit state change (measured)."""
+BYTES_PER_NODE = 1_500.0
+"""The engine's own per-road-node state (walking times, dispatch tables, time-chain draws),
+measured after the engine's rebuild: ``bench/estimate_check.py`` showed the peak growth of
+short baseline and drill runs 60–69 MB above the other terms on the embedded twin's 39,223
+nodes (≈ 1.5–1.8 kB a node)."""
 BYTES_PER_UNIT = 250.0
 """Per unit in the fleet arrays and tables (measured: 9×10⁵ units on the tiny city raise
 the peak RSS by ~180 MB)."""
@@ -133,6 +137,7 @@ def estimate(scenario: Scenario, city: City, *, record_routes: bool = False) -> 
         + BYTES_PER_INCIDENT * incidents
         + BYTES_PER_EVENT * events
         + BYTES_PER_UNIT * units
+        + BYTES_PER_NODE * len(city.road_nodes)
         + reroutes * 8.0 * len(city.road_nodes)
         + (BYTES_PER_ROUTE_EVENT * incidents * sent if record_routes else 0.0)
     )
