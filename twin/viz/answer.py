@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy.stats import binomtest
 
-from twin.viz import style
+import twin.viz.style as style
 from twin.viz.data import RunData, city_compliance
 from twin.viz.drill import column, id_text
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pydeck as pdk
 
-from twin.viz import style
+import twin.viz.style as style
 from twin.viz.geom import MapLayer, polygon_rings
 
 RIVER_WIDTH_M: dict[str, float] = {"Yangtze": 700.0, "Jialing": 350.0, "Wu": 300.0}

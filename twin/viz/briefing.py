@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+import twin.viz.style as style
 from twin.model.city import City
-from twin.viz import style
 from twin.viz.answer import headline, headline_zh, share
 from twin.viz.data import (
     RunData,

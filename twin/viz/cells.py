@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
+import twin.viz.style as style
 from twin.model.city import City
-from twin.viz import style
 from twin.viz.data import RunData
 from twin.viz.geom import DECIMALS, HIDDEN_DECIMALS, MapLayer, to_wgs84
 

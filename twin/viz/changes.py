@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import pydeck as pdk
 
+import twin.viz.style as style
 from twin.model.city import City
-from twin.viz import style
 from twin.viz.geom import WGS84, MapLayer, lit, points, polygon_rings, to_wgs84
 from twin.viz.runcity import Hazards, StationChanges
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pydeck as pdk
 from matplotlib import colormaps
 
+import twin.viz.style as style
 from twin.model.city import City
-from twin.viz import style
 from twin.viz.basemap import water_layers
 from twin.viz.cells import CELL_SIMPLIFY_M, cell_aggregate, cell_rings
 from twin.viz.changes import change_layers

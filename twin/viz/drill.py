@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from twin.viz import style
+import twin.viz.style as style
 from twin.viz.data import RunData
 
 LEAD_S = 600.0

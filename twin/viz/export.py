@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
+import twin.viz.browser as browser_png
+import twin.viz.mpl as mpl
+import twin.viz.style as style
 from twin.model.city import City
-from twin.viz import browser as browser_png
-from twin.viz import mpl, style
 from twin.viz.data import RunData, read_results
 from twin.viz.geom import GROUP_LABELS, PACK_SCALE, MapLayer, bounds_wgs84
 from twin.viz.layers import deck, map_layers

@@ -25,8 +25,8 @@ import geopandas as gpd
 import pandas as pd
 import pydeck as pdk
 
+import twin.viz.style as style
 from twin.model.city import CORE_LEVEL, City
-from twin.viz import style
 from twin.viz.basemap import water_layers
 from twin.viz.cells import cell_layers, cell_results, coverage_area_layers
 from twin.viz.changes import change_layers

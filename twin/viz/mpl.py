@@ -20,8 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+import twin.viz.style as style
 from twin.model.city import CORE_LEVEL, City
-from twin.viz import style
 from twin.viz.data import RunData, closures, district_compliance
 from twin.viz.points import COMMUNITY_SHOWN_MAX
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+import twin.viz.style as style
 from twin.analysis.results import Results
 from twin.model.city import City, load_city
-from twin.viz import style
 from twin.viz.data import RunData
 from twin.viz.export import map_html
 from twin.viz.runcity import run_city, station_changes

@@ -16,7 +16,7 @@ kept as ``window.deckInstance``. Small inline scripts then:
 
 from __future__ import annotations
 
-from twin.viz import style
+import twin.viz.style as style
 from twin.viz.safe import deck_bundle_gzip, script_json, text
 
 BASE_CSS = f"""

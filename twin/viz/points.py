@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 import pydeck as pdk
 
+import twin.viz.style as style
 from twin.model.city import City
-from twin.viz import style
 from twin.viz.data import RunData
 from twin.viz.geom import DECIMALS, WGS84, MapLayer, lit, packed_segment_layer, points
 

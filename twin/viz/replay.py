@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+import twin.viz.style as style
 from twin.model.city import City
-from twin.viz import style
 from twin.viz.basemap import water_layers
 from twin.viz.changes import change_layers
 from twin.viz.data import RunData, read_results

@@ -13,8 +13,8 @@ import math
 import pandas as pd
 import pydeck as pdk
 
+import twin.viz.style as style
 from twin.model.city import CORE_LEVEL, City
-from twin.viz import style
 from twin.viz.data import RunData
 from twin.viz.drill import id_text
 from twin.viz.geom import (

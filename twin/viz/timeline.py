@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+import twin.viz.style as style
 from twin.model.city import City
-from twin.viz import style
 from twin.viz.data import RunData
 from twin.viz.drill import cell_text, id_text
 from twin.viz.safe import text
