@@ -14,6 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from twin.analysis.paired import holm
+
+__all__ = ["MEASURES", "holm", "paired_table"]
+
 MEASURES = {"met_share": "share met", "p90_s": "p90 (s)", "mean_s": "mean (s)"}
 """The measures of ``compliance.csv`` compared, and their labels."""
 
@@ -100,20 +104,3 @@ def _interval(pairs: np.ndarray, level: float) -> dict[str, float]:
         "ci_high": high,
         "p": p,
     }
-
-
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (NaN stays NaN)."""
-    p = np.asarray(p, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    vals = p[ok]
-    m = len(vals)
-    if m == 0:
-        return out
-    order = np.argsort(vals)
-    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * vals[order]))
-    res = np.empty(m)
-    res[order] = adj
-    out[ok] = res
-    return out
