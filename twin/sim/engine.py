@@ -42,6 +42,7 @@ from twin.sim.crews import Crews
 from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.events import KINDS, EventLog, K, Row
 from twin.sim.forces import DEFAULT_FORCES, FORCES, Fleet, ForceSpec, build_fleet
+from twin.sim.gcpause import paused_gc
 from twin.sim.incidents import (
     CATALOGUE,
     Detection,
@@ -302,7 +303,8 @@ class Run:
         closures = [c for c in self.timeline.closures if c.start_s < self.duration]
         for c in closures:
             env.process(self.closures.process(c, self.duration))
-        env.run(until=self.duration + self.eng.config.drain_s)
+        with paused_gc():
+            env.run(until=self.duration + self.eng.config.drain_s)
         self.crews.close_open_spells(self.pools)
         if self.progress is not None:
             self.progress(1.0)
