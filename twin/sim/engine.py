@@ -37,7 +37,7 @@ import simpy
 
 from twin.hazards.timeline import ClosureEvent, Timeline
 from twin.model.city import City
-from twin.model.roads import PERIODS, TravelTimes
+from twin.model.roads import PERIODS
 from twin.sim.crews import Crews
 from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.events import KINDS, EventLog, K, Row
@@ -54,6 +54,7 @@ from twin.sim.incidents import (
 )
 from twin.sim.lifecycle import COMMUNITY, Inc, Lifecycle
 from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
+from twin.sim.nearest import DEFAULT_K, NearestRoadTimes, reachable_nodes, road_tables
 from twin.sim.params import AirLimits, TimeChain
 from twin.sim.queues import Queues
 from twin.sim.rerouting import Closures
@@ -92,6 +93,12 @@ class EngineConfig:
     """Dispatch policy of district-level forces (:data:`twin.sim.dispatch.POLICIES`)."""
     air: AirLimits = field(default_factory=AirLimits)
     """When helicopters may not fly (dark hours, fog days)."""
+    tables: str = "auto"
+    """Road travel tables (:data:`twin.sim.nearest.MODES`): ``dense`` (base × node ×
+    period), ``nearest`` (each node's K nearest bases per force), ``auto`` (K-nearest when
+    dense tables would exceed :data:`twin.sim.nearest.DENSE_MAX_BYTES`). Same answers."""
+    nearest_k: int = DEFAULT_K
+    """K of the K-nearest tables."""
 
 
 @dataclass(eq=False)
@@ -132,7 +139,16 @@ class Engine:
         self.sources, row = np.unique(self.fleet.station_node[road], return_inverse=True)
         self.station_row = np.full(len(self.fleet.station_ids), -1, np.int64)
         self.station_row[road] = row
-        self.tt = TravelTimes(self.net, self.sources, use_cache=config.use_cache)
+        force_rows = {
+            f: np.unique(self.station_row[self.fleet.station_force == f])
+            for f in range(len(FORCES))
+            if config.forces[FORCES[f]].mode == "road"
+        }
+        self.tt, self.nearest = road_tables(
+            self.net, self.sources, force_rows, config.tables, config.nearest_k, config.use_cache
+        )
+        """Dense tables of every base (``nearest`` None), or of the landmarks only with the
+        K-nearest tables per road force in ``nearest`` (:mod:`twin.sim.nearest`)."""
         self.placement: Placement = build_placement(
             city, self.districts, self._eligible(), config.detection
         )
@@ -143,9 +159,17 @@ class Engine:
         core = set(self.city.core_districts["district_id"])
         ids = self.city.road_nodes["district_id"].to_numpy(object)
         ok = np.isin(ids, list(core)) if core else np.ones(len(ids), bool)
-        if len(self.sources):
+        if len(self.sources) and self.nearest is None:
             ok &= np.isfinite(self.tt.out[PERIODS.index("offpeak")]).any(axis=0)
+        elif len(self.sources):
+            ok &= reachable_nodes(self.net, self.sources)
         return ok
+
+    def road_times(self) -> RoadTimes:
+        """A run's road times over this engine's tables (dense or K-nearest)."""
+        if self.nearest is None:
+            return RoadTimes(self.tt)
+        return NearestRoadTimes(self.tt, self.sources, self.nearest)
 
     def draw(
         self,
@@ -230,7 +254,7 @@ class Run:
         fleet = eng.fleet
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
         uniforms = Uniforms(rng)
-        rt = RoadTimes(eng.tt)
+        rt = eng.road_times()
         chain = eng.config.chain
         disp = Dispatcher(self.pools, rt, uniforms, eng.config.policy)
         node_xy: list[tuple[float, float]] = [tuple(p) for p in eng.xy.tolist()]
