@@ -75,15 +75,17 @@ def _init(matrix: sp.csr_matrix) -> None:
 
 def _chunk_best(
     rows: np.ndarray, nodes: np.ndarray, k: int, limit: float, matrix: sp.csr_matrix | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` best of one chunk of sources (bounded Dijkstras), per node."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``k`` best of one chunk of sources (bounded Dijkstras) at the nodes they reach:
+    (reached node indices, their rows, their times)."""
     m = _MATRIX if matrix is None else matrix
     assert m is not None
-    d = dijkstra(m, directed=True, indices=nodes, limit=limit).astype(np.float32).T
+    d = np.atleast_2d(dijkstra(m, directed=True, indices=nodes, limit=limit))
+    hit = np.flatnonzero(np.isfinite(d).any(axis=0))  # a bounded search reaches few nodes
+    d = d[:, hit].astype(np.float32).T
     r = np.broadcast_to(rows.astype(np.int32), d.shape)
-    kk = min(k, d.shape[1])
-    order = np.argsort(d, axis=1, kind="stable")[:, :kk]
-    return np.take_along_axis(r, order, 1), np.take_along_axis(d, order, 1)
+    order = np.argsort(d, axis=1, kind="stable")[:, : min(k, d.shape[1])]
+    return hit, np.take_along_axis(r, order, 1), np.take_along_axis(d, order, 1)
 
 
 def k_nearest(
@@ -111,12 +113,12 @@ def k_nearest(
                 [k] * len(chunks),
                 [limit_s] * len(chunks),
             )
-            for r, t in parts:  # in chunk order: ties keep the lower row
-                rows, times = _merge(rows, times, r, t, k)
+            for hit, r, t in parts:  # in chunk order: ties keep the lower row
+                rows[hit], times[hit] = _merge(rows[hit], times[hit], r, t, k)
     else:
         for c in chunks:
-            r, t = _chunk_best(c, src[c], k, limit_s, matrix)
-            rows, times = _merge(rows, times, r, t, k)
+            hit, r, t = _chunk_best(c, src[c], k, limit_s, matrix)
+            rows[hit], times[hit] = _merge(rows[hit], times[hit], r, t, k)
     rows[~np.isfinite(times)] = -1
     return rows, times
 
