@@ -22,6 +22,7 @@ from typing import cast
 import numpy as np
 import simpy
 
+from twin.sim.airscene import request_air_from_scene
 from twin.sim.dispatch import COMMUNITY_K, Dispatcher, Pool
 from twin.sim.events import ALARM, CASCADE, CLEARED, NO_UNIT, ON_SCENE, WORK_STARTED, EventLog
 from twin.sim.forces import FORCES, GROUND_FORCES
@@ -113,10 +114,6 @@ class Inc:
         self.kinds_q: list[int] = []  # vehicle kinds of its queued fire requests, in order
         self.air_scene = False  # the first ground crew on scene will ask for air rescue
         self.air_request_s = math.nan  # when air rescue was requested
-
-    def wait_kind(self, kind: int) -> None:
-        """A request for a fire vehicle of ``kind`` joined the queue."""
-        self.kinds_q.append(kind)
 
     def next_noise(self) -> float | None:
         """The standard normal for this incident's next road leg (None: use the stream)."""
@@ -266,6 +263,10 @@ class Lifecycle:
             inc.air_request_s = self.env.now
             self.send(inc, AIR, ANY)
 
+    def send_air(self, inc: Inc) -> None:
+        """Request a helicopter for ``inc`` (refused while grounded: the queues check)."""
+        self.send(inc, AIR, ANY)
+
     def no_unit(self, inc: Inc, f: int) -> None:
         """No unit of force ``f`` can ever come: log it; the force cannot lead."""
         self.log.add((self.env.now, NO_UNIT, inc.id, -1, inc.node, -1, inc.district))
@@ -284,7 +285,7 @@ class Lifecycle:
             if inc.turnout_s != inc.turnout_s:  # NaN: the first ground unit on scene
                 inc.turnout_s, inc.travel_s = depart_s - ordered_s, now - depart_s
                 if inc.air_scene and not inc.air:
-                    request_air_from_scene(self, inc, self.air_delay_s)
+                    request_air_from_scene(self.env, inc, self.air_delay_s, self.send_air)
             inc.arrived += 1
             if inc.arrived == inc.due:
                 inc.full_s = now
@@ -368,21 +369,6 @@ def escalate(life: Lifecycle, inc: Inc) -> None:
         if pool.tree is not None:
             new.near = life.disp.nearest_posts(pool, life.xy[inc.node])[1].tolist()
         life.env.timeout(alarm - now, value=new).callbacks.append(lambda e: life.alarm(e.value))
-
-
-def request_air_from_scene(life: Lifecycle, inc: Inc, delay_s: float) -> None:
-    """The first ground crew at ``inc`` asks for air rescue ``delay_s`` after its arrival
-    (size-up, the call to the 119 centre); the request counts from then and is refused
-    if helicopters are grounded at that moment (:class:`twin.sim.params.AirLimits`)."""
-
-    def request(ev: simpy.Event) -> None:
-        if inc.cleared or inc.air:
-            return
-        inc.air = True
-        inc.air_request_s = life.env.now
-        life.send(inc, AIR, ANY)
-
-    life.env.timeout(delay_s).callbacks.append(request)
 
 
 def _unset(inc: Inc, f: int, kind: int = -1) -> None:

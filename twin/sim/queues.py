@@ -71,7 +71,7 @@ class Queues:
             if reach:
                 pool.queue.append(inc)
                 if pool.kind is not None:
-                    inc.wait_kind(kind)
+                    inc.kinds_q.append(kind)
                 inc.queued = True
                 self.log.add((now, QUEUED, inc.id, -1, inc.node, -1, inc.district))
             else:
@@ -138,7 +138,7 @@ class Queues:
     def _requeue(pool: Pool, inc: Inc, kind: int) -> None:
         pool.queue.append(inc)
         if pool.kind is not None:
-            inc.wait_kind(kind)
+            inc.kinds_q.append(kind)
 
 
 def _unset(inc: Inc, pool: Pool, i: int, kind: int) -> None:
