@@ -192,7 +192,7 @@ def test_start_date_is_a_scenario_key_with_clear_errors():
     assert Scenario().start_date is None
     with pytest.raises(TwinDataError) as e:
         parse_scenario('start_date = "first of July"\n')
-    assert "start_date" in str(e.value)
+    assert "start_date" in str(e.value) and "2025-07-01" in str(e.value)  # how to fix
 
 
 # ---- air rescue requested from the scene ---------------------------------------------------------
