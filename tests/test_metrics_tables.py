@@ -241,7 +241,10 @@ def test_event_table_of_one_trip_by_hand():
 
 def test_counts_of_a_run_without_events_and_of_one_nobody_can_serve():
     city = tiny_city()
-    sim = simulate_script(city, [])
+    # time away from readiness off: its away/ready rows would be events of an empty run
+    sim = simulate_script(
+        city, [], config=EngineConfig(use_cache=False, chain=TimeChain(away_h_per_day=0.0))
+    )
     zero = {
         k: 0
         for k in (
