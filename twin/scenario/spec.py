@@ -14,6 +14,8 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     [[rainstorm]] [[earthquake]]   hazards (see twin.hazards.rain, twin.hazards.quake)
     [pipes]          failures (on/off), failure_rate_multiplier (see twin.hazards.lifelines)
     [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch)
+    [surge]          enabled, trigger_open, release_after_h (see twin.sim.surge)
+    [[reinforcement]] name, force, units, arrive_h, staging (see twin.sim.reinforcement)
 
 Times in files are in hours or minutes as the key names say (``start_h``, ``t_min``);
 inside they are converted to seconds. Unknown keys and bad values raise one
@@ -204,6 +206,30 @@ class Dispatch(Spec):
     policy: Literal["nearest", "district_first"] = "nearest"
 
 
+class Surge(Spec):
+    """Surge dispatch (mass-casualty mode, see twin.sim.surge): declared when
+    ``trigger_open`` incidents with life risk are open at once (default: the engine's
+    ``TRIGGER_OPEN`` = 40); units on one scene ``release_after_h`` may then be released to
+    sites without a crew (default 2 h). ``enabled = false``: everyday dispatch whatever
+    the load."""
+
+    enabled: Bool = True
+    trigger_open: Int | None = ranged("surge.trigger_open", default=None)
+    release_after_h: Float | None = ranged("surge.release_after_h", default=None)
+
+
+class Reinforcement(Spec):
+    """Teams from outside the study area (跨区域增援, see twin.sim.reinforcement):
+    ``units`` units of ``force`` arriving ``arrive_h`` hours after the start of the run,
+    staged at the ``staging`` station ids (default: spread over the force's stations)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    force: Literal["community", "fire", "professional", "social", "air"]
+    units: Int = ranged("reinforcement.units")
+    arrive_h: Float = ranged("reinforcement.arrive_h")
+    staging: tuple[str, ...] = ()
+
+
 class Scenario(Spec):
     """A what-if scenario. ``days`` is the simulated duration; ``seed`` seeds the one RNG."""
 
@@ -231,6 +257,8 @@ class Scenario(Spec):
     earthquake: tuple[Earthquake, ...] = ()
     pipes: Pipes = Pipes()
     dispatch: Dispatch = Dispatch()
+    surge: Surge = Surge()
+    reinforcement: tuple[Reinforcement, ...] = ()
     source: str | None = Field(default=None, exclude=True)
     _text: str = PrivateAttr(default="")
     """The TOML text the scenario was parsed from, to locate keys in later checks."""

@@ -38,6 +38,7 @@ import simpy
 from twin.hazards.timeline import ClosureEvent, Timeline
 from twin.model.city import City
 from twin.model.roads import PERIODS, TravelTimes
+from twin.sim.access import last_leg
 from twin.sim.crews import Crews
 from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.events import KINDS, EventLog, K, Row
@@ -55,9 +56,11 @@ from twin.sim.lifecycle import COMMUNITY, Inc, Lifecycle
 from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
 from twin.sim.params import AirLimits, TimeChain
 from twin.sim.queues import Queues
+from twin.sim.reinforcement import Arrivals, Reinforcement, with_reinforcements
 from twin.sim.rerouting import Closures
 from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
+from twin.sim.surge import Surge, SurgeRule
 
 __all__ = [
     "FORCES",
@@ -91,6 +94,10 @@ class EngineConfig:
     """Dispatch policy of district-level forces (:data:`twin.sim.dispatch.POLICIES`)."""
     air: AirLimits = field(default_factory=AirLimits)
     """When helicopters may not fly (dark hours, fog days)."""
+    reinforcements: tuple[Reinforcement, ...] = ()
+    """Teams from outside the study area and when they arrive (:mod:`twin.sim.reinforcement`)."""
+    surge: SurgeRule = field(default_factory=SurgeRule)
+    """When a surge is declared and units are released (:mod:`twin.sim.surge`)."""
 
 
 @dataclass(eq=False)
@@ -113,6 +120,10 @@ class SimResult:
     duration_s: float
     end_s: float
     engine: Engine
+    surge_rows: list[tuple] = field(default_factory=list)
+    """The hourly record of the run (:data:`twin.sim.surge.SURGE_COLUMNS`)."""
+    surge_declared_s: list[float] = field(default_factory=list)
+    """Times (s) a surge was declared."""
 
 
 class Engine:
@@ -124,7 +135,10 @@ class Engine:
         self.xy = self.net.xy
         self.types = list(config.catalogue.values())
         self.districts = _district_ids(city)
-        self.fleet: Fleet = build_fleet(city, self.districts)
+        self.fleet: Fleet
+        self.fleet, self.arrive_s = with_reinforcements(
+            build_fleet(city, self.districts), config.reinforcements
+        )
         road = np.array(
             [config.forces[FORCES[f]].mode == "road" for f in self.fleet.station_force], bool
         )
@@ -291,7 +305,23 @@ class Run:
             env, self.log, self.movement, eng.net.edge_time_s, self.crews.proc, self.queues.retry
         )
         self.life.send = self.queues.send
+        self.life.defer = self.queues.defer
         self.queues.start = self.crews.start
+        self.arrivals = Arrivals(env, self.log, self.pools, eng.arrive_s)
+        self.surge = Surge(
+            env,
+            eng.config.surge,
+            self.life,
+            self.pools,
+            self.queues.retry,
+            self.crews.release,
+            self.arrivals.count,
+        )
+        self.life.surge_active = lambda: self.surge.active
+        kinds = fleet.unit_kind.tolist() if fleet.unit_kind is not None else [""] * n_units
+        self.crews.last_leg = lambda u, pool, inc: last_leg(
+            inc.depth_m, inc.access_m, pool.spec.name, kinds[u] or "", pool.spec.mode
+        )
 
     def execute(self) -> SimResult:
         """Run to the end of the drain and collect the raw results."""
@@ -302,6 +332,8 @@ class Run:
         closures = [c for c in self.timeline.closures if c.start_s < self.duration]
         for c in closures:
             env.process(self.closures.process(c, self.duration))
+        env.process(self.arrivals.process(self.duration, self.queues.retry))
+        env.process(self.surge.process(self.duration))
         env.run(until=self.duration + self.eng.config.drain_s)
         self.crews.close_open_spells(self.pools)
         if self.progress is not None:
@@ -318,4 +350,6 @@ class Run:
             duration_s=self.duration,
             end_s=self.log.last_t,
             engine=self.eng,
+            surge_rows=self.surge.rows,
+            surge_declared_s=self.surge.declared_s,
         )

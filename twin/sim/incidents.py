@@ -98,6 +98,10 @@ class IncidentArrays:
     """Standard normals (n × :data:`NOISE_LEGS`) for the travel noise of each incident's
     first road legs to its scene, drawn with the incident (common random numbers: the same
     incident's first unit drives with the same factor in every scenario)."""
+    depth_m: np.ndarray | None = None
+    """Water depth (m) at each flood call's place (None: no timeline incident has any)."""
+    access_m: np.ndarray | None = None
+    """Metres from each flood call's access node to the place (:mod:`twin.sim.access`)."""
 
     def __len__(self) -> int:
         return len(self.onset_s)
@@ -252,9 +256,13 @@ def draw_incidents(
     )
     cause = [""] * n
     label = [""] * n
+    water = any(s.access_m > 0 or s.depth_m > 0 for s in sched)
+    depth_m, access_m = (np.zeros(n), np.zeros(n)) if water else (None, None)
     for pos in np.flatnonzero(order >= n_rand):
         s = sched[order[pos] - n_rand]
         cause[pos], label[pos] = s.cause, s.label
+        if depth_m is not None and access_m is not None:
+            depth_m[pos], access_m[pos] = s.depth_m, s.access_m
         if s.alarm_delay_s is not None:
             delay[pos] = s.alarm_delay_s
             by[pos] = 2 if s.cause == "script" else (0 if s.monitored else 1)
@@ -286,4 +294,6 @@ def draw_incidents(
         label=label,
         call_s=call,
         noise=noise,
+        depth_m=depth_m,
+        access_m=access_m,
     )

@@ -27,6 +27,7 @@ from twin.sim.events import ALARM, CASCADE, CLEARED, NO_UNIT, ON_SCENE, WORK_STA
 from twin.sim.forces import FORCES, GROUND_FORCES
 from twin.sim.incidents import IncidentArrays, IncidentType
 from twin.sim.params import TimeChain
+from twin.sim.priority import priority_of
 
 COMMUNITY, FIRE, AIR = FORCES.index("community"), FORCES.index("fire"), FORCES.index("air")
 GROUND = frozenset(FORCES.index(f) for f in GROUND_FORCES)
@@ -70,6 +71,12 @@ class Inc:
         "full_s",
         "noise",
         "legs",
+        "prio",
+        "first_crew",
+        "depth_m",
+        "access_m",
+        "reached_s",
+        "reached_by",
     )
 
     def __init__(
@@ -106,6 +113,11 @@ class Inc:
         self.due = self.arrived = 0  # ground units of the first assignment: ordered, on scene
         self.noise: list[float] | None = None  # travel noise of its first road legs
         self.legs = 0
+        self.prio = priority_of(type.name)  # queue order: life risk first
+        self.first_crew = False  # under a surge: its first ground crew has been requested
+        self.depth_m = self.access_m = 0.0  # flood water at the place, way from the access node
+        self.reached_s = math.nan  # first unit to reach the place itself (not the water's edge)
+        self.reached_by = ""  # and how: drive, boat, foot, air
 
     def next_noise(self) -> float | None:
         """The standard normal for this incident's next road leg (None: use the stream)."""
@@ -143,6 +155,9 @@ class Lifecycle:
         self.incs: list[Inc | None] = []
         self.cascades = 0
         self.send: Send = _unset
+        self.defer: Send = _unset
+        """Queue a request behind every first crew (a surge's reinforcement request)."""
+        self.surge_active: Callable[[], bool] = lambda: False
 
     def _lead(self, t: IncidentType) -> int:
         """The force leading the type's work: the first needed force that has units."""
@@ -205,6 +220,8 @@ class Lifecycle:
                 inc.near = near[i].tolist()
             if noise is not None:
                 inc.noise = noise[i].tolist()
+            if a.depth_m is not None and a.access_m is not None:
+                inc.depth_m, inc.access_m = float(a.depth_m[i]), float(a.access_m[i])
             self.alarm(inc)
             if progress is not None and j % step == 0:
                 progress(min(env.now / duration_s, 1.0) * 0.99)
@@ -233,15 +250,35 @@ class Lifecycle:
             ev.callbacks.append(self._on_deadline)
 
     def order(self, inc: Inc) -> None:
-        """The dispatch order: request the first assignment (and air rescue if called)."""
+        """The dispatch order: request the first assignment (and air rescue if called).
+        Under a declared surge (:attr:`surge_active`) only the first ground unit is sent
+        at once; the rest of the ground assignment is deferred behind the sites still
+        waiting for a first crew (:mod:`twin.sim.surge`)."""
         inc.dispatch_s = self.env.now
-        for f, count in self.needs[inc.code]:
+        needs = self.needs[inc.code]
+        first = self._first_crew_force(needs) if self.surge_active() else -1
+        for f, count in needs:
             if f in GROUND:
                 inc.due += count
             for _ in range(count):
-                self.send(inc, f)
+                if first < 0 or f not in GROUND:
+                    self.send(inc, f)
+                elif f == first and not inc.first_crew:
+                    inc.first_crew = True
+                    self.send(inc, f)
+                else:
+                    self.defer(inc, f)
         if inc.air:
             self.send(inc, AIR)
+
+    def _first_crew_force(self, needs: list[tuple[int, int]]) -> int:
+        """Under a surge, the ground force sending a site's first crew: the first needed
+        ground force with a free unit, else the first needed ground force with units."""
+        ground = [f for f, _ in needs if f in GROUND and self.pools[f].total > 0]
+        for f in ground:
+            if any(self.pools[f].free_l):
+                return f
+        return ground[0] if ground else -1
 
     def no_unit(self, inc: Inc, f: int) -> None:
         """No unit of force ``f`` can ever come: log it; the force cannot lead."""

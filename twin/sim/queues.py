@@ -2,8 +2,8 @@
 
 A request for a unit of a force is sent at once when the dispatcher finds a free unit
 that can reach the place (:class:`~twin.sim.dispatch.Dispatcher`); otherwise it waits in
-the force's FIFO queue (``queued``) — or, when no unit of the force could ever reach it,
-it is dropped (``no_unit``). A unit that frees up serves the oldest queued request it
+the force's queue (``queued``; served by priority, then age: :mod:`twin.sim.priority`) — or, when no unit of the force could ever reach it,
+it is dropped (``no_unit``). A unit that frees up serves the first queued request (by priority, then age) it
 can reach, from where it is (:meth:`Queues.next_for`); after a closure change the road
 queues are retried in order (:meth:`Queues.retry`).
 """
@@ -11,7 +11,6 @@ queues are retried in order (:meth:`Queues.retry`).
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -21,6 +20,7 @@ from twin.sim.dispatch import Dispatcher, Pool
 from twin.sim.events import GROUNDED, QUEUED, EventLog
 from twin.sim.lifecycle import Inc, Lifecycle
 from twin.sim.movement import XY
+from twin.sim.priority import PriorityQueue
 from twin.sim.road_times import RoadTimes
 
 Start = Callable[[Inc, Pool, int], None]
@@ -73,9 +73,21 @@ class Queues:
             return
         self.start(inc, pool, i)
 
+    def defer(self, inc: Inc, f: int) -> None:
+        """Queue a request of force ``f`` for ``inc`` behind every site still waiting for
+        its first crew (stage 1: a surge's reinforcement, :mod:`twin.sim.surge`)."""
+        pool = self.pools[f]
+        if pool.total == 0:
+            self.life.no_unit(inc, f)
+            return
+        pool.queue.append(inc, 1)
+        inc.queued = True
+        self.log.add((self.now(), QUEUED, inc.id, -1, inc.node, -1, inc.district))
+
     def next_for(self, pool: Pool, scene: int, i: int) -> Inc | None:
-        """The oldest queued incident still waiting for this force that the unit of local
-        station ``i``, at ``scene`` (−1: at its station), can reach; None if none."""
+        """The first queued incident (by priority, then age) still waiting for this force
+        that the unit of local station ``i``, at ``scene`` (−1: at its station), can reach;
+        None if none."""
         q = pool.queue
         while q and q[0].cleared:
             q.popleft()
@@ -103,16 +115,17 @@ class Queues:
         for pool in self.pools:
             if not pool.queue or pool.spec.mode != "road":
                 continue
-            waiting, pool.queue = pool.queue, deque()
-            for inc in waiting:
+            waiting, pool.queue = pool.queue, PriorityQueue()
+            for k, inc in enumerate(waiting):
                 if inc.cleared:
                     continue
+                stage = waiting.stage(k)
                 if not np.any(pool.free):
-                    pool.queue.append(inc)
+                    pool.queue.append(inc, stage)
                     continue
                 i, _ = self.disp.pick_road(pool, inc.node, inc.district, self.now())
                 if i < 0:
-                    pool.queue.append(inc)
+                    pool.queue.append(inc, stage)
                 else:
                     self.start(inc, pool, i)
 
