@@ -51,6 +51,7 @@ from twin.errors import Problem, ProblemList, TwinDataError
 from twin.model.coords import convert_tree
 from twin.scenario.ranges import ranged
 from twin.scenario.toml_text import (
+    decode_text,
     problem_from_error,
     toml_error_line,
     unsafe_name,
@@ -209,7 +210,7 @@ class Dispatch(Spec):
 class Surge(Spec):
     """Surge dispatch (mass-casualty mode, see twin.sim.surge): declared when
     ``trigger_open`` incidents with life risk are open at once (default: the engine's
-    ``TRIGGER_OPEN`` = 40); units on one scene ``release_after_h`` may then be released to
+    ``TRIGGER_OPEN`` = 50); units on one scene ``release_after_h`` may then be released to
     sites without a crew (default 2 h). ``enabled = false``: everyday dispatch whatever
     the load."""
 
@@ -367,31 +368,6 @@ def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True)
 MAX_ROUNDS = 50
 """Rounds of leaving out keys in error before a lenient parse gives up (each round removes
 at least one key; a section left without a required key is removed the next round)."""
-
-
-def decode_text(raw: bytes, where: str) -> str:
-    """The UTF-8 text of a scenario file; a binary or non-UTF-8 file is a scenario error
-    naming the line of the first bad byte."""
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise TwinDataError.one(
-            where,
-            "this is a binary file, not a TOML text file",
-            "give a scenario .toml file (a text file; see scenarios/)",
-            line=line,
-            title="bad scenario",
-        )
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TwinDataError.one(
-            where,
-            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} cannot be decoded",
-            "save the file as UTF-8 (most editors: 'Save with encoding')",
-            line=line,
-            title="bad scenario",
-        ) from None
 
 
 def form_problems(scenario: Scenario) -> tuple[Problem, ...]:

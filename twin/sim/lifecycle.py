@@ -27,7 +27,7 @@ from twin.sim.events import ALARM, CASCADE, CLEARED, NO_UNIT, ON_SCENE, WORK_STA
 from twin.sim.forces import FORCES, GROUND_FORCES
 from twin.sim.incidents import IncidentArrays, IncidentType
 from twin.sim.params import TimeChain
-from twin.sim.priority import priority_of
+from twin.sim.priority import first_crew_force, priority_of
 
 COMMUNITY, FIRE, AIR = FORCES.index("community"), FORCES.index("fire"), FORCES.index("air")
 GROUND = frozenset(FORCES.index(f) for f in GROUND_FORCES)
@@ -256,7 +256,7 @@ class Lifecycle:
         waiting for a first crew (:mod:`twin.sim.surge`)."""
         inc.dispatch_s = self.env.now
         needs = self.needs[inc.code]
-        first = self._first_crew_force(needs) if self.surge_active() else -1
+        first = first_crew_force(self.pools, needs, GROUND) if self.surge_active() else -1
         for f, count in needs:
             if f in GROUND:
                 inc.due += count
@@ -270,15 +270,6 @@ class Lifecycle:
                     self.defer(inc, f)
         if inc.air:
             self.send(inc, AIR)
-
-    def _first_crew_force(self, needs: list[tuple[int, int]]) -> int:
-        """Under a surge, the ground force sending a site's first crew: the first needed
-        ground force with a free unit, else the first needed ground force with units."""
-        ground = [f for f, _ in needs if f in GROUND and self.pools[f].total > 0]
-        for f in ground:
-            if any(self.pools[f].free_l):
-                return f
-        return ground[0] if ground else -1
 
     def no_unit(self, inc: Inc, f: int) -> None:
         """No unit of force ``f`` can ever come: log it; the force cannot lead."""

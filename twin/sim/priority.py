@@ -29,7 +29,7 @@ This module is light (no imports from the engine): the lifecycle imports it.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence, Set
 from typing import Any, Protocol
 
 PRIORITY: dict[str, int] = {
@@ -58,6 +58,17 @@ LIFE_RISK = 1
 def priority_of(type_name: str) -> int:
     """The priority class of an incident type (0 = served first)."""
     return PRIORITY.get(type_name, DEFAULT_PRIORITY)
+
+
+def first_crew_force(pools: Sequence[Any], needs: list[tuple[int, int]], ground: Set[int]) -> int:
+    """Under a surge, the force sending a site's first crew: the first needed ``ground``
+    force with a free unit (``pools[f].free_l``), else the first needed ground force with
+    units (``pools[f].total``); −1 if none."""
+    have = [f for f, _ in needs if f in ground and pools[f].total > 0]
+    for f in have:
+        if any(pools[f].free_l):
+            return f
+    return have[0] if have else -1
 
 
 class Queued(Protocol):

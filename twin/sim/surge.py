@@ -39,11 +39,12 @@ from twin.sim.forces import FORCES
 from twin.sim.lifecycle import GROUND, Inc, Lifecycle
 from twin.sim.priority import LIFE_RISK
 
-TRIGGER_OPEN = 40
-"""Open life-risk incidents that declare a surge (assumption, range 20–100: about the
-number of fire stations of the study area's core, ~40 on the embedded twin, so that a
-surge means more sites than stations — the point beyond which a full first assignment to
-every site is impossible; everyday peaks on the embedded twin stay below 10)."""
+TRIGGER_OPEN = 50
+"""Open life-risk incidents that declare a surge (assumption, range 20–150: the embedded
+twin's 313 fire vehicles at 105 stations give full first assignments of 2–5 vehicles to
+some 60–150 sites at once, so at 50 sites the fleet nears exhaustion; everyday load stays
+far below it — see docs/calibration.md, "Disasters", for the peak measured in a baseline
+week)."""
 CHECK_S = 600.0
 """How often the surge state is checked, and deferred reinforcement requests retried (s)."""
 RELEASE_AFTER_S = 2 * 3600.0
