@@ -113,7 +113,7 @@ class Queues:
         """After a closure change, queued requests a free road unit can now reach are sent
         (in queue order)."""
         for pool in self.pools:
-            if not pool.queue or pool.spec.mode != "road":
+            if not pool.queue or pool.spec.mode != "road" or not np.any(pool.free):
                 continue
             waiting, pool.queue = pool.queue, PriorityQueue()
             for k, inc in enumerate(waiting):

@@ -141,10 +141,11 @@ class Surge:
                         break
 
     def process(self, until_s: float) -> Generator[simpy.Event, None, None]:
-        """Process: a check every ``check_s`` and a log row every hour, to ``until_s``."""
+        """Process: a check every ``check_s`` and a log row every hour, to ``until_s`` and
+        on through the drain while incidents are open (a disaster's backlog)."""
         env, step = self.env, self.rule.check_s
         next_hour = 0.0
-        while env.now <= until_s:
+        while env.now <= until_s or self.open_incidents()[0] > 0:
             if env.now >= next_hour:
                 self.log_hour()
                 next_hour += HOUR
