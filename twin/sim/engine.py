@@ -318,6 +318,7 @@ class Run:
             self.arrivals.count,
         )
         self.life.surge_active = lambda: self.surge.active
+        self.life.opened = self.surge.opened
         kinds = fleet.unit_kind.tolist() if fleet.unit_kind is not None else [""] * n_units
         self.crews.last_leg = lambda u, pool, inc: last_leg(
             inc.depth_m, inc.access_m, pool.spec.name, kinds[u] or "", pool.spec.mode

@@ -158,6 +158,8 @@ class Lifecycle:
         self.defer: Send = _unset
         """Queue a request behind every first crew (a surge's reinforcement request)."""
         self.surge_active: Callable[[], bool] = lambda: False
+        self.opened: Callable[[Inc], None] = lambda inc: None
+        """Told of every alarm (the surge counts open incidents)."""
 
     def _lead(self, t: IncidentType) -> int:
         """The force leading the type's work: the first needed force that has units."""
@@ -240,6 +242,7 @@ class Lifecycle:
         """The alarm of ``inc``: log it, order its units once the call is handled (at once
         when ``call_s`` is 0), arm its escalation deadline."""
         self.log.add((self.env.now, ALARM, inc.id, -1, inc.node, -1, inc.district))
+        self.opened(inc)
         if inc.call_s > 0:
             self.env.timeout(inc.call_s, value=inc).callbacks.append(lambda e: self.order(e.value))
         else:

@@ -106,15 +106,14 @@ class Surge:
         self.active = False
         self.declared_s: list[float] = []
         self._open: set[Inc] = set()
-        self._seen = 0
         self.rows: list[tuple] = []
 
+    def opened(self, inc: Inc) -> None:
+        """An alarm: ``inc`` is open until cleared."""
+        self._open.add(inc)
+
     def open_incidents(self) -> tuple[int, int]:
-        """(open incidents, open incidents with life risk), updated incrementally."""
-        incs = self.life.incs
-        while self._seen < len(incs) and incs[self._seen] is not None:
-            self._open.add(incs[self._seen])  # type: ignore[arg-type]
-            self._seen += 1
+        """(open incidents, open incidents with life risk) now."""
         for inc in [i for i in self._open if i.cleared]:
             self._open.discard(inc)
         life = sum(1 for i in self._open if i.prio <= LIFE_RISK)
