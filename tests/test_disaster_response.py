@@ -162,19 +162,22 @@ def test_reinforcement_arrives_at_its_time_and_is_dispatched():
 def test_surge_sends_one_crew_per_site_first():
     city = tiny_city(units={"F1": 2, "F2": 0, "F3": 0})  # two engines at n00
     bc = named("building_collapse", 3600.0, (("fire", 2),))
-    incs = [(0.0, "building_collapse", "n10"), (1.0, "building_collapse", "n20")]
-    # surge declared at the check at 40 s (two open life-risk sites ≥ trigger 2), before
-    # the dispatch orders at 60 and 61 s; the next check (80 s: deferred requests retried)
-    # finds no free engine
-    rule = SurgeRule(trigger_open=2, check_s=40.0)
-    sim = simulate_script(city, incs, config=config(bc, surge=rule))
-    a, b = sim.incidents
-    assert sim.surge_declared_s == [40.0]
-    assert a.first[FIRE] == pytest.approx(60.0 + 90.0 + 100.0)
-    assert b.first[FIRE] == pytest.approx(61.0 + 90.0 + 200.0)  # the second engine: one each
+    tr = named("technical_rescue", 86400.0, (("professional", 1),))
+    # an entrapment at 0 s (ordered at 60 s) is open at the check at 100 s: with a trigger
+    # of one open life-risk site the surge is declared then, before the two collapses
+    # (alarms 200 and 201 s, orders 260 and 261 s); the next check (200 s) finds no free
+    # engine for the deferred second engines
+    incs = [(0.0, "technical_rescue", "n11"), (200.0, "building_collapse", "n10")]
+    incs.append((201.0, "building_collapse", "n20"))
+    rule = SurgeRule(trigger_open=1, check_s=100.0)
+    sim = simulate_script(city, incs, config=config(bc, tr, surge=rule))
+    _, a, b = sim.incidents
+    assert sim.surge_declared_s == [100.0]
+    assert a.first[FIRE] == pytest.approx(260.0 + 90.0 + 100.0)
+    assert b.first[FIRE] == pytest.approx(261.0 + 90.0 + 200.0)  # the second engine: one each
     # everyday dispatch: both engines go to the first site, the second waits until it clears
-    calm = simulate_script(city, incs, config=config(bc, surge=replace(rule, enabled=False)))
-    a2, b2 = calm.incidents
+    calm = simulate_script(city, incs, config=config(bc, tr, surge=replace(rule, enabled=False)))
+    _, a2, b2 = calm.incidents
     assert b2.first[FIRE] > a2.cleared_s
 
 

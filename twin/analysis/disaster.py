@@ -3,7 +3,7 @@ trapped people per day (``rescues.csv``), with their summary blocks for ``summar
 
 ``surge.csv`` — one row per hour of the run (:data:`twin.sim.surge.SURGE_COLUMNS`): ``hour``,
 ``t_s``, ``surge`` (declared at that moment), ``open`` and ``open_life_risk`` incidents
-(alarmed, not cleared), ``sites_without_crew`` (open incidents needing ground units with
+(units ordered, not cleared), ``sites_without_crew`` (open incidents needing ground units with
 none on scene yet), ``committed`` units (dispatched, not yet back) in all and per road
 force, ``reinforcements_arrived`` (cumulative units).
 
@@ -29,20 +29,6 @@ DAY = 86400.0
 SUMMARY_HOURS = 72
 """summary.json carries the hourly record of the first 72 hours (the whole in surge.csv)."""
 RESCUE_COLUMNS = ["day", "sites", "reached", "reached_cum", "share_cum"]
-
-
-def access_columns(incs: list[Any]) -> dict[str, np.ndarray]:
-    """Per incident: ``depth_m`` (flood water at the place, m), ``access_m`` (m from where
-    road units park to the place), ``reached_s`` (absolute s: the first unit to reach the
-    place itself — not a crew stopped at the water's edge; NaN if none) and ``reached_by``
-    (``drive``, ``boat``, ``foot``, ``air``; ``""`` if none): :mod:`twin.sim.access`."""
-    n = len(incs)
-    return {
-        "depth_m": np.fromiter((i.depth_m for i in incs), float, n),
-        "access_m": np.fromiter((i.access_m for i in incs), float, n),
-        "reached_s": np.fromiter((i.reached_s for i in incs), float, n),
-        "reached_by": np.array([i.reached_by for i in incs], dtype=object),
-    }
 
 
 def surge_table(rows: list[tuple]) -> pd.DataFrame:

@@ -22,12 +22,14 @@ from typing import cast
 import numpy as np
 import simpy
 
+from twin.sim.airscene import request_air_from_scene
 from twin.sim.dispatch import COMMUNITY_K, Dispatcher, Pool
 from twin.sim.events import ALARM, CASCADE, CLEARED, NO_UNIT, ON_SCENE, WORK_STARTED, EventLog
 from twin.sim.forces import FORCES, GROUND_FORCES
 from twin.sim.incidents import IncidentArrays, IncidentType
-from twin.sim.params import TimeChain
-from twin.sim.priority import first_crew_force, priority_of
+from twin.sim.kinds import ANY, assignment_kinds, resolve
+from twin.sim.params import AIR_SCENE_REQUEST_S, TimeChain
+from twin.sim.priority import priority_of
 
 COMMUNITY, FIRE, AIR = FORCES.index("community"), FORCES.index("fire"), FORCES.index("air")
 GROUND = frozenset(FORCES.index(f) for f in GROUND_FORCES)
@@ -71,10 +73,11 @@ class Inc:
         "full_s",
         "noise",
         "legs",
+        "kinds_q",
+        "air_scene",
+        "air_request_s",
         "prio",
         "first_crew",
-        "depth_m",
-        "access_m",
         "reached_s",
         "reached_by",
     )
@@ -113,11 +116,11 @@ class Inc:
         self.due = self.arrived = 0  # ground units of the first assignment: ordered, on scene
         self.noise: list[float] | None = None  # travel noise of its first road legs
         self.legs = 0
-        self.prio = priority_of(type.name)  # queue order: life risk first
-        self.first_crew = False  # under a surge: its first ground crew has been requested
-        self.depth_m = self.access_m = 0.0  # flood water at the place, way from the access node
-        self.reached_s = math.nan  # first unit to reach the place itself (not the water's edge)
-        self.reached_by = ""  # and how: drive, boat, foot, air
+        self.kinds_q: list[int] = []  # vehicle kinds of its queued fire requests, in order
+        self.air_scene = False  # the first ground crew on scene will ask for air rescue
+        self.air_request_s = math.nan  # when air rescue was requested
+        self.prio, self.first_crew = priority_of(type.name), False  # queue order; surge
+        self.reached_s, self.reached_by = math.nan, ""  # first to reach the place (not the edge)
 
     def next_noise(self) -> float | None:
         """The standard normal for this incident's next road leg (None: use the stream)."""
@@ -127,8 +130,9 @@ class Inc:
         return self.noise[self.legs - 1]
 
 
-Send = Callable[[Inc, int], None]
-"""Request one unit of force ``f`` for an incident (dispatch it or queue the request)."""
+Send = Callable[[Inc, int, int], None]
+"""Request one unit of force ``f`` (of vehicle kind ``k``, :data:`twin.sim.kinds.ANY`: any)
+for an incident (dispatch it or queue the request)."""
 
 
 class Lifecycle:
@@ -146,20 +150,21 @@ class Lifecycle:
         rng: np.random.Generator,
         xy: np.ndarray,
         chain: TimeChain = TimeChain(),
+        air_delay_s: float = AIR_SCENE_REQUEST_S,
     ) -> None:
         self.chain = chain
+        self.air_delay_s = air_delay_s
         self.env, self.log, self.pools, self.disp, self.xy = env, log, pools, disp, xy
         self.types, self.catalogue, self.cascade_s, self.rng = types, catalogue, cascade_s, rng
         self.lead = [self._lead(t) for t in types]
         self.needs = [[(FORCES.index(name), n) for name, n in t.needs] for t in types]
+        fire = pools[FIRE].kind_total if len(pools) > FIRE else None
+        self.kinds = [
+            resolve(assignment_kinds(t.name, dict(t.needs).get("fire", 0)), fire) for t in types
+        ]
         self.incs: list[Inc | None] = []
         self.cascades = 0
         self.send: Send = _unset
-        self.defer: Send = _unset
-        """Queue a request behind every first crew (a surge's reinforcement request)."""
-        self.surge_active: Callable[[], bool] = lambda: False
-        self.opened: Callable[[Inc], None] = lambda inc: None
-        """Told of every alarm (the surge counts open incidents)."""
 
     def _lead(self, t: IncidentType) -> int:
         """The force leading the type's work: the first needed force that has units."""
@@ -184,7 +189,7 @@ class Lifecycle:
         types, lead = self.types, self.lead
         step = max(len(order) // 100, 1)
         call = a.call_s if a.call_s is not None else np.zeros(len(a))
-        noise = a.noise
+        noise, scene_air = a.noise, a.air_scene
         cols = zip(
             order.tolist(),
             a.type[order].tolist(),
@@ -222,8 +227,8 @@ class Lifecycle:
                 inc.near = near[i].tolist()
             if noise is not None:
                 inc.noise = noise[i].tolist()
-            if a.depth_m is not None and a.access_m is not None:
-                inc.depth_m, inc.access_m = float(a.depth_m[i]), float(a.access_m[i])
+            if scene_air is not None:
+                inc.air_scene = bool(scene_air[i])
             self.alarm(inc)
             if progress is not None and j % step == 0:
                 progress(min(env.now / duration_s, 1.0) * 0.99)
@@ -242,7 +247,6 @@ class Lifecycle:
         """The alarm of ``inc``: log it, order its units once the call is handled (at once
         when ``call_s`` is 0), arm its escalation deadline."""
         self.log.add((self.env.now, ALARM, inc.id, -1, inc.node, -1, inc.district))
-        self.opened(inc)
         if inc.call_s > 0:
             self.env.timeout(inc.call_s, value=inc).callbacks.append(lambda e: self.order(e.value))
         else:
@@ -253,26 +257,22 @@ class Lifecycle:
             ev.callbacks.append(self._on_deadline)
 
     def order(self, inc: Inc) -> None:
-        """The dispatch order: request the first assignment (and air rescue if called).
-        Under a declared surge (:attr:`surge_active`) only the first ground unit is sent
-        at once; the rest of the ground assignment is deferred behind the sites still
-        waiting for a first crew (:mod:`twin.sim.surge`)."""
+        """The dispatch order: request the first assignment — fire vehicles by kind
+        (:mod:`twin.sim.kinds`) — and air rescue if called at the alarm."""
         inc.dispatch_s = self.env.now
-        needs = self.needs[inc.code]
-        first = first_crew_force(self.pools, needs, GROUND) if self.surge_active() else -1
-        for f, count in needs:
+        kinds = self.kinds[inc.code]
+        for f, count in self.needs[inc.code]:
             if f in GROUND:
                 inc.due += count
-            for _ in range(count):
-                if first < 0 or f not in GROUND:
-                    self.send(inc, f)
-                elif f == first and not inc.first_crew:
-                    inc.first_crew = True
-                    self.send(inc, f)
-                else:
-                    self.defer(inc, f)
+            for j in range(count):
+                self.send(inc, f, kinds[j] if f == FIRE else ANY)
         if inc.air:
-            self.send(inc, AIR)
+            inc.air_request_s = self.env.now
+            self.send(inc, AIR, ANY)
+
+    def send_air(self, inc: Inc) -> None:
+        """Request a helicopter for ``inc`` (refused while grounded: the queues check)."""
+        self.send(inc, AIR, ANY)
 
     def no_unit(self, inc: Inc, f: int) -> None:
         """No unit of force ``f`` can ever come: log it; the force cannot lead."""
@@ -291,6 +291,8 @@ class Lifecycle:
         if f in GROUND:
             if inc.turnout_s != inc.turnout_s:  # NaN: the first ground unit on scene
                 inc.turnout_s, inc.travel_s = depart_s - ordered_s, now - depart_s
+                if inc.air_scene and not inc.air:
+                    request_air_from_scene(self.env, inc, self.air_delay_s, self.send_air)
             inc.arrived += 1
             if inc.arrived == inc.due:
                 inc.full_s = now
@@ -348,7 +350,7 @@ def escalate(life: Lifecycle, inc: Inc) -> None:
     for name in inc.type.cascade:
         t = life.catalogue[name]
         code = life.types.index(t)
-        u = life.rng.random(4)
+        u = life.rng.random(5)
         delay = lo + u[0] * (hi - lo)
         alarm = max(now, t_ignite + delay)
         new = Inc(
@@ -368,6 +370,7 @@ def escalate(life: Lifecycle, inc: Inc) -> None:
             parent=inc.id,
             call_s=float(life.chain.call_s(u[3:4])[0]),
         )
+        new.air_scene = bool(u[4] < t.air_scene_prob)
         life.incs.append(new)
         pool = life.pools[COMMUNITY]
         if pool.tree is not None:
@@ -375,26 +378,5 @@ def escalate(life: Lifecycle, inc: Inc) -> None:
         life.env.timeout(alarm - now, value=new).callbacks.append(lambda e: life.alarm(e.value))
 
 
-def _unset(inc: Inc, f: int) -> None:
+def _unset(inc: Inc, f: int, kind: int = -1) -> None:
     raise RuntimeError("Lifecycle.send is wired by the run before it starts")
-
-
-def chain_columns(incs: list[Inc]) -> dict[str, np.ndarray]:
-    """The time chain per incident, for the incidents table (s): ``call_s`` (119 call
-    handling), ``dispatch_s`` (absolute time of the dispatch order), ``turnout_s`` and
-    ``travel_s`` of the first ground unit on scene, ``first_fire_s`` (absolute: first fire
-    vehicle on scene), ``full_s`` (absolute: the whole first assignment of ground units on
-    scene). NaN where it did not happen."""
-    n = len(incs)
-
-    def col(name: str) -> np.ndarray:
-        return np.fromiter((getattr(i, name) for i in incs), float, n)
-
-    return {
-        "call_s": col("call_s"),
-        "dispatch_s": col("dispatch_s"),
-        "turnout_s": col("turnout_s"),
-        "travel_s": col("travel_s"),
-        "first_fire_s": np.fromiter((i.first[FIRE] for i in incs), float, n),
-        "full_s": col("full_s"),
-    }

@@ -128,9 +128,9 @@ class Arrivals:
         for pool in pools:
             for i, st in enumerate(pool.stations.tolist()):
                 if self.arrive[st] > 0:
-                    units, pool.stack[i] = pool.stack[i], []
-                    pool.free[i] = 0
-                    pool.free_l[i] = 0
+                    units = list(pool.stack[i])
+                    for u in units:
+                        pool.take_unit(i, u)
                     pool.withheld += len(units)
                     self.held.append((float(self.arrive[st]), pool, i, units))
         self.held.sort(key=lambda h: h[0])

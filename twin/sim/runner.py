@@ -21,7 +21,6 @@ import pandas as pd
 from twin.analysis.calibration import calibration
 from twin.analysis.compliance import types_needing
 from twin.analysis.disaster import (
-    access_columns,
     rescue_summary,
     rescue_table,
     surge_summary,
@@ -46,10 +45,10 @@ from twin.model.city import City, load_city
 from twin.scenario.apply import apply
 from twin.scenario.checks import check_against
 from twin.scenario.spec import Scenario
+from twin.sim.columns import access_columns, chain_columns
 from twin.sim.engine import EngineConfig, SimResult, simulate
 from twin.sim.estimate import check_fits
 from twin.sim.forces import TARGETS_S
-from twin.sim.lifecycle import chain_columns
 from twin.sim.prechecks import check_run
 from twin.sim.reinforcement import reinforcements_of
 from twin.sim.surge import surge_rule
@@ -87,10 +86,12 @@ def run_scenario(
     check_run(scenario, city)
     rng = np.random.default_rng(scenario.seed)
     timeline = build_timeline(scenario, city, rng)
+    config = config or EngineConfig()
     config = replace(
-        config or EngineConfig(),
+        config,
         record_routes=bool(record_routes),
         policy=scenario.dispatch.policy,
+        calendar=replace(config.calendar, start=scenario.start_date),
         reinforcements=reinforcements_of(scenario),
         surge=surge_rule(scenario.surge),
     )
@@ -109,7 +110,7 @@ def run_scenario(
     incidents = incident_table(sim)
     for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
         incidents[name] = values
-    for name, values in access_columns(sim.incidents).items():  # flood water and access
+    for name, values in access_columns(sim.incidents, sim.arrays).items():  # flood water and access
         incidents[name] = values
     events = event_table(sim)
     tables = {

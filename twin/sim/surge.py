@@ -1,7 +1,7 @@
 """Surge dispatch (mass-casualty mode) and the hourly record of a disaster as it unfolds.
 
 **Trigger.** A surge is *declared* when the open incidents that carry a risk to life
-(alarmed, not cleared, priority class ≤ :data:`twin.sim.priority.LIFE_RISK`) reach
+(units ordered, not cleared, priority class ≤ :data:`twin.sim.priority.LIFE_RISK`) reach
 ``trigger_open`` (scenario key ``[surge] trigger_open``, default
 :data:`TRIGGER_OPEN`); it *stands down* when they fall below half of it. The count is
 checked every ``check_s`` (:data:`CHECK_S`).
@@ -109,7 +109,7 @@ class Surge:
         self.rows: list[tuple] = []
 
     def opened(self, inc: Inc) -> None:
-        """An alarm: ``inc`` is open until cleared."""
+        """``inc`` requests units: it is open until cleared."""
         self._open.add(inc)
 
     def open_incidents(self) -> tuple[int, int]:
