@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,16 +24,17 @@ from twin.errors import TwinDataError
 from twin.hazards.flood_depth import access_points, node_depths
 from twin.hazards.timeline import ScheduledIncident, Timeline
 from twin.scenario.checks import check_against
-from twin.scenario.spec import parse_scenario
+from twin.scenario.spec import load_scenario, parse_scenario
 from twin.sim.access import last_leg
 from twin.sim.engine import KINDS, Engine, EngineConfig
 from twin.sim.forces import DEFAULT_FORCES
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
 from twin.sim.params import TimeChain
-from twin.sim.reinforcement import Reinforcement
+from twin.sim.reinforcement import Reinforcement, reinforcements_of
 from twin.sim.surge import SurgeRule
 
 FIRE = 1  # force code of the fire service
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def named(name: str, work_s: float, needs=(("fire", 1),)) -> IncidentType:
@@ -215,3 +217,20 @@ def test_reinforcement_keys_are_checked_with_file_and_line():
     with pytest.raises(TwinDataError) as e:
         check_against(parse_scenario(bad, "s.toml"), tiny_city())
     assert "stages at station 'P1' of force professional" in str(e.value)
+
+
+def test_shipped_disaster_scenarios_state_their_reinforcement():
+    quake = reinforcements_of(load_scenario(SCENARIOS / "earthquake.toml"))
+    # the quake strikes at 03:00: municipal fire +4 h, provincial +10 h, social +12 h,
+    # national USAR +24 h (hours from the start of the run, in seconds inside)
+    assert [(r.name, r.force, r.units, r.arrive_s / 3600) for r in quake] == [
+        ("municipal", "fire", 60, 7.0),
+        ("social", "social", 20, 15.0),
+        ("provincial", "fire", 100, 13.0),
+        ("national_usar", "professional", 6, 27.0),
+    ]
+    rain = reinforcements_of(load_scenario(SCENARIOS / "rainstorm.toml"))
+    assert {(r.force, r.units, r.arrive_s / 3600) for r in rain} == {
+        ("social", 10, 19.0),
+        ("fire", 20, 19.0),
+    }
