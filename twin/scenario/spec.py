@@ -15,6 +15,8 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     [[rainstorm]] [[earthquake]]   hazards (see twin.hazards.rain, twin.hazards.quake)
     [pipes]          failures (on/off), failure_rate_multiplier (see twin.hazards.lifelines)
     [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch)
+    [surge]          enabled, trigger_open, release_after_h (see twin.sim.surge)
+    [[reinforcement]] name, force, units, arrive_h, staging (see twin.sim.reinforcement)
 
 Times in files are in hours or minutes as the key names say (``start_h``, ``t_min``);
 inside they are converted to seconds. Unknown keys and bad values raise one
@@ -51,6 +53,7 @@ from twin.errors import Problem, ProblemList, TwinDataError
 from twin.model.coords import convert_tree
 from twin.scenario.ranges import ranged
 from twin.scenario.toml_text import (
+    decode_text,
     problem_from_error,
     toml_error_line,
     unsafe_name,
@@ -206,6 +209,30 @@ class Dispatch(Spec):
     policy: Literal["nearest", "district_first"] = "nearest"
 
 
+class Surge(Spec):
+    """Surge dispatch (mass-casualty mode, see twin.sim.surge): declared when
+    ``trigger_open`` incidents with life risk are open at once (default: the engine's
+    ``TRIGGER_OPEN`` = 50); units on one scene ``release_after_h`` may then be released to
+    sites without a crew (default 2 h). ``enabled = false``: everyday dispatch whatever
+    the load."""
+
+    enabled: Bool = True
+    trigger_open: Int | None = ranged("surge.trigger_open", default=None)
+    release_after_h: Float | None = ranged("surge.release_after_h", default=None)
+
+
+class Reinforcement(Spec):
+    """Teams from outside the study area (跨区域增援, see twin.sim.reinforcement):
+    ``units`` units of ``force`` arriving ``arrive_h`` hours after the start of the run,
+    staged at the ``staging`` station ids (default: spread over the force's stations)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    force: Literal["community", "fire", "professional", "social", "air"]
+    units: Int = ranged("reinforcement.units")
+    arrive_h: Float = ranged("reinforcement.arrive_h")
+    staging: tuple[str, ...] = ()
+
+
 class Scenario(Spec):
     """A what-if scenario. ``days`` is the simulated duration; ``seed`` seeds the one RNG."""
 
@@ -238,6 +265,8 @@ class Scenario(Spec):
     earthquake: tuple[Earthquake, ...] = ()
     pipes: Pipes = Pipes()
     dispatch: Dispatch = Dispatch()
+    surge: Surge = Surge()
+    reinforcement: tuple[Reinforcement, ...] = ()
     source: str | None = Field(default=None, exclude=True)
     _text: str = PrivateAttr(default="")
     """The TOML text the scenario was parsed from, to locate keys in later checks."""
@@ -346,31 +375,6 @@ def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True)
 MAX_ROUNDS = 50
 """Rounds of leaving out keys in error before a lenient parse gives up (each round removes
 at least one key; a section left without a required key is removed the next round)."""
-
-
-def decode_text(raw: bytes, where: str) -> str:
-    """The UTF-8 text of a scenario file; a binary or non-UTF-8 file is a scenario error
-    naming the line of the first bad byte."""
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise TwinDataError.one(
-            where,
-            "this is a binary file, not a TOML text file",
-            "give a scenario .toml file (a text file; see scenarios/)",
-            line=line,
-            title="bad scenario",
-        )
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TwinDataError.one(
-            where,
-            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} cannot be decoded",
-            "save the file as UTF-8 (most editors: 'Save with encoding')",
-            line=line,
-            title="bad scenario",
-        ) from None
 
 
 def form_problems(scenario: Scenario) -> tuple[Problem, ...]:
