@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import warnings
 from importlib import resources
@@ -75,6 +76,7 @@ def municipality_folder() -> Path:
         tmp = Path(tempfile.mkdtemp(prefix="twin-municipality-"))
         build_municipality(tmp, MUNICIPALITY_SEED)
         return tmp
+    print(f"building the municipality twin into {folder} (first use, 20-90 s)", file=sys.stderr)
     try:
         build_municipality(tmp, MUNICIPALITY_SEED)
         os.replace(tmp, folder)
