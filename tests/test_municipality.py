@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from twin.build.airports import AIR_BASES
+from twin.build.driver import main as build_main
 from twin.build.geo import load_districts, sources_path
 from twin.build.municipality_cells import seats
 from twin.build.names import MUNICIPALITY
@@ -150,3 +151,14 @@ def test_twin_run_city_municipality_end_to_end(muni: City, tmp_path: Path) -> No
     scoped = set(ground["scope"][ground["scope"].str.startswith("district:")].str[9:])
     assert scoped <= set(inc["district_id"]) and scoped - CENTRAL_NINE  # outer counties too
     assert math.isfinite(float(ground[ground["scope"] == "city"]["met_share"].iloc[0]))
+
+
+def test_build_script_needs_out_for_the_municipality(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``geodata/build.py --municipality`` without ``--out`` would overwrite the central
+    twin's folder: refused with a usage error, nothing written."""
+    with pytest.raises(SystemExit) as ex:
+        build_main(["--municipality"], default_out=tmp_path / "chongqing")
+    assert ex.value.code == 2 and "--municipality needs --out" in capsys.readouterr().err
+    assert not (tmp_path / "chongqing").exists()
