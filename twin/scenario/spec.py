@@ -49,6 +49,7 @@ from pydantic import (
     model_validator,
 )
 
+from twin.build.names import NAMED_CITIES
 from twin.errors import Problem, ProblemList, TwinDataError
 from twin.model.coords import convert_tree
 from twin.scenario.ranges import ranged
@@ -245,9 +246,12 @@ class Scenario(Spec):
         description="first simulated day (TOML date, e.g. 2025-07-01): sets the season and "
         "weekday of the demand cycles (twin.sim.seasons); none = an average day of the year",
     )
-    city: str | None = Field(default=None, description="city folder; None = embedded twin")
-    """A city folder; relative paths are relative to the scenario file. None: the embedded
-    twin."""
+    city: str | None = Field(
+        default=None,
+        description="city folder or built-in name ('municipality'); None = embedded twin",
+    )
+    """A city folder (relative paths are relative to the scenario file) or a built-in city
+    name (``"municipality"``, ``"central"``). None: the embedded twin."""
     datum: Literal["wgs84", "gcj02", "bd09"] = Field(
         default="wgs84",
         description="datum of every lon/lat in the file (twin.model.coords): "
@@ -330,11 +334,19 @@ def load_scenario(path: str | Path | None = None, *, strict: bool = True) -> Sce
             title="bad scenario",
         ) from None
     scenario = parse_scenario(decode_text(raw, str(path)), str(path), strict=strict)
-    if scenario.city is not None and not Path(scenario.city).expanduser().is_absolute():
+    if scenario.city is not None and _relative_folder(scenario.city, path.parent):
         scenario = _keep_private(
             scenario, scenario.model_copy(update={"city": str(path.parent / scenario.city)})
         )
     return scenario
+
+
+def _relative_folder(city: str, folder: Path) -> bool:
+    """Is ``city`` a relative folder path (to resolve against the scenario's ``folder``)?
+    A built-in city name (``"municipality"``) is not, unless such a folder exists there."""
+    if Path(city).expanduser().is_absolute():
+        return False
+    return city not in NAMED_CITIES or (folder / city).exists()
 
 
 def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True) -> Scenario:
