@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import Any
 
-from twin.errors import Problem
+from twin.errors import Problem, TwinDataError
 from twin.scenario.ranges import RANGES
 
 MAX_NAME_LENGTH = 100
@@ -17,6 +17,10 @@ FIX_NAME = (
     "it names the default results folder results/<name>"
 )
 FIX_KEYS = "see the comments in scenarios/*.toml for what each key takes"
+FIX_DATE = (
+    "write a TOML date without quotes or time, e.g. start_date = 2025-07-01 "
+    "(or remove the key: an average day of the year)"
+)
 
 
 def unsafe_name(name: str) -> str | None:
@@ -65,6 +69,8 @@ def problem_from_error(where: str, text: str, err: Any) -> Problem:
         what = f"bad value for '{key}' = {shown!r}: {err['msg']}"
         rk = range_key(loc)
         fix = f"give {rk} a number in {RANGES[rk].text()} ({RANGES[rk].why})" if rk else FIX_KEYS
+        if loc == ("start_date",):
+            fix = FIX_DATE
     return Problem(where=where, what=what, fix=fix, line=locate_key(text, loc))
 
 
@@ -148,3 +154,28 @@ def _find_header(lines: list[str], header: str, nth: int) -> int | None:
     if not hits:
         return None
     return hits[min(nth, len(hits) - 1)]
+
+
+def decode_text(raw: bytes, where: str) -> str:
+    """The UTF-8 text of a scenario file; a binary or non-UTF-8 file is a scenario error
+    naming the line of the first bad byte."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise TwinDataError.one(
+            where,
+            "this is a binary file, not a TOML text file",
+            "give a scenario .toml file (a text file; see scenarios/)",
+            line=line,
+            title="bad scenario",
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TwinDataError.one(
+            where,
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} cannot be decoded",
+            "save the file as UTF-8 (most editors: 'Save with encoding')",
+            line=line,
+            title="bad scenario",
+        ) from None

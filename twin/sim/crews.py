@@ -12,7 +12,7 @@ A unit of a force with ``max_on_scene_s`` (air) leaves after that long unless it
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import numpy as np
 import simpy
@@ -24,10 +24,12 @@ from twin.sim.events import (
     DISPATCHED,
     EN_ROUTE,
     MUTUAL_AID,
+    RELEASED,
     RETURNING,
     EventLog,
 )
-from twin.sim.lifecycle import Inc, Lifecycle
+from twin.sim.kinds import ANY
+from twin.sim.lifecycle import GROUND, Inc, Lifecycle
 from twin.sim.movement import Movement, Trip
 from twin.sim.queues import Queues
 
@@ -54,14 +56,36 @@ class Crews:
         self.dispatches = np.zeros(n_stations, np.int64)
         self.mutual: Counter = Counter()
         self.proc: list[simpy.Process | None] = [None] * n_units
+        self.working: dict[int, tuple[Pool, Inc, float, simpy.Event]] = {}
+        """Ground units at work on a scene: unit → (pool, incident, since, release event)."""
+        self.crew: Counter = Counter()
+        """Ground units at work per incident id."""
+        self.last_leg: Callable[[int, Pool, Inc], tuple[float, str]] = lambda u, p, i: (
+            0.0,
+            "drive",
+        )
+        """Seconds and means of unit ``u``'s last stretch to the place from where it parked
+        (set by the run: :func:`twin.sim.access.last_leg`)."""
 
-    def start(self, inc: Inc, pool: Pool, i: int) -> None:
-        """Send a free unit of local station ``i`` of ``pool`` to ``inc``."""
-        now = self.env.now
-        u = pool.take(i)
-        self.busy_since[u] = now
+    def start(self, inc: Inc, pool: Pool, i: int, kind: int = ANY) -> None:
+        """Send a free unit (of vehicle ``kind``) of local station ``i`` of ``pool`` to
+        ``inc``."""
+        self.start_unit(inc, pool, i, pool.take(i, kind))
+
+    def start_unit(self, inc: Inc, pool: Pool, i: int, u: int) -> None:
+        """Send unit ``u`` (already taken from local station ``i``'s free units) to ``inc``."""
+        self.busy_since[u] = self.env.now
         trip = self.depart(u, pool, i, inc, -1)  # planned now, under today's closures
         self.proc[u] = self.env.process(self.spell(u, pool, i, inc, trip))
+
+    def ready_again(self, pool: Pool, i: int, u: int) -> None:
+        """Unit ``u``, free at local station ``i`` (back to readiness), serves the oldest
+        queued request it can, or waits at its station."""
+        nxt = self.queues.next_for(pool, -1, i, u) if pool.queue else None
+        if nxt is None:
+            pool.give_back(i, u)
+        else:
+            self.start_unit(nxt, pool, i, u)
 
     def depart(self, u: int, pool: Pool, i: int, inc: Inc, scene: int) -> Trip:
         """Start unit ``u``'s leg to ``inc`` from its station (``scene`` < 0) or a scene."""
@@ -102,17 +126,24 @@ class Crews:
         while True:
             yield from self._travel(trip)
             self.mv.arrived(trip, env.now, True)
+            leg, means = self.last_leg(u, pool, inc)
+            if leg > 0:  # the last stretch into flood water: by boat, wading or on foot
+                yield env.timeout(leg)
+            if means != "edge" and inc.reached_s != inc.reached_s:
+                inc.reached_s, inc.reached_by = env.now, means
             self.life.on_scene(u, pool.force, inc, trip.ordered, trip.depart)
             self.mv.record_route(trip)
             if not inc.cleared:
                 cap = pool.spec.max_on_scene_s
                 if cap is not None and pool.force != inc.lead:
                     yield env.any_of((self.life.done(inc), env.timeout(cap)))
+                elif pool.force in GROUND:
+                    yield from self._work(u, pool, inc)
                 else:
                     yield self.life.done(inc)
             scene = inc.node
             if pool.queue:
-                nxt = self.queues.next_for(pool, scene, i)
+                nxt = self.queues.next_for(pool, scene, i, u)
                 if nxt is not None:
                     inc = nxt
                     trip = self.depart(u, pool, i, inc, scene)
@@ -124,7 +155,7 @@ class Crews:
             yield from self._travel(trip)
             self.mv.arrived(trip, env.now, False)
             self.mv.record_route(trip)
-            nxt = self.queues.next_for(pool, -1, i) if pool.queue else None
+            nxt = self.queues.next_for(pool, -1, i, u) if pool.queue else None
             if nxt is None:
                 pool.give_back(i, u)
                 self._count_busy(u, env.now)
@@ -133,6 +164,32 @@ class Crews:
                 return
             inc = nxt
             trip = self.depart(u, pool, i, inc, -1)
+
+    def _work(self, u: int, pool: Pool, inc: Inc) -> Generator[simpy.Event, None, None]:
+        """Ground unit ``u`` works at ``inc`` until it is cleared or the unit is released
+        (:meth:`release`)."""
+        ev = self.env.event()
+        self.working[u] = (pool, inc, self.env.now, ev)
+        self.crew[inc.id] += 1
+        yield self.env.any_of((self.life.done(inc), ev))
+        if self.working.pop(u, None) is not None:
+            self.crew[inc.id] -= 1
+
+    def release(self, pool: Pool, after_s: float) -> bool:
+        """Release the unit of ``pool`` longest at work on a scene, if it has worked there
+        ``after_s`` or more and another ground unit stays; True if one was released (it
+        then serves the queue, see :mod:`twin.sim.surge`)."""
+        now, best, since = self.env.now, -1, float("inf")
+        for u, (p, inc, t, _) in self.working.items():
+            if p is pool and now - t >= after_s and self.crew[inc.id] >= 2 and t < since:
+                best, since = u, t
+        if best < 0:
+            return False
+        _, inc, _, ev = self.working.pop(best)
+        self.crew[inc.id] -= 1
+        self.log.add((now, RELEASED, inc.id, best, inc.node, -1, -1))
+        ev.succeed()
+        return True
 
     def _count_busy(self, u: int, until: float) -> None:
         """Add unit ``u``'s busy spell up to ``until`` — within the run, not the drain."""
