@@ -37,7 +37,6 @@ import simpy
 
 from twin.hazards.timeline import ClosureEvent, Timeline
 from twin.model.city import City
-from twin.model.roads import PERIODS
 from twin.sim.access import last_leg
 from twin.sim.crews import Crews
 from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
@@ -55,13 +54,12 @@ from twin.sim.incidents import (
 )
 from twin.sim.lifecycle import COMMUNITY, FIRE, Inc, Lifecycle
 from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
-from twin.sim.nearest import DEFAULT_K, NearestRoadTimes, reachable_nodes, road_tables
+from twin.sim.nearest import DEFAULT_K, reachable_nodes, road_rows, road_tables, road_times
 from twin.sim.params import AirLimits, TimeChain
 from twin.sim.queues import Queues
 from twin.sim.readiness import Readiness
 from twin.sim.reinforcement import Arrivals, Reinforcement, with_reinforcements
 from twin.sim.rerouting import Closures
-from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
 from twin.sim.seasons import Calendar
 from twin.sim.surge import Surge, SurgeRule
@@ -105,11 +103,8 @@ class EngineConfig:
     surge: SurgeRule = field(default_factory=SurgeRule)
     """When a surge is declared and units are released (:mod:`twin.sim.surge`)."""
     tables: str = "auto"
-    """Road travel tables (:data:`twin.sim.nearest.MODES`): ``dense`` (base × node ×
-    period), ``nearest`` (each node's K nearest bases per force), ``auto`` (K-nearest when
-    dense tables would exceed :data:`twin.sim.nearest.DENSE_MAX_BYTES`). Same answers."""
+    """``dense``, ``nearest`` (K nearest bases per node) or ``auto`` (:mod:`twin.sim.nearest`)."""
     nearest_k: int = DEFAULT_K
-    """K of the K-nearest tables."""
 
 
 @dataclass(eq=False)
@@ -159,16 +154,10 @@ class Engine:
         self.sources, row = np.unique(self.fleet.station_node[road], return_inverse=True)
         self.station_row = np.full(len(self.fleet.station_ids), -1, np.int64)
         self.station_row[road] = row
-        force_rows = {
-            f: np.unique(self.station_row[self.fleet.station_force == f])
-            for f in range(len(FORCES))
-            if config.forces[FORCES[f]].mode == "road"
-        }
-        self.tt, self.nearest = road_tables(
-            self.net, self.sources, force_rows, config.tables, config.nearest_k, config.use_cache
+        rows = road_rows(self.fleet.station_force, self.station_row, config.forces)
+        self.tt, self.nearest = road_tables(  # nearest: K-nearest tables, or None (dense)
+            self.net, self.sources, rows, config.tables, config.nearest_k, config.use_cache
         )
-        """Dense tables of every base (``nearest`` None), or of the landmarks only with the
-        K-nearest tables per road force in ``nearest`` (:mod:`twin.sim.nearest`)."""
         self.placement: Placement = build_placement(
             city, self.districts, self._eligible(), config.detection
         )
@@ -179,17 +168,9 @@ class Engine:
         core = set(self.city.core_districts["district_id"])
         ids = self.city.road_nodes["district_id"].to_numpy(object)
         ok = np.isin(ids, list(core)) if core else np.ones(len(ids), bool)
-        if len(self.sources) and self.nearest is None:
-            ok &= np.isfinite(self.tt.out[PERIODS.index("offpeak")]).any(axis=0)
-        elif len(self.sources):
+        if len(self.sources):
             ok &= reachable_nodes(self.net, self.sources)
         return ok
-
-    def road_times(self) -> RoadTimes:
-        """A run's road times over this engine's tables (dense or K-nearest)."""
-        if self.nearest is None:
-            return RoadTimes(self.tt)
-        return NearestRoadTimes(self.tt, self.sources, self.nearest)
 
     def draw(
         self,
@@ -275,7 +256,7 @@ class Run:
         fleet = eng.fleet
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
         uniforms = Uniforms(rng)
-        rt = eng.road_times()
+        rt = road_times(eng.tt, eng.sources, eng.nearest)
         chain = eng.config.chain
         disp = Dispatcher(self.pools, rt, uniforms, eng.config.policy)
         node_xy: list[tuple[float, float]] = [tuple(p) for p in eng.xy.tolist()]

@@ -36,6 +36,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from twin.model import cache
 from twin.model.roads import PERIODS, RoadNetwork, TravelTimes
+from twin.sim.forces import FORCES, ForceSpec
 from twin.sim.road_times import RoadTimes
 
 DENSE_MAX_BYTES = 512e6
@@ -216,6 +217,24 @@ def road_tables(
         if len(rows)
     }
     return marks, tables
+
+
+def road_rows(
+    station_force: np.ndarray, station_row: np.ndarray, forces: dict[str, ForceSpec]
+) -> dict[int, np.ndarray]:
+    """Per road force (its code), the engine source rows of its stations."""
+    return {
+        f: np.unique(station_row[station_force == f])
+        for f, name in enumerate(FORCES)
+        if forces[name].mode == "road"
+    }
+
+
+def road_times(
+    tt: TravelTimes, sources: np.ndarray, tables: dict[int, NearestTable] | None
+) -> RoadTimes:
+    """A run's road times over the engine's tables: dense, or K-nearest (``tables``)."""
+    return RoadTimes(tt) if tables is None else NearestRoadTimes(tt, sources, tables)
 
 
 def reachable_nodes(net: RoadNetwork, sources: np.ndarray) -> np.ndarray:

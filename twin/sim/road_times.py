@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from twin.model.roads import PERIODS, TravelTimes
+from twin.model.roads import PERIODS, RoadNetwork, TravelTimes
 
 CACHE_BYTES = 256e6
 """Memory for cached results (matrices, searches) per run; the oldest go first when full."""
@@ -23,32 +23,13 @@ SLACK_S = 600.0
 """A bounded search reaches at least this far (s) beyond the lower bound of its target."""
 
 
-class RoadTimes:
-    """Road travel times as the engine sees them during a run: the precomputed
-    :class:`TravelTimes` arrays, made exact under the run's current closures.
+class ClosedNetwork:
+    """The road network under a run's closures: CSR matrices per period and bounded,
+    cached Dijkstra searches keyed by the closure state (the part of :class:`RoadTimes`
+    that needs no travel tables)."""
 
-    The base arrays are never changed. Closures only lengthen paths, so a base time is still
-    exact unless the base shortest path may cross a closed edge (a → b, time w). That is
-    tested with landmark lower bounds (the "ALT" bound, Goldberg & Harrelson 2005, with
-    every road station as a landmark L): d(x, y) ≥ max_L(d(L, y) − d(L, x), d(x, L) − d(y, L)).
-    A station s can only be affected for node j when d(s, a) + w + LB(b, j) ≤ d(s, j); only
-    then is one Dijkstra from j run on the closed network. Closing a street across town
-    costs a dispatch nothing.
-
-    Every search is bounded (csgraph's ``limit=``, :meth:`tree_to`: twice a lower bound of
-    the target's time, unbounded only if the target lies beyond) and cached by what it
-    depends on — root, period, direction and the closure state (:attr:`state`) — so results
-    survive closure changes (LRU, :data:`CACHE_BYTES`).
-    """
-
-    TOL_S = 0.5
-    """Slack (s) for float32 arrays: err towards checking exactly."""
-
-    def __init__(self, tt: TravelTimes) -> None:
-        self.tt, self.net = tt, tt.net
-        self.out, self.back = tt.out, tt.back
-        self.directed = tt.directed
-        self.source_nodes = tt.sources
+    def __init__(self, net: RoadNetwork, directed: bool) -> None:
+        self.net, self.directed = net, directed
         self.factors = [self.net.period_factors(p) for p in PERIODS]
         self.closed = np.zeros(len(self.net.edge_ids), bool)
         self.n_closed = 0
@@ -176,6 +157,34 @@ class RoadTimes:
         a = np.concatenate([self.net.edge_u[k], self.net.edge_v[k][two]])
         b = np.concatenate([self.net.edge_v[k], self.net.edge_u[k][two]])
         return a, b, np.concatenate([k, k[two]])
+
+
+class RoadTimes(ClosedNetwork):
+    """Road travel times as the engine sees them during a run: the precomputed
+    :class:`TravelTimes` arrays, made exact under the run's current closures.
+
+    The base arrays are never changed. Closures only lengthen paths, so a base time is still
+    exact unless the base shortest path may cross a closed edge (a → b, time w). That is
+    tested with landmark lower bounds (the "ALT" bound, Goldberg & Harrelson 2005, with
+    every road station as a landmark L): d(x, y) ≥ max_L(d(L, y) − d(L, x), d(x, L) − d(y, L)).
+    A station s can only be affected for node j when d(s, a) + w + LB(b, j) ≤ d(s, j); only
+    then is one Dijkstra from j run on the closed network. Closing a street across town
+    costs a dispatch nothing.
+
+    Every search is bounded (csgraph's ``limit=``, :meth:`tree_to`: twice a lower bound of
+    the target's time, unbounded only if the target lies beyond) and cached by what it
+    depends on — root, period, direction and the closure state (:attr:`state`) — so results
+    survive closure changes (LRU, :data:`CACHE_BYTES`).
+    """
+
+    TOL_S = 0.5
+    """Slack (s) for float32 arrays: err towards checking exactly."""
+
+    def __init__(self, tt: TravelTimes) -> None:
+        super().__init__(tt.net, tt.directed)
+        self.tt = tt
+        self.out, self.back = tt.out, tt.back
+        self.source_nodes = tt.sources
 
     def _closed(self, p: int) -> tuple[np.ndarray, ...]:
         """Per version and period: closed pairs a, b, base times w, and landmark columns."""
