@@ -139,17 +139,28 @@
     } else return;
     redraw();
   }
-  function onDragStart(info) {
-    if (tool() !== 'move' || !info.object || info.layer.id !== 'stations' || info.object.isNew) return;
-    dragging = info.object.id;
+  // Drag to move: read from DOM pointer events and picked with deck.pickObject (like clicks,
+  // below), not deck.gl's pan gesture, which a busy software-rendered page can miss.
+  function dragStart(x, y) {
+    if (tool() !== 'move') return false;
+    const picked = deckgl.pickObject({x, y, radius: 6, layerIds: ['stations']});
+    if (!picked || !picked.object || picked.object.removed) return false;
+    dragging = {id: picked.object.id, isNew: Boolean(picked.object.isNew)};
+    app.dragging = dragging.id;
+    return true;
   }
-  function onDrag(info) {
-    if (!dragging || !info.coordinate) return;
-    const [lon, lat] = info.coordinate.map(v => Math.round(v * 1e5) / 1e5);
-    state.move[dragging] = {lon, lat};
+  function dragTo(x, y) {
+    const [lon, lat] = deckgl.getViewports()[0].unproject([x, y]).map(v => Math.round(v * 1e5) / 1e5);
+    if (dragging.isNew) {
+      const a = state.add.find(s => s.id === dragging.id); if (a) { a.lon = lon; a.lat = lat; }
+    } else state.move[dragging.id] = {lon, lat};
     seq += 1; deckgl.setProps({layers: layers()});
   }
-  function onDragEnd() { if (dragging) { dragging = null; redraw(); } }
+  function dragEnd() {
+    if (!dragging) return;
+    app.moves = (app.moves || 0) + 1;  // a state tests wait for: the drop has been taken
+    app.dragging = null; dragging = null; redraw();
+  }
   function setTool() {
     const t = tool();
     $('add-opts').hidden = t !== 'add'; $('close-opts').hidden = t !== 'close';
@@ -209,16 +220,16 @@
   function showResult(status) {
     const res = app.result = status.result;
     $('results').hidden = false;
-    $('result-note').textContent = `${res.replications} paired replication(s), 95 % intervals (t), Holm-adjusted across districts`;
+    $('result-note').textContent = `${res.replications} paired replication(s) over common seeds; 95 % intervals (paired t, or Newcombe for shares near 0 or 1); districts: Bonferroni-widened intervals, Holm-adjusted p (the table twin compare prints)`;
     const head = $('headline'); head.replaceChildren();
     const hr = el('tr'); ['measure', 'reference', 'scenario', 'difference', '95 % CI'].forEach(h => hr.appendChild(el('th', h)));
     head.appendChild(hr);
-    res.headline.filter(r => r.measure !== 'mean_s').forEach(r => {
+    res.headline.forEach(r => {
       const tr = el('tr');
       tr.appendChild(el('td', `${r.target} ${r.measure === 'met_share' ? 'share met' : 'p90'}`));
-      tr.appendChild(el('td', fmt(r.measure, r.reference))); tr.appendChild(el('td', fmt(r.measure, r.scenario)));
+      tr.appendChild(el('td', fmt(r.measure, r.base))); tr.appendChild(el('td', fmt(r.measure, r.other)));
       tr.appendChild(el('td', fmtd(r.measure, r.diff), r.significant ? 'sig' : ''));
-      tr.appendChild(el('td', r.n < 2 ? 'one pair: no interval' : `${fmtd(r.measure, r.ci_low)} … ${fmtd(r.measure, r.ci_high)}`));
+      tr.appendChild(el('td', r.low === null ? 'one pair: no interval' : `${fmtd(r.measure, r.low)} … ${fmtd(r.measure, r.high)}`));
       head.appendChild(tr);
     });
     const rows = res.rows.filter(r => r.target === '30min' && r.measure === 'met_share' && r.scope.startsWith('district:'))
@@ -228,9 +239,9 @@
     dt.appendChild(h2);
     rows.forEach(r => {
       const tr = el('tr'); tr.appendChild(el('td', r.scope_name));
-      tr.appendChild(el('td', fmt('met_share', r.reference))); tr.appendChild(el('td', fmt('met_share', r.scenario)));
+      tr.appendChild(el('td', fmt('met_share', r.base))); tr.appendChild(el('td', fmt('met_share', r.other)));
       tr.appendChild(el('td', fmtd('met_share', r.diff), r.significant ? 'sig' : ''));
-      tr.appendChild(el('td', r.n < 2 ? '—' : `${fmtd('met_share', r.ci_low)} … ${fmtd('met_share', r.ci_high)}`));
+      tr.appendChild(el('td', r.low === null ? '—' : `${fmtd('met_share', r.low)} … ${fmtd('met_share', r.high)}`));
       dt.appendChild(tr);
     });
     $('answer').textContent = answer(res);
@@ -244,10 +255,10 @@
   function answer(res) {
     const r = res.headline.find(x => x.target === '30min' && x.measure === 'p90_s');
     if (!r) return 'No ground-rescue incidents in this run.';
-    if (r.n < 2) return `30-minute target, p90 of the first ground unit: ${fmt('p90_s', r.reference)} → ${fmt('p90_s', r.scenario)} (one replication: no interval; run more to be sure).`;
+    if (r.low === null) return `30-minute target, p90 of the first ground unit: ${fmt('p90_s', r.base)} → ${fmt('p90_s', r.other)} (one replication: no interval; run more to be sure).`;
     const sure = r.significant ? 'the interval excludes zero' : 'the interval includes zero: no detectable change';
-    return `First ground unit p90: ${fmt('p90_s', r.reference)} → ${fmt('p90_s', r.scenario)}, ` +
-           `a change of ${fmtd('p90_s', r.diff)} (95 % CI ${fmtd('p90_s', r.ci_low)} … ${fmtd('p90_s', r.ci_high)}); ${sure}.`;
+    return `First ground unit p90: ${fmt('p90_s', r.base)} → ${fmt('p90_s', r.other)}, ` +
+           `a change of ${fmtd('p90_s', r.diff)} (95 % CI ${fmtd('p90_s', r.low)} … ${fmtd('p90_s', r.high)}); ${sure}.`;
   }
   function showErrors(err) {
     const box = $('errors'); box.replaceChildren(); app.errors = err;
@@ -357,14 +368,22 @@
     const vp = new deck.WebMercatorViewport({width: box.clientWidth, height: box.clientHeight})
       .fitBounds([[w, so], [e, n]], {padding: 20});
     deckgl = new deck.Deck({parent: box, initialViewState: {longitude: vp.longitude, latitude: vp.latitude, zoom: vp.zoom},
-      controller: {doubleClickZoom: false}, layers: layers(), onDragStart, onDrag, onDragEnd,
+      controller: {doubleClickZoom: false}, layers: layers(),
       onHover: tooltip, getCursor: ({isDragging, isHovering}) => isHovering ? 'pointer' : (isDragging ? 'grabbing' : 'crosshair'),
       onAfterRender: () => { app.frames = (app.frames || 0) + 1; }});
     app.deck = deckgl;
     // Clicks are read from the DOM and picked here rather than through deck.gl's tap gesture,
     // which drops a click whose press outlasts 250 ms (a busy software-rendered page).
     let down = null;
-    box.addEventListener('pointerdown', ev => { down = [ev.clientX, ev.clientY]; }, true);
+    const local = ev => { const r = box.getBoundingClientRect(); return [ev.clientX - r.left, ev.clientY - r.top]; };
+    box.addEventListener('pointerdown', ev => {
+      down = [ev.clientX, ev.clientY];
+      if (dragStart(...local(ev))) { box.setPointerCapture(ev.pointerId); ev.stopPropagation(); }
+    }, true);
+    box.addEventListener('pointermove', ev => { if (dragging) { dragTo(...local(ev)); ev.stopPropagation(); } }, true);
+    const drop = ev => { if (dragging) { dragTo(...local(ev)); dragEnd(); ev.stopPropagation(); } };
+    box.addEventListener('pointerup', drop, true);
+    box.addEventListener('pointercancel', drop, true);
     box.addEventListener('click', ev => {
       if (!down || Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) > 5) return;  // a pan
       const rect = box.getBoundingClientRect(), x = ev.clientX - rect.left, y = ev.clientY - rect.top;
