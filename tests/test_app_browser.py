@@ -211,6 +211,36 @@ def test_add_station_close_bridge_run_and_compare(
     assert tab.left == [] and tab.errors == []
 
 
+def test_drag_moves_a_station(server: str, browser: Any, city_dir: Path) -> None:
+    """Drag the fire station F1 (at n00) to halfway between n12 and n22 with the mouse:
+    the station is drawn at the drop point and not at n00, the map did not pan, and the
+    scenario moves F1 there."""
+    city = load_city(city_dir)
+    tab = AppTab(browser, server)
+    tab.page.check("input[name=tool][value=move]")
+    x0, y0 = tab.xy(*lonlat(city, "n00"))
+    lon, lat = lonlat(city, "n12", "n22", 0.5)
+    x1, y1 = tab.xy(lon, lat)
+    drawn = tab.frames()
+    tab.page.mouse.move(x0, y0)
+    tab.page.mouse.down()
+    for f in (0.25, 0.5, 0.75, 1.0):  # pointer moves as a hand makes them
+        tab.page.mouse.move(x0 + f * (x1 - x0), y0 + f * (y1 - y0))
+    tab.page.mouse.up()
+    tab.page.wait_for_function("() => window.__app.moves === 1", timeout=30_000, polling=100)
+    moved = tab.page.evaluate("() => window.__app.state.move")
+    assert set(moved) == {"F1"}
+    assert abs(moved["F1"]["lon"] - lon) < 2e-4 and abs(moved["F1"]["lat"] - lat) < 2e-4
+    assert tab.xy(lon, lat) == (x1, y1)  # the drag moved the station, not the map
+    assert "move F1 to" in tab.page.inner_text("#changes")
+    tab.settle(drawn)
+    assert np.abs(tab.pixel(x1, y1) - FIRE_RGB).max() < 40, tab.pixel(x1, y1)
+    assert np.abs(tab.pixel(x0, y0) - FIRE_RGB).max() > 60, tab.pixel(x0, y0)
+    spec = tab.page.evaluate("() => window.__app.scenarioJson()")
+    assert [m["station_id"] for m in spec["stations"]["move"]] == ["F1"]
+    assert tab.left == [] and tab.errors == []
+
+
 def test_bad_value_is_answered_in_the_page(server: str, browser: Any) -> None:
     tab = AppTab(browser, server)
     tab.page.fill("#rate", "-3")
