@@ -222,6 +222,33 @@ def test_compare_of_a_scenario_with_itself_is_exactly_zero(client: TestClient) -
             assert row["low"] == row["high"] == 0.0
 
 
+def test_page_static_files_and_run_list(client: TestClient) -> None:
+    """The page and everything it loads come from the app (no CDN); nothing else is served
+    from /static; the run list holds the runs made above."""
+    page = client.get("/")
+    assert page.status_code == 200 and "/static/app.js" in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+    for name, kind in (("app.js", "javascript"), ("app.css", "css"), ("deck.js", "javascript")):
+        r = client.get(f"/static/{name}")
+        assert r.status_code == 200 and kind in r.headers["content-type"], name
+    for name in ("index.html", "..%2Fserver.py", "../server.py", "nope.js", "%2e%2e"):
+        assert client.get(f"/static/{name}").status_code == 404, name
+    runs = client.get("/api/runs").json()
+    assert len(runs) >= 2 and all(
+        r["status"] in ("queued", "running", "done", "failed") for r in runs
+    )
+    assert len({r["id"] for r in runs}) == len(runs)
+
+
+def test_compare_with_a_bad_scenario_gets_422(client: TestClient) -> None:
+    good = {"toml": 'name = "ok"\ndays = 0.25\n'}
+    bad = {"scenario": {"name": "bad", "days": -1}}
+    r = client.post("/api/compare", json={"base": good, "other": bad, "replications": 2})
+    assert r.status_code == 422 and r.json()["detail"]["problems"], r.text
+    r = client.post("/api/compare", json={"base": good, "other": good, "replications": 0})
+    assert r.status_code == 422
+
+
 def assert_same_as_twin_compare(
     client: TestClient, city: City, csv: pd.DataFrame, cond: dict, scen: dict
 ) -> None:
