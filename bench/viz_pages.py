@@ -12,7 +12,9 @@ cache) of
 - the briefing (HTML with the map as an image, no WebGL): first contentful paint and the
   load event (every image decoded);
 
-in Debian's Chromium with SwiftShader (the flags of twin.viz.browser: no GPU), network cut
+and the CPU time the browser's processes used until then (user + system, from /proc: what
+the page costs, which the machine's other load changes far less than the wall times), in
+Debian's Chromium with SwiftShader (the flags of twin.viz.browser: no GPU), network cut
 off, 1600 × 900. A screenshot of the last load is written next to the page
 (``<page>.bench.png``) to look at. The machine's other load changes the figures: run it
 with ``nice`` on an idle machine and read the spread (min–max) as well as the median.
@@ -21,6 +23,7 @@ with ``nice`` on an idle machine and read the spread (min–max) as well as the 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -30,9 +33,33 @@ from twin.viz.browser import offline_page, wait_for_deck
 PAGES = ("map.html", "briefing.html", "replay.html", "difference.html")
 
 
+def browser_cpu_s() -> float:
+    """CPU seconds (user + system) used so far by the processes this benchmark started (the
+    Playwright driver and the browser's processes), from /proc: a figure the machine's
+    other load changes far less than wall time."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, int] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(pid)] = int(fields[1])
+        cpu[int(pid)] = int(fields[11]) + int(fields[12])  # utime, stime
+    ours, grew = {os.getpid()}, True
+    while grew:
+        more = {p for p, pp in parent.items() if pp in ours} - ours
+        grew = bool(more)
+        ours |= more
+    ours.discard(os.getpid())
+    return sum(cpu[p] for p in ours) / tick
+
+
 def load_once(html: Path, shot: bool) -> dict[str, float]:
     """One fresh load of ``html``: times in seconds from navigation start."""
     with offline_page(1600, 900, 1.0) as off:
+        cpu0 = browser_cpu_s()
         t = time.perf_counter()
         off.page.goto(html.resolve().as_uri(), wait_until="load", timeout=180_000)
         deck = off.page.evaluate("() => Boolean(document.getElementById('deck-bundle'))")
@@ -44,6 +71,7 @@ def load_once(html: Path, shot: bool) -> dict[str, float]:
                 "first_frame_s": timing["firstFrame"] / 1000,
                 "ready_s": wall,
                 "bundle_s": off.page.evaluate("() => window.__bundleMs || 0") / 1000,
+                "cpu_s": browser_cpu_s() - cpu0,
             }
         else:
             nav = off.page.evaluate(
@@ -51,7 +79,11 @@ def load_once(html: Path, shot: bool) -> dict[str, float]:
                 " const p = performance.getEntriesByName('first-contentful-paint')[0];"
                 " return {load: n.loadEventEnd, fcp: p ? p.startTime : n.loadEventEnd}; }"
             )
-            out = {"first_frame_s": nav["fcp"] / 1000, "ready_s": nav["load"] / 1000}
+            out = {
+                "first_frame_s": nav["fcp"] / 1000,
+                "ready_s": nav["load"] / 1000,
+                "cpu_s": browser_cpu_s() - cpu0,
+            }
         if shot:
             off.page.screenshot(path=str(html.with_suffix(".bench.png")))
         assert not off.blocked, off.blocked
@@ -85,6 +117,7 @@ def main() -> None:
                 continue
             m = measure(p, args.loads)
             extra = f", bundle unpacked {fmt(m, 'bundle_s')}" if "bundle_s" in m else ""
+            extra += f"; browser CPU {fmt(m, 'cpu_s')}"
             first = "first frame" if "bundle_s" in m else "first paint"
             done = "all drawn" if "bundle_s" in m else "loaded"
             print(
