@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tinycity import node_xy, tiny_city
 
+import twin.viz.style as style
 from twin.analysis.compare import run_comparison
 from twin.app.server import create_app
 from twin.model.city import City, load_city, save_city
@@ -66,6 +67,10 @@ def test_health_and_city(client: TestClient, city: City) -> None:
     assert {s["id"] for s in layers["stations"]} == {"F1", "F2", "F3", "P1", "S1", "A1"}
     west, south, east, north = layers["bounds"]
     assert west < east and south < north
+    # the page draws with the static maps' palette (twin.viz.style)
+    pal = layers["palette"]
+    assert pal["forces"]["fire"] == list(style.force_style("fire")["color"][:3])
+    assert pal["new"] == style.NEW_COLOR[:3] and pal["water"] == style.WATER_COLOR[:3]
 
 
 def test_shipped_scenarios_listed_and_read(client: TestClient) -> None:
@@ -286,3 +291,13 @@ def test_site_proposes_stations_the_page_can_accept(client: TestClient) -> None:
     assert bad.status_code == 422
     unknown = client.post("/api/site", json={"k": 1, "force": "police"})
     assert unknown.status_code == 422
+
+
+def test_a_start_date_is_written_as_a_toml_date(client: TestClient) -> None:
+    body = {"scenario": {"name": "summer", "days": 1, "start_date": "2025-07-01"}}
+    r = client.post("/api/scenario/check", json=body)
+    assert r.status_code == 200, r.text
+    assert "start_date = 2025-07-01\n" in r.json()["toml"]  # a TOML date, not a string
+    assert r.json()["scenario"]["start_date"] == "2025-07-01"
+    bad = {"scenario": {"name": "x", "start_date": "2025-13-01"}}
+    assert client.post("/api/scenario/check", json=bad).status_code == 422

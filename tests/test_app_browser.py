@@ -25,12 +25,14 @@ import pytest
 from PIL import Image
 from tinycity import node_xy, tiny_city
 
+import twin.viz.style as style
 from twin.model.city import City, load_city, save_city
 from twin.viz.browser import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.browser
 
-FIRE_RGB = (213, 94, 0)  # app.js FORCE_COLOURS.fire (Okabe–Ito vermillion)
+FIRE_RGB = tuple(style.force_style("fire")["color"][:3])  # the static maps' fire colour
+NEW_RGB = tuple(style.NEW_COLOR[:3])  # the ring of a new or moved station
 
 
 def free_port() -> int:
@@ -174,10 +176,11 @@ def test_add_station_close_bridge_run_and_compare(
     tab.settle(drawn)
     centre = tab.pixel(x, y)
     assert np.abs(centre - FIRE_RGB).max() < 40, centre
-    # a new station: radius 9 px with a 3 px black ring; an existing one: 5 px, 1 px dark grey
+    # a new station: radius 9 px with a 3 px ring in the maps' "new" yellow; an existing
+    # one: 5 px with a 1 px dark grey ring
     above = tab.column(x, y - 14, y - 4)
-    darkest = above.max(axis=1).min()
-    assert darkest < 60, f"no black NEW ring above the added station: {above.tolist()}"
+    nearest = np.abs(above - NEW_RGB).sum(axis=1).min()
+    assert nearest < 60, f"no yellow NEW ring above the added station: {above.tolist()}"
     assert "NEW" in tab.page.evaluate(
         "() => window.__app.deck.props.layers"
         ".find(l => l.id === 'new-labels').props.data"

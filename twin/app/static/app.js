@@ -2,11 +2,12 @@
 // Everything the user or the city names reaches the page as text (textContent), never markup.
 (function () {
   'use strict';
-  const FORCE_COLOURS = {  // Okabe–Ito: distinct for colour-blind readers
-    fire: [213, 94, 0], professional: [0, 114, 178], social: [230, 159, 0],
-    air: [204, 121, 167], community: [0, 158, 115]};
+  // The static maps' palette (twin.viz.style, Okabe–Ito: distinct for colour-blind readers),
+  // sent by the server with the city (/api/city/layers "palette").
+  const FORCE_COLOURS = {};
   const ROAD_COLOURS = {expressway: [90, 90, 90], arterial: [140, 140, 140], mountain: [150, 120, 90]};
-  const BRIDGE = [0, 90, 181], TUNNEL = [120, 60, 160], CLOSED = [0, 0, 0], WATER = [166, 206, 227];
+  let BRIDGE = [35, 35, 35], TUNNEL = [60, 60, 60], CLOSED = [240, 228, 66], WATER = [158, 202, 225],
+      NEW = [240, 228, 66];
   const app = window.__app = {ready: false, state: null, city: null, hazards: {}, run: null,
                               result: null, errors: null};
   const $ = (id) => document.getElementById(id);
@@ -95,7 +96,7 @@
         getFillColor: s => s.removed ? [190, 190, 190] : FORCE_COLOURS[s.force] || [0, 0, 0],
         stroked: true, lineWidthUnits: 'pixels',
         getLineWidth: s => (s.isNew || s.moved || s.removed) ? 3 : 1,
-        getLineColor: s => s.isNew ? [0, 0, 0] : (s.moved ? [86, 180, 233] : [30, 30, 30]),
+        getLineColor: s => (s.isNew || s.moved) ? NEW : [30, 30, 30],
         updateTriggers: {getPosition: [seq], getFillColor: [seq], getRadius: [seq], getLineWidth: [seq]}}),
       new deck.ScatterplotLayer({id: 'proposals', data: app.proposals || [],
         getPosition: s => [s.lon, s.lat], radiusUnits: 'pixels', getRadius: 11, filled: false,
@@ -358,6 +359,9 @@
   async function start() {
     const [city, scenarios] = await Promise.all([api('GET', '/api/city/layers'), api('GET', '/api/scenarios')]);
     app.city = city; $('city-name').textContent = city.name;
+    const pal = city.palette;
+    Object.assign(FORCE_COLOURS, pal.forces);
+    [BRIDGE, TUNNEL, CLOSED, WATER, NEW] = [pal.bridge, pal.tunnel, pal.closed, pal.water, pal.new];
     for (const s of scenarios.filter(x => x.hazard)) {
       const full = await api('GET', `/api/scenarios/${encodeURIComponent(s.name)}`);
       app.hazards[s.name] = {rainstorm: full.scenario.rainstorm, earthquake: full.scenario.earthquake};
@@ -394,6 +398,9 @@
     Object.entries(FORCE_COLOURS).filter(([f]) => f !== 'community').forEach(([f, c]) => {
       const i = el('div', null, 'i'); const sw = el('span', null, 'sw'); sw.style.background = `rgb(${c})`;
       i.appendChild(sw); i.appendChild(el('span', `${f} station`)); lg.appendChild(i); });
+    const ring = el('div', null, 'i'); const rs = el('span', null, 'sw');
+    rs.style.background = 'transparent'; rs.style.border = `3px solid rgb(${NEW})`;
+    ring.appendChild(rs); ring.appendChild(el('span', 'new or moved station (yours)')); lg.appendChild(ring);
     [['bridge', BRIDGE], ['tunnel', TUNNEL], ['closed by you', CLOSED]].forEach(([l, c]) => {
       const i = el('div', null, 'i'); const sw = el('span', null, 'sw'); sw.style.background = `rgb(${c})`; sw.style.borderRadius = '0';
       i.appendChild(sw); i.appendChild(el('span', l)); lg.appendChild(i); });
