@@ -38,7 +38,8 @@ MARKER_FORMAT = 1
 SUMMARY = "summary.json"
 RESULT_FILES = re.compile(
     r"^(summary\.json|(incidents|events|routes|lifelines|coverage|stations)\.parquet|"
-    r"(compliance|units|mutual_aid|sweep|replications|districts)\.csv|map\.(html|png)|"
+    r"(compliance|units|mutual_aid|sweep|replications|surge|rescues|districts)\.csv|"
+    r"map\.(html|png)|"
     r"briefing\.html|replay\.html|difference\.html|results\.gpkg|validation\.csv|"
     r"records_(used|skipped)\.csv)$"
 )
