@@ -2,19 +2,31 @@
 replications of the baseline under common random numbers, with parameter overrides
 (:mod:`twin.analysis.overrides`), and t intervals over seeds.
 
-Each replication is one :func:`twin.sim.runner.run_scenario` of the baseline scenario with
-seed ``base_seed + i``; a variant (an override, a rate multiplier) reuses the same seeds, so
-differences between variants are not seed noise (common random numbers). Not tests: figures
-to read and quote; the printed command line reproduces them.
+Each replication is the baseline scenario with seed ``base_seed + i``, computed exactly as
+:func:`twin.sim.runner.run_scenario` computes it (same Generator, same draws in the same
+order: ``tests/test_bench_replicate.py`` checks the tables are identical) but without the
+parts the figures do not need (size estimate, routes, coverage and lifeline tables,
+summary), and with the slow set-up done once (:class:`Replicator`): the scenario's checks
+and the applied city once, the engine (fleet, travel-time arrays, placement) once per
+distinct engine configuration, the hazard timeline (pipe failures) once per seed. A
+variant (an override, a rate multiplier) reuses the same seeds, so differences between
+variants are not seed noise (common random numbers). ``jobs`` > 1 runs the seeds in that
+many forked processes. Not tests: figures to read and quote; the printed command line
+reproduces them.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import multiprocessing as mp
 import shlex
 import sys
 import time
+import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,15 +34,34 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from twin.analysis.compliance import primary_rows  # noqa: E402
+from twin.analysis.calibration import calibration  # noqa: E402
+from twin.analysis.compliance import compliance_table, primary_rows, types_needing  # noqa: E402
+from twin.analysis.metrics import event_table, incident_table, unit_table  # noqa: E402
 from twin.analysis.overrides import Override, apply_overrides  # noqa: E402
+from twin.hazards.build import build_timeline  # noqa: E402
+from twin.hazards.timeline import Timeline  # noqa: E402
 from twin.model.city import City, load_city  # noqa: E402
+from twin.scenario.apply import apply  # noqa: E402
+from twin.scenario.checks import check_against  # noqa: E402
 from twin.scenario.spec import Scenario, load_scenario  # noqa: E402
-from twin.sim.engine import EngineConfig  # noqa: E402
-from twin.sim.runner import run_scenario  # noqa: E402
+from twin.sim.engine import Engine, EngineConfig  # noqa: E402
+from twin.sim.lifecycle import chain_columns  # noqa: E402
+from twin.sim.prechecks import check_run  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 MEASURES = ("10min", "30min", "60min", "5min", "8min", "full")
+CAL_KEYS = (
+    "vehicles_per_ground_call",
+    "fire_vehicles_per_fire_call",
+    "ground_calls_per_100k_per_day",
+    "runs_per_station_per_year_median",
+    "runs_per_station_per_year_max",
+    "stations_over_1000",
+    "fire_utilisation",
+    "station_utilisation_max",
+    "queued_share",
+)
+"""Calibration figures carried as rows ``cal:<name>`` (value in ``met_share``)."""
 
 
 def load(days: float, seed: int, city_path: str | None = None) -> tuple[City, Scenario]:
@@ -39,56 +70,195 @@ def load(days: float, seed: int, city_path: str | None = None) -> tuple[City, Sc
     return load_city(city_path or scenario.city), scenario
 
 
+@dataclass(frozen=True)
+class RunOut:
+    """What one replication keeps: the compliance rows, the calibration block and (on
+    request) the incidents table."""
+
+    compliance: pd.DataFrame
+    calibration: dict[str, Any]
+    incidents: pd.DataFrame | None
+    n_incidents: int
+    wall_s: float
+    queued_share: float
+    """Share of the incidents needing a ground unit where a request had to queue."""
+
+
+def _scenario_key(scenario: Scenario) -> str:
+    """What the applied city and the hazard timeline depend on: the scenario without its
+    seed and without the demand knobs that only the incident draw reads."""
+    d = scenario.model_dump(mode="json")
+    d.pop("seed", None)
+    inc = dict(d.get("incidents") or {})
+    inc.pop("rate_multiplier", None)
+    inc.pop("type_multipliers", None)
+    d["incidents"] = inc
+    d.pop("dispatch", None)
+    return json.dumps(d, sort_keys=True, default=str)
+
+
+class Replicator:
+    """The baseline prepared once for many replications (module docstring)."""
+
+    def __init__(self, city: City, scenario: Scenario, config: EngineConfig | None = None) -> None:
+        check_against(scenario, city)
+        self.city0, self.scenario = city, scenario
+        self.config = config or EngineConfig()
+        self._cities: dict[str, City] = {}
+        self._engines: list[tuple[str, EngineConfig, Engine]] = []
+        self._timelines: dict[tuple[int, str], tuple[Timeline, dict]] = {}
+
+    def variant(self, overrides: tuple[Override, ...] = ()) -> tuple[EngineConfig, Scenario]:
+        """The engine config and scenario with ``overrides`` applied."""
+        return apply_overrides(self.config, self.scenario, overrides)
+
+    def _city(self, scen: Scenario, key: str) -> City:
+        if key not in self._cities:
+            city = apply(scen, self.city0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # warned once by the first full run
+                check_run(scen, city)
+            self._cities[key] = city
+        return self._cities[key]
+
+    def _engine(self, key: str, city: City, config: EngineConfig) -> Engine:
+        for k, c, e in self._engines:
+            if k == key and c == config:
+                return e
+        eng = Engine(city, config)
+        self._engines = [*self._engines[-1:], (key, config, eng)]  # keep the last two
+        return eng
+
+    def run(self, config: EngineConfig, scen: Scenario, keep_incidents: bool = False) -> RunOut:
+        """One replication, as :func:`twin.sim.runner.run_scenario` computes it."""
+        t0 = time.perf_counter()
+        key = _scenario_key(scen)
+        city = self._city(scen, key)
+        rng = np.random.default_rng(scen.seed)
+        cached = self._timelines.get((scen.seed, key))
+        if cached is None:
+            timeline = build_timeline(scen, city, rng)
+            self._timelines[(scen.seed, key)] = (timeline, rng.bit_generator.state)
+        else:
+            timeline = cached[0]
+            rng.bit_generator.state = cached[1]
+        config = replace(config, record_routes=False, policy=scen.dispatch.policy)
+        eng = self._engine(key, city, config)
+        inc = scen.incidents
+        arrays = eng.draw(
+            rng,
+            scen.duration_s,
+            timeline,
+            random=inc.random,
+            rate_multiplier=inc.rate_multiplier,
+            type_multipliers=dict(inc.type_multipliers),
+        )
+        sim = eng.run(arrays, rng, scen.duration_s, timeline)
+        incidents = incident_table(sim)
+        for name, values in chain_columns(sim.incidents).items():
+            incidents[name] = values
+        cal = calibration(
+            incidents,
+            event_table(sim),
+            unit_table(sim),
+            float(city.core_districts["population"].sum()),
+            scen.duration_s,
+            types_needing(config.catalogue, ("fire",)),
+        )
+        ground = incidents["met_30"].notna().to_numpy()
+        return RunOut(
+            compliance_table(incidents, config.catalogue),
+            cal,
+            incidents if keep_incidents else None,
+            len(incidents),
+            time.perf_counter() - t0,
+            float(incidents["queued"].to_numpy(bool)[ground].mean()) if ground.any() else np.nan,
+        )
+
+
+def cal_rows(cal: dict[str, Any], queued_share: float = np.nan) -> pd.DataFrame:
+    """The calibration block's figures (and the share of ground calls that queued) as
+    compliance-like rows ``cal:<name>``."""
+    runs = cal.get("runs_per_station_per_year") or {}
+    util = cal.get("utilisation") or {}
+    values = {
+        "vehicles_per_ground_call": cal.get("vehicles_per_ground_call"),
+        "fire_vehicles_per_fire_call": cal.get("fire_vehicles_per_fire_call"),
+        "ground_calls_per_100k_per_day": cal.get("ground_calls_per_100k_per_day"),
+        "runs_per_station_per_year_median": runs.get("median"),
+        "runs_per_station_per_year_max": runs.get("max"),
+        "stations_over_1000": runs.get("stations_over_1000"),
+        "fire_utilisation": util.get("fire_units"),
+        "station_utilisation_max": util.get("station_max"),
+        "queued_share": queued_share,
+    }
+    return pd.DataFrame(
+        [
+            {
+                "target": f"cal:{k}",
+                "from": "",
+                "scope": "city",
+                "count": 0,
+                "met_share": np.nan if values[k] is None else float(values[k]),
+            }
+            for k in CAL_KEYS
+        ]
+    )
+
+
+_WORKER: tuple[Replicator, EngineConfig, Scenario, bool] | None = None
+
+
+def _work(seed: int) -> tuple[int, RunOut, tuple[Timeline, dict] | None]:
+    """A forked worker's replication; the timeline it built goes back to the parent."""
+    assert _WORKER is not None
+    rep, config, scen, keep = _WORKER
+    out = rep.run(config, scen.with_(seed=seed), keep)
+    return seed, out, rep._timelines.get((seed, _scenario_key(scen)))
+
+
 def replicate(
-    city: City,
-    scenario: Scenario,
+    rep: Replicator,
     seeds: list[int],
     overrides: tuple[Override, ...] = (),
     label: str = "",
     log: bool = True,
     keep: list[pd.DataFrame] | None = None,
+    jobs: int = 1,
 ) -> pd.DataFrame:
     """Compliance rows of one run per seed (columns ``seed``, ``variant``), plus calibration
-    figures as rows with target ``cal:<name>`` in ``met_share``. ``keep``: a list the runs'
-    incident tables are appended to (column ``seed`` added)."""
-    config, scen = apply_overrides(EngineConfig(), scenario, overrides)
+    figures as rows ``cal:<name>`` (:func:`cal_rows`). ``keep``: a list the runs' incident
+    tables are appended to (column ``seed`` added). ``jobs`` > 1: seeds in forked
+    processes (each inherits the prepared city and builds the variant's engine once)."""
+    global _WORKER
+    config, scen = rep.variant(overrides)
+    want = keep is not None
+    outs: dict[int, RunOut] = {}
+    if jobs > 1 and len(seeds) > 1:
+        key = _scenario_key(scen)  # build the engine before forking: every worker shares it
+        run_config = replace(config, record_routes=False, policy=scen.dispatch.policy)
+        rep._engine(key, rep._city(scen, key), run_config)
+        _WORKER = (rep, config, scen, want)
+        with mp.get_context("fork").Pool(min(jobs, len(seeds))) as pool:
+            for s, out, tl in pool.imap_unordered(_work, seeds):
+                outs[s] = out
+                if tl is not None:
+                    rep._timelines[(s, key)] = tl
+        _WORKER = None
     parts = []
     for s in seeds:
-        t0 = time.perf_counter()
-        res = run_scenario(scen.with_(seed=s), city, record_routes=False, config=config)
-        rows = res["compliance"].copy()
-        if keep is not None:
-            keep.append(res["incidents"].assign(seed=s))
-        cal = res.summary.get("calibration", {})
-        extra = [
-            ("vehicles_per_ground_call", cal.get("vehicles_per_ground_call")),
-            ("ground_calls_per_100k_per_day", cal.get("ground_calls_per_100k_per_day")),
-            ("fire_utilisation", (cal.get("utilisation") or {}).get("fire_units")),
-        ]
+        out = outs.get(s) or rep.run(config, scen.with_(seed=s), want)
+        if keep is not None and out.incidents is not None:
+            keep.append(out.incidents.assign(seed=s))
         rows = pd.concat(
-            [
-                rows,
-                pd.DataFrame(
-                    [
-                        {
-                            "target": f"cal:{k}",
-                            "from": "",
-                            "scope": "city",
-                            "count": 0,
-                            "met_share": np.nan if v is None else v,
-                        }
-                        for k, v in extra
-                    ]
-                ),
-            ],
-            ignore_index=True,
+            [out.compliance, cal_rows(out.calibration, out.queued_share)], ignore_index=True
         )
         rows["seed"], rows["variant"] = s, label
         parts.append(rows)
         if log:
             print(
-                f"  [{label or 'base'} seed {s}: {len(res['incidents']):,} incidents, "
-                f"{time.perf_counter() - t0:.0f} s]",
+                f"  [{label or 'base'} seed {s}: {out.n_incidents:,} incidents, "
+                f"{out.wall_s:.0f} s]",
                 file=sys.stderr,
                 flush=True,
             )
