@@ -17,6 +17,7 @@ reproduces them.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import multiprocessing as mp
@@ -97,6 +98,20 @@ def _scenario_key(scenario: Scenario) -> str:
     return json.dumps(d, sort_keys=True, default=str)
 
 
+def init_key(config: EngineConfig) -> tuple:
+    """What :class:`twin.sim.engine.Engine`'s constructor reads from the config (the
+    placement reads the detection settings, the travel-time arrays the forces' modes); every
+    other setting is read while a run draws and simulates, so engines whose configs differ
+    only there share the fleet, travel times and placement. Keep in step with
+    ``Engine.__init__`` (tests/test_bench_replicate.py compares against full runs)."""
+    return (
+        config.detection,
+        config.use_cache,
+        tuple((name, f.mode) for name, f in config.forces.items()),
+        tuple(config.catalogue),
+    )
+
+
 class Replicator:
     """The baseline prepared once for many replications (module docstring)."""
 
@@ -122,11 +137,19 @@ class Replicator:
         return self._cities[key]
 
     def _engine(self, key: str, city: City, config: EngineConfig) -> Engine:
+        """The engine for ``config``: cached; or a copy of an engine built for the same
+        :func:`init_key` with the run-time settings swapped in; or built (slow: fleet,
+        travel-time arrays, placement)."""
         for k, c, e in self._engines:
             if k == key and c == config:
                 return e
-        eng = Engine(city, config)
-        self._engines = [*self._engines[-1:], (key, config, eng)]  # keep the last two
+        like = [e for k, c, e in self._engines if k == key and init_key(c) == init_key(config)]
+        if like:
+            eng = copy.copy(like[0])
+            eng.config, eng.types = config, list(config.catalogue.values())
+        else:
+            eng = Engine(city, config)
+        self._engines = [*self._engines[-3:], (key, config, eng)]
         return eng
 
     def run(self, config: EngineConfig, scen: Scenario, keep_incidents: bool = False) -> RunOut:
