@@ -35,6 +35,8 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import twin.hazards.build as _build  # noqa: E402
+import twin.hazards.lifelines as _lifelines  # noqa: E402
 from twin.analysis.calibration import calibration  # noqa: E402
 from twin.analysis.compliance import compliance_table, primary_rows, types_needing  # noqa: E402
 from twin.analysis.metrics import event_table, incident_table, unit_table  # noqa: E402
@@ -117,6 +119,38 @@ def _memo_period_factors(city: City) -> None:
     object.__setattr__(net, "_bench_memo", True)
 
 
+_MEMO: dict[tuple, Any] = {}
+
+
+def _memo_timeline_parts() -> None:
+    """Two seed-independent parts of every seed's timeline, remembered for the process:
+    the scenario's check against the city (``timeline_problems``: the same scenario
+    fields and city every seed; ~2 s) and the pipes' failure rates (a pure function of
+    the pipes table and the multiplier; ~1.6 s). Keyed by the objects themselves (kept
+    alive here, so an id is never reused)."""
+    if getattr(_build, "_bench_memo", False):
+        return
+    problems, rates = _build.timeline_problems, _lifelines.failure_rates
+
+    def timeline_problems(scenario: Scenario, city: City) -> Any:
+        key = ("problems", _scenario_key(scenario), id(city))
+        if key not in _MEMO:
+            _MEMO[key] = (problems(scenario, city), city)
+        return _MEMO[key][0]
+
+    def failure_rates(pipes: pd.DataFrame, multiplier: float = 1.0, *a: Any) -> np.ndarray:
+        key = ("rates", id(pipes), multiplier, a)
+        if key not in _MEMO:
+            r = rates(pipes, multiplier, *a)
+            r.setflags(write=False)
+            _MEMO[key] = (r, pipes)
+        return _MEMO[key][0]
+
+    _build.timeline_problems = timeline_problems  # type: ignore[assignment]
+    _lifelines.failure_rates = failure_rates  # type: ignore[assignment]
+    _build._bench_memo = True  # type: ignore[attr-defined]
+
+
 def init_key(config: EngineConfig) -> tuple:
     """What :class:`twin.sim.engine.Engine`'s constructor reads from the config (the
     placement reads the detection settings, the travel-time arrays the forces' modes); every
@@ -137,6 +171,7 @@ class Replicator:
     def __init__(self, city: City, scenario: Scenario, config: EngineConfig | None = None) -> None:
         check_against(scenario, city)
         _memo_period_factors(city)
+        _memo_timeline_parts()
         self.city0, self.scenario = city, scenario
         self.config = config or EngineConfig()
         self._cities: dict[str, City] = {}
