@@ -73,6 +73,16 @@ def load(days: float, seed: int, city_path: str | None = None) -> tuple[City, Sc
     return load_city(city_path or scenario.city), scenario
 
 
+def run_config(config: EngineConfig, scen: Scenario) -> EngineConfig:
+    """The config as :func:`twin.sim.runner.run_scenario` completes it from the scenario."""
+    return replace(
+        config,
+        record_routes=False,
+        policy=scen.dispatch.policy,
+        calendar=replace(config.calendar, start=scen.start_date),
+    )
+
+
 @dataclass(frozen=True)
 class RunOut:
     """What one replication keeps: the compliance rows, the calibration block and (on
@@ -220,7 +230,7 @@ class Replicator:
         else:
             timeline = cached[0]
             rng.bit_generator.state = cached[1]
-        config = replace(config, record_routes=False, policy=scen.dispatch.policy)
+        config = run_config(config, scen)
         eng = self._engine(key, city, config)
         inc = scen.incidents
         arrays = eng.draw(
@@ -314,8 +324,7 @@ def replicate(
     outs: dict[int, RunOut] = {}
     if jobs > 1 and len(seeds) > 1:
         key = _scenario_key(scen)  # build the engine before forking: every worker shares it
-        run_config = replace(config, record_routes=False, policy=scen.dispatch.policy)
-        rep._engine(key, rep._city(scen, key), run_config)
+        rep._engine(key, rep._city(scen, key), run_config(config, scen))
         _WORKER = (rep, config, scen, want)
         with mp.get_context("fork").Pool(min(jobs, len(seeds))) as pool:
             for s, out, tl in pool.imap_unordered(_work, seeds):

@@ -8,6 +8,7 @@ cache would show here as a difference."""
 
 from __future__ import annotations
 
+import datetime
 import sys
 from pathlib import Path
 
@@ -67,3 +68,11 @@ def test_forked_workers_give_the_serial_rows():
     serial = replicate(Replicator(CITY, SCEN), [5, 6, 7], log=False)
     forked = replicate(Replicator(CITY, SCEN), [5, 6, 7], log=False, jobs=2)
     pd.testing.assert_frame_equal(serial, forked)
+
+
+def test_a_dated_scenario_gets_its_calendar():
+    summer = SCEN.with_(start_date=datetime.date(2025, 7, 1), days=2)
+    want = run_scenario(summer, CITY, record_routes=False)
+    got = Replicator(CITY, summer).run(EngineConfig(), summer)
+    pd.testing.assert_frame_equal(got.compliance, want["compliance"])
+    assert got.calibration == want.summary["calibration"]
