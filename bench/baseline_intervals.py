@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--cells", type=int, default=15)
     ap.add_argument("--out", default=None)
     ap.add_argument("--jobs", type=int, default=1, help="forked worker processes")
+    ap.add_argument("--deadline", default=None, help="HH:MM UTC: start no new seed after it")
     a = ap.parse_args()
     t0 = time.perf_counter()
     city, scenario = load(a.days, a.seed)
@@ -73,13 +74,19 @@ def main() -> None:
         label="baseline",
         keep=kept,
         jobs=a.jobs,
+        deadline=a.deadline,
     )
+    done = int(rows["seed"].nunique())
+    if done < a.seeds:
+        print(
+            f"deadline {a.deadline} UTC: {done} of {a.seeds} seeds run (seeds {a.seed}–{a.seed + done - 1})"
+        )
     order = {m: i for i, m in enumerate(MEASURES)}
     city_s = summarise(rows, "city", onset=True)
     city_s = city_s[city_s["target"].isin(MEASURES)].sort_values(
         ["from", "target"], key=lambda c: c.map(order) if c.name == "target" else c.eq("onset")
     )
-    show(city_s, f"Baseline, city-wide: {a.days:g} days × {a.seeds} seeds from {a.seed}")
+    show(city_s, f"Baseline, city-wide: {a.days:g} days × {done} seeds from {a.seed}")
     show_calibration(rows)
     districts = summarise(rows, "district:", onset=True)
     for m in ("30min", "5min", "8min", "full"):
@@ -95,7 +102,7 @@ def main() -> None:
                 )
     cells = pooled_cells(pd.concat(kept, ignore_index=True))
     print(
-        f"\ncells: incidents of all {a.seeds} runs pooled; a cell needs ≥ "
+        f"\ncells: incidents of all {done} runs pooled; a cell needs ≥ "
         f"{CELL_MIN_INCIDENTS} pooled incidents for a share (95 % Wilson interval; p90 of "
         "the pooled arrivals)"
     )

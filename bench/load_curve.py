@@ -27,6 +27,7 @@ from measures_common import (
     command_line,
     load,
     mins,
+    past,
     pct,
     replicate,
     span,
@@ -44,21 +45,20 @@ def main() -> None:
     ap.add_argument("--rates", type=float, nargs="*", default=[1, 2, 3, 5, 7, 10])
     ap.add_argument("--out", default=None, help="write the summary to this CSV")
     ap.add_argument("--jobs", type=int, default=1, help="forked worker processes")
+    ap.add_argument("--deadline", default=None, help="HH:MM UTC: start no new rate after it")
     a = ap.parse_args()
     t0 = time.perf_counter()
     city, scenario = load(a.days, a.seed)
     rep = Replicator(city, scenario)
     seeds = [a.seed + i for i in range(a.seeds)]
-    parts = [
-        replicate(
-            rep,
-            seeds,
-            (Override("scenario.incidents.rate_multiplier", k),),
-            f"{k:g}",
-            jobs=a.jobs,
-        )
-        for k in a.rates
-    ]
+    parts, rates = [], []
+    for k in a.rates:
+        if rates and past(a.deadline):
+            print(f"deadline {a.deadline} UTC: rates not run: {a.rates[len(rates) :]}")
+            break
+        over = (Override("scenario.incidents.rate_multiplier", k),)
+        parts.append(replicate(rep, seeds, over, f"{k:g}", jobs=a.jobs))
+        rates.append(k)
     rows = pd.concat(parts, ignore_index=True)
     summ = summarise(rows)
     if a.out:
@@ -71,7 +71,7 @@ def main() -> None:
     for m in MEASURES:
         head += f" | {m + ' met':>20} {'p90':>14}"
     print(head)
-    for k in a.rates:
+    for k in sorted(rates):
         s = summ[summ["variant"] == f"{k:g}"].set_index("target")
         line = (
             f"{k:>5g} {_cal(s, 'fire_utilisation'):>7} {_cal(s, 'station_utilisation_max'):>8}"

@@ -313,11 +313,14 @@ def replicate(
     log: bool = True,
     keep: list[pd.DataFrame] | None = None,
     jobs: int = 1,
+    deadline: str | None = None,
 ) -> pd.DataFrame:
     """Compliance rows of one run per seed (columns ``seed``, ``variant``), plus calibration
     figures as rows ``cal:<name>`` (:func:`cal_rows`). ``keep``: a list the runs' incident
     tables are appended to (column ``seed`` added). ``jobs`` > 1: seeds in forked
-    processes (each inherits the prepared city and builds the variant's engine once)."""
+    processes (each inherits the prepared city and builds the variant's engine once).
+    ``deadline`` ("HH:MM" UTC): no new seed is started after it (serial runs; at least
+    two seeds are run)."""
     global _WORKER
     config, scen = rep.variant(overrides)
     want = keep is not None
@@ -333,7 +336,10 @@ def replicate(
                     rep._timelines[(s, key)] = tl
         _WORKER = None
     parts = []
-    for s in seeds:
+    for i, s in enumerate(seeds):
+        if i >= 2 and s not in outs and past(deadline):
+            print(f"  [deadline {deadline} UTC: stopped after {i} seeds]", file=sys.stderr)
+            break
         out = outs.get(s) or rep.run(config, scen.with_(seed=s), want)
         if keep is not None and out.incidents is not None:
             keep.append(out.incidents.assign(seed=s))
@@ -350,6 +356,16 @@ def replicate(
                 flush=True,
             )
     return pd.concat(parts, ignore_index=True)
+
+
+def past(deadline: str | None) -> bool:
+    """Is it past ``deadline`` ("HH:MM", UTC, today)? None: never. The bench scripts stop
+    starting new work then and report what was done (and say what was not)."""
+    if not deadline:
+        return False
+    now = time.gmtime()
+    h, m = (int(x) for x in deadline.split(":"))
+    return (now.tm_hour, now.tm_min) >= (h, m)
 
 
 def t_interval(x: np.ndarray) -> tuple[float, float, float, int]:

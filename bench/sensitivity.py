@@ -34,6 +34,7 @@ from measures_common import (
     Replicator,
     command_line,
     load,
+    past,
     pct,
     replicate,
     summarise,
@@ -131,6 +132,37 @@ tuples), road congestion (module constants). The density bracket of the ground-c
 is "call rate × (ground calls)" (0.25–0.60 per 100k/day)."""
 
 
+RUN_ORDER = (
+    "119 call handling",
+    "travel noise",
+    "fire turnout at night",
+    "fire set-up",
+    "community walking pace",
+    "fog days",
+    "call rate × (ground",
+    "citizen call delay",
+    "community availability by day",
+    "community availability at night",
+    "community turnout",
+    "community circuity",
+    "fire turnout by day",
+    "community call rate",
+    "fire crew time away",
+)
+"""The order parameters are run in (the named candidates first), so that a ``--deadline``
+cuts the rest; the ranking does not depend on it."""
+
+
+def run_order(params: list[Param]) -> list[Param]:
+    """``params`` with those named in :data:`RUN_ORDER` first, in that order."""
+
+    def rank(p: Param) -> int:
+        hits = [i for i, name in enumerate(RUN_ORDER) if p.name.startswith(name)]
+        return hits[0] if hits else len(RUN_ORDER)
+
+    return sorted(params, key=rank)
+
+
 def parse_param(text: str, scale: bool) -> Param:
     label, path, low, high = text.split("|")
     return Param(label, tuple(path.split(",")), float(low), float(high), scale)
@@ -180,6 +212,7 @@ def main() -> None:
     ap.add_argument("--scale-param", action="append", default=[], help="label|path|lo|hi")
     ap.add_argument("--out", default=None, help="write every effect row to this CSV")
     ap.add_argument("--jobs", type=int, default=1, help="forked worker processes")
+    ap.add_argument("--deadline", default=None, help="HH:MM UTC: start no new parameter after it")
     a = ap.parse_args()
     t0 = time.perf_counter()
     params = (
@@ -189,12 +222,16 @@ def main() -> None:
     )
     if a.only:
         params = [p for p in params if any(p.name.startswith(o) for o in a.only)]
+    params = run_order(params)
     city, scenario = load(a.days, a.seed)
     rep = Replicator(city, scenario)
     seeds = [a.seed + i for i in range(a.seeds)]
     base = replicate(rep, seeds, label="base", jobs=a.jobs)
     rows, absent = [], []
-    for p in params:
+    for n, p in enumerate(params):
+        if rows and past(a.deadline):
+            absent += [f"{q.name}: not run (deadline {a.deadline} UTC)" for q in params[n:]]
+            break
         if not present(p, scenario):
             absent.append(f"{p.name} ({', '.join(p.paths)})")
             continue
@@ -213,6 +250,8 @@ def main() -> None:
         e.insert(0, "parameter", p.name)
         e.insert(1, "range", f"{p.low:.3g}–{p.high:.3g}{' ×' if p.scale else ''}")
         rows.append(e)
+        if a.out:  # after every parameter: a partial table survives an interrupted run
+            pd.concat(rows, ignore_index=True).to_csv(a.out, index=False)
     table = pd.concat(rows, ignore_index=True)
     if a.out:
         table.to_csv(a.out, index=False)
