@@ -47,9 +47,11 @@ from twin.model.city import City, load_city  # noqa: E402
 from twin.scenario.apply import apply  # noqa: E402
 from twin.scenario.checks import check_against  # noqa: E402
 from twin.scenario.spec import Scenario, load_scenario  # noqa: E402
+from twin.sim.columns import access_columns, chain_columns  # noqa: E402
 from twin.sim.engine import Engine, EngineConfig  # noqa: E402
-from twin.sim.lifecycle import chain_columns  # noqa: E402
 from twin.sim.prechecks import check_run  # noqa: E402
+from twin.sim.reinforcement import reinforcements_of  # noqa: E402
+from twin.sim.surge import surge_rule  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 MEASURES = ("10min", "30min", "60min", "5min", "8min", "full")
@@ -80,6 +82,8 @@ def run_config(config: EngineConfig, scen: Scenario) -> EngineConfig:
         record_routes=False,
         policy=scen.dispatch.policy,
         calendar=replace(config.calendar, start=scen.start_date),
+        reinforcements=reinforcements_of(scen),
+        surge=surge_rule(scen.surge),
     )
 
 
@@ -163,13 +167,15 @@ def _memo_timeline_parts() -> None:
 
 def init_key(config: EngineConfig) -> tuple:
     """What :class:`twin.sim.engine.Engine`'s constructor reads from the config (the
-    placement reads the detection settings, the travel-time arrays the forces' modes); every
+    placement reads the detection settings, the fleet the reinforcements, the travel-time
+    arrays the forces' modes); every
     other setting is read while a run draws and simulates, so engines whose configs differ
     only there share the fleet, travel times and placement. Keep in step with
     ``Engine.__init__`` (tests/test_bench_replicate.py compares against full runs)."""
     return (
         config.detection,
         config.use_cache,
+        config.reinforcements,
         tuple((name, f.mode) for name, f in config.forces.items()),
         tuple(config.catalogue),
     )
@@ -244,6 +250,8 @@ class Replicator:
         sim = eng.run(arrays, rng, scen.duration_s, timeline)
         incidents = incident_table(sim)
         for name, values in chain_columns(sim.incidents).items():
+            incidents[name] = values
+        for name, values in access_columns(sim.incidents, sim.arrays).items():
             incidents[name] = values
         cal = calibration(
             incidents,
