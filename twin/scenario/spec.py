@@ -12,6 +12,8 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     [[sensors]]      network, district, coverage (share of pipe length watched)
     [[closures]]     name | edge_ids, start_h, duration_h, reason
     [[rainstorm]] [[earthquake]]   hazards (see twin.hazards.rain, twin.hazards.quake)
+    [[fog]]          start_h, duration_h, visibility_m, districts (slows traffic)
+    [traffic]        model = "assigned" | "table" (see twin.model.traffic)
     [pipes]          failures (on/off), failure_rate_multiplier (see twin.hazards.lifelines)
     [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch)
 
@@ -180,6 +182,24 @@ class Rainstorm(Spec):
     drainage_capacity_mm_h: Float | None = ranged("rainstorm.drainage_capacity_mm_h", default=None)
 
 
+class Fog(Spec):
+    """Fog over an area (district ids/names; empty = whole city): visibility (m) under 1 km
+    slows traffic and cuts road capacity (see twin.hazards.regimes)."""
+
+    start_h: Float = ranged("fog.start_h", default=0.0)
+    duration_h: Float = ranged("fog.duration_h")
+    visibility_m: Float = ranged("fog.visibility_m", default=200.0)
+    districts: tuple[str, ...] = ()
+
+
+class TrafficModel(Spec):
+    """Road congestion: ``assigned`` (default: background traffic assigned to the roads
+    per period, re-assigned under closures and weather: twin.model.traffic) or ``table``
+    (the fixed peak factors of twin.model.roads.CONGESTION)."""
+
+    model: Literal["assigned", "table"] = "assigned"
+
+
 class Earthquake(Spec):
     """An earthquake at ``t_h`` with epicentre, magnitude (Mw) and depth (km)."""
 
@@ -228,7 +248,9 @@ class Scenario(Spec):
     sensors: tuple[Sensors, ...] = ()
     closures: tuple[Closure, ...] = ()
     rainstorm: tuple[Rainstorm, ...] = ()
+    fog: tuple[Fog, ...] = ()
     earthquake: tuple[Earthquake, ...] = ()
+    traffic: TrafficModel = TrafficModel()
     pipes: Pipes = Pipes()
     dispatch: Dispatch = Dispatch()
     source: str | None = Field(default=None, exclude=True)

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-from twin.model.roads import period_of
 from twin.sim.forces import FORCE_TARGET, FORCES, TARGETS_S, Fleet, ForceSpec
 from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
@@ -157,7 +156,7 @@ class Dispatcher:
         whether any station of the force could reach it on the open network (else the
         place is cut off for good and the request is not queued)."""
         turnout = pool.spec.turnout_s
-        p = period_of(t + turnout)
+        p = self.times.period(t + turnout)
         free = np.flatnonzero(pool.free > 0)
         if len(free):
             eta = self.times.to_node(pool.rows[free], node, p)

@@ -38,6 +38,7 @@ import simpy
 from twin.hazards.timeline import ClosureEvent, Timeline
 from twin.model.city import City
 from twin.model.roads import PERIODS, TravelTimes
+from twin.model.traffic import Traffic
 from twin.sim.crews import Crews
 from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.events import KINDS, EventLog, K, Row
@@ -91,6 +92,10 @@ class EngineConfig:
     """Dispatch policy of district-level forces (:data:`twin.sim.dispatch.POLICIES`)."""
     air: AirLimits = field(default_factory=AirLimits)
     """When helicopters may not fly (dark hours, fog days)."""
+    traffic: Traffic | None = None
+    """Road multipliers per period from the traffic model, and the run's regimes (closures,
+    weather) (:mod:`twin.model.traffic`); None: the fixed table
+    :data:`twin.model.roads.CONGESTION` (hand-made test networks)."""
 
 
 @dataclass(eq=False)
@@ -120,7 +125,8 @@ class Engine:
 
     def __init__(self, city: City, config: EngineConfig = EngineConfig()) -> None:
         self.city, self.config = city, config
-        self.net = city.roads
+        traffic = config.traffic
+        self.net = city.roads if traffic is None else city.roads.with_congestion(traffic.base)
         self.xy = self.net.xy
         self.types = list(config.catalogue.values())
         self.districts = _district_ids(city)
@@ -132,6 +138,17 @@ class Engine:
         self.station_row = np.full(len(self.fleet.station_ids), -1, np.int64)
         self.station_row[road] = row
         self.tt = TravelTimes(self.net, self.sources, use_cache=config.use_cache)
+        self.regimes: list[tuple[float, float, TravelTimes]] = [
+            (
+                r.start_s,
+                r.end_s,
+                TravelTimes(
+                    city.roads.with_congestion(r.factors), self.sources, use_cache=config.use_cache
+                ),
+            )
+            for r in (traffic.regimes if traffic is not None else ())
+        ]
+        """Travel times while a traffic regime holds (closures, weather): (start, end, tt)."""
         self.placement: Placement = build_placement(
             city, self.districts, self._eligible(), config.detection
         )
@@ -229,7 +246,7 @@ class Run:
         fleet = eng.fleet
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
         uniforms = Uniforms(rng)
-        rt = RoadTimes(eng.tt)
+        rt = RoadTimes(eng.tt, eng.regimes)
         chain = eng.config.chain
         disp = Dispatcher(self.pools, rt, uniforms, eng.config.policy)
         node_xy: list[tuple[float, float]] = [tuple(p) for p in eng.xy.tolist()]

@@ -8,14 +8,14 @@ movement of units and the re-routing of closures read road times through it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from twin.model.roads import PERIODS, TravelTimes
+from twin.model.roads import PERIODS, TravelTimes, period_of
 
 
 class RoadTimes:
@@ -34,16 +34,34 @@ class RoadTimes:
     TOL_S = 0.5
     """Slack (s) for float32 arrays: err towards checking exactly."""
 
-    def __init__(self, tt: TravelTimes) -> None:
+    def __init__(
+        self, tt: TravelTimes, regimes: Sequence[tuple[float, float, TravelTimes]] = ()
+    ) -> None:
         self.tt, self.net = tt, tt.net
-        self.out, self.back = tt.out, tt.back
+        self.out, self.back = list(tt.out), list(tt.back)
         self.directed = tt.directed
         self.source_nodes = tt.sources
         self.factors = [self.net.period_factors(p) for p in PERIODS]
+        self.windows: list[tuple[float, float]] = []
+        for start, end, rtt in regimes:  # traffic regimes: periods 3r+3 … 3r+5
+            self.out += rtt.out
+            self.back += rtt.back
+            self.factors += [rtt.net.period_factors(p) for p in PERIODS]
+            self.windows.append((start, end))
         self.closed = np.zeros(len(self.net.edge_ids), bool)
         self.n_closed = 0
         self._cache: dict = {}
         self._bases: dict = {}
+
+    def period(self, t_s: float) -> int:
+        """Index of the travel-time arrays in force at time ``t_s``: the period of the day
+        (:func:`twin.model.roads.period_of`), shifted to the first traffic regime that holds
+        then (a closure or weather re-assigned by :mod:`twin.model.traffic`)."""
+        p = period_of(t_s)
+        for r, (start, end) in enumerate(self.windows):
+            if start <= t_s < end:
+                return p + len(PERIODS) * (r + 1)
+        return p
 
     def set_closed(self, closed: np.ndarray) -> None:
         """A new closure mask (True = closed); drops everything derived from the old one."""
