@@ -100,6 +100,26 @@ def declared_states(
     return [s for s in out if s[1] > s[0]]
 
 
+def combined(
+    states: list[tuple[float, float, np.ndarray, np.ndarray, np.ndarray]],
+    active: tuple[int, ...],
+) -> Conditions:
+    """The conditions of several declared states at once: closures joined, capacity and
+    speed factors multiplied."""
+    closed = np.logical_or.reduce([states[i][2] for i in active])
+    cap = np.prod([states[i][3] for i in active], axis=0)
+    speed = np.prod([states[i][4] for i in active], axis=0)
+    return Conditions(closed if closed.any() else None, cap, speed)
+
+
+def conditions_at(city: City, scenario: Scenario, t_s: float) -> Conditions:
+    """The conditions the scenario declares at time ``t_s`` (what its regime was assigned
+    under; the same cache entry)."""
+    states = declared_states(city, scenario)
+    active = tuple(i for i, s in enumerate(states) if s[0] <= t_s < s[1])
+    return combined(states, active) if active else Conditions()
+
+
 def scenario_traffic(city: City, scenario: Scenario, *, use_cache: bool = True) -> Traffic:
     """The run's :class:`~twin.model.traffic.Traffic`: everyday multipliers and one regime per
     stretch of time with a different set of declared states (module docstring)."""
@@ -117,11 +137,7 @@ def scenario_traffic(city: City, scenario: Scenario, *, use_cache: bool = True) 
                 raise ValueError(
                     f"more than {MAX_REGIMES} different closure/weather states in one run"
                 )
-            closed = np.logical_or.reduce([states[i][2] for i in active])
-            cap = np.prod([states[i][3] for i in active], axis=0)
-            speed = np.prod([states[i][4] for i in active], axis=0)
-            cond = Conditions(closed if closed.any() else None, cap, speed)
-            memo[active] = traffic_factors(city, cond, use_cache=use_cache)
+            memo[active] = traffic_factors(city, combined(states, active), use_cache=use_cache)
         label = ", ".join(_label(scenario, i, len(scenario.closures)) for i in active)
         if regimes and regimes[-1].end_s == t0 and regimes[-1].label == label:
             regimes[-1] = Regime(regimes[-1].start_s, t1, memo[active], label)
