@@ -57,6 +57,12 @@ def traffic_table(city: City, closed_sc: Scenario) -> pd.DataFrame:
         closed[closure_edges(city, c)] = True
     base = assign_period(city, "peak")
     shut = assign_period(city, "peak", conditions_at(city, closed_sc, 0.0))
+    for label, tr in (("baseline", base), ("bridges closed", shut)):
+        print(
+            f"  peak assignment, {label}: {tr.backend}, {tr.wall_s:.1f} s wall "
+            f"(0 = from the cache), relative gap {tr.rgap:.1e}",
+            flush=True,
+        )
     cr["group"] = np.where(
         closed[cr["edge"]],
         "closed bridges",
@@ -111,36 +117,47 @@ def due_tables(city: City, scenario: Scenario) -> list[np.ndarray]:
     return out
 
 
-def run_arm(city: City, scenario: Scenario, seeds: list[int]) -> Arm:
-    """Yuzhong's shares and due times per seed."""
-    due = due_tables(city, scenario)
+def _one(city: City, scenario: Scenario, seed: int, due: list[np.ndarray], arm: Arm) -> int:
+    """One run of ``scenario`` with ``seed``: Yuzhong's figures appended to ``arm``."""
+    res = run_scenario(scenario.with_(seed=seed), city, record_routes=False)
+    c = res["compliance"]
+    for target, met, n in (("5min", arm.met5, arm.n5), ("full", arm.metfull, arm.nfull)):
+        sel = (c["scope"] == f"district:{YUZHONG}") & (c["target"] == target)
+        r = c[sel & (c["from"] != "onset")]
+        cnt = float(r["count"].iloc[0]) if len(r) else 0.0
+        share = float(r["met_share"].iloc[0]) if len(r) and cnt else 0.0
+        met.append(share * cnt)
+        n.append(cnt)
+    inc = res["incidents"]
+    inc = inc[inc["district_id"] == YUZHONG]
     idx = city.roads._node_index
-    arm = Arm([], [], [], [], [])
-    for s in seeds:
+    node = np.array([idx[n] for n in inc["node_id"]], np.int64)
+    per = np.array([period_of(t) for t in inc["alarm_s"]], np.int64)
+    d = np.array([due[p][:, j] for p, j in zip(per, node)]).reshape(-1, 3)
+    arm.due.append(np.nanmean(np.where(np.isfinite(d), d, np.nan), axis=0))
+    return len(inc)
+
+
+def run_pairs(
+    city: City, base_sc: Scenario, shut_sc: Scenario, seeds: list[int], every: int = 5
+) -> tuple[Arm, Arm]:
+    """Both arms, seed by seed (a pair at a time: a cut-short run still gives pairs); the
+    differences so far are printed every ``every`` pairs."""
+    due_b, due_s = due_tables(city, base_sc), due_tables(city, shut_sc)
+    base, shut = Arm([], [], [], [], []), Arm([], [], [], [], [])
+    for i, s in enumerate(seeds, 1):
         t0 = time.perf_counter()
-        res = run_scenario(scenario.with_(seed=s), city, record_routes=False)
-        c = res["compliance"]
-        for target, met, n in (("5min", arm.met5, arm.n5), ("full", arm.metfull, arm.nfull)):
-            r = c[
-                (c["scope"] == f"district:{YUZHONG}")
-                & (c["target"] == target)
-                & (c["from"] != "onset")
-            ]
-            cnt = float(r["count"].iloc[0]) if len(r) else 0.0
-            share = float(r["met_share"].iloc[0]) if len(r) and cnt else 0.0
-            met.append(share * cnt)
-            n.append(cnt)
-        inc = res["incidents"]
-        inc = inc[inc["district_id"] == YUZHONG]
-        node = np.array([idx[n] for n in inc["node_id"]], np.int64)
-        per = np.array([period_of(t) for t in inc["alarm_s"]], np.int64)
-        d = np.array([due[p][:, j] for p, j in zip(per, node)]).reshape(-1, 3)
-        arm.due.append(np.nanmean(np.where(np.isfinite(d), d, np.nan), axis=0))
+        nb = _one(city, base_sc, s, due_b, base)
+        ns = _one(city, shut_sc, s, due_s, shut)
         print(
-            f"    {scenario.name} seed {s}: {len(inc)} Yuzhong incidents ({time.perf_counter() - t0:.0f} s)",
+            f"    seed {s}: Yuzhong incidents {nb} / {ns} ({time.perf_counter() - t0:.0f} s)",
             flush=True,
         )
-    return arm
+        if i % every == 0 or i == len(seeds):
+            print(f"  after {i} pairs:", flush=True)
+            for line in report(base, shut):
+                print("    " + line, flush=True)
+    return base, shut
 
 
 def fmt(i: Interval, unit: str = "s", scale: float = 1.0) -> str:

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bridges_effects  # noqa: E402  (bench/, next to this script)
 
+from twin.model import assignment, zones  # noqa: E402
 from twin.model.city import load_city  # noqa: E402
 from twin.scenario.spec import load_scenario  # noqa: E402
 from twin.sim.runner import run_scenario  # noqa: E402
@@ -55,10 +56,7 @@ def bridges_section(city, seed: int, n_seeds: int, days: float) -> None:
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     seeds = list(range(seed, seed + n_seeds))
     print(f"bridges-closed vs baseline, {n_seeds} paired seeds × {days:g} day(s):")
-    base = bridges_effects.run_arm(city, base_sc, seeds)
-    shut = bridges_effects.run_arm(city, shut_sc, seeds)
-    for line in bridges_effects.report(base, shut):
-        print("  " + line)
+    bridges_effects.run_pairs(city, base_sc, shut_sc, seeds)
 
 
 def main() -> None:
@@ -68,7 +66,13 @@ def main() -> None:
     ap.add_argument("--bridges-seeds", type=int, default=20)
     ap.add_argument("--bridges-days", type=float, default=1.0)
     ap.add_argument("--only-bridges", action="store_true")
+    ap.add_argument("--zone-km", type=float, help="traffic zones' side (default 4 km)")
+    ap.add_argument("--max-iter", type=int, help="assignment iterations (default 100)")
     a = ap.parse_args()
+    if a.zone_km:  # a coarser, cheaper traffic model when the machine is short of time
+        zones.ZONE_SIZE_M = a.zone_km * 1000.0
+    if a.max_iter:
+        assignment.MAX_ITER = a.max_iter
     city = load_city()
     bridges_section(city, a.seed, a.bridges_seeds, a.bridges_days)
     if a.only_bridges:

@@ -91,15 +91,17 @@ def assign(
     demand_vph: np.ndarray,
     *,
     backend: str = "auto",
-    rgap: float = RGAP,
-    max_iter: int = MAX_ITER,
+    rgap: float | None = None,
+    max_iter: int | None = None,
 ) -> Assignment:
     """User-equilibrium flows of the hourly ``demand_vph[i, j]`` (veh/h from zone node
     ``zone_nodes[i]`` to ``zone_nodes[j]``; the diagonal is ignored) over ``links``.
 
     ``backend``: ``aequilibrae`` (bi-conjugate Frank–Wolfe), ``scipy`` (Frank–Wolfe here)
     or ``auto`` (AequilibraE when installed, for networks of at least :data:`SMALL_LINKS`
-    links)."""
+    links). ``rgap``, ``max_iter``: None = :data:`RGAP`, :data:`MAX_ITER`."""
+    rgap = RGAP if rgap is None else rgap
+    max_iter = MAX_ITER if max_iter is None else max_iter
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}")
     demand = np.array(demand_vph, float)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from twin.model import cache
+from twin.model import assignment, cache, zones
 from twin.model.assignment import Links, assign
 from twin.model.city import City
 from twin.model.roads import PERIODS, RoadNetwork
@@ -194,6 +194,9 @@ def _params() -> str:
             HOUR_SHARE,
             DETERRENCE_S,
             EV_DELAY_SHARE,
+            assignment.RGAP,
+            assignment.MAX_ITER,
+            zones.ZONE_SIZE_M,
         )
     )
 

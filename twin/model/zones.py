@@ -50,8 +50,10 @@ def people_points(city: City) -> tuple[np.ndarray, np.ndarray]:
     return city.roads.xy, share
 
 
-def build_zones(city: City, size_m: float = ZONE_SIZE_M) -> Zones:
-    """The city's traffic zones (see the module docstring)."""
+def build_zones(city: City, size_m: float | None = None) -> Zones:
+    """The city's traffic zones (see the module docstring); ``size_m`` None:
+    :data:`ZONE_SIZE_M`."""
+    size_m = ZONE_SIZE_M if size_m is None else size_m
     xy, pop = people_points(city)
     keep = pop > 0
     xy, pop = xy[keep], pop[keep]
