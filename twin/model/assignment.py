@@ -38,7 +38,7 @@ BETA = 4.0
 """BPR β."""
 RGAP = 1e-3
 """Stop when the relative gap is below this."""
-MAX_ITER = 100
+MAX_ITER = 50
 BACKENDS = ("auto", "aequilibrae", "scipy")
 SMALL_LINKS = 2000
 """``auto`` solves networks with fewer directed links than this by the Frank–Wolfe here:
