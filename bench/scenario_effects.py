@@ -66,8 +66,8 @@ def main() -> None:
     ap.add_argument("--bridges-seeds", type=int, default=20)
     ap.add_argument("--bridges-days", type=float, default=1.0)
     ap.add_argument("--only-bridges", action="store_true")
-    ap.add_argument("--zone-km", type=float, help="traffic zones' side (default 5 km)")
-    ap.add_argument("--max-iter", type=int, help="assignment iterations (default 50)")
+    ap.add_argument("--zone-km", type=float, help="traffic zones' side (default 6 km)")
+    ap.add_argument("--max-iter", type=int, help="assignment iterations (default 30)")
     a = ap.parse_args()
     if a.zone_km:  # a coarser, cheaper traffic model when the machine is short of time
         zones.ZONE_SIZE_M = a.zone_km * 1000.0

@@ -21,6 +21,7 @@ current times.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import time
@@ -38,7 +39,7 @@ BETA = 4.0
 """BPR β."""
 RGAP = 1e-3
 """Stop when the relative gap is below this."""
-MAX_ITER = 50
+MAX_ITER = 30
 BACKENDS = ("auto", "aequilibrae", "scipy")
 SMALL_LINKS = 2000
 """``auto`` solves networks with fewer directed links than this by the Frank–Wolfe here:
@@ -77,12 +78,9 @@ def bpr(t0_s: np.ndarray, flow: np.ndarray, capacity: np.ndarray) -> np.ndarray:
 
 
 def have_aequilibrae() -> bool:
-    """Is the optional AequilibraE solver installed?"""
-    try:
-        import aequilibrae  # noqa: F401, PLC0415 — optional extra
-    except ImportError:
-        return False
-    return True
+    """Is the optional AequilibraE solver installed? (Found without importing it: it reads
+    ``AEQ_SHOW_PROGRESS`` once, on import.)"""
+    return importlib.util.find_spec("aequilibrae") is not None
 
 
 def assign(
@@ -203,7 +201,7 @@ def _aequilibrae(
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Bi-conjugate Frank–Wolfe by AequilibraE on an in-memory graph (node ids are our
     indices + 1; AequilibraE wants positive ids)."""
-    os.environ.setdefault("AEQ_SHOW_PROGRESS", "0")
+    os.environ.setdefault("AEQ_SHOW_PROGRESS", "0")  # its tqdm bars: off unless asked for
     logging.getLogger("aequilibrae").setLevel(logging.ERROR)
     from aequilibrae.matrix import AequilibraeMatrix  # noqa: PLC0415 — optional extra
     from aequilibrae.paths import Graph, TrafficAssignment, TrafficClass  # noqa: PLC0415

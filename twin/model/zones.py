@@ -2,7 +2,7 @@
 road network at one node (its centroid connector).
 
 The 1 km population cells (``cells`` layer) are merged into squares of :data:`ZONE_SIZE_M`
-(5 km: a few hundred zones for the embedded twin; 4 km gave 395). A city without cells
+(6 km: about two hundred zones for the embedded twin; 4 km gave 395, 8 km 112). A city without cells
 spreads each district's population evenly over the district's road nodes first. Each zone
 is loaded at the road node nearest its population-weighted centre, on the largest
 connected part of the road graph (so every zone can reach every other); zones that snap to
@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 
 from twin.model.city import City
 
-ZONE_SIZE_M = 5000.0
+ZONE_SIZE_M = 6000.0
 """Side of a zone's square (m). Assumption: a few hundred zones for the embedded twin."""
 
 
