@@ -48,8 +48,9 @@ def mean_ground(inc, mask) -> float:
 
 def bridges_section(city, seed: int, n_seeds: int, days: float) -> None:
     """Bridges closed vs baseline: diverted traffic at the peak, Yuzhong's measures."""
-    base_sc = load_scenario(SCENARIOS / "baseline.toml").with_(days=days)
-    shut_sc = load_scenario(SCENARIOS / "bridges-closed.toml").with_(days=days)
+    assigned = {"model": "assigned"}  # the traffic model (the scenarios' default is the table)
+    base_sc = load_scenario(SCENARIOS / "baseline.toml").with_(days=days, traffic=assigned)
+    shut_sc = load_scenario(SCENARIOS / "bridges-closed.toml").with_(days=days, traffic=assigned)
     t0 = time.perf_counter()
     table = bridges_effects.traffic_table(city, shut_sc)
     print(f"bridges-closed, peak-hour traffic out of Yuzhong ({time.perf_counter() - t0:.0f} s):")

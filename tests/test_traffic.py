@@ -74,6 +74,7 @@ def _coverage(extra: str) -> pd.DataFrame:
 
 CLOSE_LONG = '[[closures]]\nname = "Long Bridge"\n'
 TABLE = '[traffic]\nmodel = "table"\n'
+ASSIGNED = '[traffic]\nmodel = "assigned"\n'
 
 
 def test_coverage_is_computed_on_the_network_with_the_bridge_closed() -> None:
@@ -87,6 +88,6 @@ def test_coverage_is_computed_on_the_network_with_the_bridge_closed() -> None:
     rise = shut.loc["n23", "t_ground_night_s"] - base.loc["n23", "t_ground_night_s"]
     assert rise == pytest.approx(100.0)
     assert shut.loc["n00", "t_ground_night_s"] == base.loc["n00", "t_ground_night_s"]
-    base, shut = _coverage(""), _coverage(CLOSE_LONG)
+    base, shut = _coverage(ASSIGNED), _coverage(ASSIGNED + CLOSE_LONG)
     for col in ("t_ground_s", "t_ground_night_s", "t_ground_offpeak_s", "t_ground_peak_s"):
         assert shut.loc["n23", col] > base.loc["n23", col] + 90.0, col

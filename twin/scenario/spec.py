@@ -14,7 +14,7 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     [[closures]]     name | edge_ids, start_h, duration_h, reason
     [[rainstorm]] [[earthquake]]   hazards (see twin.hazards.rain, twin.hazards.quake)
     [[fog]]          start_h, duration_h, visibility_m, districts (slows traffic)
-    [traffic]        model = "assigned" | "table" (see twin.model.traffic)
+    [traffic]        model = "table" | "assigned" (see twin.model.traffic)
     [pipes]          failures (on/off), failure_rate_multiplier (see twin.hazards.lifelines)
     [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch)
 
@@ -195,11 +195,13 @@ class Fog(Spec):
 
 
 class TrafficModel(Spec):
-    """Road congestion: ``assigned`` (default: background traffic assigned to the roads
-    per period, re-assigned under closures and weather: twin.model.traffic) or ``table``
-    (the fixed peak factors of twin.model.roads.CONGESTION)."""
+    """Road congestion: ``assigned`` (background traffic assigned to the roads per period,
+    re-assigned under closures and weather: twin.model.traffic) or ``table`` (default for
+    now: the fixed peak factors of twin.model.roads.CONGESTION; on the embedded twin's
+    roads, mostly one-lane local streets, the assigned peak is implausibly congested until
+    lane data or an independent congestion figure calibrates it — see the README)."""
 
-    model: Literal["assigned", "table"] = "assigned"
+    model: Literal["assigned", "table"] = "table"
 
 
 class Earthquake(Spec):
