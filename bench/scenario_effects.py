@@ -55,6 +55,8 @@ def bridges_section(city, seed: int, n_seeds: int, days: float) -> None:
     table = bridges_effects.traffic_table(city, shut_sc)
     print(f"bridges-closed, peak-hour traffic out of Yuzhong ({time.perf_counter() - t0:.0f} s):")
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    if n_seeds <= 0:
+        return
     seeds = list(range(seed, seed + n_seeds))
     print(f"bridges-closed vs baseline, {n_seeds} paired seeds × {days:g} day(s):")
     bridges_effects.run_pairs(city, base_sc, shut_sc, seeds)

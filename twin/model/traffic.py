@@ -4,7 +4,8 @@ A four-step model cut to what response times need (every figure is in
 ``docs/calibration.md`` with its source or range):
 
 1. **Capacity** of each road edge and direction (veh/h): lanes × :data:`LANE_CAPACITY_VPH`
-   of its class (lanes from an optional ``lanes`` column, else :data:`LANES`).
+   of its class (lanes from an optional ``lanes`` column, else :data:`LANES`); the street
+   grid (:data:`CONNECTOR_CLASSES`, bridges excepted) is not capacity-limited.
 2. **Demand** between zones (:mod:`twin.model.zones`) in the busiest hour of each period: a
    production-constrained gravity model, ``T_ij = O_i · P_j e^(−c_ij/τ) / Σ_k P_k
    e^(−c_ik/τ)``, with ``O_i`` = people × :data:`VEHICLE_TRIPS_PER_PERSON_DAY` ×
@@ -46,6 +47,13 @@ in docs/calibration.md (expressway: uninterrupted flow; others: saturation flow 
 share at signals and side friction)."""
 DEFAULT_LANE_CAPACITY_VPH = 400.0
 """Classes the table does not name (e.g. OSM ``service``)."""
+CONNECTOR_CLASSES = ("local", "mountain")
+"""Classes assigned without a capacity limit: the street grid by which zones reach the main
+roads. A zone-level model loads each zone's trips at one node, so its one-lane streets there
+would carry a whole zone (measured: the flow-weighted peak multiplier of all roads 80×, with
+6 % of links over capacity); as in strategic models, congestion is kept to arterials,
+expressways and the like."""
+UNLIMITED_VPH = 1e9
 LANES: dict[str, int] = {"expressway": 3, "arterial": 2, "local": 1, "mountain": 1}
 """Lanes per direction by class when the edges have no ``lanes`` column (assumption)."""
 VEHICLE_TRIPS_PER_PERSON_DAY = 0.5
@@ -148,7 +156,8 @@ def capacity_vph(city: City) -> np.ndarray:
     """Capacity of every edge in each direction (veh/h): lanes × per-lane capacity."""
     cls = city.road_edges["road_class"].astype(str)
     per_lane = np.array([LANE_CAPACITY_VPH.get(c, DEFAULT_LANE_CAPACITY_VPH) for c in cls])
-    return lanes_per_direction(city) * per_lane
+    connector = cls.isin(CONNECTOR_CLASSES).to_numpy() & ~city.road_edges["bridge"].to_numpy(bool)
+    return np.where(connector, UNLIMITED_VPH, lanes_per_direction(city) * per_lane)
 
 
 def links_of(net: RoadNetwork, cap: np.ndarray, cond: Conditions) -> tuple[Links, np.ndarray]:
@@ -194,6 +203,7 @@ def _params() -> str:
             HOUR_SHARE,
             DETERRENCE_S,
             EV_DELAY_SHARE,
+            CONNECTOR_CLASSES,
             assignment.RGAP,
             assignment.MAX_ITER,
             zones.ZONE_SIZE_M,
