@@ -42,8 +42,6 @@ from typing import Annotated, Any, Literal, cast
 
 import numpy as np
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -55,6 +53,7 @@ from twin.build.names import NAMED_CITIES
 from twin.errors import Problem, ProblemList, TwinDataError
 from twin.model.coords import convert_tree
 from twin.scenario.ranges import ranged
+from twin.scenario.spec_base import Bool, Float, Int, Spec
 from twin.scenario.toml_text import (
     decode_text,
     problem_from_error,
@@ -62,20 +61,10 @@ from twin.scenario.toml_text import (
     unsafe_name,
     without_errors,
 )
+from twin.scenario.weather import Fog, TrafficModel
 
 FORCES = ("community", "fire", "professional", "social", "air")
 NETWORKS = ("water", "gas", "drainage")
-Float = Annotated[float, Field(strict=True)]
-"""A number in a file: an integer or a float, never ``true`` or a string such as ``"7"``."""
-Int = Annotated[int, Field(strict=True)]
-Bool = Annotated[bool, Field(strict=True)]
-
-
-class Spec(BaseModel):
-    """Base of every scenario section: immutable, unknown keys rejected, numbers finite
-    (``inf``/``nan`` are valid TOML but never a valid duration, rate or place)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ScriptedIncident(Spec):
@@ -186,26 +175,6 @@ class Rainstorm(Spec):
     intensity_mm_h: Float = ranged("rainstorm.intensity_mm_h")
     districts: tuple[str, ...] = ()
     drainage_capacity_mm_h: Float | None = ranged("rainstorm.drainage_capacity_mm_h", default=None)
-
-
-class Fog(Spec):
-    """Fog over an area (district ids/names; empty = whole city): visibility (m) under 1 km
-    slows traffic and cuts road capacity (see twin.hazards.regimes)."""
-
-    start_h: Float = ranged("fog.start_h", default=0.0)
-    duration_h: Float = ranged("fog.duration_h")
-    visibility_m: Float = ranged("fog.visibility_m", default=200.0)
-    districts: tuple[str, ...] = ()
-
-
-class TrafficModel(Spec):
-    """Road congestion: ``assigned`` (background traffic assigned to the roads per period,
-    re-assigned under closures and weather: twin.model.traffic) or ``table`` (default for
-    now: the fixed peak factors of twin.model.roads.CONGESTION; on the embedded twin's
-    roads, mostly one-lane local streets, the assigned peak is implausibly congested until
-    lane data or an independent congestion figure calibrates it — see the README)."""
-
-    model: Literal["assigned", "table"] = "table"
 
 
 class Earthquake(Spec):

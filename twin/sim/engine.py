@@ -158,16 +158,10 @@ class Engine:
         self.station_row = np.full(len(self.fleet.station_ids), -1, np.int64)
         self.station_row[road] = row
         self.tt = TravelTimes(self.net, self.sources, use_cache=config.use_cache)
-        self.regimes: list[tuple[float, float, TravelTimes]] = [
-            (
-                r.start_s,
-                r.end_s,
-                TravelTimes(
-                    city.roads.with_congestion(r.factors), self.sources, use_cache=config.use_cache
-                ),
-            )
-            for r in (traffic.regimes if traffic is not None else ())
-        ]
+        regimes = traffic.regimes if traffic is not None else ()
+        nets = [(r.start_s, r.end_s, city.roads.with_congestion(r.factors)) for r in regimes]
+        cached = config.use_cache
+        self.regimes = [(a, b, TravelTimes(n, self.sources, use_cache=cached)) for a, b, n in nets]
         """Travel times while a traffic regime holds (closures, weather): (start, end, tt)."""
         self.placement: Placement = build_placement(
             city, self.districts, self._eligible(), config.detection
