@@ -295,17 +295,22 @@ def coverage_table(sim: SimResult) -> pd.DataFrame:
     The ground times are computed on the network the run had at its most closed: every road
     edge that a closure shut at any time during the run is left out (for a whole-run
     closure, such as the bridges-closed scenario, that is the network of the whole run; for
-    a short closure it is the worst moment). Without closures this is the engine's own
-    travel-time table."""
+    a short closure it is the worst moment), with the traffic of the run's longest traffic
+    regime (closures and weather re-assigned: :mod:`twin.model.traffic`) if it had one.
+    ``t_ground_s`` is off-peak; ``t_ground_night_s``, ``t_ground_offpeak_s`` and
+    ``t_ground_peak_s`` give each period. Without closures or regimes these are the
+    engine's own travel-time tables."""
     eng = sim.engine
     spec = eng.config.forces
     fl = eng.fleet
     n = eng.net.n_nodes
     fire = fl.of_force("fire")
-    t_ground = np.full(n, np.nan)
+    t_period = {p: np.full(n, np.nan) for p in PERIODS}
     if len(fire):
-        t = _ground_min(sim, eng.station_row[fire])
-        t_ground = np.where(np.isfinite(t), t + spec["fire"].turnout_s, np.nan)
+        for p in PERIODS:
+            t = _ground_min(sim, eng.station_row[fire], p)
+            t_period[p] = np.where(np.isfinite(t), t + spec["fire"].turnout_s, np.nan)
+    t_ground = t_period["offpeak"]
     posts = fl.of_force("community")
     t_comm = np.full(n, np.nan)
     if len(posts):
@@ -319,35 +324,40 @@ def coverage_table(sim: SimResult) -> pd.DataFrame:
             "node_id": eng.net.node_ids,
             "t_ground_s": t_ground.round(1),
             "t_community_s": t_comm.round(1),
+            **{f"t_ground_{p}_s": t_period[p].round(1) for p in PERIODS},
         }
     )
 
 
-def _ground_min(sim: SimResult, rows: np.ndarray) -> np.ndarray:
-    """Off-peak road time (s) from the nearest of the sources at ``rows`` to every node, on
-    the network without the run's closed edges (K-nearest mode: one multi-source search,
+def _ground_min(sim: SimResult, rows: np.ndarray, period: str = "offpeak") -> np.ndarray:
+    """Road time (s) in ``period`` from the nearest of the sources at ``rows`` to every node,
+    on the network without the run's closed edges (K-nearest mode: one multi-source search,
     never a dense table)."""
     eng = sim.engine
     if eng.nearest is None:
-        return _ground_times(sim)[rows].min(axis=0)
+        return _ground_times(sim, period)[rows].min(axis=0)
     closed = np.zeros(len(eng.net.edge_ids), bool)
     for c in sim.closures:
         closed[list(c.edges)] = True
-    m = eng.net.matrix(eng.net.edge_times("offpeak", closed))
+    m = eng.net.matrix(eng.net.edge_times(period, closed))
     nodes = eng.sources[np.unique(rows)]
     return np.asarray(dijkstra(m, directed=True, indices=nodes, min_only=True))
 
 
-def _ground_times(sim: SimResult) -> np.ndarray:
-    """Off-peak road times (s), rows = the engine's source nodes, on the network with every
-    edge closed at any time during the run left out."""
+def _ground_times(sim: SimResult, period: str = "offpeak") -> np.ndarray:
+    """Road times (s) in ``period``, rows = the engine's source nodes, on the network with
+    every edge closed at any time during the run left out, in the traffic of the run's
+    longest traffic regime (if any). Dense tables only (see :func:`_ground_min`)."""
     eng = sim.engine
     closed = np.zeros(len(eng.net.edge_ids), bool)
     for c in sim.closures:
         closed[list(c.edges)] = True
-    if not closed.any() and eng.nearest is None:
-        return eng.tt.out[PERIODS.index("offpeak")]
-    m = eng.net.matrix(eng.net.edge_times("offpeak", closed))
+    tt = eng.tt
+    if eng.regimes:
+        tt = max(eng.regimes, key=lambda r: min(r[1], sim.duration_s) - r[0])[2]
+    if not closed.any():
+        return tt.out[PERIODS.index(period)]
+    m = tt.net.matrix(tt.net.edge_times(period, closed))
     return shortest_times(m, eng.sources)
 
 

@@ -13,15 +13,16 @@ Edge travel time (free flow), seconds::
     grade_factor = 1 + GRADE_SLOWDOWN * max(0, |Δelevation| / length - GRADE_FREE)
 
 so a 10 % grade costs 1 + 5 * 0.08 = 1.40× (Chongqing's steep streets; bridges and
-tunnels are treated as flat). Time of day multiplies it by a congestion factor by road
-class (:data:`CONGESTION`).
+tunnels are treated as flat). Time of day multiplies it by a congestion factor: the traffic
+model's per edge (:mod:`twin.model.traffic`, set as :attr:`RoadNetwork.congestion`), or, when
+a run has none (hand-made test networks), the fixed table by road class (:data:`CONGESTION`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -133,6 +134,9 @@ class RoadNetwork:
     edge_oneway: np.ndarray
     edge_class: np.ndarray
     edge_bridge: np.ndarray
+    congestion: tuple[np.ndarray, ...] | None = None
+    """Per period of :data:`PERIODS`, every edge's travel-time multiplier from the traffic
+    model (:mod:`twin.model.traffic`); None: the fixed table :data:`CONGESTION`."""
     _node_index: dict = field(default_factory=dict, repr=False)
     _edge_index: dict = field(default_factory=dict, repr=False)
 
@@ -153,7 +157,10 @@ class RoadNetwork:
         return np.fromiter((self._edge_index[e] for e in edge_ids), np.int64, len(edge_ids))
 
     def period_factors(self, period: str) -> np.ndarray:
-        """Congestion multiplier of every edge in ``period`` (one of :data:`PERIODS`)."""
+        """Congestion multiplier of every edge in ``period`` (one of :data:`PERIODS`): the
+        traffic model's when set (:attr:`congestion`), else the fixed table."""
+        if self.congestion is not None:
+            return self.congestion[PERIODS.index(period)]
         table = CONGESTION[period]
         default = DEFAULT_CONGESTION[period]
         classes = np.where(self.edge_bridge, "bridge", self.edge_class)
@@ -182,6 +189,10 @@ class RoadNetwork:
         n = self.n_nodes
         return sp.csr_matrix((w[first], (rows[first], cols[first])), shape=(n, n))
 
+    def with_congestion(self, factors: tuple[np.ndarray, ...] | None) -> RoadNetwork:
+        """The same network with the traffic model's multipliers per period (or the table)."""
+        return replace(self, congestion=factors, _node_index={}, _edge_index={})
+
     def snap(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Nearest node index and its distance (m) for each point of ``xy`` (n × 2, metres)."""
         dist, idx = self._kdtree.query(np.asarray(xy, float).reshape(-1, 2))
@@ -202,6 +213,8 @@ class RoadNetwork:
             h.update(np.ascontiguousarray(a).tobytes())
         h.update("\0".join(map(str, self.edge_class)).encode())
         h.update(repr(CONGESTION).encode())
+        for f in self.congestion or ():
+            h.update(np.ascontiguousarray(f, np.float64).tobytes())
         return h.hexdigest()[:24]
 
 

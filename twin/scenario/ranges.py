@@ -71,6 +71,13 @@ RANGES: dict[str, Range] = {
         low_open=True,
     ),
     "rainstorm.drainage_capacity_mm_h": Range(0, 400, "mm/h", "as intensity_mm_h", low_open=True),
+    "fog.start_h": Range(0, YEAR_H, "h", "within the longest run"),
+    "fog.duration_h": Range(
+        0, 240, "h", "fog lasting days is several spells (assumption)", low_open=True
+    ),
+    "fog.visibility_m": Range(
+        0, 10000, "m", "fog is visibility under 1 km; 10 km is clear air", low_open=True
+    ),
     "earthquake.t_h": Range(0, YEAR_H, "h", "within the longest run"),
     "earthquake.magnitude": Range(
         3,

@@ -13,6 +13,8 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     [[sensors]]      network, district, coverage (share of pipe length watched)
     [[closures]]     name | edge_ids, start_h, duration_h, reason
     [[rainstorm]] [[earthquake]]   hazards (see twin.hazards.rain, twin.hazards.quake)
+    [[fog]]          start_h, duration_h, visibility_m, districts (slows traffic)
+    [traffic]        model = "table" | "assigned" (see twin.model.traffic)
     [pipes]          failures (on/off), failure_rate_multiplier (see twin.hazards.lifelines)
     [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch)
     [surge]          enabled, trigger_open, release_after_h (see twin.sim.surge)
@@ -40,8 +42,6 @@ from typing import Annotated, Any, Literal, cast
 
 import numpy as np
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -53,6 +53,7 @@ from twin.build.names import NAMED_CITIES
 from twin.errors import Problem, ProblemList, TwinDataError
 from twin.model.coords import convert_tree
 from twin.scenario.ranges import ranged
+from twin.scenario.spec_base import Bool, Float, Int, Spec
 from twin.scenario.toml_text import (
     decode_text,
     problem_from_error,
@@ -60,20 +61,10 @@ from twin.scenario.toml_text import (
     unsafe_name,
     without_errors,
 )
+from twin.scenario.weather import Fog, TrafficModel
 
 FORCES = ("community", "fire", "professional", "social", "air")
 NETWORKS = ("water", "gas", "drainage")
-Float = Annotated[float, Field(strict=True)]
-"""A number in a file: an integer or a float, never ``true`` or a string such as ``"7"``."""
-Int = Annotated[int, Field(strict=True)]
-Bool = Annotated[bool, Field(strict=True)]
-
-
-class Spec(BaseModel):
-    """Base of every scenario section: immutable, unknown keys rejected, numbers finite
-    (``inf``/``nan`` are valid TOML but never a valid duration, rate or place)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ScriptedIncident(Spec):
@@ -262,7 +253,9 @@ class Scenario(Spec):
     sensors: tuple[Sensors, ...] = ()
     closures: tuple[Closure, ...] = ()
     rainstorm: tuple[Rainstorm, ...] = ()
+    fog: tuple[Fog, ...] = ()
     earthquake: tuple[Earthquake, ...] = ()
+    traffic: TrafficModel = TrafficModel()
     pipes: Pipes = Pipes()
     dispatch: Dispatch = Dispatch()
     surge: Surge = Surge()

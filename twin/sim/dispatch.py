@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-from twin.model.roads import period_of
 from twin.sim.forces import FORCE_TARGET, FORCES, TARGETS_S, Fleet, ForceSpec
 from twin.sim.kinds import ANY, KINDS, kind_codes
 from twin.sim.priority import PriorityQueue
@@ -209,7 +208,7 @@ class Dispatcher:
         reach ``node``) and whether any station of the force could reach it on the open
         network (else the place is cut off for good and the request is not queued)."""
         turnout = pool.spec.turnout_s
-        p = period_of(t + turnout)
+        p = self.times.period(t + turnout)
         free = pool.free_of(kind)
         if len(free):
             if self.district_first and pool.spec.level == "district":

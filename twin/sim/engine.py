@@ -37,6 +37,8 @@ import simpy
 
 from twin.hazards.timeline import ClosureEvent, Timeline
 from twin.model.city import City
+from twin.model.roads import TravelTimes
+from twin.model.traffic import Traffic
 from twin.sim.access import last_leg
 from twin.sim.crews import Crews
 from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
@@ -103,8 +105,13 @@ class EngineConfig:
     surge: SurgeRule = field(default_factory=SurgeRule)
     """When a surge is declared and units are released (:mod:`twin.sim.surge`)."""
     tables: str = "auto"
-    """``dense``, ``nearest`` (K nearest bases per node) or ``auto`` (:mod:`twin.sim.nearest`)."""
+    """``dense``, ``nearest`` (K nearest bases per node) or ``auto`` (:mod:`twin.sim.nearest`);
+    a run with traffic regimes (below) uses dense tables, one set per regime."""
     nearest_k: int = DEFAULT_K
+    traffic: Traffic | None = None
+    """Road multipliers per period from the traffic model, and the run's regimes (closures,
+    weather) (:mod:`twin.model.traffic`); None: the fixed table
+    :data:`twin.model.roads.CONGESTION` (hand-made test networks)."""
 
 
 @dataclass(eq=False)
@@ -140,7 +147,8 @@ class Engine:
 
     def __init__(self, city: City, config: EngineConfig = EngineConfig()) -> None:
         self.city, self.config = city, config
-        self.net = city.roads
+        traffic = config.traffic
+        self.net = city.roads if traffic is None else city.roads.with_congestion(traffic.base)
         self.xy = self.net.xy
         self.types = list(config.catalogue.values())
         self.districts = _district_ids(city)
@@ -154,10 +162,16 @@ class Engine:
         self.sources, row = np.unique(self.fleet.station_node[road], return_inverse=True)
         self.station_row = np.full(len(self.fleet.station_ids), -1, np.int64)
         self.station_row[road] = row
+        regimes = traffic.regimes if traffic is not None else ()
+        mode = "dense" if regimes else config.tables  # K-nearest tables are not per regime
         rows = road_rows(self.fleet.station_force, self.station_row, config.forces)
         self.tt, self.nearest = road_tables(  # nearest: K-nearest tables, or None (dense)
-            self.net, self.sources, rows, config.tables, config.nearest_k, config.use_cache
+            self.net, self.sources, rows, mode, config.nearest_k, config.use_cache
         )
+        nets = [(r.start_s, r.end_s, city.roads.with_congestion(r.factors)) for r in regimes]
+        cached = config.use_cache
+        self.regimes = [(a, b, TravelTimes(n, self.sources, use_cache=cached)) for a, b, n in nets]
+        """Travel times while a traffic regime holds (closures, weather): (start, end, tt)."""
         self.placement: Placement = build_placement(
             city, self.districts, self._eligible(), config.detection
         )
@@ -256,7 +270,7 @@ class Run:
         fleet = eng.fleet
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
         uniforms = Uniforms(rng)
-        rt = road_times(eng.tt, eng.sources, eng.nearest)
+        rt = road_times(eng.tt, eng.sources, eng.nearest, eng.regimes)
         chain = eng.config.chain
         disp = Dispatcher(self.pools, rt, uniforms, eng.config.policy)
         node_xy: list[tuple[float, float]] = [tuple(p) for p in eng.xy.tolist()]

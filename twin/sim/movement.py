@@ -21,7 +21,6 @@ import math
 
 import numpy as np
 
-from twin.model.roads import period_of
 from twin.sim.dispatch import Pool, Uniforms
 from twin.sim.forces import ForceSpec
 from twin.sim.params import TimeChain, walk_s
@@ -175,7 +174,7 @@ class Movement:
             )
             trip.ordered = now
             return trip, -1, False
-        p = period_of(depart)
+        p = self.rt.period(depart)
         if scene < 0:
             origin = self.station_node[int(pool.stations[i])]
             travel = float(self.rt.to_node(pool.rows[i : i + 1], node, p)[0])
@@ -214,7 +213,7 @@ class Movement:
                 xy0,
                 xy1,
             ), False
-        p = period_of(now)
+        p = self.rt.period(now)
         travel = self.rt.from_node(int(pool.rows[i]), scene, p)
         blocked = not math.isfinite(travel)
         if blocked:  # cut off by closures: escorted out the way it came

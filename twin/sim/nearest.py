@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -231,10 +232,18 @@ def road_rows(
 
 
 def road_times(
-    tt: TravelTimes, sources: np.ndarray, tables: dict[int, NearestTable] | None
+    tt: TravelTimes,
+    sources: np.ndarray,
+    tables: dict[int, NearestTable] | None,
+    regimes: Sequence[tuple[float, float, TravelTimes]] = (),
 ) -> RoadTimes:
-    """A run's road times over the engine's tables: dense, or K-nearest (``tables``)."""
-    return RoadTimes(tt) if tables is None else NearestRoadTimes(tt, sources, tables)
+    """A run's road times over the engine's tables: dense (with the traffic ``regimes``'
+    tables, if any), or K-nearest (``tables``; built only for runs without regimes)."""
+    if tables is None:
+        return RoadTimes(tt, regimes)
+    if regimes:
+        raise ValueError("K-nearest tables are built only for runs without traffic regimes")
+    return NearestRoadTimes(tt, sources, tables)
 
 
 def reachable_nodes(net: RoadNetwork, sources: np.ndarray) -> np.ndarray:

@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from twin.model.roads import period_of
 from twin.sim.dispatch import Dispatcher, Pool
 from twin.sim.events import GROUNDED, QUEUED, EventLog
 from twin.sim.forces import FORCES
@@ -121,7 +120,7 @@ class Queues:
             return None
         if pool.spec.mode != "road":
             return q.popleft()
-        p = period_of(self.now() + pool.spec.turnout_s)
+        p = self.rt.period(self.now() + pool.spec.turnout_s)
         reach: Callable[[int], bool]
         if scene >= 0:
             times = self.rt.tree(scene, p)[0]

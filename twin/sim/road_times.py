@@ -8,14 +8,14 @@ movement of units and the re-routing of closures read road times through it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from twin.model.roads import PERIODS, RoadNetwork, TravelTimes
+from twin.model.roads import PERIODS, RoadNetwork, TravelTimes, period_of
 
 CACHE_BYTES = 256e6
 """Memory for cached results (matrices, searches) per run; the oldest go first when full."""
@@ -31,6 +31,8 @@ class ClosedNetwork:
     def __init__(self, net: RoadNetwork, directed: bool) -> None:
         self.net, self.directed = net, directed
         self.factors = [self.net.period_factors(p) for p in PERIODS]
+        self.windows: list[tuple[float, float]] = []
+        """Traffic regimes' (start, end) times (s); regime r's arrays are periods 3r+3 … 3r+5."""
         self.closed = np.zeros(len(self.net.edge_ids), bool)
         self.n_closed = 0
         self.state = b""
@@ -43,6 +45,16 @@ class ClosedNetwork:
         self._bases: dict = {}
         self.searches = 0
         """Path searches run (bounded or not), for benchmarks."""
+
+    def period(self, t_s: float) -> int:
+        """Index of the travel-time arrays in force at time ``t_s``: the period of the day
+        (:func:`twin.model.roads.period_of`), shifted to the first traffic regime that holds
+        then (a closure or weather re-assigned by :mod:`twin.model.traffic`)."""
+        p = period_of(t_s)
+        for r, (start, end) in enumerate(self.windows):
+            if start <= t_s < end:
+                return p + len(PERIODS) * (r + 1)
+        return p
 
     def set_closed(self, closed: np.ndarray) -> None:
         """A new closure mask (True = closed). Cached results of other states are kept."""
@@ -180,11 +192,18 @@ class RoadTimes(ClosedNetwork):
     TOL_S = 0.5
     """Slack (s) for float32 arrays: err towards checking exactly."""
 
-    def __init__(self, tt: TravelTimes) -> None:
+    def __init__(
+        self, tt: TravelTimes, regimes: Sequence[tuple[float, float, TravelTimes]] = ()
+    ) -> None:
         super().__init__(tt.net, tt.directed)
         self.tt = tt
-        self.out, self.back = tt.out, tt.back
+        self.out, self.back = list(tt.out), list(tt.back)
         self.source_nodes = tt.sources
+        for start, end, rtt in regimes:  # traffic regimes: periods 3r+3 … 3r+5
+            self.out += rtt.out
+            self.back += rtt.back
+            self.factors += [rtt.net.period_factors(p) for p in PERIODS]
+            self.windows.append((start, end))
 
     def _closed(self, p: int) -> tuple[np.ndarray, ...]:
         """Per version and period: closed pairs a, b, base times w, and landmark columns."""

@@ -41,6 +41,7 @@ from twin.analysis.results import Results
 from twin.analysis.targets import TARGETS, target
 from twin.hazards.build import build_timeline
 from twin.hazards.lifelines import lifelines_table
+from twin.hazards.regimes import scenario_traffic
 from twin.model.city import City, load_city
 from twin.scenario.apply import apply
 from twin.scenario.checks import check_against
@@ -95,6 +96,10 @@ def run_scenario(
         reinforcements=reinforcements_of(scenario),
         surge=surge_rule(scenario.surge),
     )
+    if config.traffic is None and scenario.traffic.model == "assigned":
+        config = replace(
+            config, traffic=scenario_traffic(city, scenario, use_cache=config.use_cache)
+        )
     inc = scenario.incidents
     sim = simulate(
         city,
