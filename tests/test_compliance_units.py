@@ -43,6 +43,7 @@ from twin.analysis.targets import (
     PRIMARY_ORIGIN,
     TARGETS,
     Target,
+    _onset,
     target,
 )
 
@@ -299,6 +300,16 @@ def test_target_registry_thresholds_origins_and_keys():
     ]
     assert PRIMARY_ORIGIN["5min"] == "dispatch"
     assert Target("mine", 1.0, "fire", "onset").key == "mine"  # unregistered: its own origin
+
+
+def test_the_onset_variant_of_a_target_changes_only_its_origin_and_label():
+    # (called here, not only at import: TARGETS is built when the module loads)
+    assert _onset(PRIMARY[3]) == Target(
+        "5min", 300.0, "fire", "onset", "5 min: first fire vehicle after dispatch (from onset)"
+    )
+    assert _onset(Target("x", 1.0, "air", "alarm")) == Target(
+        "x", 1.0, "air", "onset", " (from onset)"
+    )
 
 
 def test_target_lookup_by_name_and_origin():
