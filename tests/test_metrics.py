@@ -159,6 +159,11 @@ def test_tables_of_a_tiny_run():
     assert units["utilisation"].to_numpy() == pytest.approx(
         (units["busy_s"] / (units["units"] * 86400.0)).to_numpy(), abs=1e-5
     )
+    # utilisation is rounded to 5 decimals (0.864 s of one unit's day), busy_s to 0.1 s
+    u = units["utilisation"].to_numpy()
+    assert (u > 0).sum() >= 3 and np.array_equal(u, np.round(u, 5))
+    assert not np.array_equal(u, np.round(u, 4))  # (so the rounding is not coarser)
+    assert np.array_equal(units["busy_s"], np.round(units["busy_s"], 1))
     ma = mutual_aid_table(sim)
     assert ma["count"].sum() >= 2 and set(ma["to_district"]) == {"D1"}
 
