@@ -213,3 +213,18 @@ def test_a_scenario_built_in_code_is_located_as_such():
     sc = Scenario.model_validate({"stations": {"remove": ["F9"]}})
     (p,) = city_problems(sc, tiny_city())
     assert (p.where, p.line) == ("<scenario>", None)
+
+
+def test_a_far_epicentre_is_reported_with_its_distance_in_whole_km():
+    # 1 000.4 km east of the easternmost road node n53, in the city's metric CRS
+    from pyproj import Transformer
+    from tinycity import node_xy
+
+    x, y = node_xy("n53")
+    lon, lat = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
+        x + 1_000_400.0, y
+    )
+    text = f"days = 1\n[[earthquake]]\nt_h = 1\nlon = {lon}\nlat = {lat}\nmagnitude = 6\n"
+    ((where, what, fix, ids, line),) = found(text)
+    assert what == f"epicentre {lon}, {lat} is 1000 km from the city (more than 300 km)"
+    assert (where, fix, ids, line) == ("q.toml", "check lon and lat (WGS84 degrees)", (), 4)
