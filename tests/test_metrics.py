@@ -148,6 +148,10 @@ def test_tables_of_a_tiny_run():
     assert inc["resp_ground_s"].iloc[0] == pytest.approx(60.0 + 90.0 + 300.0)
     assert inc["x"].between(103, 110).all() and inc["y"].between(29, 31).all()  # lon/lat
     assert inc["cell_id"].tolist() == ["D1-r0", "D1-r0"]
+    # scripted: the alarm is the onset (no detection delay); neither is a cascade's child
+    assert inc["onset_s"].tolist() == inc["alarm_s"].tolist() == [0.0, 60.0]
+    assert inc["detection_delay_s"].tolist() == [0.0, 0.0]
+    assert inc["parent_id"].dtype == "Int64" and inc["parent_id"].isna().all()
     units = unit_table(sim).set_index("station_id")
     # a building fire's first assignment is 4 engines; the city has 3. The first fire gets
     # F1, F2, F3 and its 4th request waits; the second fire's 4 requests wait. When the

@@ -207,6 +207,17 @@ lat = {lat}
 """
     # a removed id may be given to an added station; station_units may name it
     assert found(text) == []
+    # station_units of an unknown id: the suggestions come from kept and added stations
+    bad = text.replace("F2 = 2, F3 = 1", "F4 = 2").replace('station_id = "F2"', 'station_id = "G4"')
+    assert found(bad) == [
+        (
+            "q.toml",
+            "unknown or removed station 'F4' in fleet.station_units",
+            "did you mean G4 or F3 or F1?",
+            ("F4",),
+            16,
+        )
+    ]
 
 
 def test_a_scenario_built_in_code_is_located_as_such():
