@@ -84,10 +84,18 @@ PARAMETERS: tuple[Param, ...] = (
     Param("fire set-up (s)", ("forces.fire.setup_s",), 30.0, 180.0),
     Param("community walking pace ×", ("forces.community.walk_pace",), 1.0, 2.0),
     Param("fog days a year", ("air.fog_days_per_year",), 10.0, 70.0),
+    # #11 model parts (twin.sim.readiness, twin.sim.airscene, twin.sim.seasons)
+    Param("fire crew time away (h/day)", ("chain.away_h_per_day",), 0.0, 4.0),
+    Param("air request from scene (s)", ("air.scene_request_s",), 120.0, 900.0),
+    Param("air-from-scene probability ×", ("catalogue.*.air_scene_prob",), 0.0, 2.0, scale=True),
+    # the cycles act only on a scenario with a start_date (none: an average day)
+    Param("summer share of fires", ("calendar.summer_fire",), 0.17, 0.28),
+    Param("weekend factor", ("calendar.weekend_factor",), 0.9, 1.1),
 )
 """Candidates with their plausible ranges (docs/calibration.md); a parameter the running
-engine does not have is reported absent. First assignments (``twin.sim.params``) are
-baked into the catalogue's needs and cannot be varied by path."""
+engine does not have is reported absent. First assignments (``twin.sim.params``) and the
+high-rise share of building fires are baked into the catalogue's needs and rates and cannot
+be varied by path. The density bracket of the call rate is "call rate ×" (0.5–2)."""
 
 
 def parse_param(text: str, scale: bool) -> Param:

@@ -33,7 +33,8 @@ TYPES = [
 
 # state → {event kind: next state}; annotations (mutual_aid, reroute, blocked) keep the state
 TRANSITIONS = {
-    "idle": {"dispatched": "turnout"},
+    "idle": {"dispatched": "turnout", "away": "away"},
+    "away": {"ready": "idle"},  # time away from readiness (twin.sim.readiness)
     "turnout": {"en_route": "driving"},
     "driving": {"on_scene": "scene"},
     "scene": {"dispatched": "turnout", "returning": "returning"},

@@ -5,6 +5,7 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     name = "baseline"
     seed = 2026
     days = 7
+    start_date = 2025-07-01  # optional: season and weekday of demand (none: an average day)
     datum = "wgs84"  # of every lon/lat below; "gcj02" (Amap/Tencent) or "bd09" (Baidu) converted
     [incidents]      rate_multiplier, type_multipliers, [[incidents.scripted]]
     [fleet]          scale (per force), station_units (per station)
@@ -31,6 +32,7 @@ is :func:`twin.hazards.build.build_timeline`.
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
@@ -211,6 +213,11 @@ class Scenario(Spec):
     description: str = ""
     seed: Int = Field(default=2026, ge=0, lt=2**63)
     days: Float = ranged("days", default=7.0)
+    start_date: date | None = Field(
+        default=None,
+        description="first simulated day (TOML date, e.g. 2025-07-01): sets the season and "
+        "weekday of the demand cycles (twin.sim.seasons); none = an average day of the year",
+    )
     city: str | None = Field(default=None, description="city folder; None = embedded twin")
     """A city folder; relative paths are relative to the scenario file. None: the embedded
     twin."""

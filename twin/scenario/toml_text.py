@@ -17,6 +17,10 @@ FIX_NAME = (
     "it names the default results folder results/<name>"
 )
 FIX_KEYS = "see the comments in scenarios/*.toml for what each key takes"
+FIX_DATE = (
+    "write a TOML date without quotes or time, e.g. start_date = 2025-07-01 "
+    "(or remove the key: an average day of the year)"
+)
 
 
 def unsafe_name(name: str) -> str | None:
@@ -65,6 +69,8 @@ def problem_from_error(where: str, text: str, err: Any) -> Problem:
         what = f"bad value for '{key}' = {shown!r}: {err['msg']}"
         rk = range_key(loc)
         fix = f"give {rk} a number in {RANGES[rk].text()} ({RANGES[rk].why})" if rk else FIX_KEYS
+        if loc == ("start_date",):
+            fix = FIX_DATE
     return Problem(where=where, what=what, fix=fix, line=locate_key(text, loc))
 
 

@@ -40,7 +40,7 @@ from typing import Protocol
 import numpy as np
 from scipy.special import ndtri
 
-from twin.sim.params import FIRST_ASSIGNMENT
+from twin.sim.params import FIRST_ASSIGNMENT, HIGHRISE_SHARE
 
 Z90 = 1.2815515655446004
 """Standard normal 90th percentile."""
@@ -195,6 +195,10 @@ class IncidentType:
     buried_call_delay: Distribution | None = None
     """Citizens' reporting delay when the incident is on a buried pipe (a timeline incident
     with a ``pipe_id``: a main's failure or a drill on a main); None: :attr:`Detection.call`."""
+    air_scene_prob: float = 0.0
+    """Probability that the first ground crew on scene requests air rescue (when it was not
+    called at the alarm; ``air_prob``): after :attr:`twin.sim.params.AirLimits.scene_request_s`
+    (:func:`twin.sim.lifecycle.request_air_from_scene`)."""
 
 
 def _min(m: float) -> float:
@@ -210,13 +214,25 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
     IncidentType(
         "community_assist", "社区求助", 8.0, (("community", 1),), LogNormal(_min(20), _min(60))
     ),
+    # Building fires 0.05 per 100k/day, split by the high-rise share (params.HIGHRISE_SHARE,
+    # assumption 0.3): a high-rise fire's first assignment includes an aerial unit; its
+    # work time is taken as that of other building fires (no basis to differ).
     IncidentType(
         "building_fire",
         "建筑火灾",
-        0.05,
+        round(0.05 * (1.0 - HIGHRISE_SHARE), 6),
         (("fire", _fire("building_fire")), ("community", 1)),
         LogNormal(_min(60), _min(180)),
         profile=PROFILE_FIRE,
+    ),
+    IncidentType(
+        "highrise_fire",
+        "高层建筑火灾",
+        round(0.05 * HIGHRISE_SHARE, 6),
+        (("fire", _fire("highrise_fire")), ("community", 1)),
+        LogNormal(_min(60), _min(180)),
+        profile=PROFILE_FIRE,
+        air_scene_prob=0.02,
     ),
     IncidentType(
         "outdoor_fire",
@@ -233,6 +249,7 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
         (("fire", _fire("traffic_accident")), ("community", 1)),
         LogNormal(_min(30), _min(75)),
         profile=PROFILE_TRAFFIC,
+        air_scene_prob=0.01,
     ),
     IncidentType(
         "technical_rescue",
@@ -275,6 +292,7 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
         (("fire", _fire("gas_explosion")), ("professional", 1), ("community", 2)),
         LogNormal(_min(180), _min(480)),
         air_prob=0.1,
+        air_scene_prob=0.05,
         risk="pipe_age:gas",
     ),
     IncidentType(
@@ -302,6 +320,7 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
         (("professional", 1), ("fire", _fire("landslide")), ("community", 1)),
         LogNormal(_min(180), _min(600)),
         air_prob=0.25,
+        air_scene_prob=0.1,
         risk="steep",
     ),
     IncidentType(
@@ -311,6 +330,7 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
         (("fire", _fire("water_rescue")), ("social", 1)),
         LogNormal(_min(45), _min(120)),
         air_prob=0.3,
+        air_scene_prob=0.1,
         risk="riverside",
     ),
     IncidentType(
@@ -332,6 +352,7 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
         ),
         LogNormal(_min(360), _min(1440)),
         air_prob=0.2,
+        air_scene_prob=0.1,
     ),
     IncidentType(
         "mountain_rescue",
@@ -340,12 +361,14 @@ CATALOGUE_LIST: tuple[IncidentType, ...] = (
         (("social", 1), ("fire", _fire("mountain_rescue"))),
         LogNormal(_min(180), _min(480)),
         air_prob=0.2,
+        air_scene_prob=0.2,
         risk="steep",
     ),
 )
 """The default incident types. Rates: see the module docstring (sized to national totals;
-the split between types is an assumption); work times and air-call probabilities:
-assumptions from typical incident durations, not fitted to data."""
+the split between types is an assumption); work times and air-call probabilities (at the
+alarm, ``air_prob``, and from the scene, ``air_scene_prob``): assumptions, not fitted to
+data (docs/calibration.md gives their ranges)."""
 CATALOGUE: dict[str, IncidentType] = {t.name: t for t in CATALOGUE_LIST}
 
 

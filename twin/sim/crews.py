@@ -27,6 +27,7 @@ from twin.sim.events import (
     RETURNING,
     EventLog,
 )
+from twin.sim.kinds import ANY
 from twin.sim.lifecycle import Inc, Lifecycle
 from twin.sim.movement import Movement, Trip
 from twin.sim.queues import Queues
@@ -55,13 +56,25 @@ class Crews:
         self.mutual: Counter = Counter()
         self.proc: list[simpy.Process | None] = [None] * n_units
 
-    def start(self, inc: Inc, pool: Pool, i: int) -> None:
-        """Send a free unit of local station ``i`` of ``pool`` to ``inc``."""
-        now = self.env.now
-        u = pool.take(i)
-        self.busy_since[u] = now
+    def start(self, inc: Inc, pool: Pool, i: int, kind: int = ANY) -> None:
+        """Send a free unit (of vehicle ``kind``) of local station ``i`` of ``pool`` to
+        ``inc``."""
+        self.start_unit(inc, pool, i, pool.take(i, kind))
+
+    def start_unit(self, inc: Inc, pool: Pool, i: int, u: int) -> None:
+        """Send unit ``u`` (already taken from local station ``i``'s free units) to ``inc``."""
+        self.busy_since[u] = self.env.now
         trip = self.depart(u, pool, i, inc, -1)  # planned now, under today's closures
         self.proc[u] = self.env.process(self.spell(u, pool, i, inc, trip))
+
+    def ready_again(self, pool: Pool, i: int, u: int) -> None:
+        """Unit ``u``, free at local station ``i`` (back to readiness), serves the oldest
+        queued request it can, or waits at its station."""
+        nxt = self.queues.next_for(pool, -1, i, u) if pool.queue else None
+        if nxt is None:
+            pool.give_back(i, u)
+        else:
+            self.start_unit(nxt, pool, i, u)
 
     def depart(self, u: int, pool: Pool, i: int, inc: Inc, scene: int) -> Trip:
         """Start unit ``u``'s leg to ``inc`` from its station (``scene`` < 0) or a scene."""
@@ -112,7 +125,7 @@ class Crews:
                     yield self.life.done(inc)
             scene = inc.node
             if pool.queue:
-                nxt = self.queues.next_for(pool, scene, i)
+                nxt = self.queues.next_for(pool, scene, i, u)
                 if nxt is not None:
                     inc = nxt
                     trip = self.depart(u, pool, i, inc, scene)
@@ -124,7 +137,7 @@ class Crews:
             yield from self._travel(trip)
             self.mv.arrived(trip, env.now, False)
             self.mv.record_route(trip)
-            nxt = self.queues.next_for(pool, -1, i) if pool.queue else None
+            nxt = self.queues.next_for(pool, -1, i, u) if pool.queue else None
             if nxt is None:
                 pool.give_back(i, u)
                 self._count_busy(u, env.now)

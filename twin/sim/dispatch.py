@@ -35,6 +35,7 @@ from scipy.spatial import cKDTree
 
 from twin.model.roads import period_of
 from twin.sim.forces import FORCE_TARGET, FORCES, TARGETS_S, Fleet, ForceSpec
+from twin.sim.kinds import ANY, KINDS, kind_codes
 from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
 
@@ -85,22 +86,54 @@ class Pool:
     tree: cKDTree | None = None
     free_l: list[int] = field(default_factory=list)
     xy_l: list[tuple[float, float]] = field(default_factory=list)
+    kind: list[int] | None = None
+    """Vehicle kind code of every unit of the fleet (:mod:`twin.sim.kinds`); None: the
+    force's units have no kinds."""
+    kind_free: np.ndarray | None = None
+    """Free units per local station and kind (n_stations × len(KINDS))."""
+    kind_total: np.ndarray | None = None
+    """Units of the force per kind (busy or not)."""
 
     def __post_init__(self) -> None:
         self.free_l = self.free.tolist()
         self.xy_l = [tuple(p) for p in self.xy.tolist()]
 
-    def take(self, i: int) -> int:
-        """Take a free unit from local station ``i``; returns the unit index."""
+    def take(self, i: int, kind: int = ANY) -> int:
+        """Take a free unit (of ``kind``; :data:`~twin.sim.kinds.ANY`: the last freed)
+        from local station ``i``; returns the unit index."""
+        stack = self.stack[i]
+        k = len(stack) - 1
+        if kind != ANY and self.kind is not None:
+            while self.kind[stack[k]] != kind:
+                k -= 1
+        return self.take_unit(i, stack[k])
+
+    def take_unit(self, i: int, unit: int) -> int:
+        """Take the free unit ``unit`` from local station ``i`` (it must be free there)."""
+        stack = self.stack[i]
+        if stack[-1] == unit:
+            stack.pop()
+        else:
+            stack.remove(unit)
         self.free[i] -= 1
         self.free_l[i] -= 1
-        return self.stack[i].pop()
+        if self.kind_free is not None and self.kind is not None:
+            self.kind_free[i, self.kind[unit]] -= 1
+        return unit
 
     def give_back(self, i: int, unit: int) -> None:
         """Unit ``unit`` is free again at local station ``i``."""
         self.free[i] += 1
         self.free_l[i] += 1
         self.stack[i].append(unit)
+        if self.kind_free is not None and self.kind is not None:
+            self.kind_free[i, self.kind[unit]] += 1
+
+    def free_of(self, kind: int) -> np.ndarray:
+        """Local stations with a free unit of ``kind`` (:data:`~twin.sim.kinds.ANY`: any)."""
+        if kind == ANY or self.kind_free is None:
+            return np.flatnonzero(self.free > 0)
+        return np.flatnonzero(self.kind_free[:, kind] > 0)
 
 
 def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndarray) -> list[Pool]:
@@ -123,8 +156,22 @@ def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndar
         )
         if forces[name].mode != "road" and len(st):
             pool.tree = cKDTree(pool.xy)
+        if name == "fire" and fleet.unit_kind is not None:
+            _add_kinds(pool, kind_codes(fleet.unit_kind, len(fleet.unit_station)))
         pools.append(pool)
     return pools
+
+
+def _add_kinds(pool: Pool, codes: np.ndarray) -> None:
+    """Give ``pool`` its units' vehicle kinds (free per station and kind, totals)."""
+    free = np.zeros((len(pool.stations), len(KINDS)), np.int64)
+    for i, stack in enumerate(pool.stack):
+        for u in stack:
+            if codes[u] >= 0:
+                free[i, codes[u]] += 1
+    if free.sum() != pool.total:  # some units have no known kind: kinds are not used
+        return
+    pool.kind, pool.kind_free, pool.kind_total = codes.tolist(), free, free.sum(axis=0)
 
 
 POLICIES: tuple[str, ...] = ("nearest", "district_first")
@@ -152,13 +199,15 @@ class Dispatcher:
         self.roster: Roster | None = None
         """Community responders on and off duty (set by a run); None: a coin per request."""
 
-    def pick_road(self, pool: Pool, node: int, district: int, t: float) -> tuple[int, bool]:
-        """Local station index of the unit to send (−1: none free can reach ``node``) and
-        whether any station of the force could reach it on the open network (else the
-        place is cut off for good and the request is not queued)."""
+    def pick_road(
+        self, pool: Pool, node: int, district: int, t: float, kind: int = ANY
+    ) -> tuple[int, bool]:
+        """Local station index of the unit (of vehicle ``kind``) to send (−1: none free can
+        reach ``node``) and whether any station of the force could reach it on the open
+        network (else the place is cut off for good and the request is not queued)."""
         turnout = pool.spec.turnout_s
         p = period_of(t + turnout)
-        free = np.flatnonzero(pool.free > 0)
+        free = pool.free_of(kind)
         if len(free):
             eta = self.times.to_node(pool.rows[free], node, p)
             if self.district_first and pool.spec.level == "district":

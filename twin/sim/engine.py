@@ -51,13 +51,15 @@ from twin.sim.incidents import (
     build_placement,
     draw_incidents,
 )
-from twin.sim.lifecycle import COMMUNITY, Inc, Lifecycle
+from twin.sim.lifecycle import COMMUNITY, FIRE, Inc, Lifecycle
 from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
 from twin.sim.params import AirLimits, TimeChain
 from twin.sim.queues import Queues
+from twin.sim.readiness import Readiness
 from twin.sim.rerouting import Closures
 from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
+from twin.sim.seasons import Calendar
 
 __all__ = [
     "FORCES",
@@ -90,7 +92,9 @@ class EngineConfig:
     policy: str = "nearest"
     """Dispatch policy of district-level forces (:data:`twin.sim.dispatch.POLICIES`)."""
     air: AirLimits = field(default_factory=AirLimits)
-    """When helicopters may not fly (dark hours, fog days)."""
+    """When helicopters may not fly (dark hours, fog days); air requests from the scene."""
+    calendar: Calendar = field(default_factory=Calendar)
+    """The run's first date and the weekly and seasonal cycles (:mod:`twin.sim.seasons`)."""
 
 
 @dataclass(eq=False)
@@ -162,6 +166,7 @@ class Engine:
             duration_s,
             timeline.incidents,
             chain=self.config.chain,
+            calendar=self.config.calendar,
             **kw,
         )
 
@@ -247,6 +252,7 @@ class Run:
             rng,
             eng.xy,
             chain,
+            eng.config.air.scene_request_s,
         )
         self.movement = Movement(
             rt,
@@ -292,6 +298,10 @@ class Run:
         )
         self.life.send = self.queues.send
         self.queues.start = self.crews.start
+        fire = self.pools[FIRE]
+        self.readiness = Readiness(
+            env, self.log, fire, self.crews, fleet.station_node.tolist(), rng, chain, duration_s
+        )
 
     def execute(self) -> SimResult:
         """Run to the end of the drain and collect the raw results."""
@@ -302,6 +312,8 @@ class Run:
         closures = [c for c in self.timeline.closures if c.start_s < self.duration]
         for c in closures:
             env.process(self.closures.process(c, self.duration))
+        if self.readiness.blocks:
+            env.process(self.readiness.process())
         env.run(until=self.duration + self.eng.config.drain_s)
         self.crews.close_open_spells(self.pools)
         if self.progress is not None:

@@ -27,13 +27,17 @@ KINDS: tuple[str, ...] = (
     "closure_start",
     "closure_end",
     "grounded",
+    "away",
+    "ready",
 )
 """Event kinds (codes are indices). ``queued``: no suitable free unit can reach the place
 (all busy, or closures cut it off), the request waits; ``no_unit``: the force has no units,
 or none could reach the place even on the open network; ``mutual_aid``: a
 district-level unit crosses into another district (from → to); ``cascade``: a gas leak
 escalated (the leak's id; the new incidents follow with their own ``alarm``);
-``grounded``: air rescue was called when helicopters may not fly (dark or fog)."""
+``grounded``: air rescue was called when helicopters may not fly (dark or fog);
+``away`` / ``ready``: a free fire crew leaves / returns to readiness (training,
+inspections, maintenance: :mod:`twin.sim.readiness`)."""
 K = {k: i for i, k in enumerate(KINDS)}
 (
     ALARM,
@@ -53,6 +57,8 @@ K = {k: i for i, k in enumerate(KINDS)}
     CLOSURE_START,
     CLOSURE_END,
     GROUNDED,
+    AWAY,
+    READY,
 ) = range(len(KINDS))
 
 Row = tuple[float, int, int, int, int, int, int]

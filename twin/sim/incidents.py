@@ -42,6 +42,7 @@ from twin.sim.placement import (
     build_placement,
     risk_factor,
 )
+from twin.sim.seasons import Calendar
 
 __all__ = [
     "CATALOGUE",
@@ -98,6 +99,9 @@ class IncidentArrays:
     """Standard normals (n × :data:`NOISE_LEGS`) for the travel noise of each incident's
     first road legs to its scene, drawn with the incident (common random numbers: the same
     incident's first unit drives with the same factor in every scenario)."""
+    air_scene: np.ndarray | None = None
+    """Per incident: will the first ground crew on scene ask for air rescue (drawn from the
+    type's ``air_scene_prob``; None: never)."""
 
     def __len__(self) -> int:
         return len(self.onset_s)
@@ -131,8 +135,10 @@ def random_incidents(
     duration_s: float,
     rate_multiplier: float = 1.0,
     type_multipliers: dict[str, float] | None = None,
+    calendar: Calendar = Calendar(),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Onset times, type codes and nodes of the everyday random incidents (unsorted)."""
+    """Onset times, type codes and nodes of the everyday random incidents (unsorted).
+    Per day the rate is × the calendar's factor (season × weekday; 1 without a date)."""
     type_multipliers = type_multipliers or {}
     check_types(list(type_multipliers), catalogue, "incidents.type_multipliers")
     days = max(int(math.ceil(duration_s / 86400.0)), 1)
@@ -148,10 +154,14 @@ def random_incidents(
         cum = placement.weights(t.risk)
         if per_day <= 0 or cum[-1] <= 0:
             continue
-        n = int(rng.poisson(per_day * days))
+        f = calendar.factors(t.name, t.needs, days)
+        n = int(rng.poisson(per_day * f.sum()))
         p = np.asarray(t.profile, float)
         hour = rng.choice(24, size=n, p=p / p.sum())
-        day = rng.integers(0, days, size=n)
+        if np.all(f == f[0]):
+            day = rng.integers(0, days, size=n)
+        else:
+            day = rng.choice(days, size=n, p=f / f.sum())
         ts = day * 86400.0 + hour * 3600.0 + rng.random(n) * 3600.0
         nd = np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
         keep = ts < duration_s
@@ -210,6 +220,7 @@ def draw_incidents(
     rate_multiplier: float = 1.0,
     type_multipliers: dict[str, float] | None = None,
     chain: TimeChain | None = None,
+    calendar: Calendar = Calendar(),
 ) -> IncidentArrays:
     """All incidents of a run as arrays: the random ones plus the timeline's, with their
     alarm times, work times, escalation deadlines and air calls drawn (one vectorised
@@ -219,7 +230,7 @@ def draw_incidents(
     check_types({s.type for s in timeline_incidents}, catalogue, "timeline incidents")
     if random:
         onset, kind, node = random_incidents(
-            catalogue, placement, rng, duration_s, rate_multiplier, type_multipliers
+            catalogue, placement, rng, duration_s, rate_multiplier, type_multipliers, calendar
         )
     else:
         onset, kind, node = np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)
@@ -273,6 +284,8 @@ def draw_incidents(
     alarm[early] = onset[early] + deadline[early] + detection.cascade_min_s
     call = None if chain is None else chain.call_s(rng.random(n))  # after the draws above
     noise = rng.standard_normal((n, NOISE_LEGS)) if chain and chain.travel_sigma > 0 else None
+    scene_p = np.array([t.air_scene_prob for t in types])[kind] if n else np.zeros(0)
+    air_scene = rng.random(n) < scene_p if chain is not None and scene_p.any() else None
     return IncidentArrays(
         onset_s=onset,
         type=kind,
@@ -286,4 +299,5 @@ def draw_incidents(
         label=label,
         call_s=call,
         noise=noise,
+        air_scene=air_scene,
     )

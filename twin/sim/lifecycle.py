@@ -22,11 +22,13 @@ from typing import cast
 import numpy as np
 import simpy
 
+from twin.sim.airscene import request_air_from_scene
 from twin.sim.dispatch import COMMUNITY_K, Dispatcher, Pool
 from twin.sim.events import ALARM, CASCADE, CLEARED, NO_UNIT, ON_SCENE, WORK_STARTED, EventLog
 from twin.sim.forces import FORCES, GROUND_FORCES
 from twin.sim.incidents import IncidentArrays, IncidentType
-from twin.sim.params import TimeChain
+from twin.sim.kinds import ANY, assignment_kinds, resolve
+from twin.sim.params import AIR_SCENE_REQUEST_S, TimeChain
 
 COMMUNITY, FIRE, AIR = FORCES.index("community"), FORCES.index("fire"), FORCES.index("air")
 GROUND = frozenset(FORCES.index(f) for f in GROUND_FORCES)
@@ -70,6 +72,9 @@ class Inc:
         "full_s",
         "noise",
         "legs",
+        "kinds_q",
+        "air_scene",
+        "air_request_s",
     )
 
     def __init__(
@@ -106,6 +111,9 @@ class Inc:
         self.due = self.arrived = 0  # ground units of the first assignment: ordered, on scene
         self.noise: list[float] | None = None  # travel noise of its first road legs
         self.legs = 0
+        self.kinds_q: list[int] = []  # vehicle kinds of its queued fire requests, in order
+        self.air_scene = False  # the first ground crew on scene will ask for air rescue
+        self.air_request_s = math.nan  # when air rescue was requested
 
     def next_noise(self) -> float | None:
         """The standard normal for this incident's next road leg (None: use the stream)."""
@@ -115,8 +123,9 @@ class Inc:
         return self.noise[self.legs - 1]
 
 
-Send = Callable[[Inc, int], None]
-"""Request one unit of force ``f`` for an incident (dispatch it or queue the request)."""
+Send = Callable[[Inc, int, int], None]
+"""Request one unit of force ``f`` (of vehicle kind ``k``, :data:`twin.sim.kinds.ANY`: any)
+for an incident (dispatch it or queue the request)."""
 
 
 class Lifecycle:
@@ -134,12 +143,18 @@ class Lifecycle:
         rng: np.random.Generator,
         xy: np.ndarray,
         chain: TimeChain = TimeChain(),
+        air_delay_s: float = AIR_SCENE_REQUEST_S,
     ) -> None:
         self.chain = chain
+        self.air_delay_s = air_delay_s
         self.env, self.log, self.pools, self.disp, self.xy = env, log, pools, disp, xy
         self.types, self.catalogue, self.cascade_s, self.rng = types, catalogue, cascade_s, rng
         self.lead = [self._lead(t) for t in types]
         self.needs = [[(FORCES.index(name), n) for name, n in t.needs] for t in types]
+        fire = pools[FIRE].kind_total if len(pools) > FIRE else None
+        self.kinds = [
+            resolve(assignment_kinds(t.name, dict(t.needs).get("fire", 0)), fire) for t in types
+        ]
         self.incs: list[Inc | None] = []
         self.cascades = 0
         self.send: Send = _unset
@@ -167,7 +182,7 @@ class Lifecycle:
         types, lead = self.types, self.lead
         step = max(len(order) // 100, 1)
         call = a.call_s if a.call_s is not None else np.zeros(len(a))
-        noise = a.noise
+        noise, scene_air = a.noise, a.air_scene
         cols = zip(
             order.tolist(),
             a.type[order].tolist(),
@@ -205,6 +220,8 @@ class Lifecycle:
                 inc.near = near[i].tolist()
             if noise is not None:
                 inc.noise = noise[i].tolist()
+            if scene_air is not None:
+                inc.air_scene = bool(scene_air[i])
             self.alarm(inc)
             if progress is not None and j % step == 0:
                 progress(min(env.now / duration_s, 1.0) * 0.99)
@@ -233,15 +250,22 @@ class Lifecycle:
             ev.callbacks.append(self._on_deadline)
 
     def order(self, inc: Inc) -> None:
-        """The dispatch order: request the first assignment (and air rescue if called)."""
+        """The dispatch order: request the first assignment — fire vehicles by kind
+        (:mod:`twin.sim.kinds`) — and air rescue if called at the alarm."""
         inc.dispatch_s = self.env.now
+        kinds = self.kinds[inc.code]
         for f, count in self.needs[inc.code]:
             if f in GROUND:
                 inc.due += count
-            for _ in range(count):
-                self.send(inc, f)
+            for j in range(count):
+                self.send(inc, f, kinds[j] if f == FIRE else ANY)
         if inc.air:
-            self.send(inc, AIR)
+            inc.air_request_s = self.env.now
+            self.send(inc, AIR, ANY)
+
+    def send_air(self, inc: Inc) -> None:
+        """Request a helicopter for ``inc`` (refused while grounded: the queues check)."""
+        self.send(inc, AIR, ANY)
 
     def no_unit(self, inc: Inc, f: int) -> None:
         """No unit of force ``f`` can ever come: log it; the force cannot lead."""
@@ -260,6 +284,8 @@ class Lifecycle:
         if f in GROUND:
             if inc.turnout_s != inc.turnout_s:  # NaN: the first ground unit on scene
                 inc.turnout_s, inc.travel_s = depart_s - ordered_s, now - depart_s
+                if inc.air_scene and not inc.air:
+                    request_air_from_scene(self.env, inc, self.air_delay_s, self.send_air)
             inc.arrived += 1
             if inc.arrived == inc.due:
                 inc.full_s = now
@@ -317,7 +343,7 @@ def escalate(life: Lifecycle, inc: Inc) -> None:
     for name in inc.type.cascade:
         t = life.catalogue[name]
         code = life.types.index(t)
-        u = life.rng.random(4)
+        u = life.rng.random(5)
         delay = lo + u[0] * (hi - lo)
         alarm = max(now, t_ignite + delay)
         new = Inc(
@@ -337,6 +363,7 @@ def escalate(life: Lifecycle, inc: Inc) -> None:
             parent=inc.id,
             call_s=float(life.chain.call_s(u[3:4])[0]),
         )
+        new.air_scene = bool(u[4] < t.air_scene_prob)
         life.incs.append(new)
         pool = life.pools[COMMUNITY]
         if pool.tree is not None:
@@ -344,7 +371,7 @@ def escalate(life: Lifecycle, inc: Inc) -> None:
         life.env.timeout(alarm - now, value=new).callbacks.append(lambda e: life.alarm(e.value))
 
 
-def _unset(inc: Inc, f: int) -> None:
+def _unset(inc: Inc, f: int, kind: int = -1) -> None:
     raise RuntimeError("Lifecycle.send is wired by the run before it starts")
 
 
@@ -353,7 +380,8 @@ def chain_columns(incs: list[Inc]) -> dict[str, np.ndarray]:
     handling), ``dispatch_s`` (absolute time of the dispatch order), ``turnout_s`` and
     ``travel_s`` of the first ground unit on scene, ``first_fire_s`` (absolute: first fire
     vehicle on scene), ``full_s`` (absolute: the whole first assignment of ground units on
-    scene). NaN where it did not happen."""
+    scene), ``air_request_s`` (absolute: air rescue requested, at the dispatch order or
+    from the scene). NaN where it did not happen."""
     n = len(incs)
 
     def col(name: str) -> np.ndarray:
@@ -366,4 +394,5 @@ def chain_columns(incs: list[Inc]) -> dict[str, np.ndarray]:
         "travel_s": col("travel_s"),
         "first_fire_s": np.fromiter((i.first[FIRE] for i in incs), float, n),
         "full_s": col("full_s"),
+        "air_request_s": col("air_request_s"),
     }

@@ -26,7 +26,8 @@ travel_sigma               0.25     0.10–0.40     assumption: real trips scatt
                                                   = e^(1.28 σ) ≈ 1.38 at σ = 0.25)
 fire_setup_s               60 s     30–180 s      assumption: positioning, hose lay or
                                                   cutting tools before the work starts
-first_assignment           table    see below     assumption per incident type (出动编成);
+first_assignment           table    see below     assumption per incident type (出动编成),
+                                                  by vehicle kind (FIRST_ASSIGNMENT_KINDS);
                                                   no national table could be checked
 other_call_vehicles        1.0      1.0–2.0       assumption: vehicles per call for the call
                                                   kinds not modelled (social assistance,
@@ -36,10 +37,9 @@ ground call rate           0.38     0.25–0.60     per 100 000 people per day, 
                                                   pipe failures come on top). National 2025:
                                                   0.47 all call kinds, ≈ 0.25 fires and rescues
                                                   (incl. rural areas); a dense core is assumed
-                                                  busier per head (× ~1.5). Not modelled: the
-                                                  weekly and seasonal cycles (summer carries
-                                                  28 % of calls nationally) — runs have no
-                                                  calendar date; the hourly profile is modelled
+                                                  busier per head (× ~1.5). Weekly and
+                                                  seasonal cycles: twin.sim.seasons (a
+                                                  scenario's ``start_date`` sets the season)
 walk: Tobler               6·e^(−3.5|s+0.05|) km/h  Tobler's hiking function (flat ≈ 5 km/h
                                                   ≈ 1.39 m/s), s = dh / path length
 walk_pace                  1.0      1.0–2.0       assumption: responders walk (1.0); brisk
@@ -56,6 +56,18 @@ duty_spell_s               2 h      0.5–4 h       assumption: mean time a resp
 air_dark_hours             19–7 h   18–8 h        assumption: rescue helicopters fly by day
                                                   (visual flight); a request in the dark is
                                                   refused (no night-vision crews assumed)
+air_scene_request_s        300 s    120–900 s     assumption: the first ground crew sizes up
+                                                  the scene and asks the 119 centre for a
+                                                  helicopter (probability per type:
+                                                  ``IncidentType.air_scene_prob``)
+away_h_per_day             2 h      0–4 h         assumption: each fire crew is away from
+                                                  readiness (training off station, fire
+                                                  safety inspections, vehicle maintenance)
+                                                  one block a day, 09–17 h, start drawn
+                                                  from the run's generator; not dispatched
+                                                  meanwhile (twin.sim.readiness)
+highrise share             0.3      0.1–0.5       assumption: building fires in high-rise
+                                                  buildings (need an aerial unit)
 fog_days_per_year          30       10–70         assumption (Chongqing is a fog city; no
                                                   count could be checked offline): on a fog
                                                   day helicopters are grounded 06–12 h
@@ -65,7 +77,8 @@ fog_days_per_year          30       10–70         assumption (Chongqing is a f
 5–7, 二级普通 3–4, smaller stations (小型站) fewer. A station's class is derived at load from
 its ``units`` (vehicles): bays = units + 1 spare (:func:`station_class`). The vehicle kinds a
 class holds (:data:`CLASS_KINDS`) are an assumption: the water tenders first, then one
-rescue vehicle, then an aerial platform/ladder, then a command vehicle as bays allow.
+rescue vehicle, then an aerial platform/ladder, then a command vehicle as bays allow (the
+mix per class: :mod:`twin.sim.kinds`).
 Each vehicle has its own crew (2025: 25.93 M personnel and 4.699 M vehicle dispatches
 nationally, ≈ 5.5 people per vehicle dispatched), so a crew busy is a vehicle busy.
 
@@ -100,6 +113,9 @@ STAIRS_FACTOR = 0.8
 AIR_DARK_HOURS: tuple[int, int] = (19, 7)
 FOG_DAYS_PER_YEAR = 30.0
 FOG_HOURS: tuple[int, int] = (6, 12)
+AIR_SCENE_REQUEST_S = 300.0
+AWAY_H_PER_DAY = 2.0
+AWAY_HOURS: tuple[int, int] = (9, 17)
 DUTY_DAY_SHARE = 0.7
 DUTY_NIGHT_SHARE = 0.35
 DUTY_DAY_HOURS: tuple[int, int] = (8, 20)
@@ -132,23 +148,53 @@ def walk_s(
     return path_m / v
 
 
-FIRST_ASSIGNMENT: dict[str, tuple[int, tuple[int, int]]] = {
-    # type: (fire vehicles, plausible range) — assumptions (出动编成), never fitted.
-    "building_fire": (4, (3, 6)),  # 2 water tenders + rescue + aerial/second station
-    "outdoor_fire": (1, (1, 2)),  # a vehicle, rubbish or grass fire: one tender
-    "traffic_accident": (2, (1, 2)),  # a tender (fire cover) and a rescue vehicle
-    "technical_rescue": (1, (1, 2)),  # lift entrapment and similar: one vehicle
-    "gas_leak": (1, (1, 2)),  # with the gas company's crew
-    "gas_explosion": (6, (4, 8)),
-    "waterlogging": (1, (1, 2)),
-    "landslide": (2, (1, 3)),
-    "water_rescue": (2, (1, 3)),
-    "hazmat": (4, (3, 6)),
-    "building_collapse": (6, (4, 8)),
-    "mountain_rescue": (1, (1, 2)),
+FIRST_ASSIGNMENT_KINDS: dict[str, tuple[tuple[str, int], ...]] = {
+    # type: (kind, vehicles) — assumptions (出动编成), never fitted; "any": the nearest free
+    # fire vehicle of whatever kind (water tenders carry basic rescue tools).
+    "building_fire": (("water_tender", 3), ("rescue", 1)),
+    "highrise_fire": (("water_tender", 3), ("aerial", 1), ("rescue", 1), ("command", 1)),
+    "outdoor_fire": (("water_tender", 1),),  # a vehicle, rubbish or grass fire
+    "traffic_accident": (("water_tender", 1), ("rescue", 1)),  # fire cover + cutting tools
+    "technical_rescue": (("any", 1),),  # lift entrapment and similar
+    "gas_leak": (("water_tender", 1),),  # with the gas company's crew
+    "gas_explosion": (("water_tender", 3), ("rescue", 2), ("command", 1)),
+    "waterlogging": (("any", 1),),
+    "landslide": (("rescue", 1), ("any", 1)),
+    "water_rescue": (("rescue", 1), ("any", 1)),
+    "hazmat": (("water_tender", 2), ("rescue", 1), ("command", 1)),
+    "building_collapse": (("rescue", 3), ("water_tender", 2), ("command", 1)),
+    "mountain_rescue": (("any", 1),),
 }
-"""Fire-service vehicles sent at the dispatch order per incident type (the nearest stations
-send what they have free, the rest comes from the next: :mod:`twin.sim.dispatch`)."""
+"""Fire vehicles by kind sent at the dispatch order per incident type (:mod:`twin.sim.kinds`:
+the nearest station with a free vehicle of the kind sends it, the rest from the next)."""
+_RANGES: dict[str, tuple[int, int]] = {
+    "building_fire": (3, 6),
+    "highrise_fire": (5, 8),
+    "outdoor_fire": (1, 2),
+    "traffic_accident": (1, 2),
+    "technical_rescue": (1, 2),
+    "gas_leak": (1, 2),
+    "gas_explosion": (4, 8),
+    "waterlogging": (1, 2),
+    "landslide": (1, 3),
+    "water_rescue": (1, 3),
+    "hazmat": (3, 6),
+    "building_collapse": (4, 8),
+    "mountain_rescue": (1, 2),
+}
+FIRST_ASSIGNMENT: dict[str, tuple[int, tuple[int, int]]] = {
+    name: (sum(n for _, n in kinds), _RANGES[name])
+    for name, kinds in FIRST_ASSIGNMENT_KINDS.items()
+}
+"""Fire-service vehicles sent at the dispatch order per incident type, with a plausible
+range (the counts of :data:`FIRST_ASSIGNMENT_KINDS`)."""
+
+HIGHRISE_SHARE = 0.3
+"""Share of building fires that are in high-rise buildings (高层建筑: residential over
+27 m, others over 24 m, GB 50016). Assumption, range 0.1–0.5: no count could be checked
+offline; central Chongqing's housing is mostly high-rise, so the share in the core is
+taken well above what a national average would give. Splits the catalogue's building-fire
+rate into ``building_fire`` and ``highrise_fire`` (which needs an aerial unit)."""
 
 NATIONAL_MIX: dict[str, float] = {
     "fire": 0.837,
@@ -161,7 +207,7 @@ NATIONAL_MIX: dict[str, float] = {
 kinds add up to the 2.444 M total."""
 NATIONAL_VEHICLES_PER_CALL = 4.699 / 2.444
 """1.92 vehicles per call (2025)."""
-FIRE_TYPES = ("building_fire", "outdoor_fire")
+FIRE_TYPES = ("building_fire", "highrise_fire", "outdoor_fire")
 """Incident types that count as fire calls in the national mix (the rest are rescues)."""
 
 STATION_CLASSES: tuple[tuple[str, int], ...] = (("特勤", 8), ("一级", 5), ("二级", 3), ("小型", 0))
@@ -212,17 +258,22 @@ class TimeChain:
     call_p90_s: float = CALL_P90_S
     night_hours: tuple[int, int] = NIGHT_HOURS
     travel_sigma: float = TRAVEL_SIGMA
+    away_h_per_day: float = AWAY_H_PER_DAY
+    """Hours a day each fire crew is away from readiness (training, inspections,
+    maintenance) in one block within :attr:`away_hours` (:mod:`twin.sim.readiness`)."""
+    away_hours: tuple[int, int] = AWAY_HOURS
 
     @classmethod
     def deterministic(cls, **kw: Any) -> TimeChain:
-        """Call handling fixed at the median, no travel noise (tests, exact traces)."""
+        """Call handling fixed at the median, no travel noise and no time away from
+        readiness (its blocks start at random times) — tests, exact traces."""
         base = cls(**kw)
-        return replace(base, call_p90_s=base.call_median_s, travel_sigma=0.0)
+        return replace(base, call_p90_s=base.call_median_s, travel_sigma=0.0, away_h_per_day=0.0)
 
     @classmethod
     def none(cls) -> TimeChain:
-        """No call handling and no travel noise."""
-        return cls(call_median_s=0.0, call_p90_s=0.0, travel_sigma=0.0)
+        """No call handling, no travel noise, no time away from readiness."""
+        return cls(call_median_s=0.0, call_p90_s=0.0, travel_sigma=0.0, away_h_per_day=0.0)
 
     def is_night(self, t_s: float) -> bool:
         """Is ``t_s`` (s since midnight of day 0) within the night hours?"""
@@ -242,11 +293,16 @@ class TimeChain:
 @dataclass(frozen=True)
 class AirLimits:
     """When helicopters may not fly: the dark hours (every day) and the fog hours of fog
-    days (drawn per day, each a fog day with probability ``fog_days_per_year`` / 365)."""
+    days (drawn per day, each a fog day with probability ``fog_days_per_year`` / 365);
+    and how long a crew on scene takes to ask for one. A request (at the alarm or from
+    the scene) made while helicopters are grounded is refused (``grounded`` event)."""
 
     dark_hours: tuple[int, int] = AIR_DARK_HOURS
     fog_days_per_year: float = FOG_DAYS_PER_YEAR
     fog_hours: tuple[int, int] = FOG_HOURS
+    scene_request_s: float = AIR_SCENE_REQUEST_S
+    """Time (s) from the first ground crew's arrival to its request for air rescue (size-up
+    and the call through the 119 centre; :func:`twin.sim.lifecycle.request_air_from_scene`)."""
 
     def fog_days(self, rng: np.random.Generator, days: int) -> np.ndarray:
         """Which days of a run are fog days (bool per day)."""

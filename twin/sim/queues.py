@@ -5,7 +5,9 @@ that can reach the place (:class:`~twin.sim.dispatch.Dispatcher`); otherwise it 
 the force's FIFO queue (``queued``) — or, when no unit of the force could ever reach it,
 it is dropped (``no_unit``). A unit that frees up serves the oldest queued request it
 can reach, from where it is (:meth:`Queues.next_for`); after a closure change the road
-queues are retried in order (:meth:`Queues.retry`).
+queues are retried in order (:meth:`Queues.retry`). A request for a fire vehicle of a kind
+(:mod:`twin.sim.kinds`) waits for a vehicle of that kind: the queue holds the incident,
+the incident the kinds of its waiting requests (``Inc.kinds_q``, in order).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import numpy as np
 from twin.model.roads import period_of
 from twin.sim.dispatch import Dispatcher, Pool
 from twin.sim.events import GROUNDED, QUEUED, EventLog
+from twin.sim.kinds import ANY, serves
 from twin.sim.lifecycle import Inc, Lifecycle
 from twin.sim.movement import XY
 from twin.sim.road_times import RoadTimes
 
-Start = Callable[[Inc, Pool, int], None]
+Start = Callable[[Inc, Pool, int, int], None]
 """Send a free unit of local station ``i`` of a pool to an incident."""
 
 
@@ -46,8 +49,9 @@ class Queues:
         self.life, self.node_xy, self.now = life, node_xy, now
         self.start: Start = _unset
 
-    def send(self, inc: Inc, f: int) -> None:
-        """Dispatch one unit of force ``f`` to ``inc`` (or queue the request)."""
+    def send(self, inc: Inc, f: int, kind: int = ANY) -> None:
+        """Dispatch one unit of force ``f`` (of vehicle ``kind``) to ``inc`` (or queue the
+        request)."""
         pool = self.pools[f]
         now = self.now()
         if pool.total == 0:
@@ -58,7 +62,7 @@ class Queues:
             self.log.add((now, GROUNDED, inc.id, -1, inc.node, -1, inc.district))
             return
         if mode == "road":
-            i, reach = self.disp.pick_road(pool, inc.node, inc.district, now)
+            i, reach = self.disp.pick_road(pool, inc.node, inc.district, now, kind)
         elif mode == "foot":
             i, reach = self.disp.pick_foot(pool, self.node_xy[inc.node], inc.near, now), True
         else:
@@ -66,16 +70,19 @@ class Queues:
         if i < 0:
             if reach:
                 pool.queue.append(inc)
+                if pool.kind is not None:
+                    inc.kinds_q.append(kind)
                 inc.queued = True
                 self.log.add((now, QUEUED, inc.id, -1, inc.node, -1, inc.district))
             else:
                 self.life.no_unit(inc, f)
             return
-        self.start(inc, pool, i)
+        self.start(inc, pool, i, kind)
 
-    def next_for(self, pool: Pool, scene: int, i: int) -> Inc | None:
-        """The oldest queued incident still waiting for this force that the unit of local
-        station ``i``, at ``scene`` (−1: at its station), can reach; None if none."""
+    def next_for(self, pool: Pool, scene: int, i: int, unit: int = -1) -> Inc | None:
+        """The oldest queued incident still waiting for this force that the unit ``unit``
+        of local station ``i``, at ``scene`` (−1: at its station), can reach and serve (a
+        request for its vehicle kind or any); None if none."""
         q = pool.queue
         while q and q[0].cleared:
             q.popleft()
@@ -91,9 +98,19 @@ class Queues:
         else:
             rows = pool.rows[i : i + 1]
             reach = lambda node: bool(self.rt.to_node(rows, node, p)[0] < math.inf)  # noqa: E731
+        kinds = pool.kind if unit >= 0 else None
         for k, inc in enumerate(q):
-            if not inc.cleared and reach(inc.node):
+            if inc.cleared:
+                continue
+            j = -1
+            if kinds is not None:
+                j = next((n for n, r in enumerate(inc.kinds_q) if serves(r, kinds[unit])), -1)
+                if j < 0:
+                    continue
+            if reach(inc.node):
                 del q[k]
+                if kinds is not None:
+                    del inc.kinds_q[j]
                 return inc
         return None
 
@@ -107,15 +124,22 @@ class Queues:
             for inc in waiting:
                 if inc.cleared:
                     continue
+                kind = inc.kinds_q.pop(0) if pool.kind is not None and inc.kinds_q else ANY
                 if not np.any(pool.free):
-                    pool.queue.append(inc)
+                    self._requeue(pool, inc, kind)
                     continue
-                i, _ = self.disp.pick_road(pool, inc.node, inc.district, self.now())
+                i, _ = self.disp.pick_road(pool, inc.node, inc.district, self.now(), kind)
                 if i < 0:
-                    pool.queue.append(inc)
+                    self._requeue(pool, inc, kind)
                 else:
-                    self.start(inc, pool, i)
+                    self.start(inc, pool, i, kind)
+
+    @staticmethod
+    def _requeue(pool: Pool, inc: Inc, kind: int) -> None:
+        pool.queue.append(inc)
+        if pool.kind is not None:
+            inc.kinds_q.append(kind)
 
 
-def _unset(inc: Inc, pool: Pool, i: int) -> None:
+def _unset(inc: Inc, pool: Pool, i: int, kind: int) -> None:
     raise RuntimeError("Queues.start is wired by the run before it starts")

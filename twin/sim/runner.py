@@ -78,8 +78,12 @@ def run_scenario(
     check_run(scenario, city)
     rng = np.random.default_rng(scenario.seed)
     timeline = build_timeline(scenario, city, rng)
+    config = config or EngineConfig()
     config = replace(
-        config or EngineConfig(), record_routes=bool(record_routes), policy=scenario.dispatch.policy
+        config,
+        record_routes=bool(record_routes),
+        policy=scenario.dispatch.policy,
+        calendar=replace(config.calendar, start=scenario.start_date),
     )
     inc = scenario.incidents
     sim = simulate(
