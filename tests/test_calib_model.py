@@ -19,12 +19,12 @@ from tinycity import simulate_script, tiny_city
 
 from twin.errors import TwinDataError
 from twin.scenario.spec import Scenario, parse_scenario
+from twin.sim.columns import chain_columns
 from twin.sim.engine import Engine, EngineConfig
 from twin.sim.events import K
 from twin.sim.forces import DEFAULT_FORCES
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
 from twin.sim.kinds import ANY, KIND_CODE, assignment_kinds, kind_mix, resolve
-from twin.sim.lifecycle import chain_columns
 from twin.sim.params import FIRST_ASSIGNMENT, AirLimits, TimeChain, station_class
 from twin.sim.readiness import schedule
 from twin.sim.seasons import Calendar

@@ -17,10 +17,10 @@ from pydantic import ValidationError
 from tinycity import simulate_script, tiny_city
 
 from twin.scenario.spec import Scenario
+from twin.sim.columns import chain_columns
 from twin.sim.engine import EngineConfig
 from twin.sim.forces import DEFAULT_FORCES, build_fleet
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
-from twin.sim.lifecycle import chain_columns
 from twin.sim.params import (
     FIRST_ASSIGNMENT,
     NATIONAL_VEHICLES_PER_CALL,

@@ -232,15 +232,19 @@ def test_event_table_of_one_trip_by_hand():
     ]
     assert ev.loc[1, ["from_district", "to_district"]].astype(str).tolist() == ["D1", "D1"]
     # no events at all: the same columns, times as floats, incident ids as nullable ints
-    # (the first hour of the day: no incident, no crew's block away from readiness, 09–17 h)
-    empty = event_table(simulate_script(city, [], duration_s=3600.0))
+    # (crews' time away from readiness off: its away/ready rows are events too)
+    quiet = EngineConfig(use_cache=False, chain=TimeChain(away_h_per_day=0.0))
+    empty = event_table(simulate_script(city, [], config=quiet))
     assert list(empty.columns) == list(ev.columns) and len(empty) == 0
     assert empty["t_s"].dtype == np.float64 and str(empty["incident_id"].dtype) == "Int64"
 
 
 def test_counts_of_a_run_without_events_and_of_one_nobody_can_serve():
     city = tiny_city()
-    sim = simulate_script(city, [], duration_s=3600.0)  # before any crew's block away (09 h)
+    # time away from readiness off: its away/ready rows would be events of an empty run
+    sim = simulate_script(
+        city, [], config=EngineConfig(use_cache=False, chain=TimeChain(away_h_per_day=0.0))
+    )
     zero = {
         k: 0
         for k in (

@@ -117,7 +117,7 @@ def test_columns_and_registry(comp):
             ("full", "alarm"),
         ]
         for o in (o0, "onset")
-    }
+    } | {("rescue_6h", "onset"), ("rescue_24h", "onset"), ("rescue_72h", "onset")}
     assert target("5min").threshold_s == 300 and target("5min").origin == "dispatch"
     assert target("full", "onset").key == "full@onset"
     with pytest.raises(KeyError):

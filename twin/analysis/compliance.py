@@ -23,6 +23,7 @@ from twin.analysis.targets import (
     CELL_MIN_INCIDENTS,
     ORIGIN_COLUMN,
     PRIMARY_ORIGIN,
+    RESCUE_TYPES,
     TARGETS,
     Target,
 )
@@ -52,6 +53,8 @@ def applies(
     incidents: pd.DataFrame, arrival: str, catalogue: dict[str, IncidentType]
 ) -> np.ndarray:
     """Bool per incident: does a target measuring ``arrival`` apply to it."""
+    if arrival == "rescue":
+        return incidents["type"].isin(RESCUE_TYPES).to_numpy()
     flag = {"community": "met_10", "ground": "met_30", "full": "met_30", "air": "met_60"}
     col = flag.get(arrival)
     if col is not None and col in incidents:

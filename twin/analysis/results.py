@@ -24,7 +24,7 @@ from twin.analysis.outdir import MARKER, OutputLock, check_output, clean_stale, 
 from twin.errors import TwinDataError
 
 PARQUET_TABLES = ("incidents", "events", "routes", "lifelines", "coverage")
-CSV_TABLES = ("compliance", "units", "mutual_aid", "sweep", "replications")
+CSV_TABLES = ("compliance", "units", "mutual_aid", "sweep", "replications", "surge", "rescues")
 SUMMARY = "summary.json"
 
 

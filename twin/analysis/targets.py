@@ -23,12 +23,18 @@ name     threshold   arrival                         primary     source / meanin
 full     1800 s      whole first assignment          alarm       the full first assignment
                      on scene                                    (出动编成) within the 30-min
                                                                  target; its time is reported
+rescue_  6 h, 24 h,  first ground rescue unit at a   onset       the share of trapped people
+6h/24h/  72 h        collapse or entrapment                      reached within 6/24/72 h (the
+72h                  (``RESCUE_TYPES``)                          "golden 72 hours" of disaster
+                                                                 rescue); one site = one
+                                                                 trapped group (people per
+                                                                 site are not modelled)
 =======  ==========  ==============================  ==========  ================================
 
 Which incidents a target applies to (its denominator): ``community`` — types needing a
 community responder; ``ground`` and ``full`` — types needing any ground force (fire,
 professional, social); ``fire`` — types needing the fire service; ``air`` — incidents that
-called a helicopter. An incident a target applies to whose arrival never happened counts as
+called a helicopter; ``rescue`` — collapses and entrapments (:data:`RESCUE_TYPES`). An incident a target applies to whose arrival never happened counts as
 missed (NaN arrival, in the denominator). When the incidents table has no column for the
 arrival or the origin at all (an engine that does not record it), the target's rows carry
 the count with NaN share and times: unknown, not met.
@@ -41,7 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Arrival = Literal["community", "ground", "fire", "full", "air"]
+Arrival = Literal["community", "ground", "fire", "full", "air", "rescue"]
 Origin = Literal["alarm", "onset", "dispatch"]
 
 ARRIVAL_COLUMN: dict[str, str] = {
@@ -50,6 +56,7 @@ ARRIVAL_COLUMN: dict[str, str] = {
     "fire": "first_fire_s",
     "full": "full_s",
     "air": "first_air_s",
+    "rescue": "first_ground_s",
 }
 """Column of ``incidents.parquet`` holding each arrival (absolute s since run start)."""
 ORIGIN_COLUMN: dict[str, str] = {"alarm": "alarm_s", "onset": "onset_s", "dispatch": "dispatch_s"}
@@ -83,6 +90,9 @@ PRIMARY: tuple[Target, ...] = (
     Target("5min", 300.0, "fire", "dispatch", "5 min: first fire vehicle after dispatch"),
     Target("8min", 480.0, "fire", "alarm", "8 min: first fire vehicle"),
     Target("full", 1800.0, "full", "alarm", "full first assignment in 30 min"),
+    Target("rescue_6h", 6 * 3600.0, "rescue", "onset", "trapped people reached within 6 h"),
+    Target("rescue_24h", 24 * 3600.0, "rescue", "onset", "trapped people reached within 24 h"),
+    Target("rescue_72h", 72 * 3600.0, "rescue", "onset", "trapped people reached within 72 h"),
 )
 """Each target at its primary origin (the headline three first, names as before)."""
 PRIMARY_ORIGIN: dict[str, str] = {t.name: t.origin for t in PRIMARY}
@@ -94,8 +104,12 @@ def _onset(t: Target) -> Target:
     return Target(t.name, t.threshold_s, t.arrival, "onset", f"{t.label} (from onset)")
 
 
-TARGETS: tuple[Target, ...] = PRIMARY + tuple(_onset(t) for t in PRIMARY)
-"""Every target row of ``compliance.csv``: the primary ones, then their onset variants."""
+TARGETS: tuple[Target, ...] = PRIMARY + tuple(_onset(t) for t in PRIMARY if t.origin != "onset")
+"""Every target row of ``compliance.csv``: the primary ones, then their onset variants (the
+rescue targets are measured from the onset only)."""
+RESCUE_TYPES: tuple[str, ...] = ("building_collapse", "technical_rescue")
+"""Incident types with people trapped (collapses and entrapments): the ``rescue`` arrival
+applies to them."""
 
 CELL_MIN_INCIDENTS = 20
 """A ``cell:<id>`` row with fewer incidents than this shows its count but no share or

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely.ops
 
-from twin.build.geo import load_districts, load_rivers
+from twin.build.geo import load_districts, load_rivers, sources_path
+from twin.build.municipality import build_municipality
 from twin.build.params import GAS_GATES, WATER_PLANTS, WORK_CRS
 from twin.build.pipes import PIPE_RULES, outfalls, pipe_network, snap_sources
 from twin.build.population import Raster, population_raster
@@ -31,11 +31,6 @@ from twin.build.roads import Roads, build_roads
 from twin.build.stations import fire_stations, make_cells, other_stations
 from twin.build.terrain import Terrain, make_ridges, river_barrier
 from twin.build.write import write_city
-
-
-def sources_path() -> Path:
-    """The build's real inputs, shipped as package data (``twin/data/sources``)."""
-    return Path(str(resources.files("twin.data") / "sources"))
 
 
 def build(out: Path, seed: int = 2020, sources: Path | None = None) -> dict[str, Any]:
@@ -119,7 +114,10 @@ def build_pipes(
 
 def main(argv: list[str] | None = None, default_out: Path | None = None) -> int:
     """Command-line entry point (``default_out``: the folder written without ``--out``)."""
-    ap = argparse.ArgumentParser(description="Build the embedded Chongqing twin from its sources.")
+    ap = argparse.ArgumentParser(
+        description="Build the embedded Chongqing twin (or, with --municipality, the whole "
+        "municipality) from its sources."
+    )
     ap.add_argument(
         "--out",
         type=Path,
@@ -129,9 +127,17 @@ def main(argv: list[str] | None = None, default_out: Path | None = None) -> int:
     )
     ap.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
     ap.add_argument(
+        "--municipality",
+        action="store_true",
+        help="build the whole municipality (38 districts and counties) instead of the "
+        "central city (needs --out)",
+    )
+    ap.add_argument(
         "--sources", type=Path, default=None, help=f"source data folder (default {sources_path()})"
     )
     a = ap.parse_args(argv)
-    summary = build(a.out, a.seed, a.sources)
+    if a.municipality and (a.out is None or a.out == default_out):
+        ap.error("--municipality needs --out DIR (the central twin's folder is not overwritten)")
+    summary = (build_municipality if a.municipality else build)(a.out, a.seed, a.sources)
     print(json.dumps({k: (round(v, 1) if isinstance(v, float) else v) for k, v in summary.items()}))
     return 0

@@ -3,6 +3,7 @@ populations, Natural Earth river lines."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,12 @@ from numpy.typing import ArrayLike
 from pyproj import Transformer
 
 from twin.build.params import CORE, FILE_CRS, NAME_EN, RIVER_NE_NAMES, WORK_CRS
+
+
+def sources_path() -> Path:
+    """The build's real inputs, shipped as package data (``twin/data/sources``)."""
+    return Path(str(resources.files("twin.data") / "sources"))
+
 
 _TO_UTM = Transformer.from_crs(FILE_CRS, WORK_CRS, always_xy=True)
 _TO_LL = Transformer.from_crs(WORK_CRS, FILE_CRS, always_xy=True)

@@ -12,9 +12,13 @@ Rainstorms
     roughly 35–50 mm/h.
     Where the intensity exceeds it, low ground waterlogs: in each district of the storm
     area the road nodes below a district-relative elevation quantile that grows with the
-    excess, plus riverside nodes near drainage outfalls. Edges with both ends waterlogged
-    (tunnels/underpasses: either end; bridges never) close from the moment the excess rain
-    has ponded :data:`PONDING_MM` until :data:`DRAIN_TIME_S` after the rain stops.
+    excess, plus riverside nodes near drainage outfalls. The water has a depth
+    (:mod:`twin.hazards.flood_depth`); edges with both ends waterlogged (tunnels/underpasses:
+    either end; bridges never) and water deeper than ordinary traffic can ford close from
+    the moment the excess rain has ponded :data:`PONDING_MM` until :data:`DRAIN_TIME_S`
+    after the rain stops. Flood calls are placed at the nearest node still open to traffic,
+    with the depth and distance crews cover by vehicle, boat or on foot
+    (:mod:`twin.sim.access`).
     Landslides: each steep road edge (grade ≥ :data:`STEEP_GRADE`) in the area fails with a
     probability rising with the rain's ratio to the Caine (1980, *Geografiska Annaler* 62A)
     intensity–duration threshold I = 14.82 D^−0.39 (mm/h, h).
@@ -23,11 +27,13 @@ Rainstorms
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from twin.hazards.flood_depth import TRAFFIC_WADING_M, access_points, edge_depths, node_depths
 from twin.hazards.fragility import exceedance
 from twin.hazards.timeline import ClosureEvent, ScheduledIncident, Timeline
 from twin.model.city import City
@@ -187,7 +193,12 @@ def rainstorm_timeline(
     excess = storm.intensity_mm_h - capacity
     if low.any():
         pond_s = min(dur, PONDING_MM / excess * HOUR)
-        edges = flooded_edges(city, low)
+        depth = node_depths(city, low, excess / capacity)
+        e_depth = edge_depths(city, depth)
+        wet = flooded_edges(city, low)
+        edges = wet[e_depth[wet] > TRAFFIC_WADING_M]  # shallower water: passable
+        closed = np.zeros(len(e_depth), bool)
+        closed[edges] = True
         did = city.road_nodes["district_id"].astype(str).to_numpy(dtype=object)
         edge_d = did[city.roads.edge_u[edges]]
         for d in sorted(set(edge_d.tolist())):
@@ -204,7 +215,7 @@ def rainstorm_timeline(
         nodes = np.flatnonzero(low)
         ratio = min(excess / capacity, 1.0)
         window = (start + pond_s, end + HOUR)
-        incidents += _scatter(
+        flood = _scatter(
             rng,
             "waterlogging",
             nodes,
@@ -212,7 +223,7 @@ def rainstorm_timeline(
             window,
             "rainstorm",
         )
-        incidents += _scatter(
+        flood += _scatter(
             rng,
             "water_rescue",
             nodes,
@@ -220,9 +231,11 @@ def rainstorm_timeline(
             window,
             "rainstorm",
         )
+        incidents += _at_access(city, flood, depth, closed)
         notes.append(
             f"rainstorm {storm.intensity_mm_h:g} mm/h: {len(nodes)} road nodes "
-            f"waterlogged, {len(edges)} edges closed"
+            f"waterlogged (water {depth[low].min():.2f}–{depth[low].max():.2f} m), "
+            f"{len(edges)} of {len(wet)} wet edges deeper than {TRAFFIC_WADING_M:g} m closed"
         )
     elif excess <= 0:
         notes.append(
@@ -288,6 +301,21 @@ def rainstorm_timeline(
         closures=tuple(sorted(closures, key=lambda c: c.start_s)),
         notes=tuple(notes),
     )
+
+
+def _at_access(
+    city: City, flood: list[ScheduledIncident], depth: np.ndarray, closed: np.ndarray
+) -> list[ScheduledIncident]:
+    """Flood calls moved to their access nodes, with the water depth at the place and the
+    distance to it (:func:`twin.hazards.flood_depth.access_points`)."""
+    if not flood:
+        return []
+    at = np.array([i.node for i in flood], np.int64)
+    access, dist = access_points(city, depth, closed, at)
+    return [
+        replace(i, node=int(a), depth_m=float(depth[n]), access_m=float(m))
+        for i, n, a, m in zip(flood, at.tolist(), access.tolist(), dist.tolist())
+    ]
 
 
 def _area_population(city: City, in_area: np.ndarray) -> float:

@@ -28,6 +28,11 @@ class ScheduledIncident:
     alarm_delay_s: float | None = None
     label: str = ""
     pipe_id: str | None = None
+    depth_m: float = 0.0
+    """Water depth (m) at the place (flood calls, :mod:`twin.hazards.flood_depth`)."""
+    access_m: float = 0.0
+    """Metres from ``node`` (the access node, still open to traffic) to the flooded place,
+    covered by boat, wading or on foot (:mod:`twin.sim.access`)."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """The City: districts, roads, pipes and stations as GeoDataFrames in a metric CRS.
 
 ``load_city()`` loads the embedded default twin of central Chongqing (``geodata/chongqing``);
-``load_city(path)`` a folder of the same layout (see ARCHITECTURE.md, "A city folder").
+``load_city(path)`` a folder of the same layout (see ARCHITECTURE.md, "A city folder");
+``load_city("municipality")`` the whole municipality (built on first use and cached,
+:mod:`twin.model.named`), ``load_city("central")`` the embedded twin by name.
 Every layer is validated at the boundary (:mod:`twin.model.validate`) and projected to the
 city's metric CRS. A ``City`` is immutable: :meth:`City.replace` returns a new one.
 """
@@ -15,7 +17,6 @@ import uuid
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from twin.model.layers import (
     WGS84,
     empty_layer,
 )
+from twin.model.named import embedded_path, named_city
 from twin.model.roads import RoadNetwork, free_flow_time_s
 from twin.model.validate import validate_layers
 
@@ -65,11 +67,6 @@ __all__ = [
 ]
 """Names of the city folder's contract (:mod:`twin.model.layers`) and reader
 (:mod:`twin.model.files`) are re-exported here for callers that know them as ``twin.model.city.*``."""
-
-
-def embedded_path() -> Path:
-    """The folder of the embedded default twin (central Chongqing)."""
-    return Path(str(resources.files("twin.data") / "chongqing"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,18 +201,20 @@ def road_network(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> RoadNetwor
 
 
 def load_city(path: str | os.PathLike | None = None, *, validate: bool = True) -> City:
-    """Load a city folder (``None``: the embedded central-Chongqing twin).
+    """Load a city folder (``None`` or ``"central"``: the embedded central-Chongqing twin;
+    ``"municipality"``: the whole municipality, built on first use and cached; a folder of
+    that name, if it exists, wins over the name).
 
     Raises :class:`TwinDataError` listing every problem found when the data is unusable.
     """
-    folder = embedded_path() if path is None else Path(path)
+    folder = embedded_path() if path is None else (named_city(path) or Path(path))
     if not folder.is_dir():
         raise TwinDataError.one(
             str(folder),
             "no such city folder",
             "give a folder holding districts/road_nodes/road_edges layer "
             "files (see ARCHITECTURE.md), or omit the path for the "
-            "embedded Chongqing twin",
+            "embedded Chongqing twin, or name a built-in city ('central', 'municipality')",
             title="cannot load city",
         )
     meta = read_meta(folder)

@@ -243,6 +243,7 @@ def city_problems(scenario: Scenario, city: City) -> ProblemList:
                 or "use a station_id of the stations layer or of [[stations.add]]",
                 (sid,),
             )
+    _reinforcement_problems(scenario, city, kept | added, rep)
     networks = set(city.pipes["network"].astype(str))
     for i, s in enumerate(scenario.sensors):
         if s.district is not None and resolve_district(city, s.district) is None:
@@ -260,6 +261,52 @@ def city_problems(scenario: Scenario, city: City) -> ProblemList:
                 "remove this [[sensors]] entry or load a city with that network",
             )
     return rep.problems
+
+
+def _reinforcement_problems(
+    scenario: Scenario, city: City, stations: set[str], rep: _Reporter
+) -> None:
+    """Staging stations of ``[[reinforcement]]`` that the city lacks or that belong to
+    another force; a force with no station to stage at; duplicate names."""
+    force_of = dict(
+        zip(city.stations["station_id"].astype(str), city.stations["force"].astype(str))
+    )
+    force_of.update({ad.station_id: ad.force for ad in scenario.stations.add})
+    names: set[str] = set()
+    for i, r in enumerate(scenario.reinforcement):
+        if r.name in names:
+            rep.add(
+                ("reinforcement", i, "name"),
+                f"two [[reinforcement]] entries are named '{r.name}'",
+                "give each reinforcement its own name",
+                (r.name,),
+            )
+        names.add(r.name)
+        for sid in r.staging:
+            if sid not in stations:
+                rep.add(
+                    ("reinforcement", i, "staging"),
+                    f"reinforcement '{r.name}' stages at unknown or removed station '{sid}'",
+                    _suggest(sid, stations) or "use station_id values of the stations layer",
+                    (sid,),
+                )
+            elif force_of.get(sid) != r.force:
+                rep.add(
+                    ("reinforcement", i, "staging"),
+                    f"reinforcement '{r.name}' ({r.force}) stages at station '{sid}' of "
+                    f"force {force_of.get(sid)}",
+                    f"stage {r.force} units at {r.force} stations",
+                    (sid,),
+                )
+        if not r.staging and not any(
+            force_of.get(sid) == r.force for sid in stations if sid in force_of
+        ):
+            rep.add(
+                ("reinforcement", i, "force"),
+                f"reinforcement '{r.name}': the city has no {r.force} station to stage at",
+                "name staging stations, or add a station of that force ([[stations.add]])",
+                (r.name,),
+            )
 
 
 def problems_against(scenario: Scenario, city: City) -> ProblemList:

@@ -82,6 +82,28 @@ RANGES: dict[str, Range] = {
     "earthquake.depth_km": Range(
         1, 700, "km", "earthquakes occur from the surface down to about 700 km (subducting slabs)"
     ),
+    "surge.trigger_open": Range(
+        1,
+        100_000,
+        "incidents",
+        "open life-risk incidents that declare a surge: from one to far beyond any "
+        "city's disaster (the embedded earthquake opens ~4 000)",
+    ),
+    "surge.release_after_h": Range(
+        0,
+        240,
+        "h",
+        "time on one scene before a unit may be released to a site without a crew (up to ten days)",
+        low_open=True,
+    ),
+    "reinforcement.units": Range(
+        1,
+        10_000,
+        "units",
+        "one column of up to 10 000 vehicles or teams (assumption: beyond what any city "
+        "could receive at once)",
+    ),
+    "reinforcement.arrive_h": Range(0, YEAR_H, "h", "within the longest run"),
     "pipes.failure_rate_multiplier": Range(
         0,
         100_000,

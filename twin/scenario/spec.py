@@ -15,6 +15,8 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     [[rainstorm]] [[earthquake]]   hazards (see twin.hazards.rain, twin.hazards.quake)
     [pipes]          failures (on/off), failure_rate_multiplier (see twin.hazards.lifelines)
     [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch)
+    [surge]          enabled, trigger_open, release_after_h (see twin.sim.surge)
+    [[reinforcement]] name, force, units, arrive_h, staging (see twin.sim.reinforcement)
 
 Times in files are in hours or minutes as the key names say (``start_h``, ``t_min``);
 inside they are converted to seconds. Unknown keys and bad values raise one
@@ -47,10 +49,12 @@ from pydantic import (
     model_validator,
 )
 
+from twin.build.names import NAMED_CITIES
 from twin.errors import Problem, ProblemList, TwinDataError
 from twin.model.coords import convert_tree
 from twin.scenario.ranges import ranged
 from twin.scenario.toml_text import (
+    decode_text,
     problem_from_error,
     toml_error_line,
     unsafe_name,
@@ -206,6 +210,30 @@ class Dispatch(Spec):
     policy: Literal["nearest", "district_first"] = "nearest"
 
 
+class Surge(Spec):
+    """Surge dispatch (mass-casualty mode, see twin.sim.surge): declared when
+    ``trigger_open`` incidents with life risk are open at once (default: the engine's
+    ``TRIGGER_OPEN`` = 50); units on one scene ``release_after_h`` may then be released to
+    sites without a crew (default 2 h). ``enabled = false``: everyday dispatch whatever
+    the load."""
+
+    enabled: Bool = True
+    trigger_open: Int | None = ranged("surge.trigger_open", default=None)
+    release_after_h: Float | None = ranged("surge.release_after_h", default=None)
+
+
+class Reinforcement(Spec):
+    """Teams from outside the study area (跨区域增援, see twin.sim.reinforcement):
+    ``units`` units of ``force`` arriving ``arrive_h`` hours after the start of the run,
+    staged at the ``staging`` station ids (default: spread over the force's stations)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    force: Literal["community", "fire", "professional", "social", "air"]
+    units: Int = ranged("reinforcement.units")
+    arrive_h: Float = ranged("reinforcement.arrive_h")
+    staging: tuple[str, ...] = ()
+
+
 class Scenario(Spec):
     """A what-if scenario. ``days`` is the simulated duration; ``seed`` seeds the one RNG."""
 
@@ -218,9 +246,12 @@ class Scenario(Spec):
         description="first simulated day (TOML date, e.g. 2025-07-01): sets the season and "
         "weekday of the demand cycles (twin.sim.seasons); none = an average day of the year",
     )
-    city: str | None = Field(default=None, description="city folder; None = embedded twin")
-    """A city folder; relative paths are relative to the scenario file. None: the embedded
-    twin."""
+    city: str | None = Field(
+        default=None,
+        description="city folder or built-in name ('municipality'); None = embedded twin",
+    )
+    """A city folder (relative paths are relative to the scenario file) or a built-in city
+    name (``"municipality"``, ``"central"``). None: the embedded twin."""
     datum: Literal["wgs84", "gcj02", "bd09"] = Field(
         default="wgs84",
         description="datum of every lon/lat in the file (twin.model.coords): "
@@ -238,6 +269,8 @@ class Scenario(Spec):
     earthquake: tuple[Earthquake, ...] = ()
     pipes: Pipes = Pipes()
     dispatch: Dispatch = Dispatch()
+    surge: Surge = Surge()
+    reinforcement: tuple[Reinforcement, ...] = ()
     source: str | None = Field(default=None, exclude=True)
     _text: str = PrivateAttr(default="")
     """The TOML text the scenario was parsed from, to locate keys in later checks."""
@@ -301,11 +334,19 @@ def load_scenario(path: str | Path | None = None, *, strict: bool = True) -> Sce
             title="bad scenario",
         ) from None
     scenario = parse_scenario(decode_text(raw, str(path)), str(path), strict=strict)
-    if scenario.city is not None and not Path(scenario.city).expanduser().is_absolute():
+    if scenario.city is not None and _relative_folder(scenario.city, path.parent):
         scenario = _keep_private(
             scenario, scenario.model_copy(update={"city": str(path.parent / scenario.city)})
         )
     return scenario
+
+
+def _relative_folder(city: str, folder: Path) -> bool:
+    """Is ``city`` a relative folder path (to resolve against the scenario's ``folder``)?
+    A built-in city name (``"municipality"``) is not, unless such a folder exists there."""
+    if Path(city).expanduser().is_absolute():
+        return False
+    return city not in NAMED_CITIES or (folder / city).exists()
 
 
 def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True) -> Scenario:
@@ -346,31 +387,6 @@ def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True)
 MAX_ROUNDS = 50
 """Rounds of leaving out keys in error before a lenient parse gives up (each round removes
 at least one key; a section left without a required key is removed the next round)."""
-
-
-def decode_text(raw: bytes, where: str) -> str:
-    """The UTF-8 text of a scenario file; a binary or non-UTF-8 file is a scenario error
-    naming the line of the first bad byte."""
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise TwinDataError.one(
-            where,
-            "this is a binary file, not a TOML text file",
-            "give a scenario .toml file (a text file; see scenarios/)",
-            line=line,
-            title="bad scenario",
-        )
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TwinDataError.one(
-            where,
-            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} cannot be decoded",
-            "save the file as UTF-8 (most editors: 'Save with encoding')",
-            line=line,
-            title="bad scenario",
-        ) from None
 
 
 def form_problems(scenario: Scenario) -> tuple[Problem, ...]:

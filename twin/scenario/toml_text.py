@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import Any
 
-from twin.errors import Problem
+from twin.errors import Problem, TwinDataError
 from twin.scenario.ranges import RANGES
 
 MAX_NAME_LENGTH = 100
@@ -154,3 +154,28 @@ def _find_header(lines: list[str], header: str, nth: int) -> int | None:
     if not hits:
         return None
     return hits[min(nth, len(hits) - 1)]
+
+
+def decode_text(raw: bytes, where: str) -> str:
+    """The UTF-8 text of a scenario file; a binary or non-UTF-8 file is a scenario error
+    naming the line of the first bad byte."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise TwinDataError.one(
+            where,
+            "this is a binary file, not a TOML text file",
+            "give a scenario .toml file (a text file; see scenarios/)",
+            line=line,
+            title="bad scenario",
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TwinDataError.one(
+            where,
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} cannot be decoded",
+            "save the file as UTF-8 (most editors: 'Save with encoding')",
+            line=line,
+            title="bad scenario",
+        ) from None

@@ -12,7 +12,7 @@ A unit of a force with ``max_on_scene_s`` (air) leaves after that long unless it
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import numpy as np
 import simpy
@@ -24,11 +24,12 @@ from twin.sim.events import (
     DISPATCHED,
     EN_ROUTE,
     MUTUAL_AID,
+    RELEASED,
     RETURNING,
     EventLog,
 )
 from twin.sim.kinds import ANY
-from twin.sim.lifecycle import Inc, Lifecycle
+from twin.sim.lifecycle import GROUND, Inc, Lifecycle
 from twin.sim.movement import Movement, Trip
 from twin.sim.queues import Queues
 
@@ -55,6 +56,16 @@ class Crews:
         self.dispatches = np.zeros(n_stations, np.int64)
         self.mutual: Counter = Counter()
         self.proc: list[simpy.Process | None] = [None] * n_units
+        self.working: dict[int, tuple[Pool, Inc, float, simpy.Event]] = {}
+        """Ground units at work on a scene: unit → (pool, incident, since, release event)."""
+        self.crew: Counter = Counter()
+        """Ground units at work per incident id."""
+        self.last_leg: Callable[[int, Pool, Inc], tuple[float, str]] = lambda u, p, i: (
+            0.0,
+            "drive",
+        )
+        """Seconds and means of unit ``u``'s last stretch to the place from where it parked
+        (set by the run: :func:`twin.sim.access.last_leg`)."""
 
     def start(self, inc: Inc, pool: Pool, i: int, kind: int = ANY) -> None:
         """Send a free unit (of vehicle ``kind``) of local station ``i`` of ``pool`` to
@@ -115,12 +126,19 @@ class Crews:
         while True:
             yield from self._travel(trip)
             self.mv.arrived(trip, env.now, True)
+            leg, means = self.last_leg(u, pool, inc)
+            if leg > 0:  # the last stretch into flood water: by boat, wading or on foot
+                yield env.timeout(leg)
+            if means != "edge" and inc.reached_s != inc.reached_s:
+                inc.reached_s, inc.reached_by = env.now, means
             self.life.on_scene(u, pool.force, inc, trip.ordered, trip.depart)
             self.mv.record_route(trip)
             if not inc.cleared:
                 cap = pool.spec.max_on_scene_s
                 if cap is not None and pool.force != inc.lead:
                     yield env.any_of((self.life.done(inc), env.timeout(cap)))
+                elif pool.force in GROUND:
+                    yield from self._work(u, pool, inc)
                 else:
                     yield self.life.done(inc)
             scene = inc.node
@@ -146,6 +164,32 @@ class Crews:
                 return
             inc = nxt
             trip = self.depart(u, pool, i, inc, -1)
+
+    def _work(self, u: int, pool: Pool, inc: Inc) -> Generator[simpy.Event, None, None]:
+        """Ground unit ``u`` works at ``inc`` until it is cleared or the unit is released
+        (:meth:`release`)."""
+        ev = self.env.event()
+        self.working[u] = (pool, inc, self.env.now, ev)
+        self.crew[inc.id] += 1
+        yield self.env.any_of((self.life.done(inc), ev))
+        if self.working.pop(u, None) is not None:
+            self.crew[inc.id] -= 1
+
+    def release(self, pool: Pool, after_s: float) -> bool:
+        """Release the unit of ``pool`` longest at work on a scene, if it has worked there
+        ``after_s`` or more and another ground unit stays; True if one was released (it
+        then serves the queue, see :mod:`twin.sim.surge`)."""
+        now, best, since = self.env.now, -1, float("inf")
+        for u, (p, inc, t, _) in self.working.items():
+            if p is pool and now - t >= after_s and self.crew[inc.id] >= 2 and t < since:
+                best, since = u, t
+        if best < 0:
+            return False
+        _, inc, _, ev = self.working.pop(best)
+        self.crew[inc.id] -= 1
+        self.log.add((now, RELEASED, inc.id, best, inc.node, -1, -1))
+        ev.succeed()
+        return True
 
     def _count_busy(self, u: int, until: float) -> None:
         """Add unit ``u``'s busy spell up to ``until`` — within the run, not the drain."""

@@ -20,14 +20,14 @@ Road times come from :class:`twin.model.roads.TravelTimes` (``out[period][statio
 for the period of the departure time (dispatch + turnout): one gather of a few hundred
 floats per dispatch, no path search. :class:`twin.sim.road_times.RoadTimes` keeps them exact
 while roads are closed (a path search only when a closure may lie on a candidate's way). When
-no suitable unit is free anywhere, the request queues (FIFO per force) and is served by
+no suitable unit is free anywhere, the request queues (per force, by priority then age:
+:mod:`twin.sim.priority`) and is served by
 the next unit of that force to free up (from the scene it clears), or by a free unit once a
 closure that cut the place off ends.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +36,7 @@ from scipy.spatial import cKDTree
 from twin.model.roads import period_of
 from twin.sim.forces import FORCE_TARGET, FORCES, TARGETS_S, Fleet, ForceSpec
 from twin.sim.kinds import ANY, KINDS, kind_codes
+from twin.sim.priority import PriorityQueue
 from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
 
@@ -81,7 +82,9 @@ class Pool:
     free: np.ndarray
     stack: list[list[int]]
     total: int
-    queue: deque = field(default_factory=deque)
+    queue: PriorityQueue = field(default_factory=PriorityQueue)
+    withheld: int = 0
+    """Units of the pool not yet arrived (reinforcements on their way, :mod:`twin.sim.reinforcement`)."""
     target_s: float = 0.0
     tree: cKDTree | None = None
     free_l: list[int] = field(default_factory=list)

@@ -38,6 +38,7 @@ import simpy
 from twin.hazards.timeline import ClosureEvent, Timeline
 from twin.model.city import City
 from twin.model.roads import PERIODS, TravelTimes
+from twin.sim.access import last_leg
 from twin.sim.crews import Crews
 from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.events import KINDS, EventLog, K, Row
@@ -56,10 +57,12 @@ from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
 from twin.sim.params import AirLimits, TimeChain
 from twin.sim.queues import Queues
 from twin.sim.readiness import Readiness
+from twin.sim.reinforcement import Arrivals, Reinforcement, with_reinforcements
 from twin.sim.rerouting import Closures
 from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
 from twin.sim.seasons import Calendar
+from twin.sim.surge import Surge, SurgeRule
 
 __all__ = [
     "FORCES",
@@ -95,6 +98,10 @@ class EngineConfig:
     """When helicopters may not fly (dark hours, fog days); air requests from the scene."""
     calendar: Calendar = field(default_factory=Calendar)
     """The run's first date and the weekly and seasonal cycles (:mod:`twin.sim.seasons`)."""
+    reinforcements: tuple[Reinforcement, ...] = ()
+    """Teams from outside the study area and when they arrive (:mod:`twin.sim.reinforcement`)."""
+    surge: SurgeRule = field(default_factory=SurgeRule)
+    """When a surge is declared and units are released (:mod:`twin.sim.surge`)."""
 
 
 @dataclass(eq=False)
@@ -117,6 +124,12 @@ class SimResult:
     duration_s: float
     end_s: float
     engine: Engine
+    surge_rows: list[tuple] = field(default_factory=list)
+    """The hourly record of the run (:data:`twin.sim.surge.SURGE_COLUMNS`)."""
+    surge_declared_s: list[float] = field(default_factory=list)
+    """Times (s) a surge was declared."""
+    arrays: IncidentArrays | None = None
+    """The run's pre-drawn incidents (depth and access of flood calls)."""
 
 
 class Engine:
@@ -128,7 +141,10 @@ class Engine:
         self.xy = self.net.xy
         self.types = list(config.catalogue.values())
         self.districts = _district_ids(city)
-        self.fleet: Fleet = build_fleet(city, self.districts)
+        self.fleet: Fleet
+        self.fleet, self.arrive_s = with_reinforcements(
+            build_fleet(city, self.districts), config.reinforcements
+        )
         road = np.array(
             [config.forces[FORCES[f]].mode == "road" for f in self.fleet.station_force], bool
         )
@@ -298,6 +314,19 @@ class Run:
         )
         self.life.send = self.queues.send
         self.queues.start = self.crews.start
+        self.arrivals = Arrivals(env, self.log, self.pools, eng.arrive_s)
+        self.surge = Surge(
+            env,
+            eng.config.surge,
+            self.life,
+            self.pools,
+            self.queues.retry,
+            self.crews.release,
+            self.arrivals.count,
+        )
+        self.queues.surge_active = lambda: self.surge.active
+        self.queues.opened = self.surge.opened
+        self.crews.last_leg = flood_legs(arr, fleet, n_units)
         fire = self.pools[FIRE]
         self.readiness = Readiness(
             env, self.log, fire, self.crews, fleet.station_node.tolist(), rng, chain, duration_s
@@ -314,6 +343,8 @@ class Run:
             env.process(self.closures.process(c, self.duration))
         if self.readiness.blocks:
             env.process(self.readiness.process())
+        env.process(self.arrivals.process(self.duration, self.queues.retry))
+        env.process(self.surge.process(self.duration))
         env.run(until=self.duration + self.eng.config.drain_s)
         self.crews.close_open_spells(self.pools)
         if self.progress is not None:
@@ -330,4 +361,25 @@ class Run:
             duration_s=self.duration,
             end_s=self.log.last_t,
             engine=self.eng,
+            surge_rows=self.surge.rows,
+            surge_declared_s=self.surge.declared_s,
+            arrays=self.arr,
         )
+
+
+def flood_legs(
+    arr: IncidentArrays, fleet: Fleet, n_units: int
+) -> Callable[[int, Pool, Inc], tuple[float, str]]:
+    """Unit ``u``'s last stretch to an incident's place (:func:`twin.sim.access.last_leg`),
+    with the flood depth and distance of the run's pre-drawn incidents (none for incidents
+    raised during the run: cascades)."""
+    kinds = fleet.unit_kind.tolist() if fleet.unit_kind is not None else [""] * n_units
+    depth = arr.depth_m.tolist() if arr.depth_m is not None else None
+    access = arr.access_m.tolist() if arr.access_m is not None else None
+    n = len(depth) if depth is not None else 0
+
+    def leg(u: int, pool: Pool, inc: Inc) -> tuple[float, str]:
+        d, a = (depth[inc.id], access[inc.id]) if depth and access and inc.id < n else (0, 0)
+        return last_leg(d, a, pool.spec.name, kinds[u] or "", pool.spec.mode)
+
+    return leg

@@ -29,6 +29,8 @@ KINDS: tuple[str, ...] = (
     "grounded",
     "away",
     "ready",
+    "released",
+    "reinforced",
 )
 """Event kinds (codes are indices). ``queued``: no suitable free unit can reach the place
 (all busy, or closures cut it off), the request waits; ``no_unit``: the force has no units,
@@ -37,7 +39,10 @@ district-level unit crosses into another district (from → to); ``cascade``: a 
 escalated (the leak's id; the new incidents follow with their own ``alarm``);
 ``grounded``: air rescue was called when helicopters may not fly (dark or fog);
 ``away`` / ``ready``: a free fire crew leaves / returns to readiness (training,
-inspections, maintenance: :mod:`twin.sim.readiness`)."""
+inspections, maintenance: :mod:`twin.sim.readiness`);
+``released``: under a surge a unit leaves a long job for a site without a crew
+(:mod:`twin.sim.surge`); ``reinforced``: a reinforcement unit from outside the study area
+arrives at its staging station (:mod:`twin.sim.reinforcement`)."""
 K = {k: i for i, k in enumerate(KINDS)}
 (
     ALARM,
@@ -59,6 +64,8 @@ K = {k: i for i, k in enumerate(KINDS)}
     GROUNDED,
     AWAY,
     READY,
+    RELEASED,
+    REINFORCED,
 ) = range(len(KINDS))
 
 Row = tuple[float, int, int, int, int, int, int]

@@ -102,6 +102,10 @@ class IncidentArrays:
     air_scene: np.ndarray | None = None
     """Per incident: will the first ground crew on scene ask for air rescue (drawn from the
     type's ``air_scene_prob``; None: never)."""
+    depth_m: np.ndarray | None = None
+    """Water depth (m) at each flood call's place (None: no timeline incident has any)."""
+    access_m: np.ndarray | None = None
+    """Metres from each flood call's access node to the place (:mod:`twin.sim.access`)."""
 
     def __len__(self) -> int:
         return len(self.onset_s)
@@ -263,9 +267,13 @@ def draw_incidents(
     )
     cause = [""] * n
     label = [""] * n
+    water = any(s.access_m > 0 or s.depth_m > 0 for s in sched)
+    depth_m, access_m = (np.zeros(n), np.zeros(n)) if water else (None, None)
     for pos in np.flatnonzero(order >= n_rand):
         s = sched[order[pos] - n_rand]
         cause[pos], label[pos] = s.cause, s.label
+        if depth_m is not None and access_m is not None:
+            depth_m[pos], access_m[pos] = s.depth_m, s.access_m
         if s.alarm_delay_s is not None:
             delay[pos] = s.alarm_delay_s
             by[pos] = 2 if s.cause == "script" else (0 if s.monitored else 1)
@@ -300,4 +308,6 @@ def draw_incidents(
         call_s=call,
         noise=noise,
         air_scene=air_scene,
+        depth_m=depth_m,
+        access_m=access_m,
     )

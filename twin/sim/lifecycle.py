@@ -29,6 +29,7 @@ from twin.sim.forces import FORCES, GROUND_FORCES
 from twin.sim.incidents import IncidentArrays, IncidentType
 from twin.sim.kinds import ANY, assignment_kinds, resolve
 from twin.sim.params import AIR_SCENE_REQUEST_S, TimeChain
+from twin.sim.priority import priority_of
 
 COMMUNITY, FIRE, AIR = FORCES.index("community"), FORCES.index("fire"), FORCES.index("air")
 GROUND = frozenset(FORCES.index(f) for f in GROUND_FORCES)
@@ -75,6 +76,10 @@ class Inc:
         "kinds_q",
         "air_scene",
         "air_request_s",
+        "prio",
+        "first_crew",
+        "reached_s",
+        "reached_by",
     )
 
     def __init__(
@@ -114,6 +119,8 @@ class Inc:
         self.kinds_q: list[int] = []  # vehicle kinds of its queued fire requests, in order
         self.air_scene = False  # the first ground crew on scene will ask for air rescue
         self.air_request_s = math.nan  # when air rescue was requested
+        self.prio, self.first_crew = priority_of(type.name), False  # queue order; surge
+        self.reached_s, self.reached_by = math.nan, ""  # first to reach the place (not the edge)
 
     def next_noise(self) -> float | None:
         """The standard normal for this incident's next road leg (None: use the stream)."""
@@ -373,26 +380,3 @@ def escalate(life: Lifecycle, inc: Inc) -> None:
 
 def _unset(inc: Inc, f: int, kind: int = -1) -> None:
     raise RuntimeError("Lifecycle.send is wired by the run before it starts")
-
-
-def chain_columns(incs: list[Inc]) -> dict[str, np.ndarray]:
-    """The time chain per incident, for the incidents table (s): ``call_s`` (119 call
-    handling), ``dispatch_s`` (absolute time of the dispatch order), ``turnout_s`` and
-    ``travel_s`` of the first ground unit on scene, ``first_fire_s`` (absolute: first fire
-    vehicle on scene), ``full_s`` (absolute: the whole first assignment of ground units on
-    scene), ``air_request_s`` (absolute: air rescue requested, at the dispatch order or
-    from the scene). NaN where it did not happen."""
-    n = len(incs)
-
-    def col(name: str) -> np.ndarray:
-        return np.fromiter((getattr(i, name) for i in incs), float, n)
-
-    return {
-        "call_s": col("call_s"),
-        "dispatch_s": col("dispatch_s"),
-        "turnout_s": col("turnout_s"),
-        "travel_s": col("travel_s"),
-        "first_fire_s": np.fromiter((i.first[FIRE] for i in incs), float, n),
-        "full_s": col("full_s"),
-        "air_request_s": col("air_request_s"),
-    }

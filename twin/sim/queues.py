@@ -2,9 +2,9 @@
 
 A request for a unit of a force is sent at once when the dispatcher finds a free unit
 that can reach the place (:class:`~twin.sim.dispatch.Dispatcher`); otherwise it waits in
-the force's FIFO queue (``queued``) — or, when no unit of the force could ever reach it,
-it is dropped (``no_unit``). A unit that frees up serves the oldest queued request it
-can reach, from where it is (:meth:`Queues.next_for`); after a closure change the road
+the force's queue (``queued``; served by priority, then age: :mod:`twin.sim.priority`) —
+or, when no unit of the force could ever reach it, it is dropped (``no_unit``). A unit
+that frees up serves the first queued request (by priority, then age) it can reach, from where it is (:meth:`Queues.next_for`); after a closure change the road
 queues are retried in order (:meth:`Queues.retry`). A request for a fire vehicle of a kind
 (:mod:`twin.sim.kinds`) waits for a vehicle of that kind: the queue holds the incident,
 the incident the kinds of its waiting requests (``Inc.kinds_q``, in order).
@@ -13,7 +13,6 @@ the incident the kinds of its waiting requests (``Inc.kinds_q``, in order).
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -21,9 +20,11 @@ import numpy as np
 from twin.model.roads import period_of
 from twin.sim.dispatch import Dispatcher, Pool
 from twin.sim.events import GROUNDED, QUEUED, EventLog
+from twin.sim.forces import FORCES
 from twin.sim.kinds import ANY, serves
-from twin.sim.lifecycle import Inc, Lifecycle
+from twin.sim.lifecycle import GROUND, Inc, Lifecycle
 from twin.sim.movement import XY
+from twin.sim.priority import PriorityQueue, first_crew_force
 from twin.sim.road_times import RoadTimes
 
 Start = Callable[[Inc, Pool, int, int], None]
@@ -48,14 +49,21 @@ class Queues:
         self.grounded = grounded
         self.life, self.node_xy, self.now = life, node_xy, now
         self.start: Start = _unset
+        self.surge_active: Callable[[], bool] = lambda: False
+        """Is a surge declared (:mod:`twin.sim.surge`)?"""
+        self.opened: Callable[[Inc], None] = lambda inc: None
+        """Told of every incident requesting units (the surge counts open incidents)."""
 
     def send(self, inc: Inc, f: int, kind: int = ANY) -> None:
         """Dispatch one unit of force ``f`` (of vehicle ``kind``) to ``inc`` (or queue the
         request)."""
         pool = self.pools[f]
         now = self.now()
+        self.opened(inc)
         if pool.total == 0:
             self.life.no_unit(inc, f)
+            return
+        if f in GROUND and self.surge_active() and self._defers(inc, f, kind):
             return
         mode = pool.spec.mode
         if mode == "air" and self.grounded(now):  # dark or fog: the request is refused
@@ -79,10 +87,33 @@ class Queues:
             return
         self.start(inc, pool, i, kind)
 
+    def _defers(self, inc: Inc, f: int, kind: int) -> bool:
+        """Under a surge: defer this ground request unless it is the site's first crew —
+        from the first needed ground force with a free unit (:func:`first_crew_force`)."""
+        if not inc.first_crew:
+            needs = [(FORCES.index(name), n) for name, n in inc.type.needs]
+            if f == first_crew_force(self.pools, needs, GROUND):
+                inc.first_crew = True
+                return False
+        self.defer(inc, f, kind)
+        return True
+
+    def defer(self, inc: Inc, f: int, kind: int = ANY) -> None:
+        """Queue a request of force ``f`` (vehicle ``kind``) for ``inc`` behind every site
+        still waiting for its first crew (stage 1: a surge's reinforcement,
+        :mod:`twin.sim.surge`)."""
+        pool = self.pools[f]
+        if pool.total == 0:
+            self.life.no_unit(inc, f)
+            return
+        self._requeue(pool, inc, kind, 1)
+        inc.queued = True
+        self.log.add((self.now(), QUEUED, inc.id, -1, inc.node, -1, inc.district))
+
     def next_for(self, pool: Pool, scene: int, i: int, unit: int = -1) -> Inc | None:
-        """The oldest queued incident still waiting for this force that the unit ``unit``
-        of local station ``i``, at ``scene`` (−1: at its station), can reach and serve (a
-        request for its vehicle kind or any); None if none."""
+        """The first queued incident (by priority, then age) still waiting for this force
+        that the unit ``unit`` of local station ``i``, at ``scene`` (−1: at its station),
+        can reach and serve (a request for its vehicle kind or any); None if none."""
         q = pool.queue
         while q and q[0].cleared:
             q.popleft()
@@ -118,25 +149,26 @@ class Queues:
         """After a closure change, queued requests a free road unit can now reach are sent
         (in queue order)."""
         for pool in self.pools:
-            if not pool.queue or pool.spec.mode != "road":
+            if not pool.queue or pool.spec.mode != "road" or not np.any(pool.free):
                 continue
-            waiting, pool.queue = pool.queue, deque()
-            for inc in waiting:
+            waiting, pool.queue = pool.queue, PriorityQueue()
+            for k, inc in enumerate(waiting):
                 if inc.cleared:
                     continue
+                stage = waiting.stage(k)
                 kind = inc.kinds_q.pop(0) if pool.kind is not None and inc.kinds_q else ANY
                 if not np.any(pool.free):
-                    self._requeue(pool, inc, kind)
+                    self._requeue(pool, inc, kind, stage)
                     continue
                 i, _ = self.disp.pick_road(pool, inc.node, inc.district, self.now(), kind)
                 if i < 0:
-                    self._requeue(pool, inc, kind)
+                    self._requeue(pool, inc, kind, stage)
                 else:
                     self.start(inc, pool, i, kind)
 
     @staticmethod
-    def _requeue(pool: Pool, inc: Inc, kind: int) -> None:
-        pool.queue.append(inc)
+    def _requeue(pool: Pool, inc: Inc, kind: int, stage: int = 0) -> None:
+        pool.queue.append(inc, stage)
         if pool.kind is not None:
             inc.kinds_q.append(kind)
 

@@ -20,6 +20,12 @@ import pandas as pd
 
 from twin.analysis.calibration import calibration
 from twin.analysis.compliance import types_needing
+from twin.analysis.disaster import (
+    rescue_summary,
+    rescue_table,
+    surge_summary,
+    surge_table,
+)
 from twin.analysis.metrics import (
     compliance_table,
     counts,
@@ -39,11 +45,13 @@ from twin.model.city import City, load_city
 from twin.scenario.apply import apply
 from twin.scenario.checks import check_against
 from twin.scenario.spec import Scenario
+from twin.sim.columns import access_columns, chain_columns
 from twin.sim.engine import EngineConfig, SimResult, simulate
 from twin.sim.estimate import check_fits
 from twin.sim.forces import TARGETS_S
-from twin.sim.lifecycle import chain_columns
 from twin.sim.prechecks import check_run
+from twin.sim.reinforcement import reinforcements_of
+from twin.sim.surge import surge_rule
 
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
 
@@ -84,6 +92,8 @@ def run_scenario(
         record_routes=bool(record_routes),
         policy=scenario.dispatch.policy,
         calendar=replace(config.calendar, start=scenario.start_date),
+        reinforcements=reinforcements_of(scenario),
+        surge=surge_rule(scenario.surge),
     )
     inc = scenario.incidents
     sim = simulate(
@@ -100,6 +110,8 @@ def run_scenario(
     incidents = incident_table(sim)
     for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
         incidents[name] = values
+    for name, values in access_columns(sim.incidents, sim.arrays).items():  # flood water and access
+        incidents[name] = values
     events = event_table(sim)
     tables = {
         "incidents": incidents,
@@ -111,10 +123,15 @@ def run_scenario(
         "lifelines": lifelines_table(timeline, city),
         "coverage": coverage_table(sim),
         "stations": city.stations,  # as the scenario left them: the maps redraw this city
+        "surge": surge_table(sim.surge_rows),
+        "rescues": rescue_table(incidents, scenario.duration_s),
     }
     summary = _summary(
         scenario, city, sim, tables, started, time.perf_counter() - wall0, record_routes
     )
+    summary["hazard_notes"] = list(timeline.notes)
+    summary["surge"] = surge_summary(tables["surge"], sim.surge_declared_s)
+    summary["rescues_per_day"] = rescue_summary(tables["rescues"])
     summary["estimate"] = {k: round(float(v), 1) for k, v in asdict(est).items()}
     return Results(tables, summary)
 

@@ -1,0 +1,112 @@
+"""Benchmark: the municipality twin (issue 15) — build, travel tables, a run, air by district.
+
+    nice -n 10 .venv/bin/python bench/municipality.py [--days 365] [--seed 2026]
+        [--folder DIR] [--csv OUT.csv]
+
+Prints, measured in this run:
+
+- the build time of the municipality city folder (:mod:`twin.build.municipality`; skipped
+  with ``--folder DIR``, an already built folder) and its load-and-validate time;
+- the engine preparation time with the travel-time tables computed afresh (no disk cache):
+  road bases × nodes × periods, plus incident placement;
+- the whole pipeline for ``--days`` of the default scenario (random incidents; the
+  municipality has no pipes, so no pipe failures) via ``run_scenario``: wall time,
+  incidents, **incidents per second** (engine and every results table);
+- the peak resident memory of the process (``ru_maxrss``);
+- the 60-min air target per district (``compliance.csv`` rows ``60min``/``alarm``/
+  ``district:<id>``): air missions, share within the hour, p50 and p90, with the night and
+  fog limits of :class:`twin.sim.params.AirLimits`; ``--csv`` writes that table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from twin.build.municipality import build_municipality  # noqa: E402
+from twin.model.city import load_city  # noqa: E402
+from twin.model.roads import PERIODS  # noqa: E402
+from twin.scenario.spec import Scenario  # noqa: E402
+from twin.sim.engine import Engine, EngineConfig  # noqa: E402
+from twin.sim.runner import run_scenario  # noqa: E402
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far (MB; Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def air_by_district(compliance: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
+    """The 60-min air target per district (every district, 0 missions where none)."""
+    rows = compliance[(compliance["target"] == "60min") & (compliance["from"] == "alarm")]
+    rows = rows[rows["scope"].str.startswith("district:")].copy()
+    rows["district_id"] = rows["scope"].str.removeprefix("district:")
+    d = districts[["district_id", "name", "name_en"]].merge(rows, on="district_id", how="left")
+    d["count"] = d["count"].fillna(0).astype(int)
+    cols = ["district_id", "name", "name_en", "count", "met_share", "p50_s", "p90_s"]
+    return d[cols].sort_values(["met_share", "count"], na_position="last")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--days", type=float, default=365.0)
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--folder", type=Path, default=None, help="an already built municipality")
+    ap.add_argument("--csv", type=Path, default=None, help="write the air table here")
+    a = ap.parse_args()
+    tmp = None
+    if a.folder is None:
+        tmp = tempfile.TemporaryDirectory(prefix="bench-muni-")
+        a.folder = Path(tmp.name) / "municipality"
+        t0 = time.perf_counter()
+        counts = build_municipality(a.folder)
+        print(f"build: {time.perf_counter() - t0:.1f} s  {counts}")
+    t0 = time.perf_counter()
+    city = load_city(a.folder)
+    s = city.summary()
+    print(
+        f"load + validate: {time.perf_counter() - t0:.1f} s; {s['road_nodes']:,} nodes, "
+        f"{s['road_edges']:,} edges, {s['population']:,} people, units {s['units']}"
+    )
+    t0 = time.perf_counter()
+    engine = Engine(city, EngineConfig(use_cache=False))
+    print(
+        f"engine preparation, tables uncached: {time.perf_counter() - t0:.1f} s "
+        f"({len(engine.sources)} road bases × {engine.net.n_nodes:,} nodes × {len(PERIODS)} "
+        f"periods); peak memory so far {peak_mb():,.0f} MB"
+    )
+    del engine
+    t0 = time.perf_counter()
+    res = run_scenario(Scenario(days=a.days, seed=a.seed), city, record_routes=False)
+    wall = time.perf_counter() - t0
+    c = res.summary["counts"]
+    print(
+        f"whole pipeline, {a.days:g} days: {wall:.1f} s for {c['incidents']:,} incidents, "
+        f"{c['dispatches']:,} dispatches → {c['incidents'] / wall:,.0f} incidents/s "
+        f"(engine and tables; travel tables from the disk cache when present)"
+    )
+    print(f"peak resident memory: {peak_mb():,.0f} MB")
+    air = air_by_district(res["compliance"], city.districts)
+    print(f"\n60-min air target by district ({a.days:g} days, seed {a.seed}; night/fog limits on):")
+    print(f"{'district':<34} {'missions':>8} {'met %':>6} {'p50 min':>8} {'p90 min':>8}")
+    for r in air.itertuples():
+        met = "" if pd.isna(r.met_share) else f"{100 * r.met_share:.0f}"
+        p50 = "" if pd.isna(r.p50_s) else f"{r.p50_s / 60:.0f}"
+        p90 = "" if pd.isna(r.p90_s) else f"{r.p90_s / 60:.0f}"
+        print(f"{r.name_en + ' ' + r.name:<34} {r.count:>8} {met:>6} {p50:>8} {p90:>8}")
+    if a.csv:
+        air.to_csv(a.csv, index=False)
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
