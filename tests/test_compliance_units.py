@@ -101,6 +101,9 @@ def test_applies_by_the_engines_flags_when_present():
     assert applies(df, "air", CAT).tolist() == [False, False, False, True, False]
     # there is no flag for the fire targets: always the catalogue
     assert applies(df, "fire", CAT).tolist() == [False, True, False, False, False]
+    # the rescue targets: collapses and entrapments by name (RESCUE_TYPES)
+    df = pd.DataFrame({"type": ["building_collapse", "fire", "technical_rescue", "landslide"]})
+    assert applies(df, "rescue", CAT).tolist() == [True, False, True, False]
 
 
 def test_elapsed_is_arrival_minus_origin_and_none_without_either_column():
@@ -269,6 +272,7 @@ def test_primary_rows_keep_each_targets_own_origin_unknown_targets_and_old_table
 
 
 def test_target_registry_thresholds_origins_and_keys():
+    h = 3600.0
     assert [(t.name, t.threshold_s, t.arrival, t.origin) for t in PRIMARY] == [
         ("10min", 600.0, "community", "alarm"),
         ("30min", 1800.0, "ground", "alarm"),
@@ -276,12 +280,16 @@ def test_target_registry_thresholds_origins_and_keys():
         ("5min", 300.0, "fire", "dispatch"),
         ("8min", 480.0, "fire", "alarm"),
         ("full", 1800.0, "full", "alarm"),
+        ("rescue_6h", 6 * h, "rescue", "onset"),
+        ("rescue_24h", 24 * h, "rescue", "onset"),
+        ("rescue_72h", 72 * h, "rescue", "onset"),
     ]
     assert HEADLINE == ("10min", "30min", "60min") and CELL_MIN_INCIDENTS == 20
-    assert TARGETS[:6] == PRIMARY
-    onset = TARGETS[6:]
+    assert TARGETS[:9] == PRIMARY
+    # the onset variants of the targets not measured from the onset already
+    onset = TARGETS[9:]
     assert [(t.name, t.threshold_s, t.arrival, t.origin) for t in onset] == [
-        (t.name, t.threshold_s, t.arrival, "onset") for t in PRIMARY
+        (t.name, t.threshold_s, t.arrival, "onset") for t in PRIMARY[:6]
     ]
     assert onset[0].label == "10 min: community responder (from onset)"
     assert [t.key for t in TARGETS] == [
@@ -291,6 +299,9 @@ def test_target_registry_thresholds_origins_and_keys():
         "5min",
         "8min",
         "full",
+        "rescue_6h",
+        "rescue_24h",
+        "rescue_72h",
         "10min@onset",
         "30min@onset",
         "60min@onset",
@@ -298,7 +309,7 @@ def test_target_registry_thresholds_origins_and_keys():
         "8min@onset",
         "full@onset",
     ]
-    assert PRIMARY_ORIGIN["5min"] == "dispatch"
+    assert PRIMARY_ORIGIN["5min"] == "dispatch" and PRIMARY_ORIGIN["rescue_6h"] == "onset"
     assert Target("mine", 1.0, "fire", "onset").key == "mine"  # unregistered: its own origin
 
 
@@ -314,7 +325,7 @@ def test_the_onset_variant_of_a_target_changes_only_its_origin_and_label():
 
 def test_target_lookup_by_name_and_origin():
     assert target("5min") == PRIMARY[3]
-    assert target("5min", "onset") == TARGETS[9]
+    assert target("5min", "onset") == TARGETS[12]
     with pytest.raises(KeyError, match=r"no target '5min' from 'alarm'; known: \['10min'"):
         target("5min", "alarm")
     with pytest.raises(KeyError, match="no target 'nope' from None"):
