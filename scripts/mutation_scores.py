@@ -13,6 +13,11 @@ Draw the sample (``n`` mutants per mutated module, sorted names, ``random.Random
 
     mutmut results --all true | python scripts/mutation_scores.py sample 30 2026 > docs/mutation-sample.tsv
 
+The sample files also record each mutant's status (columns 3–: before, after); score them
+without mutmut's database::
+
+    python scripts/mutation_scores.py recorded docs/mutation-sample.tsv docs/mutation-equivalent.tsv
+
 Equivalent mutants (docs/mutation-equivalent.tsv: mutant name, reason) are left out of the
 "excl. equivalent" score::
 
@@ -85,6 +90,18 @@ def score(
 
 
 def main() -> None:
+    if sys.argv[1] == "recorded":  # scores from the status columns the sample file records
+        with open(sys.argv[2], encoding="utf-8") as f:
+            table = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+        equivalent = frozenset()
+        if len(sys.argv) > 3:
+            with open(sys.argv[3], encoding="utf-8") as f:
+                equivalent = frozenset(line.split("\t")[0] for line in f if line.strip())
+        for k in range(2, max(len(r) for r in table)):
+            print(f"-- column {k + 1}")
+            statuses = {r[1]: r[k].split(" (")[0] for r in table if len(r) > k}
+            print("\n".join(score(statuses, [(r[0], r[1]) for r in table], equivalent)))
+        return
     results = read_results(sys.stdin.readlines())
     if sys.argv[1] == "sample":
         rows = sample(results, int(sys.argv[2]), int(sys.argv[3]))
