@@ -1,49 +1,131 @@
-"""Size and time to first frame of the map pages in headless Chromium (software WebGL).
+"""Size and time to first frame of the pages in headless Chromium (software WebGL).
 
-    python bench/viz_pages.py RESULTS_DIR [RESULTS_DIR ...]
+    nice python bench/viz_pages.py [--loads 5] RESULTS_DIR [RESULTS_DIR ...]
 
-For each folder's map.html (and replay.html when present): file size, time from navigation
-to the page's first deck frame (``window.__timing.firstFrame``, performance.now() origin =
-navigation start), and to ``deckReady()`` (every visible layer loaded and drawn), in
-Debian's Chromium with SwiftShader (the flags of twin.viz.browser), network cut off.
-Also a screenshot next to the page (``<page>.bench.png``) to look at.
+For each folder's map.html, briefing.html, replay.html and difference.html (those present):
+file size, and the median over ``--loads`` fresh loads (a new browser each time, so no
+cache) of
+
+- deck pages (map, replay, difference): the time from navigation start to the deck's first
+  frame (``window.__timing.firstFrame``, performance.now() origin = navigation start) and to
+  ``deckReady()`` (every visible layer loaded and drawn), and the bundle's unpack time;
+- the briefing (HTML with the map as an image, no WebGL): first contentful paint and the
+  load event (every image decoded);
+
+and the CPU time the browser's processes used until then (user + system, from /proc: what
+the page costs, which the machine's other load changes far less than the wall times), in
+Debian's Chromium with SwiftShader (the flags of twin.viz.browser: no GPU), network cut
+off, 1600 × 900. A screenshot of the last load is written next to the page
+(``<page>.bench.png``) to look at. The machine's other load changes the figures: run it
+with ``nice`` on an idle machine and read the spread (min–max) as well as the median.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import os
+import statistics
 import time
 from pathlib import Path
 
 from twin.viz.browser import offline_page, wait_for_deck
 
+PAGES = ("map.html", "briefing.html", "replay.html", "difference.html")
 
-def measure(html: Path) -> dict[str, float]:
-    """Size (MB) and times (s) of one page."""
+
+def browser_cpu_s() -> float:
+    """CPU seconds (user + system) used so far by the processes this benchmark started (the
+    Playwright driver and the browser's processes), from /proc: a figure the machine's
+    other load changes far less than wall time."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, int] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(pid)] = int(fields[1])
+        cpu[int(pid)] = int(fields[11]) + int(fields[12])  # utime, stime
+    ours, grew = {os.getpid()}, True
+    while grew:
+        more = {p for p, pp in parent.items() if pp in ours} - ours
+        grew = bool(more)
+        ours |= more
+    ours.discard(os.getpid())
+    return sum(cpu[p] for p in ours) / tick
+
+
+def load_once(html: Path, shot: bool) -> dict[str, float]:
+    """One fresh load of ``html``: times in seconds from navigation start."""
     with offline_page(1600, 900, 1.0) as off:
+        cpu0 = browser_cpu_s()
         t = time.perf_counter()
-        off.page.goto(html.resolve().as_uri(), wait_until="load", timeout=120_000)
-        wait_for_deck(off.page, 120.0)
-        wall = time.perf_counter() - t
-        timing = off.page.evaluate("() => window.__timing")
-        bundle = off.page.evaluate("() => window.__bundleMs || 0")
-        off.page.screenshot(path=str(html.with_suffix(".bench.png")))
+        off.page.goto(html.resolve().as_uri(), wait_until="load", timeout=180_000)
+        deck = off.page.evaluate("() => Boolean(document.getElementById('deck-bundle'))")
+        if deck:
+            wait_for_deck(off.page, 180.0)
+            wall = time.perf_counter() - t
+            timing = off.page.evaluate("() => window.__timing")
+            out = {
+                "first_frame_s": timing["firstFrame"] / 1000,
+                "ready_s": wall,
+                "bundle_s": off.page.evaluate("() => window.__bundleMs || 0") / 1000,
+                "cpu_s": browser_cpu_s() - cpu0,
+            }
+        else:
+            nav = off.page.evaluate(
+                "() => { const n = performance.getEntriesByType('navigation')[0];"
+                " const p = performance.getEntriesByName('first-contentful-paint')[0];"
+                " return {load: n.loadEventEnd, fcp: p ? p.startTime : n.loadEventEnd}; }"
+            )
+            out = {
+                "first_frame_s": nav["fcp"] / 1000,
+                "ready_s": nav["load"] / 1000,
+                "cpu_s": browser_cpu_s() - cpu0,
+            }
+        if shot:
+            off.page.screenshot(path=str(html.with_suffix(".bench.png")))
         assert not off.blocked, off.blocked
-    return {
-        "size_mb": html.stat().st_size / 1e6,
-        "bundle_s": bundle / 1000,
-        "first_frame_s": timing["firstFrame"] / 1000,
-        "ready_s": wall,
-    }
+    return out
+
+
+def measure(html: Path, loads: int) -> dict[str, object]:
+    """Size (MB) and the median (and range) of each time over ``loads`` loads."""
+    runs = [load_once(html, shot=i == loads - 1) for i in range(loads)]
+    out: dict[str, object] = {"size_mb": html.stat().st_size / 1e6, "loads": loads}
+    for key in runs[0]:
+        vals = [r[key] for r in runs]
+        out[key] = (statistics.median(vals), min(vals), max(vals))
+    return out
+
+
+def fmt(m: dict[str, object], key: str) -> str:
+    med, lo, hi = m[key]  # type: ignore[misc]
+    return f"{med:.2f} s ({lo:.2f}–{hi:.2f})"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folders", nargs="+", type=Path)
+    ap.add_argument("--loads", type=int, default=5, help="fresh loads per page (median)")
+    args = ap.parse_args()
+    for folder in args.folders:
+        for name in PAGES:
+            p = folder / name
+            if not p.exists():
+                continue
+            m = measure(p, args.loads)
+            extra = f", bundle unpacked {fmt(m, 'bundle_s')}" if "bundle_s" in m else ""
+            extra += f"; browser CPU {fmt(m, 'cpu_s')}"
+            first = "first frame" if "bundle_s" in m else "first paint"
+            done = "all drawn" if "bundle_s" in m else "loaded"
+            print(
+                f"{p}: {m['size_mb']:.2f} MB; median of {m['loads']} loads: "
+                f"{first} {fmt(m, 'first_frame_s')}, {done} {fmt(m, 'ready_s')}{extra}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
-    for folder in sys.argv[1:]:
-        for name in ("map.html", "replay.html"):
-            p = Path(folder) / name
-            if p.exists():
-                m = measure(p)
-                print(
-                    f"{p}: {m['size_mb']:.2f} MB, bundle unpacked {m['bundle_s']:.2f} s, "
-                    f"first frame {m['first_frame_s']:.2f} s, all drawn {m['ready_s']:.2f} s"
-                )
+    main()

@@ -9,7 +9,6 @@ problem list; unknown runs and unsafe file names 404.
 from __future__ import annotations
 
 import io
-import math
 import time
 import zipfile
 from collections.abc import Iterator
@@ -21,9 +20,11 @@ import pytest
 from fastapi.testclient import TestClient
 from tinycity import node_xy, tiny_city
 
-from twin.app.paired import holm, paired_table
+import twin.viz.style as style
+from twin.analysis.compare import run_comparison
 from twin.app.server import create_app
 from twin.model.city import City, load_city, save_city
+from twin.scenario.spec import parse_scenario
 
 RUN_TIMEOUT_S = 240.0
 
@@ -66,6 +67,10 @@ def test_health_and_city(client: TestClient, city: City) -> None:
     assert {s["id"] for s in layers["stations"]} == {"F1", "F2", "F3", "P1", "S1", "A1"}
     west, south, east, north = layers["bounds"]
     assert west < east and south < north
+    # the page draws with the static maps' palette (twin.viz.style)
+    pal = layers["palette"]
+    assert pal["forces"]["fire"] == list(style.force_style("fire")["color"][:3])
+    assert pal["new"] == style.NEW_COLOR[:3] and pal["water"] == style.WATER_COLOR[:3]
 
 
 def test_shipped_scenarios_listed_and_read(client: TestClient) -> None:
@@ -182,7 +187,10 @@ def test_a_run_runs_and_compares_with_its_reference(client: TestClient, city: Ci
         "scenario/map.html",
     } <= files
     csv = pd.read_csv(io.StringIO(client.get(f"/api/runs/{run_id}/files/comparison.csv").text))
-    assert set(csv["n"]) <= {0, 1, 2}
+    assert set(csv["seeds"]) <= {1, 2}
+    assert_same_as_twin_compare(client, city, csv, cond, scen)
+    listed = {r["id"]: r for r in client.get("/api/runs").json()}
+    assert listed[run_id]["status"] == "done"
     summary = client.get(f"/api/runs/{run_id}/files/scenario/summary.json").json()
     assert summary["scenario"]["closures"][0]["name"] == "Short Bridge"
     assert summary["seed"] == 7  # replication 1 uses the scenario's seed
@@ -208,76 +216,57 @@ def test_compare_of_a_scenario_with_itself_is_exactly_zero(client: TestClient) -
     assert r.status_code == 202
     status = wait_done(client, r.json()["id"])
     assert status["status"] == "done", status
-    rows = [row for row in status["result"]["rows"] if row["n"] == 2]
+    rows = status["result"]["rows"]
     assert rows, "no measure had a value in both replications"
+    assert any(row["seeds"] == 2 for row in rows)
     for row in rows:  # common random numbers: identical runs, identical measures
-        assert row["diff"] == 0.0 and row["ci_low"] == row["ci_high"] == 0.0
-        assert not row["significant"]
+        assert row["diff"] == 0.0 and not row["significant"]
+        if row["low"] is None:  # a p90 with a value in one replication only: no interval
+            assert row["seeds"] == 1 and row["method"] == "t"
+            continue
+        assert row["p"] == 1.0 and row["low"] <= 0.0 <= row["high"]
+        if row["method"] == "t":  # every paired difference is 0: a zero-width interval
+            assert row["low"] == row["high"] == 0.0
 
 
-def compliance(values: dict[tuple[str, str], float]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "target": t,
-                "scope": s,
-                "met_share": v,
-                "p90_s": 100 * v,
-                "mean_s": 10 * v,
-                "count": 5,
-            }
-            for (t, s), v in values.items()
-        ]
-    )
+def test_page_static_files_and_run_list(client: TestClient) -> None:
+    """The page and everything it loads come from the app (no CDN); nothing else is served
+    from /static."""
+    page = client.get("/")
+    assert page.status_code == 200 and "/static/app.js" in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+    for name, kind in (("app.js", "javascript"), ("app.css", "css"), ("deck.js", "javascript")):
+        r = client.get(f"/static/{name}")
+        assert r.status_code == 200 and kind in r.headers["content-type"], name
+    for name in ("index.html", "..%2Fserver.py", "../server.py", "nope.js", "%2e%2e"):
+        assert client.get(f"/static/{name}").status_code == 404, name
 
 
-def test_paired_table_by_hand() -> None:
-    """Differences 0.1, 0.2, 0.3: mean 0.2, sd 0.1, t(0.975, 2) = 4.3027 → 0.2 ± 0.2484."""
-    ref = [compliance({("30min", "city"): v}) for v in (0.5, 0.6, 0.7)]
-    scen = [compliance({("30min", "city"): v}) for v in (0.6, 0.8, 1.0)]
-    out = paired_table(ref, scen).set_index("measure")
-    row = out.loc["met_share"]
-    assert row["n"] == 3 and math.isclose(row["diff"], 0.2)
-    half = 4.302652729749464 * 0.1 / math.sqrt(3)
-    assert math.isclose(row["ci_low"], 0.2 - half) and math.isclose(row["ci_high"], 0.2 + half)
-    assert math.isclose(row["reference"], 0.6) and math.isclose(row["scenario"], 0.8)
-    assert math.isclose(out.loc["p90_s", "diff"], 20.0)  # p90 built as 100 × share
+def test_compare_with_a_bad_scenario_gets_422(client: TestClient) -> None:
+    good = {"toml": 'name = "ok"\ndays = 0.25\n'}
+    bad = {"scenario": {"name": "bad", "days": -1}}
+    r = client.post("/api/compare", json={"base": good, "other": bad, "replications": 2})
+    assert r.status_code == 422 and r.json()["detail"]["problems"], r.text
+    r = client.post("/api/compare", json={"base": good, "other": good, "replications": 0})
+    assert r.status_code == 422
 
 
-def test_one_pair_carries_no_interval() -> None:
-    out = paired_table(
-        [compliance({("30min", "city"): 0.5})], [compliance({("30min", "city"): 0.7})]
-    )
-    row = out.set_index("measure").loc["met_share"]
-    assert math.isclose(row["diff"], 0.2) and math.isnan(row["ci_low"]) and math.isnan(row["p"])
-    assert not row["significant"]
-
-
-def test_holm_by_hand() -> None:
-    """p = (0.01, 0.04, 0.03): sorted 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 → max(0.06, 0.04).
-
-    With a NaN (no value): m = 2, 0.5·2 = 1.0, then 0.9·1 = 0.9 raised to the running max 1.0.
-    """
-    assert np.allclose(holm(np.array([0.01, 0.04, 0.03])), [0.03, 0.06, 0.06])
-    assert np.allclose(holm(np.array([0.5, np.nan, 0.9])), [1.0, np.nan, 1.0], equal_nan=True)
-
-
-def test_zero_true_difference_covers_zero_about_95_percent() -> None:
-    """200 fixed seeds, 10 pairs each with no true difference: coverage within 91–98 %."""
-    rng = np.random.default_rng(20261126)
-    covered = 0
-    for _ in range(200):
-        base = rng.uniform(0.5, 0.9, 10)
-        ref = [compliance({("30min", "city"): b}) for b in base]
-        scen = [compliance({("30min", "city"): b + rng.normal(0, 0.02)}) for b in base]
-        row = paired_table(ref, scen).set_index("measure").loc["met_share"]
-        covered += row["ci_low"] <= 0.0 <= row["ci_high"]
-    assert 182 <= covered <= 196, covered
-
-
-def test_paired_table_needs_matching_replications() -> None:
-    with pytest.raises(ValueError):
-        paired_table([compliance({("30min", "city"): 0.5})], [])
+def assert_same_as_twin_compare(
+    client: TestClient, city: City, csv: pd.DataFrame, cond: dict, scen: dict
+) -> None:
+    """The app's comparison.csv is the table ``twin compare`` computes for the same two
+    scenarios and seeds (one implementation: twin.analysis.compare), number for number."""
+    specs = []
+    for label, body in (("reference", cond), ("scenario", scen)):
+        toml = client.post("/api/scenario/check", json={"scenario": body}).json()["toml"]
+        specs.append(parse_scenario(toml, label).with_(name=label, city=str(city.source)))
+    cli = run_comparison(specs, city, 2, workers=1, cells=False).table
+    assert len(cli) == len(csv) > 0
+    key = ["option", "target", "scope", "measure"]
+    both = csv.merge(cli, on=key, suffixes=("_app", "_cli"))
+    assert len(both) == len(csv)
+    for col in ("base", "other", "diff", "low", "high", "p", "p_holm"):
+        assert np.allclose(both[f"{col}_app"], both[f"{col}_cli"], equal_nan=True), col
 
 
 def test_site_proposes_stations_the_page_can_accept(client: TestClient) -> None:
@@ -302,3 +291,13 @@ def test_site_proposes_stations_the_page_can_accept(client: TestClient) -> None:
     assert bad.status_code == 422
     unknown = client.post("/api/site", json={"k": 1, "force": "police"})
     assert unknown.status_code == 422
+
+
+def test_a_start_date_is_written_as_a_toml_date(client: TestClient) -> None:
+    body = {"scenario": {"name": "summer", "days": 1, "start_date": "2025-07-01"}}
+    r = client.post("/api/scenario/check", json=body)
+    assert r.status_code == 200, r.text
+    assert "start_date = 2025-07-01\n" in r.json()["toml"]  # a TOML date, not a string
+    assert r.json()["scenario"]["start_date"] == "2025-07-01"
+    bad = {"scenario": {"name": "x", "start_date": "2025-13-01"}}
+    assert client.post("/api/scenario/check", json=bad).status_code == 422

@@ -25,12 +25,14 @@ import pytest
 from PIL import Image
 from tinycity import node_xy, tiny_city
 
+import twin.viz.style as style
 from twin.model.city import City, load_city, save_city
 from twin.viz.browser import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.browser
 
-FIRE_RGB = (213, 94, 0)  # app.js FORCE_COLOURS.fire (Okabe–Ito vermillion)
+FIRE_RGB = tuple(style.force_style("fire")["color"][:3])  # the static maps' fire colour
+NEW_RGB = tuple(style.NEW_COLOR[:3])  # the ring of a new or moved station
 
 
 def free_port() -> int:
@@ -174,10 +176,11 @@ def test_add_station_close_bridge_run_and_compare(
     tab.settle(drawn)
     centre = tab.pixel(x, y)
     assert np.abs(centre - FIRE_RGB).max() < 40, centre
-    # a new station: radius 9 px with a 3 px black ring; an existing one: 5 px, 1 px dark grey
+    # a new station: radius 9 px with a 3 px ring in the maps' "new" yellow; an existing
+    # one: 5 px with a 1 px dark grey ring
     above = tab.column(x, y - 14, y - 4)
-    darkest = above.max(axis=1).min()
-    assert darkest < 60, f"no black NEW ring above the added station: {above.tolist()}"
+    nearest = np.abs(above - NEW_RGB).sum(axis=1).min()
+    assert nearest < 60, f"no yellow NEW ring above the added station: {above.tolist()}"
     assert "NEW" in tab.page.evaluate(
         "() => window.__app.deck.props.layers"
         ".find(l => l.id === 'new-labels').props.data"
@@ -208,6 +211,36 @@ def test_add_station_close_bridge_run_and_compare(
     rows = tab.page.locator("#districts tr").count()
     assert rows == 1 + 3  # header + the three districts of the tiny city
     assert "one replication: no interval" in tab.page.inner_text("#answer")
+    assert tab.left == [] and tab.errors == []
+
+
+def test_drag_moves_a_station(server: str, browser: Any, city_dir: Path) -> None:
+    """Drag the fire station F1 (at n00) to halfway between n12 and n22 with the mouse:
+    the station is drawn at the drop point and not at n00, the map did not pan, and the
+    scenario moves F1 there."""
+    city = load_city(city_dir)
+    tab = AppTab(browser, server)
+    tab.page.check("input[name=tool][value=move]")
+    x0, y0 = tab.xy(*lonlat(city, "n00"))
+    lon, lat = lonlat(city, "n12", "n22", 0.5)
+    x1, y1 = tab.xy(lon, lat)
+    drawn = tab.frames()
+    tab.page.mouse.move(x0, y0)
+    tab.page.mouse.down()
+    for f in (0.25, 0.5, 0.75, 1.0):  # pointer moves as a hand makes them
+        tab.page.mouse.move(x0 + f * (x1 - x0), y0 + f * (y1 - y0))
+    tab.page.mouse.up()
+    tab.page.wait_for_function("() => window.__app.moves === 1", timeout=30_000, polling=100)
+    moved = tab.page.evaluate("() => window.__app.state.move")
+    assert set(moved) == {"F1"}
+    assert abs(moved["F1"]["lon"] - lon) < 2e-4 and abs(moved["F1"]["lat"] - lat) < 2e-4
+    assert tab.xy(lon, lat) == (x1, y1)  # the drag moved the station, not the map
+    assert "move F1 to" in tab.page.inner_text("#changes")
+    tab.settle(drawn)
+    assert np.abs(tab.pixel(x1, y1) - FIRE_RGB).max() < 40, tab.pixel(x1, y1)
+    assert np.abs(tab.pixel(x0, y0) - FIRE_RGB).max() > 60, tab.pixel(x0, y0)
+    spec = tab.page.evaluate("() => window.__app.scenarioJson()")
+    assert [m["station_id"] for m in spec["stations"]["move"]] == ["F1"]
     assert tab.left == [] and tab.errors == []
 
 

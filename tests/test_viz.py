@@ -556,6 +556,9 @@ def test_write_map_with_matplotlib_fallback(city: City, results: Path) -> None:
     a = style.DISTRICT_ALPHA / 255
     blended = a * c + (1 - a) * bg  # drawn with alpha over the background
     assert (np.abs(img.astype(int) - blended).sum(axis=2) < 12).sum() > 10_000
+    # the rivers are drawn without a browser too (the shipped water areas, opaque)
+    river = np.array(style.WATER_COLOR[:3])
+    assert (np.abs(img.astype(int) - river).sum(axis=2) < 12).sum() > 5_000
 
 
 def test_briefing_answers_first_then_map_then_tables(city: City, results: Path) -> None:

@@ -146,6 +146,7 @@ def fill_pixels(img: np.ndarray, share: float, tol: int = 14) -> int:
 
 def test_map_draws_offline_and_toggles(tab: Tab, folder: Path) -> None:
     tab.open(folder / "map.html")
+    assert_loading_panel_went_through_its_steps(tab, folder / "map.html")
     img = tab.pixels()
     drawn = (np.abs(img - background()).sum(axis=2) > 30).mean()
     assert drawn > 0.25, f"only {drawn:.0%} of the map area differs from the background"
@@ -184,8 +185,33 @@ def test_map_draws_offline_and_toggles(tab: Tab, folder: Path) -> None:
     tab.offline_ok()
 
 
+LOAD_STEPS = [
+    "unpacking the map library 解压",
+    "reading the data 读取数据",
+    "building the layers 构建图层",
+    "drawing the first frame 绘制",
+]
+
+
+def assert_loading_panel_went_through_its_steps(tab: Tab, html: Path) -> None:
+    """The loading panel is shown as the page arrives (in the file, not hidden), went
+    through every step while the page unpacked and decoded its data, and is hidden with
+    its bar full once the first frame is drawn."""
+    assert '<div class="panel" id="loading" role="status">' in html.read_text("utf-8")
+    page = tab.page
+    assert page.evaluate("() => window.__loadSteps") == LOAD_STEPS
+    assert page.evaluate("() => document.documentElement.dataset.loading") == "done"
+    assert page.is_hidden("#loading")
+    bar = page.evaluate(
+        "() => [document.getElementById('loading-bar').value,"
+        " document.getElementById('loading-bar').max]"
+    )
+    assert bar == [len(LOAD_STEPS) + 1] * 2
+
+
 def test_replay_plays(tab: Tab, folder: Path) -> None:
     tab.open(folder / "replay.html")
+    assert_loading_panel_went_through_its_steps(tab, folder / "replay.html")
     page = tab.page
     trips_time = "() => deckInstance.props.layers.find(l => l.id === 'trips').props.currentTime"
     t0 = page.evaluate(trips_time)

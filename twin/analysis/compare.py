@@ -65,12 +65,7 @@ def run_comparison(
     """The baseline ``scenarios[0]`` and each option over seeds base.seed … +N−1."""
     base, options = scenarios[0], scenarios[1:]
     seeds = [base.seed + i for i in range(replications)]
-    areas = {o.name: a for o in options if (a := local_area(o, city)) is not None}
-    local: dict[str, tuple[tuple[str, np.ndarray], ...]] = {
-        o.name: ((areas[o.name].scope, areas[o.name].nodes),) if o.name in areas else ()
-        for o in options
-    }
-    local[base.name] = tuple((a.scope, a.nodes) for a in areas.values())
+    areas, local = declared_areas(base.name, options, city)
     reps = run_replications(
         scenarios,
         seeds,
@@ -80,17 +75,42 @@ def run_comparison(
         cells=cells,
         progress=progress,
     )
+    rows, table = paired_tables(reps, base.name, [o.name for o in options])
+    return Comparison(base, options, seeds, rows, table, areas, _crn(reps, base, options))
+
+
+def declared_areas(
+    base: str, options: list[Scenario], city: City
+) -> tuple[dict[str, LocalArea], dict[str, tuple[tuple[str, np.ndarray], ...]]]:
+    """Each option's local area (declared before the run) and, per scenario name, the
+    (scope, road node indices) its replications measure: an option its own area, the
+    baseline ``base`` every option's."""
+    areas = {o.name: a for o in options if (a := local_area(o, city)) is not None}
+    local: dict[str, tuple[tuple[str, np.ndarray], ...]] = {
+        o.name: ((areas[o.name].scope, areas[o.name].nodes),) if o.name in areas else ()
+        for o in options
+    }
+    local[base] = tuple((a.scope, a.nodes) for a in areas.values())
+    return areas, local
+
+
+def paired_tables(
+    reps: list[Replication], base: str, options: list[str]
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The replications' rows per scenario name, and the paired table of every option in
+    ``options`` against ``base`` (:func:`twin.analysis.comparison.paired_table`) — the
+    table ``twin compare`` prints and the app shows."""
     rows = {
-        s.name: pd.concat([r.rows for r in reps if r.scenario == s.name], ignore_index=True)
-        for s in scenarios
+        name: pd.concat([r.rows for r in reps if r.scenario == name], ignore_index=True)
+        for name in (base, *options)
     }
     tables = []
     for o in options:
-        b = rows[base.name]
-        b = b[~b["scope"].str.startswith("local:") | (b["scope"] == f"local:{o.name}")]
-        tables.append(paired_table(b, rows[o.name], o.name))
+        b = rows[base]
+        b = b[~b["scope"].str.startswith("local:") | (b["scope"] == f"local:{o}")]
+        tables.append(paired_table(b, rows[o], o))
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return Comparison(base, options, seeds, rows, table, areas, _crn(reps, base, options))
+    return rows, table
 
 
 def _crn(

@@ -102,6 +102,18 @@ def incident_table(sim: SimResult) -> pd.DataFrame:
     return df
 
 
+ROUTE_COLUMNS = (
+    "unit_id",
+    "force",
+    "station_id",
+    "incident_id",
+    "leg",
+    "depart_s",
+    "arrive_s",
+    "path",
+    "times_s",
+)
+"""The columns of ``routes.parquet`` (ARCHITECTURE.md, "Results folder")."""
 CHAIN_COLUMNS = ("call_s", "turnout_s", "travel_s", "dispatch_s", "full_s")
 """The time chain (contract with the engine): ``call_s``, ``turnout_s``, ``travel_s`` are
 durations (call handling; turnout and travel of the first ground vehicle), ``dispatch_s``
@@ -167,17 +179,7 @@ def event_table(sim: SimResult) -> pd.DataFrame:
 def route_table(sim: SimResult) -> pd.DataFrame:
     """The trips units made (``routes.parquet``), when routes were recorded."""
     eng = sim.engine
-    cols = [
-        "unit_id",
-        "force",
-        "station_id",
-        "incident_id",
-        "leg",
-        "depart_s",
-        "arrive_s",
-        "path",
-        "times_s",
-    ]
+    cols = list(ROUTE_COLUMNS)
     if not sim.routes:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     node_ll = eng.city.lonlat_from_xy(eng.xy).round(6)

@@ -37,9 +37,11 @@ MARKER = ".shancheng-results"
 MARKER_FORMAT = 1
 SUMMARY = "summary.json"
 RESULT_FILES = re.compile(
-    r"^(summary\.json|(incidents|events|routes|lifelines|coverage)\.parquet|"
-    r"(compliance|units|mutual_aid|sweep|replications)\.csv|map\.(html|png)|"
-    r"briefing\.html|replay\.html|validation\.csv|records_(used|skipped)\.csv)$"
+    r"^(summary\.json|(incidents|events|routes|lifelines|coverage|stations)\.parquet|"
+    r"(compliance|units|mutual_aid|sweep|replications|surge|rescues|districts)\.csv|"
+    r"map\.(html|png)|"
+    r"briefing\.html|replay\.html|difference\.html|results\.gpkg|validation\.csv|"
+    r"records_(used|skipped)\.csv)$"
 )
 """The files this tool writes into a results folder. A folder holding anything else (a
 user's notes added to it) is not replaced."""

@@ -53,12 +53,26 @@ def one_replication(
     local: tuple[tuple[str, np.ndarray], ...] = (),
     cells: bool = False,
 ) -> Replication:
-    """Run ``scenario`` with ``seed`` (no routes, no maps). Rows: its compliance table,
-    one row per run count (``target`` = ``count:<name>``, e.g. ``count:cascades``, in
-    ``count``), with ``cells`` the compliance per cell (scope ``cell:<id>``), and for each (scope, road node
-    indices) in ``local`` the compliance of the incidents at those nodes."""
+    """Run ``scenario`` with ``seed`` (no routes, no maps) and measure it as
+    :func:`replication_of` does."""
     city = _city(city_path)
     res = run_scenario(scenario.with_(seed=seed), city, record_routes=False)
+    return replication_of(res, city, scenario.name, seed, local, cells)
+
+
+def replication_of(
+    res: Results,
+    city: City,
+    name: str,
+    seed: int,
+    local: tuple[tuple[str, np.ndarray], ...] = (),
+    cells: bool = False,
+) -> Replication:
+    """One finished run as a replication named ``name``. Rows: its compliance table, one
+    row per run count (``target`` = ``count:<name>``, e.g. ``count:cascades``, in
+    ``count``), with ``cells`` the compliance per cell (scope ``cell:<id>``), and for each
+    (scope, road node indices) in ``local`` the compliance of the incidents at those nodes.
+    The CLI's replications and the app's runs are both measured here."""
     inc = res["incidents"]
     comp = res["compliance"]
     parts = [comp[~comp["scope"].astype(str).str.startswith("cell:")]]  # cells: see below
@@ -77,7 +91,7 @@ def one_replication(
             parts.append(_scoped(inc[np.isin(node_ix, nodes)], "city", scope))
     rows = flat_origins(pd.concat([p for p in parts if not p.empty], ignore_index=True))
     rows["seed"] = seed
-    return Replication(scenario.name, seed, rows, _fingerprint(inc))
+    return Replication(name, seed, rows, _fingerprint(inc))
 
 
 def flat_origins(rows: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+import twin.viz.style as style
 from twin.model.city import City
 from twin.viz.basemap import water
 
@@ -37,6 +38,21 @@ def city_json(city: City) -> dict[str, Any]:
         "water": _water(),
         "roads": _roads(city),
         "stations": _stations(city),
+        "palette": palette(),
+    }
+
+
+def palette() -> dict[str, Any]:
+    """The static maps' colours (twin.viz.style), so the app draws with the same palette:
+    forces, new/changed stations, closures, water, bridges and tunnels (RGB)."""
+    forces = ("community", "fire", "professional", "social", "air")
+    return {
+        "forces": {f: list(style.force_style(f)["color"])[:3] for f in forces},
+        "new": style.NEW_COLOR[:3],
+        "closed": style.CLOSED_COLOR[:3],
+        "water": style.WATER_COLOR[:3],
+        "bridge": style.BRIDGE_COLOR[:3],
+        "tunnel": style.TUNNEL_COLOR[:3],
     }
 
 

@@ -20,8 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+from twin.analysis.compare import declared_areas, paired_tables
 from twin.analysis.results import Results, write_results
-from twin.app.paired import paired_table
+from twin.analysis.sweep import Replication, replication_of
 from twin.app.site_job import site_result
 from twin.app.store import RunStore
 from twin.errors import TwinDataError
@@ -86,13 +87,18 @@ def _problem_json(p: Any) -> dict[str, Any]:
 def _replicate(
     store: RunStore, run_id: str, city: City, reference: Scenario, scenario: Scenario, n: int
 ) -> dict[str, Any]:
-    """Both scenarios over seeds ``seed … seed+n-1``; returns the page's result record."""
+    """Both scenarios over seeds ``seed … seed+n-1``, measured and compared exactly as
+    ``twin compare`` does (:func:`twin.analysis.sweep.replication_of`,
+    :func:`twin.analysis.compare.paired_tables`: the same paired table, intervals and Holm
+    adjustment, with the scenario's local area); returns the page's result record."""
     folder = store.run_dir(run_id)
     total = 2 * n
-    tables: dict[str, list[pd.DataFrame]] = {"reference": [], "scenario": []}
+    specs = {"reference": reference, "scenario": scenario}
+    _, local = declared_areas("reference", [scenario.with_(name="scenario")], city)
+    reps: list[Replication] = []
     for i in range(n):
         seed = scenario.seed + i
-        for k, (label, spec) in enumerate((("reference", reference), ("scenario", scenario))):
+        for k, (label, spec) in enumerate(specs.items()):
             done = 2 * i + k
             step = f"replication {i + 1} of {n}: {label}"
             store.set_status(run_id, progress=done / total, step=step)
@@ -103,10 +109,10 @@ def _replicate(
             res = run_scenario(
                 spec.with_(seed=seed), city, progress=_throttled(progress), record_routes=False
             )
-            tables[label].append(res.tables["compliance"])
+            reps.append(replication_of(res, city, label, seed, local.get(label, ())))
             if i == 0:
                 _write_first(res, folder / label, city)
-    comparison = paired_table(tables["reference"], tables["scenario"])
+    _, comparison = paired_tables(reps, "reference", ["scenario"])
     comparison.to_csv(folder / "comparison.csv", index=False)
     return _result_record(comparison, city, n)
 
@@ -136,6 +142,7 @@ def _result_record(comparison: pd.DataFrame, city: City, n: int) -> dict[str, An
     rows = comparison.assign(
         scope_name=[names.get(s.partition(":")[2], s) for s in comparison["scope"]]
     )
+    rows = rows.astype(object).where(rows.notna(), None)  # JSON has no NaN: null
     head = rows[(rows["scope"] == "city") & rows["target"].isin(HEADLINE_TARGETS)]
     return {
         "replications": n,

@@ -9,6 +9,7 @@ Chinese map apps show); the page's map is WGS84 too.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import tomli_w
@@ -23,8 +24,14 @@ WHERE = "scenario (from the app)"
 
 def toml_text(data: dict[str, Any]) -> str:
     """TOML for a scenario given as JSON (keys as in a scenario file; ``None`` dropped)."""
+    data = _drop_none(data)
+    if isinstance(data.get("start_date"), str):  # JSON has no dates: write a TOML date
+        try:
+            data["start_date"] = date.fromisoformat(data["start_date"])
+        except ValueError:
+            pass  # left as text: the scenario's check names the bad value
     try:
-        return tomli_w.dumps(_drop_none(data))
+        return tomli_w.dumps(data)
     except (TypeError, ValueError) as exc:
         raise TwinDataError.one(
             WHERE,

@@ -4,12 +4,9 @@ argument handling, progress bars, printing. The work is in twin.analysis and twi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from twin.analysis.compare import (
     compare_compliance,
@@ -27,6 +24,7 @@ from twin.analysis.sweep import summarise, sweep, write_sweep
 from twin.cli.job import print_sweep, sweep_prechecks
 from twin.errors import TwinDataError
 from twin.model.city import City, load_city
+from twin.progress import counter
 from twin.scenario.spec import Scenario, load_scenario
 
 
@@ -38,25 +36,6 @@ def district_names(city: City) -> dict[str, str]:
         str(i): (e if e and e != "nan" else str(n))
         for i, e, n in zip(d["district_id"], en, d["name"])
     }
-
-
-@contextmanager
-def progress_bar(console: Console, what: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar; yields ``update(done, total)``."""
-    with Progress(
-        TextColumn(what),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        task = bar.add_task(what, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def compare_command(
@@ -106,7 +85,7 @@ def compare_command(
             f"with the baseline's seeds {scenarios[0].seed}… (common random numbers)"
         )
     city = load_city(city_path or scenarios[0].city)
-    with progress_bar(console, "replications") as update:
+    with counter("replications") as update:
         comp = run_comparison(
             scenarios,
             city,
@@ -174,7 +153,7 @@ def sweep_command(
         if out is not None:
             out = stack.enter_context(prepare_output(out, kind="sweep")).final
         sweep_prechecks(sc, allow_large, console)
-        with progress_bar(console, "replications") as update:
+        with counter("replications") as update:
             rows = sweep(sc, replications, workers=workers, address=address, progress=update)
         summary = summarise(rows)
         print_sweep(summary, console)

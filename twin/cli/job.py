@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from twin.analysis.compliance import primary_rows
@@ -23,6 +22,7 @@ from twin.analysis.results import Results, write_results
 from twin.cli import records_job
 from twin.importers.prechecks import import_findings
 from twin.model.city import City
+from twin.progress import fraction
 from twin.scenario.apply import apply
 from twin.scenario.checks import check_against, load_city_for
 from twin.scenario.spec import Scenario, load_scenario
@@ -98,20 +98,13 @@ def _simulate(
     console: Console,
     allow_large: bool,
 ) -> Results:
-    columns = (
-        TextColumn("simulating"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("run", total=1.0)
+    with fraction("simulating") as update:
         return run_scenario(
             scenario,
             city,
             record_routes=routes,
             allow_large=allow_large,
-            progress=lambda fraction: bar.update(task, completed=fraction),
+            progress=update,
         )
 
 

@@ -32,6 +32,7 @@ from twin.cli.job import run_and_write
 from twin.cli.site import site_command
 from twin.importers.commands import validate_command
 from twin.model.city import load_city
+from twin.progress import set_quiet
 from twin.sim.prechecks import check_target
 from twin.version import __version__
 from twin.viz.commands import map_command, replay_command
@@ -73,9 +74,16 @@ def main_options(
         is_eager=True,
         help="print the version and exit",
     ),
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        "-q",
+        help="no progress bars (they go to stderr, and only when it is a terminal)",
+    ),
 ) -> None:
     """Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing."""
     warnings.showwarning = _show_warning
+    set_quiet(quiet)
 
 
 @app.command()

@@ -12,9 +12,10 @@ from rich.table import Table
 
 from twin.analysis.compare import comparison_text, run_comparison, write_comparison
 from twin.analysis.compare_view import paired_view, target_label
-from twin.cli.decide import district_names, progress_bar
+from twin.cli.decide import district_names
 from twin.errors import TwinDataError
 from twin.model.city import City, load_city
+from twin.progress import counter, spinner
 from twin.scenario.spec import Scenario, load_scenario
 from twin.sim.engine import Engine, EngineConfig
 from twin.siting.models import OBJECTIVES, Solution, budget, least_needed, solve
@@ -122,8 +123,9 @@ def site_command(
             f"the city has no {force} stations",
             "site a force the city has, e.g. --force fire",
         )
-    engine = Engine(city, EngineConfig())
-    p = problem_for(city, force, period, objective, minutes, engine)
+    with spinner("travel times of the siting problem"):
+        engine = Engine(city, EngineConfig())
+        p = problem_for(city, force, period, objective, minutes, engine)
     console.print(
         f"{len(p.demand_node):,} demand points ({p.people:,.0f} people), "
         f"{len(p.candidate_node):,} candidate road nodes, {len(p.existing_ids)} "
@@ -140,7 +142,8 @@ def site_command(
             highlight=False,
         )
         p = p.without(out_idx)
-    sol = solve(p, objective, add, minutes)
+    with spinner(f"solving {objective} (HiGHS)"):
+        sol = solve(p, objective, add, minutes)
     sites = chosen_sites(p, sol, city, force, _units(city, force))
     moved = moved[: len(sites)]
     names = district_names(city)
@@ -174,7 +177,8 @@ def _budget(
 ) -> None:
     obj = "mclp" if objective == "lscp" else objective  # LSCP has no k: budget by MCLP
     bp = p if obj == objective else problem_for(city, force, period, obj, minutes, engine)
-    table = budget_table(budget(bp, obj, range(1, budget_max + 1), minutes), minutes)
+    with spinner(f"budget view k = 1…{budget_max}"):
+        table = budget_table(budget(bp, obj, range(1, budget_max + 1), minutes), minutes)
     t = Table(title=f"Budget view ({obj}): people newly within {minutes:g} min")
     for col in (
         "k",
@@ -212,7 +216,7 @@ def _check(
 ) -> None:
     other = load_scenario(toml)
     scenarios = [base.with_(days=days), other.with_(days=days, city=base.city)]
-    with progress_bar(console, "checking by simulation") as update:
+    with counter("checking by simulation") as update:
         comp = run_comparison(
             scenarios, city, replications, workers=workers, cells=False, progress=update
         )

@@ -211,11 +211,8 @@ class Dispatch(Spec):
 
 
 class Surge(Spec):
-    """Surge dispatch (mass-casualty mode, see twin.sim.surge): declared when
-    ``trigger_open`` incidents with life risk are open at once (default: the engine's
-    ``TRIGGER_OPEN`` = 50); units on one scene ``release_after_h`` may then be released to
-    sites without a crew (default 2 h). ``enabled = false``: everyday dispatch whatever
-    the load."""
+    """Surge dispatch (twin.sim.surge): declared at ``trigger_open`` open life-risk incidents
+    (None: 50); crews may leave a scene after ``release_after_h`` (None: 2 h)."""
 
     enabled: Bool = True
     trigger_open: Int | None = ranged("surge.trigger_open", default=None)
@@ -223,9 +220,8 @@ class Surge(Spec):
 
 
 class Reinforcement(Spec):
-    """Teams from outside the study area (跨区域增援, see twin.sim.reinforcement):
-    ``units`` units of ``force`` arriving ``arrive_h`` hours after the start of the run,
-    staged at the ``staging`` station ids (default: spread over the force's stations)."""
+    """Teams from outside (跨区域增援, twin.sim.reinforcement): ``units`` of ``force`` at
+    ``arrive_h`` h into the run, staged at ``staging`` (default: the force's stations)."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     force: Literal["community", "fire", "professional", "social", "air"]

@@ -114,7 +114,7 @@ def screenshot_file(
     width: int = 1600,
     height: int = 900,
     scale: float = 2.0,
-    timeout_s: float = 60.0,
+    timeout_s: float = 180.0,  # a busy 2-core machine needs ~60 s (bench/viz_pages.py)
 ) -> list[str]:
     """Render ``html`` (a deck page) to ``png``; return URLs that were blocked (should be none).
 

@@ -8,52 +8,20 @@ Chongqing twin.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from twin.analysis.outdir import is_results_folder
 from twin.errors import TwinDataError
 from twin.model.city import City, load_city
+from twin.progress import steps
 from twin.viz.briefing import write_briefing
 from twin.viz.data import read_summary
 from twin.viz.difference import write_difference_map
 from twin.viz.export import write_map
 from twin.viz.planner import write_planner_files
 from twin.viz.replay import write_replay
-
-Step = Callable[[str], None]
-"""Called with the name of the step about to run (the progress bar advances)."""
-
-
-@contextmanager
-def progress(total: int, console: Console | None = None) -> Iterator[Step]:
-    """A progress bar over ``total`` named steps (shown on a terminal only, then cleared)."""
-    console = console or Console(stderr=True)
-    columns = (
-        TextColumn("{task.description:<28}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(
-        *columns, console=console, transient=True, disable=not console.is_terminal
-    ) as bar:
-        task = bar.add_task("maps", total=total)
-        started = [False]
-
-        def step(name: str) -> None:
-            if started[0]:
-                bar.advance(task)
-            started[0] = True
-            bar.update(task, description=name)
-
-        yield step
-        bar.update(task, completed=total)
 
 
 def city_for(results_dir: Path, city_path: Path | None) -> City:
@@ -77,9 +45,10 @@ def map_command(
     districts.csv; with ``against`` (a baseline results folder) also difference.html and a
     briefing that answers against it. Returns the paths written."""
     results_dir = _folder(results_dir)
-    city = city_for(results_dir, city_path)
     base = _folder(against) if against is not None else None
-    with progress(5 if base is not None else 4) as step:
+    with steps(6 if base is not None else 5) as step:
+        step("loading the city")
+        city = city_for(results_dir, city_path)
         step("map.html and map.png")
         files = write_map(results_dir, city)
         step("briefing.html")
@@ -106,7 +75,13 @@ def replay_command(results_dir: Path, city_path: Path | None = None) -> Path:
             "(on by default for drills and runs of a day or less)",
             title="cannot replay",
         )
-    return write_replay(results_dir, city_for(results_dir, city_path))
+    with steps(3, "replay") as step:
+        step("loading the city")
+        city = city_for(results_dir, city_path)
+        step("replay.html")
+        out = write_replay(results_dir, city)
+        step("done")
+    return out
 
 
 def has_routes(results_dir: Path) -> bool:
@@ -121,7 +96,7 @@ def write_all(results_dir: Path, city: City) -> list[Path]:
     recorded."""
     results_dir = Path(results_dir)
     routes = has_routes(results_dir)
-    with progress(5 if routes else 4) as step:
+    with steps(5 if routes else 4) as step:
         step("map.html and map.png")
         files = write_map(results_dir, city)
         step("briefing.html")

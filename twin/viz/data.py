@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from twin.analysis.compliance import primary_rows
+from twin.analysis.compliance import COMPLIANCE_COLUMNS, primary_rows
+from twin.analysis.metrics import ROUTE_COLUMNS
+from twin.hazards.lifelines import LIFELINE_COLUMNS
 
 INCIDENT_COLUMNS = [
     "incident_id",
@@ -40,40 +42,6 @@ INCIDENT_COLUMNS = [
     "cleared_s",
 ]
 EVENT_COLUMNS = ["t_s", "kind", "incident_id", "unit_id", "node_id", "from_district", "to_district"]
-ROUTE_COLUMNS = [
-    "unit_id",
-    "force",
-    "station_id",
-    "incident_id",
-    "leg",
-    "depart_s",
-    "arrive_s",
-    "path",
-    "times_s",
-]
-LIFELINE_COLUMNS = [
-    "kind",
-    "ref",
-    "name",
-    "network",
-    "start_s",
-    "end_s",
-    "reason",
-    "nodes_out",
-    "people_out",
-    "districts",
-]
-COMPLIANCE_COLUMNS = [
-    "target",
-    "from",
-    "scope",
-    "count",
-    "met_share",
-    "mean_s",
-    "p50_s",
-    "p90_s",
-    "p95_s",
-]
 UNIT_COLUMNS = [
     "station_id",
     "force",
@@ -94,8 +62,8 @@ class RunData:
     summary: dict = field(default_factory=dict)
     incidents: pd.DataFrame = field(default_factory=lambda: _empty(INCIDENT_COLUMNS))
     events: pd.DataFrame = field(default_factory=lambda: _empty(EVENT_COLUMNS))
-    routes: pd.DataFrame = field(default_factory=lambda: _empty(ROUTE_COLUMNS))
-    lifelines: pd.DataFrame = field(default_factory=lambda: _empty(LIFELINE_COLUMNS))
+    routes: pd.DataFrame = field(default_factory=lambda: _empty(list(ROUTE_COLUMNS)))
+    lifelines: pd.DataFrame = field(default_factory=lambda: _empty(list(LIFELINE_COLUMNS)))
     compliance: pd.DataFrame = field(default_factory=lambda: _empty(COMPLIANCE_COLUMNS))
     units: pd.DataFrame = field(default_factory=lambda: _empty(UNIT_COLUMNS))
     coverage: pd.DataFrame = field(default_factory=lambda: _empty(COVERAGE_COLUMNS))
@@ -132,8 +100,8 @@ def read_results(folder: str | Path) -> RunData:
         summary=read_summary(folder),
         incidents=_table(folder / "incidents.parquet", INCIDENT_COLUMNS),
         events=_table(folder / "events.parquet", EVENT_COLUMNS),
-        routes=_table(folder / "routes.parquet", ROUTE_COLUMNS),
-        lifelines=_table(folder / "lifelines.parquet", LIFELINE_COLUMNS),
+        routes=_table(folder / "routes.parquet", list(ROUTE_COLUMNS)),
+        lifelines=_table(folder / "lifelines.parquet", list(LIFELINE_COLUMNS)),
         compliance=_table(folder / "compliance.csv", COMPLIANCE_COLUMNS),
         units=_table(folder / "units.csv", UNIT_COLUMNS),
         coverage=_table(folder / "coverage.parquet", COVERAGE_COLUMNS),

@@ -22,6 +22,7 @@ from matplotlib.patches import Patch
 
 import twin.viz.style as style
 from twin.model.city import CORE_LEVEL, City
+from twin.viz.basemap import water
 from twin.viz.data import RunData, closures, district_compliance
 from twin.viz.points import COMMUNITY_SHOWN_MAX
 
@@ -65,6 +66,7 @@ def render_png(
         fig.patch.set_facecolor(style.BACKGROUND)
         ax.set_facecolor(style.BACKGROUND)
         _districts(ax, city, run, target)
+        _water(ax, city)
         _roads(ax, city, run)
         _points(ax, city, run, target)
         _frame(ax, city)
@@ -102,6 +104,24 @@ def _districts(ax: Axes, city: City, run: RunData, target: str) -> None:
             fontweight="bold",
             color="#1e1e1e",
             path_effects=_halo(),
+        )
+
+
+def _water(ax: Axes, city: City) -> None:
+    """The shipped rivers (:func:`twin.viz.basemap.water`) over the district fills, so the
+    bridges read as crossings of water here too."""
+    w = water()
+    if w.empty or city.districts.empty:
+        return
+    x0, y0, x1, y1 = city.districts.to_crs(w.crs).total_bounds
+    pad = max(x1 - x0, y1 - y0)
+    w = w.clip((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+    if len(w):
+        w.to_crs(city.crs).plot(
+            ax=ax,
+            color=style.mpl(style.WATER_COLOR),
+            edgecolor=style.mpl(style.WATER_LINE),
+            linewidth=0.6,
         )
 
 
@@ -207,6 +227,11 @@ def _legend(fig: Figure, ax: Axes, city: City, run: RunData, target: str) -> Non
     )
     handles = [
         Patch(facecolor=style.mpl(style.NO_DATA), edgecolor="#555", label="no incidents 无事件"),
+        Patch(
+            facecolor=style.mpl(style.WATER_COLOR),
+            edgecolor=style.mpl(style.WATER_LINE),
+            label="River 江河",
+        ),
         Line2D(
             [],
             [],

@@ -40,6 +40,10 @@ html, body {{ margin: 0; padding: 0; height: 100%; overflow: hidden; background:
 #toggles {{ top: 12px; right: 12px; }}
 #toggles label {{ display: block; cursor: pointer; white-space: nowrap; }}
 html.snapshot #toggles {{ display: none; }}
+#loading {{ top: 50%; left: 50%; transform: translate(-50%, -50%); z-index: 20; min-width: 280px;
+  text-align: center; }}
+#loading progress {{ width: 100%; height: 10px; }}
+html.snapshot #loading {{ display: none; }}
 @media (max-height: 820px) {{
   #legend {{ columns: 2; column-gap: 18px; max-width: 560px; font-size: 12px;
     max-height: calc(100vh - 150px); overflow-y: auto; }}
@@ -54,10 +58,12 @@ BOOT_JS = """
   const spec = JSON.parse(document.getElementById('deck-spec').textContent);
   const page = JSON.parse(document.getElementById('page-data').textContent);
   timing.parsed = performance.now();
+  window.__loadStep('building the layers 构建图层');
   window.__frames = 0;
   const deckInstance = createDeck({container: document.getElementById('deck-container'),
                                    jsonInput: spec, tooltip: false});
   timing.created = performance.now();
+  window.__loadStep('drawing the first frame 绘制');
   window.deckInstance = deckInstance;
   const tipStyle = {whiteSpace: 'pre', fontSize: '12px', lineHeight: '1.35',
                     background: 'rgba(29,35,42,0.92)', color: '#fff', padding: '6px 8px',
@@ -78,7 +84,8 @@ BOOT_JS = """
   }
   deckInstance.setProps({getTooltip, initialViewState: fitted(),
                          onAfterRender: () => {
-                           if (!window.__frames) timing.firstFrame = performance.now();
+                           if (!window.__frames) {
+                             timing.firstFrame = performance.now(); window.__loadDone(); }
                            window.__frames += 1; }});
   window.__pending = 0;
   window.deckReady = function () {
@@ -128,22 +135,49 @@ BOOT_JS = """
 LOADER_JS = """
 (async function () {
   const t0 = performance.now();
+  const bar = document.getElementById('loading-bar');
+  const label = document.getElementById('loading-step');
+  window.__loadSteps = [];
+  window.__loadStep = function (name) {  // the loading panel: which step, how far
+    window.__loadSteps.push(name);
+    bar.value = window.__loadSteps.length;
+    label.textContent = name;
+    document.documentElement.dataset.loading = name;
+  };
+  window.__loadDone = function () {
+    bar.value = bar.max;
+    document.getElementById('loading').hidden = true;
+    document.documentElement.dataset.loading = 'done';
+  };
   window.__gunzip = async function (b64) {
     const packed = await (await fetch('data:application/octet-stream;base64,' + b64)).blob();
     const stream = packed.stream().pipeThrough(new DecompressionStream('gzip'));
     return await new Response(stream).arrayBuffer();
   };
+  window.__loadStep('unpacking the map library 解压');
   const js = new TextDecoder().decode(
     await window.__gunzip(document.getElementById('deck-bundle').textContent));
   const el = document.createElement('script');
   el.text = js;
   document.head.appendChild(el);  // runs now, like an inline script
   window.__bundleMs = performance.now() - t0;  // unpacked and run
+  window.__loadStep('reading the data 读取数据');
+  await new Promise(requestAnimationFrame);  // let the panel show the step
   window.__twinBoot();
 })();
 """
 """Unpacks the gzip-compressed deck.gl bundle (4.3 MB → about 1.5 MB in the page) with the
-browser's own DecompressionStream, runs it as an inline script, then boots the page."""
+browser's own DecompressionStream, runs it as an inline script, then boots the page. The
+loading panel (:data:`LOADING_HTML`) shows each step — unpacking, reading the data,
+building the layers, drawing — and hides at the first frame (``html[data-loading=done]``)."""
+
+LOADING_STEPS = 4
+LOADING_HTML = (
+    '<div class="panel" id="loading" role="status"><div id="loading-step">'
+    "loading… 加载中 (needs JavaScript)</div>"
+    f'<progress id="loading-bar" max="{LOADING_STEPS + 1}" value="0"></progress></div>'
+)
+"""The loading panel: a step name and a bar (steps + the first frame)."""
 
 
 def deck_page(
@@ -161,7 +195,7 @@ def deck_page(
         f"<title>{text(title)}</title>\n<style>{BASE_CSS}{css}</style>\n"
         "</head>\n<body>\n"
         '<div id="deck-container"></div>\n'
-        f"{body}\n"
+        f"{body}\n{LOADING_HTML}\n"
         f'<script type="application/octet-stream" id="deck-bundle">{deck_bundle_gzip()}'
         "</script>\n"
         f'<script type="application/json" id="deck-spec">{spec_json}</script>\n'

@@ -2,11 +2,12 @@
 // Everything the user or the city names reaches the page as text (textContent), never markup.
 (function () {
   'use strict';
-  const FORCE_COLOURS = {  // Okabe–Ito: distinct for colour-blind readers
-    fire: [213, 94, 0], professional: [0, 114, 178], social: [230, 159, 0],
-    air: [204, 121, 167], community: [0, 158, 115]};
+  // The static maps' palette (twin.viz.style, Okabe–Ito: distinct for colour-blind readers),
+  // sent by the server with the city (/api/city/layers "palette").
+  const FORCE_COLOURS = {};
   const ROAD_COLOURS = {expressway: [90, 90, 90], arterial: [140, 140, 140], mountain: [150, 120, 90]};
-  const BRIDGE = [0, 90, 181], TUNNEL = [120, 60, 160], CLOSED = [0, 0, 0], WATER = [166, 206, 227];
+  let BRIDGE = [35, 35, 35], TUNNEL = [60, 60, 60], CLOSED = [240, 228, 66], WATER = [158, 202, 225],
+      NEW = [240, 228, 66];
   const app = window.__app = {ready: false, state: null, city: null, hazards: {}, run: null,
                               result: null, errors: null};
   const $ = (id) => document.getElementById(id);
@@ -95,7 +96,7 @@
         getFillColor: s => s.removed ? [190, 190, 190] : FORCE_COLOURS[s.force] || [0, 0, 0],
         stroked: true, lineWidthUnits: 'pixels',
         getLineWidth: s => (s.isNew || s.moved || s.removed) ? 3 : 1,
-        getLineColor: s => s.isNew ? [0, 0, 0] : (s.moved ? [86, 180, 233] : [30, 30, 30]),
+        getLineColor: s => (s.isNew || s.moved) ? NEW : [30, 30, 30],
         updateTriggers: {getPosition: [seq], getFillColor: [seq], getRadius: [seq], getLineWidth: [seq]}}),
       new deck.ScatterplotLayer({id: 'proposals', data: app.proposals || [],
         getPosition: s => [s.lon, s.lat], radiusUnits: 'pixels', getRadius: 11, filled: false,
@@ -139,17 +140,28 @@
     } else return;
     redraw();
   }
-  function onDragStart(info) {
-    if (tool() !== 'move' || !info.object || info.layer.id !== 'stations' || info.object.isNew) return;
-    dragging = info.object.id;
+  // Drag to move: read from DOM pointer events and picked with deck.pickObject (like clicks,
+  // below), not deck.gl's pan gesture, which a busy software-rendered page can miss.
+  function dragStart(x, y) {
+    if (tool() !== 'move') return false;
+    const picked = deckgl.pickObject({x, y, radius: 6, layerIds: ['stations']});
+    if (!picked || !picked.object || picked.object.removed) return false;
+    dragging = {id: picked.object.id, isNew: Boolean(picked.object.isNew)};
+    app.dragging = dragging.id;
+    return true;
   }
-  function onDrag(info) {
-    if (!dragging || !info.coordinate) return;
-    const [lon, lat] = info.coordinate.map(v => Math.round(v * 1e5) / 1e5);
-    state.move[dragging] = {lon, lat};
+  function dragTo(x, y) {
+    const [lon, lat] = deckgl.getViewports()[0].unproject([x, y]).map(v => Math.round(v * 1e5) / 1e5);
+    if (dragging.isNew) {
+      const a = state.add.find(s => s.id === dragging.id); if (a) { a.lon = lon; a.lat = lat; }
+    } else state.move[dragging.id] = {lon, lat};
     seq += 1; deckgl.setProps({layers: layers()});
   }
-  function onDragEnd() { if (dragging) { dragging = null; redraw(); } }
+  function dragEnd() {
+    if (!dragging) return;
+    app.moves = (app.moves || 0) + 1;  // a state tests wait for: the drop has been taken
+    app.dragging = null; dragging = null; redraw();
+  }
   function setTool() {
     const t = tool();
     $('add-opts').hidden = t !== 'add'; $('close-opts').hidden = t !== 'close';
@@ -209,16 +221,16 @@
   function showResult(status) {
     const res = app.result = status.result;
     $('results').hidden = false;
-    $('result-note').textContent = `${res.replications} paired replication(s), 95 % intervals (t), Holm-adjusted across districts`;
+    $('result-note').textContent = `${res.replications} paired replication(s) over common seeds; 95 % intervals (paired t, or Newcombe for shares near 0 or 1); districts: Bonferroni-widened intervals, Holm-adjusted p (the table twin compare prints)`;
     const head = $('headline'); head.replaceChildren();
     const hr = el('tr'); ['measure', 'reference', 'scenario', 'difference', '95 % CI'].forEach(h => hr.appendChild(el('th', h)));
     head.appendChild(hr);
-    res.headline.filter(r => r.measure !== 'mean_s').forEach(r => {
+    res.headline.forEach(r => {
       const tr = el('tr');
       tr.appendChild(el('td', `${r.target} ${r.measure === 'met_share' ? 'share met' : 'p90'}`));
-      tr.appendChild(el('td', fmt(r.measure, r.reference))); tr.appendChild(el('td', fmt(r.measure, r.scenario)));
+      tr.appendChild(el('td', fmt(r.measure, r.base))); tr.appendChild(el('td', fmt(r.measure, r.other)));
       tr.appendChild(el('td', fmtd(r.measure, r.diff), r.significant ? 'sig' : ''));
-      tr.appendChild(el('td', r.n < 2 ? 'one pair: no interval' : `${fmtd(r.measure, r.ci_low)} … ${fmtd(r.measure, r.ci_high)}`));
+      tr.appendChild(el('td', r.low === null ? 'one pair: no interval' : `${fmtd(r.measure, r.low)} … ${fmtd(r.measure, r.high)}`));
       head.appendChild(tr);
     });
     const rows = res.rows.filter(r => r.target === '30min' && r.measure === 'met_share' && r.scope.startsWith('district:'))
@@ -228,9 +240,9 @@
     dt.appendChild(h2);
     rows.forEach(r => {
       const tr = el('tr'); tr.appendChild(el('td', r.scope_name));
-      tr.appendChild(el('td', fmt('met_share', r.reference))); tr.appendChild(el('td', fmt('met_share', r.scenario)));
+      tr.appendChild(el('td', fmt('met_share', r.base))); tr.appendChild(el('td', fmt('met_share', r.other)));
       tr.appendChild(el('td', fmtd('met_share', r.diff), r.significant ? 'sig' : ''));
-      tr.appendChild(el('td', r.n < 2 ? '—' : `${fmtd('met_share', r.ci_low)} … ${fmtd('met_share', r.ci_high)}`));
+      tr.appendChild(el('td', r.low === null ? '—' : `${fmtd('met_share', r.low)} … ${fmtd('met_share', r.high)}`));
       dt.appendChild(tr);
     });
     $('answer').textContent = answer(res);
@@ -244,10 +256,10 @@
   function answer(res) {
     const r = res.headline.find(x => x.target === '30min' && x.measure === 'p90_s');
     if (!r) return 'No ground-rescue incidents in this run.';
-    if (r.n < 2) return `30-minute target, p90 of the first ground unit: ${fmt('p90_s', r.reference)} → ${fmt('p90_s', r.scenario)} (one replication: no interval; run more to be sure).`;
+    if (r.low === null) return `30-minute target, p90 of the first ground unit: ${fmt('p90_s', r.base)} → ${fmt('p90_s', r.other)} (one replication: no interval; run more to be sure).`;
     const sure = r.significant ? 'the interval excludes zero' : 'the interval includes zero: no detectable change';
-    return `First ground unit p90: ${fmt('p90_s', r.reference)} → ${fmt('p90_s', r.scenario)}, ` +
-           `a change of ${fmtd('p90_s', r.diff)} (95 % CI ${fmtd('p90_s', r.ci_low)} … ${fmtd('p90_s', r.ci_high)}); ${sure}.`;
+    return `First ground unit p90: ${fmt('p90_s', r.base)} → ${fmt('p90_s', r.other)}, ` +
+           `a change of ${fmtd('p90_s', r.diff)} (95 % CI ${fmtd('p90_s', r.low)} … ${fmtd('p90_s', r.high)}); ${sure}.`;
   }
   function showErrors(err) {
     const box = $('errors'); box.replaceChildren(); app.errors = err;
@@ -347,6 +359,9 @@
   async function start() {
     const [city, scenarios] = await Promise.all([api('GET', '/api/city/layers'), api('GET', '/api/scenarios')]);
     app.city = city; $('city-name').textContent = city.name;
+    const pal = city.palette;
+    Object.assign(FORCE_COLOURS, pal.forces);
+    [BRIDGE, TUNNEL, CLOSED, WATER, NEW] = [pal.bridge, pal.tunnel, pal.closed, pal.water, pal.new];
     for (const s of scenarios.filter(x => x.hazard)) {
       const full = await api('GET', `/api/scenarios/${encodeURIComponent(s.name)}`);
       app.hazards[s.name] = {rainstorm: full.scenario.rainstorm, earthquake: full.scenario.earthquake};
@@ -357,14 +372,22 @@
     const vp = new deck.WebMercatorViewport({width: box.clientWidth, height: box.clientHeight})
       .fitBounds([[w, so], [e, n]], {padding: 20});
     deckgl = new deck.Deck({parent: box, initialViewState: {longitude: vp.longitude, latitude: vp.latitude, zoom: vp.zoom},
-      controller: {doubleClickZoom: false}, layers: layers(), onDragStart, onDrag, onDragEnd,
+      controller: {doubleClickZoom: false}, layers: layers(),
       onHover: tooltip, getCursor: ({isDragging, isHovering}) => isHovering ? 'pointer' : (isDragging ? 'grabbing' : 'crosshair'),
       onAfterRender: () => { app.frames = (app.frames || 0) + 1; }});
     app.deck = deckgl;
     // Clicks are read from the DOM and picked here rather than through deck.gl's tap gesture,
     // which drops a click whose press outlasts 250 ms (a busy software-rendered page).
     let down = null;
-    box.addEventListener('pointerdown', ev => { down = [ev.clientX, ev.clientY]; }, true);
+    const local = ev => { const r = box.getBoundingClientRect(); return [ev.clientX - r.left, ev.clientY - r.top]; };
+    box.addEventListener('pointerdown', ev => {
+      down = [ev.clientX, ev.clientY];
+      if (dragStart(...local(ev))) { box.setPointerCapture(ev.pointerId); ev.stopPropagation(); }
+    }, true);
+    box.addEventListener('pointermove', ev => { if (dragging) { dragTo(...local(ev)); ev.stopPropagation(); } }, true);
+    const drop = ev => { if (dragging) { dragTo(...local(ev)); dragEnd(); ev.stopPropagation(); } };
+    box.addEventListener('pointerup', drop, true);
+    box.addEventListener('pointercancel', drop, true);
     box.addEventListener('click', ev => {
       if (!down || Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) > 5) return;  // a pan
       const rect = box.getBoundingClientRect(), x = ev.clientX - rect.left, y = ev.clientY - rect.top;
@@ -375,6 +398,9 @@
     Object.entries(FORCE_COLOURS).filter(([f]) => f !== 'community').forEach(([f, c]) => {
       const i = el('div', null, 'i'); const sw = el('span', null, 'sw'); sw.style.background = `rgb(${c})`;
       i.appendChild(sw); i.appendChild(el('span', `${f} station`)); lg.appendChild(i); });
+    const ring = el('div', null, 'i'); const rs = el('span', null, 'sw');
+    rs.style.background = 'transparent'; rs.style.border = `3px solid rgb(${NEW})`;
+    ring.appendChild(rs); ring.appendChild(el('span', 'new or moved station (yours)')); lg.appendChild(ring);
     [['bridge', BRIDGE], ['tunnel', TUNNEL], ['closed by you', CLOSED]].forEach(([l, c]) => {
       const i = el('div', null, 'i'); const sw = el('span', null, 'sw'); sw.style.background = `rgb(${c})`; sw.style.borderRadius = '0';
       i.appendChild(sw); i.appendChild(el('span', l)); lg.appendChild(i); });
