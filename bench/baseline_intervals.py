@@ -1,7 +1,7 @@
 """The baseline with intervals: every target by city, district and cell, over many seeds.
 
     nice -n 10 .venv/bin/python bench/baseline_intervals.py [--days 7] [--seeds 20]
-        [--seed 2026] [--out DIR] [--cells 15]
+        [--seed 2026] [--out DIR] [--cells 15] [--jobs 1]
 
 Runs the baseline ``--seeds`` times (seeds ``seed … seed+n−1``) and prints, for 10/30/60
 min, 5min, 8min and full (each from its primary origin) and their onset variants, the
@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 from measures_common import (
+    CAL_KEYS,
     MEASURES,
+    Replicator,
     command_line,
     load,
     mins,
@@ -28,6 +31,7 @@ from measures_common import (
     replicate,
     span,
     summarise,
+    t_interval,
     wilson,
 )
 
@@ -58,18 +62,32 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--cells", type=int, default=15)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--jobs", type=int, default=1, help="forked worker processes")
+    ap.add_argument("--deadline", default=None, help="HH:MM UTC: start no new seed after it")
     a = ap.parse_args()
+    t0 = time.perf_counter()
     city, scenario = load(a.days, a.seed)
     kept: list[pd.DataFrame] = []
     rows = replicate(
-        city, scenario, [a.seed + i for i in range(a.seeds)], label="baseline", keep=kept
+        Replicator(city, scenario),
+        [a.seed + i for i in range(a.seeds)],
+        label="baseline",
+        keep=kept,
+        jobs=a.jobs,
+        deadline=a.deadline,
     )
+    done = int(rows["seed"].nunique())
+    if done < a.seeds:
+        print(
+            f"deadline {a.deadline} UTC: {done} of {a.seeds} seeds run (seeds {a.seed}–{a.seed + done - 1})"
+        )
     order = {m: i for i, m in enumerate(MEASURES)}
     city_s = summarise(rows, "city", onset=True)
     city_s = city_s[city_s["target"].isin(MEASURES)].sort_values(
         ["from", "target"], key=lambda c: c.map(order) if c.name == "target" else c.eq("onset")
     )
-    show(city_s, f"Baseline, city-wide: {a.days:g} days × {a.seeds} seeds from {a.seed}")
+    show(city_s, f"Baseline, city-wide: {a.days:g} days × {done} seeds from {a.seed}")
+    show_calibration(rows)
     districts = summarise(rows, "district:", onset=True)
     for m in ("30min", "5min", "8min", "full"):
         for origin in ("primary", "onset"):
@@ -84,7 +102,7 @@ def main() -> None:
                 )
     cells = pooled_cells(pd.concat(kept, ignore_index=True))
     print(
-        f"\ncells: incidents of all {a.seeds} runs pooled; a cell needs ≥ "
+        f"\ncells: incidents of all {done} runs pooled; a cell needs ≥ "
         f"{CELL_MIN_INCIDENTS} pooled incidents for a share (95 % Wilson interval; p90 of "
         "the pooled arrivals)"
     )
@@ -103,7 +121,16 @@ def main() -> None:
         city_s.to_csv(out / "city.csv", index=False)
         districts.to_csv(out / "districts.csv", index=False)
         cells.to_csv(out / "cells.csv", index=False)
-    print(f"\nreproduce: {command_line()}")
+    print(f"\nwall time {time.perf_counter() - t0:.0f} s; reproduce: {command_line()}")
+
+
+def show_calibration(rows: pd.DataFrame) -> None:
+    """The calibration block's figures: mean over seeds with a 95 % t interval."""
+    print("\ncalibration block (summary.json), mean over seeds [95 % t interval]")
+    for k in CAL_KEYS:
+        x = rows.loc[rows["target"] == f"cal:{k}", "met_share"].to_numpy(float)
+        m, lo, hi, n = t_interval(x)
+        print(f"  {k:<34} {m:10.4g}  [{lo:.4g} – {hi:.4g}]  n={n}")
 
 
 def pooled_cells(incidents: pd.DataFrame) -> pd.DataFrame:

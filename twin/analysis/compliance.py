@@ -94,20 +94,28 @@ def stats(
 def _grouped(
     t: Target, scope: str, keys: np.ndarray, resp: np.ndarray, known: bool, min_count: int
 ) -> list[tuple]:
-    """Rows for every key of one scope (keys ``""`` are skipped), sorted by key."""
-    rows = []
-    frame = pd.DataFrame({"k": keys, "r": resp})
-    frame = frame[frame["k"].astype(str) != ""]
-    for key, g in frame.groupby("k", sort=True):
-        rows.append(
-            (
-                t.name,
-                t.origin,
-                f"{scope}:{key}",
-                *stats(g["r"].to_numpy(float), t.threshold_s, min_count, known),
-            )
+    """Rows for every key of one scope (keys ``""`` and missing keys are skipped), sorted by
+    key; each group's values in their original order (a stable sort, no pandas groupby:
+    this runs for every target × scope of every run)."""
+    keys = np.asarray(keys, dtype=object)
+    ok = ~pd.isna(keys)
+    k = keys[ok].astype(str)
+    r = np.asarray(resp, float)[ok]
+    keep = k != ""
+    k, r = k[keep], r[keep]
+    order = np.argsort(k, kind="stable")
+    k, r = k[order], r[order]
+    names, start = np.unique(k, return_index=True)
+    stop = [*start[1:].tolist(), len(k)]
+    return [
+        (
+            t.name,
+            t.origin,
+            f"{scope}:{key}",
+            *stats(r[a:b], t.threshold_s, min_count, known),
         )
-    return rows
+        for key, a, b in zip(names.tolist(), start.tolist(), stop)
+    ]
 
 
 def target_rows(

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from scipy.sparse.csgraph import dijkstra
 
 from twin.analysis.compliance import COMPLIANCE_COLUMNS as COMPLIANCE_COLUMNS  # re-exported
 from twin.analysis.compliance import compliance_table as compliance_table  # re-exported
@@ -303,7 +304,7 @@ def coverage_table(sim: SimResult) -> pd.DataFrame:
     fire = fl.of_force("fire")
     t_ground = np.full(n, np.nan)
     if len(fire):
-        t = _ground_times(sim)[eng.station_row[fire]].min(axis=0)
+        t = _ground_min(sim, eng.station_row[fire])
         t_ground = np.where(np.isfinite(t), t + spec["fire"].turnout_s, np.nan)
     posts = fl.of_force("community")
     t_comm = np.full(n, np.nan)
@@ -322,6 +323,21 @@ def coverage_table(sim: SimResult) -> pd.DataFrame:
     )
 
 
+def _ground_min(sim: SimResult, rows: np.ndarray) -> np.ndarray:
+    """Off-peak road time (s) from the nearest of the sources at ``rows`` to every node, on
+    the network without the run's closed edges (K-nearest mode: one multi-source search,
+    never a dense table)."""
+    eng = sim.engine
+    if eng.nearest is None:
+        return _ground_times(sim)[rows].min(axis=0)
+    closed = np.zeros(len(eng.net.edge_ids), bool)
+    for c in sim.closures:
+        closed[list(c.edges)] = True
+    m = eng.net.matrix(eng.net.edge_times("offpeak", closed))
+    nodes = eng.sources[np.unique(rows)]
+    return np.asarray(dijkstra(m, directed=True, indices=nodes, min_only=True))
+
+
 def _ground_times(sim: SimResult) -> np.ndarray:
     """Off-peak road times (s), rows = the engine's source nodes, on the network with every
     edge closed at any time during the run left out."""
@@ -329,7 +345,7 @@ def _ground_times(sim: SimResult) -> np.ndarray:
     closed = np.zeros(len(eng.net.edge_ids), bool)
     for c in sim.closures:
         closed[list(c.edges)] = True
-    if not closed.any():
+    if not closed.any() and eng.nearest is None:
         return eng.tt.out[PERIODS.index("offpeak")]
     m = eng.net.matrix(eng.net.edge_times("offpeak", closed))
     return shortest_times(m, eng.sources)

@@ -212,16 +212,19 @@ class Dispatcher:
         p = period_of(t + turnout)
         free = pool.free_of(kind)
         if len(free):
-            eta = self.times.to_node(pool.rows[free], node, p)
             if self.district_first and pool.spec.level == "district":
+                eta = self.times.to_node(pool.rows[free], node, p)
                 own = np.where(pool.district[free] == district, eta, np.inf)
                 k = int(own.argmin())
                 if turnout + own[k] <= pool.target_s:
                     return int(free[k]), True
-            k = int(eta.argmin())
-            if eta[k] < np.inf:
+                k = int(eta.argmin())
+                best = float(eta[k])
+            else:
+                k, best = self.times.best(pool.rows[free], node, p, pool.force)
+            if best < np.inf:
                 return int(free[k]), True
-        return -1, bool(np.isfinite(self.times.out[p][pool.rows, node]).any())
+        return -1, self.times.reachable(pool.rows, node, p, pool.force)
 
     def pick_foot(
         self, pool: Pool, xy: tuple[float, float], near: list[int] | None = None, t: float = 0.0

@@ -37,12 +37,12 @@ import simpy
 
 from twin.hazards.timeline import ClosureEvent, Timeline
 from twin.model.city import City
-from twin.model.roads import PERIODS, TravelTimes
 from twin.sim.access import last_leg
 from twin.sim.crews import Crews
 from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.events import KINDS, EventLog, K, Row
 from twin.sim.forces import DEFAULT_FORCES, FORCES, Fleet, ForceSpec, build_fleet
+from twin.sim.gcpause import paused_gc
 from twin.sim.incidents import (
     CATALOGUE,
     Detection,
@@ -54,12 +54,12 @@ from twin.sim.incidents import (
 )
 from twin.sim.lifecycle import COMMUNITY, FIRE, Inc, Lifecycle
 from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
+from twin.sim.nearest import DEFAULT_K, reachable_nodes, road_rows, road_tables, road_times
 from twin.sim.params import AirLimits, TimeChain
 from twin.sim.queues import Queues
 from twin.sim.readiness import Readiness
 from twin.sim.reinforcement import Arrivals, Reinforcement, with_reinforcements
 from twin.sim.rerouting import Closures
-from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
 from twin.sim.seasons import Calendar
 from twin.sim.surge import Surge, SurgeRule
@@ -102,6 +102,9 @@ class EngineConfig:
     """Teams from outside the study area and when they arrive (:mod:`twin.sim.reinforcement`)."""
     surge: SurgeRule = field(default_factory=SurgeRule)
     """When a surge is declared and units are released (:mod:`twin.sim.surge`)."""
+    tables: str = "auto"
+    """``dense``, ``nearest`` (K nearest bases per node) or ``auto`` (:mod:`twin.sim.nearest`)."""
+    nearest_k: int = DEFAULT_K
 
 
 @dataclass(eq=False)
@@ -151,7 +154,10 @@ class Engine:
         self.sources, row = np.unique(self.fleet.station_node[road], return_inverse=True)
         self.station_row = np.full(len(self.fleet.station_ids), -1, np.int64)
         self.station_row[road] = row
-        self.tt = TravelTimes(self.net, self.sources, use_cache=config.use_cache)
+        rows = road_rows(self.fleet.station_force, self.station_row, config.forces)
+        self.tt, self.nearest = road_tables(  # nearest: K-nearest tables, or None (dense)
+            self.net, self.sources, rows, config.tables, config.nearest_k, config.use_cache
+        )
         self.placement: Placement = build_placement(
             city, self.districts, self._eligible(), config.detection
         )
@@ -163,7 +169,7 @@ class Engine:
         ids = self.city.road_nodes["district_id"].to_numpy(object)
         ok = np.isin(ids, list(core)) if core else np.ones(len(ids), bool)
         if len(self.sources):
-            ok &= np.isfinite(self.tt.out[PERIODS.index("offpeak")]).any(axis=0)
+            ok &= reachable_nodes(self.net, self.sources)
         return ok
 
     def draw(
@@ -250,7 +256,7 @@ class Run:
         fleet = eng.fleet
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
         uniforms = Uniforms(rng)
-        rt = RoadTimes(eng.tt)
+        rt = road_times(eng.tt, eng.sources, eng.nearest)
         chain = eng.config.chain
         disp = Dispatcher(self.pools, rt, uniforms, eng.config.policy)
         node_xy: list[tuple[float, float]] = [tuple(p) for p in eng.xy.tolist()]
@@ -345,7 +351,8 @@ class Run:
             env.process(self.readiness.process())
         env.process(self.arrivals.process(self.duration, self.queues.retry))
         env.process(self.surge.process(self.duration))
-        env.run(until=self.duration + self.eng.config.drain_s)
+        with paused_gc():
+            env.run(until=self.duration + self.eng.config.drain_s)
         self.crews.close_open_spells(self.pools)
         if self.progress is not None:
             self.progress(1.0)

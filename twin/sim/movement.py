@@ -181,7 +181,8 @@ class Movement:
             travel = float(self.rt.to_node(pool.rows[i : i + 1], node, p)[0])
         else:
             origin = scene
-            travel = float(self.rt.tree(scene, p)[0][node])
+            lower = float(self.rt.lower_bound(scene, node, p)[0])
+            travel = float(self.rt.tree_to(scene, node, lower, p)[0][node])
         blocked = not travel < math.inf
         if blocked:  # defensive: never strand a unit
             travel = self.escorted_s(origin, node)
@@ -262,18 +263,18 @@ class Movement:
         """Rebuild a road trip's node path and node times (from predecessor arrays)."""
         if trip.path is not None:
             return
+        span = trip.arrive - trip.depart  # the trip's time: the searches' bound
         if trip.leg == RETURN:
-            pred = self.rt.tree(trip.dest, trip.period, reverse=True)[1]
+            pred = self.rt.tree_to(trip.dest, trip.origin, span, trip.period, reverse=True)[1]
             path = walk(pred, trip.origin, trip.dest, forward=True)
         else:
-            pred = self.rt.tree(trip.origin, trip.period)[1]
+            pred = self.rt.tree_to(trip.origin, trip.dest, span, trip.period)[1]
             path = walk(pred, trip.dest, trip.origin, forward=False)
         if path[0] != trip.origin or path[-1] != trip.dest:  # no road path (blocked trip)
             path = [trip.origin, trip.dest]
             cum = [0.0, 1.0]
         else:
             cum = self.path_times(path, trip.period)
-        span = trip.arrive - trip.depart
         scale = span / cum[-1] if cum[-1] > 0 else 0.0
         trip.path = path
         trip.times = [trip.depart + c * scale for c in cum]

@@ -92,7 +92,7 @@ class Closures:
             return
         rest = trip.path[k_idx:]
         w = self.mv.weights(rest, trip.period)
-        dist, pred = self.rt.tree(k, trip.period)
+        dist, pred = self.rt.tree_to(k, trip.dest, trip.arrive - t_pos, trip.period)
         new = float(dist[trip.dest])
         if np.isfinite(w).all() and (w > 0).all() and new >= trip.arrive - t_pos - 0.5:
             return

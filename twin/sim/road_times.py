@@ -15,49 +15,60 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from twin.model.roads import PERIODS, TravelTimes
+from twin.model.roads import PERIODS, RoadNetwork, TravelTimes
+
+CACHE_BYTES = 256e6
+"""Memory for cached results (matrices, searches) per run; the oldest go first when full."""
+SLACK_S = 600.0
+"""A bounded search reaches at least this far (s) beyond the lower bound of its target."""
 
 
-class RoadTimes:
-    """Road travel times as the engine sees them during a run: the precomputed
-    :class:`TravelTimes` arrays, made exact under the run's current closures.
+class ClosedNetwork:
+    """The road network under a run's closures: CSR matrices per period and bounded,
+    cached Dijkstra searches keyed by the closure state (the part of :class:`RoadTimes`
+    that needs no travel tables)."""
 
-    The base arrays are never changed. Closures only lengthen paths, so a base time is still
-    exact unless the base shortest path may cross a closed edge (a → b, time w). That is
-    tested with landmark lower bounds (the "ALT" bound, Goldberg & Harrelson 2005, with
-    every road station as a landmark L): d(x, y) ≥ max_L(d(L, y) − d(L, x), d(x, L) − d(y, L)).
-    A station s can only be affected for node j when d(s, a) + w + LB(b, j) ≤ d(s, j); only
-    then is one Dijkstra from j run on the closed network (cached per node, period and
-    closure state). Closing a street across town costs a dispatch nothing.
-    """
-
-    TOL_S = 0.5
-    """Slack (s) for float32 arrays: err towards checking exactly."""
-
-    def __init__(self, tt: TravelTimes) -> None:
-        self.tt, self.net = tt, tt.net
-        self.out, self.back = tt.out, tt.back
-        self.directed = tt.directed
-        self.source_nodes = tt.sources
+    def __init__(self, net: RoadNetwork, directed: bool) -> None:
+        self.net, self.directed = net, directed
         self.factors = [self.net.period_factors(p) for p in PERIODS]
         self.closed = np.zeros(len(self.net.edge_ids), bool)
         self.n_closed = 0
+        self.state = b""
+        """The closure state: the closed edges' indices as bytes (b"": none closed). Every
+        cached result derived from the closures is keyed by it, so a result survives closure
+        changes and is found again when the same roads are closed again (a closure's end
+        restores the state before its start)."""
         self._cache: dict = {}
+        self._bytes = 0
         self._bases: dict = {}
+        self.searches = 0
+        """Path searches run (bounded or not), for benchmarks."""
 
     def set_closed(self, closed: np.ndarray) -> None:
-        """A new closure mask (True = closed); drops everything derived from the old one."""
+        """A new closure mask (True = closed). Cached results of other states are kept."""
         self.closed = np.asarray(closed, bool).copy()
         self.n_closed = int(self.closed.sum())
-        self._cache.clear()
+        self.state = np.flatnonzero(self.closed).astype(np.int64).tobytes()
 
     def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
+        key = (*key, self.state)
         v = self._cache.get(key)
         if v is None:
-            if len(self._cache) > 8192:
-                self._cache.clear()
-            v = self._cache[key] = make()
+            v = make()
+            self._store(key, v)
         return v
+
+    def _store(self, key: tuple, value: Any) -> None:
+        """Cache ``value``; the oldest entries go while the cache holds over
+        :data:`CACHE_BYTES`."""
+        old = self._cache.pop(key, None)
+        if old is not None:
+            self._bytes -= _nbytes(old)
+        self._cache[key] = value
+        self._bytes += _nbytes(value)
+        while self._bytes > CACHE_BYTES and len(self._cache) > 1:
+            first = next(iter(self._cache))
+            self._bytes -= _nbytes(self._cache.pop(first))
 
     def _base(self, p: int) -> tuple[np.ndarray, ...]:
         """The open network's CSR arrays for period ``p`` (indptr, indices, data: fastest of
@@ -103,15 +114,40 @@ class RoadTimes:
 
         return self._cached(("m", p, rev), make)
 
-    def tree(self, root: int, p: int, reverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Times (s) and predecessors of a Dijkstra from ``root`` (to it if ``reverse``)."""
+    def tree(
+        self, root: int, p: int, reverse: bool = False, limit: float = np.inf
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Times (s) and predecessors of a Dijkstra from ``root`` (to it if ``reverse``),
+        under the current closures, bounded by ``limit`` (s): nodes farther are ``inf``
+        (csgraph's ``limit=``; times and predecessors within it are exact). A cached search
+        with at least this bound is reused."""
         rev = reverse and self.directed
-        return self._cached(
-            ("t", root, p, rev),
-            lambda: dijkstra(
-                self.matrix(p, rev), directed=True, indices=root, return_predecessors=True
-            ),
+        key = ("t", root, p, rev, self.state)  # the key _cached would make
+        hit = self._cache.get(key)
+        if hit is not None and hit[2] >= limit:
+            return hit[0], hit[1]
+        self.searches += 1
+        dist, pred = dijkstra(
+            self.matrix(p, rev), directed=True, indices=root, return_predecessors=True, limit=limit
         )
+        self._store(key, (dist, pred, limit))
+        return dist, pred
+
+    def tree_to(
+        self, root: int, targets: np.ndarray | int, lower_s: float, p: int, reverse: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`tree` from ``root`` good for ``targets``: first bounded by
+        max(2 × ``lower_s``, ``lower_s`` + :data:`SLACK_S`) (``lower_s``: a lower bound of
+        the farthest target's time, e.g. its time on the open network), unbounded only when a
+        target lies beyond that — the times of the targets are the exact ones either way."""
+        bound = max(2.0 * lower_s, lower_s + SLACK_S) if np.isfinite(lower_s) else np.inf
+        hit = self._cache.get(("t", root, p, reverse and self.directed, self.state))
+        if hit is not None and np.isfinite(hit[0][targets]).all():
+            return hit[0], hit[1]  # an earlier search already reached every target
+        dist, pred = self.tree(root, p, reverse, bound)
+        if np.isfinite(bound) and not np.isfinite(dist[targets]).all():
+            dist, pred = self.tree(root, p, reverse)
+        return dist, pred
 
     def closed_pairs(self, edges: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         """Directed (a, b) node pairs of closed edges (or of ``edges``): both ways unless
@@ -121,6 +157,34 @@ class RoadTimes:
         a = np.concatenate([self.net.edge_u[k], self.net.edge_v[k][two]])
         b = np.concatenate([self.net.edge_v[k], self.net.edge_u[k][two]])
         return a, b, np.concatenate([k, k[two]])
+
+
+class RoadTimes(ClosedNetwork):
+    """Road travel times as the engine sees them during a run: the precomputed
+    :class:`TravelTimes` arrays, made exact under the run's current closures.
+
+    The base arrays are never changed. Closures only lengthen paths, so a base time is still
+    exact unless the base shortest path may cross a closed edge (a → b, time w). That is
+    tested with landmark lower bounds (the "ALT" bound, Goldberg & Harrelson 2005, with
+    every road station as a landmark L): d(x, y) ≥ max_L(d(L, y) − d(L, x), d(x, L) − d(y, L)).
+    A station s can only be affected for node j when d(s, a) + w + LB(b, j) ≤ d(s, j); only
+    then is one Dijkstra from j run on the closed network. Closing a street across town
+    costs a dispatch nothing.
+
+    Every search is bounded (csgraph's ``limit=``, :meth:`tree_to`: twice a lower bound of
+    the target's time, unbounded only if the target lies beyond) and cached by what it
+    depends on — root, period, direction and the closure state (:attr:`state`) — so results
+    survive closure changes (LRU, :data:`CACHE_BYTES`).
+    """
+
+    TOL_S = 0.5
+    """Slack (s) for float32 arrays: err towards checking exactly."""
+
+    def __init__(self, tt: TravelTimes) -> None:
+        super().__init__(tt.net, tt.directed)
+        self.tt = tt
+        self.out, self.back = tt.out, tt.back
+        self.source_nodes = tt.sources
 
     def _closed(self, p: int) -> tuple[np.ndarray, ...]:
         """Per version and period: closed pairs a, b, base times w, and landmark columns."""
@@ -150,12 +214,9 @@ class RoadTimes:
             lb = np.fmax(np.fmax.reduce(d1, axis=0), np.fmax.reduce(d2, axis=0))
         return np.maximum(np.nan_to_num(lb, nan=0.0), 0.0)
 
-    def to_node(self, rows: np.ndarray, node: int, p: int) -> np.ndarray:
-        """Times (s) from the stations at travel-time ``rows`` to ``node``, exact under the
-        current closures."""
-        eta = self.out[p][rows, node]
-        if self.n_closed == 0:
-            return eta
+    def _maybe(self, rows: np.ndarray, node: int, p: int, eta: np.ndarray) -> np.ndarray:
+        """Which stations at ``rows`` may have a path to ``node`` through a closed edge
+        (landmark test; False where ``node`` was unreachable anyway)."""
         a, b, w, oa, ob, ba, bb = self._closed(p)
         o, bk = self.out[p], self.back[p]
         with np.errstate(invalid="ignore"):
@@ -165,10 +226,48 @@ class RoadTimes:
             )
         lb = np.maximum(np.nan_to_num(lb, nan=0.0), 0.0)
         maybe = (oa[rows] + (w + lb) <= eta[:, None] + self.TOL_S).any(axis=1)
+        return maybe & np.isfinite(eta)  # unreachable when open: unreachable when closed
+
+    def to_node(self, rows: np.ndarray, node: int, p: int) -> np.ndarray:
+        """Times (s) from the stations at travel-time ``rows`` to ``node``, exact under the
+        current closures."""
+        eta = self.out[p][rows, node]
+        if self.n_closed == 0:
+            return eta
+        maybe = self._maybe(rows, node, p, eta)
         if not maybe.any():
             return eta
-        exact = self.tree(node, p, reverse=True)[0][self.source_nodes[rows]]
+        targets = self.source_nodes[rows[maybe]]
+        lower = float(eta[maybe].max())  # closures only lengthen: a lower bound
+        exact = self.tree_to(node, targets, lower, p, reverse=True)[0][self.source_nodes[rows]]
         return np.where(maybe, exact, eta)
+
+    def best(self, rows: np.ndarray, node: int, p: int, force: int = -1) -> tuple[int, float]:
+        """The station (index into ``rows``) with the smallest exact time to ``node`` (the
+        first of equals, as ``argmin`` of :meth:`to_node`) and that time (s; ``inf``: none
+        reaches it). Under closures only the stations that could still win are searched
+        for: one Dijkstra from ``node`` bounded by the best time no closure can touch.
+        ``force`` is unused here (K-nearest tables are per force)."""
+        eta = self.out[p][rows, node]
+        if self.n_closed:
+            maybe = self._maybe(rows, node, p, eta)
+            if maybe.any():
+                sure = np.where(maybe, np.inf, eta)
+                u = float(sure.min())
+                if not np.isfinite(u):
+                    eta = self.to_node(rows, node, p)
+                else:  # a station whose open time is above u cannot beat u once closed
+                    cand = maybe & (eta <= u)
+                    if cand.any():
+                        dist = self.tree(node, p, reverse=True, limit=u)[0]
+                        sure = np.where(cand, dist[self.source_nodes[rows]], sure)
+                    eta = sure
+        k = int(eta.argmin())
+        return k, float(eta[k])
+
+    def reachable(self, rows: np.ndarray, node: int, p: int, force: int = -1) -> bool:
+        """Could any station at ``rows`` reach ``node`` on the open network?"""
+        return bool(np.isfinite(self.out[p][rows, node]).any())
 
     def from_node(self, row: int, node: int, p: int) -> float:
         """Time (s) from ``node`` back to the station at travel-time ``row``, exact under the
@@ -180,7 +279,8 @@ class RoadTimes:
         lb = self.lower_bound(node, a, p)
         if not (lb + w + bb[row] <= base + self.TOL_S).any():
             return base
-        return float(self.tree(node, p)[0][self.source_nodes[row]])
+        home = int(self.source_nodes[row])
+        return float(self.tree_to(node, home, base, p)[0][home])
 
     def may_use(
         self,
@@ -197,3 +297,14 @@ class RoadTimes:
             return False
         lb = self.lower_bound(origin, a, p) + w + self.lower_bound(b, dest, p)
         return bool((lb <= budget_s + self.TOL_S).any())
+
+
+def _nbytes(value: Any) -> int:
+    """Bytes held by a cached value (arrays, sparse matrices, tuples of them)."""
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if sp.issparse(value):
+        return int(value.data.nbytes + value.indices.nbytes + value.indptr.nbytes)
+    return 64

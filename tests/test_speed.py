@@ -1,0 +1,107 @@
+"""Speed work that must not change answers: bounded searches, caches keyed by closure
+state, the garbage collector paused around a run (issue #15)."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse.csgraph import dijkstra
+
+from twin.model.roads import PERIODS, RoadNetwork, TravelTimes
+from twin.sim.gcpause import paused_gc
+from twin.sim.road_times import RoadTimes
+
+
+def grid(side: int, seed: int = 0) -> RoadNetwork:
+    """A side × side grid, two-way streets of 30–120 s (seeded), 100 m apart."""
+    rng = np.random.default_rng(seed)
+    idx = np.arange(side * side).reshape(side, side)
+    u = np.concatenate([idx[:-1, :].ravel(), idx[:, :-1].ravel()])
+    v = np.concatenate([idx[1:, :].ravel(), idx[:, 1:].ravel()])
+    k = len(u)
+    c, r = np.divmod(np.arange(side * side), side)
+    return RoadNetwork(
+        node_ids=np.array([f"n{i}" for i in range(side * side)], dtype=object),
+        xy=np.column_stack([c * 100.0, r * 100.0]),
+        edge_ids=np.array([f"e{i}" for i in range(k)], dtype=object),
+        edge_u=u,
+        edge_v=v,
+        edge_time_s=rng.integers(30, 121, k).astype(float),
+        edge_oneway=np.zeros(k, bool),
+        edge_class=np.array(["local"] * k, dtype=object),
+        edge_bridge=np.zeros(k, bool),
+    )
+
+
+NET = grid(12)
+SOURCES = np.array([0, 17, 40, 77, 100, 143])
+TT = TravelTimes(NET, SOURCES, use_cache=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(0, len(NET.edge_ids) - 1), min_size=1, max_size=30),
+    st.integers(0, 143),
+    st.lists(st.booleans(), min_size=6, max_size=6),
+)
+def test_bounded_dispatch_equals_the_unbounded_answer(closed_edges, node, free_flags):
+    """Property: under any closures, ``best`` (one search bounded by the best untouched
+    time) picks the same station with the same time as the argmin of the exact times of
+    every station (an unbounded Dijkstra on the closed network), and ``tree_to`` gives the
+    exact time of its target."""
+    rt = RoadTimes(TT)
+    closed = np.zeros(len(NET.edge_ids), bool)
+    closed[closed_edges] = True
+    rt.set_closed(closed)
+    rows = np.flatnonzero(free_flags) if any(free_flags) else np.arange(6)
+    m = NET.matrix(NET.edge_times(PERIODS[0], closed))
+    exact = dijkstra(m, directed=True, indices=SOURCES[rows])[:, node]
+    k, t = rt.best(rows, node, 0)
+    if np.isfinite(exact).any():
+        assert t == pytest.approx(exact.min(), abs=1e-3)
+        assert k == int(np.flatnonzero(np.isclose(exact, exact.min(), atol=1e-3))[0])
+    else:
+        assert t == np.inf
+    target = int(SOURCES[rows[0]])
+    dist = rt.tree_to(node, target, 0.0, 0)[0]
+    assert dist[target] == pytest.approx(dijkstra(m, indices=node)[target])
+
+
+def test_searches_are_kept_across_closure_changes():
+    """A search made under closure state A is found again when A comes back (a closure's
+    end restores the state before it), not recomputed; a bounded search is reused for any
+    target it reached."""
+    rt = RoadTimes(TT)
+    closed = np.zeros(len(NET.edge_ids), bool)
+    closed[[3, 9, 20]] = True
+    rt.set_closed(closed)
+    d1, _ = rt.tree(50, 0, limit=300.0)
+    n = rt.searches
+    rt.set_closed(np.zeros_like(closed))
+    rt.tree(50, 0)
+    assert rt.searches == n + 1  # another state: its own search
+    rt.set_closed(closed)
+    d2, _ = rt.tree(50, 0, limit=200.0)  # a smaller bound: the cached one serves
+    assert rt.searches == n + 1 and d2 is d1
+    reached = int(np.flatnonzero(np.isfinite(d1))[0])
+    assert rt.tree_to(50, reached, 1e6, 0)[0] is d1  # reached already: no new search
+    assert np.isinf(d1).any()  # the bound left far nodes out
+
+
+def test_paused_gc_restores_the_collector_even_on_error():
+    """Within a run the young-generation threshold is raised and older objects frozen;
+    afterwards both are as they were, also when the run raised."""
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    with pytest.raises(RuntimeError):
+        with paused_gc(threshold=123_456):
+            assert gc.get_threshold()[0] == max(123_456, before[0])
+            assert gc.get_freeze_count() >= frozen
+            raise RuntimeError("a run failed")
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen
+    assert gc.isenabled()
