@@ -71,16 +71,22 @@ def import_graph() -> dict[str, set[str]]:
     """Module → the modules importing it runs: each module it imports, and the ``__init__``
     of each package that module lies in, except packages that enclose the importer (those
     are initialised before it runs). So a subpackage ``__init__`` that re-exports names
-    closes a cycle when a module it loads imports back into that subpackage from outside."""
+    closes a cycle when a module it loads imports back into that subpackage from outside.
+
+    A *name* imported from an enclosing package (``from twin.p import f`` in ``twin.p.a``,
+    ``f`` not a module) is an edge to that package's ``__init__``: the name exists only once
+    the ``__init__`` has run to where it defines it, so an ``__init__`` that loads ``twin.p.a``
+    closes a cycle. ``from twin.p import a`` with ``a`` a module is an edge to ``twin.p.a``
+    only (Python loads a submodule of a package still initialising)."""
     graph: dict[str, set[str]] = {m: set() for m in MODULES}
     for module, tree in TREES.items():
         enclosing = {*ancestors(module), module}
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for dep in imported_twin_modules(node, module):
-                    graph[module] |= {
-                        m for m in (*ancestors(dep), dep) if m in MODULES and m not in enclosing
-                    }
+                    implicit = {m for m in ancestors(dep) if m in MODULES and m not in enclosing}
+                    named = {dep} if dep in MODULES and dep != module else set()
+                    graph[module] |= implicit | named
     return graph
 
 
@@ -191,6 +197,66 @@ def test_a_subpackage_init_that_reexports_from_outside_callers_closes_a_cycle():
     finally:
         MODULES.clear(), TREES.clear()
         MODULES.update(saved[0]), TREES.update(saved[1])
+
+
+def _graph_of(files: dict[str, str]) -> dict[str, set[str]]:
+    """import_graph() of a made-up package: module name → source (``twin.p`` is a package)."""
+    saved = dict(MODULES), dict(TREES)
+    try:
+        MODULES.clear(), TREES.clear()
+        for name, source in files.items():
+            is_package = any(other.startswith(name + ".") for other in files)
+            path = name.replace(".", "/") + ("/__init__.py" if is_package else ".py")
+            MODULES[name], TREES[name] = Path(path), _parse(source)
+        return import_graph()
+    finally:
+        MODULES.clear(), TREES.clear()
+        MODULES.update(saved[0]), TREES.update(saved[1])
+
+
+def test_a_name_imported_from_the_enclosing_package_init_that_loads_the_importer_is_a_cycle():
+    # twin/p/__init__.py loads twin.p.a, which wants a name the __init__ has not defined yet
+    graph = _graph_of(
+        {
+            "twin": "",
+            "twin.p": "from twin.p.a import f\ng = 1\n",
+            "twin.p.a": "from twin.p import g\n",
+        }
+    )
+    assert graph["twin.p.a"] == {"twin.p"}
+    assert find_cycle(graph) == ["twin.p", "twin.p.a", "twin.p"]
+    # the same through a relative import
+    graph = _graph_of(
+        {"twin": "", "twin.p": "from .a import f\ng = 1\n", "twin.p.a": "from . import g\n"}
+    )
+    assert find_cycle(graph) == ["twin.p", "twin.p.a", "twin.p"]
+
+
+def test_a_submodule_imported_from_the_enclosing_package_is_not_a_cycle():
+    # `from twin.p import b` with b a module loads twin.p.b even while twin/p/__init__ runs
+    graph = _graph_of(
+        {
+            "twin": "",
+            "twin.p": "from twin.p.a import f\n",
+            "twin.p.a": "from twin.p import b\nimport twin.p.b as bb\n",
+            "twin.p.b": "",
+        }
+    )
+    assert graph["twin.p.a"] == {"twin.p.b"}
+    assert find_cycle(graph) is None
+    # but from outside the package it runs twin/p/__init__ first: a cycle if that loads back
+    graph = _graph_of(
+        {
+            "twin": "",
+            "twin.p": "from twin.p.a import f\n",
+            "twin.p.a": "from twin.q import c\n",
+            "twin.p.b": "",
+            "twin.q": "",
+            "twin.q.c": "from twin.p import b\n",
+        }
+    )
+    assert graph["twin.q.c"] == {"twin.p", "twin.p.b"}
+    assert find_cycle(graph) == ["twin.p", "twin.p.a", "twin.q.c", "twin.p"]
 
 
 def test_the_cycle_finder_finds_a_cycle_and_accepts_a_layered_graph():

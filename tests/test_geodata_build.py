@@ -29,6 +29,7 @@ from twin.build import params as bparams
 from twin.build import pipes as bpipes
 from twin.build import population as bpopulation
 from twin.build import terrain as bterrain
+from twin.model.layers import GEOMETRY_TYPES, ID_COLUMN, LAYERS
 
 ROOT = Path(__file__).resolve().parents[1]
 CITY = ROOT / "geodata" / "chongqing"
@@ -38,18 +39,7 @@ CORE = {"500103", "500104", "500105", "500106", "500107", "500108", "500109", "5
 
 @pytest.fixture(scope="module")
 def city():
-    return {
-        k: gpd.read_parquet(CITY / f"{k}.parquet")
-        for k in (
-            "districts",
-            "road_nodes",
-            "road_edges",
-            "pipes",
-            "junctions",
-            "stations",
-            "cells",
-        )
-    }
+    return {k: gpd.read_parquet(CITY / f"{k}.parquet") for k in LAYERS}
 
 
 @pytest.fixture(scope="module")
@@ -71,50 +61,10 @@ def nearest_node(nodes, lon, lat):
 
 
 # ----------------------------------------------------------------------------- schema
-SCHEMA = {
-    "districts": {
-        "district_id": "str",
-        "name": "str",
-        "name_en": "str",
-        "population": "int",
-        "level": "str",
-    },
-    "road_nodes": {"node_id": "str", "elevation_m": "float", "district_id": "str"},
-    "road_edges": {
-        "edge_id": "str",
-        "u": "str",
-        "v": "str",
-        "length_m": "float",
-        "road_class": "str",
-        "speed_kph": "float",
-        "bridge": "bool",
-        "tunnel": "bool",
-        "oneway": "bool",
-        "name": "str",
-    },
-    "pipes": {
-        "pipe_id": "str",
-        "network": "str",
-        "u": "str",
-        "v": "str",
-        "diameter_mm": "float",
-        "install_year": "int",
-        "material": "str",
-        "length_m": "float",
-        "monitored": "bool",
-        "edge_id": "str",
-    },
-    "junctions": {"junction_id": "str", "network": "str", "kind": "str", "elevation_m": "float"},
-    "stations": {
-        "station_id": "str",
-        "force": "str",
-        "name": "str",
-        "name_en": "str",
-        "district_id": "str",
-        "units": "int",
-    },
-    "cells": {"cell_id": "str", "district_id": "str", "population": "float"},
-}
+# The data contract's required columns (twin.model.layers.LAYERS), plus what the embedded
+# twin adds: each pipe names the road edge it is laid under.
+SCHEMA = {layer: dict(cols) for layer, cols in LAYERS.items()}
+SCHEMA["pipes"]["edge_id"] = "str"
 KIND = {
     "str": pd.api.types.is_string_dtype,
     "int": pd.api.types.is_integer_dtype,
@@ -132,8 +82,8 @@ def test_layer_schema(city, layer):
         assert KIND[kind](g[col]), (layer, col, g[col].dtype)
     assert g.geometry.notna().all() and not g.geometry.is_empty.any()
     assert g.geometry.is_valid.all()
-    id_col = next(iter(SCHEMA[layer]))
-    assert g[id_col].is_unique
+    assert set(g.geometry.geom_type) <= set(GEOMETRY_TYPES[layer]), layer
+    assert g[ID_COLUMN[layer]].is_unique
 
 
 def test_city_json_and_size():

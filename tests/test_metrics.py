@@ -148,6 +148,10 @@ def test_tables_of_a_tiny_run():
     assert inc["resp_ground_s"].iloc[0] == pytest.approx(60.0 + 90.0 + 300.0)
     assert inc["x"].between(103, 110).all() and inc["y"].between(29, 31).all()  # lon/lat
     assert inc["cell_id"].tolist() == ["D1-r0", "D1-r0"]
+    # scripted: the alarm is the onset (no detection delay); neither is a cascade's child
+    assert inc["onset_s"].tolist() == inc["alarm_s"].tolist() == [0.0, 60.0]
+    assert inc["detection_delay_s"].tolist() == [0.0, 0.0]
+    assert inc["parent_id"].dtype == "Int64" and inc["parent_id"].isna().all()
     units = unit_table(sim).set_index("station_id")
     # a building fire's first assignment is 4 engines; the city has 3. The first fire gets
     # F1, F2, F3 and its 4th request waits; the second fire's 4 requests wait. When the
@@ -159,6 +163,11 @@ def test_tables_of_a_tiny_run():
     assert units["utilisation"].to_numpy() == pytest.approx(
         (units["busy_s"] / (units["units"] * 86400.0)).to_numpy(), abs=1e-5
     )
+    # utilisation is rounded to 5 decimals (0.864 s of one unit's day), busy_s to 0.1 s
+    u = units["utilisation"].to_numpy()
+    assert (u > 0).sum() >= 3 and np.array_equal(u, np.round(u, 5))
+    assert not np.array_equal(u, np.round(u, 4))  # (so the rounding is not coarser)
+    assert np.array_equal(units["busy_s"], np.round(units["busy_s"], 1))
     ma = mutual_aid_table(sim)
     assert ma["count"].sum() >= 2 and set(ma["to_district"]) == {"D1"}
 

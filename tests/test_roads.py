@@ -214,3 +214,15 @@ def test_no_sources_give_an_empty_table_of_the_graph_width():
     m = rn.matrix(rn.edge_times())
     assert shortest_times(m, np.array([], np.int64)).shape == (0, 5)
     assert shortest_times(m, np.array([], np.int64), reverse=True).shape == (0, 5)
+
+
+def test_shortest_times_stop_at_the_limit():
+    """Dijkstra with a limit (what the engine's closure re-routing uses): nodes farther than
+    the limit are inf. On RIVER from node 0: 1 at 120 s, 2 at 180 s, 3 at 270 s, 4 at 300 s."""
+    from twin.model.roads import shortest_times
+
+    m = net(RIVER, 5).matrix(net(RIVER, 5).edge_time_s)
+    assert shortest_times(m, np.array([0])).tolist() == [[0.0, 120.0, 180.0, 270.0, 300.0]]
+    assert shortest_times(m, np.array([0]), limit=180.0).tolist() == [
+        [0.0, 120.0, 180.0, np.inf, np.inf]
+    ]
