@@ -2,9 +2,10 @@
 
 One run answers "what happened this week"; planners need "how often do we meet the
 target, ± how much". :func:`run_replications` runs each scenario under the same seeds,
-each replication a plain call of :func:`twin.sim.runner.run_scenario` mapped with ``dask``
+each replication what :func:`twin.sim.runner.run_scenario` gives, mapped with ``dask``
 (the local process pool, one task at a time per worker — ``chunksize=1`` — so long and
-short replications balance; the city is loaded once per worker process; or a
+short replications balance; the city is loaded and the scenario set up — applied
+city, engine tables — once per worker process; or a
 ``dask.distributed`` cluster when ``address`` is given). :func:`summarise` gives, per
 (target, scope), the mean share met with a small-sample 95 % interval: Student t on the
 per-replication shares, or the Wilson score interval on the incidents pooled over
@@ -32,7 +33,7 @@ from twin.analysis.results import Results, write_results
 from twin.analysis.targets import PRIMARY_ORIGIN
 from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario
-from twin.sim.runner import run_scenario
+from twin.sim.runner import Prepared, prepare, run_prepared
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,12 @@ def one_replication(
     cells: bool = False,
 ) -> Replication:
     """Run ``scenario`` with ``seed`` (no routes, no maps) and measure it as
-    :func:`replication_of` does."""
-    city = _city(city_path)
-    res = run_scenario(scenario.with_(seed=seed), city, record_routes=False)
-    return replication_of(res, city, scenario.name, seed, local, cells)
+    :func:`replication_of` does. The seed-independent set-up (checks, applied city,
+    engine: :func:`twin.sim.runner.prepare`) is done once per worker process and
+    scenario; the run is then what ``run_scenario`` with that seed gives."""
+    prep = _prepared(scenario, city_path)
+    res = run_prepared(prep, seed)
+    return replication_of(res, _city(city_path), scenario.name, seed, local, cells)
 
 
 def replication_of(
@@ -127,6 +130,20 @@ def _fingerprint(incidents: pd.DataFrame) -> str:
 def _city(city_path: str | None) -> City:
     """The city, loaded once per worker process (a City is immutable, so sharing is safe)."""
     return load_city(city_path)
+
+
+_PREPARED: dict[tuple[str, str | None], Prepared] = {}
+
+
+def _prepared(scenario: Scenario, city_path: str | None) -> Prepared:
+    """The set-up of ``scenario`` (any seed) on the city at ``city_path``, kept for this
+    process (the last two scenarios: a comparison alternates a baseline and a variant)."""
+    key = (scenario.with_(seed=0).model_dump_json(), city_path)
+    if key not in _PREPARED:
+        if len(_PREPARED) >= 2:
+            del _PREPARED[next(iter(_PREPARED))]
+        _PREPARED[key] = prepare(scenario, _city(city_path), record_routes=False)
+    return _PREPARED[key]
 
 
 def run_replications(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
@@ -47,7 +47,7 @@ from twin.scenario.apply import apply
 from twin.scenario.checks import check_against
 from twin.scenario.spec import Scenario
 from twin.sim.columns import access_columns, chain_columns
-from twin.sim.engine import EngineConfig, SimResult, simulate
+from twin.sim.engine import Engine, EngineConfig, SimResult
 from twin.sim.estimate import check_fits
 from twin.sim.forces import TARGETS_S
 from twin.sim.prechecks import check_run
@@ -55,6 +55,54 @@ from twin.sim.reinforcement import reinforcements_of
 from twin.sim.surge import surge_rule
 
 PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shancheng-twin")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a run needs that does not depend on its seed: the scenario applied to the
+    city, the completed engine config and the engine (fleet, travel-time tables,
+    placement), the size estimate. Valid for ``scenario`` under any seed (a sweep's
+    replications share one per worker process: :func:`run_prepared`)."""
+
+    scenario: Scenario
+    city: City
+    config: EngineConfig
+    engine: Engine
+    estimate: Any
+    record_routes: bool
+
+
+def prepare(
+    scenario: Scenario,
+    city: City | None = None,
+    *,
+    record_routes: bool | None = None,
+    config: EngineConfig | None = None,
+    allow_large: bool = False,
+) -> Prepared:
+    """The seed-independent set-up of :func:`run_scenario` (checks, applied city, engine)."""
+    if city is None:
+        city = load_city(scenario.city)
+    check_against(scenario, city)  # every problem at once, before anything runs
+    if record_routes is None:
+        record_routes = scenario.days <= 1 or bool(scenario.incidents.scripted)
+    est = check_fits(scenario, city, allow_large=allow_large, record_routes=bool(record_routes))
+    city = apply(scenario, city)
+    check_run(scenario, city)
+    config = config or EngineConfig()
+    config = replace(
+        config,
+        record_routes=bool(record_routes),
+        policy=scenario.dispatch.policy,
+        calendar=replace(config.calendar, start=scenario.start_date),
+        reinforcements=reinforcements_of(scenario),
+        surge=surge_rule(scenario.surge),
+    )
+    if config.traffic is None and scenario.traffic.model == "assigned":
+        config = replace(
+            config, traffic=scenario_traffic(city, scenario, use_cache=config.use_cache)
+        )
+    return Prepared(scenario, city, config, Engine(city, config), est, bool(record_routes))
 
 
 def run_scenario(
@@ -76,42 +124,39 @@ def run_scenario(
     lifts that), and :mod:`twin.sim.prechecks` stops runs that cannot do anything useful.
     """
     wall0 = time.perf_counter()
+    prep = prepare(
+        scenario, city, record_routes=record_routes, config=config, allow_large=allow_large
+    )
+    return run_prepared(prep, scenario.seed, progress=progress, wall0=wall0)
+
+
+def run_prepared(
+    prep: Prepared,
+    seed: int,
+    *,
+    progress: Callable[[float], None] | None = None,
+    wall0: float | None = None,
+) -> Results:
+    """Run ``prep.scenario`` with ``seed`` on the prepared engine: the same Results as
+    :func:`run_scenario` of that scenario and seed (the engine keeps no state between
+    runs; one Generator seeded with ``seed`` drives the timeline, the draw and the run)."""
+    wall0 = time.perf_counter() if wall0 is None else wall0
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    if city is None:
-        city = load_city(scenario.city)
-    check_against(scenario, city)  # every problem at once, before anything runs
-    if record_routes is None:
-        record_routes = scenario.days <= 1 or bool(scenario.incidents.scripted)
-    est = check_fits(scenario, city, allow_large=allow_large, record_routes=bool(record_routes))
-    city = apply(scenario, city)
-    check_run(scenario, city)
+    scenario, city, config = prep.scenario.with_(seed=seed), prep.city, prep.config
+    record_routes = prep.record_routes
     rng = np.random.default_rng(scenario.seed)
     timeline = build_timeline(scenario, city, rng)
-    config = config or EngineConfig()
-    config = replace(
-        config,
-        record_routes=bool(record_routes),
-        policy=scenario.dispatch.policy,
-        calendar=replace(config.calendar, start=scenario.start_date),
-        reinforcements=reinforcements_of(scenario),
-        surge=surge_rule(scenario.surge),
-    )
-    if config.traffic is None and scenario.traffic.model == "assigned":
-        config = replace(
-            config, traffic=scenario_traffic(city, scenario, use_cache=config.use_cache)
-        )
     inc = scenario.incidents
-    sim = simulate(
-        city,
+    engine = prep.engine
+    arrays = engine.draw(
         rng,
         scenario.duration_s,
         timeline,
-        config,
         random=inc.random,
         rate_multiplier=inc.rate_multiplier,
         type_multipliers=dict(inc.type_multipliers),
-        progress=progress,
     )
+    sim = engine.run(arrays, rng, scenario.duration_s, timeline, progress)
     incidents = incident_table(sim)
     for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
         incidents[name] = values
@@ -137,7 +182,7 @@ def run_scenario(
     summary["hazard_notes"] = list(timeline.notes)
     summary["surge"] = surge_summary(tables["surge"], sim.surge_declared_s)
     summary["rescues_per_day"] = rescue_summary(tables["rescues"])
-    summary["estimate"] = {k: round(float(v), 1) for k, v in asdict(est).items()}
+    summary["estimate"] = {k: round(float(v), 1) for k, v in asdict(prep.estimate).items()}
     return Results(tables, summary)
 
 
