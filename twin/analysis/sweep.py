@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import multiprocessing as mp
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -173,10 +174,25 @@ def run_replications(
             with Client(address):
                 parts = dask.compute(*tasks)
         elif workers > 1 and total > 1:
-            parts = dask.compute(*tasks, scheduler="processes", num_workers=workers, chunksize=1)
+            with _set_up_before_fork(scenarios):
+                parts = dask.compute(
+                    *tasks, scheduler="processes", num_workers=workers, chunksize=1
+                )
         else:
             parts = dask.compute(*tasks, scheduler="synchronous")
     return list(parts)
+
+
+def _set_up_before_fork(scenarios: list[Scenario]) -> AbstractContextManager[Any]:
+    """Set the scenarios up here and let the workers fork from this process, inheriting
+    the loaded city and the set-up (:func:`_prepared`) instead of each importing the
+    package, loading the city and setting up again (where ``fork`` exists, for up to the
+    two scenarios the cache keeps; otherwise the workers set up for themselves)."""
+    if "fork" not in mp.get_all_start_methods() or len(scenarios) > 2:
+        return _Nothing()
+    for sc in scenarios:
+        _prepared(sc, sc.city)
+    return dask.config.set({"multiprocessing.context": "fork"})
 
 
 class _Nothing(AbstractContextManager[None]):
