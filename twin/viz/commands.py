@@ -19,6 +19,7 @@ from twin.progress import steps
 from twin.viz.briefing import write_briefing
 from twin.viz.data import read_summary
 from twin.viz.difference import write_difference_map
+from twin.viz.drawing import draw
 from twin.viz.export import write_map
 from twin.viz.planner import write_planner_files
 from twin.viz.replay import write_replay
@@ -50,11 +51,12 @@ def map_command(
         step("loading the city")
         city = city_for(results_dir, city_path)
         step("map.html and map.png")
-        files = write_map(results_dir, city)
+        drawing = draw(results_dir, city)
+        files = write_map(results_dir, city, drawing=drawing)
         step("briefing.html")
         out = [*files.paths, write_briefing(results_dir, city, lang=lang, other=base)]
         step("results.gpkg, districts.csv")
-        out += write_planner_files(results_dir, city)
+        out += write_planner_files(results_dir, city, drawing)
         if base is not None:
             step("difference.html")
             out.append(
@@ -90,22 +92,24 @@ def has_routes(results_dir: Path) -> bool:
     return p.exists() and pq.ParquetFile(p).metadata.num_rows > 0
 
 
-def write_all(results_dir: Path, city: City) -> list[Path]:
+def write_all(results_dir: Path, city: City, *, browser: bool = True) -> list[Path]:
     """Everything viz draws for a finished run (called by ``twin run`` before the folder is
-    moved into place): map.html, map.png, briefing.html, and replay.html when routes were
-    recorded."""
+    moved into place): map.html, map.png (``browser=False``: drawn with matplotlib, not
+    Chromium), briefing.html, and replay.html when routes were recorded. The folder is
+    read, the run's city drawn and the layers map and replay share built once."""
     results_dir = Path(results_dir)
     routes = has_routes(results_dir)
     with steps(5 if routes else 4) as step:
         step("map.html and map.png")
-        files = write_map(results_dir, city)
+        drawing = draw(results_dir, city)  # read, drawn and layered once for every page
+        files = write_map(results_dir, city, browser=browser, drawing=drawing)
         step("briefing.html")
         out = [*files.paths, write_briefing(results_dir, city)]
         step("results.gpkg, districts.csv")
-        out += write_planner_files(results_dir, city)
+        out += write_planner_files(results_dir, city, drawing)
         if routes:
             step("replay.html")
-            out.append(write_replay(results_dir, city))
+            out.append(write_replay(results_dir, city, drawing))
         step("done")
     return out
 

@@ -23,9 +23,10 @@ import twin.viz.browser as browser_png
 import twin.viz.mpl as mpl
 import twin.viz.style as style
 from twin.model.city import City
-from twin.viz.data import RunData, read_results
+from twin.viz.data import RunData
+from twin.viz.drawing import Drawing, draw
 from twin.viz.geom import GROUP_LABELS, PACK_SCALE, MapLayer, bounds_wgs84
-from twin.viz.layers import deck, map_layers
+from twin.viz.layers import Common, deck, map_layers
 from twin.viz.page import (
     deck_page,
     dot_item,
@@ -37,7 +38,7 @@ from twin.viz.page import (
     title_html,
     toggles_html,
 )
-from twin.viz.runcity import StationChanges, run_city, station_changes
+from twin.viz.runcity import StationChanges
 from twin.viz.safe import script_json, write_text
 
 log = logging.getLogger(__name__)
@@ -89,15 +90,18 @@ def map_html(
     coverage: pd.Series | None = None,
     hidden_layers: bool = True,
     changes: StationChanges | None = None,
+    common: Common | None = None,
 ) -> str:
     """The map.html document (a string) of ``city``: the city the run used
     (:func:`twin.viz.runcity.run_city`); ``changes`` marks what its scenario changed.
 
     ``hidden_layers=False`` leaves out the layers that start hidden (pipes, coverage, a big
-    city's community posts).
+    city's community posts). ``common``: the layers replay.html shares, already built.
     """
     layers = [
-        m for m in map_layers(city, run, target, coverage, changes) if m.visible or hidden_layers
+        m
+        for m in map_layers(city, run, target, coverage, changes, common)
+        if m.visible or hidden_layers
     ]
     spec = script_json(deck(layers, city))
     groups = _groups(layers)
@@ -260,16 +264,17 @@ def write_map(
     coverage: pd.Series | None = None,
     png: bool = True,
     browser: bool = True,
+    drawing: Drawing | None = None,
 ) -> MapFiles:
-    """Write ``map.html`` (and ``map.png`` unless ``png=False``) into the results folder."""
-    run = read_results(results_dir)
-    drawn = run_city(run, city)
+    """Write ``map.html`` (and ``map.png`` unless ``png=False``) into the results folder.
+    ``drawing``: the run already read and drawn (:func:`twin.viz.drawing.draw`), its
+    layers shared with the other pages."""
+    d = drawing or draw(results_dir, city)
+    run, drawn = d.run, d.city
     html_path = run.folder / "map.html"
     write_text(
         html_path,
-        map_html(
-            drawn, run, target=target, coverage=coverage, changes=station_changes(city, drawn)
-        ),
+        map_html(drawn, run, target=target, coverage=coverage, changes=d.changes, common=d.common),
     )
     if not png:
         return MapFiles(html=html_path, png=None, png_renderer=None)

@@ -19,6 +19,7 @@ areas in :mod:`twin.viz.cells`, the scenario's changes in :mod:`twin.viz.changes
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -341,12 +342,29 @@ def pipe_layers(city: City) -> list[MapLayer]:
 # --- everything --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Common:
+    """The layers map.html and replay.html both draw (same city, same run)."""
+
+    water: list[MapLayer]
+    roads: list[MapLayer]
+    closures: list[MapLayer]
+    stations: list[MapLayer]
+
+
+def common_layers(city: City, run: RunData) -> Common:
+    """Water, roads, closures and stations of ``city`` (the city the run used)."""
+    water = water_layers(bounds_wgs84(city))
+    return Common(water, road_layers(city), closure_layers(city, run), station_layers(city))
+
+
 def map_layers(
     city: City,
     run: RunData,
     target: str = "30min",
     coverage: pd.Series | None = None,
     changes: StationChanges | None = None,
+    common: Common | None = None,
 ) -> list[MapLayer]:
     """All layers of map.html in drawing order, for the city the run used (``city``).
 
@@ -354,6 +372,7 @@ def map_layers(
     ``t_ground_s`` column of the folder's coverage.parquet; ``changes`` are the stations
     the scenario added, moved or removed (:func:`twin.viz.runcity.station_changes`).
     With results by 1 km cell, the cells are shown and the district fill starts hidden.
+    ``common``: those layers already built for this city and run (:func:`common_layers`).
     """
     if target not in style.MET_COLUMN:
         raise ValueError(f"target must be one of {style.TARGETS}, not {target!r}")
@@ -363,16 +382,17 @@ def map_layers(
     districts = district_layers(city, run, target, fill_visible=not show_cells)
     fill = [m for m in districts if m.group == "districts"]
     top = [m for m in districts if m.group != "districts"]  # outlines and labels
+    c = common or common_layers(city, run)
     return [
         *fill,
         *cells,
         *coverage_area_layers(city, ground),
-        *water_layers(bounds_wgs84(city)),
-        *road_layers(city),
-        *closure_layers(city, run),
+        *c.water,
+        *c.roads,
+        *c.closures,
         *pipe_layers(city),
         *route_layers(run),
-        *station_layers(city),
+        *c.stations,
         *change_layers(city, changes, hazards(run)),
         *incident_layers(city, run, target),
         *top,

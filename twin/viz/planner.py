@@ -21,7 +21,8 @@ import pandas as pd
 from twin.model.city import City
 from twin.viz.cells import cell_results
 from twin.viz.data import district_compliance, district_order, read_results
-from twin.viz.runcity import run_city, station_changes
+from twin.viz.drawing import Drawing, draw
+from twin.viz.runcity import station_changes
 from twin.viz.style import TARGETS
 
 GPKG = "results.gpkg"
@@ -44,11 +45,14 @@ def district_table(city: City, results_dir: str | Path, target: str = "30min") -
     return out.reset_index()
 
 
-def write_planner_files(results_dir: str | Path, city: City) -> list[Path]:
-    """Write results.gpkg and districts.csv into the results folder; return their paths."""
+def write_planner_files(
+    results_dir: str | Path, city: City, drawing: Drawing | None = None
+) -> list[Path]:
+    """Write results.gpkg and districts.csv into the results folder; return their paths.
+    ``drawing``: the run already read and drawn (:func:`twin.viz.drawing.draw`)."""
     folder = Path(results_dir)
-    run = read_results(folder)
-    drawn = run_city(run, city)
+    d = drawing or draw(folder, city)
+    run, drawn = d.run, d.city
     table = district_table(city, folder)
     csv = folder / DISTRICTS_CSV
     tmp_csv = folder / f".{DISTRICTS_CSV}.tmp"

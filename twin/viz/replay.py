@@ -26,15 +26,14 @@ import pandas as pd
 
 import twin.viz.style as style
 from twin.model.city import City
-from twin.viz.basemap import water_layers
 from twin.viz.changes import change_layers
-from twin.viz.data import RunData, read_results
+from twin.viz.data import RunData
+from twin.viz.drawing import Drawing, draw
 from twin.viz.drill import drill_labels, id_text, start_time
 from twin.viz.export import heading
-from twin.viz.geom import bounds_wgs84, fit_view
-from twin.viz.layers import closure_layers, deck, road_layers
+from twin.viz.geom import fit_view
+from twin.viz.layers import Common, common_layers, deck
 from twin.viz.page import deck_page, dot_item, legend_html, line_item, title_html
-from twin.viz.points import station_layers
 from twin.viz.replay_data import (
     drill_layer,
     incident_records,
@@ -44,7 +43,7 @@ from twin.viz.replay_data import (
     trips_layer,
     view_bounds,
 )
-from twin.viz.runcity import StationChanges, hazards, run_city, station_changes
+from twin.viz.runcity import StationChanges, hazards
 from twin.viz.safe import script_json, text, write_text
 from twin.viz.timeline import timeline_html
 
@@ -182,13 +181,13 @@ REPLAY_JS = """
 """
 
 
-def write_replay(results_dir: str | Path, city: City) -> Path:
+def write_replay(results_dir: str | Path, city: City, drawing: Drawing | None = None) -> Path:
     """Write ``replay.html`` into the results folder; returns its path. ``city`` is the base
-    city; the replay draws the one the run used (stations.parquet)."""
-    run = read_results(results_dir)
-    out = run.folder / "replay.html"
-    drawn = run_city(run, city)  # the city the run used, changes marked
-    write_text(out, replay_html(drawn, run, station_changes(city, drawn)))
+    city; the replay draws the one the run used (stations.parquet). ``drawing``: the run
+    already read and drawn (:func:`twin.viz.drawing.drawing`), its layers shared."""
+    d = drawing or draw(results_dir, city)
+    out = d.run.folder / "replay.html"
+    write_text(out, replay_html(d.city, d.run, d.changes, d.common))
     return out
 
 
@@ -219,7 +218,12 @@ def drill_ring_item(color: list[int], label: str) -> str:
     )
 
 
-def replay_html(city: City, run: RunData, changes: StationChanges | None = None) -> str:
+def replay_html(
+    city: City,
+    run: RunData,
+    changes: StationChanges | None = None,
+    common: Common | None = None,
+) -> str:
     """The replay.html document (a string).
 
     With a drill (scripted incidents) the first view frames its incidents and the units'
@@ -230,16 +234,13 @@ def replay_html(city: City, run: RunData, changes: StationChanges | None = None)
     start = start_time(run, drill, t0, t1)
     t0 = min(t0, start)
     bounds = view_bounds(city, run, drill)
+    c = common or common_layers(city, run)
     layers = [
         *plain_districts(city),
-        *water_layers(bounds_wgs84(city)),
-        *[
-            m
-            for m in road_layers(city)
-            if m.layer.id != "roads_local" or len(city.road_edges) < 20_000
-        ],
-        *closure_layers(city, run),
-        *station_layers(city),
+        *c.water,
+        *[m for m in c.roads if m.layer.id != "roads_local" or len(city.road_edges) < 20_000],
+        *c.closures,
+        *c.stations,
         *change_layers(city, changes, hazards(run)),
         *trips_layer(run, start, drill),
         incidents_layer(),
