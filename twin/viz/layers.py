@@ -34,7 +34,6 @@ from twin.viz.changes import change_layers
 from twin.viz.data import RunData, closures, coverage_series, district_compliance
 from twin.viz.geom import (
     DECIMALS,
-    HIDDEN_DECIMALS,
     TIP_LIMIT,
     WGS84,
     MapLayer,
@@ -47,6 +46,7 @@ from twin.viz.geom import (
     segment_layer,
     to_wgs84,
 )
+from twin.viz.pipes import pipe_layers
 from twin.viz.points import incident_layers, route_layers, station_layers
 from twin.viz.runcity import StationChanges, hazards
 
@@ -57,7 +57,6 @@ OUTER_SIMPLIFY_M = 150.0
 CELLS_SHOWN_MIN = 200
 """Results by 1 km cell are shown at first (district fill hidden) when at least this many
 incidents had the target apply; with fewer, most cells would hold one incident."""
-PIPE_SIMPLIFY_M = 4.0
 
 
 # --- districts ---------------------------------------------------------------------------
@@ -303,40 +302,6 @@ def closure_tip(closure: Any, edge: Any) -> str:
         f"{style.clock(style.number(closure.start_s))} – "
         f"{style.clock(style.number(closure.end_s))}"
     )
-
-
-# --- pipes ------------------------------------------------------------------------------
-
-
-def pipe_layers(city: City) -> list[MapLayer]:
-    """One PathLayer per pipe network, hidden until its checkbox is ticked."""
-    p = city.pipes
-    out = []
-    for net in ("water", "gas", "drainage"):
-        sub = p[p["network"] == net]
-        if sub.empty:
-            continue
-        paths = line_paths(to_wgs84(sub, PIPE_SIMPLIFY_M), HIDDEN_DECIMALS)
-        layer_id = f"pipes_{net}"
-        common = dict(
-            get_color=style.PIPE_COLOR[net], get_width=2, width_units=lit("pixels"), visible=False
-        )
-        if len(sub) > TIP_LIMIT:
-            common.pop("visible")
-            out.append(packed_segment_layer(layer_id, paths, layer_id, **common))
-            continue
-        else:
-            data = [
-                {
-                    "p": path,
-                    "tip": f"{net} pipe {r.pipe_id}\nØ {r.diameter_mm:.0f} mm · "
-                    f"{r.material} · {r.install_year}" + (" · monitored" if r.monitored else ""),
-                }
-                for path, r in zip(paths, sub.itertuples(index=False))
-            ]
-            layer = pdk.Layer("PathLayer", data, id=layer_id, get_path="p", pickable=True, **common)
-        out.append(MapLayer(layer, layer_id, visible=False))
-    return out
 
 
 # --- everything --------------------------------------------------------------------------
