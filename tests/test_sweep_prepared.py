@@ -45,3 +45,14 @@ def test_a_worker_sets_a_scenario_up_once(tmp_path, monkeypatch):
         want = replication_of(plain, city, scen.name, rep.seed)
         pd.testing.assert_frame_equal(rep.rows, want.rows)
         assert rep.everyday == want.everyday
+
+
+def test_forked_workers_give_the_one_worker_rows(tmp_path, monkeypatch):
+    """Local workers fork from a parent that has set the scenario up: same rows as one
+    worker running every seed in this process."""
+    path = str(save_city(CITY, tmp_path / "tiny"))
+    scen = SCEN.with_(city=path, days=0.5)
+    monkeypatch.setattr(sweep_mod, "_PREPARED", {})
+    forked = sweep_mod.sweep(scen, 3, workers=2)
+    assert len(sweep_mod._PREPARED) == 1  # set up here, before the fork
+    pd.testing.assert_frame_equal(forked, sweep_mod.sweep(scen, 3, workers=1))
