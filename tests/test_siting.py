@@ -228,7 +228,8 @@ def test_twin_site_end_to_end_on_the_line_city(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "1,000 → 2,500 of 2,700 (+1,500)" in res.output
-    assert "Budget view" in res.output and "checking by simulation" in res.output
+    assert "Budget view" in res.output  # the progress bar ("checking by simulation") only
+    # shows on a terminal (twin.progress; tests/test_progress.py), not in this captured output
     toml = (out / "site-mclp-1.toml").read_text()
     assert "[[stations.add]]" in toml and "units = 1" in toml
     assert (out / "site-mclp-1-map.png").stat().st_size > 0 and (out / "budget.png").exists()

@@ -39,10 +39,10 @@ from twin.hazards.timeline import ClosureEvent, Timeline
 from twin.model.city import City
 from twin.model.roads import TravelTimes
 from twin.model.traffic import Traffic
-from twin.sim.access import last_leg
 from twin.sim.crews import Crews
 from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.events import KINDS, EventLog, K, Row
+from twin.sim.floodlegs import flood_legs
 from twin.sim.forces import DEFAULT_FORCES, FORCES, Fleet, ForceSpec, build_fleet
 from twin.sim.gcpause import paused_gc
 from twin.sim.incidents import (
@@ -386,21 +386,3 @@ class Run:
             surge_declared_s=self.surge.declared_s,
             arrays=self.arr,
         )
-
-
-def flood_legs(
-    arr: IncidentArrays, fleet: Fleet, n_units: int
-) -> Callable[[int, Pool, Inc], tuple[float, str]]:
-    """Unit ``u``'s last stretch to an incident's place (:func:`twin.sim.access.last_leg`),
-    with the flood depth and distance of the run's pre-drawn incidents (none for incidents
-    raised during the run: cascades)."""
-    kinds = fleet.unit_kind.tolist() if fleet.unit_kind is not None else [""] * n_units
-    depth = arr.depth_m.tolist() if arr.depth_m is not None else None
-    access = arr.access_m.tolist() if arr.access_m is not None else None
-    n = len(depth) if depth is not None else 0
-
-    def leg(u: int, pool: Pool, inc: Inc) -> tuple[float, str]:
-        d, a = (depth[inc.id], access[inc.id]) if depth and access and inc.id < n else (0, 0)
-        return last_leg(d, a, pool.spec.name, kinds[u] or "", pool.spec.mode)
-
-    return leg
