@@ -187,3 +187,32 @@ def test_surge_defers_the_second_engine_and_releases_one_crew_by_rule():
     assert (to_b[0][0], to_b[0][3]) == (pytest.approx(800.0), first)
     assert b.first[1] == pytest.approx(990.0)
     assert c.first[1] > 990.0
+
+
+def test_reopening_skips_a_cleared_queued_incident_and_sends_the_next():
+    # One engine (F1, n00); both bridges shut from 500 s to 1500 s.
+    # - a (n10, alarm 0): F1 on scene 250 s, cleared 250 + 60 + 600 = 910 s;
+    # - x (n31, alarm 10) needs a community responder (who leads: the first need) and an
+    #   engine: the engine request queues; C2 (n41) walks over, does the 60 s of work and
+    #   x is cleared long before 1500 s (order 70 s + 60 s + 1 km × 1.4 at 1.40 m/s ≈ 1130 s
+    #   + 60 s), its engine request still in the queue;
+    # - y (n41, alarm 20) queues behind x.
+    # At 910 s neither is reachable from n10: F1 goes home (n00 at 1010 s), free. The
+    # reopening at 1500 s retries the queue: x is cleared and skipped, y gets F1: turnout
+    # 90 s + n00 → n21 300 s + short bridge 100 s + n31 → n41 100 s → on scene at 2090 s.
+    city = one_engine()
+    x = named("x_job", 60.0, (("community", 1), ("fire", 1)))
+    sim = simulate_script(
+        city,
+        [(0.0, "drill", "n10"), (10.0, "x_job", "n31"), (20.0, "drill", "n41")],
+        config=config(fixed(WORK), x),
+        closures=(bridges_shut(city, 500.0, 1500.0),),
+    )
+    a, xi, y = sim.incidents
+    assert a.cleared_s == pytest.approx(910.0)
+    assert xi.queued and xi.cleared_s < 1500.0 and math.isnan(xi.first[1])
+    f1 = unit_index(sim, "F1/1")
+    assert [e[0] for e in rows(sim, "available") if e[3] == f1][0] == pytest.approx(1010.0)
+    disp = rows(sim, "dispatched", 2)
+    assert len(disp) == 1 and disp[0][0] == pytest.approx(1500.0) and disp[0][3] == f1
+    assert y.first[1] == pytest.approx(1500.0 + 90.0 + 300.0 + 100.0 + 100.0)
