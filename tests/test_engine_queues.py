@@ -216,3 +216,23 @@ def test_reopening_skips_a_cleared_queued_incident_and_sends_the_next():
     disp = rows(sim, "dispatched", 2)
     assert len(disp) == 1 and disp[0][0] == pytest.approx(1500.0) and disp[0][3] == f1
     assert y.first[1] == pytest.approx(1500.0 + 90.0 + 300.0 + 100.0 + 100.0)
+
+
+def test_work_starts_with_the_first_ground_unit_when_the_lead_force_is_cut_off():
+    # S1 (social, n42) cut off: every street at n42 removed. A job needing social (its
+    # lead: the first need), professional and fire at n11; only F3 (n53) has engines.
+    # Social can never come (no_unit), so nobody leads and the first ground unit on scene
+    # starts the work: P1 is at n11 itself, on scene at order 60 + turnout 300 = 360 s and
+    # works 600 s → cleared at 960 s — not when F3 arrives (60 + 90 + n53 → n52 → n51 →
+    # n41 → n31 → short bridge → n21 → n11 = 600 s: 750 s).
+    full = tiny_city(units={"F1": 0, "F2": 0})
+    keep = ~full.road_edges.apply(lambda r: "n42" in (r["u"], r["v"]), axis=1)
+    city = replace(full, road_edges=full.road_edges[keep].reset_index(drop=True))
+    job = named("cut_job", WORK, (("social", 1), ("professional", 1), ("fire", 1)))
+    sim = simulate_script(city, [(0.0, "cut_job", "n11")], config=config(job))
+    inc = sim.incidents[0]
+    node = city.roads.node_index(["n11"])[0]
+    assert rows(sim, "alarm") == [(0.0, KINDS.index("alarm"), 0, -1, node, -1, inc.district)]
+    assert len(rows(sim, "no_unit")) == 1
+    assert inc.first[2] == pytest.approx(360.0) and inc.first[1] == pytest.approx(750.0)
+    assert inc.cleared_s == pytest.approx(360.0 + WORK)
