@@ -236,3 +236,19 @@ def test_work_starts_with_the_first_ground_unit_when_the_lead_force_is_cut_off()
     assert len(rows(sim, "no_unit")) == 1
     assert inc.first[2] == pytest.approx(360.0) and inc.first[1] == pytest.approx(750.0)
     assert inc.cleared_s == pytest.approx(360.0 + WORK)
+
+
+def test_units_waiting_for_the_lead_go_home_when_the_work_is_done():
+    # "rescue" is led by the professional team (its first need). F1 (n00) is on scene at
+    # n10 at 60 + 90 + 100 = 250 s and waits; P1 (n11) at 60 + 300 + 100 = 460 s starts the
+    # 600 s of work (no set-up): cleared at 1060 s. Both then drive home, one street each:
+    # available at 1160 s — the engine that waited is freed by the clearing too.
+    city = tiny_city()
+    rescue = named("rescue", WORK, (("professional", 1), ("fire", 1)))
+    sim = simulate_script(city, [(0.0, "rescue", "n10")], config=config(rescue))
+    inc = sim.incidents[0]
+    assert inc.first[1] == pytest.approx(250.0) and inc.first[2] == pytest.approx(460.0)
+    assert inc.cleared_s == pytest.approx(460.0 + WORK)
+    f1, p1 = unit_index(sim, "F1/1"), unit_index(sim, "P1/1")
+    home = {e[3]: e[0] for e in rows(sim, "available")}
+    assert home == {f1: pytest.approx(1160.0), p1: pytest.approx(1160.0)}
