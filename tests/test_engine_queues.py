@@ -12,14 +12,15 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from test_disaster_response import config as dr_config
 from test_disaster_response import named
 from test_engine import config, fixed, rows, unit_index
 from tinycity import simulate_script, tiny_city
 
-from twin.hazards.timeline import ClosureEvent
-from twin.sim.engine import KINDS
+from twin.hazards.timeline import ClosureEvent, ScheduledIncident, Timeline
+from twin.sim.engine import KINDS, Engine
 from twin.sim.surge import SurgeRule
 
 BRIDGES = ["n21-n31", "n23-n33"]
@@ -252,3 +253,24 @@ def test_units_waiting_for_the_lead_go_home_when_the_work_is_done():
     f1, p1 = unit_index(sim, "F1/1"), unit_index(sim, "P1/1")
     home = {e[3]: e[0] for e in rows(sim, "available")}
     assert home == {f1: pytest.approx(1160.0), p1: pytest.approx(1160.0)}
+
+
+def test_progress_is_reported_at_every_alarm_of_a_small_run():
+    # Fewer than 100 incidents: progress is reported at each alarm, as the share of the run
+    # elapsed × 0.99 (the last 1 % is the drain): alarms at 0, 1 h and 2 h of a 4-hour run
+    # → 0, 0.2475, 0.495; then 1.0 when the run is done.
+    city = tiny_city()
+    incs = [(0.0, "drill", "n10"), (3600.0, "drill", "n20"), (7200.0, "drill", "n21")]
+    nodes = city.roads.node_index([n for _, _, n in incs])
+    tl = Timeline(
+        incidents=tuple(
+            ScheduledIncident(t, kind, int(n), "script", alarm_delay_s=0.0)
+            for (t, kind, _), n in zip(incs, nodes)
+        )
+    )
+    engine = Engine(city, config(fixed(60.0)))
+    rng = np.random.default_rng(0)
+    arrays = engine.draw(rng, 4 * 3600.0, tl, random=False)
+    seen: list[float] = []
+    engine.run(arrays, rng, 4 * 3600.0, tl, seen.append)
+    assert seen == pytest.approx([0.0, 0.2475, 0.495, 1.0])
