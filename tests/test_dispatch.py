@@ -182,3 +182,9 @@ def test_community_call_widens_to_every_post_when_the_near_ones_have_nobody_free
     comm.take(c1)
     xy = ENGINE.xy[node("n21")]
     assert station(comm, d.pick_foot(comm, xy, [c1])) == "C2"
+
+
+def test_nearest_is_the_default_policy():
+    pools = build_pools(ENGINE.fleet, ENGINE.config.forces, ENGINE.station_row)
+    d = Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(0)))
+    assert not d.district_first
