@@ -165,3 +165,26 @@ def test_road_times_under_closures_equal_a_full_recomputation(closed, period, di
             assert rt.from_node(int(r), j, period) == pytest.approx(
                 float(fresh.back[period][r, j]), abs=1e-3
             )
+
+
+def test_community_call_widens_to_every_post_when_the_near_ones_have_nobody_free():
+    # The call at n21 is first put to its nearest post only (near = [C1], √2 km away);
+    # both C1 responders are out, so it widens to every post by distance: C2 (n41, 2 km)
+    # answers before C3 (n43, 2.8 km) (availability 1: the first post with a free
+    # responder answers).
+    from dataclasses import replace
+
+    d = dispatcher()
+    comm = d.pools[FORCES.index("community")]
+    comm.spec = replace(comm.spec, availability=1.0)
+    c1 = [station(comm, i) for i in range(len(comm.stations))].index("C1")
+    comm.take(c1)
+    comm.take(c1)
+    xy = ENGINE.xy[node("n21")]
+    assert station(comm, d.pick_foot(comm, xy, [c1])) == "C2"
+
+
+def test_nearest_is_the_default_policy():
+    pools = build_pools(ENGINE.fleet, ENGINE.config.forces, ENGINE.station_row)
+    d = Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(0)))
+    assert not d.district_first

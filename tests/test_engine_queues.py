@@ -1,0 +1,276 @@
+"""The queues and the crews' busy spells on the tiny city: who is served next, and when.
+
+Times worked out by hand as in tests/test_engine.py (deterministic time chain, night):
+119 call handling 60 s, fire turnout 90 s, set-up 60 s, every street 100 s, the short
+bridge n21–n31 100 s, the long bridge n23–n33 200 s. One fire engine in the city (F1 at
+n00): F2 and F3 have no units. With both bridges shut the east bank cannot be reached by
+road from the west bank.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from test_disaster_response import config as dr_config
+from test_disaster_response import named
+from test_engine import config, fixed, rows, unit_index
+from tinycity import simulate_script, tiny_city
+
+from twin.hazards.timeline import ClosureEvent, ScheduledIncident, Timeline
+from twin.sim.engine import KINDS, Engine
+from twin.sim.surge import SurgeRule
+
+BRIDGES = ["n21-n31", "n23-n33"]
+WORK = 600.0
+SETUP = 60.0
+
+
+def bridges_shut(city, start_s: float, end_s: float = math.inf) -> ClosureEvent:
+    return ClosureEvent(
+        edges=tuple(city.roads.edge_index(BRIDGES).tolist()),
+        start_s=start_s,
+        end_s=end_s,
+        reason="test",
+        name="both bridges",
+    )
+
+
+def one_engine():
+    return tiny_city(units={"F2": 0, "F3": 0})
+
+
+def test_freed_engine_skips_a_queued_incident_it_cannot_reach():
+    # a (n10) takes F1: on scene 60 + 90 + 100 = 250 s, cleared 250 + 60 + 600 = 910 s.
+    # b (n31, east) queues at 10 s, c (n20, west) at 20 s. Both bridges shut at 500 s and
+    # for good. At 910 s F1 cannot reach b from n10, so it serves c, the next in the queue:
+    # turnout 90 + one street 100 → on scene at 1100 s; b is never served.
+    city = one_engine()
+    sim = simulate_script(
+        city,
+        [(0.0, "drill", "n10"), (10.0, "drill", "n31"), (20.0, "drill", "n20")],
+        config=config(fixed(WORK)),
+        closures=(bridges_shut(city, 500.0),),
+    )
+    a, b, c = sim.incidents
+    assert a.cleared_s == pytest.approx(910.0)
+    assert c.first[1] == pytest.approx(910.0 + 90.0 + 100.0)
+    assert c.cleared_s == pytest.approx(1100.0 + SETUP + WORK)
+    assert math.isnan(b.first[1]) and not b.cleared
+    f1 = unit_index(sim, "F1/1")
+    assert [(e[0], e[2]) for e in rows(sim, "dispatched")] == [
+        (pytest.approx(60.0), 0),
+        (pytest.approx(910.0), 2),
+    ]
+    # after c (cleared at 1760 s) only b is queued, still out of reach: F1 goes home,
+    # n20 → n00 two streets = 200 s, available at 1960 s
+    home = [e for e in rows(sim, "available") if e[3] == f1]
+    assert [e[0] for e in home] == [pytest.approx(1760.0 + 200.0)]
+
+
+def test_engine_home_serves_the_request_it_could_not_reach_from_the_scene():
+    # Same a and b; the bridges are shut from 500 s to 1000 s only. At 910 s F1 (at n10)
+    # cannot reach b: it drives home (one street, 100 s) and is at n00 at 1010 s; the
+    # reopening at 1000 s found no free engine. At home it takes b at once: dispatched at
+    # 1010 s, turnout 90 s, n00 → n31 via the short bridge 400 s → on scene at 1500 s.
+    city = one_engine()
+    sim = simulate_script(
+        city,
+        [(0.0, "drill", "n10"), (10.0, "drill", "n31")],
+        config=config(fixed(WORK)),
+        closures=(bridges_shut(city, 500.0, 1000.0),),
+    )
+    a, b = sim.incidents
+    f1 = unit_index(sim, "F1/1")
+    assert a.cleared_s == pytest.approx(910.0)
+    returning = rows(sim, "returning")
+    assert [(e[0], e[2], e[3]) for e in returning][0] == (pytest.approx(910.0), 0, f1)
+    disp = rows(sim, "dispatched", 1)
+    assert len(disp) == 1 and disp[0][0] == pytest.approx(1010.0) and disp[0][3] == f1
+    assert b.first[1] == pytest.approx(1010.0 + 90.0 + 400.0)
+    assert b.cleared_s == pytest.approx(1500.0 + SETUP + WORK)
+    # one busy spell from the order of a (60 s) to home after b: 2160 + 400 s back
+    assert sim.unit_busy_s[f1] == pytest.approx(2560.0 - 60.0)
+
+
+def test_a_spell_ordered_in_the_drain_adds_no_busy_time():
+    # A 1-hour run; the alarm at 3590 s orders F1 at 3650 s, after the run's end: all of
+    # its spell lies in the drain, so F1's busy time within the run is exactly 0 s.
+    # F2 is busy from its order at 60 s to its return: on scene at n40 after 90 + 100 s,
+    # 60 + 60 s on scene, 100 s back → available at 60 + 90 + 100 + 120 + 100 = 470 s.
+    city = tiny_city(units={"F3": 0})
+    sim = simulate_script(
+        city,
+        [(0.0, "drill", "n40"), (3590.0, "drill", "n10")],
+        config=config(fixed(60.0)),
+        duration_s=3600.0,
+    )
+    f1, f2 = unit_index(sim, "F1/1"), unit_index(sim, "F2/1")
+    assert sim.incidents[1].cleared  # served in the drain
+    assert sim.unit_busy_s[f1] == 0.0
+    assert sim.unit_busy_s[f2] == pytest.approx(470.0 - 60.0)
+    assert sim.station_dispatches.dtype.kind == "i"  # whole counts
+
+
+def test_grounded_air_request_logs_the_incident_not_a_unit():
+    # 02:00 is dark: the helicopter request is refused; its row names the incident, its
+    # node and district, and no unit (-1) and no origin district (-1).
+    city = tiny_city()
+    kind = fixed(600.0, (("fire", 1),), air_prob=1.0)
+    sim = simulate_script(city, [(2 * 3600.0, "drill", "n53")], config=config(kind))
+    inc = sim.incidents[0]
+    (row,) = rows(sim, "grounded")
+    node = city.roads.node_index(["n53"])[0]
+    assert row[1:] == (KINDS.index("grounded"), 0, -1, node, -1, inc.district)
+    assert row[0] >= 2 * 3600.0
+
+
+def test_request_for_a_place_no_engine_can_ever_reach_is_dropped_not_queued():
+    # The tiny city without its two bridges: the east bank has no road from the west bank.
+    # With F1 (n00) the only fire engine, a drill at n31 can never get one: at its order
+    # (alarm 0 + call 60 s) the request is logged as no_unit (no unit, no origin district)
+    # and never queued; nobody arrives.
+    full = tiny_city(units={"F2": 0, "F3": 0})
+    keep = ~full.road_edges.apply(
+        lambda r: {r["u"], r["v"]} in ({"n21", "n31"}, {"n23", "n33"}), axis=1
+    )
+    city = replace(full, road_edges=full.road_edges[keep].reset_index(drop=True))
+    sim = simulate_script(city, [(0.0, "drill", "n31")], config=config(fixed(WORK)))
+    inc = sim.incidents[0]
+    node = city.roads.node_index(["n31"])[0]
+    assert rows(sim, "no_unit") == [
+        (pytest.approx(60.0), KINDS.index("no_unit"), 0, -1, node, -1, inc.district)
+    ]
+    assert not inc.queued and not rows(sim, "queued") and math.isnan(inc.first[1])
+
+
+def surge_city_config(release_after_s: float):
+    bc = named("building_collapse", 3600.0, (("fire", 2),))
+    tr = named("technical_rescue", 86400.0, (("professional", 1),))
+    rule = SurgeRule(trigger_open=1, check_s=100.0, release_after_s=release_after_s)
+    return dr_config(bc, tr, surge=rule)
+
+
+def test_surge_defers_the_second_engine_and_releases_one_crew_by_rule():
+    # Two engines at n00 (F1), none elsewhere. A surge is declared at the 100 s check (the
+    # entrapment at n11 is an open life-risk site; trigger 1). Collapses need 2 engines:
+    # - a at n10, alarm 200, order 260: the first engine goes (first crew; on scene at
+    #   260 + 90 + 100 = 450 s), the second request is deferred (queued, stage 1) and the
+    #   300 s check sends the other free engine (on scene 300 + 90 + 100 = 490 s);
+    # - b at n20 (alarm 400, order 460) and c at n21 (alarm 700, order 760) find no free
+    #   engine: their first crews queue (stage 0), their second engines are deferred.
+    # Release after 300 s on scene where another ground unit stays: at the 800 s check the
+    # first engine (800 − 450 = 350 s ≥ 300; the second is there too) is released — only
+    # it: the second (310 s) would leave a without a crew. It drives from n10 to b, the
+    # oldest site without a crew: turnout 90 + one street 100 → on scene at 990 s.
+    city = tiny_city(units={"F1": 2, "F2": 0, "F3": 0})
+    incs = [(0.0, "technical_rescue", "n11"), (200.0, "building_collapse", "n10")]
+    incs += [(400.0, "building_collapse", "n20"), (700.0, "building_collapse", "n21")]
+    sim = simulate_script(city, incs, config=surge_city_config(300.0))
+    _, a, b, c = sim.incidents
+    assert sim.surge_declared_s == [100.0]
+    node = dict(zip(["n10", "n20"], city.roads.node_index(["n10", "n20"]).tolist()))
+    fire = [e for e in rows(sim, "dispatched") if e[2] == 1]
+    assert [e[0] for e in fire] == [pytest.approx(260.0), pytest.approx(300.0)]
+    first, second = fire[0][3], fire[1][3]
+    assert first != second
+    queued_a = rows(sim, "queued", 1)
+    assert queued_a == [
+        (pytest.approx(260.0), KINDS.index("queued"), 1, -1, node["n10"], -1, a.district)
+    ]
+    released = rows(sim, "released")
+    assert released == [
+        (pytest.approx(800.0), KINDS.index("released"), 1, first, node["n10"], -1, -1)
+    ]
+    to_b = [e for e in rows(sim, "dispatched", 2)]
+    assert (to_b[0][0], to_b[0][3]) == (pytest.approx(800.0), first)
+    assert b.first[1] == pytest.approx(990.0)
+    assert c.first[1] > 990.0
+
+
+def test_reopening_skips_a_cleared_queued_incident_and_sends_the_next():
+    # One engine (F1, n00); both bridges shut from 500 s to 1500 s.
+    # - a (n10, alarm 0): F1 on scene 250 s, cleared 250 + 60 + 600 = 910 s;
+    # - x (n31, alarm 10) needs a community responder (who leads: the first need) and an
+    #   engine: the engine request queues; C2 (n41) walks over, does the 60 s of work and
+    #   x is cleared long before 1500 s (order 70 s + 60 s + 1 km × 1.4 at 1.40 m/s ≈ 1130 s
+    #   + 60 s), its engine request still in the queue;
+    # - y (n41, alarm 20) queues behind x.
+    # At 910 s neither is reachable from n10: F1 goes home (n00 at 1010 s), free. The
+    # reopening at 1500 s retries the queue: x is cleared and skipped, y gets F1: turnout
+    # 90 s + n00 → n21 300 s + short bridge 100 s + n31 → n41 100 s → on scene at 2090 s.
+    city = one_engine()
+    x = named("x_job", 60.0, (("community", 1), ("fire", 1)))
+    sim = simulate_script(
+        city,
+        [(0.0, "drill", "n10"), (10.0, "x_job", "n31"), (20.0, "drill", "n41")],
+        config=config(fixed(WORK), x),
+        closures=(bridges_shut(city, 500.0, 1500.0),),
+    )
+    a, xi, y = sim.incidents
+    assert a.cleared_s == pytest.approx(910.0)
+    assert xi.queued and xi.cleared_s < 1500.0 and math.isnan(xi.first[1])
+    f1 = unit_index(sim, "F1/1")
+    assert [e[0] for e in rows(sim, "available") if e[3] == f1][0] == pytest.approx(1010.0)
+    disp = rows(sim, "dispatched", 2)
+    assert len(disp) == 1 and disp[0][0] == pytest.approx(1500.0) and disp[0][3] == f1
+    assert y.first[1] == pytest.approx(1500.0 + 90.0 + 300.0 + 100.0 + 100.0)
+
+
+def test_work_starts_with_the_first_ground_unit_when_the_lead_force_is_cut_off():
+    # S1 (social, n42) cut off: every street at n42 removed. A job needing social (its
+    # lead: the first need), professional and fire at n11; only F3 (n53) has engines.
+    # Social can never come (no_unit), so nobody leads and the first ground unit on scene
+    # starts the work: P1 is at n11 itself, on scene at order 60 + turnout 300 = 360 s and
+    # works 600 s → cleared at 960 s — not when F3 arrives (60 + 90 + n53 → n52 → n51 →
+    # n41 → n31 → short bridge → n21 → n11 = 600 s: 750 s).
+    full = tiny_city(units={"F1": 0, "F2": 0})
+    keep = ~full.road_edges.apply(lambda r: "n42" in (r["u"], r["v"]), axis=1)
+    city = replace(full, road_edges=full.road_edges[keep].reset_index(drop=True))
+    job = named("cut_job", WORK, (("social", 1), ("professional", 1), ("fire", 1)))
+    sim = simulate_script(city, [(0.0, "cut_job", "n11")], config=config(job))
+    inc = sim.incidents[0]
+    node = city.roads.node_index(["n11"])[0]
+    assert rows(sim, "alarm") == [(0.0, KINDS.index("alarm"), 0, -1, node, -1, inc.district)]
+    assert len(rows(sim, "no_unit")) == 1
+    assert inc.first[2] == pytest.approx(360.0) and inc.first[1] == pytest.approx(750.0)
+    assert inc.cleared_s == pytest.approx(360.0 + WORK)
+
+
+def test_units_waiting_for_the_lead_go_home_when_the_work_is_done():
+    # "rescue" is led by the professional team (its first need). F1 (n00) is on scene at
+    # n10 at 60 + 90 + 100 = 250 s and waits; P1 (n11) at 60 + 300 + 100 = 460 s starts the
+    # 600 s of work (no set-up): cleared at 1060 s. Both then drive home, one street each:
+    # available at 1160 s — the engine that waited is freed by the clearing too.
+    city = tiny_city()
+    rescue = named("rescue", WORK, (("professional", 1), ("fire", 1)))
+    sim = simulate_script(city, [(0.0, "rescue", "n10")], config=config(rescue))
+    inc = sim.incidents[0]
+    assert inc.first[1] == pytest.approx(250.0) and inc.first[2] == pytest.approx(460.0)
+    assert inc.cleared_s == pytest.approx(460.0 + WORK)
+    f1, p1 = unit_index(sim, "F1/1"), unit_index(sim, "P1/1")
+    home = {e[3]: e[0] for e in rows(sim, "available")}
+    assert home == {f1: pytest.approx(1160.0), p1: pytest.approx(1160.0)}
+
+
+def test_progress_is_reported_at_every_alarm_of_a_small_run():
+    # Fewer than 100 incidents: progress is reported at each alarm, as the share of the run
+    # elapsed × 0.99 (the last 1 % is the drain): alarms at 0, 1 h and 2 h of a 4-hour run
+    # → 0, 0.2475, 0.495; then 1.0 when the run is done.
+    city = tiny_city()
+    incs = [(0.0, "drill", "n10"), (3600.0, "drill", "n20"), (7200.0, "drill", "n21")]
+    nodes = city.roads.node_index([n for _, _, n in incs])
+    tl = Timeline(
+        incidents=tuple(
+            ScheduledIncident(t, kind, int(n), "script", alarm_delay_s=0.0)
+            for (t, kind, _), n in zip(incs, nodes)
+        )
+    )
+    engine = Engine(city, config(fixed(60.0)))
+    rng = np.random.default_rng(0)
+    arrays = engine.draw(rng, 4 * 3600.0, tl, random=False)
+    seen: list[float] = []
+    engine.run(arrays, rng, 4 * 3600.0, tl, seen.append)
+    assert seen == pytest.approx([0.0, 0.2475, 0.495, 1.0])
