@@ -23,6 +23,7 @@ from shapely.geometry import Point
 from test_viz import DRILL_LABEL, EVIL, X0, Y0, build_city, build_results
 
 from twin.viz import layers as viz_layers
+from twin.viz import pipes as viz_pipes
 from twin.viz import style, write_briefing, write_map, write_replay
 from twin.viz.basemap import water
 from twin.viz.browser import CHROMIUM_ARGS, chromium_path
@@ -452,6 +453,7 @@ def test_packed_layer_unpacks_when_ticked(
     the layer ships no JSON data; ticking it unpacks the segments and draws the water main
     w1 (x 0.3–2.3 km, y 0.3 km) in its colour."""
     monkeypatch.setattr(viz_layers, "TIP_LIMIT", 0)
+    monkeypatch.setattr(viz_pipes, "TIP_LIMIT", 0)  # the pipe layers are built there
     city = build_city()
     run = build_results(tmp_path / "packed", city)
     write_map(run, city, png=False)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import pyarrow as pa
 import typer
 
 from twin.analysis.report import city_summary_table, print_tables
@@ -84,6 +85,11 @@ def main_options(
     """Shancheng Twin (山城孪生): emergency-response digital twin of Chongqing."""
     warnings.showwarning = _show_warning
     set_quiet(quiet)
+    # Ctrl-C is Python's alone: pyarrow otherwise sets a temporary SIGINT handler while it
+    # reads or writes a file, and a signal that lands then can be lost (a run once went on
+    # to the end after SIGINT in tests/test_bad_inputs.py). Without it, the interrupt is
+    # raised as soon as the read returns, and the run stops leaving no results behind.
+    pa.enable_signal_handlers(False)
 
 
 @app.command()
