@@ -678,14 +678,16 @@ def test_sizes_profile_days_weights_the_last_part_day():
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["baseline", "rainstorm"])
 def test_sizes_estimate_agrees_with_shipped_runs(case):
-    """The estimate against reality on the embedded twin, for a short run of a shipped
+    """The estimate against reality on the embedded twin, for a 6-hour run of a shipped
     scenario (the rainstorm moved into the window) in a fresh process: incidents, events
     and the growth of the peak memory within ×2 — the stated agreement factor
-    (``bench/estimate_check.py`` prints the full table)."""
+    (``bench/estimate_check.py`` prints the full table). Not shorter: the peak growth of a
+    2.4-hour run varied 61–88 MB between identical runs (the estimate, 123 MB, sat on the
+    ×2 edge), of a 6-hour run 117–148 MB."""
     sys.path.insert(0, str(ROOT / "bench"))
     import estimate_check
 
-    r = estimate_check.in_fresh_process(case, 0.1)
+    r = estimate_check.in_fresh_process(case)
     for key in ("incidents", "events", "memory"):
         est_, actual = (
             (r["memory_est"], r["memory_peak_growth"])
