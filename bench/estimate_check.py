@@ -12,6 +12,7 @@ with the ratios (estimate / actual).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import resource
 import subprocess
@@ -20,7 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this tree's twin, even from another tree's virtualenv
 CASES = {  # name: (scenario file, days, text substitutions moving hazards into the window)
     "baseline": ("baseline.toml", 0.25, ()),
     "drill": ("gas-leak-drill.toml", None, ()),
@@ -55,9 +59,9 @@ def one(case: str, days: float | None = None) -> dict:
         d = days if days is not None else default_days
         sc = sc.with_(days=d) if d is not None else sc
         before = rss_bytes()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = run_scenario(sc, city, record_routes=False)
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0 - before
     e, c = res.summary["estimate"], res.summary["counts"]
     return {
@@ -71,7 +75,19 @@ def one(case: str, days: float | None = None) -> dict:
         "memory_peak_growth": max(peak, 0.0),
         "wall_s": wall,
         "wall_est_s": e["wall_s"],
+        "cpu_s": cpu,
+        "tables_sha": tables_sha(res["incidents"], res["events"]),
+        "events_by_kind": res["events"]["kind"].astype(str).value_counts().to_dict(),
     }
+
+
+def tables_sha(*tables: pd.DataFrame) -> str:
+    """A short SHA-256 of tables' contents (row hashes, index included): equal runs give
+    equal digests (bench/earthquake_speed.py compares engines by it)."""
+    h = hashlib.sha256()
+    for t in tables:
+        h.update(pd.util.hash_pandas_object(t, index=True).to_numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def in_fresh_process(case: str, days: float | None = None) -> dict:
