@@ -11,7 +11,11 @@ A model, not a set of caps: expected counts from the same rates the engine draws
   (expected collapses, entrapments and fires over the population points, and pipe repairs,
   from the same ground-motion and fragility functions).
 - **Events** = incidents × (1 alarm + :data:`EVENTS_PER_UNIT_SENT` × units sent per
-  incident), the units sent being the catalogue's ``needs`` weighted by each type's rate.
+  incident), the units sent being the catalogue's ``needs`` (and air called at the alarm)
+  weighted by each type's rate; an earthquake's incidents are counted by their own types
+  (a collapse asks for 11 units, an everyday call for about 2), each with its work's start
+  and end, and one ``queued`` event per unit requested (the wave swamps the fleet:
+  :data:`QUEUED_PER_UNIT_SENT`).
 - **Units** = Σ station units after ``fleet.scale`` and ``fleet.station_units`` (as floats,
   so that 1e12 units never overflow before they are refused).
 - **Wall time** = :data:`SECONDS_PER_EVENT` × events + :data:`SECONDS_PER_UNIT` × units
@@ -41,7 +45,7 @@ from twin.errors import TwinDataError
 from twin.hazards import fragility
 from twin.hazards import rain as natural
 from twin.hazards.ground_motion import shaking_at
-from twin.hazards.lifelines import YEAR_S, failure_rates
+from twin.hazards.lifelines import INCIDENT_OF_NETWORK, YEAR_S, failure_rates
 from twin.hazards.quake import FIRE_ONSET_MEAN_S
 from twin.model.city import City
 from twin.model.pipes import population_points
@@ -52,6 +56,15 @@ from twin.sim.incidents import CATALOGUE
 
 EVENTS_PER_UNIT_SENT = 5.0
 """dispatched, en route, on scene, returning, available (the unit state changes)."""
+QUEUED_PER_UNIT_SENT = 1.0
+"""``queued`` events per unit requested by an earthquake's incidents: a request waits (and
+is logged once) when no suitable unit is free. The shipped earthquake opens ~4 000 sites
+asking ~8 ground units each within minutes against ~360 ground units, so nearly every
+request waits (range 0–1: 0 when the fleet could serve the wave at once). Everyday
+incidents rarely wait and are counted without it."""
+DISASTER_EVENTS_PER_INCIDENT = 3.0
+"""alarm, work started, cleared: the events of an earthquake's incident besides its units'
+(the everyday term counts only the alarm: the two others are within its ×2)."""
 BYTES_PER_INCIDENT = 2_000.0
 """Engine record + table row + Python objects per incident (measured; see module doc)."""
 BYTES_PER_EVENT = 400.0
@@ -122,12 +135,18 @@ def estimate(scenario: Scenario, city: City, *, record_routes: bool = False) -> 
     extra = len(inc.scripted) + _pipe_failures(scenario, city)
     run_h = days * 24.0
     extra += sum(_rainstorm(city, s, run_h) for s in scenario.rainstorm if s.start_h < run_h)
-    extra += sum(_earthquake(city, q, run_h) for q in scenario.earthquake if q.t_h < run_h)
-    incidents = everyday + extra
+    quake: dict[str, float] = {}
+    for q in scenario.earthquake:
+        if q.t_h < run_h:
+            for t, n in _earthquake(city, q, run_h).items():
+                quake[t] = quake.get(t, 0.0) + n
+    incidents = everyday + extra + sum(quake.values())
     weights = rates if sum(rates.values()) > 0 else {t: 1.0 for t in CATALOGUE}
     total = sum(weights.values())
-    sent = sum(w * sum(n for _, n in CATALOGUE[t].needs) for t, w in weights.items()) / total
-    events = incidents * (1.0 + EVENTS_PER_UNIT_SENT * sent)
+    sent = sum(w * _units_sent(t) for t, w in weights.items()) / total
+    events = (everyday + extra) * (1.0 + EVENTS_PER_UNIT_SENT * sent) + sum(
+        n * _disaster_events(t) for t, n in quake.items()
+    )
     units = _units(scenario, city)
     tt = _travel_time_bytes(scenario, city)
     closures = bool(scenario.closures or scenario.rainstorm or scenario.earthquake)
@@ -143,6 +162,23 @@ def estimate(scenario: Scenario, city: City, *, record_routes: bool = False) -> 
     )
     wall = SECONDS_PER_EVENT * events + SECONDS_PER_UNIT * units
     return Estimate(incidents, events, units, tt, memory, wall)
+
+
+def _units_sent(type_name: str) -> float:
+    """Units a type's first assignment asks for (its catalogue ``needs``; air when called
+    at the alarm counted by its probability)."""
+    t = CATALOGUE[type_name]
+    return sum(n for _, n in t.needs) + t.air_prob
+
+
+def _disaster_events(type_name: str) -> float:
+    """Expected events of one incident of a disaster's swamping wave (an earthquake's
+    collapses, entrapments, fires and pipe repairs): the alarm, the start and the end of
+    the work (:data:`DISASTER_EVENTS_PER_INCIDENT`), and per unit its type asks for the
+    :data:`EVENTS_PER_UNIT_SENT` state changes plus one ``queued`` (every request of the
+    wave waits: see :data:`QUEUED_PER_UNIT_SENT`)."""
+    per_unit = EVENTS_PER_UNIT_SENT + QUEUED_PER_UNIT_SENT
+    return DISASTER_EVENTS_PER_INCIDENT + per_unit * _units_sent(type_name)
 
 
 def profile_days(profile: tuple[float, ...], days: float) -> float:
@@ -220,10 +256,11 @@ def _rainstorm(city: City, storm: Rainstorm, run_h: float) -> float:
     )
 
 
-def _earthquake(city: City, quake: Earthquake, run_h: float) -> float:
+def _earthquake(city: City, quake: Earthquake, run_h: float) -> dict[str, float]:
+    """Expected incidents of an earthquake within the run, per incident type."""
     pts, pop, _ = population_points(city)
     epi = city.xy_from_lonlat(quake.lon, quake.lat)
-    n = 0.0
+    n: dict[str, float] = {}
     if len(pts):
         shake = shaking_at(pts, epi, quake.magnitude)
         pga = np.where(shake.pga >= fragility.MIN_SHAKING_PGA_G, shake.pga, 0.0)
@@ -243,14 +280,19 @@ def _earthquake(city: City, quake: Earthquake, run_h: float) -> float:
             / 1e5
             * -math.expm1(-(run_h - quake.t_h) * 3600.0 / FIRE_ONSET_MEAN_S)
         )  # onsets exponential
-        n += float(collapse.sum() + trapped.sum() + fires.sum())
+        n["building_collapse"] = float(collapse.sum())
+        n["technical_rescue"] = float(trapped.sum())
+        n["building_fire"] = float(fires.sum())
     pipes = city.pipes
     if len(pipes):
         mid = pipes.geometry.interpolate(0.5, normalized=True)
         xy = np.column_stack([mid.x.to_numpy(), mid.y.to_numpy()])
         pgv = shaking_at(xy, epi, quake.magnitude).pgv
         rr = fragility.pipe_repair_rate_per_km(pgv, pipes["material"].astype(str).to_numpy())
-        n += float((rr * pipes["length_m"].to_numpy(float) / 1000.0).sum())
+        repairs = rr * pipes["length_m"].to_numpy(float) / 1000.0
+        nets = pipes["network"].astype(str).to_numpy(dtype=object)
+        for net, kind in INCIDENT_OF_NETWORK.items():
+            n[kind] = n.get(kind, 0.0) + float(repairs[nets == net].sum())
     return n
 
 
