@@ -42,6 +42,7 @@ from twin.analysis.compliance import compliance_table, primary_rows, types_needi
 from twin.analysis.metrics import event_table, incident_table, unit_table  # noqa: E402
 from twin.analysis.overrides import Override, apply_overrides  # noqa: E402
 from twin.hazards.build import build_timeline  # noqa: E402
+from twin.hazards.regimes import scenario_traffic  # noqa: E402
 from twin.hazards.timeline import Timeline  # noqa: E402
 from twin.model.city import City, load_city  # noqa: E402
 from twin.scenario.apply import apply  # noqa: E402
@@ -194,6 +195,10 @@ class Replicator:
         self._engines: list[tuple[str, EngineConfig, Engine]] = []
         self._timelines: dict[tuple[int, str], tuple[Timeline, dict]] = {}
 
+    def applied(self) -> City:
+        """The city with the replicator's scenario applied (as its runs have it)."""
+        return self._city(self.scenario, _scenario_key(self.scenario))
+
     def variant(self, overrides: tuple[Override, ...] = ()) -> tuple[EngineConfig, Scenario]:
         """The engine config and scenario with ``overrides`` applied."""
         return apply_overrides(self.config, self.scenario, overrides)
@@ -270,6 +275,15 @@ class Replicator:
             time.perf_counter() - t0,
             float(incidents["queued"].to_numpy(bool)[ground].mean()) if ground.any() else np.nan,
         )
+
+
+def scenario_replicator(city: City, scenario: Scenario) -> Replicator:
+    """A :class:`Replicator` of any scenario, with the scenario's traffic model (the assigned
+    model's regimes are computed, or read from the cache, once)."""
+    config = EngineConfig()
+    if scenario.traffic.model == "assigned":
+        config = replace(config, traffic=scenario_traffic(apply(scenario, city), scenario))
+    return Replicator(city, scenario, config)
 
 
 def cal_rows(cal: dict[str, Any], queued_share: float = np.nan) -> pd.DataFrame:
