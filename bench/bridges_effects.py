@@ -11,8 +11,9 @@ tables) and every seed reuses it; a run computes the incidents and compliance ta
   districts, not closed) and Yuzhong's land exits (non-bridge edges with one end in 渝中,
   500103) — free-flow and peak seconds, summed over the group's edges; and the peak road
   time from Yuzhong's centre to its neighbours' centres (the detour the closure forces);
-- **diverted flows** (assigned model only, from the cached assignments): flow (veh/h, both
-  directions) and general-traffic and emergency multipliers of the same groups;
+- **diverted flows** (assigned model only, the peak assignments, cached): flow (veh/h, both
+  directions), general-traffic peak time and multipliers of the same groups (with no seeds
+  asked for, only these two assignments are computed, not the arms' six);
 - **response** over paired seeds (common random numbers: the same seeds in both arms): per
   seed, Yuzhong's ``5min`` (first fire vehicle within 5 min of dispatch) and ``full`` (whole
   first assignment within 30 min) shares, and the mean 1st-, 2nd- and 3rd-due fire-station
@@ -34,6 +35,7 @@ from twin.hazards.regimes import conditions_at
 from twin.model.city import City
 from twin.model.roads import PERIODS, RoadNetwork, period_of, shortest_times
 from twin.model.traffic import assign_period
+from twin.scenario.spec import Scenario
 
 YUZHONG = "500103"
 NEIGHBOURS = ("500105", "500108", "500106", "500107")
@@ -109,9 +111,11 @@ def peak_times(base: Replicator, shut: Replicator) -> tuple[pd.DataFrame, pd.Dat
     return pd.DataFrame(rows), pd.DataFrame(det)
 
 
-def flow_table(city: City, shut: Replicator) -> pd.DataFrame:
-    """Assigned model only: peak flows (veh/h) and multipliers of the crossing groups."""
-    cond = conditions_at(city, shut.scenario, 0.0)
+def flow_table(city: City, shut: Scenario) -> pd.DataFrame:
+    """Assigned model only: peak flows (veh/h, both directions), general-traffic peak time
+    (s, summed over the open edges) and the general and emergency multipliers (weighted by
+    free-flow time × flow) of the crossing groups, baseline vs ``shut``'s closures."""
+    cond = conditions_at(city, shut, 0.0)
     groups = crossing_groups(city, cond.closed).to_numpy()
     arms = {
         "baseline": assign_period(city, "peak"),
@@ -126,17 +130,28 @@ def flow_table(city: City, shut: Replicator) -> pd.DataFrame:
     rows = []
     for g in ("closed bridges", "remaining crossings", "land exits"):
         k = np.flatnonzero(groups == g)
-        w = city.roads.edge_time_s[k]
+        t0 = city.roads.edge_time_s[k]
         for label, tr in arms.items():
             flow = tr.flow_vph[k].sum(axis=1)
-            wt = w * (flow + 1e-9)
+            open_ = (
+                np.ones(len(k), bool)
+                if label == "baseline" or cond.closed is None
+                else ~cond.closed[k]
+            )
+            wt = t0 * (flow + 1e-9)
             rows.append(
                 {
                     "group": g,
                     "arm": label,
-                    "flow_vph": float(flow.sum()),
-                    "general_x": float(np.average(tr.general[k], weights=wt)),
-                    "emergency_x": float(np.average(tr.emergency[k], weights=wt)),
+                    "flow_vph": float(flow[open_].sum()),
+                    "free_flow_s": float(t0[open_].sum()),
+                    "general_peak_s": float((t0 * tr.general[k])[open_].sum()),
+                    "general_x": float(np.average(tr.general[k], weights=wt))
+                    if open_.any()
+                    else np.nan,
+                    "emergency_x": float(np.average(tr.emergency[k], weights=wt))
+                    if open_.any()
+                    else np.nan,
                 }
             )
     return pd.DataFrame(rows)
