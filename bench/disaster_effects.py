@@ -251,8 +251,7 @@ def main() -> None:
         rain_report(pairs, floods, a.rain_days)
         if floods["seed"].nunique() < len(seeds):
             print(
-                f"not all {len(seeds)} seeds ran; for all of them: {command_line()} "
-                "(without --deadline)"
+                f"not all {len(seeds)} seeds ran; for all of them: {command_line(('--deadline',))}"
             )
     if a.only in (None, "quake"):
         quake(city, seeds, a.quake_days)

@@ -444,5 +444,17 @@ def mins(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{x / 60:.1f}"
 
 
-def command_line() -> str:
-    return "nice -n 10 .venv/bin/python " + shlex.join(sys.argv)
+def command_line(drop: tuple[str, ...] = ()) -> str:
+    """The command that ran this script, without the options ``drop`` and their values."""
+    argv, out = sys.argv, []
+    i = 0
+    while i < len(argv):
+        if argv[i] in drop:
+            i += 2
+            continue
+        if argv[i].split("=", 1)[0] in drop:
+            i += 1
+            continue
+        out.append(argv[i])
+        i += 1
+    return "nice -n 10 .venv/bin/python " + shlex.join(out)

@@ -91,9 +91,7 @@ def bridges_section(
     for line in bridges_effects.report(b, s):
         print("  " + line)
     if len(b.due) < n_seeds:
-        print(
-            f"not all {n_seeds} seeds ran; for all of them: {command_line()} (without --deadline)"
-        )
+        print(f"not all {n_seeds} seeds ran; for all of them: {command_line(('--deadline',))}")
 
 
 def main() -> None:
