@@ -41,7 +41,6 @@ YUZHONG = "500103"
 NEIGHBOURS = ("500105", "500108", "500106", "500107")
 """Jiangbei (across the Jialing), Nan'an (across the Yangtze), Shapingba and Jiulongpo (by
 land to the west)."""
-PEAK = PERIODS.index("peak")
 
 
 def arm_network(arm: Replicator) -> tuple[RoadNetwork, np.ndarray | None]:
