@@ -37,7 +37,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measures_common import Replicator, command_line, past, t_interval  # noqa: E402
+from measures_common import (  # noqa: E402
+    Replicator,
+    command_line,
+    past,
+    scenario_replicator,
+    t_interval,
+)
 
 from twin.analysis.paired import paired_t  # noqa: E402
 from twin.analysis.targets import RESCUE_TYPES  # noqa: E402
@@ -120,13 +126,14 @@ def main() -> None:
     city = load_city()
     shipped = load_scenario(QUAKE).with_(days=a.days)
     reps = {
-        "reinforced": Replicator(city, shipped),
-        "alone": Replicator(city, shipped.with_(reinforcement=())),
+        "reinforced": scenario_replicator(city, shipped),
+        "alone": scenario_replicator(city, shipped.with_(reinforcement=())),
     }
     rows = []
     for k in range(a.seeds):
         if k >= 2 and past(a.deadline):
             print(f"  [deadline {a.deadline} UTC: stopped after {k} of {a.seeds} seeds]")
+            print(f"  all seeds: {command_line(('--deadline',))}")
             break
         row = one_seed(reps, a.first_seed + k)
         rows.append(row)
