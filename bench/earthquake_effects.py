@@ -86,6 +86,10 @@ def one_seed(reps: dict[str, Replicator], seed: int) -> dict[str, float]:
 def ci(x: pd.Series, scale: float = 1.0, fmt: str = "{:.1%}") -> str:
     """'mean [low, high]' of a per-seed series (95 % t interval)."""
     m, lo, hi, _ = t_interval(x.to_numpy(float) * scale)
+    if fmt.endswith("%}"):  # a share's interval stays within [0, 1]
+        lo, hi = max(lo, 0.0), min(hi, 1.0)
+    elif np.isfinite(lo):  # waits are positive
+        lo = max(lo, 0.0)
     return f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
 
 
