@@ -20,7 +20,7 @@ import numpy as np
 from twin.sim.dispatch import Dispatcher, Pool
 from twin.sim.events import GROUNDED, QUEUED, EventLog
 from twin.sim.forces import FORCES
-from twin.sim.kinds import ANY
+from twin.sim.kinds import ANY, serves
 from twin.sim.lifecycle import GROUND, Inc, Lifecycle
 from twin.sim.movement import XY
 from twin.sim.priority import PriorityQueue, first_crew_force
@@ -123,24 +123,24 @@ class Queues:
         p = self.rt.period(self.now() + pool.spec.turnout_s)
         reach: Callable[[int], bool]
         if scene >= 0:
-            reach = self.rt.reaches(scene, p)  # no path search unless one is needed
+            times = self.rt.tree(scene, p)[0]
+            reach = lambda node: bool(times[node] < math.inf)  # noqa: E731
         else:
             rows = pool.rows[i : i + 1]
             reach = lambda node: bool(self.rt.to_node(rows, node, p)[0] < math.inf)  # noqa: E731
-        if pool.kind is None or unit < 0:
-            for k, inc in enumerate(q):
-                if not inc.cleared and reach(inc.node):
-                    del q[k]
-                    return inc
-            return None
-        mine = pool.kind[unit]
+        kinds = pool.kind if unit >= 0 else None
         for k, inc in enumerate(q):
             if inc.cleared:
                 continue
-            j = _first_served(inc.kinds_q, mine)
-            if j >= 0 and reach(inc.node):
+            j = -1
+            if kinds is not None:
+                j = next((n for n, r in enumerate(inc.kinds_q) if serves(r, kinds[unit])), -1)
+                if j < 0:
+                    continue
+            if reach(inc.node):
                 del q[k]
-                del inc.kinds_q[j]
+                if kinds is not None:
+                    del inc.kinds_q[j]
                 return inc
         return None
 
@@ -170,19 +170,6 @@ class Queues:
         pool.queue.append(inc, stage)
         if pool.kind is not None:
             inc.kinds_q.append(kind)
-
-
-def _first_served(requests: list[int], kind: int) -> int:
-    """Index of the first request in ``requests`` a vehicle of ``kind`` serves
-    (:func:`twin.sim.kinds.serves`: a request for ``kind`` or for any); −1 if none. The
-    list's own ``in``/``index`` (C loops) instead of a Python loop: a freed vehicle may scan
-    thousands of queued incidents after a disaster."""
-    own = requests.index(kind) if kind in requests else -1
-    if ANY in requests:
-        other = requests.index(ANY)
-        if own < 0 or other < own:
-            return other
-    return own
 
 
 def _unset(inc: Inc, pool: Pool, i: int, kind: int) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import dijkstra
 
 from twin.model.roads import PERIODS, RoadNetwork, TravelTimes, period_of
 
@@ -144,42 +144,6 @@ class ClosedNetwork:
         )
         self._store(key, (dist, pred, limit))
         return dist, pred
-
-    def components(self, p: int) -> np.ndarray:
-        """Strongly connected component of every node on the road network of period ``p``
-        under the current closures (cached by the closure state). Two nodes with the same
-        label reach each other, so a reach test needs no path search then; nodes in
-        different components may still reach one way (ask :meth:`reaches`)."""
-
-        def make() -> np.ndarray:
-            m = self.matrix(p)
-            keep = np.isfinite(m.data)  # a closed edge is an inf entry: not an edge
-            g = sp.csr_matrix(
-                (np.ones(int(keep.sum())), m.indices[keep], _kept_indptr(m.indptr, keep)),
-                shape=m.shape,
-            )
-            return connected_components(g, directed=True, connection="strong")[1]
-
-        return self._cached(("scc", p), make)
-
-    def reaches(self, root: int, p: int) -> Callable[[int], bool]:
-        """A test "does a road path lead from ``root`` to this node" under the current
-        closures (period ``p``): the same answer as a finite time in :meth:`tree` from
-        ``root``, without a search for nodes in ``root``'s strongly connected component
-        (on a road network, nearly all); one unbounded search from ``root``, on first need,
-        for the others."""
-        label = self.components(p)
-        own = label[root]
-        times: list[np.ndarray] = []
-
-        def reach(node: int) -> bool:
-            if label[node] == own:
-                return True
-            if not times:
-                times.append(self.tree(root, p)[0])
-            return bool(times[0][node] < np.inf)
-
-        return reach
 
     def tree_to(
         self, root: int, targets: np.ndarray | int, lower_s: float, p: int, reverse: bool = False
@@ -352,12 +316,6 @@ class RoadTimes(ClosedNetwork):
             return False
         lb = self.lower_bound(origin, a, p) + w + self.lower_bound(b, dest, p)
         return bool((lb <= budget_s + self.TOL_S).any())
-
-
-def _kept_indptr(indptr: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """CSR row pointers after dropping the entries where ``keep`` is False."""
-    kept = np.concatenate([[0], np.cumsum(keep)])
-    return kept[indptr]
 
 
 def _nbytes(value: Any) -> int:
