@@ -9,7 +9,10 @@ so the run holds the full disaster. Prints per case: events, CPU seconds of the 
 (the machine is shared: wall time is noisy), events per CPU second, wall time, and a
 digest of the incidents and events tables (equal digests: identical results, e.g. before
 and after an engine change on the same seed); then the earthquake's events per CPU second
-as a share of the baseline's.
+as a share of the baseline's — of whole runs: a 0.25-day baseline's ~10 CPU-s are nearly
+all set-up (checks, engine, tables), so the ratio says how much work an earthquake's events
+cost beyond that, not the engine's cost per event in a long everyday run (a year: ~26 000
+incidents per second, ``bench/bench_speed.py``). Last, the earthquake's events by kind.
 """
 
 from __future__ import annotations
