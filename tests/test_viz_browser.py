@@ -450,7 +450,8 @@ def test_packed_layer_unpacks_when_ticked(
     tab: Tab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the tooltip limit at 0 every pipe network is packed (as a whole twin's are):
-    the layer ships no JSON data; ticking it unpacks the segments and draws the water main
+    the layer is not in the deck at first (nothing decoded or compiled for the first
+    frame); ticking it builds the layer, unpacks the segments and draws the water main
     w1 (x 0.3–2.3 km, y 0.3 km) in its colour."""
     monkeypatch.setattr(viz_layers, "TIP_LIMIT", 0)
     monkeypatch.setattr(viz_pipes, "TIP_LIMIT", 0)  # the pipe layers are built there
@@ -458,12 +459,8 @@ def test_packed_layer_unpacks_when_ticked(
     run = build_results(tmp_path / "packed", city)
     write_map(run, city, png=False)
     tab.open(run / "map.html")
-    assert (
-        tab.page.evaluate(
-            "() => deckInstance.props.layers.find(l => l.id === 'pipes_water').props.data.length"
-        )
-        == 0
-    )
+    in_deck = "() => deckInstance.props.layers.map(l => l.id)"
+    assert "pipes_water" not in tab.page.evaluate(in_deck)
     mid = gpd.GeoSeries([Point(X0 + 1300, Y0 + 300)], crs=city.crs).to_crs("EPSG:4326").iloc[0]
     before = tab.pixels()
     tab.page.locator("input[data-group=pipes_water]").check()
@@ -472,4 +469,7 @@ def test_packed_layer_unpacks_when_ticked(
     x, y = _project(tab, [mid.x, mid.y])
     assert not _near(before, x, y, style.PIPE_COLOR["water"], r=0)
     assert _near(after, x, y, style.PIPE_COLOR["water"], r=0, tol=60)
+    # built in its place in the drawing order: above the roads, below the stations
+    ids = tab.page.evaluate(in_deck)
+    assert ids.index("roads_arterial") < ids.index("pipes_water") < ids.index("stations_fire")
     tab.offline_ok()
