@@ -473,3 +473,32 @@ def test_packed_layer_unpacks_when_ticked(
     ids = tab.page.evaluate(in_deck)
     assert ids.index("roads_arterial") < ids.index("pipes_water") < ids.index("stations_fire")
     tab.offline_ok()
+
+
+def test_cells_read_clearly_with_incidents_hidden(
+    tab: Tab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results by cell: with incidents in the south-west cell (i1 met, i2 met, i3 missed:
+    2/3, 3 incidents → alpha 80 + 120·3/5 = 152) the cell's colour fills the screen where
+    it lies, and no incident dot covers it: the incidents start hidden (no vermillion at
+    the missed incident i3); ticking them draws it."""
+    monkeypatch.setattr(viz_layers, "CELLS_SHOWN_MIN", 1)
+    city = build_city()
+    run = build_results(tmp_path / "cells", city)
+    inc = pd.read_parquet(run / "incidents.parquet")
+    inc["cell_id"] = ["sw", "sw", "sw", "nw", "nw", "nw"]
+    inc.to_parquet(run / "incidents.parquet", index=False)
+    write_map(run, city, png=False)
+    tab.open(run / "map.html")
+    assert tab.page.evaluate("() => layerVisible('cells')") is True
+    assert tab.page.evaluate("() => layerVisible('incidents_missed')") is False
+    img = tab.pixels()
+    a = 152 / 255
+    want = a * np.array(style.ramp(2 / 3)[:3]) + (1 - a) * background()
+    assert int((np.abs(img - want).sum(axis=2) < 14).sum()) > 5_000
+    xy = _project(tab, inc.loc[inc["incident_id"] == "i3", ["x", "y"]].iloc[0].tolist())
+    assert _count(img, *xy, style.MISSED_COLOR, half=8, tol=40) == 0
+    tab.page.locator("input[data-group=incidents]").check()
+    tab.ready()
+    assert _count(tab.pixels(), *xy, style.MISSED_COLOR, half=8, tol=40) > 10
+    tab.offline_ok()

@@ -150,15 +150,17 @@ def legend_sections(
             ramp_legend(target)
             + (
                 '<div class="item">1 km cells, fainter where few incidents</div>'
-                if "cells" in present
+                if any(m.group == "cells" and m.visible for m in layers)
                 else ""
             ),
         )
     ]
     if "incidents" in present:
+        off = not any(m.group == "incidents" and m.visible for m in layers)
         sections.append(
             (
-                "Incidents 事件",
+                "Incidents 事件"
+                + (" (hidden: the cells sum them up; tick to show)" if off else ""),
                 dot_item(style.MISSED_COLOR, "target missed 未达标")
                 + dot_item(style.MET_COLOR, "target met 达标")
                 + dot_item(style.NA_COLOR, "not applicable 不适用"),
