@@ -781,3 +781,31 @@ def test_answer_against_another_run(tmp_path: Path, city: City) -> None:
     assert lines[0] == (
         "gas-leak-drill-sensors: 0 of 1 gas leaks ignited, against 1 of 1 in gas-leak-drill."
     )
+
+
+def test_matplotlib_png_shows_cells_not_buried_by_incidents(
+    city: City, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results by cell in the browser-free PNG: the south-west 3 km cell (i1, i2 met, i3
+    missed: 2/3; 3 incidents → alpha 80 + 120·3/5 = 152) is filled in its ramp colour over
+    most of its area, and no incident dot (vermillion for i3) is drawn over the cells."""
+    from PIL import Image
+
+    import twin.viz.layers as viz_layers
+
+    monkeypatch.setattr(viz_layers, "CELLS_SHOWN_MIN", 1)
+    monkeypatch.setattr("twin.viz.mpl.CELLS_SHOWN_MIN", 1)
+    run = build_results(tmp_path / "cells", city)
+    inc = pd.read_parquet(run / "incidents.parquet")
+    inc["cell_id"] = ["sw", "sw", "sw", "nw", "nw", "nw"]
+    inc.to_parquet(run / "incidents.parquet", index=False)
+    files = write_map(run, city, browser=False)
+    img = np.asarray(Image.open(files.png).convert("RGB")).astype(int)
+    bg = np.array([int(style.BACKGROUND[i : i + 2], 16) for i in (1, 3, 5)])
+    a = 152 / 255
+    cell = a * np.array(style.ramp(2 / 3)[:3]) + (1 - a) * bg
+    assert (np.abs(img - cell).sum(axis=2) < 12).sum() > 50_000
+    missed = np.array(style.MISSED_COLOR[:3])
+    assert (
+        np.abs(img - missed).sum(axis=2) < 30
+    ).sum() < 250  # the legend's marker only (i3, i5 drawn: 379)
