@@ -2,6 +2,11 @@
 
     nice python bench/viz_pages.py [--loads 5] RESULTS_DIR [RESULTS_DIR ...]
 
+With several folders the loads are interleaved (every page once, then again…) so that the
+pages compared see the same machine load, and each page is also given as a ratio against
+the same page of the first folder (size, first frame, all drawn, browser CPU); the load
+average is printed before and after.
+
 For each folder's map.html, briefing.html, replay.html and difference.html (those present):
 file size, and the median over ``--loads`` fresh loads (a new browser each time, so no
 cache) of
