@@ -159,8 +159,7 @@ def legend_sections(
         off = not any(m.group == "incidents" and m.visible for m in layers)
         sections.append(
             (
-                "Incidents 事件"
-                + (" (hidden: the cells sum them up; tick to show)" if off else ""),
+                "Incidents 事件" + (" (hidden under the cells: tick to show)" if off else ""),
                 dot_item(style.MISSED_COLOR, "target missed 未达标")
                 + dot_item(style.MET_COLOR, "target met 达标")
                 + dot_item(style.NA_COLOR, "not applicable 不适用"),
