@@ -143,6 +143,18 @@ is "call rate × (ground calls)" (0.25–0.60 per 100k/day)."""
 
 
 RUN_ORDER = (
+    # the posts by households (calib2) and the nine without a week's figure before it
+    "household size",
+    "households per responder",
+    "night call delay",
+    "remote call delay",
+    "on-scene work time",
+    "community duty spell",
+    "professional turnout",
+    "social team turnout",
+    "helicopter launch",
+    "air request from scene",
+    "air-from-scene probability",
     "119 call handling",
     "travel noise",
     "fire turnout at night",
