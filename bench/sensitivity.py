@@ -260,7 +260,11 @@ def main() -> None:
         if not present(p, scenario, city):
             absent.append(f"{p.name} ({', '.join(p.paths)})")
             continue
-        if all(x.startswith("calendar.") for x in p.paths) and scenario.start_date is None:
+        if (
+            p.paths
+            and all(x.startswith("calendar.") for x in p.paths)
+            and scenario.start_date is None
+        ):
             absent.append(
                 f"{p.name}: the baseline has no start_date (an average day), so the cycles do not act"
             )
