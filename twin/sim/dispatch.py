@@ -141,9 +141,10 @@ class Pool:
 def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndarray) -> list[Pool]:
     """One :class:`Pool` per force in :data:`FORCES` order (empty pools for absent forces)."""
     pools = []
+    by_station = _units_by_station(fleet.unit_station, len(fleet.station_ids))
     for code, name in enumerate(FORCES):
         st = fleet.of_force(name)
-        stack = [list(np.flatnonzero(fleet.unit_station == s)[::-1]) for s in st]
+        stack = [by_station[s][::-1] for s in st.tolist()]
         pool = Pool(
             force=code,
             spec=forces[name],
@@ -152,7 +153,7 @@ def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndar
             district=fleet.station_district[st],
             xy=fleet.station_xy[st],
             free=fleet.station_units[st].copy(),
-            stack=[[int(u) for u in s] for s in stack],
+            stack=stack,
             total=int(fleet.station_units[st].sum()),
             target_s=TARGETS_S[FORCE_TARGET[name]],
         )
@@ -162,6 +163,15 @@ def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndar
             _add_kinds(pool, kind_codes(fleet.unit_kind, len(fleet.unit_station)))
         pools.append(pool)
     return pools
+
+
+def _units_by_station(unit_station: np.ndarray, n_stations: int) -> list[list[int]]:
+    """Per station index, its unit indices in ascending order (one sort, not one scan of
+    every unit per station: the municipality has 12,006 stations and 26,388 units)."""
+    order = np.argsort(unit_station, kind="stable")
+    bounds = np.searchsorted(unit_station[order], np.arange(n_stations + 1))
+    units = order.tolist()
+    return [units[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
 
 
 def _add_kinds(pool: Pool, codes: np.ndarray) -> None:
