@@ -188,3 +188,40 @@ def test_nearest_is_the_default_policy():
     pools = build_pools(ENGINE.fleet, ENGINE.config.forces, ENGINE.station_row)
     d = Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(0)))
     assert not d.district_first
+
+
+def test_a_special_vehicle_from_beyond_the_target_is_replaced_by_a_near_one():
+    """A request for a vehicle kind (here an aerial unit) is served by that kind only from
+    within the force's target; else by the nearest free vehicle of any kind (on the
+    municipality aerial units were driven 300 km, 5-10 h, as first assignment).
+
+    Tiny city, F2 (n50) = 2 water tenders, F3 (n53) = tender, tender, rescue, aerial (F3/4),
+    F1 (n00) = 1 tender. Fire turnout by day 60 s; F3 → n50 is 3 streets of 100 s."""
+    from twin.sim.kinds import ANY, KIND_CODE
+
+    eng = Engine(tiny_city(units={"F2": 2, "F3": 4}), EngineConfig(use_cache=False))
+    pools = build_pools(eng.fleet, eng.config.forces, eng.station_row)
+    d = Dispatcher(pools, RoadTimes(eng.tt), Uniforms(np.random.default_rng(0)), "nearest")
+    fire = d.pools[FORCES.index("fire")]
+    ids = eng.fleet.station_ids
+    aerial, n50 = KIND_CODE["aerial"], node("n50")
+    # within the 30-min target (60 + 300 s ≤ 1800 s): F3's aerial unit goes
+    i, ok, kind = d.pick_kind(fire, n50, district("D2"), 0.0, aerial)
+    assert ok and ids[fire.stations[i]] == "F3" and kind == aerial
+    # were the target 300 s, 60 + 300 s is beyond it: F2's tender (0 s) goes instead
+    fire.target_s = 300.0
+    i, ok, kind = d.pick_kind(fire, n50, district("D2"), 0.0, aerial)
+    assert ok and ids[fire.stations[i]] == "F2" and kind == ANY
+    # a request for any kind is untouched by the rule
+    assert d.pick_kind(fire, n50, district("D2"), 0.0, ANY)[2] == ANY
+    # with the only aerial unit busy, the nearest free vehicle of any kind goes (F2)
+    fire.target_s = 1800.0
+    f3 = list(ids[fire.stations]).index("F3")
+    fire.take(f3, aerial)
+    i, ok, kind = d.pick_kind(fire, n50, district("D2"), 0.0, aerial)
+    assert ids[fire.stations[i]] == "F2" and kind == ANY
+    # with nothing free at all, the request waits for an aerial unit, as before
+    for j in range(len(fire.stations)):
+        while fire.free[j]:
+            fire.take(j)
+    assert d.pick_kind(fire, n50, district("D2"), 0.0, aerial) == (-1, True, aerial)

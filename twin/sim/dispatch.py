@@ -217,6 +217,33 @@ class Dispatcher:
         """Local station index of the unit (of vehicle ``kind``) to send (−1: none free can
         reach ``node``) and whether any station of the force could reach it on the open
         network (else the place is cut off for good and the request is not queued)."""
+        i, _, reach = self._road(pool, node, district, t, kind)
+        return i, reach
+
+    def pick_kind(
+        self, pool: Pool, node: int, district: int, t: float, kind: int
+    ) -> tuple[int, bool, int]:
+        """As :meth:`pick_road`, and the kind the request is served as. A vehicle of
+        ``kind`` (aerial, rescue, command) comes only from where it can arrive within the
+        force's target (turnout + road time ≤ ``pool.target_s``); when none free can, the
+        nearest free vehicle of any kind goes in its place (:data:`ANY`, as for a kind the
+        fleet lacks): the nearby stations send what they have rather than a special vehicle
+        from hours away (on the municipality, from another county 300 km off). When no
+        vehicle of any kind is free, the request waits for ``kind`` as before."""
+        i, eta, reach = self._road(pool, node, district, t, kind)
+        if (
+            kind == ANY
+            or pool.kind is None
+            or (i >= 0 and pool.spec.turnout_s + eta <= pool.target_s)
+        ):
+            return i, reach, kind
+        j, _, _ = self._road(pool, node, district, t, ANY)
+        return (j, True, ANY) if j >= 0 else (i, reach, kind)
+
+    def _road(
+        self, pool: Pool, node: int, district: int, t: float, kind: int
+    ) -> tuple[int, float, bool]:
+        """:meth:`pick_road`'s choice, its road time (s; inf: none) and reachability."""
         turnout = pool.spec.turnout_s
         p = self.times.period(t + turnout)
         free = pool.free_of(kind)
@@ -226,14 +253,14 @@ class Dispatcher:
                 own = np.where(pool.district[free] == district, eta, np.inf)
                 k = int(own.argmin())
                 if turnout + own[k] <= pool.target_s:
-                    return int(free[k]), True
+                    return int(free[k]), float(own[k]), True
                 k = int(eta.argmin())
                 best = float(eta[k])
             else:
                 k, best = self.times.best(pool.rows[free], node, p, pool.force)
             if best < np.inf:
-                return int(free[k]), True
-        return -1, self.times.reachable(pool.rows, node, p, pool.force)
+                return int(free[k]), best, True
+        return -1, np.inf, self.times.reachable(pool.rows, node, p, pool.force)
 
     def pick_foot(
         self, pool: Pool, xy: tuple[float, float], near: list[int] | None = None, t: float = 0.0
