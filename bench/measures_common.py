@@ -42,6 +42,7 @@ from twin.analysis.compliance import compliance_table, primary_rows, types_needi
 from twin.analysis.metrics import event_table, incident_table, unit_table  # noqa: E402
 from twin.analysis.overrides import Override, apply_overrides  # noqa: E402
 from twin.hazards.build import build_timeline  # noqa: E402
+from twin.hazards.regimes import scenario_traffic  # noqa: E402
 from twin.hazards.timeline import Timeline  # noqa: E402
 from twin.model.city import City, load_city  # noqa: E402
 from twin.scenario.apply import apply  # noqa: E402
@@ -50,8 +51,7 @@ from twin.scenario.spec import Scenario, load_scenario  # noqa: E402
 from twin.sim.columns import access_columns, chain_columns  # noqa: E402
 from twin.sim.engine import Engine, EngineConfig  # noqa: E402
 from twin.sim.prechecks import check_run  # noqa: E402
-from twin.sim.reinforcement import reinforcements_of  # noqa: E402
-from twin.sim.surge import surge_rule  # noqa: E402
+from twin.sim.runner import scenario_config  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 MEASURES = ("10min", "30min", "60min", "5min", "8min", "full")
@@ -76,15 +76,9 @@ def load(days: float, seed: int, city_path: str | None = None) -> tuple[City, Sc
 
 
 def run_config(config: EngineConfig, scen: Scenario) -> EngineConfig:
-    """The config as :func:`twin.sim.runner.run_scenario` completes it from the scenario."""
-    return replace(
-        config,
-        record_routes=False,
-        policy=scen.dispatch.policy,
-        calendar=replace(config.calendar, start=scen.start_date),
-        reinforcements=reinforcements_of(scen),
-        surge=surge_rule(scen.surge),
-    )
+    """The config as :func:`twin.sim.runner.run_scenario` completes it from the scenario
+    (routes not recorded)."""
+    return scenario_config(config, scen, record_routes=False)
 
 
 @dataclass(frozen=True)
@@ -194,6 +188,10 @@ class Replicator:
         self._engines: list[tuple[str, EngineConfig, Engine]] = []
         self._timelines: dict[tuple[int, str], tuple[Timeline, dict]] = {}
 
+    def applied(self) -> City:
+        """The city with the replicator's scenario applied (as its runs have it)."""
+        return self._city(self.scenario, _scenario_key(self.scenario))
+
     def variant(self, overrides: tuple[Override, ...] = ()) -> tuple[EngineConfig, Scenario]:
         """The engine config and scenario with ``overrides`` applied."""
         return apply_overrides(self.config, self.scenario, overrides)
@@ -270,6 +268,15 @@ class Replicator:
             time.perf_counter() - t0,
             float(incidents["queued"].to_numpy(bool)[ground].mean()) if ground.any() else np.nan,
         )
+
+
+def scenario_replicator(city: City, scenario: Scenario) -> Replicator:
+    """A :class:`Replicator` of any scenario, with the scenario's traffic model (the assigned
+    model's regimes are computed, or read from the cache, once)."""
+    config = EngineConfig()
+    if scenario.traffic.model == "assigned":
+        config = replace(config, traffic=scenario_traffic(apply(scenario, city), scenario))
+    return Replicator(city, scenario, config)
 
 
 def cal_rows(cal: dict[str, Any], queued_share: float = np.nan) -> pd.DataFrame:
@@ -437,5 +444,17 @@ def mins(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{x / 60:.1f}"
 
 
-def command_line() -> str:
-    return "nice -n 10 .venv/bin/python " + shlex.join(sys.argv)
+def command_line(drop: tuple[str, ...] = ()) -> str:
+    """The command that ran this script, without the options ``drop`` and their values."""
+    argv, out = sys.argv, []
+    i = 0
+    while i < len(argv):
+        if argv[i] in drop:
+            i += 2
+            continue
+        if argv[i].split("=", 1)[0] in drop:
+            i += 1
+            continue
+        out.append(argv[i])
+        i += 1
+    return "nice -n 10 .venv/bin/python " + shlex.join(out)
