@@ -153,7 +153,8 @@ def surge_city_config(release_after_s: float):
     return dr_config(bc, tr, surge=rule)
 
 
-def test_surge_defers_the_second_engine_and_releases_one_crew_by_rule():
+@pytest.mark.parametrize("drop", [(), ("A1", "C1", "C2", "C3")])
+def test_surge_defers_the_second_engine_and_releases_one_crew_by_rule(drop):
     # Two engines at n00 (F1), none elsewhere. A surge is declared at the 100 s check (the
     # entrapment at n11 is an open life-risk site; trigger 1). Collapses need 2 engines:
     # - a at n10, alarm 200, order 260: the first engine goes (first crew; on scene at
@@ -165,7 +166,9 @@ def test_surge_defers_the_second_engine_and_releases_one_crew_by_rule():
     # first engine (800 − 450 = 350 s ≥ 300; the second is there too) is released — only
     # it: the second (310 s) would leave a without a crew. It drives from n10 to b, the
     # oldest site without a crew: turnout 90 + one street 100 → on scene at 990 s.
-    city = tiny_city(units={"F1": 2, "F2": 0, "F3": 0})
+    # Without the air and community stations (units are numbered by station id) the first
+    # engine is unit 0: it is released all the same.
+    city = tiny_city(units={"F1": 2, "F2": 0, "F3": 0}, drop=drop)
     incs = [(0.0, "technical_rescue", "n11"), (200.0, "building_collapse", "n10")]
     incs += [(400.0, "building_collapse", "n20"), (700.0, "building_collapse", "n21")]
     sim = simulate_script(city, incs, config=surge_city_config(300.0))
@@ -176,6 +179,7 @@ def test_surge_defers_the_second_engine_and_releases_one_crew_by_rule():
     assert [e[0] for e in fire] == [pytest.approx(260.0), pytest.approx(300.0)]
     first, second = fire[0][3], fire[1][3]
     assert first != second
+    assert first == unit_index(sim, "F1/1") == (0 if drop else 7)
     queued_a = rows(sim, "queued", 1)
     assert queued_a == [
         (pytest.approx(260.0), KINDS.index("queued"), 1, -1, node["n10"], -1, a.district)
@@ -274,3 +278,92 @@ def test_progress_is_reported_at_every_alarm_of_a_small_run():
     seen: list[float] = []
     engine.run(arrays, rng, 4 * 3600.0, tl, seen.append)
     assert seen == pytest.approx([0.0, 0.2475, 0.495, 1.0])
+
+
+def test_each_road_leg_takes_the_incidents_next_travel_normal():
+    # Travel noise on (σ = 0.25): a road leg of d seconds is driven in d · e^(σ·z), z the
+    # incident's pre-drawn normals in the order its road legs start (walks take none).
+    # The job needs a community responder (ordered first, on foot) and two engines; F1
+    # (n00) has both: F1/1 (taken first) drives n00 → n10 (100 s) with z0, F1/2 with z1.
+    city = tiny_city(units={"F1": 2, "F2": 0, "F3": 0})
+    job = named("noisy_job", WORK, (("community", 1), ("fire", 2)))
+    cfg = config(job)
+    cfg = replace(cfg, chain=replace(cfg.chain, travel_sigma=0.25))
+    sim = simulate_script(city, [(0.0, "noisy_job", "n10")], config=cfg)
+    z = sim.arrays.noise[0]
+    on_scene = {e[3]: e[0] for e in rows(sim, "on_scene")}
+    wheels = 60.0 + 90.0  # call + night turnout
+    assert on_scene[unit_index(sim, "F1/1")] == pytest.approx(
+        wheels + 100.0 * math.exp(0.25 * z[0])
+    )
+    assert on_scene[unit_index(sim, "F1/2")] == pytest.approx(
+        wheels + 100.0 * math.exp(0.25 * z[1])
+    )
+
+
+def test_first_assignment_sends_vehicles_by_kind_and_their_kinds_come_back():
+    # F1 with 4 vehicles holds (by its class) water tender, water tender, rescue, aerial:
+    # F1/1, F1/2, F1/3, F1/4. A traffic accident's first assignment is a water tender and a
+    # rescue vehicle (twin.sim.params.FIRST_ASSIGNMENT_KINDS): F1/1 (the first free water
+    # tender) and F1/3 — not F1/2, the next free vehicle. Both come home (n10 → n00, 100 s)
+    # and the second accident, hours later, gets the same two vehicles again.
+    city = tiny_city(units={"F1": 4, "F2": 0, "F3": 0})
+    acc = named("traffic_accident", WORK, (("fire", 2),))
+    sim = simulate_script(
+        city,
+        [(0.0, "traffic_accident", "n10"), (7200.0, "traffic_accident", "n10")],
+        config=config(acc),
+    )
+    want = {unit_index(sim, "F1/1"), unit_index(sim, "F1/3")}
+    assert {e[3] for e in rows(sim, "dispatched", 0)} == want
+    assert {e[3] for e in rows(sim, "dispatched", 1)} == want
+    assert not rows(sim, "queued")
+    b = sim.incidents[1]
+    assert b.first[1] == pytest.approx(7200.0 + 60.0 + 90.0 + 100.0)
+
+
+def test_a_retry_keeps_each_waiting_requests_stage_and_vehicle_kind():
+    # Queues.retry on the tiny city's fire pool with one free engine (F1, a water tender):
+    # queued are two first crews (stage 0: f1 at n31 alarm 5 s, f2 at n21 alarm 10 s) and
+    # one reinforcement (stage 1: r at n20, alarm 0 s — older, but behind every first
+    # crew), each waiting for a water tender. The retry sends F1 to f1 (the first in
+    # serving order) for a water tender; f2 and r wait again as they were: f2 first at
+    # stage 0, then r at stage 1, each still asking for a water tender.
+    from twin.sim.dispatch import Dispatcher, Uniforms, build_pools
+    from twin.sim.events import EventLog
+    from twin.sim.lifecycle import Inc
+    from twin.sim.queues import Queues
+    from twin.sim.road_times import RoadTimes
+
+    city = one_engine()
+    eng = Engine(city, config(fixed(WORK)))
+    pools = build_pools(eng.fleet, eng.config.forces, eng.station_row)
+    fire = pools[1]
+    rt = RoadTimes(eng.tt)
+    disp = Dispatcher(pools, rt, Uniforms(np.random.default_rng(0)))
+    drill = eng.config.catalogue["drill"]
+    node = dict(zip(["n31", "n21", "n20"], city.roads.node_index(["n31", "n21", "n20"]).tolist()))
+
+    def inc(i: int, n: str, alarm: float) -> Inc:
+        x = Inc(i, 0, drill, node[n], 0, alarm, alarm, 0, WORK, math.inf, False, 1)
+        x.kinds_q = [0]  # a water tender
+        return x
+
+    f1, f2, r = inc(0, "n31", 5.0), inc(1, "n21", 10.0), inc(2, "n20", 0.0)
+    fire.queue.append(f1, 0)
+    fire.queue.append(f2, 0)
+    fire.queue.append(r, 1)
+    q = Queues(pools, disp, rt, EventLog(), None, [], lambda: 0.0)
+    started = []
+
+    def start(x, pool, i, kind):
+        started.append((x.id, kind))
+        pool.take(i, kind)
+
+    q.start = start
+    q.retry()
+    assert started == [(0, 0)]
+    assert list(fire.queue) == [f2, r]
+    assert [fire.queue.stage(k) for k in range(2)] == [0, 1]
+    assert fire.queue.first_crews() == 1
+    assert f2.kinds_q == [0] and r.kinds_q == [0]
