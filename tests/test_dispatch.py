@@ -188,3 +188,42 @@ def test_nearest_is_the_default_policy():
     pools = build_pools(ENGINE.fleet, ENGINE.config.forces, ENGINE.station_row)
     d = Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(0)))
     assert not d.district_first
+
+
+def test_a_post_with_nobody_free_is_passed_over_without_a_coin():
+    # Availability a = 0.5: a post with k free responders answers with probability
+    # 1 − 0.5^k; C1 has nobody free (both out), C2 two: 0.75. The run's first uniforms
+    # (seed 1) are 0.5118, 0.9505, …: C1 is passed over without drawing, C2 draws 0.5118 <
+    # 0.75 and answers — one coin in all. (Drawing a coin for C1 too would hand C2 0.9505:
+    # no answer, and every later call's coins would shift.)
+    from dataclasses import replace
+
+    d = dispatcher(seed=1)
+    assert np.random.default_rng(1).random(2) == pytest.approx([0.51182162, 0.9504637])
+    comm = d.pools[FORCES.index("community")]
+    comm.spec = replace(comm.spec, availability=0.5)
+    names = [station(comm, i) for i in range(len(comm.stations))]
+    c1, c2 = names.index("C1"), names.index("C2")
+    comm.take(c1)
+    comm.take(c1)
+    xy = ENGINE.xy[node("n21")]
+    assert station(comm, d.pick_foot(comm, xy, [c1, c2])) == "C2"
+    assert d.u.i == 1  # coins drawn from the run's stream
+
+
+def test_on_duty_call_widens_to_every_post_when_the_near_ones_have_nobody_on_duty():
+    # With a roster (everyone on duty: share 1), the call at n21 is put to C1 only; both
+    # C1 responders are out, so it widens to every post by distance: C2 (n41, 2 km) before
+    # C3 (n43, 2.83 km); C2's responder on duty is moved to the top of its stack.
+    from twin.sim.roster import Roster
+
+    d = dispatcher()
+    comm = d.pools[FORCES.index("community")]
+    d.roster = Roster(len(ENGINE.fleet.unit_ids), lambda t: 1.0, 7200.0, d.u.next)
+    names = [station(comm, i) for i in range(len(comm.stations))]
+    c1 = names.index("C1")
+    comm.take(c1)
+    comm.take(c1)
+    i = d.pick_foot(comm, ENGINE.xy[node("n21")], [c1], 0.0)
+    assert names[i] == "C2"
+    assert str(ENGINE.fleet.unit_ids[comm.take(i)]).startswith("C2/")

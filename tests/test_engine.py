@@ -359,7 +359,7 @@ def test_k_nearest_tables_give_the_dense_times_and_fall_back_when_the_listed_are
     assert run.queues.rt.fallbacks == 1  # b only; with K = 8 every base is listed: none
 
 
-def test_simulate_draws_with_the_rate_and_type_multipliers_it_is_given():
+def test_simulate_draws_with_the_multipliers_and_the_random_flag_it_is_given():
     # The tiny city's 600 000 people at the catalogue's rates: community_assist alone is
     # 8 / 100 000 / day → 48 a day. × 0 there are none; with every other type × 0 only
     # community calls are left; and simulate draws exactly what Engine.draw draws.
@@ -374,6 +374,11 @@ def test_simulate_draws_with_the_rate_and_type_multipliers_it_is_given():
     comm = simulate(city, np.random.default_rng(3), day, config=cfg, type_multipliers=only)
     assert len(comm.incidents) > 20
     assert {inc.type.name for inc in comm.incidents} == {"community_assist"}
+    # random=False: the timeline's incidents only
+    n10 = int(city.roads.node_index(["n10"])[0])
+    tl = Timeline(incidents=(ScheduledIncident(600.0, "outdoor_fire", n10, "script"),))
+    script = simulate(city, np.random.default_rng(3), day, tl, config=cfg, random=False)
+    assert [(i.type.name, i.onset) for i in script.incidents] == [("outdoor_fire", 600.0)]
     half = simulate(city, np.random.default_rng(3), day, config=cfg, rate_multiplier=0.5)
     drawn = Engine(city, cfg).draw(np.random.default_rng(3), day, rate_multiplier=0.5)
     assert len(half.incidents) == len(drawn)
@@ -439,3 +444,35 @@ def test_the_run_dispatches_by_the_configured_policy():
     assert own.incidents[0].first[1] == pytest.approx(550.0)
     assert rows(own, "dispatched")[0][3] == unit_index(own, "F2/1")
     assert not own.incidents[0].mutual_aid
+
+
+def test_a_leak_contained_exactly_at_its_ignition_time_does_not_escalate():
+    # escalate() at a leak's ignition time (onset 0 + deadline 600 s): a containing unit on
+    # scene by then — at 600 s exactly included — stops it; on scene 1 µs later is too
+    # late: one cascade, and the leak's two cascade types (gas explosion, building fire)
+    # are raised at its node.
+    from twin.sim.engine import Engine, Run
+    from twin.sim.lifecycle import Inc, escalate
+
+    city = tiny_city()
+    engine = Engine(city, gas_config(600.0))
+    rng = np.random.default_rng(0)
+    arrays = engine.draw(rng, 3600.0, Timeline(), random=False)
+    life = Run(engine, arrays, rng, 3600.0, Timeline(), None).life
+    code = life.types.index(life.catalogue["gas_leak"])
+    n21 = int(city.roads.node_index(["n21"])[0])
+
+    def leak(contained_s: float) -> Inc:
+        inc = Inc(0, code, life.types[code], n21, 0, 0.0, 0.0, 0, 600.0, 600.0, False, 1)
+        inc.contained_s = contained_s
+        life.incs = [inc]
+        return inc
+
+    escalate(life, leak(600.0))
+    assert life.cascades == 0 and len(life.incs) == 1
+    escalate(life, leak(600.0 + 1e-6))
+    assert life.cascades == 1
+    assert [(i.type.name, i.node, i.parent) for i in life.incs[1:]] == [
+        ("gas_explosion", n21, 0),
+        ("building_fire", n21, 0),
+    ]

@@ -353,6 +353,11 @@ def test_a_retry_keeps_each_waiting_requests_stage_and_vehicle_kind():
     fire.queue.append(f1, 0)
     fire.queue.append(f2, 0)
     fire.queue.append(r, 1)
+    # a community call waiting (nobody answered) while responders are free: a retry after
+    # a closure change is for road forces only — it stays as it is
+    comm = pools[0]
+    c = inc(3, "n20", 1.0)
+    comm.queue.append(c, 0)
     q = Queues(pools, disp, rt, EventLog(), None, [], lambda: 0.0)
     started = []
 
@@ -367,3 +372,127 @@ def test_a_retry_keeps_each_waiting_requests_stage_and_vehicle_kind():
     assert [fire.queue.stage(k) for k in range(2)] == [0, 1]
     assert fire.queue.first_crews() == 1
     assert f2.kinds_q == [0] and r.kinds_q == [0]
+    assert list(comm.queue) == [c] and comm.free.tolist() == [2, 2, 2]
+
+
+def test_surge_reinforcement_waits_for_the_vehicle_kind_it_asked_for():
+    # F1 with 4 vehicles: F1/1, F1/2 water tenders, F1/3 rescue, F1/4 aerial. A surge is
+    # declared at the 100 s check (the entrapment at n11; trigger 1). A traffic accident at
+    # n10 (alarm 200, order 260) asks for a water tender and a rescue vehicle: the water
+    # tender F1/1 goes as the site's first crew; the rescue request is deferred (stage 1)
+    # and the 300 s check sends the rescue vehicle F1/3 — not F1/2, the next free vehicle.
+    city = tiny_city(units={"F1": 4, "F2": 0, "F3": 0})
+    acc = named("traffic_accident", 86400.0, (("fire", 2),))
+    tr = named("technical_rescue", 86400.0, (("professional", 1),))
+    rule = SurgeRule(trigger_open=1, check_s=100.0, release_after_s=86400.0)
+    sim = simulate_script(
+        city,
+        [(0.0, "technical_rescue", "n11"), (200.0, "traffic_accident", "n10")],
+        config=dr_config(acc, tr, surge=rule),
+    )
+    assert sim.surge_declared_s == [100.0]
+    got = [(e[0], e[3]) for e in rows(sim, "dispatched", 1)]
+    assert got == [
+        (pytest.approx(260.0), unit_index(sim, "F1/1")),
+        (pytest.approx(300.0), unit_index(sim, "F1/3")),
+    ]
+
+
+def test_a_request_served_by_one_kind_is_not_served_again_by_another_vehicle():
+    # F1 with 3 vehicles: F1/1, F1/2 water tenders, F1/3 rescue. Three jobs at n10 take
+    # them in that order (any kind; alarms 0, 10, 20 s → on scene 250, 260, 270 s; 60 s
+    # set-up, work 1000, 2000, 3000 s → cleared 1310, 2320, 3330 s). An accident at n20
+    # (alarm 30 s) asks for a water tender and a rescue vehicle: both wait. F1/1, freed at
+    # 1310 s, takes the water-tender request; F1/2, freed at 2320 s, finds only the rescue
+    # request left and goes home; F1/3, freed at 3330 s, takes it.
+    city = tiny_city(units={"F1": 3, "F2": 0, "F3": 0})
+    jobs = [named(f"job{k}", 1000.0 * k, (("fire", 1),)) for k in (1, 2, 3)]
+    acc = named("traffic_accident", 86400.0, (("fire", 2),))
+    incs = [(10.0 * k, f"job{k + 1}", "n10") for k in range(3)] + [
+        (30.0, "traffic_accident", "n20")
+    ]
+    sim = simulate_script(city, incs, config=config(*jobs, acc))
+    assert [i.cleared_s for i in sim.incidents[:3]] == pytest.approx([1310.0, 2320.0, 3330.0])
+    got = [(e[0], e[3]) for e in rows(sim, "dispatched", 3)]
+    assert got == [
+        (pytest.approx(1310.0), unit_index(sim, "F1/1")),
+        (pytest.approx(3330.0), unit_index(sim, "F1/3")),
+    ]
+    f12 = unit_index(sim, "F1/2")
+    assert [e[0] for e in rows(sim, "returning") if e[3] == f12] == [pytest.approx(2320.0)]
+
+
+def test_a_closure_change_that_opens_no_way_leaves_the_request_waiting():
+    # F1 (n00) free at home; both bridges shut 0–2000 s; the street n00–n01 shut 500–600 s.
+    # b at n31 (alarm 10, order 70) cannot be reached: queued. The changes at 500 s and
+    # 600 s retry the queue: F1 is free but still cannot reach it — b waits. The bridges'
+    # reopening at 2000 s sends F1: turnout 90 + n00 → n21 300 + bridge 100 = 2490 s.
+    city = one_engine()
+    street = ClosureEvent(
+        edges=tuple(city.roads.edge_index(["n00-n01"]).tolist()),
+        start_s=500.0,
+        end_s=600.0,
+        reason="test",
+        name="street",
+    )
+    sim = simulate_script(
+        city,
+        [(10.0, "drill", "n31")],
+        config=config(fixed(WORK)),
+        closures=(bridges_shut(city, 0.0, 2000.0), street),
+    )
+    b = sim.incidents[0]
+    assert [e[0] for e in rows(sim, "queued")] == [pytest.approx(70.0)]
+    disp = rows(sim, "dispatched")
+    assert [(e[0], e[3]) for e in disp] == [(pytest.approx(2000.0), unit_index(sim, "F1/1"))]
+    assert b.first[1] == pytest.approx(2000.0 + 90.0 + 300.0 + 100.0)
+
+
+def test_a_crew_back_from_its_block_away_serves_the_queue_from_its_station():
+    # Every fire crew away 09:00–11:00 (2 h blocks within 09–11 h: no room, so exactly
+    # then). Only F2 (n50, east bank) has an engine; both bridges shut 09:00–12:00 (the
+    # west bank cannot reach the east). A drill at n40 at 09:30 (order 09:31) queues. At
+    # 11:00 F2 is ready again at its station and takes it at once (not at the reopening).
+    city = tiny_city(units={"F1": 0, "F3": 0})
+    cfg = config(fixed(WORK))
+    cfg = replace(cfg, chain=replace(cfg.chain, away_h_per_day=2.0, away_hours=(9, 11)))
+    h = 3600.0
+    sim = simulate_script(
+        city,
+        [(9.5 * h, "drill", "n40")],
+        config=cfg,
+        closures=(bridges_shut(city, 9 * h, 12 * h),),
+    )
+    f2 = unit_index(sim, "F2/1")
+    assert [(e[0], e[3]) for e in rows(sim, "away")] == [(9 * h, f2)]
+    assert [(e[0], e[3]) for e in rows(sim, "ready")] == [(11 * h, f2)]
+    assert [(e[0], e[3]) for e in rows(sim, "dispatched")] == [(pytest.approx(11 * h), f2)]
+
+
+def test_release_breaks_a_tie_by_the_crew_that_started_work_first():
+    # Two engines at F1 (n00) reach the collapse at n10 together (60 + 90 + 100 = 250 s);
+    # F1/1, dispatched first, is first on scene and starts the work. A second collapse
+    # at n20 (alarm 300, order 360) queues; with two life-risk sites open the 400 s check
+    # declares a surge. At the 600 s check both have worked 350 s ≥ 300 s: the tie goes to
+    # the crew first at work, F1/1, released to n20.
+    city = tiny_city(units={"F1": 2, "F2": 0, "F3": 0})
+    bc = named("building_collapse", 3600.0, (("fire", 2),))
+    rule = SurgeRule(trigger_open=2, check_s=100.0, release_after_s=300.0)
+    sim = simulate_script(
+        city,
+        [(0.0, "building_collapse", "n10"), (300.0, "building_collapse", "n20")],
+        config=dr_config(bc, surge=rule),
+    )
+    assert sim.surge_declared_s == [400.0]
+    f11 = unit_index(sim, "F1/1")
+    assert [(e[0], e[3]) for e in rows(sim, "on_scene", 0)][0] == (pytest.approx(250.0), f11)
+    assert [(e[0], e[3]) for e in rows(sim, "released")] == [(pytest.approx(600.0), f11)]
+
+
+def test_unwired_callbacks_say_what_is_missing():
+    from twin.sim import lifecycle, queues
+
+    with pytest.raises(RuntimeError, match="^Lifecycle.send is wired by the run before it starts$"):
+        lifecycle._unset(None, 0)
+    with pytest.raises(RuntimeError, match="^Queues.start is wired by the run before it starts$"):
+        queues._unset(None, None, 0, 0)
