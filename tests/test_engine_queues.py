@@ -496,3 +496,25 @@ def test_unwired_callbacks_say_what_is_missing():
         lifecycle._unset(None, 0)
     with pytest.raises(RuntimeError, match="^Queues.start is wired by the run before it starts$"):
         queues._unset(None, None, 0, 0)
+
+
+def test_a_crew_cut_off_on_scene_is_escorted_home_as_long_as_its_way_in_took():
+    # F1 (n00) to n31 on the east bank: order 60, turnout 90, n00 → n21 300 + short bridge
+    # 100 → on scene 550 s; set-up 60 + work 600 → cleared 1210 s. Both bridges shut from
+    # 600 s for good: no road home. The crew is escorted back the way it came, as long as
+    # its way in took (400 s): available at 1610 s; the blocked row names the incident,
+    # the unit and the scene, no districts.
+    city = one_engine()
+    sim = simulate_script(
+        city,
+        [(0.0, "drill", "n31")],
+        config=config(fixed(WORK)),
+        closures=(bridges_shut(city, 600.0),),
+    )
+    f1 = unit_index(sim, "F1/1")
+    n31 = int(city.roads.node_index(["n31"])[0])
+    assert sim.incidents[0].cleared_s == pytest.approx(1210.0)
+    assert rows(sim, "blocked") == [
+        (pytest.approx(1210.0), KINDS.index("blocked"), 0, f1, n31, -1, -1)
+    ]
+    assert [e[0] for e in rows(sim, "available")] == [pytest.approx(1210.0 + 400.0)]
