@@ -25,7 +25,7 @@ import shlex
 import sys
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +50,7 @@ from twin.scenario.spec import Scenario, load_scenario  # noqa: E402
 from twin.sim.columns import access_columns, chain_columns  # noqa: E402
 from twin.sim.engine import Engine, EngineConfig  # noqa: E402
 from twin.sim.prechecks import check_run  # noqa: E402
-from twin.sim.reinforcement import reinforcements_of  # noqa: E402
-from twin.sim.surge import surge_rule  # noqa: E402
+from twin.sim.runner import scenario_config  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 MEASURES = ("10min", "30min", "60min", "5min", "8min", "full")
@@ -76,15 +75,9 @@ def load(days: float, seed: int, city_path: str | None = None) -> tuple[City, Sc
 
 
 def run_config(config: EngineConfig, scen: Scenario) -> EngineConfig:
-    """The config as :func:`twin.sim.runner.run_scenario` completes it from the scenario."""
-    return replace(
-        config,
-        record_routes=False,
-        policy=scen.dispatch.policy,
-        calendar=replace(config.calendar, start=scen.start_date),
-        reinforcements=reinforcements_of(scen),
-        surge=surge_rule(scen.surge),
-    )
+    """The config as :func:`twin.sim.runner.run_scenario` completes it from the scenario
+    (routes not recorded)."""
+    return scenario_config(config, scen, record_routes=False)
 
 
 @dataclass(frozen=True)

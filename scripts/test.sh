@@ -20,7 +20,7 @@ if [ $# -eq 0 ]; then
   .venv/bin/ruff format --check twin tests bench
   .venv/bin/mypy twin
 fi
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest --durations=30 "$@"
 if [ $# -eq 0 ] || [ "${TWIN_WHEEL_CHECK:-}" = 1 ]; then
   PYTHON=.venv/bin/python bash scripts/wheel-check.sh
 fi

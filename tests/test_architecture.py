@@ -4,7 +4,8 @@
 - every import of a ``twin`` module is at the top of its module (never inside a function,
   class or ``if``; only optional third-party extras may load lazily);
 - no module inside the package imports the public facade ``twin`` itself;
-- no module is over :data:`MAX_MODULE_LINES` lines and no class over :data:`MAX_CLASS_LINES`.
+- no module is over :data:`MAX_MODULE_LINES` lines and no class over :data:`MAX_CLASS_LINES`;
+- every module is named in ``ARCHITECTURE.md``, in its package's paragraph.
 """
 
 from __future__ import annotations
@@ -150,6 +151,42 @@ def test_no_module_is_over_400_lines():
     }
     big = {p: n for p, n in sizes.items() if n > MAX_MODULE_LINES}
     assert not big, f"modules over {MAX_MODULE_LINES} lines: {big}"
+
+
+def architecture_sections(text: str) -> dict[str, str]:
+    """``ARCHITECTURE.md``'s module list cut into paragraphs by their heading
+    (`` `twin/<package>/` — …`` at the start of a line): package path → text."""
+    body = text[text.index("## Modules (one line each)") :]
+    body = body[: body.index("\n## ", 1)]
+    out: dict[str, str] = {}
+    key = ""
+    for line in body.splitlines():
+        if line.startswith("`twin/"):
+            key = line[1 : line.index("`", 1)]
+        out[key] = out.get(key, "") + line + "\n"
+    return out
+
+
+def test_every_module_is_named_in_architecture_md():
+    sections = architecture_sections(
+        (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    )
+    missing = []
+    for path in MODULES.values():
+        rel = path.relative_to(PACKAGE.parent)
+        if rel.name == "__init__.py" and len(rel.parts) > 2:
+            continue  # a subpackage's __init__ is described by its heading
+        section = sections.get(str(rel.parent) + "/", "")
+        if f"`{rel.name}`" not in section and f"`{rel.stem}`" not in section:
+            missing.append(str(rel))
+    assert not missing, f"modules not named in ARCHITECTURE.md's module list: {missing}"
+
+
+def test_the_architecture_check_reads_paragraphs_by_package():
+    text = "## Modules (one line each)\n`twin/a/` — x\n- `m.py` — y\n`twin/b/` — `n` z\n## End\n"
+    sections = architecture_sections(text)
+    assert "`m.py`" in sections["twin/a/"] and "`m.py`" not in sections["twin/b/"]
+    assert "`n`" in sections["twin/b/"]
 
 
 def test_no_class_is_over_200_lines():

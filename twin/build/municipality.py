@@ -14,7 +14,6 @@ The same seed and sources give byte-identical files.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -25,13 +24,13 @@ import pandas as pd
 import shapely
 
 from twin.build.airports import AIR_BASES, air_base_xy, check_airports
-from twin.build.geo import load_districts, sources_path, to_lonlat
+from twin.build.geo import load_districts, sources_path
 from twin.build.municipality_cells import municipality_cells, seats, urban_shares
 from twin.build.municipality_roads import municipality_roads
-from twin.build.params import FILE_CRS, SPEED_KPH, WORK_CRS
+from twin.build.params import WORK_CRS
 from twin.build.roads import Roads
 from twin.build.stations import fire_stations, other_stations, station_rows
-from twin.build.write import round_polys, write_layer
+from twin.build.write import write_at_nodes, write_cells, write_meta, write_network
 
 NAME = "Chongqing municipality"
 RIVER_NAMES = {"Chang Jiang": "Yangtze", "Jialing": "Jialing", "Wu": "Wu"}
@@ -98,50 +97,10 @@ def write_municipality(
     stations: pd.DataFrame,
 ) -> None:
     """Write the layers (GeoParquet, EPSG:4326, 1e-6° grid) and city.json into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    ll = to_lonlat(roads.xy)
-    nid = np.array([f"n{i:06d}" for i in range(len(ll))], dtype=object)
-    d = districts.copy()
-    d["geometry"] = shapely.set_precision(d.geometry.values, 1e-6)
-    cols = ["district_id", "name", "name_en", "population", "level", "geometry"]
-    write_layer(d[cols], out / "districts.parquet")
-    nodes = {
-        "node_id": nid,
-        "elevation_m": roads.elevation,
-        "district_id": roads.district.astype(str),
-    }
-    write_layer(
-        gpd.GeoDataFrame(nodes, geometry=shapely.points(ll), crs=FILE_CRS),
-        out / "road_nodes.parquet",
-    )
-    e, klass = roads.e, roads.klass.astype(str)
-    edges = {
-        "edge_id": [f"e{i:06d}" for i in range(len(e))],
-        "u": nid[e[:, 0]],
-        "v": nid[e[:, 1]],
-        "length_m": np.round(length, 1),
-        "road_class": klass,
-        "speed_kph": np.array([SPEED_KPH[k] for k in klass]),
-        "bridge": roads.bridge,
-        "tunnel": roads.tunnel,
-        "oneway": np.zeros(len(e), bool),
-        "name": roads.name.astype(str),
-    }
-    lines = shapely.linestrings(np.stack([ll[e[:, 0]], ll[e[:, 1]]], axis=1))
-    write_layer(gpd.GeoDataFrame(edges, geometry=lines, crs=FILE_CRS), out / "road_edges.parquet")
-    s = stations.drop(columns=["node"])
-    write_layer(
-        gpd.GeoDataFrame(s, geometry=shapely.points(ll[stations["node"]]), crs=FILE_CRS),
-        out / "stations.parquet",
-    )
-    c = cells.drop(columns="geometry")
-    write_layer(
-        gpd.GeoDataFrame(c, geometry=round_polys(cells.geometry.values).values, crs=FILE_CRS),
-        out / "cells.parquet",
-    )
-    (out / "city.json").write_text(
-        json.dumps(city_meta(seed), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    ll = write_network(out, districts, roads, length, roads.elevation)
+    write_at_nodes(stations, ll, out / "stations.parquet")
+    write_cells(cells, out / "cells.parquet")
+    write_meta(city_meta(seed), out)
 
 
 def city_meta(seed: int) -> dict[str, Any]:

@@ -72,6 +72,20 @@ class Prepared:
     record_routes: bool
 
 
+def scenario_config(config: EngineConfig, scenario: Scenario, record_routes: bool) -> EngineConfig:
+    """``config`` completed from the scenario: routes recorded or not, the dispatch policy,
+    the calendar's start date, the reinforcements and the surge rule (the traffic model,
+    which needs the applied city, is added by :func:`prepare`)."""
+    return replace(
+        config,
+        record_routes=record_routes,
+        policy=scenario.dispatch.policy,
+        calendar=replace(config.calendar, start=scenario.start_date),
+        reinforcements=reinforcements_of(scenario),
+        surge=surge_rule(scenario.surge),
+    )
+
+
 def prepare(
     scenario: Scenario,
     city: City | None = None,
@@ -89,15 +103,7 @@ def prepare(
     est = check_fits(scenario, city, allow_large=allow_large, record_routes=bool(record_routes))
     city = apply(scenario, city)
     check_run(scenario, city)
-    config = config or EngineConfig()
-    config = replace(
-        config,
-        record_routes=bool(record_routes),
-        policy=scenario.dispatch.policy,
-        calendar=replace(config.calendar, start=scenario.start_date),
-        reinforcements=reinforcements_of(scenario),
-        surge=surge_rule(scenario.surge),
-    )
+    config = scenario_config(config or EngineConfig(), scenario, bool(record_routes))
     if config.traffic is None and scenario.traffic.model == "assigned":
         config = replace(
             config, traffic=scenario_traffic(city, scenario, use_cache=config.use_cache)
