@@ -227,3 +227,20 @@ def test_on_duty_call_widens_to_every_post_when_the_near_ones_have_nobody_on_dut
     i = d.pick_foot(comm, ENGINE.xy[node("n21")], [c1], 0.0)
     assert names[i] == "C2"
     assert str(ENGINE.fleet.unit_ids[comm.take(i)]).startswith("C2/")
+
+
+def test_responders_given_back_answer_again_as_a_full_post():
+    # Availability a = 0.5: C1 with both responders free answers with 1 − 0.5² = 0.75,
+    # with one 0.5. Both go out and both come back: C1 counts two free again, and the
+    # run's first uniform (seed 1) 0.5118 makes it answer (it would not with one: 0.5).
+    from dataclasses import replace
+
+    d = dispatcher(seed=1)
+    comm = d.pools[FORCES.index("community")]
+    comm.spec = replace(comm.spec, availability=0.5)
+    c1 = [station(comm, i) for i in range(len(comm.stations))].index("C1")
+    units = [comm.take(c1), comm.take(c1)]
+    for u in units:
+        comm.give_back(c1, u)
+    assert comm.free[c1] == 2 and comm.free_l[c1] == 2
+    assert station(comm, d.pick_foot(comm, ENGINE.xy[node("n21")], [c1])) == "C1"

@@ -476,3 +476,15 @@ def test_a_leak_contained_exactly_at_its_ignition_time_does_not_escalate():
         ("gas_explosion", n21, 0),
         ("building_fire", n21, 0),
     ]
+
+
+def test_units_are_ordered_when_the_call_is_handled_even_within_a_second():
+    # 119 call handling of 0.5 s (deterministic chain: every call takes its median): the
+    # order follows the alarm by 0.5 s, and F1 reaches n10 at 0.5 + 90 + 100 = 190.5 s.
+    city = tiny_city()
+    cfg = config(fixed(60.0))
+    cfg = replace(cfg, chain=replace(cfg.chain, call_median_s=0.5, call_p90_s=0.5))
+    sim = simulate_script(city, [(0.0, "drill", "n10")], config=cfg)
+    inc = sim.incidents[0]
+    assert inc.dispatch_s == 0.5
+    assert inc.first[1] == pytest.approx(190.5)

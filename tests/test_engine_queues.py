@@ -518,3 +518,20 @@ def test_a_crew_cut_off_on_scene_is_escorted_home_as_long_as_its_way_in_took():
         (pytest.approx(1210.0), KINDS.index("blocked"), 0, f1, n31, -1, -1)
     ]
     assert [e[0] for e in rows(sim, "available")] == [pytest.approx(1210.0 + 400.0)]
+
+
+def test_a_community_call_nobody_can_answer_now_waits_for_the_next_responder():
+    # One community responder in the city (C1 at n10; availability 1, always on duty).
+    # a (n10, alarm 0) takes it; b (n10, alarm 10 s, order 70 s) finds nobody free: the
+    # call is queued, not dropped, and the responder walks to it when a is cleared.
+    city = tiny_city(units={"C1": 1}, drop=("C2", "C3"))
+    job = named("comm_job", WORK, (("community", 1),))
+    sim = simulate_script(
+        city, [(0.0, "comm_job", "n10"), (10.0, "comm_job", "n10")], config=config(job)
+    )
+    a, b = sim.incidents
+    assert [e[0] for e in rows(sim, "queued", 1)] == [pytest.approx(70.0)]
+    assert not rows(sim, "no_unit")
+    c1 = unit_index(sim, "C1/1")
+    assert [(e[0], e[3]) for e in rows(sim, "dispatched", 1)] == [(pytest.approx(a.cleared_s), c1)]
+    assert b.cleared
