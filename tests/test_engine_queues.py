@@ -491,11 +491,29 @@ def test_release_breaks_a_tie_by_the_crew_that_started_work_first():
 
 def test_unwired_callbacks_say_what_is_missing():
     from twin.sim import lifecycle, queues
+    from twin.sim.dispatch import Dispatcher, Uniforms, build_pools
+    from twin.sim.events import EventLog
+    from twin.sim.road_times import RoadTimes
 
     with pytest.raises(RuntimeError, match="^Lifecycle.send is wired by the run before it starts$"):
         lifecycle._unset(None, 0)
     with pytest.raises(RuntimeError, match="^Queues.start is wired by the run before it starts$"):
         queues._unset(None, None, 0, 0)
+    # the queues of a run not yet wired refuse to start a unit, saying so
+    eng = Engine(one_engine(), config(fixed(WORK)))
+    pools = build_pools(eng.fleet, eng.config.forces, eng.station_row)
+    rt = RoadTimes(eng.tt)
+    q = queues.Queues(
+        pools,
+        Dispatcher(pools, rt, Uniforms(np.random.default_rng(0))),
+        rt,
+        EventLog(),
+        None,
+        [],
+        lambda: 0.0,
+    )
+    with pytest.raises(RuntimeError, match="^Queues.start is wired by the run before it starts$"):
+        q.start(None, pools[1], 0, -1)
 
 
 def test_a_crew_cut_off_on_scene_is_escorted_home_as_long_as_its_way_in_took():
