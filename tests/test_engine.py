@@ -488,3 +488,22 @@ def test_units_are_ordered_when_the_call_is_handled_even_within_a_second():
     inc = sim.incidents[0]
     assert inc.dispatch_s == 0.5
     assert inc.first[1] == pytest.approx(190.5)
+
+
+def test_a_traffic_regime_sets_the_road_times_while_it_holds():
+    # The traffic model's everyday multipliers all 1 (free flow in every period), and one
+    # regime doubling every edge's time from 0 to 1 h (say, a storm). F1 (n00) to n10, one
+    # street: at 00:10 (in the regime) 2 × 100 s → on scene 600 + 60 + 90 + 200 = 950 s; at
+    # 02:00 (after it) 100 s → 7200 + 60 + 90 + 100 = 7450 s.
+    from twin.model.roads import PERIODS
+    from twin.model.traffic import Regime, Traffic
+
+    city = tiny_city()
+    n = len(city.road_edges)
+    ones = tuple(np.ones(n) for _ in PERIODS)
+    storm = Regime(0.0, 3600.0, tuple(np.full(n, 2.0) for _ in PERIODS), "storm")
+    cfg = replace(config(fixed(60.0)), traffic=Traffic(base=ones, regimes=(storm,)))
+    sim = simulate_script(city, [(600.0, "drill", "n10"), (7200.0, "drill", "n10")], config=cfg)
+    a, b = sim.incidents
+    assert a.first[1] == pytest.approx(950.0)
+    assert b.first[1] == pytest.approx(7450.0)
