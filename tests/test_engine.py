@@ -421,6 +421,12 @@ def test_incidents_happen_only_in_core_districts_and_where_road_units_reach():
     ok = Engine(cut, config(fixed(60.0)))._eligible()
     assert ok.tolist() == (districts == "D1").tolist()
     assert int(ok.sum()) == 12
+    # a city without a districts layer has no study-area bound: all 24 nodes (the nodes'
+    # own district ids still name the districts)
+    bare = replace(city, districts=city.districts.iloc[0:0])
+    engine = Engine(bare, config(fixed(60.0)))
+    assert engine._eligible().tolist() == [True] * 24
+    assert engine.districts == ("D1", "D2", "D3")
 
 
 def test_the_run_dispatches_by_the_configured_policy():
