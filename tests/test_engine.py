@@ -500,7 +500,8 @@ def test_a_traffic_regime_sets_the_road_times_while_it_holds():
     # The traffic model's everyday multipliers all 1 (free flow in every period), and one
     # regime doubling every edge's time from 0 to 1 h (say, a storm). F1 (n00) to n10, one
     # street: at 00:10 (in the regime) 2 × 100 s → on scene 600 + 60 + 90 + 200 = 950 s; at
-    # 02:00 (after it) 100 s → 7200 + 60 + 90 + 100 = 7450 s.
+    # 02:00 (after it) 100 s → 7200 + 60 + 90 + 100 = 7450 s. F2 (n50) to n40, one street,
+    # at 00:20 (F1 busy): 1200 + 60 + 90 + 200 = 1550 s.
     from twin.model.roads import PERIODS
     from twin.model.traffic import Regime, Traffic
 
@@ -509,7 +510,10 @@ def test_a_traffic_regime_sets_the_road_times_while_it_holds():
     ones = tuple(np.ones(n) for _ in PERIODS)
     storm = Regime(0.0, 3600.0, tuple(np.full(n, 2.0) for _ in PERIODS), "storm")
     cfg = replace(config(fixed(60.0)), traffic=Traffic(base=ones, regimes=(storm,)))
-    sim = simulate_script(city, [(600.0, "drill", "n10"), (7200.0, "drill", "n10")], config=cfg)
-    a, b = sim.incidents
+    incs = [(600.0, "drill", "n10"), (1200.0, "drill", "n40"), (7200.0, "drill", "n10")]
+    sim = simulate_script(city, incs, config=cfg)
+    a, c, b = sim.incidents
     assert a.first[1] == pytest.approx(950.0)
     assert b.first[1] == pytest.approx(7450.0)
+    assert c.first[1] == pytest.approx(1550.0)
+    assert rows(sim, "dispatched", 1)[0][3] == unit_index(sim, "F2/1")
