@@ -244,3 +244,23 @@ def test_responders_given_back_answer_again_as_a_full_post():
         comm.give_back(c1, u)
     assert comm.free[c1] == 2 and comm.free_l[c1] == 2
     assert station(comm, d.pick_foot(comm, ENGINE.xy[node("n21")], [c1])) == "C1"
+
+
+def test_widening_passes_over_a_post_with_nobody_free_without_a_coin():
+    # a = 0.5, the call at n30 put first to its nearest post only: C2 (n41, √2 km; two
+    # free: answers with 0.75). The run's uniforms (seed 4) are 0.9431, 0.5113, 0.9762: C2
+    # declines (0.9431); widening to the other posts by distance, C1 (n10, 2 km, both
+    # responders out) is passed over without a coin and C3 (n43, 3.16 km, two free)
+    # answers with 0.5113 < 0.75 — two coins in all.
+    from dataclasses import replace
+
+    d = dispatcher(seed=4)
+    assert np.random.default_rng(4).random(3) == pytest.approx([0.94305611, 0.51132755, 0.97624371])
+    comm = d.pools[FORCES.index("community")]
+    comm.spec = replace(comm.spec, availability=0.5)
+    names = [station(comm, i) for i in range(len(comm.stations))]
+    c1, c2 = names.index("C1"), names.index("C2")
+    comm.take(c1)
+    comm.take(c1)
+    assert station(comm, d.pick_foot(comm, ENGINE.xy[node("n30")], [c2])) == "C3"
+    assert d.u.i == 2
