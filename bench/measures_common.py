@@ -25,7 +25,7 @@ import shlex
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from twin.analysis.compliance import compliance_table, primary_rows, types_needi
 from twin.analysis.metrics import event_table, incident_table, unit_table  # noqa: E402
 from twin.analysis.overrides import Override, apply_overrides  # noqa: E402
 from twin.hazards.build import build_timeline  # noqa: E402
+from twin.hazards.regimes import scenario_traffic  # noqa: E402
 from twin.hazards.timeline import Timeline  # noqa: E402
 from twin.model.city import City, load_city  # noqa: E402
 from twin.scenario.apply import apply  # noqa: E402
@@ -187,6 +188,10 @@ class Replicator:
         self._engines: list[tuple[str, EngineConfig, Engine]] = []
         self._timelines: dict[tuple[int, str], tuple[Timeline, dict]] = {}
 
+    def applied(self) -> City:
+        """The city with the replicator's scenario applied (as its runs have it)."""
+        return self._city(self.scenario, _scenario_key(self.scenario))
+
     def variant(self, overrides: tuple[Override, ...] = ()) -> tuple[EngineConfig, Scenario]:
         """The engine config and scenario with ``overrides`` applied."""
         return apply_overrides(self.config, self.scenario, overrides)
@@ -263,6 +268,15 @@ class Replicator:
             time.perf_counter() - t0,
             float(incidents["queued"].to_numpy(bool)[ground].mean()) if ground.any() else np.nan,
         )
+
+
+def scenario_replicator(city: City, scenario: Scenario) -> Replicator:
+    """A :class:`Replicator` of any scenario, with the scenario's traffic model (the assigned
+    model's regimes are computed, or read from the cache, once)."""
+    config = EngineConfig()
+    if scenario.traffic.model == "assigned":
+        config = replace(config, traffic=scenario_traffic(apply(scenario, city), scenario))
+    return Replicator(city, scenario, config)
 
 
 def cal_rows(cal: dict[str, Any], queued_share: float = np.nan) -> pd.DataFrame:
@@ -430,5 +444,17 @@ def mins(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{x / 60:.1f}"
 
 
-def command_line() -> str:
-    return "nice -n 10 .venv/bin/python " + shlex.join(sys.argv)
+def command_line(drop: tuple[str, ...] = ()) -> str:
+    """The command that ran this script, without the options ``drop`` and their values."""
+    argv, out = sys.argv, []
+    i = 0
+    while i < len(argv):
+        if argv[i] in drop:
+            i += 2
+            continue
+        if argv[i].split("=", 1)[0] in drop:
+            i += 1
+            continue
+        out.append(argv[i])
+        i += 1
+    return "nice -n 10 .venv/bin/python " + shlex.join(out)

@@ -44,6 +44,8 @@ from measures_common import (
 from twin.analysis.compliance import types_needing
 from twin.analysis.overrides import Override, get_value
 from twin.analysis.targets import PRIMARY_ORIGIN
+from twin.model.city import City
+from twin.model.posts import with_posts
 from twin.scenario.spec import Scenario
 from twin.sim.engine import EngineConfig
 from twin.sim.forces import GROUND_FORCES
@@ -58,6 +60,10 @@ class Param:
     low: float
     high: float
     scale: bool = False
+    posts: str = ""
+    """A keyword of :func:`twin.model.posts.with_posts` (``household_size``,
+    ``households_per_worker``): the city's community posts are re-allotted at each end
+    (both ends re-allotted the same way, so the effect compares like with like)."""
 
     def overrides(self, value: float) -> tuple[Override, ...]:
         return tuple(Override(p, value, self.scale) for p in self.paths)
@@ -105,6 +111,10 @@ PARAMETERS: tuple[Param, ...] = (
     Param("community availability by day", ("forces.community.availability",), 0.5, 0.9),
     Param("community availability at night", ("forces.community.availability_night",), 0.2, 0.6),
     Param("community duty spell (s)", ("forces.community.duty_spell_s",), 1800.0, 14400.0),
+    # posts by households (twin.model.posts): census 2.45 persons per household (range an
+    # assumption), one responder per 400 households (assumption, 300–500)
+    Param("household size (persons)", (), 2.2, 2.7, posts="household_size"),
+    Param("households per responder", (), 300.0, 500.0, posts="households_per_worker"),
     # other forces and air
     Param("professional turnout (s)", ("forces.professional.turnout_s",), 120.0, 600.0),
     Param("social team turnout (s)", ("forces.social.turnout_s",), 600.0, 1800.0),
@@ -133,6 +143,18 @@ is "call rate × (ground calls)" (0.25–0.60 per 100k/day)."""
 
 
 RUN_ORDER = (
+    # the posts by households (calib2) and the nine without a week's figure before it
+    "household size",
+    "households per responder",
+    "night call delay",
+    "remote call delay",
+    "on-scene work time",
+    "community duty spell",
+    "professional turnout",
+    "social team turnout",
+    "helicopter launch",
+    "air request from scene",
+    "air-from-scene probability",
     "119 call handling",
     "travel noise",
     "fire turnout at night",
@@ -168,8 +190,11 @@ def parse_param(text: str, scale: bool) -> Param:
     return Param(label, tuple(path.split(",")), float(low), float(high), scale)
 
 
-def present(p: Param, scenario: Scenario) -> bool:
-    """Does the running engine have every path of ``p`` (``*`` paths: checked on apply)?"""
+def present(p: Param, scenario: Scenario, city: City) -> bool:
+    """Does the running engine have every path of ``p`` (``*`` paths: checked on apply)?
+    A posts parameter needs the city's cells."""
+    if p.posts:
+        return not city.cells.empty
     try:
         for path in p.paths:
             if "*" not in path:
@@ -232,10 +257,14 @@ def main() -> None:
         if rows and past(a.deadline):
             absent += [f"{q.name}: not run (deadline {a.deadline} UTC)" for q in params[n:]]
             break
-        if not present(p, scenario):
+        if not present(p, scenario, city):
             absent.append(f"{p.name} ({', '.join(p.paths)})")
             continue
-        if all(x.startswith("calendar.") for x in p.paths) and scenario.start_date is None:
+        if (
+            p.paths
+            and all(x.startswith("calendar.") for x in p.paths)
+            and scenario.start_date is None
+        ):
             absent.append(
                 f"{p.name}: the baseline has no start_date (an average day), so the cycles do not act"
             )
@@ -243,7 +272,9 @@ def main() -> None:
         ends = [
             base
             if at_base(p, v, scenario)
-            else replicate(rep, seeds, p.overrides(v), f"{p.name} {end}", jobs=a.jobs)
+            else replicate(
+                posts_rep(p, v, rep), seeds, p.overrides(v), f"{p.name} {end}", jobs=a.jobs
+            )
             for v, end in ((p.low, "low"), (p.high, "high"))
         ]
         e = effects(*ends)
@@ -262,9 +293,19 @@ def main() -> None:
     print(f"\nwall time {time.perf_counter() - t0:.0f} s; reproduce: {command_line()}")
 
 
+def posts_rep(p: Param, value: float, rep: Replicator) -> Replicator:
+    """The replicator for one end of ``p``: ``rep`` itself, or for a posts parameter one
+    on the city with its community posts re-allotted (same scenario, same seeds)."""
+    if not p.posts:
+        return rep
+    return Replicator(with_posts(rep.city0, **{p.posts: value}), rep.scenario)
+
+
 def at_base(p: Param, value: float, scenario: Scenario) -> bool:
     """Is ``value`` the running engine's own value of ``p`` (then the base runs are that
     end: same seeds, same config)?"""
+    if p.posts:
+        return False
     if p.scale:
         return value == 1.0
     if any("*" in path for path in p.paths):

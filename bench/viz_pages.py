@@ -2,6 +2,11 @@
 
     nice python bench/viz_pages.py [--loads 5] RESULTS_DIR [RESULTS_DIR ...]
 
+With several folders the loads are interleaved (every page once, then again…) so that the
+pages compared see the same machine load, and each page is also given as a ratio against
+the same page of the first folder (size, first frame, all drawn, browser CPU); the load
+average is printed before and after.
+
 For each folder's map.html, briefing.html, replay.html and difference.html (those present):
 file size, and the median over ``--loads`` fresh loads (a new browser each time, so no
 cache) of
@@ -90,14 +95,27 @@ def load_once(html: Path, shot: bool) -> dict[str, float]:
     return out
 
 
-def measure(html: Path, loads: int) -> dict[str, object]:
-    """Size (MB) and the median (and range) of each time over ``loads`` loads."""
-    runs = [load_once(html, shot=i == loads - 1) for i in range(loads)]
-    out: dict[str, object] = {"size_mb": html.stat().st_size / 1e6, "loads": loads}
-    for key in runs[0]:
-        vals = [r[key] for r in runs]
-        out[key] = (statistics.median(vals), min(vals), max(vals))
+def measure_all(pages: list[Path], loads: int) -> list[dict[str, object]]:
+    """Size (MB) and the median (and range) of each time over ``loads`` loads of each page.
+    The loads are interleaved (page 1, page 2, …, page 1, page 2, …) so that pages compared
+    in one run see the same machine load."""
+    runs: list[list[dict[str, float]]] = [[] for _ in pages]
+    for i in range(loads):
+        for k, html in enumerate(pages):
+            runs[k].append(load_once(html, shot=i == loads - 1))
+    out = []
+    for html, rs in zip(pages, runs):
+        m: dict[str, object] = {"size_mb": html.stat().st_size / 1e6, "loads": loads}
+        for key in rs[0]:
+            vals = [r[key] for r in rs]
+            m[key] = (statistics.median(vals), min(vals), max(vals))
+        out.append(m)
     return out
+
+
+def _med(v: object) -> float:
+    """The median of a (median, min, max) figure, or a plain number."""
+    return float(v[0]) if isinstance(v, tuple) else float(v)  # type: ignore[arg-type]
 
 
 def fmt(m: dict[str, object], key: str) -> str:
@@ -110,21 +128,29 @@ def main() -> None:
     ap.add_argument("folders", nargs="+", type=Path)
     ap.add_argument("--loads", type=int, default=5, help="fresh loads per page (median)")
     args = ap.parse_args()
-    for folder in args.folders:
-        for name in PAGES:
-            p = folder / name
-            if not p.exists():
-                continue
-            m = measure(p, args.loads)
-            extra = f", bundle unpacked {fmt(m, 'bundle_s')}" if "bundle_s" in m else ""
-            extra += f"; browser CPU {fmt(m, 'cpu_s')}"
-            first = "first frame" if "bundle_s" in m else "first paint"
-            done = "all drawn" if "bundle_s" in m else "loaded"
-            print(
-                f"{p}: {m['size_mb']:.2f} MB; median of {m['loads']} loads: "
-                f"{first} {fmt(m, 'first_frame_s')}, {done} {fmt(m, 'ready_s')}{extra}",
-                flush=True,
+    pages = [f / name for f in args.folders for name in PAGES if (f / name).exists()]
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    results = measure_all(pages, args.loads)
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    first: dict[str, dict[str, object]] = {}
+    for p, m in zip(pages, results):
+        extra = f", bundle unpacked {fmt(m, 'bundle_s')}" if "bundle_s" in m else ""
+        extra += f"; browser CPU {fmt(m, 'cpu_s')}"
+        first_key = "first frame" if "bundle_s" in m else "first paint"
+        done = "all drawn" if "bundle_s" in m else "loaded"
+        print(
+            f"{p}: {m['size_mb']:.2f} MB; median of {m['loads']} loads: "
+            f"{first_key} {fmt(m, 'first_frame_s')}, {done} {fmt(m, 'ready_s')}{extra}",
+            flush=True,
+        )
+        base = first.setdefault(p.name, m)
+        if base is not m:  # the same page of the first folder, measured in the same run
+            ratios = ", ".join(
+                f"{k} ×{_med(m[k]) / _med(base[k]):.2f}"
+                for k in ("size_mb", "first_frame_s", "ready_s", "cpu_s")
+                if k in m and k in base
             )
+            print(f"    against {args.folders[0] / p.name}: {ratios}", flush=True)
 
 
 if __name__ == "__main__":

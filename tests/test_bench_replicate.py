@@ -17,13 +17,13 @@ import pytest
 from tinycity import tiny_city
 
 from twin.analysis.overrides import Override, apply_overrides
-from twin.scenario.spec import Scenario
+from twin.scenario.spec import Closure, Rainstorm, Scenario
 from twin.sim.engine import EngineConfig
 from twin.sim.runner import run_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from measures_common import Replicator, replicate  # noqa: E402
+from measures_common import Replicator, replicate, scenario_replicator  # noqa: E402
 
 CITY = tiny_city()
 SCEN = Scenario(name="bench", days=1, seed=5)
@@ -76,3 +76,24 @@ def test_a_dated_scenario_gets_its_calendar():
     got = Replicator(CITY, summer).run(EngineConfig(), summer)
     pd.testing.assert_frame_equal(got.compliance, want["compliance"])
     assert got.calibration == want.summary["calibration"]
+
+
+@pytest.mark.parametrize("model", ["table", "assigned"])
+def test_a_scenario_with_closures_storm_and_its_traffic_model_replicates(model):
+    """bench/bridges_effects.py and the rainstorm bench run other scenarios than the
+    baseline through :func:`scenario_replicator`: a closed bridge, a storm over one
+    district, and (assigned model) the re-assigned traffic regimes must give what
+    ``run_scenario`` gives, seed for seed."""
+    scen = SCEN.with_(
+        closures=(Closure(name="Short Bridge", start_h=2, duration_h=10),),
+        rainstorm=(Rainstorm(start_h=6, duration_h=3, intensity_mm_h=80, districts=("D2",)),),
+        traffic={"model": model},
+    )
+    rep = scenario_replicator(CITY, scen)
+    assert (rep.config.traffic is not None) == (model == "assigned")
+    for seed in (5, 6):
+        want = run_scenario(scen.with_(seed=seed), CITY, record_routes=False)
+        got = rep.run(rep.config, scen.with_(seed=seed), keep_incidents=True)
+        pd.testing.assert_frame_equal(got.compliance, want["compliance"])
+        cols = list(want["incidents"].columns)
+        pd.testing.assert_frame_equal(got.incidents[cols], want["incidents"])

@@ -84,7 +84,7 @@ def test_import_validate_run_two_days_and_map(which: str, request, tmp_path: Pat
 def test_helsinki_fire_station_comes_from_osm_with_its_name(helsinki: Path) -> None:
     """The extract's one fire station is a multipolygon relation (r167018, "Erottajan
     paloasema"); it is taken at a point inside it, not generated; community posts are
-    generated (one per populated 1 km cell) and say so."""
+    generated (by households: one responder per 980 people) and say so."""
     city = load_city(helsinki)
     st = city.stations
     fire = st[st["force"] == "fire"]
@@ -92,7 +92,12 @@ def test_helsinki_fire_station_comes_from_osm_with_its_name(helsinki: Path) -> N
     assert fire["station_id"].tolist() == ["fire-osm-r167018"] and not fire["generated"].any()
     com = st[st["force"] == "community"]
     assert com["generated"].all()
-    assert len(com) == int((city.cells["population"] > 0).sum())
+    # one responder per 400 households of 2.45 persons (980 people), each district's total
+    # round(its people / 980), one post per cell given a responder (twin.build.posts)
+    cells = city.cells[city.cells["population"] > 0]
+    per_district = cells.groupby("district_id")["population"].sum() / 980.0
+    assert com["units"].sum() == int(np.floor(per_district + 0.5).sum())
+    assert com["units"].ge(1).all() and len(com) <= len(cells)
     notes = " ".join(city.meta["import_notes"])
     assert "not generated (already have stations): fire" in notes
     assert "ESTIMATED" in notes
@@ -209,8 +214,13 @@ def test_generated_fire_stations_follow_the_planning_rule() -> None:
     xy = shapely.get_coordinates(fire.geometry.values)
     assert all((np.abs(nodes - p).sum(axis=1) < 1e-6).any() for p in xy)
     com = st[st["force"] == "community"]
-    assert len(com) == 16  # one per populated cell; units 2 + 4 × min(1, pop / 20,000)
-    assert list(com["units"]) == [3] * 14 + [2, 2]
+    # responders by households (twin.model.posts): a 6,000-person cell has 6000 / 2.45 / 400
+    # = 6.1224 grid workers' worth of households, a 50-person one 0.0510; the district's
+    # total is round(14 × 6.1224 + 2 × 0.0510) = round(85.816) = 86; the floors give 84, the
+    # 2 left go to the largest remainders (0.1224, tied, cell order: c0, c1). The two
+    # 50-person cells get none, so no post (their households belong to a neighbour's grid).
+    assert len(com) == 14
+    assert list(com["units"]) == [7, 7] + [6] * 12
 
 
 def test_unknown_force_to_generate_is_refused() -> None:

@@ -450,7 +450,8 @@ def test_packed_layer_unpacks_when_ticked(
     tab: Tab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the tooltip limit at 0 every pipe network is packed (as a whole twin's are):
-    the layer ships no JSON data; ticking it unpacks the segments and draws the water main
+    the layer is not in the deck at first (nothing decoded or compiled for the first
+    frame); ticking it builds the layer, unpacks the segments and draws the water main
     w1 (x 0.3–2.3 km, y 0.3 km) in its colour."""
     monkeypatch.setattr(viz_layers, "TIP_LIMIT", 0)
     monkeypatch.setattr(viz_pipes, "TIP_LIMIT", 0)  # the pipe layers are built there
@@ -458,12 +459,8 @@ def test_packed_layer_unpacks_when_ticked(
     run = build_results(tmp_path / "packed", city)
     write_map(run, city, png=False)
     tab.open(run / "map.html")
-    assert (
-        tab.page.evaluate(
-            "() => deckInstance.props.layers.find(l => l.id === 'pipes_water').props.data.length"
-        )
-        == 0
-    )
+    in_deck = "() => deckInstance.props.layers.map(l => l.id)"
+    assert "pipes_water" not in tab.page.evaluate(in_deck)
     mid = gpd.GeoSeries([Point(X0 + 1300, Y0 + 300)], crs=city.crs).to_crs("EPSG:4326").iloc[0]
     before = tab.pixels()
     tab.page.locator("input[data-group=pipes_water]").check()
@@ -472,4 +469,36 @@ def test_packed_layer_unpacks_when_ticked(
     x, y = _project(tab, [mid.x, mid.y])
     assert not _near(before, x, y, style.PIPE_COLOR["water"], r=0)
     assert _near(after, x, y, style.PIPE_COLOR["water"], r=0, tol=60)
+    # built in its place in the drawing order: above the roads, below the stations
+    ids = tab.page.evaluate(in_deck)
+    assert ids.index("roads_arterial") < ids.index("pipes_water") < ids.index("stations_fire")
+    tab.offline_ok()
+
+
+def test_cells_read_clearly_with_incidents_hidden(
+    tab: Tab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results by cell: with incidents in the south-west cell (i1 met, i2 met, i3 missed:
+    2/3, 3 incidents → alpha 80 + 120·3/5 = 152) the cell's colour fills the screen where
+    it lies, and no incident dot covers it: the incidents start hidden (no vermillion at
+    the missed incident i3); ticking them draws it."""
+    monkeypatch.setattr(viz_layers, "CELLS_SHOWN_MIN", 1)
+    city = build_city()
+    run = build_results(tmp_path / "cells", city)
+    inc = pd.read_parquet(run / "incidents.parquet")
+    inc["cell_id"] = ["sw", "sw", "sw", "nw", "nw", "nw"]
+    inc.to_parquet(run / "incidents.parquet", index=False)
+    write_map(run, city, png=False)
+    tab.open(run / "map.html")
+    assert tab.page.evaluate("() => layerVisible('cells')") is True
+    assert tab.page.evaluate("() => layerVisible('incidents_missed')") is False
+    img = tab.pixels()
+    a = 152 / 255
+    want = a * np.array(style.ramp(2 / 3)[:3]) + (1 - a) * background()
+    assert int((np.abs(img - want).sum(axis=2) < 14).sum()) > 5_000
+    xy = _project(tab, inc.loc[inc["incident_id"] == "i3", ["x", "y"]].iloc[0].tolist())
+    assert _count(img, *xy, style.MISSED_COLOR, half=8, tol=40) == 0
+    tab.page.locator("input[data-group=incidents]").check()
+    tab.ready()
+    assert _count(tab.pixels(), *xy, style.MISSED_COLOR, half=8, tol=40) > 10
     tab.offline_ok()

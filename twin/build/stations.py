@@ -14,6 +14,7 @@ from twin.build.geo import to_utm
 from twin.build.graph import segments
 from twin.build.params import CELL_M, NAME_EN, PIXEL_M, SUBCENTRES, WORK_CRS
 from twin.build.population import Raster
+from twin.build.posts import post_rows
 from twin.build.roads import Roads
 
 
@@ -159,7 +160,7 @@ def other_stations(
 ) -> list[dict[str, Any]]:
     """Professional rescue bases (1 per district, 2 where population > 1 M), Blue Sky
     Rescue teams (1 per district), air bases (Jiangbei airport with 2 helicopters, and a
-    hospital helipad in Shapingba with 1) and community posts (one per populated cell)."""
+    hospital helipad in Shapingba with 1) and community posts (by households: :func:`community_posts`)."""
     rows = []
     prof_xy, prof_names, prof_units = [], [], []
     soc_xy, soc_names, soc_units = [], [], []
@@ -200,26 +201,13 @@ def other_stations(
 
 
 def community_posts(cells: gpd.GeoDataFrame, roads: Roads) -> list[dict[str, Any]]:
-    """One community-responder post (群防员) per populated cell, at the road node nearest
-    the cell's representative point (skipped when that node is > 1 km from the cell);
-    units = 2 + 4 * min(1, population / 20,000), rounded."""
-    pop = cells[cells["population"] > 0]
-    rp = pop.geometry.representative_point()
-    pts = np.array([[p.x, p.y] for p in rp])
-    d, k = cKDTree(roads.xy).query(pts)
-    near = shapely.distance(shapely.points(roads.xy[k]), pop.geometry.values) <= 1000.0
-    pop, k = pop[near], k[near]
-    width = max(4, len(str(len(pop))))
-    units = np.round(2 + 4 * np.minimum(1.0, pop["population"].to_numpy() / 20000.0)).astype(int)
-    return [
-        dict(
-            station_id=f"community-{i + 1:0{width}d}",
-            force="community",
-            name=f"群防员站 {cid}",
-            name_en=f"Community responder post {cid}",
-            district_id=dd,
-            units=int(u),
-            node=int(kk),
-        )
-        for i, (cid, dd, u, kk) in enumerate(zip(pop["cell_id"], pop["district_id"], units, k))
-    ]
+    """Community-responder posts (群防员) allotted by households
+    (:func:`twin.build.posts.post_rows`: one responder per
+    :data:`~twin.build.posts.HOUSEHOLDS_PER_WORKER` households of
+    :data:`~twin.build.posts.HOUSEHOLD_SIZE` persons, shared per district by largest
+    remainder; one post per cell with a responder, at the road node nearest the cell's
+    representative point)."""
+    rows = post_rows(cells, roads.xy)
+    for r in rows:
+        del r["cell_id"]
+    return rows

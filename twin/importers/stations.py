@@ -17,7 +17,9 @@ Generated (:func:`generated_stations`, only for forces named in ``--generate-sta
     :data:`BUILT_UP_PER_KM2` persons/km²; GB 51080-2015 / 建标152-2017: an ordinary
     station's area ≤ 7 km²), placed by weighted k-means over them, plus one per
     :data:`RURAL_KM2` of other populated area, 3 units (built-up) or 2; ``community`` — one
-    post per populated cell, units 2 + 4 × min(1, population / 20,000); ``professional``
+    responder per 400 households of 2.45 persons (Chongqing's 2020 census household size:
+    state the figures of another city in its notes), shared per district by largest
+    remainder, one post per cell with a responder (:func:`twin.build.posts.allot_workers`); ``professional``
     and ``social`` — one per district at its most populous cell (2 units / 1 unit);
     ``air`` — one base with 1 helicopter at the most populous cell. All are snapped to the
     nearest road node and marked ``generated = True``.
@@ -33,6 +35,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from twin.build.posts import allot_workers
 from twin.errors import Problem, TwinDataError
 from twin.importers import assign_districts
 from twin.importers.columns import TableMap, read_table
@@ -166,14 +169,16 @@ def generated_stations(
         if force == "fire":
             rows += _fire(pts, area, pop)
         elif force == "community":
+            units = allot_workers(pop, populated["district_id"].to_numpy(object))
             rows += [
                 {
                     "force": "community",
                     "xy": p,
-                    "units": int(round(2 + 4 * min(1.0, q / 2e4))),
+                    "units": int(u),
                     "name": f"Community responder post {cid}",
                 }
-                for p, q, cid in zip(pts, pop, populated["cell_id"])
+                for p, u, cid in zip(pts, units, populated["cell_id"])
+                if u > 0
             ]
         else:
             rows += _per_district(force, populated, pts, pop)

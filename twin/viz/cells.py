@@ -38,6 +38,12 @@ def cell_results(city: City, run: RunData, target: str = "30min") -> pd.DataFram
     return df.groupby("cell_id")["met"].agg(count="count", met_share="mean")
 
 
+def cell_alpha(count: int) -> int:
+    """A cell's fill opacity (0–255) for its incident count: 80 for one, 200 from
+    :data:`FULL_ALPHA_COUNT` up."""
+    return int(80 + 120 * min(count, FULL_ALPHA_COUNT) / FULL_ALPHA_COUNT)
+
+
 def cell_rings(geoms: gpd.GeoSeries, decimals: int) -> list[list[list[float]]]:
     """The exterior ring of each polygon (cells are simple squares), rounded."""
     return [
@@ -65,7 +71,7 @@ def cell_layers(
     data = []
     for ring, cid in zip(rings, cells["cell_id"].astype(str)):
         n, share = int(res.at[cid, "count"]), float(res.at[cid, "met_share"])
-        alpha = int(80 + 120 * min(n, FULL_ALPHA_COUNT) / FULL_ALPHA_COUNT)
+        alpha = cell_alpha(n)
         data.append(
             {
                 "polygon": ring,

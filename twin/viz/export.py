@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from twin.viz.page import (
     toggles_html,
 )
 from twin.viz.runcity import StationChanges
-from twin.viz.safe import script_json, write_text
+from twin.viz.safe import defer_layers, script_json, write_text
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,10 @@ def map_html(
         for m in map_layers(city, run, target, coverage, changes, common)
         if m.visible or hidden_layers
     ]
-    spec = script_json(deck(layers, city))
+    spec = json.loads(script_json(deck(layers, city)))
+    # layers hidden at first are left out of the deck (no data decoded, no shaders compiled
+    # for the first frame): they ship packed and are built when their box is first ticked
+    hidden = defer_layers(spec, {m.layer.id for m in layers if not m.visible})
     groups = _groups(layers)
     body = (
         title_html(heading(city, run), subtitle(city, run, target))
@@ -114,8 +118,12 @@ def map_html(
         "bounds": bounds_wgs84(city),
         "groups": {g: ids for g, (ids, _) in groups.items()},
         "packed": {m.layer.id: {"b64": m.packed, "scale": PACK_SCALE} for m in layers if m.packed},
+        "hidden": hidden,
+        "order": [m.layer.id for m in layers],
     }
-    return deck_page(title=heading(city, run), spec_json=spec, page_data=page_data, body=body)
+    return deck_page(
+        title=heading(city, run), spec_json=script_json(spec), page_data=page_data, body=body
+    )
 
 
 def _groups(layers: list[MapLayer]) -> dict[str, tuple[list[str], bool]]:
@@ -142,15 +150,16 @@ def legend_sections(
             ramp_legend(target)
             + (
                 '<div class="item">1 km cells, fainter where few incidents</div>'
-                if "cells" in present
+                if any(m.group == "cells" and m.visible for m in layers)
                 else ""
             ),
         )
     ]
     if "incidents" in present:
+        off = not any(m.group == "incidents" and m.visible for m in layers)
         sections.append(
             (
-                "Incidents 事件",
+                "Incidents 事件" + (" (hidden under the cells: tick to show)" if off else ""),
                 dot_item(style.MISSED_COLOR, "target missed 未达标")
                 + dot_item(style.MET_COLOR, "target met 达标")
                 + dot_item(style.NA_COLOR, "not applicable 不适用"),

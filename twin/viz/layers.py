@@ -19,7 +19,7 @@ areas in :mod:`twin.viz.cells`, the scenario's changes in :mod:`twin.viz.changes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -336,7 +336,8 @@ def map_layers(
     ``coverage`` (seconds from the nearest ground base, by node_id) overrides the
     ``t_ground_s`` column of the folder's coverage.parquet; ``changes`` are the stations
     the scenario added, moved or removed (:func:`twin.viz.runcity.station_changes`).
-    With results by 1 km cell, the cells are shown and the district fill starts hidden.
+    With results by 1 km cell, the cells are shown and the district fill and the incidents
+    start hidden (a box ticks them on).
     ``common``: those layers already built for this city and run (:func:`common_layers`).
     """
     if target not in style.MET_COLUMN:
@@ -348,6 +349,9 @@ def map_layers(
     fill = [m for m in districts if m.group == "districts"]
     top = [m for m in districts if m.group != "districts"]  # outlines and labels
     c = common or common_layers(city, run)
+    incidents = incident_layers(city, run, target)
+    if show_cells:  # the cells sum the incidents up; their dots would bury the cells' colour
+        incidents = [replace(m, visible=False) for m in incidents]
     return [
         *fill,
         *cells,
@@ -359,7 +363,7 @@ def map_layers(
         *route_layers(run),
         *c.stations,
         *change_layers(city, changes, hazards(run)),
-        *incident_layers(city, run, target),
+        *incidents,
         *top,
     ]
 

@@ -23,7 +23,9 @@ from matplotlib.patches import Patch
 import twin.viz.style as style
 from twin.model.city import CORE_LEVEL, City
 from twin.viz.basemap import water
+from twin.viz.cells import cell_alpha, cell_results
 from twin.viz.data import RunData, closures, district_compliance
+from twin.viz.layers import CELLS_SHOWN_MIN
 from twin.viz.points import COMMUNITY_SHOWN_MAX
 
 CJK_FONTS = (
@@ -65,10 +67,13 @@ def render_png(
         ax = fig.add_subplot()
         fig.patch.set_facecolor(style.BACKGROUND)
         ax.set_facecolor(style.BACKGROUND)
-        _districts(ax, city, run, target)
+        by_cell = cells_shown(city, run, target)
+        _districts(ax, city, run, target, fill=not by_cell)
+        if by_cell:
+            _cells(ax, city, run, target)
         _water(ax, city)
         _roads(ax, city, run)
-        _points(ax, city, run, target)
+        _points(ax, city, run, target, incidents=not by_cell)
         _frame(ax, city)
         _legend(fig, ax, city, run, target)
         _title(fig, title, subtitle or [])
@@ -76,9 +81,32 @@ def render_png(
     return Path(png)
 
 
-def _districts(ax: Axes, city: City, run: RunData, target: str) -> None:
+def cells_shown(city: City, run: RunData, target: str) -> bool:
+    """Whether the map shows results by 1 km cell (as map.html does: enough incidents)."""
+    return int(cell_results(city, run, target)["count"].sum()) >= CELLS_SHOWN_MIN
+
+
+def _cells(ax: Axes, city: City, run: RunData, target: str) -> None:
+    """The 1 km cells with incidents, by met share, fainter with few incidents (as
+    :func:`twin.viz.cells.cell_layers`); the incidents are not drawn over them."""
+    res = cell_results(city, run, target)
+    cells = city.cells[city.cells["cell_id"].astype(str).isin(res.index)]
+    if cells.empty:
+        return
+    colors = [
+        style.mpl(style.ramp(float(res.at[c, "met_share"]), cell_alpha(int(res.at[c, "count"]))))
+        for c in cells["cell_id"].astype(str)
+    ]
+    cells.plot(ax=ax, color=colors, edgecolor="none", zorder=1)
+
+
+def _districts(ax: Axes, city: City, run: RunData, target: str, fill: bool = True) -> None:
     d = city.districts
     if d.empty:
+        return
+    if not fill:  # results by cell: the districts are outlines and names only
+        d.plot(ax=ax, facecolor="none", edgecolor=style.mpl(style.DISTRICT_LINE), linewidth=1.2)
+        _district_names(ax, city)
         return
     comp = district_compliance(run.compliance, target)
     colors = []
@@ -91,6 +119,11 @@ def _districts(ax: Axes, city: City, run: RunData, target: str) -> None:
             c = [*style.NO_DATA[:3], 60]
         colors.append(style.mpl(c))
     d.plot(ax=ax, color=colors, edgecolor=style.mpl(style.DISTRICT_LINE), linewidth=1.2)
+    _district_names(ax, city)
+
+
+def _district_names(ax: Axes, city: City) -> None:
+    d = city.districts
     core = d[d["level"] == CORE_LEVEL]
     for pt, name, name_en in zip(
         core.geometry.representative_point(), core["name"], core["name_en"]
@@ -154,7 +187,7 @@ def _roads(ax: Axes, city: City, run: RunData) -> None:
         closed.plot(ax=ax, color=style.mpl(style.CLOSED_COLOR), linewidth=3.5)
 
 
-def _points(ax: Axes, city: City, run: RunData, target: str) -> None:
+def _points(ax: Axes, city: City, run: RunData, target: str, incidents: bool = True) -> None:
     s = city.stations
     for force, st in style.FORCE_STYLE.items():
         sub = s[s["force"] == force]
@@ -171,7 +204,7 @@ def _points(ax: Axes, city: City, run: RunData, target: str) -> None:
                 zorder=5,
             )
     inc = run.incidents
-    if inc.empty:
+    if inc.empty or not incidents:
         return
     pts = gpd.GeoSeries(
         gpd.points_from_xy(

@@ -110,20 +110,33 @@ BOOT_JS = """
     }
     return unpacked[id];
   }
+  const hidden = page.hidden || {};  // layers left out of the first frame, packed
+  const order = page.order || [];
+  async function build(id) {  // a hidden layer, converted from its JSON when first shown
+    const spec = JSON.parse(new TextDecoder().decode(await window.__gunzip(hidden[id])));
+    let made = null;
+    updateDeck({layers: [spec]}, {setProps: p => { made = p.layers[0]; }});
+    return packed[id] ? made.clone({data: await segments(id)}) : made;
+  }
   window.setGroupVisible = async function (group, on) {
     const ids = page.groups[group] || [];
-    const data = {};
     window.__pending += 1;
     try {
-      for (const id of ids) if (on && packed[id]) data[id] = await segments(id);
-      const layers = deckInstance.props.layers.map(l => !ids.includes(l.id) ? l :
-        l.clone(data[l.id] ? {visible: on, data: data[l.id]} : {visible: on}));
-      deckInstance.setProps({layers});
+      const have = new Set(deckInstance.props.layers.map(l => l.id));
+      const made = {};
+      if (on) for (const id of ids) if (!have.has(id) && hidden[id]) made[id] = await build(id);
+      const byId = {};
+      for (const l of deckInstance.props.layers)
+        byId[l.id] = ids.includes(l.id) ? l.clone({visible: on}) : l;
+      for (const id of Object.keys(made)) byId[id] = made[id].clone({visible: true});
+      const ranked = order.filter(id => byId[id]);
+      const rest = Object.keys(byId).filter(id => !order.includes(id));
+      deckInstance.setProps({layers: [...ranked, ...rest].map(id => byId[id])});
     } finally { window.__pending -= 1; }
   };
-  window.layerVisible = function (id) {
+  window.layerVisible = function (id) {  // false for a hidden layer not built yet
     const l = deckInstance.props.layers.find(x => x.id === id);
-    return l ? l.props.visible : null;
+    return l ? l.props.visible : (hidden[id] ? false : null);
   };
   document.querySelectorAll('input[data-group]').forEach(cb => {
     cb.addEventListener('change', () => window.setGroupVisible(cb.dataset.group, cb.checked));
@@ -149,9 +162,10 @@ LOADER_JS = """
     document.getElementById('loading').hidden = true;
     document.documentElement.dataset.loading = 'done';
   };
-  window.__gunzip = async function (b64) {
-    const packed = await (await fetch('data:application/octet-stream;base64,' + b64)).blob();
-    const stream = packed.stream().pipeThrough(new DecompressionStream('gzip'));
+  window.__gunzip = async function (b64) {  // base64 → bytes → gunzip, all in this page
+    const bytes = Uint8Array.fromBase64 ? Uint8Array.fromBase64(b64)
+      : Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+    const stream = new Response(bytes).body.pipeThrough(new DecompressionStream('gzip'));
     return await new Response(stream).arrayBuffer();
   };
   window.__loadStep('unpacking the map library 解压');

@@ -119,6 +119,29 @@ def packed_segments(paths: list[list[list[float]]], scale: float = 1e5) -> tuple
     return base64.b64encode(gzip.compress(d.tobytes(), 9, mtime=0)).decode("ascii"), len(segs)
 
 
+def packed_json(obj: Any) -> str:
+    """``obj`` as compact JSON (NaN → null), gzip (mtime 0), base64: a hidden layer's data
+    kept out of the deck until its box is ticked (the page unpacks it with ``__gunzip``)."""
+    raw = script_json(obj).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, 9, mtime=0)).decode("ascii")
+
+
+def defer_layers(spec: dict[str, Any], layer_ids: set[str]) -> dict[str, str]:
+    """Take the layers ``layer_ids`` out of a deck JSON ``spec`` (a dict, changed in place)
+    and return each one's JSON (props and data) packed by :func:`packed_json`, by layer id:
+    the page builds such a layer only when its box is first ticked, so the first frame
+    neither decodes its data nor compiles its shaders."""
+    out: dict[str, str] = {}
+    kept = []
+    for layer in spec.get("layers", []):
+        if layer.get("id") in layer_ids:
+            out[layer["id"]] = packed_json(layer)
+        else:
+            kept.append(layer)
+    spec["layers"] = kept
+    return out
+
+
 def png_data_uri(path: Path) -> str:
     """A PNG file as a ``data:image/png;base64,...`` URI (for pages that must print alone)."""
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
