@@ -10,8 +10,9 @@ Prints, measured in this run:
 - the engine preparation time with the travel-time tables computed afresh (no disk cache):
   road bases × nodes × periods, plus incident placement;
 - the whole pipeline for ``--days`` of the default scenario (random incidents; the
-  municipality has no pipes, so no pipe failures) via ``run_scenario``: wall time,
-  incidents, **incidents per second** (engine and every results table);
+  municipality has no pipes, so no pipe failures) via ``run_scenario``: wall time and CPU
+  seconds of this process (on a shared machine the wall time is inflated by the load
+  average, printed), incidents, **incidents per second** (engine and every results table);
 - the peak resident memory of the process (``ru_maxrss``);
 - the 60-min air target per district (``compliance.csv`` rows ``60min``/``alarm``/
   ``district:<id>``): air missions, share within the hour, p50 and p90, with the night and
@@ -21,6 +22,7 @@ Prints, measured in this run:
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -84,14 +86,16 @@ def main() -> None:
         f"periods); peak memory so far {peak_mb():,.0f} MB"
     )
     del engine
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = run_scenario(Scenario(days=a.days, seed=a.seed), city, record_routes=False)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     c = res.summary["counts"]
     print(
-        f"whole pipeline, {a.days:g} days: {wall:.1f} s for {c['incidents']:,} incidents, "
-        f"{c['dispatches']:,} dispatches → {c['incidents'] / wall:,.0f} incidents/s "
-        f"(engine and tables; travel tables from the disk cache when present)"
+        f"whole pipeline, {a.days:g} days: {wall:.1f} s wall, {cpu:.1f} CPU-s, for "
+        f"{c['incidents']:,} incidents, {c['dispatches']:,} dispatches → "
+        f"{c['incidents'] / wall:,.0f} incidents/s wall, {c['incidents'] / cpu:,.0f} per CPU-s "
+        f"(engine and tables; travel tables from the disk cache when present; load average "
+        f"{os.getloadavg()[0]:.1f})"
     )
     print(f"peak resident memory: {peak_mb():,.0f} MB")
     air = air_by_district(res["compliance"], city.districts)

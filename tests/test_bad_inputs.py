@@ -563,6 +563,33 @@ def test_cache_info_and_clear_after_a_run_remove_only_ours(tmp_path, monkeypatch
     assert sorted(p.name for p in c.iterdir()) == ["notes.txt", "tt-mine.npz"]
 
 
+def test_cache_clear_removes_built_cities_and_nothing_else(tmp_path, monkeypatch):
+    """The municipality folder named.py builds (``cities/municipality-<build key>``) and an
+    interrupted build's ``.municipality-…`` go; a user's folder in ``cities/`` and one that
+    only looks similar stay."""
+    from twin.model.named import build_key
+
+    c = tmp_path / "cache"
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(c))
+    built = c / "cities" / f"municipality-{build_key()}"
+    (built / "sub").mkdir(parents=True)
+    (built / "city.json").write_text("{}")
+    (built / "sub" / "roads.parquet").write_bytes(b"x" * 100)
+    partial = c / "cities" / ".municipality-k3_9ab"
+    partial.mkdir()
+    (partial / "roads.parquet").write_bytes(b"y")
+    for mine in ("mytown", "municipality-old"):
+        (c / "cities" / mine).mkdir()
+        (c / "cities" / mine / "city.json").write_text("keep me")
+    code, text = twin("cache", "clear")
+    assert code == 0 and "removed 3 files" in text, text
+    assert sorted(p.name for p in (c / "cities").iterdir()) == ["municipality-old", "mytown"]
+    for mine in ("mytown", "municipality-old"):
+        shutil.rmtree(c / "cities" / mine)
+    code, text = twin("cache", "clear")
+    assert code == 0 and "removed 0 files" in text and not (c / "cities").exists(), text
+
+
 def test_cache_damaged_file_is_rebuilt_silently(tmp_path, monkeypatch):
     c = tmp_path / "cache"
     monkeypatch.setenv("TWIN_CACHE_DIR", str(c))

@@ -188,3 +188,116 @@ def test_nearest_is_the_default_policy():
     pools = build_pools(ENGINE.fleet, ENGINE.config.forces, ENGINE.station_row)
     d = Dispatcher(pools, RoadTimes(ENGINE.tt), Uniforms(np.random.default_rng(0)))
     assert not d.district_first
+
+
+def test_a_special_vehicle_from_beyond_the_target_is_replaced_by_a_near_one():
+    """A request for a vehicle kind (here an aerial unit) is served by that kind only from
+    within the force's target; else by the nearest free vehicle of any kind (on the
+    municipality aerial units were driven 300 km, 5-10 h, as first assignment).
+
+    Tiny city, F2 (n50) = 2 water tenders, F3 (n53) = tender, tender, rescue, aerial (F3/4),
+    F1 (n00) = 1 tender. Fire turnout by day 60 s; F3 → n50 is 3 streets of 100 s."""
+    from twin.sim.kinds import ANY, KIND_CODE
+
+    eng = Engine(tiny_city(units={"F2": 2, "F3": 4}), EngineConfig(use_cache=False))
+    pools = build_pools(eng.fleet, eng.config.forces, eng.station_row)
+    d = Dispatcher(pools, RoadTimes(eng.tt), Uniforms(np.random.default_rng(0)), "nearest")
+    fire = d.pools[FORCES.index("fire")]
+    ids = eng.fleet.station_ids
+    aerial, n50 = KIND_CODE["aerial"], node("n50")
+    # within the 30-min target (60 + 300 s ≤ 1800 s): F3's aerial unit goes
+    i, ok, kind = d.pick_kind(fire, n50, district("D2"), 0.0, aerial)
+    assert ok and ids[fire.stations[i]] == "F3" and kind == aerial
+    # were the target 300 s, 60 + 300 s is beyond it: F2's tender (0 s) goes instead
+    fire.target_s = 300.0
+    i, ok, kind = d.pick_kind(fire, n50, district("D2"), 0.0, aerial)
+    assert ok and ids[fire.stations[i]] == "F2" and kind == ANY
+    # a request for any kind is untouched by the rule
+    assert d.pick_kind(fire, n50, district("D2"), 0.0, ANY)[2] == ANY
+    # with the only aerial unit busy, the nearest free vehicle of any kind goes (F2)
+    fire.target_s = 1800.0
+    f3 = list(ids[fire.stations]).index("F3")
+    fire.take(f3, aerial)
+    i, ok, kind = d.pick_kind(fire, n50, district("D2"), 0.0, aerial)
+    assert ids[fire.stations[i]] == "F2" and kind == ANY
+    # with nothing free at all, the request waits for an aerial unit, as before
+    for j in range(len(fire.stations)):
+        while fire.free[j]:
+            fire.take(j)
+    assert d.pick_kind(fire, n50, district("D2"), 0.0, aerial) == (-1, True, aerial)
+
+
+def test_a_post_with_nobody_free_is_passed_over_without_a_coin():
+    # Availability a = 0.5: a post with k free responders answers with probability
+    # 1 − 0.5^k; C1 has nobody free (both out), C2 two: 0.75. The run's first uniforms
+    # (seed 1) are 0.5118, 0.9505, …: C1 is passed over without drawing, C2 draws 0.5118 <
+    # 0.75 and answers — one coin in all. (Drawing a coin for C1 too would hand C2 0.9505:
+    # no answer, and every later call's coins would shift.)
+    from dataclasses import replace
+
+    d = dispatcher(seed=1)
+    assert np.random.default_rng(1).random(2) == pytest.approx([0.51182162, 0.9504637])
+    comm = d.pools[FORCES.index("community")]
+    comm.spec = replace(comm.spec, availability=0.5)
+    names = [station(comm, i) for i in range(len(comm.stations))]
+    c1, c2 = names.index("C1"), names.index("C2")
+    comm.take(c1)
+    comm.take(c1)
+    xy = ENGINE.xy[node("n21")]
+    assert station(comm, d.pick_foot(comm, xy, [c1, c2])) == "C2"
+    assert d.u.i == 1  # coins drawn from the run's stream
+
+
+def test_on_duty_call_widens_to_every_post_when_the_near_ones_have_nobody_on_duty():
+    # With a roster (everyone on duty: share 1), the call at n21 is put to C1 only; both
+    # C1 responders are out, so it widens to every post by distance: C2 (n41, 2 km) before
+    # C3 (n43, 2.83 km); C2's responder on duty is moved to the top of its stack.
+    from twin.sim.roster import Roster
+
+    d = dispatcher()
+    comm = d.pools[FORCES.index("community")]
+    d.roster = Roster(len(ENGINE.fleet.unit_ids), lambda t: 1.0, 7200.0, d.u.next)
+    names = [station(comm, i) for i in range(len(comm.stations))]
+    c1 = names.index("C1")
+    comm.take(c1)
+    comm.take(c1)
+    i = d.pick_foot(comm, ENGINE.xy[node("n21")], [c1], 0.0)
+    assert names[i] == "C2"
+    assert str(ENGINE.fleet.unit_ids[comm.take(i)]).startswith("C2/")
+
+
+def test_responders_given_back_answer_again_as_a_full_post():
+    # Availability a = 0.5: C1 with both responders free answers with 1 − 0.5² = 0.75,
+    # with one 0.5. Both go out and both come back: C1 counts two free again, and the
+    # run's first uniform (seed 1) 0.5118 makes it answer (it would not with one: 0.5).
+    from dataclasses import replace
+
+    d = dispatcher(seed=1)
+    comm = d.pools[FORCES.index("community")]
+    comm.spec = replace(comm.spec, availability=0.5)
+    c1 = [station(comm, i) for i in range(len(comm.stations))].index("C1")
+    units = [comm.take(c1), comm.take(c1)]
+    for u in units:
+        comm.give_back(c1, u)
+    assert comm.free[c1] == 2 and comm.free_l[c1] == 2
+    assert station(comm, d.pick_foot(comm, ENGINE.xy[node("n21")], [c1])) == "C1"
+
+
+def test_widening_passes_over_a_post_with_nobody_free_without_a_coin():
+    # a = 0.5, the call at n30 put first to its nearest post only: C2 (n41, √2 km; two
+    # free: answers with 0.75). The run's uniforms (seed 4) are 0.9431, 0.5113, 0.9762: C2
+    # declines (0.9431); widening to the other posts by distance, C1 (n10, 2 km, both
+    # responders out) is passed over without a coin and C3 (n43, 3.16 km, two free)
+    # answers with 0.5113 < 0.75 — two coins in all.
+    from dataclasses import replace
+
+    d = dispatcher(seed=4)
+    assert np.random.default_rng(4).random(3) == pytest.approx([0.94305611, 0.51132755, 0.97624371])
+    comm = d.pools[FORCES.index("community")]
+    comm.spec = replace(comm.spec, availability=0.5)
+    names = [station(comm, i) for i in range(len(comm.stations))]
+    c1, c2 = names.index("C1"), names.index("C2")
+    comm.take(c1)
+    comm.take(c1)
+    assert station(comm, d.pick_foot(comm, ENGINE.xy[node("n30")], [c2])) == "C3"
+    assert d.u.i == 2

@@ -23,7 +23,7 @@ import pytest
 from tinycity import simulate_script, tiny_city
 
 from twin.analysis.metrics import event_table, incident_table
-from twin.hazards.timeline import ClosureEvent
+from twin.hazards.timeline import ClosureEvent, ScheduledIncident, Timeline
 from twin.sim.engine import KINDS, EngineConfig
 from twin.sim.forces import DEFAULT_FORCES
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
@@ -317,3 +317,203 @@ def test_ground_unit_starts_the_work_when_the_lead_force_is_only_queued():
     f1 = unit_index(busy, "F1/1")
     home = [e for e in rows(busy, "available") if e[3] == f1]
     assert home[0][0] == pytest.approx(inc.cleared_s + 100.0)
+
+
+# ---- how the engine is wired (tables, the incidents it draws, the run's closures) ----------
+
+
+def test_k_nearest_tables_give_the_dense_times_and_fall_back_when_the_listed_are_busy():
+    # K = 2 nearest fire bases per node. For n10 (night, every street 100 s): F1 (n00) one
+    # street = 100 s; F2 (n50) n10 → n20 → n21 (200) + short bridge (100) + n31 → n30 →
+    # n40 → n50 (300) = 600 s; F3 (n53) n21 (200) + bridge (100) + n31 → n41 → n51 → n52 →
+    # n53 (400) = 700 s (via the long bridge 400 + 200 + 200 = 800 s). Listed: F1 100, F2 600.
+    # a (n10, alarm 0) takes F1: listed, free and below the 2nd listed time (600): no search.
+    # b (n10, alarm 10 s) finds F1 busy: F2's 600 s is not *below* the 2nd listed time, so an
+    # unlisted base could tie — one full search (the fall-back) gives F2 600, F3 700 → F2,
+    # on scene at 10 + 60 (call) + 90 (turnout) + 600 = 760 s, as dense tables would.
+    from twin.sim.engine import Engine, Run
+    from twin.sim.nearest import NearestRoadTimes
+
+    city = tiny_city()
+    cfg = replace(config(fixed(600.0)), tables="nearest", nearest_k=2)
+    incs = [(0.0, "n10"), (10.0, "n10")]
+    nodes = city.roads.node_index([n for _, n in incs])
+    tl = Timeline(
+        incidents=tuple(
+            ScheduledIncident(t, "drill", int(n), "script", alarm_delay_s=0.0)
+            for (t, _), n in zip(incs, nodes)
+        )
+    )
+    engine = Engine(city, cfg)
+    fire = 1
+    assert engine.nearest is not None and engine.nearest[fire].row[0].shape == (24, 2)
+    rng = np.random.default_rng(0)
+    arrays = engine.draw(rng, 86400.0, tl, random=False)
+    run = Run(engine, arrays, rng, 86400.0, tl, None)
+    sim = run.execute()
+    a, b = sim.incidents
+    assert a.first[1] == pytest.approx(60.0 + 90.0 + 100.0)
+    assert b.first[1] == pytest.approx(10.0 + 60.0 + 90.0 + 600.0)
+    assert rows(sim, "dispatched", 1)[0][3] == unit_index(sim, "F2/1")
+    assert isinstance(run.queues.rt, NearestRoadTimes)
+    assert run.queues.rt.fallbacks == 1  # b only; with K = 8 every base is listed: none
+
+
+def test_simulate_draws_with_the_multipliers_and_the_random_flag_it_is_given():
+    # The tiny city's 600 000 people at the catalogue's rates: community_assist alone is
+    # 8 / 100 000 / day → 48 a day. × 0 there are none; with every other type × 0 only
+    # community calls are left; and simulate draws exactly what Engine.draw draws.
+    from twin.sim.engine import Engine, simulate
+
+    city = tiny_city()
+    cfg = EngineConfig(use_cache=False, chain=TimeChain.deterministic())
+    day = 86400.0
+    none = simulate(city, np.random.default_rng(3), day, config=cfg, rate_multiplier=0.0)
+    assert none.incidents == []
+    only = {name: 0.0 for name in CATALOGUE if name != "community_assist"}
+    comm = simulate(city, np.random.default_rng(3), day, config=cfg, type_multipliers=only)
+    assert len(comm.incidents) > 20
+    assert {inc.type.name for inc in comm.incidents} == {"community_assist"}
+    # random=False: the timeline's incidents only
+    n10 = int(city.roads.node_index(["n10"])[0])
+    tl = Timeline(incidents=(ScheduledIncident(600.0, "outdoor_fire", n10, "script"),))
+    script = simulate(city, np.random.default_rng(3), day, tl, config=cfg, random=False)
+    assert [(i.type.name, i.onset) for i in script.incidents] == [("outdoor_fire", 600.0)]
+    half = simulate(city, np.random.default_rng(3), day, config=cfg, rate_multiplier=0.5)
+    drawn = Engine(city, cfg).draw(np.random.default_rng(3), day, rate_multiplier=0.5)
+    assert len(half.incidents) == len(drawn)
+    assert sorted(i.onset for i in half.incidents) == pytest.approx(sorted(drawn.onset_s))
+
+
+def test_a_closure_starting_exactly_at_the_end_of_the_run_is_not_part_of_it():
+    # A 1-hour run: a closure from 3599 s is part of the run (and reported); one from
+    # 3600 s (the end) is not — the drain only finishes what the run started.
+    city = tiny_city()
+    inside = bridge_closure(city, 3599.0)
+    at_end = bridge_closure(city, 3600.0)
+    sim = simulate_script(
+        city,
+        [(0.0, "drill", "n10")],
+        config=config(fixed(60.0)),
+        closures=(inside, at_end),
+        duration_s=3600.0,
+    )
+    assert sim.closures == [inside]
+    assert [e[0] for e in rows(sim, "closure_start")] == [3599.0]
+
+
+def test_incidents_happen_only_in_core_districts_and_where_road_units_reach():
+    # D3 made a non-core district: its 6 nodes are outside the study area, D1's 12 and
+    # D2's 6 are in. Without the bridges and with every road base on the west bank (F1, P1:
+    # F2, F3 and S1 dropped) the east bank cannot be reached: only D1's 12 nodes are left.
+    from twin.sim.engine import Engine
+
+    city = tiny_city()
+    d = city.districts.copy()
+    d.loc[d["district_id"] == "D3", "level"] = "district"
+    outer = replace(city, districts=d)
+    ok = Engine(outer, config(fixed(60.0)))._eligible()
+    districts = outer.road_nodes["district_id"].to_numpy()
+    assert ok.tolist() == (districts != "D3").tolist()
+    keep = ~city.road_edges["bridge"].to_numpy(bool)
+    west = tiny_city(drop=("F2", "F3", "S1"))
+    cut = replace(west, road_edges=west.road_edges[keep].reset_index(drop=True))
+    ok = Engine(cut, config(fixed(60.0)))._eligible()
+    assert ok.tolist() == (districts == "D1").tolist()
+    assert int(ok.sum()) == 12
+    # a city without a districts layer has no study-area bound: all 24 nodes (the nodes'
+    # own district ids still name the districts)
+    bare = replace(city, districts=city.districts.iloc[0:0])
+    engine = Engine(bare, config(fixed(60.0)))
+    assert engine._eligible().tolist() == [True] * 24
+    assert engine.districts == ("D1", "D2", "D3")
+
+
+def test_the_run_dispatches_by_the_configured_policy():
+    # n32 moved into D2 (its node's district): its own F2 (n50 → n40 → n41 → n42 → n32 or
+    # any 4-street way = 400 s) is farther than D3's F3 (n53 → n52 → n42 → n32 = 300 s).
+    # "nearest" sends F3: on scene 60 + 90 + 300 = 450 s, mutual aid D3 → D2;
+    # "district_first" sends own F2 (400 s + 90 s turnout is within the 30-min target):
+    # 60 + 90 + 400 = 550 s, no mutual aid.
+    city = tiny_city()
+    nodes = city.road_nodes.copy()
+    nodes.loc[nodes["node_id"] == "n32", "district_id"] = "D2"
+    moved = replace(city, road_nodes=nodes)
+    cfg = config(fixed(600.0))
+    near = simulate_script(moved, [(0.0, "drill", "n32")], config=cfg)
+    own = simulate_script(
+        moved, [(0.0, "drill", "n32")], config=replace(cfg, policy="district_first")
+    )
+    assert near.incidents[0].first[1] == pytest.approx(450.0)
+    assert rows(near, "dispatched")[0][3] == unit_index(near, "F3/1")
+    assert near.incidents[0].mutual_aid
+    assert own.incidents[0].first[1] == pytest.approx(550.0)
+    assert rows(own, "dispatched")[0][3] == unit_index(own, "F2/1")
+    assert not own.incidents[0].mutual_aid
+
+
+def test_a_leak_contained_exactly_at_its_ignition_time_does_not_escalate():
+    # escalate() at a leak's ignition time (onset 0 + deadline 600 s): a containing unit on
+    # scene by then — at 600 s exactly included — stops it; on scene 1 µs later is too
+    # late: one cascade, and the leak's two cascade types (gas explosion, building fire)
+    # are raised at its node.
+    from twin.sim.engine import Engine, Run
+    from twin.sim.lifecycle import Inc, escalate
+
+    city = tiny_city()
+    engine = Engine(city, gas_config(600.0))
+    rng = np.random.default_rng(0)
+    arrays = engine.draw(rng, 3600.0, Timeline(), random=False)
+    life = Run(engine, arrays, rng, 3600.0, Timeline(), None).life
+    code = life.types.index(life.catalogue["gas_leak"])
+    n21 = int(city.roads.node_index(["n21"])[0])
+
+    def leak(contained_s: float) -> Inc:
+        inc = Inc(0, code, life.types[code], n21, 0, 0.0, 0.0, 0, 600.0, 600.0, False, 1)
+        inc.contained_s = contained_s
+        life.incs = [inc]
+        return inc
+
+    escalate(life, leak(600.0))
+    assert life.cascades == 0 and len(life.incs) == 1
+    escalate(life, leak(600.0 + 1e-6))
+    assert life.cascades == 1
+    assert [(i.type.name, i.node, i.parent) for i in life.incs[1:]] == [
+        ("gas_explosion", n21, 0),
+        ("building_fire", n21, 0),
+    ]
+
+
+def test_units_are_ordered_when_the_call_is_handled_even_within_a_second():
+    # 119 call handling of 0.5 s (deterministic chain: every call takes its median): the
+    # order follows the alarm by 0.5 s, and F1 reaches n10 at 0.5 + 90 + 100 = 190.5 s.
+    city = tiny_city()
+    cfg = config(fixed(60.0))
+    cfg = replace(cfg, chain=replace(cfg.chain, call_median_s=0.5, call_p90_s=0.5))
+    sim = simulate_script(city, [(0.0, "drill", "n10")], config=cfg)
+    inc = sim.incidents[0]
+    assert inc.dispatch_s == 0.5
+    assert inc.first[1] == pytest.approx(190.5)
+
+
+def test_a_traffic_regime_sets_the_road_times_while_it_holds():
+    # The traffic model's everyday multipliers all 1 (free flow in every period), and one
+    # regime doubling every edge's time from 0 to 1 h (say, a storm). F1 (n00) to n10, one
+    # street: at 00:10 (in the regime) 2 × 100 s → on scene 600 + 60 + 90 + 200 = 950 s; at
+    # 02:00 (after it) 100 s → 7200 + 60 + 90 + 100 = 7450 s. F2 (n50) to n40, one street,
+    # at 00:20 (F1 busy): 1200 + 60 + 90 + 200 = 1550 s.
+    from twin.model.roads import PERIODS
+    from twin.model.traffic import Regime, Traffic
+
+    city = tiny_city()
+    n = len(city.road_edges)
+    ones = tuple(np.ones(n) for _ in PERIODS)
+    storm = Regime(0.0, 3600.0, tuple(np.full(n, 2.0) for _ in PERIODS), "storm")
+    cfg = replace(config(fixed(60.0)), traffic=Traffic(base=ones, regimes=(storm,)))
+    incs = [(600.0, "drill", "n10"), (1200.0, "drill", "n40"), (7200.0, "drill", "n10")]
+    sim = simulate_script(city, incs, config=cfg)
+    a, c, b = sim.incidents
+    assert a.first[1] == pytest.approx(950.0)
+    assert b.first[1] == pytest.approx(7450.0)
+    assert c.first[1] == pytest.approx(1550.0)
+    assert rows(sim, "dispatched", 1)[0][3] == unit_index(sim, "F2/1")

@@ -163,3 +163,48 @@ def test_boxes_disjoint_and_inside():
         ]
     )
     assert _inside(bounds, DEGREES).tolist() == [True, False, False, True]
+
+
+def test_geometry_ids_and_far_pipes_are_reported_word_for_word():
+    # What a user reads, in full: a multi-part road (how to split it), a station without
+    # an id (which row), a pipe 0.5° of longitude east of every road (≈ 48 km at 29.56° N:
+    # the coordinates or the CRS are wrong).
+    from shapely import affinity
+    from shapely.geometry import MultiLineString
+
+    from twin.errors import Problem
+
+    layers = tiny_layers()
+    e = layers["road_edges"]
+    multi = MultiLineString([e.geometry.iloc[0], e.geometry.iloc[2]])
+    layers["road_edges"] = e.set_geometry([multi, *e.geometry.iloc[1:]], crs=e.crs)
+    assert problems_of(layers, "road_edges") == [
+        Problem(
+            "road_edges",
+            "geometry must be LineString, but 1 is MultiLineString",
+            "split multi-part features into single parts (gdf.explode(index_parts=False)) "
+            "and give each part its own id",
+            ("E1",),
+        )
+    ]
+    layers = tiny_layers()
+    layers["stations"].loc[0, "station_id"] = ""
+    assert problems_of(layers, "stations") == [
+        Problem(
+            "stations",
+            "1 feature has no station_id (rows 0, counting from 0)",
+            "give every feature a unique station_id",
+        )
+    ]
+    layers = tiny_layers()
+    p = layers["pipes"]
+    layers["pipes"] = p.set_geometry([affinity.translate(g, 0.5, 0) for g in p.geometry], crs=p.crs)
+    (far,) = problems_of(layers, "pipes")
+    assert far.what.startswith(
+        "1 pipe of 1 is farther than 2 km from every road node (nearer end: P1: 48."
+    )
+    assert far.fix == (
+        "check the pipes' coordinates and CRS (a network in another CRS or offset lands far "
+        "away), or import the roads that serve them"
+    )
+    assert far.ids == ("P1",)

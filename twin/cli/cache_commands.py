@@ -1,4 +1,4 @@
-"""``twin cache info|clear``: the travel-time cache (the ``cache`` sub-app)."""
+"""``twin cache info|clear``: the travel-time cache and built cities (the ``cache`` sub-app)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def cache_info() -> None:
 @cache_app.command("clear")
 @reports_errors
 def cache_clear() -> None:
-    """Remove the files this tool wrote into the cache (nothing else)."""
+    """Remove the files this tool wrote into the cache: travel times and built cities
+    (``cities/municipality-…``, rebuilt on next use); nothing else."""
     n, size = cache.clear()
     console.print(
         f"removed {n} files ({size / 1e6:,.1f} MB) from {cache.cache_dir()}", highlight=False

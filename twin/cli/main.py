@@ -268,6 +268,9 @@ def site(
     ),
     days: float = typer.Option(7.0, help="simulated days per replication of the check"),
     workers: int = typer.Option(2, min=1, help="local worker processes (Dask)"),
+    address: str | None = typer.Option(
+        None, help="a dask.distributed scheduler address (the simulation check runs there)"
+    ),
     city: Path | None = typer.Option(None, help="city folder (default: embedded Chongqing)"),
     move: bool = typer.Option(
         False, "--move", help="move --add existing stations instead of adding (heuristic)"
@@ -285,6 +288,7 @@ def site(
         replications=replications,
         days=days,
         workers=workers,
+        address=address,
         city_path=city,
         console=console,
         move=move,

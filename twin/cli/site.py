@@ -107,8 +107,11 @@ def site_command(
     city_path: Path | None,
     console: Console,
     move: bool = False,
+    address: str | None = None,
 ) -> None:
-    """Solve, write, and check by simulation (see the module docstring)."""
+    """Solve, write, and check by simulation (see the module docstring); ``address``: a
+    dask.distributed scheduler the check's replications run on (None: ``workers`` local
+    processes), as for ``twin sweep`` and ``twin compare``."""
     if objective not in OBJECTIVES:
         raise TwinDataError.one(
             "--objective", f"unknown objective {objective!r}", f"use one of {', '.join(OBJECTIVES)}"
@@ -160,7 +163,8 @@ def site_command(
     if budget_max > 0:
         _budget(city, p, objective, budget_max, minutes, out, force, engine, period, console)
     if replications > 0 and sites:
-        _check(base, toml, city, sol, p, minutes, replications, days, workers, out, console)
+        runs = (replications, days, workers, address)
+        _check(base, toml, city, sol, p, minutes, runs, out, console)
 
 
 def _budget(
@@ -208,17 +212,23 @@ def _check(
     sol: Solution,
     p: SitingProblem,
     minutes: float,
-    replications: int,
-    days: float,
-    workers: int,
+    runs: tuple[int, float, int, str | None],
     out: Path,
     console: Console,
 ) -> None:
+    """The paired check; ``runs``: (replications, days, local workers, scheduler address)."""
+    replications, days, workers, address = runs
     other = load_scenario(toml)
     scenarios = [base.with_(days=days), other.with_(days=days, city=base.city)]
     with counter("checking by simulation") as update:
         comp = run_comparison(
-            scenarios, city, replications, workers=workers, cells=False, progress=update
+            scenarios,
+            city,
+            replications,
+            workers=workers,
+            address=address,
+            cells=False,
+            progress=update,
         )
     names = district_names(city)
     targets = set(comp.table["target"])

@@ -6,7 +6,9 @@
 - **Unusable cache** (the path is a file, a read-only folder, a full disk): runs carry on
   without it — travel times are recomputed — and a :class:`CacheWarning` says so once per
   process (the CLI prints it as one ``warning:`` line).
-- **What is ours:** files named ``tt-<24 hex>-<period>.npz`` (and ``.tt-…`` partial writes).
+- **What is ours:** files named ``tt-<24 hex>-<period>.npz`` (and ``.tt-…`` partial writes),
+  and under ``cities/`` the built municipality folders ``municipality-<16 hex>`` (and the
+  ``.municipality-…`` folders of a build in progress or interrupted: :mod:`twin.model.named`).
   ``twin cache clear`` removes only those; anything else in the folder is left alone.
 - **Bounded:** after each write, the least recently used files (modification time, touched
   on every read) are evicted until the cache holds at most ``$TWIN_CACHE_MAX_MB`` (default
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -30,6 +33,10 @@ APP = "shancheng-twin"
 DEFAULT_MAX_MB = 2048.0
 OURS = re.compile(r"^\.?tt-[0-9a-f]{24}-[a-z]+(\.[A-Za-z0-9_]+)?\.npz$")
 """Names of the files this tool writes into the cache folder."""
+CITIES = "cities"
+"""The cache's sub-folder of built cities (:mod:`twin.model.named`)."""
+OUR_CITY = re.compile(r"^(municipality-[0-9a-f]{16}|\.municipality-[A-Za-z0-9_]+)$")
+"""Names of the folders this tool builds under :data:`CITIES`."""
 _warned: set[str] = set()
 
 
@@ -140,8 +147,18 @@ def _creatable(folder: Path) -> bool:
     return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
 
 
+def our_cities(folder: Path | None = None) -> list[Path]:
+    """The built-city folders this tool wrote under the cache's ``cities/`` (by name)."""
+    cities = (folder or cache_dir()) / CITIES
+    try:
+        return sorted(p for p in cities.iterdir() if OUR_CITY.match(p.name) and p.is_dir())
+    except OSError:
+        return []
+
+
 def clear() -> tuple[int, int]:
-    """Remove every file this tool wrote into the cache; return (files, bytes) removed."""
+    """Remove every file this tool wrote into the cache — travel-time files and built
+    cities (then ``cities/`` itself if that left it empty); return (files, bytes) removed."""
     n = size = 0
     for p in our_files():
         try:
@@ -150,6 +167,16 @@ def clear() -> tuple[int, int]:
         except OSError:
             continue
         n, size = n + 1, size + s
+    for d in our_cities():
+        files = [f for f in d.rglob("*") if f.is_file() and not f.is_symlink()]
+        b = sum(f.stat().st_size for f in files)
+        shutil.rmtree(d, ignore_errors=True)
+        if not d.exists():
+            n, size = n + len(files), size + b
+    try:
+        (cache_dir() / CITIES).rmdir()  # only when empty
+    except OSError:
+        pass
     return n, size
 
 

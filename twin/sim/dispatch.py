@@ -141,9 +141,10 @@ class Pool:
 def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndarray) -> list[Pool]:
     """One :class:`Pool` per force in :data:`FORCES` order (empty pools for absent forces)."""
     pools = []
+    by_station = _units_by_station(fleet.unit_station, len(fleet.station_ids))
     for code, name in enumerate(FORCES):
         st = fleet.of_force(name)
-        stack = [list(np.flatnonzero(fleet.unit_station == s)[::-1]) for s in st]
+        stack = [by_station[s][::-1] for s in st.tolist()]
         pool = Pool(
             force=code,
             spec=forces[name],
@@ -152,7 +153,7 @@ def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndar
             district=fleet.station_district[st],
             xy=fleet.station_xy[st],
             free=fleet.station_units[st].copy(),
-            stack=[[int(u) for u in s] for s in stack],
+            stack=stack,
             total=int(fleet.station_units[st].sum()),
             target_s=TARGETS_S[FORCE_TARGET[name]],
         )
@@ -162,6 +163,15 @@ def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndar
             _add_kinds(pool, kind_codes(fleet.unit_kind, len(fleet.unit_station)))
         pools.append(pool)
     return pools
+
+
+def _units_by_station(unit_station: np.ndarray, n_stations: int) -> list[list[int]]:
+    """Per station index, its unit indices in ascending order (one sort, not one scan of
+    every unit per station: the municipality has 12,006 stations and 26,388 units)."""
+    order = np.argsort(unit_station, kind="stable")
+    bounds = np.searchsorted(unit_station[order], np.arange(n_stations + 1))
+    units = order.tolist()
+    return [units[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
 
 
 def _add_kinds(pool: Pool, codes: np.ndarray) -> None:
@@ -207,6 +217,33 @@ class Dispatcher:
         """Local station index of the unit (of vehicle ``kind``) to send (−1: none free can
         reach ``node``) and whether any station of the force could reach it on the open
         network (else the place is cut off for good and the request is not queued)."""
+        i, _, reach = self._road(pool, node, district, t, kind)
+        return i, reach
+
+    def pick_kind(
+        self, pool: Pool, node: int, district: int, t: float, kind: int
+    ) -> tuple[int, bool, int]:
+        """As :meth:`pick_road`, and the kind the request is served as. A vehicle of
+        ``kind`` (aerial, rescue, command) comes only from where it can arrive within the
+        force's target (turnout + road time ≤ ``pool.target_s``); when none free can, the
+        nearest free vehicle of any kind goes in its place (:data:`ANY`, as for a kind the
+        fleet lacks): the nearby stations send what they have rather than a special vehicle
+        from hours away (on the municipality, from another county 300 km off). When no
+        vehicle of any kind is free, the request waits for ``kind`` as before."""
+        i, eta, reach = self._road(pool, node, district, t, kind)
+        if (
+            kind == ANY
+            or pool.kind is None
+            or (i >= 0 and pool.spec.turnout_s + eta <= pool.target_s)
+        ):
+            return i, reach, kind
+        j, _, _ = self._road(pool, node, district, t, ANY)
+        return (j, True, ANY) if j >= 0 else (i, reach, kind)
+
+    def _road(
+        self, pool: Pool, node: int, district: int, t: float, kind: int
+    ) -> tuple[int, float, bool]:
+        """:meth:`pick_road`'s choice, its road time (s; inf: none) and reachability."""
         turnout = pool.spec.turnout_s
         p = self.times.period(t + turnout)
         free = pool.free_of(kind)
@@ -216,14 +253,14 @@ class Dispatcher:
                 own = np.where(pool.district[free] == district, eta, np.inf)
                 k = int(own.argmin())
                 if turnout + own[k] <= pool.target_s:
-                    return int(free[k]), True
+                    return int(free[k]), float(own[k]), True
                 k = int(eta.argmin())
                 best = float(eta[k])
             else:
                 k, best = self.times.best(pool.rows[free], node, p, pool.force)
             if best < np.inf:
-                return int(free[k]), True
-        return -1, self.times.reachable(pool.rows, node, p, pool.force)
+                return int(free[k]), best, True
+        return -1, np.inf, self.times.reachable(pool.rows, node, p, pool.force)
 
     def pick_foot(
         self, pool: Pool, xy: tuple[float, float], near: list[int] | None = None, t: float = 0.0

@@ -22,9 +22,11 @@ The **first assignment** (出动编成) of an incident type is a list of (kind, 
 (:data:`twin.sim.params.FIRST_ASSIGNMENT_KINDS`; ``any`` = whatever fire vehicle is
 free and nearest). Each vehicle of a kind goes to the nearest station with a free vehicle
 of that kind, so the nearest stations send what they have and the rest comes from the
-next. A kind the city's fleet holds none of (not even busy) is replaced by ``any``: the
-stations send what they have. A request for a kind that exists but is all busy waits for
-a vehicle of that kind (:mod:`twin.sim.queues`).
+next — if it can arrive within the force's target; else the nearest free vehicle of any
+kind goes in its place (:meth:`twin.sim.dispatch.Dispatcher.pick_kind`). A kind the city's
+fleet holds none of (not even busy) is replaced by ``any``: the stations send what they
+have. When no vehicle of any kind is free, a request for a kind waits for a vehicle of that
+kind (:mod:`twin.sim.queues`).
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ class Queues:
             self.log.add((now, GROUNDED, inc.id, -1, inc.node, -1, inc.district))
             return
         if mode == "road":
-            i, reach = self.disp.pick_road(pool, inc.node, inc.district, now, kind)
+            i, reach, kind = self.disp.pick_kind(pool, inc.node, inc.district, now, kind)
         elif mode == "foot":
             i, reach = self.disp.pick_foot(pool, self.node_xy[inc.node], inc.near, now), True
         else:
@@ -159,7 +159,7 @@ class Queues:
                 if not np.any(pool.free):
                     self._requeue(pool, inc, kind, stage)
                     continue
-                i, _ = self.disp.pick_road(pool, inc.node, inc.district, self.now(), kind)
+                i, _, kind = self.disp.pick_kind(pool, inc.node, inc.district, self.now(), kind)
                 if i < 0:
                     self._requeue(pool, inc, kind, stage)
                 else:
