@@ -3,6 +3,8 @@ availability, helicopters by straight line."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -98,8 +100,6 @@ def test_community_availability_decides_who_answers():
     d = dispatcher()
     comm = d.pools[FORCES.index("community")]
     xy = ENGINE.xy[node("n21")]
-    from dataclasses import replace
-
     comm.spec = replace(comm.spec, availability=1.0)
     assert station(comm, d.pick_foot(comm, xy)) == "C1"
     comm.spec = replace(comm.spec, availability=0.0)
@@ -172,8 +172,6 @@ def test_community_call_widens_to_every_post_when_the_near_ones_have_nobody_free
     # both C1 responders are out, so it widens to every post by distance: C2 (n41, 2 km)
     # answers before C3 (n43, 2.8 km) (availability 1: the first post with a free
     # responder answers).
-    from dataclasses import replace
-
     d = dispatcher()
     comm = d.pools[FORCES.index("community")]
     comm.spec = replace(comm.spec, availability=1.0)
@@ -227,22 +225,27 @@ def test_a_special_vehicle_from_beyond_the_target_is_replaced_by_a_near_one():
     assert d.pick_kind(fire, n50, district("D2"), 0.0, aerial) == (-1, True, aerial)
 
 
-def test_a_post_with_nobody_free_is_passed_over_without_a_coin():
-    # Availability a = 0.5: a post with k free responders answers with probability
-    # 1 − 0.5^k; C1 has nobody free (both out), C2 two: 0.75. The run's first uniforms
-    # (seed 1) are 0.5118, 0.9505, …: C1 is passed over without drawing, C2 draws 0.5118 <
-    # 0.75 and answers — one coin in all. (Drawing a coin for C1 too would hand C2 0.9505:
-    # no answer, and every later call's coins would shift.)
-    from dataclasses import replace
-
-    d = dispatcher(seed=1)
-    assert np.random.default_rng(1).random(2) == pytest.approx([0.51182162, 0.9504637])
+def half_available_with_c1_out(d: Dispatcher):
+    """The community pool at availability 0.5 with both of post C1's responders out; the
+    pool and the rows of posts C1 and C2."""
     comm = d.pools[FORCES.index("community")]
     comm.spec = replace(comm.spec, availability=0.5)
     names = [station(comm, i) for i in range(len(comm.stations))]
     c1, c2 = names.index("C1"), names.index("C2")
     comm.take(c1)
     comm.take(c1)
+    return comm, c1, c2
+
+
+def test_a_post_with_nobody_free_is_passed_over_without_a_coin():
+    # Availability a = 0.5: a post with k free responders answers with probability
+    # 1 − 0.5^k; C1 has nobody free (both out), C2 two: 0.75. The run's first uniforms
+    # (seed 1) are 0.5118, 0.9505, …: C1 is passed over without drawing, C2 draws 0.5118 <
+    # 0.75 and answers — one coin in all. (Drawing a coin for C1 too would hand C2 0.9505:
+    # no answer, and every later call's coins would shift.)
+    d = dispatcher(seed=1)
+    assert np.random.default_rng(1).random(2) == pytest.approx([0.51182162, 0.9504637])
+    comm, c1, c2 = half_available_with_c1_out(d)
     xy = ENGINE.xy[node("n21")]
     assert station(comm, d.pick_foot(comm, xy, [c1, c2])) == "C2"
     assert d.u.i == 1  # coins drawn from the run's stream
@@ -270,8 +273,6 @@ def test_responders_given_back_answer_again_as_a_full_post():
     # Availability a = 0.5: C1 with both responders free answers with 1 − 0.5² = 0.75,
     # with one 0.5. Both go out and both come back: C1 counts two free again, and the
     # run's first uniform (seed 1) 0.5118 makes it answer (it would not with one: 0.5).
-    from dataclasses import replace
-
     d = dispatcher(seed=1)
     comm = d.pools[FORCES.index("community")]
     comm.spec = replace(comm.spec, availability=0.5)
@@ -289,15 +290,8 @@ def test_widening_passes_over_a_post_with_nobody_free_without_a_coin():
     # declines (0.9431); widening to the other posts by distance, C1 (n10, 2 km, both
     # responders out) is passed over without a coin and C3 (n43, 3.16 km, two free)
     # answers with 0.5113 < 0.75 — two coins in all.
-    from dataclasses import replace
-
     d = dispatcher(seed=4)
     assert np.random.default_rng(4).random(3) == pytest.approx([0.94305611, 0.51132755, 0.97624371])
-    comm = d.pools[FORCES.index("community")]
-    comm.spec = replace(comm.spec, availability=0.5)
-    names = [station(comm, i) for i in range(len(comm.stations))]
-    c1, c2 = names.index("C1"), names.index("C2")
-    comm.take(c1)
-    comm.take(c1)
+    comm, c1, c2 = half_available_with_c1_out(d)
     assert station(comm, d.pick_foot(comm, ENGINE.xy[node("n30")], [c2])) == "C3"
     assert d.u.i == 2
