@@ -110,6 +110,13 @@ def test_a_leg_of_no_length_is_recorded_and_no_routes_give_the_empty_table():
     assert routes["arrive_s"].tolist() == [360.0, 960.0]
     assert routes["times_s"].tolist() == [[360.0], [960.0]]
     assert [len(p) for p in routes["path"]] == [1, 1]
+    # on foot: C1 (community, at n10) to a drill at n10 — ordered at 60, leaves its post
+    # 60 s later, walks no distance; works 600 s, walks home from 720 s
+    walk = replace(config(fixed(600.0, (("community", 1),))), record_routes=True)
+    feet = route_table(simulate_script(city, [(0.0, "drill", "n10")], config=walk))
+    assert feet["leg"].tolist() == ["to_scene", "return"]
+    assert feet["depart_s"].tolist() == [120.0, 720.0]
+    assert feet["times_s"].tolist() == [[120.0, 120.0], [720.0, 720.0]]
     plain = simulate_script(city, [(0.0, "drill", "n11")], config=config(fixed(600.0)))
     empty = route_table(plain)
     assert list(empty.columns) == list(ROUTE_COLUMNS) and len(empty) == 0
@@ -127,3 +134,23 @@ def test_a_cached_search_with_the_same_bound_is_reused():
     assert rt.searches == 1 and d2 is d1 and d3 is d1
     d4 = rt.tree(n31, night, limit=500.0)[0]  # a larger bound searches again
     assert rt.searches == 2 and d4[home] == pytest.approx(400.0)
+
+
+def test_best_under_a_closure_searches_only_the_stations_that_could_still_win():
+    # Stations at n20 (row 0) and n51 (row 1), incident at n31, night. Open: n20 → n21 →
+    # short bridge → n31 = 200 s; n51 → n41 → n31 = 200 s (a tie: the first row wins).
+    # Short bridge shut: row 1's way is untouched (200 s, sure); row 0 could still tie it,
+    # so one search from n31 bounded at 200 s is run: row 0 now needs the long bridge
+    # (n31 → n33 200 + bridge 200 + n23 → n20 300 = 700 s), beyond it → row 1 wins.
+    city = tiny_city()
+    nodes = city.roads.node_index(["n20", "n51", "n31"])
+    rt = RoadTimes(TravelTimes(city.roads, nodes[:2], use_cache=False))
+    night = rt.period(0.0)
+    rows = np.array([0, 1])
+    assert rt.best(rows, int(nodes[2]), night) == (0, pytest.approx(200.0))
+    closed = np.zeros(len(city.roads.edge_ids), bool)
+    closed[city.roads.edge_index(["n21-n31"])] = True
+    rt.set_closed(closed)
+    assert rt.best(rows, int(nodes[2]), night) == (1, pytest.approx(200.0))
+    assert rt.searches == 1
+    assert rt.to_node(rows, int(nodes[2]), night).tolist() == [700.0, 200.0]
