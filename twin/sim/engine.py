@@ -65,6 +65,7 @@ from twin.sim.rerouting import Closures
 from twin.sim.roster import Roster
 from twin.sim.seasons import Calendar
 from twin.sim.surge import Surge, SurgeRule
+from twin.sim.turnouts import CREW_MODES, Turnouts, crews_of
 
 __all__ = [
     "FORCES",
@@ -96,6 +97,13 @@ class EngineConfig:
     """Call handling, night hours and travel noise (:class:`twin.sim.params.TimeChain`)."""
     policy: str = "nearest"
     """Dispatch policy of district-level forces (:data:`twin.sim.dispatch.POLICIES`)."""
+    crews: str = "station"
+    """Fire crews (:data:`twin.sim.turnouts.CREW_MODES`): ``station`` (default) one or two
+    crews per station, the crew busy from dispatch until its last vehicle is home;
+    ``vehicle`` every vehicle its own crew."""
+    crews_per_station: int = 0
+    """With ``station`` crews: 0 by station class (:data:`twin.sim.params.CREWS_BY_CLASS`),
+    else this many crews at every fire station (at most its vehicles)."""
     air: AirLimits = field(default_factory=AirLimits)
     """When helicopters may not fly (dark hours, fog days); air requests from the scene."""
     calendar: Calendar = field(default_factory=Calendar)
@@ -140,6 +148,12 @@ class SimResult:
     """Times (s) a surge was declared."""
     arrays: IncidentArrays | None = None
     """The run's pre-drawn incidents (depth and access of flood calls)."""
+    station_crews: np.ndarray | None = None
+    """Per fleet station, its crews (fire stations under ``station`` crews; else None)."""
+    crew_busy_s: np.ndarray | None = None
+    """Per fleet station, crew-seconds out on turnouts within the run (None: no crews)."""
+    turnouts: np.ndarray | None = None
+    """Per fleet station, turnouts (dispatches of a crew) in the run (None: no crews)."""
 
 
 class Engine:
@@ -269,6 +283,7 @@ class Run:
         env = self.env = simpy.Environment()
         fleet = eng.fleet
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
+        self.turnouts = _turnouts(eng.config, self.pools[FIRE], fleet, duration_s)
         uniforms = Uniforms(rng)
         rt = road_times(eng.tt, eng.sources, eng.nearest, eng.regimes)
         chain = eng.config.chain
@@ -385,4 +400,35 @@ class Run:
             surge_rows=self.surge.rows,
             surge_declared_s=self.surge.declared_s,
             arrays=self.arr,
+            **self._crew_counts(),
         )
+
+    def _crew_counts(self) -> dict[str, np.ndarray]:
+        """Crews, crew busy time and turnouts per fleet station (empty without crews)."""
+        tos = self.turnouts
+        if tos is None:
+            return {}
+        st = self.pools[FIRE].stations
+        out = {
+            k: np.zeros(len(self.eng.fleet.station_ids), v.dtype)
+            for k, v in (
+                ("station_crews", tos.total),
+                ("crew_busy_s", tos.busy),
+                ("turnouts", tos.count),
+            )
+        }
+        out["station_crews"][st] = tos.total
+        out["crew_busy_s"][st] = tos.busy
+        out["turnouts"][st] = tos.count
+        return out
+
+
+def _turnouts(config: EngineConfig, pool: Pool, fleet: Fleet, duration_s: float) -> Turnouts | None:
+    """The fire pool's crews under ``station`` crews (attached to the pool), else None."""
+    if config.crews not in CREW_MODES:
+        raise ValueError(f"unknown crew model {config.crews!r}; use one of {CREW_MODES}")
+    if config.crews != "station" or len(pool.stations) == 0:
+        return None
+    crews = crews_of(fleet.station_units[pool.stations], config.crews_per_station)
+    pool.turnouts = Turnouts(crews, len(fleet.unit_ids), duration_s)
+    return pool.turnouts
