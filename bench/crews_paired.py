@@ -30,6 +30,7 @@ from measures_common import (
     Replicator,
     command_line,
     load,
+    past,
     pct,
     replicate,
     t_interval,
@@ -103,14 +104,23 @@ def main() -> None:
     t0 = time.perf_counter()
     city, scenario = load(a.days, a.seed)
     seeds = [a.seed + i for i in range(a.seeds)]
-    runs = {}
-    for model in ("station", "vehicle"):
-        scen = scenario.with_(dispatch={**scenario.dispatch.model_dump(), "crews": model})
-        runs[model] = replicate(
-            Replicator(city, scen), seeds, label=f"{model} crews", jobs=a.jobs, deadline=a.deadline
+    reps = {
+        model: Replicator(
+            city, scenario.with_(dispatch={**scenario.dispatch.model_dump(), "crews": model})
         )
+        for model in ("station", "vehicle")
+    }
+    parts: dict[str, list[pd.DataFrame]] = {m: [] for m in reps}
+    step = max(a.jobs, 1)
+    for k in range(0, len(seeds), step):  # pairs seed by seed: a deadline leaves whole pairs
+        if k >= 2 and past(a.deadline):
+            print(f"  [deadline {a.deadline} UTC: stopped after {k} seeds]", file=sys.stderr)
+            break
+        for model, rep in reps.items():
+            batch = seeds[k : k + step]
+            parts[model].append(replicate(rep, batch, label=f"{model} crews", jobs=a.jobs))
+    runs = {m: pd.concat(p, ignore_index=True) for m, p in parts.items()}
     common = sorted(set(runs["station"]["seed"]) & set(runs["vehicle"]["seed"]))
-    runs = {k: d[d["seed"].isin(common)] for k, d in runs.items()}
     print(
         f"\n{a.days:g} days × {len(common)} seeds from {a.seed} (common random numbers); "
         "share met %, mean over seeds"

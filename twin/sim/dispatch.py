@@ -13,7 +13,9 @@ Three levels (:attr:`twin.sim.forces.ForceSpec.level`):
   within the force's target (30 min), the nearest free unit of *any* district. Under both,
   a unit sent into another district than its station's is counted as **mutual aid**
   (from → to district). A request for ``n`` units is ``n`` picks in a row, so the nearest
-  station sends what it has free and the rest comes from the next.
+  station sends what it has free and the rest comes from the next. With fire crews
+  (:mod:`twin.sim.turnouts`) a station may send only while one of its crews is free, or
+  when its crew's turnout to this incident is forming at this instant (the same dispatch).
 - **city** (professional teams, helicopters): the nearest free unit anywhere.
 
 Road times come from :class:`twin.model.roads.TravelTimes` (``out[period][station_row, node]``)
