@@ -28,12 +28,12 @@ from tinycity import simulate_script, tiny_city
 from twin.errors import TwinDataError
 from twin.scenario.spec import parse_scenario
 from twin.sim.columns import chain_columns
-from twin.sim.engine import EngineConfig
+from twin.sim.engine import Engine, EngineConfig
 from twin.sim.events import K
 from twin.sim.incidents import CATALOGUE, IncidentType, LogNormal
 from twin.sim.params import TimeChain, station_crews
 from twin.sim.runner import scenario_config
-from twin.sim.turnouts import Turnouts, crews_of
+from twin.sim.turnouts import Turnouts, crews_of, station_turnouts
 
 ONE = IncidentType("one", "one", 0.0, (("fire", 1),), LogNormal(600.0, 600.0))
 LONG = IncidentType("long", "long", 0.0, (("fire", 1),), LogNormal(3600.0, 3600.0))
@@ -223,3 +223,16 @@ def test_scenario_sets_the_crew_model_with_clear_errors():
         assert word in str(e.value) and "<scenario>:3]" in str(e.value)
     with pytest.raises(ValueError, match="crew model"):
         simulate_script(tiny_city(), [], config=config("teams"))
+
+
+def test_station_turnouts_by_model_and_reinforcements_one_crew_per_vehicle():
+    # tiny city: F1 4 vehicles (一级: 2 crews), F2 and F3 1 each (小型: 1); a station that
+    # arrives later (a reinforcement group, arrive_s > 0) has one crew per vehicle
+    fleet = Engine(tiny_city(units={"F1": 4}), EngineConfig(use_cache=False)).fleet
+    fire = fleet.of_force("fire")
+    assert [fleet.station_ids[s] for s in fire] == ["F1", "F2", "F3"]
+    arrive = np.zeros(len(fleet.station_ids))
+    assert station_turnouts("station", 0, fire, fleet, arrive, 10.0).total.tolist() == [2, 1, 1]
+    arrive[fire[0]] = 3600.0
+    assert station_turnouts("station", 0, fire, fleet, arrive, 10.0).total.tolist() == [4, 1, 1]
+    assert station_turnouts("vehicle", 0, fire, fleet, arrive, 10.0) is None

@@ -136,6 +136,13 @@ class Pool:
         if self.kind_free is not None and self.kind is not None:
             self.kind_free[i, self.kind[unit]] += 1
 
+    def sendable(self) -> bool:
+        """Has the pool a free unit that may be sent (with crews: at a station with a free
+        crew)?"""
+        if self.turnouts is None:
+            return any(self.free_l)
+        return bool(np.any((self.free > 0) & (self.turnouts.free > 0)))
+
     def free_of(self, kind: int, join: list[int] | tuple[int, ...] = ()) -> np.ndarray:
         """Local stations with a free unit of ``kind`` (:data:`~twin.sim.kinds.ANY`: any)
         that may send it: with crews (:attr:`turnouts`), only stations with a free crew or

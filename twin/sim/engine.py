@@ -65,7 +65,7 @@ from twin.sim.rerouting import Closures
 from twin.sim.roster import Roster
 from twin.sim.seasons import Calendar
 from twin.sim.surge import Surge, SurgeRule
-from twin.sim.turnouts import CREW_MODES, Turnouts, crews_of
+from twin.sim.turnouts import station_turnouts
 
 __all__ = [
     "FORCES",
@@ -283,7 +283,11 @@ class Run:
         env = self.env = simpy.Environment()
         fleet = eng.fleet
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
-        self.turnouts = _turnouts(eng.config, self.pools[FIRE], fleet, duration_s)
+        fire = self.pools[FIRE]
+        cfg = eng.config
+        self.turnouts = fire.turnouts = station_turnouts(
+            cfg.crews, cfg.crews_per_station, fire.stations, fleet, eng.arrive_s, duration_s
+        )
         uniforms = Uniforms(rng)
         rt = road_times(eng.tt, eng.sources, eng.nearest, eng.regimes)
         chain = eng.config.chain
@@ -405,30 +409,7 @@ class Run:
 
     def _crew_counts(self) -> dict[str, np.ndarray]:
         """Crews, crew busy time and turnouts per fleet station (empty without crews)."""
-        tos = self.turnouts
-        if tos is None:
+        if self.turnouts is None:
             return {}
-        st = self.pools[FIRE].stations
-        out = {
-            k: np.zeros(len(self.eng.fleet.station_ids), v.dtype)
-            for k, v in (
-                ("station_crews", tos.total),
-                ("crew_busy_s", tos.busy),
-                ("turnouts", tos.count),
-            )
-        }
-        out["station_crews"][st] = tos.total
-        out["crew_busy_s"][st] = tos.busy
-        out["turnouts"][st] = tos.count
-        return out
-
-
-def _turnouts(config: EngineConfig, pool: Pool, fleet: Fleet, duration_s: float) -> Turnouts | None:
-    """The fire pool's crews under ``station`` crews (attached to the pool), else None."""
-    if config.crews not in CREW_MODES:
-        raise ValueError(f"unknown crew model {config.crews!r}; use one of {CREW_MODES}")
-    if config.crews != "station" or len(pool.stations) == 0:
-        return None
-    crews = crews_of(fleet.station_units[pool.stations], config.crews_per_station)
-    pool.turnouts = Turnouts(crews, len(fleet.unit_ids), duration_s)
-    return pool.turnouts
+        n = len(self.eng.fleet.station_ids)
+        return self.turnouts.per_station(self.pools[FIRE].stations, n)

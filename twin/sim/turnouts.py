@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.sim.forces import Fleet
 from twin.sim.params import station_crews
 
 CREW_MODES: tuple[str, ...] = ("station", "vehicle")
@@ -136,3 +137,38 @@ class Turnouts:
         for t in self.open:
             self._count(t, self.duration)
         self.open.clear()
+
+    def per_station(self, stations: np.ndarray, n: int) -> dict[str, np.ndarray]:
+        """``station_crews``, ``crew_busy_s`` and ``turnouts`` per fleet station (``n`` of
+        them; ``stations``: the fleet index of each local station; 0 elsewhere)."""
+        out = {}
+        for key, v in (
+            ("station_crews", self.total),
+            ("crew_busy_s", self.busy),
+            ("turnouts", self.count),
+        ):
+            a = np.zeros(n, v.dtype)
+            a[stations] = v
+            out[key] = a
+        return out
+
+
+def station_turnouts(
+    mode: str,
+    per_station: int,
+    stations: np.ndarray,
+    fleet: Fleet,
+    arrive_s: np.ndarray,
+    duration_s: float,
+) -> Turnouts | None:
+    """The crews of the fire ``stations`` (fleet indices) under crew model ``mode``
+    (:data:`CREW_MODES`; ``vehicle`` or no stations: None). Reinforcement groups
+    (``arrive_s`` > 0) come as one crew per vehicle (teams from outside arrive crewed:
+    assumption, :mod:`twin.sim.reinforcement`)."""
+    if mode not in CREW_MODES:
+        raise ValueError(f"unknown crew model {mode!r}; use one of {CREW_MODES}")
+    if mode != "station" or len(stations) == 0:
+        return None
+    units = fleet.station_units[stations]
+    crews = np.where(arrive_s[stations] > 0, units, crews_of(units, per_station))
+    return Turnouts(crews, len(fleet.unit_ids), duration_s)
