@@ -161,6 +161,7 @@ def run_prepared(
         random=inc.random,
         rate_multiplier=inc.rate_multiplier,
         type_multipliers=dict(inc.type_multipliers),
+        density_elasticity=inc.density_elasticity,
     )
     sim = engine.run(arrays, rng, scenario.duration_s, timeline, progress)
     incidents = incident_table(sim)
