@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from tinycity import simulate_script, tiny_city
 
+from twin.analysis.overrides import Override, apply_overrides
 from twin.errors import TwinDataError
 from twin.scenario.spec import parse_scenario
 from twin.sim.columns import chain_columns
@@ -236,3 +237,13 @@ def test_station_turnouts_by_model_and_reinforcements_one_crew_per_vehicle():
     arrive[fire[0]] = 3600.0
     assert station_turnouts("station", 0, fire, fleet, arrive, 10.0).total.tolist() == [4, 1, 1]
     assert station_turnouts("vehicle", 0, fire, fleet, arrive, 10.0) is None
+
+
+def test_the_sensitivity_parameter_reaches_the_engine():
+    # bench/sensitivity.py's "crews per station (all 1 / all 2)" is the override path
+    # crews_per_station; the scenario (which leaves it out) keeps the override
+    scen = parse_scenario('name = "x"\n')
+    for value in (1.0, 2.0):
+        cfg, sc = apply_overrides(EngineConfig(), scen, [Override("crews_per_station", value)])
+        assert scenario_config(cfg, sc, False).crews_per_station == value
+    assert crews_of(np.array([2, 4]), 1.0).tolist() == [1, 1]  # type: ignore[arg-type]
