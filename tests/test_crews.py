@@ -233,10 +233,10 @@ def test_station_turnouts_by_model_and_reinforcements_one_crew_per_vehicle():
     fire = fleet.of_force("fire")
     assert [fleet.station_ids[s] for s in fire] == ["F1", "F2", "F3"]
     arrive = np.zeros(len(fleet.station_ids))
-    assert station_turnouts("station", 0, fire, fleet, arrive, 10.0).total.tolist() == [2, 1, 1]
+    assert station_turnouts(EngineConfig(), fire, fleet, arrive, 10.0).total.tolist() == [2, 1, 1]
     arrive[fire[0]] = 3600.0
-    assert station_turnouts("station", 0, fire, fleet, arrive, 10.0).total.tolist() == [4, 1, 1]
-    assert station_turnouts("vehicle", 0, fire, fleet, arrive, 10.0) is None
+    assert station_turnouts(EngineConfig(), fire, fleet, arrive, 10.0).total.tolist() == [4, 1, 1]
+    assert station_turnouts(EngineConfig(crews="vehicle"), fire, fleet, arrive, 10.0) is None
 
 
 def test_the_sensitivity_parameter_reaches_the_engine():

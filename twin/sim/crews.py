@@ -10,7 +10,7 @@ A unit of a force with ``max_on_scene_s`` (air) leaves after that long unless it
 With crews (:mod:`twin.sim.turnouts`, a pool's ``turnouts``) a departure from the station
 joins or opens its station's turnout; a vehicle home is given back to its station, and
 when that frees the crew (or another crew is free) the station serves the queue
-(:meth:`Crews.serve_station`).
+(:func:`serve_station`).
 """
 
 from __future__ import annotations
@@ -184,30 +184,7 @@ class Crews:
         self.log.last_t = now
         assert pool.turnouts is not None
         pool.turnouts.home(u, now)
-        self.serve_station(pool, i)
-
-    def serve_station(self, pool: Pool, i: int) -> None:
-        """Local station ``i`` of a pool with crews sends its free vehicles to the queued
-        requests its crews can serve (a crew free, or its turnout to that incident forming
-        now), oldest first by priority; each vehicle (last freed first) takes the first
-        request it can serve."""
-        tos = pool.turnouts
-        if tos is None:
-            return
-        now = self.env.now
-
-        def ok(inc: Inc) -> bool:
-            return tos.can_send(i, inc.id, now)
-
-        while pool.queue and pool.free_l[i] > 0:
-            for u in reversed(pool.stack[i]):
-                nxt = self.queues.next_for(pool, -1, i, u, ok)
-                if nxt is not None:
-                    pool.take_unit(i, u)
-                    self.start_unit(nxt, pool, i, u)
-                    break
-            else:
-                return
+        serve_station(self, pool, i)
 
     def _work(self, u: int, pool: Pool, inc: Inc) -> Generator[simpy.Event, None, None]:
         """Ground unit ``u`` works at ``inc`` until it is cleared or the unit is released
@@ -250,3 +227,27 @@ class Crews:
         for u in range(len(self.busy)):
             if u not in free:
                 self._count_busy(u, self.duration)
+
+
+def serve_station(crews: Crews, pool: Pool, i: int) -> None:
+    """Local station ``i`` of a pool with crews sends its free vehicles to the queued
+    requests its crews can serve (a crew free, or its turnout to that incident forming
+    now), first by priority and age; each vehicle (last freed first) takes the first request
+    it can serve. Called when a vehicle is home and when a crew is back to readiness."""
+    tos = pool.turnouts
+    if tos is None:
+        return
+    now = crews.env.now
+
+    def ok(inc: Inc) -> bool:
+        return tos.can_send(i, inc.id, now)
+
+    while pool.queue and pool.free_l[i] > 0:
+        for u in reversed(pool.stack[i]):
+            nxt = crews.queues.next_for(pool, -1, i, u, ok)
+            if nxt is not None:
+                pool.take_unit(i, u)
+                crews.start_unit(nxt, pool, i, u)
+                break
+        else:
+            return

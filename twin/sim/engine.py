@@ -98,12 +98,8 @@ class EngineConfig:
     policy: str = "nearest"
     """Dispatch policy of district-level forces (:data:`twin.sim.dispatch.POLICIES`)."""
     crews: str = "station"
-    """Fire crews (:data:`twin.sim.turnouts.CREW_MODES`): ``station`` (default) one or two
-    crews per station, the crew busy from dispatch until its last vehicle is home;
-    ``vehicle`` every vehicle its own crew."""
     crews_per_station: int = 0
-    """With ``station`` crews: 0 by station class (:data:`twin.sim.params.CREWS_BY_CLASS`),
-    else this many crews at every fire station (at most its vehicles)."""
+    """Fire crews: ``station`` (by class, or ``crews_per_station`` > 0 each) or ``vehicle``."""
     air: AirLimits = field(default_factory=AirLimits)
     """When helicopters may not fly (dark hours, fog days); air requests from the scene."""
     calendar: Calendar = field(default_factory=Calendar)
@@ -149,11 +145,9 @@ class SimResult:
     arrays: IncidentArrays | None = None
     """The run's pre-drawn incidents (depth and access of flood calls)."""
     station_crews: np.ndarray | None = None
-    """Per fleet station, its crews (fire stations under ``station`` crews; else None)."""
     crew_busy_s: np.ndarray | None = None
-    """Per fleet station, crew-seconds out on turnouts within the run (None: no crews)."""
     turnouts: np.ndarray | None = None
-    """Per fleet station, turnouts (dispatches of a crew) in the run (None: no crews)."""
+    """Per fleet station: crews, crew-seconds out on turnouts, turnouts (None: no crews)."""
 
 
 class Engine:
@@ -286,10 +280,7 @@ class Run:
         fleet = eng.fleet
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
         fire = self.pools[FIRE]
-        cfg = eng.config
-        self.turnouts = fire.turnouts = station_turnouts(
-            cfg.crews, cfg.crews_per_station, fire.stations, fleet, eng.arrive_s, duration_s
-        )
+        fire.turnouts = station_turnouts(eng.config, fire.stations, fleet, eng.arrive_s, duration_s)
         uniforms = Uniforms(rng)
         rt = road_times(eng.tt, eng.sources, eng.nearest, eng.regimes)
         chain = eng.config.chain
@@ -368,7 +359,6 @@ class Run:
         self.queues.surge_active = lambda: self.surge.active
         self.queues.opened = self.surge.opened
         self.crews.last_leg = flood_legs(arr, fleet, n_units)
-        fire = self.pools[FIRE]
         self.readiness = Readiness(
             env, self.log, fire, self.crews, fleet.station_node.tolist(), rng, chain, duration_s
         )
@@ -406,12 +396,5 @@ class Run:
             surge_rows=self.surge.rows,
             surge_declared_s=self.surge.declared_s,
             arrays=self.arr,
-            **self._crew_counts(),
+            **(t.per_station() if (t := self.pools[FIRE].turnouts) is not None else {}),
         )
-
-    def _crew_counts(self) -> dict[str, np.ndarray]:
-        """Crews, crew busy time and turnouts per fleet station (empty without crews)."""
-        if self.turnouts is None:
-            return {}
-        n = len(self.eng.fleet.station_ids)
-        return self.turnouts.per_station(self.pools[FIRE].stations, n)

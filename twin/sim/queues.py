@@ -121,7 +121,7 @@ class Queues:
         """The first queued incident (by priority, then age) still waiting for this force
         that the unit ``unit`` of local station ``i``, at ``scene`` (−1: at its station),
         can reach and serve (a request for its vehicle kind or any) and that ``ok`` admits
-        (the station's crews, :meth:`twin.sim.crews.Crews.serve_station`); None if none."""
+        (the station's crews, :func:`twin.sim.crews.serve_station`); None if none."""
         q = pool.queue
         while q and q[0].cleared:
             q.popleft()

@@ -26,7 +26,7 @@ from typing import cast
 import numpy as np
 import simpy
 
-from twin.sim.crews import Crews
+from twin.sim.crews import Crews, serve_station
 from twin.sim.dispatch import Pool
 from twin.sim.events import AWAY, READY, EventLog
 from twin.sim.params import TimeChain
@@ -100,6 +100,6 @@ class Readiness:
         self.log.add((self.env.now, READY, -1, u, self.node[i], -1, -1))
         if self.pool.turnouts is not None:
             self.pool.turnouts.back(i)
-            self.crews.serve_station(self.pool, i)
+            serve_station(self.crews, self.pool, i)
         else:
             self.crews.ready_again(self.pool, i, u)

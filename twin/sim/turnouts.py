@@ -11,7 +11,7 @@ station's crews from the dispatch order until the last of its vehicles is back a
 station; a vehicle sent from a scene straight to a queued request stays in its turnout.
 While all of a station's crews are out (or away from readiness, :mod:`twin.sim.readiness`),
 none of its free vehicles can be dispatched; when a crew frees, queued requests it can
-serve are served (:meth:`twin.sim.crews.Crews.serve_station`).
+serve are served (:func:`twin.sim.crews.serve_station`).
 
 Under the ``vehicle`` model (the model before crews) every vehicle is its own crew: no
 :class:`Turnouts` is attached to the pool and nothing here runs.
@@ -21,6 +21,8 @@ Arrays and plain lists only: the dispatcher masks its candidate stations with
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import numpy as np
 
@@ -71,6 +73,9 @@ class Turnouts:
         """Turnouts per station."""
         self.duration = duration_s
         self.open: set[Turnout] = set()
+        self.stations = np.arange(len(self.total))
+        """Fleet index of each local station (for :meth:`per_station`)."""
+        self.n_stations = len(self.total)
 
     def joinable(self, inc: int, now: float) -> list[int]:
         """Local stations whose turnout to incident ``inc`` is forming at ``now``."""
@@ -138,37 +143,49 @@ class Turnouts:
             self._count(t, self.duration)
         self.open.clear()
 
-    def per_station(self, stations: np.ndarray, n: int) -> dict[str, np.ndarray]:
-        """``station_crews``, ``crew_busy_s`` and ``turnouts`` per fleet station (``n`` of
-        them; ``stations``: the fleet index of each local station; 0 elsewhere)."""
+    def per_station(self) -> dict[str, np.ndarray]:
+        """``station_crews``, ``crew_busy_s`` and ``turnouts`` per fleet station (0 at the
+        stations without crews), for :class:`twin.sim.engine.SimResult`."""
         out = {}
         for key, v in (
             ("station_crews", self.total),
             ("crew_busy_s", self.busy),
             ("turnouts", self.count),
         ):
-            a = np.zeros(n, v.dtype)
-            a[stations] = v
+            a = np.zeros(self.n_stations, v.dtype)
+            a[self.stations] = v
             out[key] = a
         return out
 
 
+class CrewSettings(Protocol):
+    """What :func:`station_turnouts` reads of the engine config."""
+
+    @property
+    def crews(self) -> str: ...
+
+    @property
+    def crews_per_station(self) -> int: ...
+
+
 def station_turnouts(
-    mode: str,
-    per_station: int,
+    settings: CrewSettings,
     stations: np.ndarray,
     fleet: Fleet,
     arrive_s: np.ndarray,
     duration_s: float,
 ) -> Turnouts | None:
-    """The crews of the fire ``stations`` (fleet indices) under crew model ``mode``
-    (:data:`CREW_MODES`; ``vehicle`` or no stations: None). Reinforcement groups
-    (``arrive_s`` > 0) come as one crew per vehicle (teams from outside arrive crewed:
-    assumption, :mod:`twin.sim.reinforcement`)."""
+    """The crews of the fire ``stations`` (fleet indices) under ``settings.crews``
+    (:data:`CREW_MODES`; ``vehicle`` or no stations: None) and ``crews_per_station``.
+    Reinforcement groups (``arrive_s`` > 0) come as one crew per vehicle (teams from
+    outside arrive crewed: assumption, :mod:`twin.sim.reinforcement`)."""
+    mode = settings.crews
     if mode not in CREW_MODES:
         raise ValueError(f"unknown crew model {mode!r}; use one of {CREW_MODES}")
     if mode != "station" or len(stations) == 0:
         return None
     units = fleet.station_units[stations]
-    crews = np.where(arrive_s[stations] > 0, units, crews_of(units, per_station))
-    return Turnouts(crews, len(fleet.unit_ids), duration_s)
+    crews = np.where(arrive_s[stations] > 0, units, crews_of(units, settings.crews_per_station))
+    out = Turnouts(crews, len(fleet.unit_ids), duration_s)
+    out.stations, out.n_stations = stations, len(fleet.station_ids)
+    return out
