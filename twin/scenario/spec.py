@@ -7,7 +7,7 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     days = 7
     start_date = 2025-07-01  # optional: season and weekday of demand (none: an average day)
     datum = "wgs84"  # of every lon/lat below; "gcj02" (Amap/Tencent) or "bd09" (Baidu) converted
-    [incidents]      rate_multiplier, type_multipliers, [[incidents.scripted]]
+    [incidents]      rate_multiplier, density_elasticity, type_multipliers, [[incidents.scripted]]
     [fleet]          scale (per force), station_units (per station)
     [stations]       remove, [[stations.add]], [[stations.move]]
     [[sensors]]      network, district, coverage (share of pipe length watched)
@@ -16,7 +16,8 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     [[fog]]          start_h, duration_h, visibility_m, districts (slows traffic)
     [traffic]        model = "table" | "assigned" (see twin.model.traffic)
     [pipes]          failures (on/off), failure_rate_multiplier (see twin.hazards.lifelines)
-    [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch)
+    [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch),
+                     crews = "station" | "vehicle", crews_per_station (see twin.sim.turnouts)
     [surge]          enabled, trigger_open, release_after_h (see twin.sim.surge)
     [[reinforcement]] name, force, units, arrive_h, staging (see twin.sim.reinforcement)
 
@@ -96,6 +97,7 @@ class Incidents(Spec):
     """Random incident generation and scripted incidents."""
 
     rate_multiplier: Float = ranged("incidents.rate_multiplier", default=1.0)
+    density_elasticity: Float = ranged("incidents.density_elasticity", default=0.0)
     type_multipliers: dict[
         str, Annotated[float, ranged("incidents.type_multipliers", strict=True)]
     ] = Field(default_factory=dict)
@@ -196,9 +198,14 @@ class Pipes(Spec):
 
 class Dispatch(Spec):
     """How the 119 centre chooses units: ``nearest`` (default: the free unit with the
-    smallest road time, any district) or ``district_first`` (see twin.sim.dispatch)."""
+    smallest road time, any district) or ``district_first`` (see twin.sim.dispatch); and
+    what is busy: ``crews = "station"`` (default: a fire station turns out as one or two
+    crews, by class, or ``crews_per_station`` at every station) or ``"vehicle"`` (every
+    vehicle its own crew; see twin.sim.turnouts)."""
 
     policy: Literal["nearest", "district_first"] = "nearest"
+    crews: Literal["station", "vehicle"] = "station"
+    crews_per_station: Int | None = ranged("dispatch.crews_per_station", default=None)
 
 
 class Surge(Spec):
