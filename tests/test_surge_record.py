@@ -85,7 +85,8 @@ def test_a_site_waiting_for_its_first_crew_is_counted_each_hour():
 
 
 def test_standing_down_sends_the_reinforcement_deferred_under_the_surge():
-    # Two engines at F1 (n00); trigger 1, checks every 1000 s.
+    # Two engines at F1 (n00), turning out as two crews (``crews_per_station=2``: the engine
+    # left at home has a crew of its own); trigger 1, checks every 1000 s.
     # - rescue (priority 1) at n11, alarm 100: P1 ordered 160, on scene 460, works 1000 s →
     #   cleared 1460; open at the 1000 s check → the surge is declared then;
     # - outdoor fire (priority 2, two engines) at n10, alarm 1100, ordered 1160 under the
@@ -101,7 +102,7 @@ def test_standing_down_sends_the_reinforcement_deferred_under_the_surge():
     )
     incs = [(100.0, "technical_rescue", "n11"), (1100.0, "outdoor_fire", "n10")]
     rule = SurgeRule(trigger_open=1, check_s=1000.0)
-    sim = simulate_script(city, incs, config=config(*types, surge=rule))
+    sim = simulate_script(city, incs, config=config(*types, surge=rule, crews_per_station=2))
     rescue, fire = sim.incidents
     assert sim.surge_declared_s == [1000.0] and rescue.cleared_s == 1460.0
     assert [e[0] for e in _rows(sim, "queued", fire.id)] == [1160.0]
