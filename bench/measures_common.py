@@ -64,6 +64,9 @@ CAL_KEYS = (
     "stations_over_1000",
     "fire_utilisation",
     "station_utilisation_max",
+    "crew_utilisation",
+    "crew_station_max",
+    "vehicles_per_turnout",
     "queued_share",
 )
 """Calibration figures carried as rows ``cal:<name>`` (value in ``met_share``)."""
@@ -286,6 +289,9 @@ def cal_rows(cal: dict[str, Any], queued_share: float = np.nan) -> pd.DataFrame:
         "stations_over_1000": runs.get("stations_over_1000"),
         "fire_utilisation": util.get("fire_units"),
         "station_utilisation_max": util.get("station_max"),
+        "crew_utilisation": util.get("fire_crews"),
+        "crew_station_max": util.get("crew_station_max"),
+        "vehicles_per_turnout": cal.get("vehicles_per_turnout"),
         "queued_share": queued_share,
     }
     return pd.DataFrame(

@@ -131,6 +131,9 @@ PARAMETERS: tuple[Param, ...] = (
     Param("fog days a year", ("air.fog_days_per_year",), 10.0, 70.0),
     # #11 model parts (twin.sim.readiness, twin.sim.airscene, twin.sim.seasons)
     Param("fire crew time away (h/day)", ("chain.away_h_per_day",), 0.0, 4.0),
+    # crews per fire station (twin.sim.turnouts): by class 1 (小型, 二级) or 2 (一级, 特勤);
+    # the range's ends: every station 1 crew / every station 2 (at most its vehicles)
+    Param("crews per station (all 1 / all 2)", ("crews_per_station",), 1.0, 2.0),
     Param("air request from scene (s)", ("air.scene_request_s",), 120.0, 900.0),
     Param("air-from-scene probability ×", ("catalogue.*.air_scene_prob",), 0.0, 2.0, scale=True),
     # the cycles act only on a scenario with a start_date (none: an average day)
@@ -174,6 +177,7 @@ RUN_ORDER = (
     "fire turnout by day",
     "community call rate",
     "fire crew time away",
+    "crews per station",
 )
 """The order parameters are run in (the named candidates first), so that a ``--deadline``
 cuts the rest; the ranking does not depend on it."""

@@ -2,8 +2,9 @@
 # The whole test suite on a fresh machine: install the package with its test extras and
 # Debian's chromium (the map tests open the maps in a real headless browser), then pytest.
 # With no arguments it first lints (ruff check, ruff format --check) and type-checks (mypy)
-# the package, and after pytest runs the wheel check (scripts/wheel-check.sh: build the
-# wheel, install it into a fresh virtualenv, run a short scenario from another directory).
+# the package, and after pytest (on two worker processes) runs the wheel check
+# (scripts/wheel-check.sh: build the wheel, install it into a fresh virtualenv, run a short
+# scenario from another directory).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k roads`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,11 @@ if [ $# -eq 0 ]; then
   .venv/bin/ruff format --check twin tests bench
   .venv/bin/mypy twin
 fi
-.venv/bin/python -m pytest --durations=30 "$@"
+# pytest on both cores (pytest-xdist): each test module runs whole on one worker, so its
+# module-scoped fixtures are built once; the slowest modules go first (tests/conftest.py).
+# TWIN_TEST_WORKERS=0 runs pytest in this one process instead.
+.venv/bin/python -m pytest -n "${TWIN_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder \
+  --durations=30 "$@"
 if [ $# -eq 0 ] || [ "${TWIN_WHEEL_CHECK:-}" = 1 ]; then
   PYTHON=.venv/bin/python bash scripts/wheel-check.sh
 fi

@@ -131,8 +131,14 @@ def test_a_crew_away_from_readiness_is_not_dispatched():
     first = chain_columns(sim.incidents)["first_fire_s"]
     assert first[0] == pytest.approx(7290.0)
     assert first[1] == pytest.approx(10950.0)
+    # F2 has one vehicle, so one crew (小型站, twin.sim.turnouts): its block is the crew's;
+    # the away/ready rows name the station's node (n50), not a vehicle
+    n50 = int(city.roads.node_index(["n50"])[0])
     kinds = [
-        e[1] for e in sim.events if e[3] >= 0 and str(sim.engine.fleet.unit_ids[e[3]])[0] == "F"
+        e[1]
+        for e in sim.events
+        if (e[3] >= 0 and str(sim.engine.fleet.unit_ids[e[3]])[0] == "F")
+        or (e[1] in (K["away"], K["ready"]) and e[4] == n50)
     ]
     assert kinds[:3] == [K["away"], K["ready"], K["dispatched"]]
     # without time away, the first fire is reached at 3600 + 60 + 90 = 3750 s

@@ -171,14 +171,18 @@ def test_surge_sends_one_crew_per_site_first():
     # engine for the deferred second engines
     incs = [(0.0, "technical_rescue", "n11"), (200.0, "building_collapse", "n10")]
     incs.append((201.0, "building_collapse", "n20"))
+    # every engine its own crew (crews = "vehicle"): the rule sends single vehicles; with
+    # F1's one crew (2 vehicles: 二级) the second engine could not leave on its own
+    # (station crews: tests/test_crews.py)
     rule = SurgeRule(trigger_open=1, check_s=100.0)
-    sim = simulate_script(city, incs, config=config(bc, tr, surge=rule))
+    cfg = replace(config(bc, tr, surge=rule), crews="vehicle")
+    sim = simulate_script(city, incs, config=cfg)
     _, a, b = sim.incidents
     assert sim.surge_declared_s == [100.0]
     assert a.first[FIRE] == pytest.approx(260.0 + 90.0 + 100.0)
     assert b.first[FIRE] == pytest.approx(261.0 + 90.0 + 200.0)  # the second engine: one each
     # everyday dispatch: both engines go to the first site, the second waits until it clears
-    calm = simulate_script(city, incs, config=config(bc, tr, surge=replace(rule, enabled=False)))
+    calm = simulate_script(city, incs, config=replace(cfg, surge=replace(rule, enabled=False)))
     _, a2, b2 = calm.incidents
     assert b2.first[FIRE] > a2.cleared_s
 

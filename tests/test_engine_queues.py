@@ -150,7 +150,10 @@ def surge_city_config(release_after_s: float):
     bc = named("building_collapse", 3600.0, (("fire", 2),))
     tr = named("technical_rescue", 86400.0, (("professional", 1),))
     rule = SurgeRule(trigger_open=1, check_s=100.0, release_after_s=release_after_s)
-    return dr_config(bc, tr, surge=rule)
+    # every vehicle its own crew (the model before twin.sim.turnouts): the surge rule defers
+    # and releases vehicles; with F1's one crew (2 vehicles: 二级) the deferred engine could
+    # not leave later on its own. Station crews: tests/test_crews.py.
+    return replace(dr_config(bc, tr, surge=rule), crews="vehicle")
 
 
 @pytest.mark.parametrize("drop", [(), ("A1", "C1", "C2", "C3")])
@@ -404,14 +407,16 @@ def test_a_request_served_by_one_kind_is_not_served_again_by_another_vehicle():
     # set-up, work 1000, 2000, 3000 s → cleared 1310, 2320, 3330 s). An accident at n20
     # (alarm 30 s) asks for a water tender and a rescue vehicle: both wait. F1/1, freed at
     # 1310 s, takes the water-tender request; F1/2, freed at 2320 s, finds only the rescue
-    # request left and goes home; F1/3, freed at 3330 s, takes it.
+    # request left and goes home; F1/3, freed at 3330 s, takes it. Every vehicle its own
+    # crew (crews = "vehicle"): with F1's one crew the three jobs could not go at once;
+    # the point here is the vehicle kinds of queued requests.
     city = tiny_city(units={"F1": 3, "F2": 0, "F3": 0})
     jobs = [named(f"job{k}", 1000.0 * k, (("fire", 1),)) for k in (1, 2, 3)]
     acc = named("traffic_accident", 86400.0, (("fire", 2),))
     incs = [(10.0 * k, f"job{k + 1}", "n10") for k in range(3)] + [
         (30.0, "traffic_accident", "n20")
     ]
-    sim = simulate_script(city, incs, config=config(*jobs, acc))
+    sim = simulate_script(city, incs, config=replace(config(*jobs, acc), crews="vehicle"))
     assert [i.cleared_s for i in sim.incidents[:3]] == pytest.approx([1310.0, 2320.0, 3330.0])
     got = [(e[0], e[3]) for e in rows(sim, "dispatched", 3)]
     assert got == [
@@ -453,6 +458,8 @@ def test_a_crew_back_from_its_block_away_serves_the_queue_from_its_station():
     # then). Only F2 (n50, east bank) has an engine; both bridges shut 09:00–12:00 (the
     # west bank cannot reach the east). A drill at n40 at 09:30 (order 09:31) queues. At
     # 11:00 F2 is ready again at its station and takes it at once (not at the reopening).
+    # F2 has one vehicle, so one crew (twin.sim.turnouts): the block is the crew's, its
+    # away/ready rows name F2's node (n50) and no vehicle.
     city = tiny_city(units={"F1": 0, "F3": 0})
     cfg = config(fixed(WORK))
     cfg = replace(cfg, chain=replace(cfg.chain, away_h_per_day=2.0, away_hours=(9, 11)))
@@ -464,8 +471,9 @@ def test_a_crew_back_from_its_block_away_serves_the_queue_from_its_station():
         closures=(bridges_shut(city, 9 * h, 12 * h),),
     )
     f2 = unit_index(sim, "F2/1")
-    assert [(e[0], e[3]) for e in rows(sim, "away")] == [(9 * h, f2)]
-    assert [(e[0], e[3]) for e in rows(sim, "ready")] == [(11 * h, f2)]
+    n50 = int(city.roads.node_index(["n50"])[0])
+    assert [(e[0], e[3], e[4]) for e in rows(sim, "away")] == [(9 * h, -1, n50)]
+    assert [(e[0], e[3], e[4]) for e in rows(sim, "ready")] == [(11 * h, -1, n50)]
     assert [(e[0], e[3]) for e in rows(sim, "dispatched")] == [(pytest.approx(11 * h), f2)]
 
 

@@ -1,7 +1,8 @@
 """Validation against queueing theory: the engine as an M/M/c queue matches Erlang C, its
 waiting-time distribution included, and with travel it stays inside M/G/c bounds.
 
-One district, ``c`` fire engines at one station, every incident at the station's node
+One district, ``c`` fire engines at one station, each its own crew (``crews = "vehicle"``:
+``c`` servers), every incident at the station's node
 (zero travel), zero turnout, no call handling or set-up, Poisson arrivals (rate λ) and exponential work (mean 1/μ):
 the share of incidents that find every unit busy and must queue is Erlang C,
 
@@ -89,8 +90,13 @@ def mmc_run(
     forces = dict(DEFAULT_FORCES)
     forces["fire"] = replace(forces["fire"], turnout_s=0.0, turnout_night_s=None, setup_s=0.0)
     cfg = EngineConfig(
-        catalogue={**CATALOGUE, "mmc": kind}, forces=forces, use_cache=False, chain=TimeChain.none()
-    )  # no call handling, no travel noise
+        catalogue={**CATALOGUE, "mmc": kind},
+        forces=forces,
+        use_cache=False,
+        chain=TimeChain.none(),
+        crews="vehicle",
+    )  # no call handling, no travel noise; every engine its own crew: c servers (with
+    # station crews the station's 1–2 crews would be the servers, twin.sim.turnouts)
     city = tiny_city(units={"F1": C_UNITS, "F2": 0, "F3": 0})
     return simulate_script(
         city,

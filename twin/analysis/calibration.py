@@ -13,7 +13,10 @@ can be checked against the national figures (docs/calibration.md):
   vehicle to, scaled to 365 days (median and maximum; 135 Chinese stations made more than
   1,000 runs in 2025);
 - ``utilisation``: fire units' busy time / (units × simulated time), city-wide, and the
-  median and maximum over fire stations.
+  median and maximum over fire stations; with crews (units.csv ``crews``,
+  :mod:`twin.sim.turnouts`) also ``fire_crews`` (crew time out on turnouts / (crews ×
+  simulated time)) and ``crew_station_max``;
+- ``vehicles_per_turnout``: fire vehicles dispatched / turnouts (with crews).
 """
 
 from __future__ import annotations
@@ -114,7 +117,12 @@ def _station_runs(d: pd.DataFrame, fire: pd.DataFrame, duration_s: float) -> dic
     busy = fire["busy_s"].to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         station_util = np.where(units > 0, busy / (units * duration_s), np.nan)
-    return {
+    util = {
+        "fire_units": _r(busy.sum() / max(units.sum() * duration_s, 1e-9)),
+        "station_median": _r(float(np.nanmedian(station_util))),
+        "station_max": _r(float(np.nanmax(station_util))),
+    }
+    out = {
         "fire_stations": int(len(fire)),
         "fire_units": int(units.sum()),
         "runs_per_station_per_year": {
@@ -122,9 +130,17 @@ def _station_runs(d: pd.DataFrame, fire: pd.DataFrame, duration_s: float) -> dic
             "max": _r(float(per_year.max())),
             "stations_over_1000": int((per_year > 1000).sum()),
         },
-        "utilisation": {
-            "fire_units": _r(busy.sum() / max(units.sum() * duration_s, 1e-9)),
-            "station_median": _r(float(np.nanmedian(station_util))),
-            "station_max": _r(float(np.nanmax(station_util))),
-        },
+        "utilisation": util,
     }
+    if "crews" in fire and fire["crews"].sum() > 0:
+        crews = fire["crews"].to_numpy(float)
+        crew_busy = fire["crew_busy_s"].to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            crew_util = np.where(crews > 0, crew_busy / (crews * duration_s), np.nan)
+        util["fire_crews"] = _r(crew_busy.sum() / (crews.sum() * duration_s))
+        util["crew_station_max"] = _r(float(np.nanmax(crew_util)))
+        out["fire_crews"] = int(crews.sum())
+        out["vehicles_per_turnout"] = _ratio(
+            float(fire["dispatches"].sum()), float(fire["turnouts"].sum())
+        )
+    return out

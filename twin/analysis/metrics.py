@@ -257,12 +257,19 @@ def worst(
 def unit_table(sim: SimResult) -> pd.DataFrame:
     """units.csv: per station — units, dispatches, busy time (s, within the simulated
     duration: the drain after it is not counted), utilisation (busy time / (units ×
-    simulated duration), so ≤ 1)."""
+    simulated duration), so ≤ 1); with fire crews (:mod:`twin.sim.turnouts`): ``crews``,
+    ``turnouts``, ``crew_busy_s`` (crew-seconds out on turnouts) and ``crew_utilisation``
+    (crew_busy_s / (crews × simulated duration)); 0 where a station has no crews."""
     eng = sim.engine
     fl = eng.fleet
     busy = np.bincount(fl.unit_station, weights=sim.unit_busy_s, minlength=len(fl.station_ids))
     units = fl.station_units
     denom = np.maximum(units, 1) * sim.duration_s
+    n = len(fl.station_ids)
+    crews = sim.station_crews if sim.station_crews is not None else np.zeros(n, np.int64)
+    crew_busy = sim.crew_busy_s if sim.crew_busy_s is not None else np.zeros(n)
+    turnouts = sim.turnouts if sim.turnouts is not None else np.zeros(n, np.int64)
+    crew_denom = np.maximum(crews, 1) * sim.duration_s
     return pd.DataFrame(
         {
             "station_id": fl.station_ids,
@@ -272,6 +279,10 @@ def unit_table(sim: SimResult) -> pd.DataFrame:
             "dispatches": sim.station_dispatches,
             "busy_s": busy.round(1),
             "utilisation": np.where(units > 0, busy / denom, 0.0).round(5),
+            "crews": crews,
+            "turnouts": turnouts,
+            "crew_busy_s": crew_busy.round(1),
+            "crew_utilisation": np.where(crews > 0, crew_busy / crew_denom, 0.0).round(5),
         }
     )
 

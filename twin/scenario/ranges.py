@@ -111,6 +111,13 @@ RANGES: dict[str, Range] = {
         "time on one scene before a unit may be released to a site without a crew (up to ten days)",
         low_open=True,
     ),
+    "dispatch.crews_per_station": Range(
+        1,
+        2,
+        "crews",
+        "a Chinese fire station turns out as one or two crews (assumption by 建标152-2017 "
+        "class, docs/calibration.md); leave it out for crews by class",
+    ),
     "reinforcement.units": Range(
         1,
         10_000,

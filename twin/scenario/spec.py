@@ -16,7 +16,8 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     [[fog]]          start_h, duration_h, visibility_m, districts (slows traffic)
     [traffic]        model = "table" | "assigned" (see twin.model.traffic)
     [pipes]          failures (on/off), failure_rate_multiplier (see twin.hazards.lifelines)
-    [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch)
+    [dispatch]       policy = "nearest" | "district_first" (see twin.sim.dispatch),
+                     crews = "station" | "vehicle", crews_per_station (see twin.sim.turnouts)
     [surge]          enabled, trigger_open, release_after_h (see twin.sim.surge)
     [[reinforcement]] name, force, units, arrive_h, staging (see twin.sim.reinforcement)
 
@@ -197,9 +198,14 @@ class Pipes(Spec):
 
 class Dispatch(Spec):
     """How the 119 centre chooses units: ``nearest`` (default: the free unit with the
-    smallest road time, any district) or ``district_first`` (see twin.sim.dispatch)."""
+    smallest road time, any district) or ``district_first`` (see twin.sim.dispatch); and
+    what is busy: ``crews = "station"`` (default: a fire station turns out as one or two
+    crews, by class, or ``crews_per_station`` at every station) or ``"vehicle"`` (every
+    vehicle its own crew; see twin.sim.turnouts)."""
 
     policy: Literal["nearest", "district_first"] = "nearest"
+    crews: Literal["station", "vehicle"] = "station"
+    crews_per_station: Int | None = ranged("dispatch.crews_per_station", default=None)
 
 
 class Surge(Spec):

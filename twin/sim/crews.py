@@ -7,6 +7,10 @@ district, counted for dispatches from a station and from a scene alike), hands a
 to the incident lifecycle, asks the queues for the next request when the unit is done
 (it drives there from the scene), otherwise sends it home and counts its busy time.
 A unit of a force with ``max_on_scene_s`` (air) leaves after that long unless it leads.
+With crews (:mod:`twin.sim.turnouts`, a pool's ``turnouts``) a departure from the station
+joins or opens its station's turnout; a vehicle home is given back to its station, and
+when that frees the crew (or another crew is free) the station serves the queue
+(:func:`serve_station`).
 """
 
 from __future__ import annotations
@@ -94,6 +98,8 @@ class Crews:
         trip, origin, blocked = self.mv.to_scene(u, pool, i, inc.id, inc.node, scene, now, z)
         station = int(pool.stations[i])
         frm = self.station_district[station]
+        if scene < 0 and pool.turnouts is not None:
+            pool.turnouts.dispatch(i, inc.id, u, now)
         self.dispatches[station] += 1
         if pool.force == inc.lead:
             inc.lead_sent = True
@@ -155,6 +161,9 @@ class Crews:
             yield from self._travel(trip)
             self.mv.arrived(trip, env.now, False)
             self.mv.record_route(trip)
+            if pool.turnouts is not None:  # crews: back in the station, its crews serve
+                self._home(u, pool, i, trip.dest)
+                return
             nxt = self.queues.next_for(pool, -1, i, u) if pool.queue else None
             if nxt is None:
                 pool.give_back(i, u)
@@ -164,6 +173,18 @@ class Crews:
                 return
             inc = nxt
             trip = self.depart(u, pool, i, inc, -1)
+
+    def _home(self, u: int, pool: Pool, i: int, node: int) -> None:
+        """Vehicle ``u`` is back at local station ``i`` (crews): free, its turnout one
+        vehicle fewer (the last frees the crew), then the station serves the queue."""
+        now = self.env.now
+        pool.give_back(i, u)
+        self._count_busy(u, now)
+        self.log.add((now, AVAILABLE, -1, u, node, -1, -1))
+        self.log.last_t = now
+        assert pool.turnouts is not None
+        pool.turnouts.home(u, now)
+        serve_station(self, pool, i)
 
     def _work(self, u: int, pool: Pool, inc: Inc) -> Generator[simpy.Event, None, None]:
         """Ground unit ``u`` works at ``inc`` until it is cleared or the unit is released
@@ -197,8 +218,36 @@ class Crews:
         self.busy[u] += max(min(until, end) - min(self.busy_since[u], end), 0.0)
 
     def close_open_spells(self, pools: list[Pool]) -> None:
-        """Count the busy time of spells still open when the drain was cut."""
+        """Count the busy time of spells (and crews' turnouts) still open when the drain
+        was cut."""
+        for pool in pools:
+            if pool.turnouts is not None:
+                pool.turnouts.close_open()
         free = {u for pool in pools for stack in pool.stack for u in stack}
         for u in range(len(self.busy)):
             if u not in free:
                 self._count_busy(u, self.duration)
+
+
+def serve_station(crews: Crews, pool: Pool, i: int) -> None:
+    """Local station ``i`` of a pool with crews sends its free vehicles to the queued
+    requests its crews can serve (a crew free, or its turnout to that incident forming
+    now), first by priority and age; each vehicle (last freed first) takes the first request
+    it can serve. Called when a vehicle is home and when a crew is back to readiness."""
+    tos = pool.turnouts
+    if tos is None:
+        return
+    now = crews.env.now
+
+    def ok(inc: Inc) -> bool:
+        return tos.can_send(i, inc.id, now)
+
+    while pool.queue and pool.free_l[i] > 0:
+        for u in reversed(pool.stack[i]):
+            nxt = crews.queues.next_for(pool, -1, i, u, ok)
+            if nxt is not None:
+                pool.take_unit(i, u)
+                crews.start_unit(nxt, pool, i, u)
+                break
+        else:
+            return

@@ -13,7 +13,9 @@ Three levels (:attr:`twin.sim.forces.ForceSpec.level`):
   within the force's target (30 min), the nearest free unit of *any* district. Under both,
   a unit sent into another district than its station's is counted as **mutual aid**
   (from → to district). A request for ``n`` units is ``n`` picks in a row, so the nearest
-  station sends what it has free and the rest comes from the next.
+  station sends what it has free and the rest comes from the next. With fire crews
+  (:mod:`twin.sim.turnouts`) a station may send only while one of its crews is free, or
+  when its crew's turnout to this incident is forming at this instant (the same dispatch).
 - **city** (professional teams, helicopters): the nearest free unit anywhere.
 
 Road times come from :class:`twin.model.roads.TravelTimes` (``out[period][station_row, node]``)
@@ -38,6 +40,7 @@ from twin.sim.kinds import ANY, KINDS, kind_codes
 from twin.sim.priority import PriorityQueue
 from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
+from twin.sim.turnouts import Turnouts
 
 UNIFORM_BLOCK = 1 << 16
 """Uniform random numbers are drawn from the run's Generator in blocks this size."""
@@ -95,6 +98,8 @@ class Pool:
     """Free units per local station and kind (n_stations × len(KINDS))."""
     kind_total: np.ndarray | None = None
     """Units of the force per kind (busy or not)."""
+    turnouts: Turnouts | None = None
+    """The stations' crews (:mod:`twin.sim.turnouts`); None: every unit is its own crew."""
 
     def __post_init__(self) -> None:
         self.free_l = self.free.tolist()
@@ -131,11 +136,27 @@ class Pool:
         if self.kind_free is not None and self.kind is not None:
             self.kind_free[i, self.kind[unit]] += 1
 
-    def free_of(self, kind: int) -> np.ndarray:
-        """Local stations with a free unit of ``kind`` (:data:`~twin.sim.kinds.ANY`: any)."""
+    def sendable(self) -> bool:
+        """Has the pool a free unit that may be sent (with crews: at a station with a free
+        crew)?"""
+        if self.turnouts is None:
+            return any(self.free_l)
+        return bool(np.any((self.free > 0) & (self.turnouts.free > 0)))
+
+    def free_of(self, kind: int, join: list[int] | tuple[int, ...] = ()) -> np.ndarray:
+        """Local stations with a free unit of ``kind`` (:data:`~twin.sim.kinds.ANY`: any)
+        that may send it: with crews (:attr:`turnouts`), only stations with a free crew or
+        in ``join`` (their turnout to this incident is forming now)."""
         if kind == ANY or self.kind_free is None:
-            return np.flatnonzero(self.free > 0)
-        return np.flatnonzero(self.kind_free[:, kind] > 0)
+            has = self.free > 0
+        else:
+            has = self.kind_free[:, kind] > 0
+        if self.turnouts is not None:
+            crew = self.turnouts.free > 0
+            if join:
+                crew[list(join)] = True
+            has &= crew
+        return np.flatnonzero(has)
 
 
 def build_pools(fleet: Fleet, forces: dict[str, ForceSpec], station_row: np.ndarray) -> list[Pool]:
@@ -212,16 +233,30 @@ class Dispatcher:
         """Community responders on and off duty (set by a run); None: a coin per request."""
 
     def pick_road(
-        self, pool: Pool, node: int, district: int, t: float, kind: int = ANY
+        self,
+        pool: Pool,
+        node: int,
+        district: int,
+        t: float,
+        kind: int = ANY,
+        join: list[int] | tuple[int, ...] = (),
     ) -> tuple[int, bool]:
         """Local station index of the unit (of vehicle ``kind``) to send (−1: none free can
         reach ``node``) and whether any station of the force could reach it on the open
-        network (else the place is cut off for good and the request is not queued)."""
-        i, _, reach = self._road(pool, node, district, t, kind)
+        network (else the place is cut off for good and the request is not queued).
+        ``join``: stations whose crew's turnout to this incident is forming now
+        (:meth:`Pool.free_of`)."""
+        i, _, reach = self._road(pool, node, district, t, kind, join)
         return i, reach
 
     def pick_kind(
-        self, pool: Pool, node: int, district: int, t: float, kind: int
+        self,
+        pool: Pool,
+        node: int,
+        district: int,
+        t: float,
+        kind: int,
+        join: list[int] | tuple[int, ...] = (),
     ) -> tuple[int, bool, int]:
         """As :meth:`pick_road`, and the kind the request is served as. A vehicle of
         ``kind`` (aerial, rescue, command) comes only from where it can arrive within the
@@ -230,23 +265,29 @@ class Dispatcher:
         fleet lacks): the nearby stations send what they have rather than a special vehicle
         from hours away (on the municipality, from another county 300 km off). When no
         vehicle of any kind is free, the request waits for ``kind`` as before."""
-        i, eta, reach = self._road(pool, node, district, t, kind)
+        i, eta, reach = self._road(pool, node, district, t, kind, join)
         if (
             kind == ANY
             or pool.kind is None
             or (i >= 0 and pool.spec.turnout_s + eta <= pool.target_s)
         ):
             return i, reach, kind
-        j, _, _ = self._road(pool, node, district, t, ANY)
-        return (j, True, ANY) if j >= 0 else (i, reach, kind)
+        j, _, reach_any = self._road(pool, node, district, t, ANY, join)
+        return (j, reach_any, ANY) if j >= 0 else (i, reach, kind)
 
     def _road(
-        self, pool: Pool, node: int, district: int, t: float, kind: int
+        self,
+        pool: Pool,
+        node: int,
+        district: int,
+        t: float,
+        kind: int,
+        join: list[int] | tuple[int, ...] = (),
     ) -> tuple[int, float, bool]:
         """:meth:`pick_road`'s choice, its road time (s; inf: none) and reachability."""
         turnout = pool.spec.turnout_s
         p = self.times.period(t + turnout)
-        free = pool.free_of(kind)
+        free = pool.free_of(kind, join)
         if len(free):
             if self.district_first and pool.spec.level == "district":
                 eta = self.times.to_node(pool.rows[free], node, p)

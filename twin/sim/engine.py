@@ -65,6 +65,7 @@ from twin.sim.rerouting import Closures
 from twin.sim.roster import Roster
 from twin.sim.seasons import Calendar
 from twin.sim.surge import Surge, SurgeRule
+from twin.sim.turnouts import station_turnouts
 
 __all__ = [
     "FORCES",
@@ -96,6 +97,9 @@ class EngineConfig:
     """Call handling, night hours and travel noise (:class:`twin.sim.params.TimeChain`)."""
     policy: str = "nearest"
     """Dispatch policy of district-level forces (:data:`twin.sim.dispatch.POLICIES`)."""
+    crews: str = "station"
+    crews_per_station: int = 0
+    """Fire crews: ``station`` (by class, or ``crews_per_station`` > 0 each) or ``vehicle``."""
     air: AirLimits = field(default_factory=AirLimits)
     """When helicopters may not fly (dark hours, fog days); air requests from the scene."""
     calendar: Calendar = field(default_factory=Calendar)
@@ -140,6 +144,10 @@ class SimResult:
     """Times (s) a surge was declared."""
     arrays: IncidentArrays | None = None
     """The run's pre-drawn incidents (depth and access of flood calls)."""
+    station_crews: np.ndarray | None = None
+    crew_busy_s: np.ndarray | None = None
+    turnouts: np.ndarray | None = None
+    """Per fleet station: crews, crew-seconds out on turnouts, turnouts (None: no crews)."""
 
 
 class Engine:
@@ -271,6 +279,8 @@ class Run:
         env = self.env = simpy.Environment()
         fleet = eng.fleet
         self.pools: list[Pool] = build_pools(fleet, eng.config.forces, eng.station_row)
+        fire = self.pools[FIRE]
+        fire.turnouts = station_turnouts(eng.config, fire.stations, fleet, eng.arrive_s, duration_s)
         uniforms = Uniforms(rng)
         rt = road_times(eng.tt, eng.sources, eng.nearest, eng.regimes)
         chain = eng.config.chain
@@ -349,7 +359,6 @@ class Run:
         self.queues.surge_active = lambda: self.surge.active
         self.queues.opened = self.surge.opened
         self.crews.last_leg = flood_legs(arr, fleet, n_units)
-        fire = self.pools[FIRE]
         self.readiness = Readiness(
             env, self.log, fire, self.crews, fleet.station_node.tolist(), rng, chain, duration_s
         )
@@ -387,4 +396,5 @@ class Run:
             surge_rows=self.surge.rows,
             surge_declared_s=self.surge.declared_s,
             arrays=self.arr,
+            **(t.per_station() if (t := self.pools[FIRE].turnouts) is not None else {}),
         )

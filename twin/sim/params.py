@@ -79,8 +79,11 @@ its ``units`` (vehicles): bays = units + 1 spare (:func:`station_class`). The ve
 class holds (:data:`CLASS_KINDS`) are an assumption: the water tenders first, then one
 rescue vehicle, then an aerial platform/ladder, then a command vehicle as bays allow (the
 mix per class: :mod:`twin.sim.kinds`).
-Each vehicle has its own crew (2025: 25.93 M personnel and 4.699 M vehicle dispatches
-nationally, ≈ 5.5 people per vehicle dispatched), so a crew busy is a vehicle busy.
+**Crews** (turnout teams): a station turns out as one or two crews, and the crew, not the
+vehicle, is the busy resource (:mod:`twin.sim.turnouts`). Crews per class
+(:data:`CREWS_BY_CLASS`, assumption, range 1–2): 小型站 and 二级普通站 1, 一级普通站 and 特勤站
+2. Plausibility (not fitted): 25.93 M personnel and 4.699 M vehicle dispatches nationally
+in 2025, ≈ 5.5 people per vehicle dispatched.
 
 **National call mix** (国家消防救援局, 2025): 2.444 M calls, 4.699 M vehicle dispatches
 (1.92 per call); fires 0.837 M (34.3 %), rescues 0.442 M (18.1 %), social assistance
@@ -226,6 +229,17 @@ CLASS_KINDS: tuple[str, ...] = (
     "command",
 )
 """Vehicle kinds in the order a station fills its bays (assumption)."""
+
+
+CREWS_BY_CLASS: dict[str, int] = {"特勤": 2, "一级": 2, "二级": 1, "小型": 1}
+"""Crews (turnout teams) per station class: assumption, range 1–2 (docs/calibration.md,
+"crews per station")."""
+
+
+def station_crews(units: int) -> int:
+    """Crews of a fire station with ``units`` vehicles, by its class (:data:`CREWS_BY_CLASS`;
+    never more than its vehicles, none without a vehicle)."""
+    return min(CREWS_BY_CLASS[station_class(units)], max(units, 0))
 
 
 def station_class(units: int) -> str:

@@ -62,11 +62,12 @@ def priority_of(type_name: str) -> int:
 
 def first_crew_force(pools: Sequence[Any], needs: list[tuple[int, int]], ground: Set[int]) -> int:
     """Under a surge, the force sending a site's first crew: the first needed ``ground``
-    force with a free unit (``pools[f].free_l``), else the first needed ground force with
-    units (``pools[f].total``); −1 if none."""
+    force with a free unit that may go (``pools[f].sendable()``: with fire crews, a free
+    vehicle at a station with a free crew), else the first needed ground force with units
+    (``pools[f].total``); −1 if none."""
     have = [f for f, _ in needs if f in ground and pools[f].total > 0]
     for f in have:
-        if any(pools[f].free_l):
+        if pools[f].sendable():
             return f
     return have[0] if have else -1
 

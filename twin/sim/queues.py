@@ -69,7 +69,8 @@ class Queues:
             self.log.add((now, GROUNDED, inc.id, -1, inc.node, -1, inc.district))
             return
         if mode == "road":
-            i, reach, kind = self.disp.pick_kind(pool, inc.node, inc.district, now, kind)
+            join = pool.turnouts.joinable(inc.id, now) if pool.turnouts is not None else ()
+            i, reach, kind = self.disp.pick_kind(pool, inc.node, inc.district, now, kind, join)
         elif mode == "foot":
             i, reach = self.disp.pick_foot(pool, self.node_xy[inc.node], inc.near, now), True
         else:
@@ -109,10 +110,18 @@ class Queues:
         inc.queued = True
         self.log.add((self.now(), QUEUED, inc.id, -1, inc.node, -1, inc.district))
 
-    def next_for(self, pool: Pool, scene: int, i: int, unit: int = -1) -> Inc | None:
+    def next_for(
+        self,
+        pool: Pool,
+        scene: int,
+        i: int,
+        unit: int = -1,
+        ok: Callable[[Inc], bool] | None = None,
+    ) -> Inc | None:
         """The first queued incident (by priority, then age) still waiting for this force
         that the unit ``unit`` of local station ``i``, at ``scene`` (−1: at its station),
-        can reach and serve (a request for its vehicle kind or any); None if none."""
+        can reach and serve (a request for its vehicle kind or any) and that ``ok`` admits
+        (the station's crews, :func:`twin.sim.crews.serve_station`); None if none."""
         q = pool.queue
         while q and q[0].cleared:
             q.popleft()
@@ -130,7 +139,7 @@ class Queues:
             reach = lambda node: bool(self.rt.to_node(rows, node, p)[0] < math.inf)  # noqa: E731
         kinds = pool.kind if unit >= 0 else None
         for k, inc in enumerate(q):
-            if inc.cleared:
+            if inc.cleared or (ok is not None and not ok(inc)):
                 continue
             j = -1
             if kinds is not None:
@@ -159,7 +168,9 @@ class Queues:
                 if not np.any(pool.free):
                     self._requeue(pool, inc, kind, stage)
                     continue
-                i, _, kind = self.disp.pick_kind(pool, inc.node, inc.district, self.now(), kind)
+                now = self.now()
+                join = pool.turnouts.joinable(inc.id, now) if pool.turnouts is not None else ()
+                i, _, kind = self.disp.pick_kind(pool, inc.node, inc.district, now, kind, join)
                 if i < 0:
                     self._requeue(pool, inc, kind, stage)
                 else:

@@ -75,13 +75,20 @@ class Prepared:
 
 
 def scenario_config(config: EngineConfig, scenario: Scenario, record_routes: bool) -> EngineConfig:
-    """``config`` completed from the scenario: routes recorded or not, the dispatch policy,
-    the calendar's start date, the reinforcements and the surge rule (the traffic model,
-    which needs the applied city, is added by :func:`prepare`)."""
+    """``config`` completed from the scenario: routes recorded or not, the dispatch policy
+    and crew model (crews per station: the scenario's, else the config's), the calendar's
+    start date, the reinforcements and the surge rule (the traffic model, which needs the
+    applied city, is added by :func:`prepare`)."""
     return replace(
         config,
         record_routes=record_routes,
         policy=scenario.dispatch.policy,
+        crews=scenario.dispatch.crews,
+        crews_per_station=(
+            config.crews_per_station
+            if scenario.dispatch.crews_per_station is None
+            else scenario.dispatch.crews_per_station
+        ),
         calendar=replace(config.calendar, start=scenario.start_date),
         reinforcements=reinforcements_of(scenario),
         surge=surge_rule(scenario.surge),
