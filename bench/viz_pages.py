@@ -76,6 +76,7 @@ def load_once(html: Path, shot: bool) -> dict[str, float]:
                 "first_frame_s": timing["firstFrame"] / 1000,
                 "ready_s": wall,
                 "bundle_s": off.page.evaluate("() => window.__bundleMs || 0") / 1000,
+                "created_s": timing["created"] / 1000,
                 "cpu_s": browser_cpu_s() - cpu0,
             }
         else:
@@ -134,7 +135,11 @@ def main() -> None:
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     first: dict[str, dict[str, object]] = {}
     for p, m in zip(pages, results):
-        extra = f", bundle unpacked {fmt(m, 'bundle_s')}" if "bundle_s" in m else ""
+        extra = (
+            f", bundle unpacked and run {fmt(m, 'bundle_s')}, deck created {fmt(m, 'created_s')}"
+            if "bundle_s" in m
+            else ""
+        )
         extra += f"; browser CPU {fmt(m, 'cpu_s')}"
         first_key = "first frame" if "bundle_s" in m else "first paint"
         done = "all drawn" if "bundle_s" in m else "loaded"

@@ -16,7 +16,7 @@ wheel=$(ls "$work"/dist/shancheng_twin-*.whl)
 import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 need = ["twin/data/NOTICE.md", "twin/data/scenarios/baseline.toml", "twin/cli/main.py",
-        "twin/viz/export.py"]
+        "twin/viz/export.py", "twin/viz/data/deck.min.js"]
 missing = [n for n in need if n not in names]
 stray = sorted({n.split("/")[0] for n in names if not n.startswith(("twin/", "shancheng_twin"))})
 if missing or stray or not any(n.startswith("twin/data/chongqing/") for n in names):

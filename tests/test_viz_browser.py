@@ -7,6 +7,7 @@ on SwiftShader (see twin.viz.browser). The City and results folder come from tes
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -501,4 +502,87 @@ def test_cells_read_clearly_with_incidents_hidden(
     tab.page.locator("input[data-group=incidents]").check()
     tab.ready()
     assert _count(tab.pixels(), *xy, style.MISSED_COLOR, half=8, tol=40) > 10
+    tab.offline_ok()
+
+
+def test_drill_is_ringed_at_city_scale(tab: Tab, folder: Path) -> None:
+    """The drill's incidents (i1 scripted, i2 its cascade) get a dark ring of a fixed size
+    in pixels (radius 16 px, 4 px line) on a white halo, drawn on top: findable on the
+    whole-city view. A ring pixel lies 16 px from the centre; a plain incident (i3) has no
+    ring around it; unticking "Drill" removes the rings."""
+    tab.open(folder / "map.html")
+    img = tab.pixels()
+    inc = pd.read_parquet(folder / "incidents.parquet").set_index("incident_id")
+    ringed = tab.page.evaluate(
+        "() => deckInstance.props.layers.find(l => l.id === 'drill').props.data.map(d => d.tip)"
+    )
+    assert [t.splitlines()[1].split(" ")[0] for t in ringed] == ["i1", "i2"]
+    for iid in ("i2",):  # (i1 lies under the legend panel at this window size)
+        x, y = _project(tab, inc.loc[iid, ["x", "y"]].tolist())
+        ring = _count(img, x, y, style.DRILL_COLOR, half=22, tol=60)
+        assert ring > 60, f"{iid}: {ring} ring pixels"
+        assert any(
+            _near(img, x + dx, y + dy, style.DRILL_COLOR, r=0, tol=60)
+            for dx, dy in ((16, 0), (-16, 0), (0, 16), (0, -16))
+        )
+    x, y = _project(tab, inc.loc["i3", ["x", "y"]].tolist())
+    assert _count(img, x, y, style.DRILL_COLOR, half=10, tol=60) < 5
+    tab.page.locator("input[data-group=drill]").uncheck()
+    tab.ready()
+    x, y = _project(tab, inc.loc["i2", ["x", "y"]].tolist())
+    assert _count(tab.pixels(), x, y, style.DRILL_COLOR, half=22, tol=60) < 5
+    tab.offline_ok()
+
+
+def test_hill_shading_darkens_the_slope_away_from_the_sun(tab: Tab, tmp_path: Path) -> None:
+    """A hill: every node (the city's 16 and a 13 × 13 grid 400 m apart) at 200 m +
+    300 m · exp(-r² / (0.5 km)²) around (4.6, 4.25) km, in Nan'an's empty north-east. The
+    shading starts hidden; ticking "Hill shading" darkens the south-east slope (lit from the
+    north-west: 0.5 km out the slope is atan(1.2 e⁻¹) ≈ 24°, the shade sin(45° − 24°) ≈ 0.36
+    against 0.71 on flat ground: alpha 110 · 0.5 ≈ 55) and leaves the north-west slope (lit
+    more than flat ground) clear."""
+    city = build_city()
+    nodes = city.road_nodes
+    cx, cy = X0 + 4600.0, Y0 + 4250.0
+    grid = [Point(X0 + 500 + i * 400.0, Y0 + 500 + j * 400.0) for i in range(13) for j in range(13)]
+    hill = gpd.GeoDataFrame(
+        {"node_id": [f"h{k}" for k in range(len(grid))], "district_id": "500103"},
+        geometry=grid,
+        crs=nodes.crs,
+    )
+    both = gpd.GeoDataFrame(pd.concat([nodes, hill], ignore_index=True), crs=nodes.crs)
+    r2 = (both.geometry.x - cx) ** 2 + (both.geometry.y - cy) ** 2
+    both["elevation_m"] = 200 + 300 * np.exp(-r2 / 500.0**2)
+    city = dataclasses.replace(city, road_nodes=both)
+    run = build_results(tmp_path / "hill", city)
+    write_map(run, city, png=False)
+    tab.open(run / "map.html")
+    assert tab.page.evaluate("() => layerVisible('relief')") is False  # off at first
+    off = tab.pixels()
+    tab.page.locator("input[data-group=relief]").check()
+    tab.page.wait_for_function(  # the image (a data URI) is decoded asynchronously
+        "() => { const l = deckInstance.props.layers.find(l => l.id === 'relief');"
+        " return Boolean(l && l.isLoaded && l.props.image && deckReady()); }",
+        timeout=WAIT_MS,
+        polling=50,
+    )
+    tab.ready()
+    assert tab.page.evaluate("() => layerVisible('relief')") is True
+    on = tab.pixels()
+
+    def darkening(bearing_deg: float) -> float:
+        """Median drop in brightness (sum of RGB) at 15 points 0.4–0.6 km from the top,
+        ±15° about the bearing (0° = east): roads or water over a few do not matter."""
+        ang = np.radians(bearing_deg + np.array([-15, -7.5, 0, 7.5, 15]))
+        pts = [Point(cx + r * np.cos(a), cy + r * np.sin(a)) for r in (400, 500, 600) for a in ang]
+        drops = []
+        for p in gpd.GeoSeries(pts, crs=nodes.crs).to_crs("EPSG:4326"):
+            x, y = _project(tab, [p.x, p.y])
+            block = (slice(int(y) - 1, int(y) + 2), slice(int(x) - 1, int(x) + 2))
+            drops.append(off[block].sum(axis=2).mean() - on[block].sum(axis=2).mean())
+        return float(np.median(drops))
+
+    dark = {b: darkening(b) for b in (-45, 45, 135, -135)}
+    assert dark[-45] > 30, f"south-east slope not shaded: {dark}"
+    assert abs(dark[135]) < 10, f"north-west slope shaded: {dark}"
     tab.offline_ok()

@@ -194,9 +194,15 @@ def legend_sections(
         changes += ring_item(style.HAZARD_COLOR, "epicentre, rings at 5/10/20 km 震中")
     if "storm" in ids:
         changes += ring_item(style.HAZARD_COLOR, "rainstorm districts 暴雨区")
+    if "drill" in ids:
+        changes += ring_item(style.DRILL_COLOR, "drill incident (and what it led to) 演练事件")
     if changes:
         sections.append(("Scenario 情景", changes))
     roads = swatch_item(style.WATER_COLOR, "River 江河") if "water" in present else ""
+    if "relief" in present:
+        roads += (
+            '<div class="item">hill shading (off by default): the twin\'s terrain 地形晕渲</div>'
+        )
     roads += "".join(
         line_item(st["color"], float(st["min_px"]) + 1, str(st["label"]))
         for c, st in style.ROAD_STYLE.items()

@@ -43,6 +43,7 @@ GROUP_LABELS: dict[str, str] = {
     "districts": "Districts 区县 (compliance)",
     "cells": "1 km cells 网格 (compliance)",
     "coverage": "Coverage areas 覆盖范围",
+    "relief": "Hill shading 地形晕渲",
     "water": "Rivers 江河",
     "roads": "Roads 道路",
     "roads_local": "Local streets 支路",
@@ -57,6 +58,7 @@ GROUP_LABELS: dict[str, str] = {
     "changes": "Scenario changes 情景变化",
     "hazards": "Hazards 灾害",
     "incidents": "Incidents 事件",
+    "drill": "Drill 演练",
     "outlines": "District outlines 区界",
     "labels": "Labels 标注",
 }

@@ -47,7 +47,8 @@ from twin.viz.geom import (
     to_wgs84,
 )
 from twin.viz.pipes import pipe_layers
-from twin.viz.points import incident_layers, route_layers, station_layers
+from twin.viz.points import drill_layers, incident_layers, route_layers, station_layers
+from twin.viz.relief import relief_layers
 from twin.viz.runcity import StationChanges, hazards
 
 ROAD_SIMPLIFY_M = 4.0
@@ -356,6 +357,7 @@ def map_layers(
         *fill,
         *cells,
         *coverage_area_layers(city, ground),
+        *relief_layers(city),
         *c.water,
         *c.roads,
         *c.closures,
@@ -364,6 +366,7 @@ def map_layers(
         *c.stations,
         *change_layers(city, changes, hazards(run)),
         *incidents,
+        *drill_layers(run),
         *top,
     ]
 

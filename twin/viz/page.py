@@ -3,7 +3,7 @@
 pydeck's own ``Deck.to_html(offline=True)`` inlines the deck.gl bundle but its template
 (``pydeck/io/templates/index.j2``) still links mapbox-gl JS, Bootstrap, Font Awesome,
 MapLibre and widget CSS from CDNs, and pastes the deck JSON into ``<script>`` unescaped.
-So the pages here use their own template: the same bundle (:func:`twin.viz.safe.deck_bundle`),
+So the pages here use their own template: a deck.gl script of our own (:func:`twin.viz.safe.deck_bundle`),
 the deck JSON that pydeck produces (``pdk.Deck``) as an escaped ``application/json`` block,
 and pydeck's ``createDeck({container, jsonInput})`` — the call pydeck's template makes —
 kept as ``window.deckInstance``. Small inline scripts then:
@@ -180,7 +180,7 @@ LOADER_JS = """
   window.__twinBoot();
 })();
 """
-"""Unpacks the gzip-compressed deck.gl bundle (4.3 MB → about 1.5 MB in the page) with the
+"""Unpacks the gzip-compressed deck.gl bundle (0.8 MB → about 0.3 MB in the page) with the
 browser's own DecompressionStream, runs it as an inline script, then boots the page. The
 loading panel (:data:`LOADING_HTML`) shows each step — unpacking, reading the data,
 building the layers, drawing — and hides at the first frame (``html[data-loading=done]``)."""

@@ -14,6 +14,7 @@ import pydeck as pdk
 import twin.viz.style as style
 from twin.model.city import City
 from twin.viz.data import RunData
+from twin.viz.drill import drill_labels, id_text
 from twin.viz.geom import DECIMALS, WGS84, MapLayer, lit, packed_segment_layer, points
 
 ROUTES_SHOWN_MAX = 400
@@ -105,6 +106,52 @@ def incident_layers(city: City, run: RunData, target: str = "30min") -> list[Map
             )
             out.append(MapLayer(layer, "incidents"))
     return out
+
+
+def drill_layers(run: RunData) -> list[MapLayer]:
+    """The drill's incidents (scripted ones and what they escalated into) ringed at a fixed
+    size in pixels — a dark ring on a white halo — so they stand out on the whole-city view,
+    where the incidents' own dots are a few pixels wide; hover shows the drill's label."""
+    labels = drill_labels(run)
+    inc = run.incidents
+    if not labels or inc.empty:
+        return []
+    data = []
+    for r in inc.itertuples(index=False):
+        x, y, iid = style.number(r.x), style.number(r.y), id_text(r.incident_id)
+        if iid in labels and x is not None and y is not None:
+            tip = f"DRILL 演练: {labels[iid]}\n{iid} · {r.type}"
+            data.append({"p": [round(x, DECIMALS), round(y, DECIMALS)], "tip": tip})
+    if not data:
+        return []
+    common: dict[str, Any] = {
+        "get_position": "p",
+        "get_radius": style.DRILL_RING_PX,
+        "radius_units": lit("pixels"),
+        "line_width_units": lit("pixels"),
+        "stroked": True,
+        "filled": False,
+    }
+    halo = pdk.Layer(
+        "ScatterplotLayer",
+        data,
+        id="drill_halo",
+        get_line_color=style.DRILL_HALO,
+        get_line_width=8,
+        pickable=False,
+        **common,
+    )
+    ring = pdk.Layer(
+        "ScatterplotLayer",
+        data,
+        id="drill",
+        get_line_color=style.DRILL_COLOR,
+        get_line_width=4,
+        pickable=True,
+        auto_highlight=True,
+        **common,
+    )
+    return [MapLayer(halo, "drill"), MapLayer(ring, "drill")]
 
 
 def incident_tip(r: Any, names: dict[str, str], target: str, key: str) -> str:

@@ -6,9 +6,10 @@ Every name from a City or a Results folder is data, never markup:
 - :func:`script_json` serialises JSON for a ``<script>`` element with ``<``, ``>``, ``&``
   and U+2028/U+2029 written as ``\\u003c`` etc., so a value holding ``</script>`` cannot
   end the element (the result is still valid JSON and a valid JS expression);
-- :func:`deck_bundle` is the deck.gl UMD bundle shipped inside pydeck
-  (``pydeck/nbextension/static/index.js``, the same file ``Deck.to_html(offline=True)``
-  inlines), read once, so pages need no network.
+- :func:`deck_bundle` is the deck.gl script the pages inline (``data/deck.min.js``: only
+  the deck.gl modules they use plus pydeck's ``createDeck``/``updateDeck``, built by
+  ``scripts/build_deck_bundle.sh``; 0.8 MB against the 4.3 MB of pydeck's own bundle,
+  which also carries mapbox-gl, maplibre-gl and the Jupyter widget), read once.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pydeck
 
 _SCRIPT_ESCAPES = {
     "<": "\\u003c",
@@ -86,16 +86,21 @@ def _default(obj: Any) -> Any:
     return default_serialize(obj)
 
 
+DECK_BUNDLE = Path(__file__).parent / "data" / "deck.min.js"
+"""The deck.gl script for the pages and the app (``scripts/build_deck_bundle.sh``)."""
+
+
 @lru_cache(maxsize=1)
 def deck_bundle() -> str:
-    """The deck.gl + pydeck JS bundle from the installed pydeck package, ready to inline.
+    """The deck.gl script (:data:`DECK_BUNDLE`), ready to inline in a ``<script>``.
 
-    The ``sourceMappingURL`` comment is dropped (it would make devtools fetch a file) and any
-    ``</script`` sequence is neutralised (the shipped bundle has none; checked anyway).
+    It defines the globals pydeck's HTML uses — ``createDeck({container, jsonInput,
+    tooltip})``, ``updateDeck(json, deck)`` (pydeck's JSON → deck.gl layers, same converter
+    as @deck.gl/jupyter-widget) — and ``deck`` (``Deck``, ``WebMercatorViewport``, the
+    @deck.gl/layers classes, ``TripsLayer``). Any ``</script`` is neutralised (the built
+    file has none; checked anyway).
     """
-    path = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"
-    js = path.read_text(encoding="utf-8")
-    js = js.replace("//# sourceMappingURL=index.js.map", "")
+    js = DECK_BUNDLE.read_text(encoding="utf-8")
     return js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
 
 

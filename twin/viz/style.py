@@ -162,6 +162,11 @@ NEW_COLOR: RGBA = _oi("yellow")
 """Ring (and "NEW 新" tag) around a station the scenario added or moved."""
 REMOVED_COLOR: RGBA = [90, 90, 90, 255]
 HAZARD_COLOR: RGBA = _oi("reddish_purple")
+DRILL_COLOR: RGBA = [20, 30, 120, 255]
+"""The drill's incidents: a dark blue ring (as in the replay) on a white halo, in pixels, so
+they can be found on the whole-city view."""
+DRILL_HALO: RGBA = [255, 255, 255, 235]
+DRILL_RING_PX = 16
 """Hazard footprints: the earthquake's epicentre rings, a storm's districts."""
 
 COVERAGE_BANDS: tuple[tuple[float, RGBA, str], ...] = tuple(
