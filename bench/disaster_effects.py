@@ -4,7 +4,7 @@ with 95 % intervals. (The earthquake's comparisons — with and without reinforc
 priorities against first come, first served — are ``bench/earthquake_effects.py``.)
 
     nice -n 10 .venv/bin/python bench/disaster_effects.py [--seeds 20] [--rain-days 1]
-        [--deadline HH:MM]
+        [--deadline HH:MM] [--traffic table|assigned] [--zone-km 8] [--max-iter 20]
 
 Rainstorm (``scenarios/rainstorm.toml``) against the baseline, same seeds, each arm prepared
 once (``measures_common.scenario_replicator``) and run a pair at a time (``--deadline``
@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from measures_common import command_line, past, scenario_replicator, t_interval  # noqa: E402
 
 from twin.analysis.paired import paired_t  # noqa: E402
+from twin.model import assignment, zones  # noqa: E402
 from twin.model.city import City, load_city  # noqa: E402
 from twin.scenario.spec import load_scenario  # noqa: E402
 
@@ -72,14 +73,18 @@ def flood_calls(rain: pd.DataFrame) -> pd.DataFrame:
 
 
 def rain_runs(
-    city: City, seeds: list[int], days: float, deadline: str | None
+    city: City, seeds: list[int], days: float, deadline: str | None, model: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both arms a seed at a time (a cut-short run still gives pairs): (ordinary pairs, flood
-    calls), each with a column ``seed``."""
+    calls), each with a column ``seed``. ``model``: both arms' traffic model (None: the
+    scenarios' own)."""
+    extra = {} if model is None else {"traffic": {"model": model}}
+    t0 = time.perf_counter()
     arms = [
-        scenario_replicator(city, load_scenario(SCENARIOS / f"{n}.toml").with_(days=days))
+        scenario_replicator(city, load_scenario(SCENARIOS / f"{n}.toml").with_(days=days, **extra))
         for n in ("baseline", "rainstorm")
     ]
+    print(f"  both arms prepared in {time.perf_counter() - t0:.0f} s (traffic {model or 'own'})")
     pairs, floods = [], []
     for i, seed in enumerate(seeds):
         if i >= 2 and past(deadline):
@@ -157,11 +162,18 @@ def main() -> None:
     ap.add_argument("--first-seed", type=int, default=2026)
     ap.add_argument("--rain-days", type=float, default=1.0)
     ap.add_argument("--deadline", help="HH:MM UTC: start no new rainstorm pair after it")
+    ap.add_argument("--traffic", choices=("table", "assigned"), help="rainstorm arms' model")
+    ap.add_argument("--zone-km", type=float, help="traffic zones' side (default 6 km)")
+    ap.add_argument("--max-iter", type=int, help="assignment iterations (default 30)")
     a = ap.parse_args()
+    if a.zone_km:  # a coarser, cheaper traffic model when the machine is short of time
+        zones.ZONE_SIZE_M = a.zone_km * 1000.0
+    if a.max_iter:
+        assignment.MAX_ITER = a.max_iter
     city = load_city()
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
     t0 = time.perf_counter()
-    pairs, floods = rain_runs(city, seeds, a.rain_days, a.deadline)
+    pairs, floods = rain_runs(city, seeds, a.rain_days, a.deadline, a.traffic)
     rain_report(pairs, floods, a.rain_days)
     if floods["seed"].nunique() < len(seeds):
         print(f"not all {len(seeds)} seeds ran; for all of them: {command_line(('--deadline',))}")

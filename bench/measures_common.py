@@ -51,7 +51,7 @@ from twin.scenario.spec import Scenario, load_scenario  # noqa: E402
 from twin.sim.columns import access_columns, chain_columns  # noqa: E402
 from twin.sim.engine import Engine, EngineConfig  # noqa: E402
 from twin.sim.prechecks import check_run  # noqa: E402
-from twin.sim.runner import scenario_config  # noqa: E402
+from twin.sim.runner import draw_scenario, scenario_config  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 MEASURES = ("10min", "30min", "60min", "5min", "8min", "full")
@@ -103,6 +103,7 @@ def _scenario_key(scenario: Scenario) -> str:
     inc = dict(d.get("incidents") or {})
     inc.pop("rate_multiplier", None)
     inc.pop("type_multipliers", None)
+    inc.pop("density_elasticity", None)
     d["incidents"] = inc
     d.pop("dispatch", None)
     return json.dumps(d, sort_keys=True, default=str)
@@ -236,15 +237,7 @@ class Replicator:
             rng.bit_generator.state = cached[1]
         config = run_config(config, scen)
         eng = self._engine(key, city, config)
-        inc = scen.incidents
-        arrays = eng.draw(
-            rng,
-            scen.duration_s,
-            timeline,
-            random=inc.random,
-            rate_multiplier=inc.rate_multiplier,
-            type_multipliers=dict(inc.type_multipliers),
-        )
+        arrays = draw_scenario(eng, scen, rng, timeline)
         sim = eng.run(arrays, rng, scen.duration_s, timeline)
         incidents = incident_table(sim)
         for name, values in chain_columns(sim.incidents).items():

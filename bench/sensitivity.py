@@ -80,6 +80,9 @@ PARAMETERS: tuple[Param, ...] = (
     # demand: the catalogue's ground types sum to 0.38 per 100k/day; plausible 0.25 (national
     # fires + rescues) – 0.60 (dense-core bracket, assumption): × 0.25/0.38 – 0.60/0.38
     Param("call rate × (ground calls)", _ground_rate_paths(), 0.25 / 0.38, 0.60 / 0.38, True),
+    # where the calls fall: per-head rate ∝ density^β, total unchanged (assumption: β = 0,
+    # no checked figure; bracket ±0.3, docs/calibration.md "Demand and density")
+    Param("density elasticity of calls", ("scenario.incidents.density_elasticity",), -0.3, 0.3),
     # community-only calls: 8 per 100k/day, assumption, range 2–20
     Param("community call rate ×", ("catalogue.community_assist.rate",), 0.25, 2.5, True),
     Param(
@@ -144,6 +147,7 @@ is "call rate × (ground calls)" (0.25–0.60 per 100k/day)."""
 
 RUN_ORDER = (
     # the posts by households (calib2) and the nine without a week's figure before it
+    "density elasticity",
     "household size",
     "households per responder",
     "night call delay",

@@ -564,27 +564,31 @@ def test_cache_info_and_clear_after_a_run_remove_only_ours(tmp_path, monkeypatch
 
 
 def test_cache_clear_removes_built_cities_and_nothing_else(tmp_path, monkeypatch):
-    """The municipality folder named.py builds (``cities/municipality-<build key>``) and an
-    interrupted build's ``.municipality-…`` go; a user's folder in ``cities/`` and one that
-    only looks similar stay."""
+    """The municipality folder named.py builds (``cities/municipality-<build key>``, its
+    city.json naming our builder) and an interrupted build's ``.municipality-…`` go; a
+    user's folder in ``cities/``, one that only looks similar and one with our name but not
+    our city.json stay."""
+    from twin.build.municipality import city_meta
     from twin.model.named import build_key
 
     c = tmp_path / "cache"
     monkeypatch.setenv("TWIN_CACHE_DIR", str(c))
     built = c / "cities" / f"municipality-{build_key()}"
     (built / "sub").mkdir(parents=True)
-    (built / "city.json").write_text("{}")
+    (built / "city.json").write_text(json.dumps(city_meta(1)))
     (built / "sub" / "roads.parquet").write_bytes(b"x" * 100)
     partial = c / "cities" / ".municipality-k3_9ab"
     partial.mkdir()
     (partial / "roads.parquet").write_bytes(b"y")
-    for mine in ("mytown", "municipality-old"):
+    lookalike = "municipality-0123456789abcdef"
+    for mine in ("mytown", "municipality-old", lookalike):
         (c / "cities" / mine).mkdir()
-        (c / "cities" / mine / "city.json").write_text("keep me")
+        (c / "cities" / mine / "city.json").write_text('{"source": "my own survey"}')
     code, text = twin("cache", "clear")
     assert code == 0 and "removed 3 files" in text, text
-    assert sorted(p.name for p in (c / "cities").iterdir()) == ["municipality-old", "mytown"]
-    for mine in ("mytown", "municipality-old"):
+    kept = sorted(p.name for p in (c / "cities").iterdir())
+    assert kept == [lookalike, "municipality-old", "mytown"]
+    for mine in ("mytown", "municipality-old", lookalike):
         shutil.rmtree(c / "cities" / mine)
     code, text = twin("cache", "clear")
     assert code == 0 and "removed 0 files" in text and not (c / "cities").exists(), text

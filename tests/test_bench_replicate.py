@@ -38,6 +38,7 @@ CASES = [
     (Override("detection.night_factor", 2.0),),  # the placement reads detection: rebuilt
     (Override("catalogue.building_fire.rate", 3.0, True),),
     (Override("scenario.incidents.rate_multiplier", 3.0),),
+    (Override("scenario.incidents.density_elasticity", 1.0),),  # where calls fall
 ]
 
 

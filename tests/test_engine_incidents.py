@@ -175,3 +175,44 @@ def test_unknown_type_multiplier_is_a_clear_error():
             86400.0,
             type_multipliers={"alien_invasion": 2.0},
         )
+
+
+def test_density_elasticity_moves_calls_to_dense_cells_and_keeps_their_number():
+    """Per-head rate ∝ (people/km²)^β. The tiny city's cells: D1 25,000/km² (300,000
+    people), D2 33,333/km² (200,000), D3 16,667/km² (100,000). With β = 1 the district
+    weights are people × density: 7.5e9, 6.667e9, 1.667e9 → shares 0.4737, 0.4211, 0.1053
+    (β = 0: 0.5, 1/3, 1/6). Counts and times come from the rates alone: the same seed
+    gives the very same onsets and types, only the places move."""
+    ms = ENGINE.districts
+    w = np.diff(PL.weights("population", 1.0), prepend=0.0)
+    by = np.bincount(PL.node_district, weights=w, minlength=3)
+    share = by / by.sum()
+    assert share[[ms.index("D1"), ms.index("D2"), ms.index("D3")]] == pytest.approx(
+        [7.5 / 15.8333, 6.6667 / 15.8333, 1.6667 / 15.8333], rel=1e-3
+    )
+    days, flat = 200, only("community_assist")
+    base = random_incidents(
+        CATALOGUE, PL, np.random.default_rng(1), days * 86400.0, type_multipliers=flat
+    )
+    dense = random_incidents(
+        CATALOGUE,
+        PL,
+        np.random.default_rng(1),
+        days * 86400.0,
+        type_multipliers=flat,
+        density_elasticity=1.0,
+    )
+    assert np.array_equal(base[0], dense[0]) and np.array_equal(base[1], dense[1])
+    drawn = np.bincount(PL.node_district[dense[2]], minlength=3) / len(dense[2])
+    assert drawn[[ms.index("D1"), ms.index("D2"), ms.index("D3")]] == pytest.approx(
+        [0.4737, 0.4211, 0.1053], abs=0.02
+    )
+    zero = random_incidents(
+        CATALOGUE,
+        PL,
+        np.random.default_rng(1),
+        days * 86400.0,
+        type_multipliers=flat,
+        density_elasticity=0.0,
+    )
+    assert np.array_equal(zero[2], base[2])  # β = 0 is the default, draw for draw

@@ -22,7 +22,7 @@ import pytest
 from tests.tinycity import tiny_city
 from twin.hazards.regimes import rain_loss
 from twin.model.assignment import Links, assign
-from twin.model.traffic import EV_DELAY_SHARE, emergency_factor
+from twin.model.traffic import EV_DELAY_SHARE, UNLIMITED_VPH, capacity_vph, emergency_factor
 from twin.scenario.spec import parse_scenario
 from twin.sim.runner import run_scenario
 
@@ -47,6 +47,34 @@ def test_closing_one_route_loads_the_other_by_the_hand_computed_bpr_time(backend
     assert closed.flow_vph == pytest.approx([1000.0])
     assert closed.time_s[0] == pytest.approx(690.0)
     assert closed.time_s[0] - both.time_s[0] == pytest.approx(84.375, abs=0.05)
+
+
+def test_bridges_carry_their_published_lanes_at_the_span_capacity() -> None:
+    """Capacity each way (pcu/h), by hand: a bridge named in BRIDGE_LANES — 嘉华大桥 8 lanes
+    → 4 each way × 1,800 (bridge span) = 7,200; 千厮门嘉陵江大桥 4 → 2 × 1,800 = 3,600; an
+    unnamed bridge ("Long Bridge") the default 3 × 1,800 = 5,400; an arterial street that is
+    no bridge (one of the tiny city's streets made arterial) 2 × 1,000 = 2,000; local streets unlimited. A ``lanes`` column wins: 6 lanes
+    on the Long Bridge → 3 each way = 5,400, 2 on an arterial → 1 × 1,000."""
+    city = tiny_city()
+    e = city.road_edges
+    names = e["name"].to_numpy(object)
+    short = int(np.flatnonzero(names == "Short Bridge")[0])
+    long_ = int(np.flatnonzero(names == "Long Bridge")[0])
+    local, arterial = np.flatnonzero((e["road_class"] == "local").to_numpy())[:2]
+    e.loc[e.index[arterial], "road_class"] = "arterial"  # the tiny city's streets are local
+    cap = capacity_vph(city)
+    assert cap[long_] == 5400.0
+    assert cap[arterial] == 2000.0
+    assert cap[local] == UNLIMITED_VPH
+    e.loc[e.index[short], "name"] = "嘉华大桥 / Jiahua Bridge"
+    assert capacity_vph(city)[short] == 7200.0
+    e.loc[e.index[short], "name"] = "千厮门嘉陵江大桥 / Qiansimen Jialing River Bridge"
+    assert capacity_vph(city)[short] == 3600.0
+    e["lanes"] = np.nan
+    e.loc[e.index[long_], "lanes"] = 6
+    e.loc[e.index[arterial], "lanes"] = 2
+    cap = capacity_vph(city)
+    assert (cap[long_], cap[arterial], cap[short]) == (5400.0, 1000.0, 3600.0)
 
 
 def test_emergency_vehicles_keep_half_the_delay_and_never_beat_free_flow() -> None:

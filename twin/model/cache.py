@@ -7,7 +7,8 @@
   without it — travel times are recomputed — and a :class:`CacheWarning` says so once per
   process (the CLI prints it as one ``warning:`` line).
 - **What is ours:** files named ``tt-<24 hex>-<period>.npz`` (and ``.tt-…`` partial writes),
-  and under ``cities/`` the built municipality folders ``municipality-<16 hex>`` (and the
+  and under ``cities/`` the built municipality folders ``municipality-<16 hex>`` whose
+  ``city.json`` names our builder (and the
   ``.municipality-…`` folders of a build in progress or interrupted: :mod:`twin.model.named`).
   ``twin cache clear`` removes only those; anything else in the folder is left alone.
 - **Bounded:** after each write, the least recently used files (modification time, touched
@@ -17,6 +18,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -37,6 +39,8 @@ CITIES = "cities"
 """The cache's sub-folder of built cities (:mod:`twin.model.named`)."""
 OUR_CITY = re.compile(r"^(municipality-[0-9a-f]{16}|\.municipality-[A-Za-z0-9_]+)$")
 """Names of the folders this tool builds under :data:`CITIES`."""
+BUILDER = "twin.build.municipality"
+"""How a city.json written by our build names its source (``twin.build.municipality``)."""
 _warned: set[str] = set()
 
 
@@ -148,12 +152,24 @@ def _creatable(folder: Path) -> bool:
 
 
 def our_cities(folder: Path | None = None) -> list[Path]:
-    """The built-city folders this tool wrote under the cache's ``cities/`` (by name)."""
+    """The built-city folders this tool wrote under the cache's ``cities/``: a finished
+    build (``municipality-<16 hex>``) whose ``city.json`` names our builder, or a build in
+    progress or interrupted (``.municipality-…``, named by :func:`tempfile.mkdtemp`)."""
     cities = (folder or cache_dir()) / CITIES
     try:
-        return sorted(p for p in cities.iterdir() if OUR_CITY.match(p.name) and p.is_dir())
+        found = [p for p in cities.iterdir() if OUR_CITY.match(p.name) and p.is_dir()]
     except OSError:
         return []
+    return sorted(p for p in found if p.name.startswith(".") or _built_by_us(p))
+
+
+def _built_by_us(folder: Path) -> bool:
+    """Does ``folder/city.json`` say the twin's own builder wrote it?"""
+    try:
+        meta = json.loads((folder / "city.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and str(meta.get("source", "")).startswith(BUILDER)
 
 
 def clear() -> tuple[int, int]:

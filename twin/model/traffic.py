@@ -4,8 +4,10 @@ A four-step model cut to what response times need (every figure is in
 ``docs/calibration.md`` with its source or range):
 
 1. **Capacity** of each road edge and direction (veh/h): lanes × :data:`LANE_CAPACITY_VPH`
-   of its class (lanes from an optional ``lanes`` column, else :data:`LANES`); the street
-   grid (:data:`CONNECTOR_CLASSES`, bridges excepted) is not capacity-limited.
+   of its class (lanes from an optional ``lanes`` column, else :data:`LANES`); bridges:
+   their published lanes (:data:`BRIDGE_LANES`, else :data:`BRIDGE_LANES_DEFAULT`) ×
+   :data:`BRIDGE_LANE_CAPACITY_VPH`; the street grid (:data:`CONNECTOR_CLASSES`, bridges
+   excepted) is not capacity-limited.
 2. **Demand** between zones (:mod:`twin.model.zones`) in the busiest hour of each period: a
    production-constrained gravity model, ``T_ij = O_i · P_j e^(−c_ij/τ) / Σ_k P_k
    e^(−c_ik/τ)``, with ``O_i`` = people × :data:`VEHICLE_TRIPS_PER_PERSON_DAY` ×
@@ -56,8 +58,27 @@ expressways and the like."""
 UNLIMITED_VPH = 1e9
 LANES: dict[str, int] = {"expressway": 3, "arterial": 2, "local": 1, "mountain": 1}
 """Lanes per direction by class when the edges have no ``lanes`` column (assumption)."""
-VEHICLE_TRIPS_PER_PERSON_DAY = 0.5
-"""Motor-vehicle trips (pcu) per resident per day (assumption, range 0.3–0.8)."""
+BRIDGE_LANES: dict[str, int] = {
+    "千厮门嘉陵江大桥": 4,
+    "东水门长江大桥": 4,
+    "黄花园大桥": 6,
+    "嘉华大桥": 8,
+    "菜园坝长江大桥": 6,
+    "石板坡长江大桥": 8,
+    "郭家沱长江大桥": 8,
+    "水土嘉陵江大桥": 6,
+}
+"""Published lanes (both directions) of river bridges, by the Chinese part of the edge's
+``name``; sources in docs/calibration.md. An imported ``lanes`` column wins."""
+BRIDGE_LANES_DEFAULT = 3
+"""Lanes per direction of a bridge the table does not name (assumption, range 2–4: the
+checked ones have 2–4)."""
+BRIDGE_LANE_CAPACITY_VPH = 1800.0
+"""Capacity per lane of a bridge span (pcu/h): uninterrupted flow, no signal on the span
+(assumption, range 1,600–2,200; docs/calibration.md)."""
+VEHICLE_TRIPS_PER_PERSON_DAY = 0.35
+"""Motor-vehicle trips (pcu) per resident per day (from vehicles on the network per day ×
+trips per vehicle, docs/calibration.md; range 0.25–0.5)."""
 HOUR_SHARE: dict[str, float] = {"night": 0.01, "offpeak": 0.055, "peak": 0.09}
 """Share of the day's vehicle trips in the busiest hour of each period (assumption)."""
 DETERRENCE_S = 900.0
@@ -142,21 +163,32 @@ def emergency_factor(general: np.ndarray, speed_factor: np.ndarray | float = 1.0
 
 def lanes_per_direction(city: City) -> np.ndarray:
     """Lanes each way of every edge: the ``lanes`` column (total; half each way on two-way
-    roads, at least 1) if present, else :data:`LANES` by class."""
+    roads, at least 1) where given, else on bridges :data:`BRIDGE_LANES` (halved on two-way
+    ones) or :data:`BRIDGE_LANES_DEFAULT`, else :data:`LANES` by class."""
     e = city.road_edges
+    oneway = e["oneway"].to_numpy(bool)
+    guess = np.array([LANES.get(c, 1) for c in e["road_class"].astype(str)], float)
+    name = e["name"].fillna("").astype(str).str.split(" / ").str[0] if "name" in e else None
+    if name is not None:
+        total = name.map(BRIDGE_LANES).to_numpy(float)
+        each = np.where(oneway, total, np.ceil(total / 2))
+        bridge_each = np.where(np.isfinite(each), each, BRIDGE_LANES_DEFAULT)
+        guess = np.where(e["bridge"].to_numpy(bool), bridge_each, guess)
     if "lanes" in e.columns:
         total = np.nan_to_num(np.asarray(e["lanes"], float), nan=0.0)
-        each = np.where(e["oneway"].to_numpy(bool), total, np.ceil(total / 2))
-        by_class = np.array([LANES.get(c, 1) for c in e["road_class"].astype(str)], float)
-        return np.where(each >= 1, each, by_class)
-    return np.array([LANES.get(c, 1) for c in e["road_class"].astype(str)], float)
+        each = np.where(oneway, total, np.ceil(total / 2))
+        return np.where(each >= 1, each, guess)
+    return guess
 
 
 def capacity_vph(city: City) -> np.ndarray:
-    """Capacity of every edge in each direction (veh/h): lanes × per-lane capacity."""
+    """Capacity of every edge in each direction (veh/h): lanes × per-lane capacity (of its
+    class; of a bridge span on bridges); unlimited on the street grid."""
     cls = city.road_edges["road_class"].astype(str)
+    bridge = city.road_edges["bridge"].to_numpy(bool)
     per_lane = np.array([LANE_CAPACITY_VPH.get(c, DEFAULT_LANE_CAPACITY_VPH) for c in cls])
-    connector = cls.isin(CONNECTOR_CLASSES).to_numpy() & ~city.road_edges["bridge"].to_numpy(bool)
+    per_lane = np.where(bridge, BRIDGE_LANE_CAPACITY_VPH, per_lane)
+    connector = cls.isin(CONNECTOR_CLASSES).to_numpy() & ~bridge
     return np.where(connector, UNLIMITED_VPH, lanes_per_direction(city) * per_lane)
 
 
@@ -199,6 +231,9 @@ def _params() -> str:
             LANE_CAPACITY_VPH,
             DEFAULT_LANE_CAPACITY_VPH,
             LANES,
+            BRIDGE_LANES,
+            BRIDGE_LANES_DEFAULT,
+            BRIDGE_LANE_CAPACITY_VPH,
             VEHICLE_TRIPS_PER_PERSON_DAY,
             HOUR_SHARE,
             DETERRENCE_S,

@@ -42,6 +42,14 @@ RANGES: dict[str, Range] = {
         "everyday incidents at up to 100× their base rates; hazards add their "
         "own incidents on top (assumption: beyond any city's busiest disaster day)",
     ),
+    "incidents.density_elasticity": Range(
+        -1,
+        1,
+        "",
+        "per-head call rate ∝ (people per km²)^β, the city's total unchanged; 0 (the "
+        "default) = the national per-head rate everywhere (assumption: no checked figure "
+        "says how the rate varies with density; bracket ±0.3 in the sensitivity table)",
+    ),
     "incidents.type_multipliers": Range(
         0, 1000, "×", "one type at up to 1000× its base rate, to study a rare type"
     ),

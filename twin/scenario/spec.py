@@ -7,7 +7,7 @@ A scenario file overlays the base city (see ``scenarios/*.toml`` for commented e
     days = 7
     start_date = 2025-07-01  # optional: season and weekday of demand (none: an average day)
     datum = "wgs84"  # of every lon/lat below; "gcj02" (Amap/Tencent) or "bd09" (Baidu) converted
-    [incidents]      rate_multiplier, type_multipliers, [[incidents.scripted]]
+    [incidents]      rate_multiplier, density_elasticity, type_multipliers, [[incidents.scripted]]
     [fleet]          scale (per force), station_units (per station)
     [stations]       remove, [[stations.add]], [[stations.move]]
     [[sensors]]      network, district, coverage (share of pipe length watched)
@@ -96,6 +96,7 @@ class Incidents(Spec):
     """Random incident generation and scripted incidents."""
 
     rate_multiplier: Float = ranged("incidents.rate_multiplier", default=1.0)
+    density_elasticity: Float = ranged("incidents.density_elasticity", default=0.0)
     type_multipliers: dict[
         str, Annotated[float, ranged("incidents.type_multipliers", strict=True)]
     ] = Field(default_factory=dict)

@@ -228,6 +228,7 @@ def simulate(
     random: bool = True,
     rate_multiplier: float = 1.0,
     type_multipliers: dict[str, float] | None = None,
+    density_elasticity: float = 0.0,
     progress: Callable[[float], None] | None = None,
 ) -> SimResult:
     """Draw the incidents (random ones and the timeline's) and simulate ``duration_s`` s on
@@ -240,6 +241,7 @@ def simulate(
         random=random,
         rate_multiplier=rate_multiplier,
         type_multipliers=type_multipliers,
+        density_elasticity=density_elasticity,
     )
     return engine.run(arrays, rng, duration_s, timeline, progress)
 

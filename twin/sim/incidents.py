@@ -140,9 +140,11 @@ def random_incidents(
     rate_multiplier: float = 1.0,
     type_multipliers: dict[str, float] | None = None,
     calendar: Calendar = Calendar(),
+    density_elasticity: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Onset times, type codes and nodes of the everyday random incidents (unsorted).
-    Per day the rate is × the calendar's factor (season × weekday; 1 without a date)."""
+    Per day the rate is × the calendar's factor (season × weekday; 1 without a date);
+    places are drawn by :meth:`Placement.weights` (with the density elasticity)."""
     type_multipliers = type_multipliers or {}
     check_types(list(type_multipliers), catalogue, "incidents.type_multipliers")
     days = max(int(math.ceil(duration_s / 86400.0)), 1)
@@ -155,7 +157,7 @@ def random_incidents(
             * rate_multiplier
             * type_multipliers.get(t.name, 1.0)
         )
-        cum = placement.weights(t.risk)
+        cum = placement.weights(t.risk, density_elasticity)
         if per_day <= 0 or cum[-1] <= 0:
             continue
         f = calendar.factors(t.name, t.needs, days)
@@ -225,6 +227,7 @@ def draw_incidents(
     type_multipliers: dict[str, float] | None = None,
     chain: TimeChain | None = None,
     calendar: Calendar = Calendar(),
+    density_elasticity: float = 0.0,
 ) -> IncidentArrays:
     """All incidents of a run as arrays: the random ones plus the timeline's, with their
     alarm times, work times, escalation deadlines and air calls drawn (one vectorised
@@ -234,7 +237,14 @@ def draw_incidents(
     check_types({s.type for s in timeline_incidents}, catalogue, "timeline incidents")
     if random:
         onset, kind, node = random_incidents(
-            catalogue, placement, rng, duration_s, rate_multiplier, type_multipliers, calendar
+            catalogue,
+            placement,
+            rng,
+            duration_s,
+            rate_multiplier,
+            type_multipliers,
+            calendar,
+            density_elasticity,
         )
     else:
         onset, kind, node = np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)

@@ -44,15 +44,42 @@ class Placement:
     pipe_age: dict[str, np.ndarray]
     monitored: dict[str, np.ndarray]
     remote: np.ndarray
+    node_density: np.ndarray | None = None
+    """People per km² of each node's cell (its district's where it has no cell); only
+    its ratios matter (:meth:`weights` with a density elasticity)."""
     _weights: dict = field(default_factory=dict, repr=False)
 
-    def weights(self, risk: str) -> np.ndarray:
-        """Cumulative placement weights over all nodes for a risk kind."""
-        w = self._weights.get(risk)
+    def weights(self, risk: str, density_elasticity: float = 0.0) -> np.ndarray:
+        """Cumulative placement weights over all nodes for a risk kind.
+
+        With ``density_elasticity`` β ≠ 0 a node's weight is also × (ρ / ρ̄)^β, ρ its
+        people per km² and ρ̄ the people-weighted mean: the per-head rate of the denser
+        places is higher (β > 0) or lower (β < 0). Only where incidents fall changes; how
+        many there are comes from the population and the rates (the weights are
+        normalised when drawn)."""
+        key = (risk, density_elasticity)
+        w = self._weights.get(key)
         if w is None:
-            w = np.cumsum(self.node_people * risk_factor(self, risk))
-            self._weights[risk] = w
+            w = self.node_people * risk_factor(self, risk)
+            if density_elasticity != 0.0:
+                w = w * density_factor(self.node_people, self.node_density, density_elasticity)
+            w = np.cumsum(w)
+            self._weights[key] = w
         return w
+
+
+def density_factor(people: np.ndarray, density: np.ndarray | None, beta: float) -> np.ndarray:
+    """(ρ / ρ̄)^β per node, ρ̄ = the people-weighted mean density (a typical resident's
+    place gets 1); nodes with no people or no density get 1 (they carry no weight)."""
+    if density is None or beta == 0.0:
+        return np.ones(len(people))
+    ok = (people > 0) & (density > 0)
+    if not ok.any():
+        return np.ones(len(people))
+    mean = float(np.average(density[ok], weights=people[ok]))
+    out = np.ones(len(people))
+    out[ok] = (density[ok] / mean) ** beta
+    return out
 
 
 def risk_factor(p: Placement, risk: str) -> np.ndarray:
@@ -117,7 +144,26 @@ def build_placement(
         pipe_age=ages,
         monitored=monitored,
         remote=remote,
+        node_density=_node_density(city, node_cell),
     )
+
+
+def _node_density(city: City, node_cell: np.ndarray) -> np.ndarray:
+    """People per km² of each node's cell; its district's for nodes outside every cell
+    (0 where neither is known). Areas are of the projected (metric) geometry."""
+    dist = city.districts
+    area = dist.geometry.area.to_numpy(float) / 1e6
+    rho = np.where(area > 0, dist["population"].to_numpy(float) / np.maximum(area, 1e-9), 0.0)
+    by_district = dict(zip(dist["district_id"].astype(str), rho))
+    ids = city.road_nodes["district_id"].astype(str).to_numpy(object)
+    out = np.array([by_district.get(d, 0.0) for d in ids], float)
+    cells = city.cells
+    if not cells.empty:
+        c_area = cells.geometry.area.to_numpy(float) / 1e6
+        c_rho = cells["population"].to_numpy(float) / np.maximum(c_area, 1e-9)
+        inside = node_cell >= 0
+        out[inside] = c_rho[node_cell[inside]]
+    return out
 
 
 def _core_population(city: City) -> float:

@@ -42,6 +42,7 @@ from twin.analysis.targets import TARGETS, target
 from twin.hazards.build import build_timeline
 from twin.hazards.lifelines import lifelines_table
 from twin.hazards.regimes import scenario_traffic
+from twin.hazards.timeline import Timeline
 from twin.model.city import City, load_city
 from twin.scenario.apply import apply
 from twin.scenario.checks import check_against
@@ -50,6 +51,7 @@ from twin.sim.columns import access_columns, chain_columns
 from twin.sim.engine import Engine, EngineConfig, SimResult
 from twin.sim.estimate import check_fits
 from twin.sim.forces import TARGETS_S
+from twin.sim.incidents import IncidentArrays
 from twin.sim.prechecks import check_run
 from twin.sim.reinforcement import reinforcements_of
 from twin.sim.surge import surge_rule
@@ -136,6 +138,24 @@ def run_scenario(
     return run_prepared(prep, scenario.seed, progress=progress, wall0=wall0)
 
 
+def draw_scenario(
+    engine: Engine, scenario: Scenario, rng: np.random.Generator, timeline: Timeline
+) -> IncidentArrays:
+    """The incidents of ``scenario`` on ``engine``: its demand knobs (``[incidents]``:
+    random on/off, rate multiplier, type multipliers, density elasticity) applied to the
+    draw, with the run's one Generator ``rng`` (after the timeline's draws)."""
+    inc = scenario.incidents
+    return engine.draw(
+        rng,
+        scenario.duration_s,
+        timeline,
+        random=inc.random,
+        rate_multiplier=inc.rate_multiplier,
+        type_multipliers=dict(inc.type_multipliers),
+        density_elasticity=inc.density_elasticity,
+    )
+
+
 def run_prepared(
     prep: Prepared,
     seed: int,
@@ -152,16 +172,8 @@ def run_prepared(
     record_routes = prep.record_routes
     rng = np.random.default_rng(scenario.seed)
     timeline = build_timeline(scenario, city, rng)
-    inc = scenario.incidents
     engine = prep.engine
-    arrays = engine.draw(
-        rng,
-        scenario.duration_s,
-        timeline,
-        random=inc.random,
-        rate_multiplier=inc.rate_multiplier,
-        type_multipliers=dict(inc.type_multipliers),
-    )
+    arrays = draw_scenario(engine, scenario, rng, timeline)
     sim = engine.run(arrays, rng, scenario.duration_s, timeline, progress)
     incidents = incident_table(sim)
     for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
