@@ -1,19 +1,10 @@
-"""Disasters as they unfold: the earthquake's rescue shares with and without reinforcement,
-fires served ahead of the collapse backlog, and the rainstorm's flood calls reached by
-suitable means — over paired seeds (common random numbers), with 95 % intervals.
+"""Disasters as they unfold: the rainstorm's everyday calls slowed and its flood calls
+reached by suitable means — against the baseline over paired seeds (common random numbers),
+with 95 % intervals. (The earthquake's comparisons — with and without reinforcement,
+priorities against first come, first served — are ``bench/earthquake_effects.py``.)
 
-    nice -n 10 .venv/bin/python bench/disaster_effects.py [--seeds 20] [--quake-days 3]
-        [--rain-days 1] [--only quake|rain] [--deadline HH:MM]
-        [--traffic table|assigned] [--zone-km 8] [--max-iter 20]
-
-Earthquake (``scenarios/earthquake.toml``), three arms on the same seeds:
-  shipped      priorities, surge dispatch, reinforcement (the file as it is);
-  no_reinf     the same without its ``[[reinforcement]]`` entries;
-  fifo         the same as shipped but every incident type in one priority class (first
-               come, first served: :data:`twin.sim.priority.PRIORITY` emptied for the run).
-Prints ``rescue_6h/24h/72h`` (share of collapse and entrapment sites reached within 6, 24,
-72 h of the onset) per arm and the paired differences, and the median wait (first ground
-unit − alarm) of the fires that follow the quake, shipped against fifo.
+    nice -n 10 .venv/bin/python bench/disaster_effects.py [--seeds 20] [--rain-days 1]
+        [--deadline HH:MM] [--traffic table|assigned] [--zone-km 8] [--max-iter 20]
 
 Rainstorm (``scenarios/rainstorm.toml``) against the baseline, same seeds, each arm prepared
 once (``measures_common.scenario_replicator``) and run a pair at a time (``--deadline``
@@ -35,7 +26,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,84 +36,10 @@ from twin.analysis.paired import paired_t  # noqa: E402
 from twin.model import assignment, zones  # noqa: E402
 from twin.model.city import City, load_city  # noqa: E402
 from twin.scenario.spec import load_scenario  # noqa: E402
-from twin.sim import priority  # noqa: E402
-from twin.sim.runner import run_scenario  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-RESCUE = ("rescue_6h", "rescue_24h", "rescue_72h")
 FLOOD = ("waterlogging", "water_rescue")
 STORM_WINDOW_S = (16 * 3600.0, 21 * 3600.0)
-
-
-def share(res, name: str) -> float:
-    c = res["compliance"]
-    row = c[(c["scope"] == "city") & (c["target"] == name)]
-    return float(row["met_share"].iloc[0]) if len(row) else float("nan")
-
-
-def quake_fire_wait(inc: pd.DataFrame) -> float:
-    """Median first-ground wait (s after the alarm) of the quake's fires (never reached:
-    counted as infinitely late)."""
-    fires = inc[(inc["type"] == "building_fire") & (inc["cause"] == "earthquake")]
-    wait = (fires["first_ground_s"] - fires["alarm_s"]).fillna(np.inf)
-    return float(np.median(wait)) if len(wait) else float("nan")
-
-
-def run_fifo(sc, city):
-    """The scenario with every type in one priority class (restored afterwards)."""
-    saved = dict(priority.PRIORITY)
-    priority.PRIORITY.clear()
-    try:
-        return run_scenario(sc.with_(), city, record_routes=False)
-    finally:
-        priority.PRIORITY.update(saved)
-
-
-def quake(city, seeds: list[int], days: float) -> None:
-    base = load_scenario(SCENARIOS / "earthquake.toml")
-    rows = []
-    for seed in seeds:
-        t0 = time.perf_counter()
-        sc = base.with_(seed=seed, days=days)
-        arms = {
-            "shipped": run_scenario(sc, city, record_routes=False),
-            "no_reinf": run_scenario(sc.with_(reinforcement=()), city, record_routes=False),
-            "fifo": run_fifo(sc, city),
-        }
-        row = {"seed": seed}
-        for arm, res in arms.items():
-            for name in RESCUE:
-                row[f"{arm}:{name}"] = share(res, name)
-            row[f"{arm}:fire_wait_s"] = quake_fire_wait(res["incidents"])
-            row[f"{arm}:declared"] = len(res.summary["surge"]["declared_s"])
-        rows.append(row)
-        print(
-            f"  seed {seed}: "
-            + ", ".join(f"{k} {v:.3f}" for k, v in row.items() if k.startswith("shipped:rescue"))
-            + f" ({time.perf_counter() - t0:.0f} s)",
-            flush=True,
-        )
-    df = pd.DataFrame(rows)
-    print(f"\nearthquake, {days:g} days, {len(seeds)} paired seeds (mean, 95 % t interval):")
-    for other, labels in (
-        ("no_reinf", ("with reinforcement", "without")),
-        ("fifo", ("priorities", "first-come-first-served")),
-    ):
-        for name in RESCUE:
-            s, o = df[f"shipped:{name}"], df[f"{other}:{name}"]
-            d = paired_t((s - o).to_numpy())
-            print(
-                f"  {name}: {labels[0]} {s.mean():.1%}, {labels[1]} {o.mean():.1%}; "
-                f"difference {d.estimate:+.1%} [{d.low:+.1%}, {d.high:+.1%}]"
-            )
-    s, f = df["shipped:fire_wait_s"], df["fifo:fire_wait_s"]
-    d = paired_t((s - f).replace([np.inf, -np.inf], np.nan).to_numpy())
-    print(
-        f"  quake fires, median wait for the first ground unit: priorities {s.median() / 60:.1f} "
-        f"min, first-come-first-served {f.median() / 60:.1f} min; paired difference of the "
-        f"per-seed medians {d.estimate / 60:+.1f} min [{d.low / 60:+.1f}, {d.high / 60:+.1f}]"
-    )
-    print(f"  surge declared in {int((df['shipped:declared'] > 0).sum())} of {len(df)} runs")
 
 
 def ordinary_pairs(base: pd.DataFrame, rain: pd.DataFrame) -> pd.DataFrame:
@@ -244,9 +160,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--first-seed", type=int, default=2026)
-    ap.add_argument("--quake-days", type=float, default=3.0)
     ap.add_argument("--rain-days", type=float, default=1.0)
-    ap.add_argument("--only", choices=("quake", "rain"), default=None)
     ap.add_argument("--deadline", help="HH:MM UTC: start no new rainstorm pair after it")
     ap.add_argument("--traffic", choices=("table", "assigned"), help="rainstorm arms' model")
     ap.add_argument("--zone-km", type=float, help="traffic zones' side (default 6 km)")
@@ -259,15 +173,10 @@ def main() -> None:
     city = load_city()
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
     t0 = time.perf_counter()
-    if a.only in (None, "rain"):
-        pairs, floods = rain_runs(city, seeds, a.rain_days, a.deadline, a.traffic)
-        rain_report(pairs, floods, a.rain_days)
-        if floods["seed"].nunique() < len(seeds):
-            print(
-                f"not all {len(seeds)} seeds ran; for all of them: {command_line(('--deadline',))}"
-            )
-    if a.only in (None, "quake"):
-        quake(city, seeds, a.quake_days)
+    pairs, floods = rain_runs(city, seeds, a.rain_days, a.deadline, a.traffic)
+    rain_report(pairs, floods, a.rain_days)
+    if floods["seed"].nunique() < len(seeds):
+        print(f"not all {len(seeds)} seeds ran; for all of them: {command_line(('--deadline',))}")
     print(f"\nwall time {time.perf_counter() - t0:.0f} s")
 
 

@@ -1,26 +1,35 @@
-"""The earthquake with and without reinforcement, over paired seeds (common random numbers):
-the golden-72-hour rescue shares, and fires served ahead of the collapse backlog.
+"""The earthquake with and without reinforcement, and with priorities against first come,
+first served, over paired seeds (common random numbers): the golden-72-hour rescue shares,
+and fires served ahead of the collapse backlog.
 
     nice -n 10 .venv/bin/python bench/earthquake_effects.py [--seeds 20] [--days 3]
-        [--first-seed 2026] [--deadline HH:MM]
+        [--first-seed 2026] [--deadline HH:MM] [--rows FILE.csv]
 
-Two arms of ``scenarios/earthquake.toml`` on the same seeds, each replication computed as
+Three arms of ``scenarios/earthquake.toml`` on the same seeds, each replication computed as
 ``twin run`` computes it (:class:`bench.measures_common.Replicator`):
 
   reinforced   the file as shipped: priorities, surge dispatch, its four
                ``[[reinforcement]]`` entries (60 + 100 fire vehicles, 20 social teams,
                6 national USAR teams arriving 4–24 h after the shock);
-  alone        the same without the ``[[reinforcement]]`` entries.
+  alone        the same without the ``[[reinforcement]]`` entries;
+  fifo         the file as shipped but every incident type in one priority class (first
+               come, first served: :data:`twin.sim.priority.PRIORITY` set to the life-risk
+               class for the run, so the surge trigger, which counts open life-risk
+               incidents, still fires; it then also counts the few property calls).
 
-A seed runs both arms before the next seed starts, so a ``--deadline`` (UTC) leaves whole
-pairs; the script says how many pairs ran. Per arm: ``rescue_6h``, ``rescue_24h``,
-``rescue_72h`` (share of the quake's collapses and entrapments whose first ground unit
-arrived within 6, 24, 72 h of the onset), mean over seeds with a 95 % t interval; the
-paired difference reinforced − alone with its t interval (:func:`twin.analysis.paired.paired_t`).
-Then, in the reinforced arm, fires started by the quake against the collapse backlog: per
-seed the median wait (first ground unit − alarm) of the quake's building fires and of its
-collapses and entrapments (a site never reached counts as infinitely late), their mean over
-seeds with t intervals, and the paired difference collapse − fire.
+A seed runs every arm before the next seed starts, so a ``--deadline`` (UTC) leaves whole
+seeds; the script says how many ran. ``--rows`` keeps the per-seed rows in a CSV file
+(rewritten atomically after each seed) and skips the seeds already in it, so a run cut
+short can be continued; the report covers every row in the file. Per arm: ``rescue_6h``,
+``rescue_24h``, ``rescue_72h`` (share of the quake's collapses and entrapments whose first
+ground unit arrived within 6, 24, 72 h of the onset), mean over seeds with a 95 % t
+interval; the paired differences reinforced − alone and reinforced − fifo with their t
+intervals (:func:`twin.analysis.paired.paired_t`). Then fires started by the quake against
+the collapse backlog, with priorities (the reinforced arm) and first come, first served
+(fifo): per seed the median wait (first ground unit − alarm) of the quake's building fires
+and of its collapses and entrapments (a site never reached counts as infinitely late),
+their mean over seeds with t intervals, the paired difference collapse − fire in each arm,
+and the fires' paired difference fifo − priorities.
 
 Not a test: figures to read and quote; the printed command line reproduces them.
 """
@@ -28,8 +37,11 @@ Not a test: figures to read and quote; the printed command line reproduces them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -49,10 +61,25 @@ from twin.analysis.paired import paired_t  # noqa: E402
 from twin.analysis.targets import RESCUE_TYPES  # noqa: E402
 from twin.model.city import load_city  # noqa: E402
 from twin.scenario.spec import load_scenario  # noqa: E402
+from twin.sim import priority  # noqa: E402
 
 QUAKE = Path(__file__).resolve().parent.parent / "scenarios" / "earthquake.toml"
 RESCUE = ("rescue_6h", "rescue_24h", "rescue_72h")
-ARMS = ("reinforced", "alone")
+ARMS = ("reinforced", "alone", "fifo")
+
+
+@contextlib.contextmanager
+def first_come_first_served() -> Iterator[None]:
+    """Every incident type in the life-risk class while the block runs (restored after)."""
+    saved, default = dict(priority.PRIORITY), priority.DEFAULT_PRIORITY
+    for name in saved:
+        priority.PRIORITY[name] = priority.LIFE_RISK
+    priority.DEFAULT_PRIORITY = priority.LIFE_RISK
+    try:
+        yield
+    finally:
+        priority.PRIORITY.update(saved)
+        priority.DEFAULT_PRIORITY = default
 
 
 def share(compliance: pd.DataFrame, target: str) -> float:
@@ -70,10 +97,12 @@ def median_wait(inc: pd.DataFrame, types: tuple[str, ...]) -> float:
 
 
 def one_seed(reps: dict[str, Replicator], seed: int) -> dict[str, float]:
-    """Both arms of one seed: rescue shares, and fire and collapse waits."""
+    """Every arm of one seed: rescue shares, and fire and collapse waits."""
     row: dict[str, float] = {"seed": seed}
-    for arm, rep in reps.items():
-        out = rep.run(rep.config, rep.scenario.with_(seed=seed), keep_incidents=True)
+    for arm in ARMS:
+        rep = reps["reinforced" if arm == "fifo" else arm]
+        with first_come_first_served() if arm == "fifo" else contextlib.nullcontext():
+            out = rep.run(rep.config, rep.scenario.with_(seed=seed), keep_incidents=True)
         for name in RESCUE:
             row[f"{arm}:{name}"] = share(out.compliance, name)
         assert out.incidents is not None
@@ -93,29 +122,48 @@ def ci(x: pd.Series, scale: float = 1.0, fmt: str = "{:.1%}") -> str:
     return f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
 
 
+def paired(a: pd.Series, b: pd.Series, scale: float, fmt: str) -> str:
+    """'difference [low, high] (n seeds)' of a − b over the seeds where both are finite."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    d = paired_t(((a - b)[ok] * scale).to_numpy())
+    return (
+        f"{fmt.format(d.estimate)} [{fmt.format(d.low)}, {fmt.format(d.high)}] "
+        f"({int(ok.sum())} seeds)"
+    )
+
+
 def report(df: pd.DataFrame, days: float) -> None:
     print(
         f"\nearthquake, {days:g} days, {len(df)} paired seeds (mean over seeds, 95 % t interval):"
     )
     for name in RESCUE:
-        r, a = df[f"reinforced:{name}"], df[f"alone:{name}"]
-        d = paired_t((r - a).to_numpy())
+        r, a, f = df[f"reinforced:{name}"], df[f"alone:{name}"], df[f"fifo:{name}"]
         print(
-            f"  {name}: reinforced {ci(r)}, alone {ci(a)}; "
-            f"difference {d.estimate:+.1%} [{d.low:+.1%}, {d.high:+.1%}]"
+            f"  {name}: reinforced {ci(r)}, alone {ci(a)}, fifo {ci(f)}; reinforced − alone "
+            f"{paired(r, a, 1.0, '{:+.1%}')}; reinforced − fifo {paired(r, f, 1.0, '{:+.1%}')}"
         )
-    f, c = df["reinforced:fire_wait_s"], df["reinforced:rescue_wait_s"]
-    finite = np.isfinite(f) & np.isfinite(c)
-    d = paired_t((c - f)[finite].to_numpy())
+    print("  median wait for the first ground unit (alarm to arrival), per seed:")
+    for arm, label in (("reinforced", "priorities"), ("fifo", "first come, first served")):
+        f, c = df[f"{arm}:fire_wait_s"], df[f"{arm}:rescue_wait_s"]
+        print(
+            f"    {label} ({arm} arm): quake fires {ci(f, 1 / 60, '{:.1f}')} min, "
+            f"collapses/entrapments {ci(c, 1 / 3600, '{:.1f}')} h; collapse − fire "
+            f"{paired(c, f, 1 / 3600, '{:+.1f}')} h"
+        )
     print(
-        "  reinforced arm, median wait for the first ground unit (alarm to arrival), per seed:"
-        f"\n    quake fires            {ci(f, 1 / 60, '{:.1f}')} min"
-        f"\n    collapses/entrapments  {ci(c, 1 / 3600, '{:.1f}')} h"
-        f"\n    collapse − fire        {d.estimate / 3600:+.1f} h "
-        f"[{d.low / 3600:+.1f}, {d.high / 3600:+.1f}] ({int(finite.sum())} seeds with both finite)"
+        "    quake fires, fifo − priorities: "
+        f"{paired(df['fifo:fire_wait_s'], df['reinforced:fire_wait_s'], 1 / 60, '{:+.1f}')} min"
     )
-    fa = df["alone:fire_wait_s"]
-    print(f"  alone arm, quake fires' median wait {ci(fa, 1 / 60, '{:.1f}')} min")
+    print(
+        f"  alone arm, quake fires' median wait {ci(df['alone:fire_wait_s'], 1 / 60, '{:.1f}')} min"
+    )
+
+
+def save_rows(rows: list[dict[str, float]], path: Path) -> None:
+    """Write the per-seed rows to ``path`` atomically (a temporary file, then a rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    pd.DataFrame(rows).to_csv(tmp, index=False)
+    os.replace(tmp, path)
 
 
 def main() -> None:
@@ -124,6 +172,7 @@ def main() -> None:
     ap.add_argument("--first-seed", type=int, default=2026)
     ap.add_argument("--days", type=float, default=3.0)
     ap.add_argument("--deadline", default=None, help="HH:MM UTC: start no new seed after it")
+    ap.add_argument("--rows", type=Path, default=None, help="CSV of per-seed rows (resumable)")
     a = ap.parse_args()
     print(command_line(), flush=True)
     t0 = time.perf_counter()
@@ -133,21 +182,29 @@ def main() -> None:
         "reinforced": scenario_replicator(city, shipped),
         "alone": scenario_replicator(city, shipped.with_(reinforcement=())),
     }
-    rows = []
-    for k in range(a.seeds):
-        if k >= 2 and past(a.deadline):
-            print(f"  [deadline {a.deadline} UTC: stopped after {k} of {a.seeds} seeds]")
+    rows: list[dict[str, float]] = []
+    if a.rows is not None and a.rows.exists():
+        rows = pd.read_csv(a.rows).to_dict("records")
+        print(f"  {len(rows)} seeds read from {a.rows}", flush=True)
+    done = {int(r["seed"]) for r in rows}
+    todo = [s for s in range(a.first_seed, a.first_seed + a.seeds) if s not in done]
+    for k, seed in enumerate(todo):
+        if len(rows) >= 2 and past(a.deadline):
+            print(f"  [deadline {a.deadline} UTC: stopped; {len(todo) - k} seeds not run]")
             print(f"  all seeds: {command_line(('--deadline',))}")
             break
-        row = one_seed(reps, a.first_seed + k)
+        row = one_seed(reps, seed)
         rows.append(row)
+        if a.rows is not None:
+            save_rows(rows, a.rows)
         print(
-            f"  seed {row['seed']:.0f}: rescue_72h reinforced {row['reinforced:rescue_72h']:.3f},"
-            f" alone {row['alone:rescue_72h']:.3f} ({row['reinforced:wall_s']:.0f} s + "
-            f"{row['alone:wall_s']:.0f} s)",
+            f"  seed {seed}: rescue_72h reinforced {row['reinforced:rescue_72h']:.3f}, alone "
+            f"{row['alone:rescue_72h']:.3f}, fifo {row['fifo:rescue_72h']:.3f} ("
+            + " + ".join(f"{row[f'{arm}:wall_s']:.0f}" for arm in ARMS)
+            + " s)",
             flush=True,
         )
-    report(pd.DataFrame(rows), a.days)
+    report(pd.DataFrame(rows).sort_values("seed"), a.days)
     print(f"\nwall time {time.perf_counter() - t0:.0f} s")
 
 

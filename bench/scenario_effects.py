@@ -9,7 +9,7 @@ Prints, per scenario, the numbers its question is about: with the bridges closed
 land exits and the detours to its neighbours, and Yuzhong's 5min, full and 2nd-due
 measures over paired seeds (common random numbers) with 95 % intervals — on the scenarios'
 default traffic model (the fixed table) unless ``--traffic assigned``; waterlogging and
-closures in the rainstorm (its paired seeds: bench/disaster_effects.py --only rain);
+closures in the rainstorm (its paired seeds: bench/disaster_effects.py);
 explosions in the gas drill with and without sensors; response near the new station;
 closed bridges and the 30-minute share after the earthquake. ``--deadline``: no new
 bridges pair is started after it (UTC), and the pairs that ran are reported. Not a test:

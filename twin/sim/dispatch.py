@@ -330,20 +330,18 @@ class Dispatcher:
     def _on_duty(self, pool: Pool, xy: tuple[float, float], near: list[int], t: float) -> int:
         """The nearest post with a free responder on duty at ``t`` (−1: none); that
         responder is moved to the top of its post's stack."""
-        on = self.roster.on if self.roster is not None else None
-        assert on is not None
+        assert self.roster is not None
         for rank in range(2):
             posts = (
                 near
                 if rank == 0
                 else self.nearest_posts(pool, xy, len(pool.stations))[1][len(near) :].tolist()
             )
-            for i in posts:
+            i, k = self.roster.first_on(pool.stack, posts, t)
+            if i >= 0:
                 stack = pool.stack[i]
-                for k in range(len(stack) - 1, -1, -1):
-                    if on(stack[k], t):
-                        stack.append(stack.pop(k))
-                        return i
+                stack.append(stack.pop(k))
+                return i
             if len(near) >= len(pool.stations):
                 break
         return -1

@@ -61,22 +61,37 @@ class Closures:
         now = self.env.now
         rt = self.rt
         a, b, k = rt.closed_pairs(edges)
-        suspects = []
-        moving = self.mv.moving
-        for u in sorted(moving):
-            trip = moving[u]
-            if trip.arrive <= now:
-                continue
-            w = (self.edge_time_s * rt.factors[trip.period])[k]
-            if rt.may_use(trip.origin, trip.dest, trip.arrive - trip.depart, a, b, w, trip.period):
-                self.mv.ensure_path(trip)  # its path under the old closures
-                suspects.append(trip)
+        suspects = self.suspects(now, a, b, k)
+        for trip in suspects:  # in unit order: their paths under the old closures
+            self.mv.ensure_path(trip)
         np.add.at(self.closed_count, edges, delta)
         rt.set_closed(self.closed_count > 0)
         self.log.log(now, kind)
         for trip in suspects:
             self.reroute(trip)
         self.retry()
+
+    def suspects(self, now: float, a: np.ndarray, b: np.ndarray, k: np.ndarray) -> list[Trip]:
+        """The road trips under way (in unit order) whose way may use a changed pair a → b
+        (edges ``k``): the landmark test of :meth:`RoadTimes.may_use`, for all the trips of
+        a period at once."""
+        moving = self.mv.moving
+        trips = [moving[u] for u in sorted(moving) if moving[u].arrive > now]
+        use = np.zeros(len(trips), bool)
+        base = self.edge_time_s[k]
+        for p in sorted({t.period for t in trips}):
+            idx = [n for n, t in enumerate(trips) if t.period == p]
+            sel = [trips[n] for n in idx]
+            use[idx] = self.rt.may_use_many(
+                np.array([t.origin for t in sel], np.int64),
+                np.array([t.dest for t in sel], np.int64),
+                np.array([t.arrive - t.depart for t in sel], float),
+                a,
+                b,
+                base * self.rt.factors[p][k],
+                p,
+            )
+        return [t for t, hit in zip(trips, use, strict=True) if hit]
 
     def reroute(self, trip: Trip) -> None:
         """Re-plan a road trip under the new closures, keeping its progress."""

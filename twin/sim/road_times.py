@@ -19,6 +19,8 @@ from twin.model.roads import PERIODS, RoadNetwork, TravelTimes, period_of
 
 CACHE_BYTES = 256e6
 """Memory for cached results (matrices, searches) per run; the oldest go first when full."""
+OUTER_CELLS = 4e6
+"""Landmarks × trips × pairs handled at once by :meth:`RoadTimes.may_use_many` (memory)."""
 SLACK_S = 600.0
 """A bounded search reaches at least this far (s) beyond the lower bound of its target."""
 
@@ -236,6 +238,14 @@ class RoadTimes(ClosedNetwork):
     def _maybe(self, rows: np.ndarray, node: int, p: int, eta: np.ndarray) -> np.ndarray:
         """Which stations at ``rows`` may have a path to ``node`` through a closed edge
         (landmark test; False where ``node`` was unreachable anyway)."""
+        first = self._cached(("mb", node, p), lambda: self._via_closed_to(node, p))
+        return (first[rows] <= eta + self.TOL_S) & np.isfinite(eta)  # unreachable stays so
+
+    def _via_closed_to(self, node: int, p: int) -> np.ndarray:
+        """Per station: a lower bound of its shortest way to ``node`` through a closed pair,
+        min over the pairs a → b of d(s, a) + w + LB(b, ``node``) (s) — for every station at
+        once, cached per node, period and closure state (a queued request is tested again at
+        every retry, and for one station after another)."""
         a, b, w, oa, ob, ba, bb = self._closed(p)
         o, bk = self.out[p], self.back[p]
         with np.errstate(invalid="ignore"):
@@ -244,8 +254,7 @@ class RoadTimes(ClosedNetwork):
                 np.fmax.reduce(bb - bk[:, node][:, None], axis=0),
             )
         lb = np.maximum(np.nan_to_num(lb, nan=0.0), 0.0)
-        maybe = (oa[rows] + (w + lb) <= eta[:, None] + self.TOL_S).any(axis=1)
-        return maybe & np.isfinite(eta)  # unreachable when open: unreachable when closed
+        return np.min(oa + (w + lb), axis=1)
 
     def to_node(self, rows: np.ndarray, node: int, p: int) -> np.ndarray:
         """Times (s) from the stations at travel-time ``rows`` to ``node``, exact under the
@@ -294,12 +303,18 @@ class RoadTimes(ClosedNetwork):
         base = float(self.back[p][row, node])
         if self.n_closed == 0:
             return base
-        a, b, w, oa, ob, ba, bb = self._closed(p)
-        lb = self.lower_bound(node, a, p)
-        if not (lb + w + bb[row] <= base + self.TOL_S).any():
+        back = self._cached(("fb", node, p), lambda: self._via_closed_from(node, p))
+        if not back[row] <= base + self.TOL_S:
             return base
         home = int(self.source_nodes[row])
         return float(self.tree_to(node, home, base, p)[0][home])
+
+    def _via_closed_from(self, node: int, p: int) -> np.ndarray:
+        """Per station: a lower bound of the way from ``node`` back to it through a closed
+        pair, min over the pairs a → b of LB(``node``, a) + w + d(b, s) (s); cached per node,
+        period and closure state."""
+        a, b, w, oa, ob, ba, bb = self._closed(p)
+        return np.min(self.lower_bound(node, a, p) + w + bb, axis=1)
 
     def may_use(
         self,
@@ -316,6 +331,42 @@ class RoadTimes(ClosedNetwork):
             return False
         lb = self.lower_bound(origin, a, p) + w + self.lower_bound(b, dest, p)
         return bool((lb <= budget_s + self.TOL_S).any())
+
+    def may_use_many(
+        self,
+        origins: np.ndarray,
+        dests: np.ndarray,
+        budgets_s: np.ndarray,
+        a: np.ndarray,
+        b: np.ndarray,
+        w: np.ndarray,
+        p: int,
+    ) -> np.ndarray:
+        """:meth:`may_use` for many trips at once (the same figures, elementwise): per trip
+        ``origins[i]`` → ``dests[i]`` with budget ``budgets_s[i]`` (s), could it use a pair?"""
+        out = np.zeros(len(origins), bool)
+        if len(a) == 0:
+            return out
+        step = max(1, int(OUTER_CELLS // (self.out[p].shape[0] * len(a))))
+        for i in range(0, len(origins), step):
+            j = slice(i, i + step)
+            lb = self._lb_outer(origins[j], a, p) + w + self._lb_outer(dests[j], b, p, to=True)
+            out[j] = (lb <= (budgets_s[j] + self.TOL_S)[:, None]).any(axis=1)
+        return out
+
+    def _lb_outer(self, x: np.ndarray, y: np.ndarray, p: int, to: bool = False) -> np.ndarray:
+        """Landmark lower bounds x[i] → y[j] (``to``: y[j] → x[i]), shape (len x, len y)."""
+        o, bk = self.out[p], self.back[p]
+        ox, oy, bx, by = (
+            o[:, x][:, :, None],
+            o[:, y][:, None, :],
+            bk[:, x][:, :, None],
+            bk[:, y][:, None, :],
+        )
+        with np.errstate(invalid="ignore"):
+            d1 = np.fmax.reduce(ox - oy if to else oy - ox, axis=0)
+            d2 = np.fmax.reduce(by - bx if to else bx - by, axis=0)
+        return np.maximum(np.nan_to_num(np.fmax(d1, d2), nan=0.0), 0.0)
 
 
 def _nbytes(value: Any) -> int:

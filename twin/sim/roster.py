@@ -43,6 +43,25 @@ class Roster:
         self.state[unit], self.until[unit], self.seen[unit] = state, until, t
         return state
 
+    def first_on(self, stacks: list[list[int]], posts: list[int], t: float) -> tuple[int, int]:
+        """The first post of ``posts`` with a unit on duty at ``t``, asking each post's
+        ``stacks[post]`` from its top (last) down, and that unit's place in the stack;
+        (−1, −1) if none. The same looks, in the same order, as calling :meth:`on` for each
+        unit in turn (so the same draws): a batch for the dispatcher's scan of many posts."""
+        state, until_, seen, tau5 = self.state, self.until, self.seen, 5.0 * self.tau
+        for i in posts:
+            stack = stacks[i]
+            for k in range(len(stack) - 1, -1, -1):
+                unit = stack[k]
+                until = until_[unit]
+                if until > t and t - seen[unit] <= tau5:  # no change since the last look
+                    seen[unit] = t
+                    if state[unit]:
+                        return i, k
+                elif self.on(unit, t):
+                    return i, k
+        return -1, -1
+
     def _spell(self, on: bool, t: float) -> float:
         """A spell (s) in state ``on`` starting at ``t``: exponential, rate (1 − p)/τ when
         on, p/τ when off."""
