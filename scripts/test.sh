@@ -24,8 +24,16 @@ fi
 # pytest on both cores (pytest-xdist): each test module runs whole on one worker, so its
 # module-scoped fixtures are built once; the slowest modules go first (tests/conftest.py).
 # TWIN_TEST_WORKERS=0 runs pytest in this one process instead.
-.venv/bin/python -m pytest -n "${TWIN_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder \
-  --durations=30 "$@"
+# Tests marked `alone` measure their own process (peak memory) and run afterwards, serially,
+# so the other worker's load cannot disturb the measurement.
+if [ $# -eq 0 ]; then
+  .venv/bin/python -m pytest -n "${TWIN_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder \
+    --durations=30 -m "not alone"
+  .venv/bin/python -m pytest -m alone
+else
+  .venv/bin/python -m pytest -n "${TWIN_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder \
+    --durations=30 "$@"
+fi
 if [ $# -eq 0 ] || [ "${TWIN_WHEEL_CHECK:-}" = 1 ]; then
   PYTHON=.venv/bin/python bash scripts/wheel-check.sh
 fi

@@ -707,6 +707,7 @@ def test_sizes_profile_days_weights_the_last_part_day():
 
 
 @pytest.mark.slow
+@pytest.mark.alone
 @pytest.mark.parametrize("case", ["baseline", "rainstorm"])
 def test_sizes_estimate_agrees_with_shipped_runs(case):
     """The estimate against reality on the embedded twin, for a 6-hour run of a shipped
@@ -725,7 +726,7 @@ def test_sizes_estimate_agrees_with_shipped_runs(case):
             if key == "memory"
             else (r[f"{key}_est"], r[key])
         )
-        assert 0.5 <= est_ / actual <= 2.0, (case, key, est_, actual)
+        assert 0.5 <= est_ / actual <= 2.0, (case, key, est_, actual, r["peak_before_run"])
 
 
 # ------------------------------------------------------------------- pre-run checks (6)
