@@ -71,6 +71,40 @@ def test_bounded_dispatch_equals_the_unbounded_answer(closed_edges, node, free_f
     assert dist[target] == pytest.approx(dijkstra(m, indices=node)[target])
 
 
+ONEWAY = np.random.default_rng(1).random(len(NET.edge_ids)) < 0.3
+"""About 3 in 10 of the grid's streets one-way (u → v): reachability is not symmetric."""
+TT_ONEWAY = TravelTimes(
+    RoadNetwork(**{**NET.__dict__, "edge_oneway": ONEWAY}), SOURCES, use_cache=False
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(0, len(NET.edge_ids) - 1), min_size=0, max_size=40),
+    st.integers(0, 143),
+)
+def test_reaches_agrees_with_a_full_search_under_one_way_streets(closed_edges, root):
+    """Property: ``reaches(root)`` (strong components and their condensation) says a node
+    is reachable exactly when an unbounded Dijkstra from ``root`` on the closed network
+    reaches it — including nodes in another component that a one-way street leads into —
+    and computing it leaves the cached road matrix intact (later searches stay exact)."""
+    rt = RoadTimes(TT_ONEWAY)
+    closed = np.zeros(len(NET.edge_ids), bool)
+    closed[closed_edges] = True
+    rt.set_closed(closed)
+    m = rt.matrix(0)
+    exact = np.isfinite(dijkstra(m, directed=True, indices=root))
+    before = (m.indptr.copy(), m.indices.copy(), m.data.copy())
+    test = rt.reaches(root, 0)
+    assert [test(n) for n in range(len(exact))] == exact.tolist()
+    after = rt.matrix(0)
+    assert all(
+        np.array_equal(x, y)
+        for x, y in zip(before, (after.indptr, after.indices, after.data), strict=True)
+    )
+    assert np.isfinite(rt.tree(root, 0)[0]).tolist() == exact.tolist()
+
+
 def test_searches_are_kept_across_closure_changes():
     """A search made under closure state A is found again when A comes back (a closure's
     end restores the state before it), not recomputed; a bounded search is reused for any

@@ -132,8 +132,7 @@ class Queues:
         p = self.rt.period(self.now() + pool.spec.turnout_s)
         reach: Callable[[int], bool]
         if scene >= 0:
-            times = self.rt.tree(scene, p)[0]
-            reach = lambda node: bool(times[node] < math.inf)  # noqa: E731
+            reach = self.rt.reaches(scene, p)
         else:
             rows = pool.rows[i : i + 1]
             reach = lambda node: bool(self.rt.to_node(rows, node, p)[0] < math.inf)  # noqa: E731
@@ -160,21 +159,23 @@ class Queues:
             if not pool.queue or pool.spec.mode != "road" or not np.any(pool.free):
                 continue
             waiting, pool.queue = pool.queue, PriorityQueue()
+            can = pool.sendable()  # kept current after each start
             for k, inc in enumerate(waiting):
                 if inc.cleared:
                     continue
                 stage = waiting.stage(k)
                 kind = inc.kinds_q.pop(0) if pool.kind is not None and inc.kinds_q else ANY
-                if not np.any(pool.free):
-                    self._requeue(pool, inc, kind, stage)
-                    continue
                 now = self.now()
                 join = pool.turnouts.joinable(inc.id, now) if pool.turnouts is not None else ()
+                if not (can or join):  # no station may send: no search (thousands queued)
+                    self._requeue(pool, inc, kind, stage)
+                    continue
                 i, _, kind = self.disp.pick_kind(pool, inc.node, inc.district, now, kind, join)
                 if i < 0:
                     self._requeue(pool, inc, kind, stage)
                 else:
                     self.start(inc, pool, i, kind)
+                    can = pool.sendable()
 
     @staticmethod
     def _requeue(pool: Pool, inc: Inc, kind: int, stage: int = 0) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import breadth_first_order, connected_components, dijkstra
 
 from twin.model.roads import PERIODS, RoadNetwork, TravelTimes, period_of
 
@@ -146,6 +146,44 @@ class ClosedNetwork:
         )
         self._store(key, (dist, pred, limit))
         return dist, pred
+
+    def strong(self, p: int) -> tuple[np.ndarray, sp.csr_matrix]:
+        """Per node, its strongly connected component under the current closures in period
+        ``p``, and the condensation (component → component links); cached by closure state."""
+
+        def make() -> tuple[np.ndarray, sp.csr_matrix]:
+            m = self.matrix(p)
+            keep = np.isfinite(m.data)
+            # copies: eliminate_zeros prunes indices in place, and these are the cached matrix's
+            open_ = sp.csr_matrix(
+                (keep.astype(np.int8), m.indices.copy(), m.indptr.copy()), shape=m.shape
+            )
+            open_.eliminate_zeros()
+            n, labels = connected_components(open_, directed=True, connection="strong")
+            coo = open_.tocoo()
+            a, b = labels[coo.row], labels[coo.col]
+            cross = a != b
+            ones = np.ones(int(cross.sum()), np.int8)
+            dag = sp.csr_matrix((ones, (a[cross], b[cross])), shape=(n, n))
+            return labels, dag
+
+        return self._cached(("scc", p), make)
+
+    def reaches(self, root: int, p: int) -> Callable[[int], bool]:
+        """A test ``node → bool``: can a unit at ``root`` drive to ``node`` under the
+        current closures in period ``p``? Exact: ``node``'s strong component is reachable
+        from ``root``'s in the condensation (a search over components, cached per root's
+        component and closure state)."""
+        labels, dag = self.strong(p)
+        own = int(labels[root])
+
+        def make() -> np.ndarray:
+            mask = np.zeros(dag.shape[0], bool)
+            mask[breadth_first_order(dag, own, directed=True, return_predecessors=False)] = True
+            return mask
+
+        ok = self._cached(("sccr", p, own), make)
+        return lambda node: bool(ok[labels[node]])
 
     def tree_to(
         self, root: int, targets: np.ndarray | int, lower_s: float, p: int, reverse: bool = False
