@@ -8,10 +8,13 @@ the social team (S1 at n42) in 900 s; neither sets up.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from test_disaster_response import config, named
 from tinycity import simulate_script, tiny_city
 
 from twin.sim.engine import KINDS
+from twin.sim.priority import PriorityQueue
 from twin.sim.reinforcement import Reinforcement
 from twin.sim.surge import SURGE_COLUMNS, SurgeRule
 
@@ -109,3 +112,55 @@ def test_standing_down_sends_the_reinforcement_deferred_under_the_surge():
     assert [e[0] for e in _rows(sim, "dispatched", fire.id)] == [1160.0, 2000.0]
     assert [e[0] for e in _rows(sim, "on_scene", fire.id)] == [1350.0, 2190.0]
     assert [r[2] for r in sim.surge_rows[:2]] == [False, False]  # hours 0 and 1: not on
+
+
+class _Site:
+    """A queued site: what :class:`twin.sim.priority.PriorityQueue` reads of an incident."""
+
+    def __init__(self, prio: int, alarm: float) -> None:
+        self.prio, self.alarm, self.cleared = prio, alarm, False
+
+
+def test_a_cleared_site_still_queued_is_not_waiting_for_a_first_crew():
+    # Three sites queued for their first crew (stage 0) and one reinforcement request
+    # (stage 1): three sites wait. The second is then cleared by another force while its
+    # request is still queued (purged only when a unit meets it or a retry rebuilds the
+    # queue): two sites wait, so a surge releases crews for two, not three.
+    q = PriorityQueue()
+    sites = [_Site(1, 10.0), _Site(1, 20.0), _Site(0, 30.0)]
+    for s in sites:
+        q.append(s)
+    q.append(_Site(1, 5.0), stage=1)
+    assert q.first_crews() == 3
+    sites[1].cleared = True
+    assert (q.first_crews(), len(q)) == (2, 4)
+
+
+def test_a_surge_releases_no_crew_for_a_site_cleared_while_its_request_waits():
+    # Two engines at F1 (n00), each its own crew; no other fire station. Trigger 1, checks
+    # every 100 s, release after 600 s on a scene.
+    # - collapse (two engines) at n10, alarm 0: ordered 60 before any surge, both engines
+    #   turn out 90 s + one street 100 s → on scene 250, at work from then (set-up 60 s,
+    #   work 20 000 s);
+    # - rescue (technical_rescue: one professional team and one engine) at n11, alarm 10:
+    #   ordered 70, still before the surge: its engine request waits at stage 0 (no engine
+    #   free); P1 (on its own node) turns out 300 s → on scene 370, works 100 s → cleared
+    #   470, its engine request still queued;
+    # - the surge is declared at the 100 s check. From 850 s (250 + 600) each engine at the
+    #   collapse may be released — to a site waiting for a first crew. None waits (the
+    #   rescue is cleared): no engine is released, both work on.
+    city = tiny_city(units={"F1": 2, "F2": 0, "F3": 0})
+    types = (
+        named("building_collapse", 20000.0, (("fire", 2),)),
+        named("technical_rescue", 100.0, (("professional", 1), ("fire", 1))),
+    )
+    incs = [(0.0, "building_collapse", "n10"), (10.0, "technical_rescue", "n11")]
+    rule = SurgeRule(trigger_open=1, check_s=100.0, release_after_s=600.0)
+    cfg = replace(config(*types, surge=rule), crews="vehicle")
+    sim = simulate_script(city, incs, config=cfg)
+    collapse, rescue = sim.incidents
+    assert sim.surge_declared_s == [100.0]
+    assert [e[0] for e in _rows(sim, "on_scene", collapse.id)] == [250.0, 250.0]
+    assert (rescue.cleared_s, [e[0] for e in _rows(sim, "queued", rescue.id)]) == (470.0, [70.0])
+    assert _rows(sim, "released", collapse.id) == []
+    assert collapse.cleared_s == 250.0 + 60.0 + 20000.0

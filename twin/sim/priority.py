@@ -29,6 +29,7 @@ This module is light (no imports from the engine): the lifecycle imports it.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterator, Sequence, Set
 from typing import Any, Protocol
 
@@ -73,10 +74,12 @@ def first_crew_force(pools: Sequence[Any], needs: list[tuple[int, int]], ground:
 
 
 class Queued(Protocol):
-    """What the queue needs of an incident: its priority class and its alarm time."""
+    """What the queue needs of an incident: its priority class, its alarm time and whether
+    it is cleared."""
 
     prio: int
     alarm: float
+    cleared: bool
 
 
 class PriorityQueue:
@@ -110,8 +113,11 @@ class PriorityQueue:
         return self._keys[k][0]
 
     def first_crews(self) -> int:
-        """Requests waiting at stage 0 (sites without their first crew)."""
-        return bisect.bisect_left(self._keys, (1, -1, -1.0, -1))
+        """Sites without their first crew: requests waiting at stage 0 of incidents not
+        cleared (a cleared incident's requests stay queued until a unit meets them or a
+        retry rebuilds the queue; no crew is needed there). Time: the stage-0 requests."""
+        n = bisect.bisect_left(self._keys, (1, -1, -1.0, -1))
+        return sum(1 for inc in itertools.islice(self._items, n) if not inc.cleared)
 
     def __getitem__(self, k: int) -> Any:
         return self._items[k]
