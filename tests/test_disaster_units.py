@@ -31,11 +31,13 @@ FIRE, PRO, SOCIAL = (FORCES.index(f) for f in ("fire", "professional", "social")
 
 @dataclass
 class Req:
-    """A queued request's incident as the queue sees it (``Queued``: priority, alarm)."""
+    """A queued request's incident as the queue sees it (``Queued``: priority, alarm,
+    cleared)."""
 
     name: str
     prio: int
     alarm: float
+    cleared: bool = False
 
 
 def fleet(units: dict[str, int] | None = None) -> Fleet:
@@ -75,6 +77,21 @@ def test_the_queue_serves_by_stage_then_priority_then_alarm_then_arrival():
     for _ in range(len(q)):
         q.popleft()
     assert len(q) == 0 and not q and q.first_crews() == 0
+
+
+def test_a_cleared_site_still_queued_is_not_waiting_for_a_first_crew():
+    # Three sites queued for their first crew (stage 0) and one reinforcement request
+    # (stage 1): three sites wait. The second is then cleared by another force while its
+    # request is still queued (purged only when a unit meets it or a retry rebuilds the
+    # queue): two sites wait, so a surge releases crews for two, not three.
+    q = PriorityQueue()
+    sites = [Req("a", 1, 10.0), Req("b", 1, 20.0), Req("c", 0, 30.0)]
+    for s in sites:
+        q.append(s)
+    q.append(Req("d-reinforce", 1, 5.0), 1)
+    assert q.first_crews() == 3
+    sites[1].cleared = True
+    assert (q.first_crews(), len(q)) == (2, 4)
 
 
 def test_first_crews_count_only_stage_zero_whatever_the_priority():

@@ -14,7 +14,6 @@ from test_disaster_response import config, named
 from tinycity import simulate_script, tiny_city
 
 from twin.sim.engine import KINDS
-from twin.sim.priority import PriorityQueue
 from twin.sim.reinforcement import Reinforcement
 from twin.sim.surge import SURGE_COLUMNS, SurgeRule
 
@@ -112,28 +111,6 @@ def test_standing_down_sends_the_reinforcement_deferred_under_the_surge():
     assert [e[0] for e in _rows(sim, "dispatched", fire.id)] == [1160.0, 2000.0]
     assert [e[0] for e in _rows(sim, "on_scene", fire.id)] == [1350.0, 2190.0]
     assert [r[2] for r in sim.surge_rows[:2]] == [False, False]  # hours 0 and 1: not on
-
-
-class _Site:
-    """A queued site: what :class:`twin.sim.priority.PriorityQueue` reads of an incident."""
-
-    def __init__(self, prio: int, alarm: float) -> None:
-        self.prio, self.alarm, self.cleared = prio, alarm, False
-
-
-def test_a_cleared_site_still_queued_is_not_waiting_for_a_first_crew():
-    # Three sites queued for their first crew (stage 0) and one reinforcement request
-    # (stage 1): three sites wait. The second is then cleared by another force while its
-    # request is still queued (purged only when a unit meets it or a retry rebuilds the
-    # queue): two sites wait, so a surge releases crews for two, not three.
-    q = PriorityQueue()
-    sites = [_Site(1, 10.0), _Site(1, 20.0), _Site(0, 30.0)]
-    for s in sites:
-        q.append(s)
-    q.append(_Site(1, 5.0), stage=1)
-    assert q.first_crews() == 3
-    sites[1].cleared = True
-    assert (q.first_crews(), len(q)) == (2, 4)
 
 
 def test_a_surge_releases_no_crew_for_a_site_cleared_while_its_request_waits():
