@@ -3,7 +3,7 @@ first served, over paired seeds (common random numbers): the golden-72-hour resc
 and fires served ahead of the collapse backlog.
 
     nice -n 10 .venv/bin/python bench/earthquake_effects.py [--seeds 20] [--days 3]
-        [--first-seed 2026] [--deadline HH:MM] [--rows FILE.csv]
+        [--first-seed 2026] [--deadline HH:MM] [--rows FILE.csv] [--arms reinforced,alone]
 
 Three arms of ``scenarios/earthquake.toml`` on the same seeds, each replication computed as
 ``twin run`` computes it (:class:`bench.measures_common.Replicator`):
@@ -20,7 +20,9 @@ Three arms of ``scenarios/earthquake.toml`` on the same seeds, each replication 
 A seed runs every arm before the next seed starts, so a ``--deadline`` (UTC) leaves whole
 seeds; the script says how many ran. ``--rows`` keeps the per-seed rows in a CSV file
 (rewritten atomically after each seed) and skips the seeds already in it, so a run cut
-short can be continued; the report covers every row in the file. Per arm: ``rescue_6h``,
+short can be continued; the report covers every row in the file. ``--arms`` runs some of
+the arms only (when time is short: ``reinforced,alone`` answer the issue's two questions);
+an arm's figures are then over the seeds that ran it, and the count is printed. Per arm: ``rescue_6h``,
 ``rescue_24h``, ``rescue_72h`` (share of the quake's collapses and entrapments whose first
 ground unit arrived within 6, 24, 72 h of the onset), mean over seeds with a 95 % t
 interval; the paired differences reinforced − alone and reinforced − fifo with their t
@@ -96,10 +98,12 @@ def median_wait(inc: pd.DataFrame, types: tuple[str, ...]) -> float:
     return float(np.median(wait)) if len(wait) else float("nan")
 
 
-def one_seed(reps: dict[str, Replicator], seed: int) -> dict[str, float]:
-    """Every arm of one seed: rescue shares, and fire and collapse waits."""
+def one_seed(
+    reps: dict[str, Replicator], seed: int, arms: tuple[str, ...] = ARMS
+) -> dict[str, float]:
+    """The ``arms`` of one seed: rescue shares, and fire and collapse waits."""
     row: dict[str, float] = {"seed": seed}
-    for arm in ARMS:
+    for arm in arms:
         rep = reps["reinforced" if arm == "fifo" else arm]
         with first_come_first_served() if arm == "fifo" else contextlib.nullcontext():
             out = rep.run(rep.config, rep.scenario.with_(seed=seed), keep_incidents=True)
@@ -113,13 +117,13 @@ def one_seed(reps: dict[str, Replicator], seed: int) -> dict[str, float]:
 
 
 def ci(x: pd.Series, scale: float = 1.0, fmt: str = "{:.1%}") -> str:
-    """'mean [low, high]' of a per-seed series (95 % t interval)."""
-    m, lo, hi, _ = t_interval(x.to_numpy(float) * scale)
+    """'mean [low, high] (n)' of a per-seed series (95 % t interval over n seeds)."""
+    m, lo, hi, n = t_interval(x.to_numpy(float) * scale)
     if fmt.endswith("%}"):  # a share's interval stays within [0, 1]
         lo, hi = max(lo, 0.0), min(hi, 1.0)
     elif np.isfinite(lo):  # waits are positive
         lo = max(lo, 0.0)
-    return f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+    return f"{fmt.format(m)} [{fmt.format(lo)}, {fmt.format(hi)}] ({n})"
 
 
 def paired(a: pd.Series, b: pd.Series, scale: float, fmt: str) -> str:
@@ -133,6 +137,10 @@ def paired(a: pd.Series, b: pd.Series, scale: float, fmt: str) -> str:
 
 
 def report(df: pd.DataFrame, days: float) -> None:
+    for arm in ARMS:  # an arm no seed ran: its columns empty
+        for name in (*RESCUE, "fire_wait_s", "rescue_wait_s"):
+            if f"{arm}:{name}" not in df:
+                df[f"{arm}:{name}"] = np.nan
     print(
         f"\nearthquake, {days:g} days, {len(df)} paired seeds (mean over seeds, 95 % t interval):"
     )
@@ -173,7 +181,11 @@ def main() -> None:
     ap.add_argument("--days", type=float, default=3.0)
     ap.add_argument("--deadline", default=None, help="HH:MM UTC: start no new seed after it")
     ap.add_argument("--rows", type=Path, default=None, help="CSV of per-seed rows (resumable)")
+    ap.add_argument("--arms", default=",".join(ARMS), help="comma-separated, of " + ",".join(ARMS))
     a = ap.parse_args()
+    arms = tuple(x for x in ARMS if x in a.arms.split(","))
+    if not arms or set(a.arms.split(",")) - set(ARMS):
+        ap.error(f"--arms: a comma-separated list of {', '.join(ARMS)}")
     print(command_line(), flush=True)
     t0 = time.perf_counter()
     city = load_city()
@@ -193,14 +205,15 @@ def main() -> None:
             print(f"  [deadline {a.deadline} UTC: stopped; {len(todo) - k} seeds not run]")
             print(f"  all seeds: {command_line(('--deadline',))}")
             break
-        row = one_seed(reps, seed)
+        row = one_seed(reps, seed, arms)
         rows.append(row)
         if a.rows is not None:
             save_rows(rows, a.rows)
         print(
-            f"  seed {seed}: rescue_72h reinforced {row['reinforced:rescue_72h']:.3f}, alone "
-            f"{row['alone:rescue_72h']:.3f}, fifo {row['fifo:rescue_72h']:.3f} ("
-            + " + ".join(f"{row[f'{arm}:wall_s']:.0f}" for arm in ARMS)
+            f"  seed {seed}: rescue_72h "
+            + ", ".join(f"{arm} {row[f'{arm}:rescue_72h']:.3f}" for arm in arms)
+            + " ("
+            + " + ".join(f"{row[f'{arm}:wall_s']:.0f}" for arm in arms)
             + " s)",
             flush=True,
         )
