@@ -220,3 +220,24 @@ def test_a_call_widens_to_posts_beyond_the_eight_nearest():
         near = d.nearest_posts(pool, (0.0, 0.0))[1].tolist()
         assert near == list(range(8))
         assert d.pick_foot(pool, (0.0, 0.0), near, 0.0) == 8
+
+
+# ---- the road times' cache keeps to its memory budget ---------------------------------------------
+
+
+def test_the_cache_counts_every_entry_and_drops_the_oldest_over_budget(monkeypatch):
+    # Budget 2 000 bytes; entries of 800 bytes (100 float64) each: after two, 1 600 bytes
+    # held; the third makes 2 400 > 2 000, so the oldest goes (1 600 again, two entries).
+    # Storing an equal key again replaces it (its old bytes are given back).
+    from twin.sim import road_times
+    from twin.sim.road_times import ClosedNetwork
+
+    monkeypatch.setattr(road_times, "CACHE_BYTES", 2000)
+    net = ClosedNetwork(tiny_city().roads, directed=True)
+    for k in range(2):
+        net._store(("x", k), np.zeros(100))
+    assert net._bytes == 1600 and list(net._cache) == [("x", 0), ("x", 1)]
+    net._store(("x", 1), np.zeros(100))
+    assert net._bytes == 1600 and len(net._cache) == 2
+    net._store(("x", 2), np.zeros(100))
+    assert net._bytes == 1600 and list(net._cache) == [("x", 1), ("x", 2)]
