@@ -39,7 +39,7 @@ from scipy.sparse.csgraph import dijkstra
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from twin.model import assignment, traffic, zones  # noqa: E402
-from twin.model.assignment import Links, assign, bpr  # noqa: E402
+from twin.model.assignment import Links, assign, bpr, trip_index  # noqa: E402
 from twin.model.city import City, load_city  # noqa: E402
 from twin.model.traffic import (  # noqa: E402
     Conditions,
@@ -205,7 +205,7 @@ def comparable_facts(
     km = city.road_edges["length_m"].to_numpy(float)[edge] / 1000
     out = [
         f"trip-based index (Amap's definition; trips between zones, each on its fastest "
-        f"route at the peak and at free flow): {(d[m] * t_pk[m]).sum() / (d[m] * t_ff[m]).sum():.2f} "
+        f"route at the peak and at free flow): {trip_index(links, t, z.node, d):.2f} "
         f"(mean of the trips' ratios {np.average(ratio, weights=d[m]):.2f}; by free-flow "
         f"trip time: {', '.join(bands)})"
     ]
