@@ -84,7 +84,9 @@ def test_one_call_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
     approach = DEFAULT_FORCES["community"].approach_s
     assert t["dispatched"] == 60.0 and t["en_route"] == 120.0
     assert t["on_scene"] == pytest.approx(120.0 + approach)
-    assert t["cleared"] - t["work_started"] == pytest.approx(600.0 + cfg.forces["community"].setup_s)
+    assert t["cleared"] - t["work_started"] == pytest.approx(
+        600.0 + cfg.forces["community"].setup_s
+    )
     assert t["available"] == pytest.approx(t["returning"] + approach)
 
 

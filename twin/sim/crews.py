@@ -110,7 +110,7 @@ class Crews:
         now = self.env.now
         z = inc.next_noise() if pool.spec.mode == "road" else None
         trip, origin, blocked = self.mv.to_scene(u, pool, i, inc.id, inc.node, scene, now, z)
-        station = int(pool.stations[i])
+        station = pool.stations_l[i]
         frm = self.station_district[station]
         if scene < 0 and pool.turnouts is not None:
             pool.turnouts.dispatch(i, inc.id, u, now)
