@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Generator
 
-import numpy as np
 import simpy
 from simpy.events import URGENT
 
@@ -57,8 +56,8 @@ class Crews:
         self.env, self.log, self.mv, self.life, self.queues = env, log, movement, life, queues
         self.station_district, self.duration = station_district, duration_s
         self.busy_since = [0.0] * n_units
-        self.busy_l = [0.0] * n_units  # Python floats in the hot path: :attr:`busy` at the end
-        self.dispatch_l = [0] * n_stations
+        self.busy_l = [0.0] * n_units  # s busy per unit within the run (:meth:`_count_busy`)
+        self.dispatch_l = [0] * n_stations  # per fleet station, from stations and scenes
         self.mutual: Counter = Counter()
         self.proc: list[simpy.Process | None] = [None] * n_units
         self.working: dict[int, tuple[Pool, Inc, float, simpy.Event]] = {}
@@ -71,16 +70,6 @@ class Crews:
         )
         """Seconds and means of unit ``u``'s last stretch to the place from where it parked
         (set by the run: :func:`twin.sim.access.last_leg`)."""
-
-    @property
-    def busy(self) -> np.ndarray:
-        """Seconds busy per unit within the run (see :meth:`_count_busy`)."""
-        return np.array(self.busy_l, float)
-
-    @property
-    def dispatches(self) -> np.ndarray:
-        """Dispatches per fleet station (from the station and from scenes)."""
-        return np.array(self.dispatch_l, np.int64)
 
     def start(self, inc: Inc, pool: Pool, i: int, kind: int = ANY) -> None:
         """Send a free unit (of vehicle ``kind``) of local station ``i`` of ``pool`` to
