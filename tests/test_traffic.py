@@ -21,7 +21,7 @@ import pytest
 
 from tests.tinycity import tiny_city
 from twin.hazards.regimes import rain_loss
-from twin.model.assignment import Links, assign
+from twin.model.assignment import Links, assign, trip_index
 from twin.model.traffic import EV_DELAY_SHARE, UNLIMITED_VPH, capacity_vph, emergency_factor
 from twin.scenario.spec import parse_scenario
 from twin.sim.runner import run_scenario
@@ -47,6 +47,35 @@ def test_closing_one_route_loads_the_other_by_the_hand_computed_bpr_time(backend
     assert closed.flow_vph == pytest.approx([1000.0])
     assert closed.time_s[0] == pytest.approx(690.0)
     assert closed.time_s[0] - both.time_s[0] == pytest.approx(84.375, abs=0.05)
+
+
+def test_trip_index_takes_each_states_fastest_route_and_weights_by_demand() -> None:
+    """Amap's definition on a hand-made net. O (0) → D (1): route A, one link, t0 = 500 s,
+    congested to 600 s; route B, O → M (2) → D, two links of 300 s that stay at 300 s.
+    D → O: one link, t0 = 100 s, congested to 150 s. Demand 1,000 veh/h O → D, 500 D → O.
+
+    Free flow: O → D takes A (500 s), D → O 100 s. Congested: O → D 600 s on either
+    route, D → O 150 s. Index = (1000 · 600 + 500 · 150) / (1000 · 500 + 500 · 100)
+    = 675,000 / 550,000 = **1.22727…**. O → D alone: 600 / 500 = **1.2** — whereas the
+    congested ÷ free-flow vehicle-hours on the congested routes, with A carrying
+    1000 (4/3)^(1/4) = 1,074.6 veh/h (BPR at 600 s) and B the other 925.4, would be
+    1,200,000 / (1,074.6 · 500 + 925.4 · 600) = 1.098: a different quantity."""
+    links = Links(
+        a=np.array([0, 0, 2, 1]),
+        b=np.array([1, 2, 1, 0]),
+        t0_s=np.array([500.0, 300.0, 300.0, 100.0]),
+        capacity_vph=np.ones(4),
+        n_nodes=3,
+    )
+    times = np.array([600.0, 300.0, 300.0, 150.0])
+    zones = np.array([0, 1])
+    demand = np.array([[0.0, 1000.0], [500.0, 0.0]])
+    assert trip_index(links, times, zones, demand) == pytest.approx(675_000 / 550_000)
+    one_way = np.array([[0.0, 1000.0], [0.0, 0.0]])
+    assert trip_index(links, times, zones, one_way) == pytest.approx(1.2)
+    # a congested link off every fastest route changes nothing
+    assert trip_index(links, times + np.array([0, 50.0, 0, 0]), zones, one_way) == 1.2
+    assert np.isnan(trip_index(links, times, zones, np.zeros((2, 2))))
 
 
 def test_bridges_carry_their_published_lanes_at_the_span_capacity() -> None:

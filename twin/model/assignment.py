@@ -115,6 +115,23 @@ def assign(
     return Assignment(flow, times, gap, it, name, time.perf_counter() - t0)
 
 
+def trip_index(
+    links: Links, times_s: np.ndarray, zone_nodes: np.ndarray, demand: np.ndarray
+) -> float:
+    """Trip-based delay index, the definition of Amap's 拥堵延时指数 (a trip's travel time ÷
+    its free-flow travel time): ``Σ T_ij · τ_ij(times_s) / Σ T_ij · τ_ij(t0_s)`` over the
+    zone pairs with demand ``T`` (veh/h) that free flow connects, where ``τ_ij(w)`` is the
+    time of the fastest route at link times ``w`` (s). Each state takes its own fastest
+    route, so this differs from the congested ÷ free-flow vehicle-hours on the congested
+    routes (docs/calibration.md, "Same quantity"). NaN when no trip is connected."""
+    nodes = np.asarray(zone_nodes)
+    t_ff = dijkstra(_csr(links, links.t0_s)[0], directed=True, indices=nodes)[:, nodes]
+    t_pk = dijkstra(_csr(links, times_s)[0], directed=True, indices=nodes)[:, nodes]
+    m = (demand > 0) & np.isfinite(t_ff) & np.isfinite(t_pk)
+    den = float((demand[m] * t_ff[m]).sum())
+    return float((demand[m] * t_pk[m]).sum()) / den if den > 0 else float("nan")
+
+
 def _csr(links: Links, times: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     """CSR with the fastest of parallel links, the link behind each entry, and sorted keys
     ``a * n + b`` of the entries (to find the link of a predecessor pair)."""
