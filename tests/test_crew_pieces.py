@@ -17,7 +17,8 @@ from scipy.spatial import cKDTree
 from test_engine import config, fixed, rows, unit_index
 from tinycity import simulate_script, tiny_city
 
-from twin.sim import road_times
+from twin.sim import closed_network
+from twin.sim.closed_network import ClosedNetwork
 from twin.sim.dispatch import COMMUNITY_K, Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.engine import KINDS, Engine, EngineConfig
 from twin.sim.events import EventLog
@@ -27,7 +28,7 @@ from twin.sim.lifecycle import Inc
 from twin.sim.params import TimeChain
 from twin.sim.queues import Queues
 from twin.sim.readiness import schedule
-from twin.sim.road_times import ClosedNetwork, RoadTimes
+from twin.sim.road_times import RoadTimes
 from twin.sim.roster import Roster
 from twin.sim.turnouts import Turnouts, crews_of, station_turnouts
 
@@ -223,7 +224,7 @@ def test_the_cache_counts_every_entry_and_drops_the_oldest_over_budget(monkeypat
     # Budget 2 000 bytes; entries of 800 bytes (100 float64) each: after two, 1 600 bytes
     # held; the third makes 2 400 > 2 000, so the oldest goes (1 600 again, two entries).
     # Storing an equal key again replaces it (its old bytes are given back).
-    monkeypatch.setattr(road_times, "CACHE_BYTES", 2000)
+    monkeypatch.setattr(closed_network, "CACHE_BYTES", 2000)
     net = ClosedNetwork(tiny_city().roads, directed=True)
     for k in range(2):
         net._store(("x", k), np.zeros(100))
