@@ -3,7 +3,7 @@ plausible range, same seeds as the base (common random numbers), ranked.
 
     nice -n 10 .venv/bin/python bench/sensitivity.py [--days 7] [--seeds 5] [--seed 2026]
         [--only NAME ...] [--param "label|path|low|high"] [--scale-param "label|path|lo|hi"]
-        [--jobs 1] [--out effects.csv]
+        [--jobs 1] [--out effects.csv [--resume]] [--deadline HH:MM]
 
 For every parameter the baseline is run with the low and the high value under the same
 seeds (an end equal to the configured value reuses the base runs); the effect on a measure
@@ -18,6 +18,11 @@ the scenario, set (``|path|low|high``) or scaled (``--scale-param``, low/high ar
 The ranges and their sources are in docs/calibration.md; add parameters of a newer engine
 with ``--param`` without editing this file. A parameter whose path the running engine does
 not have is reported as absent, never silently dropped.
+
+``--out`` is rewritten after every parameter, so an interrupted or deadline-cut run keeps
+what finished; ``--resume`` reads that file first, skips the parameters already in it and
+ranks them with the new ones (run it with the same ``--days``, ``--seeds`` and ``--seed``:
+the base runs are re-run, and the common random numbers make them the same runs).
 """
 
 from __future__ import annotations
@@ -149,35 +154,37 @@ is "call rate × (ground calls)" (0.25–0.60 per 100k/day)."""
 
 
 RUN_ORDER = (
-    # the posts by households (calib2) and the nine without a week's figure before it
+    # the re-run under station crews (the default since twin/sim/turnouts.py): first the
+    # parameters that act on fire crews, ground calls or their time chain, then air, then
+    # the community responders' (which station crews do not touch)
+    "crews per station",
+    "fire turnout by day",
+    "fire crew time away",
+    "fire turnout at night",
+    "call rate × (ground",
     "density elasticity",
-    "household size",
-    "households per responder",
+    "travel noise",
+    "119 call handling",
+    "on-scene work time",
+    "social team turnout",
+    "professional turnout",
+    "fire set-up",
+    "citizen call delay",
     "night call delay",
     "remote call delay",
-    "on-scene work time",
-    "community duty spell",
-    "professional turnout",
-    "social team turnout",
+    "air-from-scene probability",
     "helicopter launch",
     "air request from scene",
-    "air-from-scene probability",
-    "119 call handling",
-    "travel noise",
-    "fire turnout at night",
-    "fire set-up",
-    "community walking pace",
     "fog days",
-    "call rate × (ground",
-    "citizen call delay",
-    "community availability by day",
-    "community availability at night",
-    "community turnout",
-    "community circuity",
-    "fire turnout by day",
     "community call rate",
-    "fire crew time away",
-    "crews per station",
+    "community turnout",
+    "community walking pace",
+    "community circuity",
+    "community availability at night",
+    "community availability by day",
+    "households per responder",
+    "household size",
+    "community duty spell",
 )
 """The order parameters are run in (the named candidates first), so that a ``--deadline``
 cuts the rest; the ranking does not depend on it."""
@@ -246,7 +253,10 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="write every effect row to this CSV")
     ap.add_argument("--jobs", type=int, default=1, help="forked worker processes")
     ap.add_argument("--deadline", default=None, help="HH:MM UTC: start no new parameter after it")
+    ap.add_argument("--resume", action="store_true", help="keep the parameters already in --out")
     a = ap.parse_args()
+    if a.resume and not a.out:
+        ap.error("--resume needs --out (the file of a previous, partial run)")
     t0 = time.perf_counter()
     params = (
         list(PARAMETERS)
@@ -260,7 +270,10 @@ def main() -> None:
     rep = Replicator(city, scenario)
     seeds = [a.seed + i for i in range(a.seeds)]
     base = replicate(rep, seeds, label="base", jobs=a.jobs)
-    rows, absent = [], []
+    rows: list[pd.DataFrame] = resumed(a.out) if a.resume else []
+    absent: list[str] = []
+    done = {str(x) for r in rows for x in r["parameter"].unique()}
+    params = [p for p in params if p.name not in done]
     for n, p in enumerate(params):
         if rows and past(a.deadline):
             absent += [f"{q.name}: not run (deadline {a.deadline} UTC)" for q in params[n:]]
@@ -299,6 +312,16 @@ def main() -> None:
     for x in absent:
         print(f"not varied: {x}")
     print(f"\nwall time {time.perf_counter() - t0:.0f} s; reproduce: {command_line()}")
+
+
+def resumed(path: str) -> list[pd.DataFrame]:
+    """The effect rows of a previous run's ``--out`` file (none if it does not exist yet)."""
+    try:
+        old = pd.read_csv(path, dtype={"parameter": str, "range": str, "target": str, "from": str})
+    except FileNotFoundError:
+        return []
+    print(f"resumed: {old['parameter'].nunique()} parameters from {path}", flush=True)
+    return [old]
 
 
 def posts_rep(p: Param, value: float, rep: Replicator) -> Replicator:

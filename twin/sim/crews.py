@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Generator
 
-import numpy as np
 import simpy
+from simpy.events import URGENT
 
 from twin.sim.dispatch import Pool
 from twin.sim.events import (
@@ -56,8 +56,8 @@ class Crews:
         self.env, self.log, self.mv, self.life, self.queues = env, log, movement, life, queues
         self.station_district, self.duration = station_district, duration_s
         self.busy_since = [0.0] * n_units
-        self.busy = np.zeros(n_units)
-        self.dispatches = np.zeros(n_stations, np.int64)
+        self.busy_l = [0.0] * n_units  # s busy per unit within the run (:meth:`_count_busy`)
+        self.dispatch_l = [0] * n_stations  # per fleet station, from stations and scenes
         self.mutual: Counter = Counter()
         self.proc: list[simpy.Process | None] = [None] * n_units
         self.working: dict[int, tuple[Pool, Inc, float, simpy.Event]] = {}
@@ -80,7 +80,10 @@ class Crews:
         """Send unit ``u`` (already taken from local station ``i``'s free units) to ``inc``."""
         self.busy_since[u] = self.env.now
         trip = self.depart(u, pool, i, inc, -1)  # planned now, under today's closures
-        self.proc[u] = self.env.process(self.spell(u, pool, i, inc, trip))
+        if lean(pool):
+            LeanSpell(self, u, pool, i, inc).start(trip)
+        else:
+            self.proc[u] = self.env.process(self.spell(u, pool, i, inc, trip))
 
     def ready_again(self, pool: Pool, i: int, u: int) -> None:
         """Unit ``u``, free at local station ``i`` (back to readiness), serves the oldest
@@ -96,11 +99,11 @@ class Crews:
         now = self.env.now
         z = inc.next_noise() if pool.spec.mode == "road" else None
         trip, origin, blocked = self.mv.to_scene(u, pool, i, inc.id, inc.node, scene, now, z)
-        station = int(pool.stations[i])
+        station = pool.stations_l[i]
         frm = self.station_district[station]
         if scene < 0 and pool.turnouts is not None:
             pool.turnouts.dispatch(i, inc.id, u, now)
-        self.dispatches[station] += 1
+        self.dispatch_l[station] += 1
         if pool.force == inc.lead:
             inc.lead_sent = True
         ev = self.log.add
@@ -215,7 +218,7 @@ class Crews:
     def _count_busy(self, u: int, until: float) -> None:
         """Add unit ``u``'s busy spell up to ``until`` — within the run, not the drain."""
         end = self.duration
-        self.busy[u] += max(min(until, end) - min(self.busy_since[u], end), 0.0)
+        self.busy_l[u] += max(min(until, end) - min(self.busy_since[u], end), 0.0)
 
     def close_open_spells(self, pools: list[Pool]) -> None:
         """Count the busy time of spells (and crews' turnouts) still open when the drain
@@ -224,7 +227,7 @@ class Crews:
             if pool.turnouts is not None:
                 pool.turnouts.close_open()
         free = {u for pool in pools for stack in pool.stack for u in stack}
-        for u in range(len(self.busy)):
+        for u in range(len(self.busy_l)):
             if u not in free:
                 self._count_busy(u, self.duration)
 
@@ -251,3 +254,119 @@ def serve_station(crews: Crews, pool: Pool, i: int) -> None:
                 break
         else:
             return
+
+
+def lean(pool: Pool) -> bool:
+    """Whether a unit of ``pool`` runs its busy spells as a :class:`LeanSpell`: it walks or
+    flies (closures never re-route it, so it needs no process to interrupt), it is not a
+    ground crew (never released from a scene, :meth:`Crews.release`), it stays on scene
+    until the work is done (no ``max_on_scene_s``) and has no station crews — in practice
+    community responders, 95 % of the municipality's calls."""
+    spec = pool.spec
+    return (
+        spec.mode != "road"
+        and pool.force not in GROUND
+        and spec.max_on_scene_s is None
+        and pool.turnouts is None
+    )
+
+
+class LeanSpell:
+    """The busy spell of a unit of a :func:`lean` pool: the steps of :meth:`Crews.spell` (same
+    log rows, the same timeouts created at the same moments, the same callbacks waiting on
+    the incident's clearing) run as event callbacks instead of a SimPy process — no start
+    and end events and no generator per spell. :meth:`go` is :meth:`Crews._travel`: wait
+    until the leg's arrival, re-checked at each wake-up (at a year's times one timeout can
+    end an ulp short of the arrival). Tested against the process on hand-made cases
+    (``tests/test_lean_spell.py``)."""
+
+    __slots__ = ("crews", "u", "pool", "i", "inc", "trip", "homebound")
+
+    def __init__(self, crews: Crews, u: int, pool: Pool, i: int, inc: Inc) -> None:
+        self.crews, self.u, self.pool, self.i, self.inc = crews, u, pool, i, inc
+        self.homebound = False
+
+    def start(self, trip: Trip) -> None:
+        """Leave for the scene by ``trip``: the first step when a process would take it."""
+        self.trip = trip
+        Begin(self.crews.env, self._moved)
+
+    def go(self, trip: Trip, homebound: bool) -> None:
+        """Travel ``trip`` (to the scene, or home when ``homebound``) from now."""
+        self.trip, self.homebound = trip, homebound
+        self._moved(None)
+
+    def _moved(self, _: simpy.Event | None) -> None:
+        env = self.crews.env
+        wait = self.trip.arrive - env.now
+        if wait > 1e-9:
+            env.timeout(wait).callbacks.append(self._moved)
+        elif self.homebound:
+            self._home()
+        else:
+            self._arrived()
+
+    def _arrived(self) -> None:
+        c, trip = self.crews, self.trip
+        c.mv.arrived(trip, c.env.now, True)
+        leg, means = c.last_leg(self.u, self.pool, self.inc)
+        if leg > 0:  # the last stretch into flood water
+            c.env.timeout(leg).callbacks.append(lambda _: self._on_scene(means))
+        else:
+            self._on_scene(means)
+
+    def _on_scene(self, means: str) -> None:
+        c, inc, trip = self.crews, self.inc, self.trip
+        if means != "edge" and inc.reached_s != inc.reached_s:
+            inc.reached_s, inc.reached_by = c.env.now, means
+        c.life.on_scene(self.u, self.pool.force, inc, trip.ordered, trip.depart)
+        c.mv.record_route(trip)
+        if not inc.cleared:
+            done = c.life.done(inc)
+            if done.callbacks is not None:  # not yet processed: wait for it (as a process)
+                done.callbacks.append(self._done)
+                return
+        self._done(None)
+
+    def _done(self, _: simpy.Event | None) -> None:
+        c, pool, u, i, inc = self.crews, self.pool, self.u, self.i, self.inc
+        now, scene = c.env.now, inc.node
+        if pool.queue:
+            nxt = c.queues.next_for(pool, scene, i, u)
+            if nxt is not None:
+                self.inc = nxt
+                self.go(c.depart(u, pool, i, nxt, scene), False)
+                return
+        c.log.add((now, RETURNING, inc.id, u, scene, -1, -1))
+        trip, blocked = c.mv.home(u, pool, i, inc.id, scene, now)
+        if blocked:
+            c.log.add((now, BLOCKED, inc.id, u, scene, -1, -1))
+        self.go(trip, True)
+
+    def _home(self) -> None:
+        c, pool, u, i, trip = self.crews, self.pool, self.u, self.i, self.trip
+        now = c.env.now
+        c.mv.arrived(trip, now, False)
+        c.mv.record_route(trip)
+        nxt = c.queues.next_for(pool, -1, i, u) if pool.queue else None
+        if nxt is None:
+            pool.give_back(i, u)
+            c._count_busy(u, now)
+            c.log.add((now, AVAILABLE, -1, u, trip.dest, -1, -1))
+            c.log.last_t = now
+            return
+        self.inc = nxt
+        self.go(c.depart(u, pool, i, nxt, -1), False)
+
+
+class Begin(simpy.Event):
+    """An event that has happened, processed before the other events of this instant that
+    were scheduled after it — how SimPy starts a process (``simpy.events.Initialize``),
+    calling ``callback`` instead of a generator."""
+
+    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> None:
+        self.env = env
+        self.callbacks = [callback]
+        self._value = None
+        self._ok = True
+        env.schedule(self, URGENT)

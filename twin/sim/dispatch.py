@@ -100,10 +100,13 @@ class Pool:
     """Units of the force per kind (busy or not)."""
     turnouts: Turnouts | None = None
     """The stations' crews (:mod:`twin.sim.turnouts`); None: every unit is its own crew."""
+    stations_l: list[int] = field(default_factory=list)
+    """``stations`` as Python ints (the hot path reads one at a time)."""
 
     def __post_init__(self) -> None:
         self.free_l = self.free.tolist()
         self.xy_l = [tuple(p) for p in self.xy.tolist()]
+        self.stations_l = self.stations.tolist()
 
     def take(self, i: int, kind: int = ANY) -> int:
         """Take a free unit (of ``kind``; :data:`~twin.sim.kinds.ANY`: the last freed)

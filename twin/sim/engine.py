@@ -385,8 +385,8 @@ class Run:
             incidents=self.life.incs,  # type: ignore[arg-type]  # all alarmed
             events=self.log.rows,
             routes=self.movement.routes,
-            unit_busy_s=self.crews.busy,
-            station_dispatches=self.crews.dispatches,
+            unit_busy_s=np.array(self.crews.busy_l, float),
+            station_dispatches=np.array(self.crews.dispatch_l, np.int64),
             mutual_aid=self.crews.mutual,
             cascades=self.life.cascades,
             closures=closures,

@@ -185,11 +185,13 @@ class Lifecycle:
         env, a = self.env, arr
         self.incs = [None] * len(a)
         order = np.lexsort((np.arange(len(a)), a.alarm_s))
-        near = self._community_candidates(arr)
+        cand = self._community_candidates(arr)
         types, lead = self.types, self.lead
         step = max(len(order) // 100, 1)
         call = a.call_s if a.call_s is not None else np.zeros(len(a))
-        noise, scene_air = a.noise, a.air_scene
+        near = cand.tolist() if cand is not None else None  # Python lists: one call, not n
+        noise = a.noise.tolist() if a.noise is not None else None
+        scene_air = a.air_scene.tolist() if a.air_scene is not None else None
         cols = zip(
             order.tolist(),
             a.type[order].tolist(),
@@ -224,11 +226,11 @@ class Lifecycle:
             )
             self.incs[i] = inc
             if near is not None:
-                inc.near = near[i].tolist()
+                inc.near = near[i]
             if noise is not None:
-                inc.noise = noise[i].tolist()
+                inc.noise = noise[i]
             if scene_air is not None:
-                inc.air_scene = bool(scene_air[i])
+                inc.air_scene = scene_air[i]
             self.alarm(inc)
             if progress is not None and j % step == 0:
                 progress(min(env.now / duration_s, 1.0) * 0.99)

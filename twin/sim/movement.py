@@ -158,7 +158,7 @@ class Movement:
         if spec.mode != "road":
             xy0 = pool.xy_l[i] if scene < 0 else self.node_xy[scene]
             xy1 = self.node_xy[node]
-            start = self.station_node[int(pool.stations[i])] if scene < 0 else scene
+            start = self.station_node[pool.stations_l[i]] if scene < 0 else scene
             trip = Trip(
                 u,
                 inc,
@@ -176,7 +176,7 @@ class Movement:
             return trip, -1, False
         p = self.rt.period(depart)
         if scene < 0:
-            origin = self.station_node[int(pool.stations[i])]
+            origin = self.station_node[pool.stations_l[i]]
             travel = float(self.rt.to_node(pool.rows[i : i + 1], node, p)[0])
         else:
             origin = scene
@@ -197,7 +197,7 @@ class Movement:
     ) -> tuple[Trip, bool]:
         """Unit ``u`` drives back from ``scene`` to its station: the trip and whether
         closures cut the way (then it goes back the way it came, as long as it took)."""
-        home = self.station_node[int(pool.stations[i])]
+        home = self.station_node[pool.stations_l[i]]
         if pool.spec.mode != "road":
             xy0, xy1 = self.node_xy[scene], pool.xy_l[i]
             return Trip(
