@@ -322,3 +322,50 @@ def test_the_tiny_city_and_its_crs_pass_the_same_checks(tmp_path):
 def test_the_readme_lists_the_ranges_the_schema_enforces():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert ranges_table() in readme
+
+
+def test_twin_run_names_no_days_it_will_not_run_for_a_bad_value(tmp_path):
+    """``days = "two"``: the lenient parse keeps the default (7) to go on checking, so the
+    first line must not announce "7 days"; it says the scenario is being checked, and the
+    error names the file, the line and the fix."""
+    city_dir = save_city(tiny_city(), tmp_path / "tiny")
+    path = tmp_path / "two.toml"
+    path.write_text('name = "two"\nseed = 1\ndays = "two"\n', encoding="utf-8")
+    res = CliRunner().invoke(
+        app,
+        ["run", str(path), "--city", str(city_dir), "--no-maps", "--out", str(tmp_path / "out")],
+    )
+    assert res.exit_code == 2, res.output
+    assert "7 days" not in res.output and "checking the scenario (1 problem(s)" in res.output
+    assert "two.toml:3] bad value for 'days'" in res.output and "Traceback" not in res.output
+    assert "error: bad scenario: 1 problem" in res.output  # not "does not fit the city"
+    assert not (tmp_path / "out").exists()
+
+
+SWAPPED = """name = "swapped"
+[[incidents.scripted]]
+t_min = 60
+type = "gas_leak"
+lon = 29.557
+lat = 106.577
+[[incidents.scripted]]
+t_min = 90
+type = "gas_leak"
+lon = 106.577
+"""
+
+
+def test_an_out_of_range_lat_is_one_problem_not_two(tmp_path):
+    """lon and lat swapped: lat 106.577 is out of range (line 6). The lenient parse drops it
+    to go on checking; the leak then has no place, which must not be listed as a second
+    problem. A leak that really gives only lon (its table, line 7) still gets its own."""
+    path = tmp_path / "swapped.toml"
+    path.write_text(SWAPPED, encoding="utf-8")
+    with pytest.raises(TwinDataError):
+        load_scenario(path)  # strict: the first problems, at once
+    problems = load_scenario(path, strict=False)._problems
+    assert [(p.line, p.what.split(":")[0]) for p in problems] == [
+        (6, "bad value for 'incidents.scripted.0.lat' = 106.577"),
+        (7, "'incidents.scripted.1'"),
+    ], problems
+    assert "give exactly one place" in problems[1].what

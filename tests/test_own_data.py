@@ -9,6 +9,7 @@ Real inputs: wntr's Net6.inp (a large real utility model: 3,356 nodes, 61 pumps 
 from __future__ import annotations
 
 import importlib.resources
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -198,6 +199,26 @@ def test_records_drive_a_run_and_are_compared(helsinki: Path, tmp_path: Path) ->
     assert np.isfinite(val.loc["city", "gap_p50_s"])
     skipped = pd.read_csv(tmp_path / "r1" / "records_skipped.csv")
     assert list(skipped["line"]) == [4, 5, 6]
+
+
+def test_bad_records_name_the_value_and_a_fix(helsinki: Path, tmp_path: Path) -> None:
+    """Each bad row's message shows what was written: the time as typed, the unknown type
+    with the closest known name (a typo), and how far the place lies from the roads — row 5
+    is at lon 25.5, about 30 km east of Helsinki's centre, so tens of kilometres off."""
+    csv = tmp_path / "calls.csv"
+    csv.write_text(RECORDS.replace("alien_landing", "buildng_fire"))
+    with pytest.raises(TwinDataError) as err:
+        read_records(csv, read_map(None, "incidents"), load_city(helsinki))
+    by_line = {p.line: p for p in err.value.problems}
+    assert sorted(by_line) == [4, 5, 6]
+    assert by_line[4].what == "unreadable time: 'not a time'"
+    assert by_line[6].what == (
+        "unknown incident type: 'buildng_fire' (did you mean 'building_fire'?)"
+    )
+    assert "--incidents-map" in by_line[6].fix
+    far = re.fullmatch(r"more than 500 m from the nearest road node: ([\d,]+) m", by_line[5].what)
+    assert far and 20_000 < int(far.group(1).replace(",", "")) < 40_000
+    assert "lon first, then lat" in by_line[5].fix
 
 
 # --------------------------------------------------------------------------- Chongqing

@@ -24,11 +24,12 @@ from shapely.geometry import LineString, Point, box
 from twin.analysis.results import read_results as read_run
 from twin.model.city import City, empty_layer, load_city
 from twin.viz import style
-from twin.viz.answer import headline
+from twin.viz.answer import drill_outcome, headline
 from twin.viz.briefing import write_briefing
 from twin.viz.cells import cell_times
 from twin.viz.data import read_results
 from twin.viz.difference import delta_color, write_difference_map
+from twin.viz.drill import drill_labels, is_scripted
 from twin.viz.export import map_html, write_map
 from twin.viz.layers import map_layers
 from twin.viz.planner import write_planner_files
@@ -649,6 +650,34 @@ def test_replay_without_a_drill_frames_the_incidents(tmp_path: Path, city: City)
     assert not any(i.get("s") for i in data["incidents"])
     assert '"id":"drill"' not in html
     assert 'data-filter="all"' in html and 'value="drill"' not in html
+
+
+def test_labelled_pipe_failures_are_not_a_drill(tmp_path: Path, city: City) -> None:
+    """A baseline's random pipe failures carry a label ("water pipe wp7") and cause
+    ``pipe:<id>``; they are not scripted: no "0 of 2 scripted incidents" line in the
+    briefing, no drill rings. Beside a real drill (i1, cause "script"), only i1 and its
+    cascade i2 are the drill: 1 of 1 leaks ignited, whatever the pipes did."""
+    plain = build_results(tmp_path / "plain", city, label=None)
+    inc = pd.read_parquet(plain / "incidents.parquet")
+    inc["cause"] = ["pipe:wp7", "", "pipe:gp3", "", "", ""]
+    inc["label"] = ["water pipe wp7", "", "gas pipe gp3", "", "", ""]
+    inc["parent_id"] = [None] * 6
+    inc.to_parquet(plain / "incidents.parquet", index=False)
+    run = read_results(plain)
+    assert drill_labels(run) == {}
+    assert drill_outcome(run) is None
+    assert not any("scripted" in line for line in headline(run))
+    assert not any(i.get("s") for i in _replay_data(replay_html(city, run))["incidents"])
+
+    drill = build_results(tmp_path / "drill", city)
+    inc = pd.read_parquet(drill / "incidents.parquet")
+    inc.loc[inc["incident_id"] == "i3", ["cause", "label"]] = ["pipe:gp3", "gas pipe gp3"]
+    inc.to_parquet(drill / "incidents.parquet", index=False)
+    run = read_results(drill)
+    assert set(drill_labels(run)) == {"i1", "i2"}
+    assert headline(run)[0] == "1 of 1 gas leaks ignited."
+    # an older results folder (no cause column): a label alone still marks the drill
+    assert is_scripted(None, None, DRILL_LABEL) and not is_scripted("call", "pipe:wp7", "x")
 
 
 def test_replay_timeline_filters_labels_and_where(city: City, results: Path) -> None:

@@ -25,7 +25,7 @@ from twin.model.city import City
 from twin.progress import fraction
 from twin.scenario.apply import apply
 from twin.scenario.checks import check_against, load_city_for
-from twin.scenario.spec import Scenario, load_scenario
+from twin.scenario.spec import Scenario, form_problems, load_scenario
 from twin.sim.estimate import check_fits
 from twin.sim.prechecks import check_run
 from twin.sim.runner import run_scenario
@@ -69,10 +69,7 @@ def run_and_write(
             routes = False if routes is None else routes
         for text in import_findings(the_city):
             console.print(f"note: {text}", markup=False)
-        console.print(
-            f"[bold]{scenario.name}[/bold] on {the_city.name}: {scenario.days:g} "
-            f"days, seed {scenario.seed}"
-        )
+        console.print(_heading(scenario, the_city), markup=False)
         results = _simulate(run_scenario, scenario, the_city, routes, console, allow_large)
         extra = _map_writer(the_city) if maps else None
         if records is not None:
@@ -83,6 +80,15 @@ def run_and_write(
         records_job.print_validation(final, console)
     console.print(f"results written to [bold]{final}[/bold]")
     return final
+
+
+def _heading(scenario: Scenario, city: City) -> str:
+    """The run's first line; with a scenario file that has problems of form (a bad value
+    left at its default by the lenient parse) it names no days or seed it will not run."""
+    n = len(form_problems(scenario))
+    if n:
+        return f"{scenario.name} on {city.name}: checking the scenario ({n} problem(s) in its file)"
+    return f"{scenario.name} on {city.name}: {scenario.days:g} days, seed {scenario.seed}"
 
 
 def _default_scenario() -> Path | None:

@@ -31,7 +31,9 @@ Bad rows
 
 from __future__ import annotations
 
+import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,15 +76,18 @@ def read_records(path: Path, m: TableMap, city: City, *, skip_bad: bool = False)
     problems: list[Problem] = []
     lines = raw["_line"].to_numpy()
 
-    def flag(mask: np.ndarray, what: str, fix: str) -> None:
-        for line in lines[mask]:
-            problems.append(Problem(where, what, fix, line=int(line)))
+    def flag(
+        mask: np.ndarray, what: str, fix: str, detail: Callable[[int], str] | None = None
+    ) -> None:
+        for i in np.flatnonzero(mask):
+            text = what if detail is None else f"{what}: {detail(int(i))}"
+            problems.append(Problem(where, text, fix, line=int(lines[i])))
 
     if "time" not in raw.columns:
         raise TwinDataError.one(
             where,
             "no 'time' column",
-            "name the call time column 'time' (rename = { CALL_TIME = \"time\" } in --map)",
+            "name the call time column 'time' (rename = { CALL_TIME = \"time\" } in --incidents-map)",
             title="cannot read incident records",
         )
     times, start = _times(raw)
@@ -90,13 +95,15 @@ def read_records(path: Path, m: TableMap, city: City, *, skip_bad: bool = False)
         ~np.isfinite(times["time"]),
         "unreadable time",
         "write ISO date-times (2024-05-01 08:13:05) or seconds since the start",
+        lambda i: repr(str(raw["time"].iat[i])),
     )
     types = raw["type"].astype(str).to_numpy() if "type" in raw else np.full(len(raw), "")
     known = np.isin(types, list(CATALOGUE))
     flag(
         ~known,
         "unknown incident type",
-        f"use one of {', '.join(CATALOGUE)} (values.type = {{...}} in --map maps yours)",
+        f"use one of {', '.join(CATALOGUE)} (values.type = {{...}} in --incidents-map maps yours)",
+        lambda i: _type_text(types[i]),
     )
     node, dist = _places(raw, city)
     flag(
@@ -108,7 +115,9 @@ def read_records(path: Path, m: TableMap, city: City, *, skip_bad: bool = False)
     flag(
         far,
         f"more than {MAX_SNAP_M:.0f} m from the nearest road node",
-        "check the coordinates and their datum (gcj02/bd09 from Chinese map apps)",
+        "check the coordinates (lon first, then lat) and their datum (gcj02/bd09 from "
+        "Chinese map apps)",
+        lambda i: f"{dist[i]:,.0f} m",
     )
     node_district = city.road_nodes["district_id"].astype(str).to_numpy()
     core = set(city.core_districts["district_id"].astype(str))
@@ -150,6 +159,12 @@ def read_records(path: Path, m: TableMap, city: City, *, skip_bad: bool = False)
         }
     ).sort_values(["onset_s", "line"], ignore_index=True)
     return Records(table, start, problems)
+
+
+def _type_text(name: str) -> str:
+    """The unknown type as written, with the closest known one if there is one."""
+    near = difflib.get_close_matches(name, list(CATALOGUE), n=1)
+    return repr(name) + (f" (did you mean '{near[0]}'?)" if near else "")
 
 
 def _times(raw: pd.DataFrame) -> tuple[dict[str, np.ndarray], pd.Timestamp | None]:

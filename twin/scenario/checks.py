@@ -323,8 +323,10 @@ def problems_against(scenario: Scenario, city: City) -> ProblemList:
 def check_against(scenario: Scenario, city: City) -> None:
     """Raise one :class:`TwinDataError` listing every way ``scenario`` does not fit ``city``
     (each problem with the scenario file and line). The runner calls this before simulating,
-    so nothing runs half-way."""
-    problems_against(scenario, city).raise_if_any("scenario does not fit the city")
+    so nothing runs half-way. The title says "bad scenario" when the file itself has
+    problems (a typo'd key, a wrong type), not only problems against the city."""
+    title = "bad scenario" if form_problems(scenario) else "scenario does not fit the city"
+    problems_against(scenario, city).raise_if_any(title)
 
 
 def load_city_for(scenario: Scenario) -> City:

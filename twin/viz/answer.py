@@ -15,7 +15,7 @@ from scipy.stats import binomtest
 
 import twin.viz.style as style
 from twin.viz.data import RunData, city_compliance
-from twin.viz.drill import column, id_text
+from twin.viz.drill import column, id_text, is_scripted
 
 IGNITION_WORDS = ("fire", "explosion")
 """A cascade whose type contains one of these counts as "ignited" when the scripted incident
@@ -85,7 +85,7 @@ def drill_outcome(run: RunData) -> DrillOutcome | None:
     scripted = {
         i: str(t)
         for i, t, c, lab, det in zip(ids, inc["type"], causes, labels, column(inc, "detected_by"))
-        if c == "script" or str(det) == "script" or (lab and not c.startswith("cascade"))
+        if is_scripted(det, c, lab)
     }
     if not scripted:
         return None

@@ -2,8 +2,10 @@
 
 Shared by the replay (rings, labels, framing) and the briefing's answer ("1 of 8 leaks
 ignited"). The scripted incidents are those with ``cause == "script"``, ``detected_by ==
-"script"`` or a non-empty ``label``; their cascades carry ``parent_id`` (or ``cause``
-``cascade:<id>``).
+"script"``, or a non-empty ``label`` and no other ``cause`` (older runs had no ``cause``);
+hazard incidents carry labels too ("water pipe wp123", "landslide onto the road") but their
+``cause`` is ``pipe:<id>``, ``rainstorm`` or ``earthquake``: they are not the drill. Their
+cascades carry ``parent_id`` (or ``cause`` ``cascade:<id>``).
 """
 
 from __future__ import annotations
@@ -32,9 +34,23 @@ def column(df: pd.DataFrame, name: str) -> list:
     return list(df[name]) if name in df.columns else [None] * len(df)
 
 
+def is_scripted(detected_by: object, cause: object, label: object) -> bool:
+    """Whether an incident row is one of the drill's scripted incidents: ``detected_by`` or
+    ``cause`` ``"script"``, or a label with no cause (runs from before ``cause`` was kept).
+    A labelled row with another cause (``pipe:<id>``, ``rainstorm``, ``earthquake``,
+    ``cascade:<id>``) is a hazard's or an escalation, not the drill."""
+    cause_text = cell_text(cause)
+    return (
+        cell_text(detected_by) == "script"
+        or cause_text == "script"
+        or (bool(cell_text(label).strip()) and not cause_text)
+    )
+
+
 def drill_labels(run: RunData, cascades: bool = True) -> dict[str, str]:
     """The drill's incidents (id → label to show): the scripted ones (``detected_by`` or
-    ``cause`` ``"script"``, or a non-empty ``label``), then what they escalated into
+    ``cause`` ``"script"``, or a non-empty ``label`` with no other ``cause`` — a pipe
+    failure's or a hazard's label does not make it a drill), then what they escalated into
     (``parent_id``/``cause`` ``cascade:<id>``), labelled ``<parent label> → <type>``."""
     inc = run.incidents
     ids = [id_text(v) for v in inc["incident_id"]]
@@ -43,7 +59,7 @@ def drill_labels(run: RunData, cascades: bool = True) -> dict[str, str]:
         ids, inc["type"], column(inc, "detected_by"), column(inc, "cause"), column(inc, "label")
     ):
         label = cell_text(label).strip()
-        if iid and (label or cell_text(det) == "script" or cell_text(cause) == "script"):
+        if iid and is_scripted(det, cause, label):
             labels[iid] = label or f"scripted {cell_text(typ)}"
     if not cascades:
         return labels
