@@ -824,7 +824,7 @@ def test_matplotlib_png_shows_cells_not_buried_by_incidents(
     import twin.viz.layers as viz_layers
 
     monkeypatch.setattr(viz_layers, "CELLS_SHOWN_MIN", 1)
-    monkeypatch.setattr("twin.viz.mpl.CELLS_SHOWN_MIN", 1)
+    monkeypatch.setattr(viz_layers, "CELLS_SHOWN_PER_CELL", 1.0)  # the drawing, not the rule
     run = build_results(tmp_path / "cells", city)
     inc = pd.read_parquet(run / "incidents.parquet")
     inc["cell_id"] = ["sw", "sw", "sw", "nw", "nw", "nw"]
@@ -839,3 +839,30 @@ def test_matplotlib_png_shows_cells_not_buried_by_incidents(
     assert (
         np.abs(img - missed).sum(axis=2) < 30
     ).sum() < 250  # the legend's marker only (i3, i5 drawn: 379)
+
+
+def test_maps_start_by_district_when_cells_would_hold_one_or_two_incidents(
+    city: City, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hand-made run's incidents the 30-minute target applies to are i1–i5 (i6 had no
+    ground unit: NA). With the total threshold lowered to 1: in six cells (5 counted in 5
+    cells, mean 1 < 3) or in two cells of three (i1–i3 | i4–i5: 5 in 2, mean 2.5 < 3) a
+    cell's share reads 0, 50 or 100 %, so the maps start with the district fill; all six
+    in one cell (5 in 1, mean 5 ≥ 3) start by cell. The PNG follows the same function."""
+    import twin.viz.layers as viz_layers
+
+    monkeypatch.setattr(viz_layers, "CELLS_SHOWN_MIN", 1)
+    run = build_results(tmp_path / "thin", city)
+    inc = pd.read_parquet(run / "incidents.parquet")
+    layouts = (
+        (["a", "b", "c", "d", "e", "f"], 5, False),
+        (["sw"] * 3 + ["nw"] * 3, 2, False),
+        (["sw"] * 6, 1, True),
+    )
+    for cells, n_cells, shown in layouts:
+        inc["cell_id"] = cells
+        inc.to_parquet(run / "incidents.parquet", index=False)
+        data = read_results(run)
+        counts = viz_layers.cell_results(city, data, "30min")["count"]
+        assert (int(counts.sum()), len(counts)) == (5, n_cells)
+        assert viz_layers.cells_shown(city, data, "30min") is shown

@@ -484,6 +484,7 @@ def test_cells_read_clearly_with_incidents_hidden(
     it lies, and no incident dot covers it: the incidents start hidden (no vermillion at
     the missed incident i3); ticking them draws it."""
     monkeypatch.setattr(viz_layers, "CELLS_SHOWN_MIN", 1)
+    monkeypatch.setattr(viz_layers, "CELLS_SHOWN_PER_CELL", 1.0)  # the drawing, not the rule
     city = build_city()
     run = build_results(tmp_path / "cells", city)
     inc = pd.read_parquet(run / "incidents.parquet")

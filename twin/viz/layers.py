@@ -58,6 +58,18 @@ OUTER_SIMPLIFY_M = 150.0
 CELLS_SHOWN_MIN = 200
 """Results by 1 km cell are shown at first (district fill hidden) when at least this many
 incidents had the target apply; with fewer, most cells would hold one incident."""
+CELLS_SHOWN_PER_CELL = 3.0
+"""… and when the cells with incidents hold at least this many on average: with one or
+two a cell's share can only read 0, 50 or 100 % (noise), and the faint cells of a week's
+baseline (283 ground incidents spread thin) hid the answer the district fill shows."""
+
+
+def cells_shown(city: City, run: RunData, target: str) -> bool:
+    """Whether a map starts with results by 1 km cell rather than by district: enough
+    incidents in all (:data:`CELLS_SHOWN_MIN`) and per cell (:data:`CELLS_SHOWN_PER_CELL`)."""
+    counts = cell_results(city, run, target)["count"]
+    total = int(counts.sum())
+    return total >= CELLS_SHOWN_MIN and total >= CELLS_SHOWN_PER_CELL * len(counts)
 
 
 # --- districts ---------------------------------------------------------------------------
@@ -344,7 +356,7 @@ def map_layers(
     if target not in style.MET_COLUMN:
         raise ValueError(f"target must be one of {style.TARGETS}, not {target!r}")
     ground = coverage if coverage is not None else coverage_series(run, "t_ground_s")
-    show_cells = int(cell_results(city, run, target)["count"].sum()) >= CELLS_SHOWN_MIN
+    show_cells = cells_shown(city, run, target)
     cells = cell_layers(city, run, target, visible=show_cells)
     districts = district_layers(city, run, target, fill_visible=not show_cells)
     fill = [m for m in districts if m.group == "districts"]

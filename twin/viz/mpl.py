@@ -25,7 +25,7 @@ from twin.model.city import CORE_LEVEL, City
 from twin.viz.basemap import water
 from twin.viz.cells import cell_alpha, cell_results
 from twin.viz.data import RunData, closures, district_compliance
-from twin.viz.layers import CELLS_SHOWN_MIN
+from twin.viz.layers import cells_shown
 from twin.viz.points import COMMUNITY_SHOWN_MAX
 
 CJK_FONTS = (
@@ -79,11 +79,6 @@ def render_png(
         _title(fig, title, subtitle or [])
         fig.savefig(png, dpi=200, facecolor=fig.get_facecolor())
     return Path(png)
-
-
-def cells_shown(city: City, run: RunData, target: str) -> bool:
-    """Whether the map shows results by 1 km cell (as map.html does: enough incidents)."""
-    return int(cell_results(city, run, target)["count"].sum()) >= CELLS_SHOWN_MIN
 
 
 def _cells(ax: Axes, city: City, run: RunData, target: str) -> None:
