@@ -233,3 +233,27 @@ def test_the_cache_counts_every_entry_and_drops_the_oldest_over_budget(monkeypat
     assert net._bytes == 1600 and len(net._cache) == 2
     net._store(("x", 2), np.zeros(100))
     assert net._bytes == 1600 and list(net._cache) == [("x", 1), ("x", 2)]
+
+
+def test_without_a_roster_a_free_responder_answers_only_by_the_availability_coin():
+    # The same ten posts, one responder free at each; no roster: each post answers with
+    # chance 1 − (1 − a)^k, k = 1 free. With a = 0 nobody ever answers (1 − 1¹ = 0, and no
+    # uniform is < 0): −1, though every post has a free responder. With a = 1 the nearest
+    # (post 0) answers at once.
+    xy = np.array([[1000.0 * k, 0.0] for k in range(10)])
+    for a, expect in ((0.0, -1), (1.0, 0)):
+        spec = replace(DEFAULT_FORCES["community"], availability=a, availability_night=a)
+        pool = Pool(
+            0,
+            spec,
+            np.arange(10),
+            np.zeros(10, np.int64),
+            np.zeros(10, np.int64),
+            xy,
+            np.ones(10, np.int64),
+            [[k] for k in range(10)],
+            10,
+        )
+        pool.tree = cKDTree(xy)
+        d = Dispatcher([pool], None, Uniforms(np.random.default_rng(0)))  # type: ignore[arg-type]
+        assert d.pick_foot(pool, (0.0, 0.0), None, 0.0) == expect

@@ -154,6 +154,8 @@ def test_reinforcement_arrives_at_its_time_and_is_dispatched():
     arrived = rows(sim, "reinforced")
     unit_ids = list(sim.engine.fleet.unit_ids)
     assert [(e[0], unit_ids[e[3]]) for e in arrived] == [(300.0, "reinf:prov@F1/1")]
+    # the row in full: no incident, no node, no districts (−1: empty in events.parquet)
+    assert [(e[2], e[4], e[5], e[6]) for e in arrived] == [(-1, -1, -1, -1)]
     # b's request (ordered at 70) waits for the reinforcement: it arrives at F1 (n00) at
     # 300 s, turns out 90 s, drives n00 → n20 (two streets): on scene 590 s
     assert b.first[FIRE] == pytest.approx(590.0)
