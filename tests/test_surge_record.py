@@ -141,3 +141,34 @@ def test_a_surge_releases_no_crew_for_a_site_cleared_while_its_request_waits():
     assert (rescue.cleared_s, [e[0] for e in _rows(sim, "queued", rescue.id)]) == (470.0, [70.0])
     assert _rows(sim, "released", collapse.id) == []
     assert collapse.cleared_s == 250.0 + 60.0 + 20000.0
+
+
+def test_a_surge_releases_one_engine_per_waiting_site_at_the_first_check_allowed():
+    # Three engines at F1 (n00), each its own crew; no other fire station. Trigger 1, checks
+    # every 100 s, release after 650 s on a scene.
+    # - collapse (three engines) at n10, alarm 0: ordered 60, turnout 90 s + one street
+    #   100 s → all three on scene and at work from 250;
+    # - two entrapments (one engine each) at n11 (alarm 10) and n20 (alarm 20): ordered 70
+    #   and 80, no engine free: both wait at stage 0 (before the surge);
+    # - the surge is declared at the 100 s check. 250 + 650 = 900 is a check: at work
+    #   exactly 650 s, two engines may go (each leaves another on the collapse: 3 → 2 → 1)
+    #   to the two sites without a crew — both released at 900, not one per check and not
+    #   a check later.
+    city = tiny_city(units={"F1": 3, "F2": 0, "F3": 0})
+    types = (
+        named("building_collapse", 20000.0, (("fire", 3),)),
+        named("technical_rescue", 20000.0, (("fire", 1),)),
+    )
+    incs = [
+        (0.0, "building_collapse", "n10"),
+        (10.0, "technical_rescue", "n11"),
+        (20.0, "technical_rescue", "n20"),
+    ]
+    rule = SurgeRule(trigger_open=1, check_s=100.0, release_after_s=650.0)
+    cfg = replace(config(*types, surge=rule), crews="vehicle")
+    sim = simulate_script(city, incs, config=cfg)
+    collapse, a, b = sim.incidents
+    assert sim.surge_declared_s == [100.0]
+    assert [e[0] for e in _rows(sim, "on_scene", collapse.id)] == [250.0] * 3
+    assert [e[0] for e in _rows(sim, "queued", a.id) + _rows(sim, "queued", b.id)] == [70.0, 80.0]
+    assert [e[0] for e in _rows(sim, "released", collapse.id)] == [900.0, 900.0]
