@@ -42,13 +42,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 import numpy as np
-from pydantic import (
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from twin.build.names import NAMED_CITIES
 from twin.errors import Problem, ProblemList, TwinDataError
@@ -57,6 +51,7 @@ from twin.scenario.ranges import ranged
 from twin.scenario.spec_base import Bool, Float, Int, Spec
 from twin.scenario.toml_text import (
     decode_text,
+    follows_a_dropped_key,
     problem_from_error,
     toml_error_line,
     unsafe_name,
@@ -367,7 +362,7 @@ def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True)
                 problem_from_error(where, text, err)
                 for err in errors
                 if not (err["type"] == "missing" and tuple(err["loc"]) in dropped)
-                and not _follows_a_dropped_key(tuple(err["loc"]), dropped)
+                and not follows_a_dropped_key(tuple(err["loc"]), dropped)
             )
             if strict:
                 raise TwinDataError(list(problems), title="bad scenario") from None
@@ -384,13 +379,6 @@ def parse_scenario(text: str, where: str = "<scenario>", *, strict: bool = True)
 MAX_ROUNDS = 50
 """Rounds of leaving out keys in error before a lenient parse gives up (each round removes
 at least one key; a section left without a required key is removed the next round)."""
-
-
-def _follows_a_dropped_key(loc: tuple[Any, ...], dropped: set[tuple[Any, ...]]) -> bool:
-    """Whether a table's own check (``loc`` the table) failed only because the lenient parse
-    dropped one of its keys: a scripted incident whose ``lat`` was out of range then has no
-    place, which is no second problem."""
-    return any(len(d) > len(loc) and d[: len(loc)] == loc for d in dropped)
 
 
 def form_problems(scenario: Scenario) -> tuple[Problem, ...]:

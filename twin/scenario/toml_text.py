@@ -179,3 +179,10 @@ def decode_text(raw: bytes, where: str) -> str:
             line=line,
             title="bad scenario",
         ) from None
+
+
+def follows_a_dropped_key(loc: tuple[Any, ...], dropped: set[tuple[Any, ...]]) -> bool:
+    """Whether a table's own check (``loc`` the table) failed only because a lenient parse
+    dropped one of its keys: a scripted incident whose ``lat`` was out of range then has no
+    place, which is no second problem."""
+    return any(len(d) > len(loc) and d[: len(loc)] == loc for d in dropped)
