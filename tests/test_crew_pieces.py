@@ -187,28 +187,26 @@ def test_unit_zero_serves_only_the_kinds_it_is():
 # ---- widening a community call beyond the 8 nearest posts -----------------------------------------
 
 
+def _posts_on_a_line(a: float, free: np.ndarray, stacks: list[list[int]]) -> Pool:
+    """Ten community posts 1 km apart on a line (post k at x = k km), availability ``a``
+    by day and night, ``free`` responders per post (unit ids in ``stacks``)."""
+    spec = replace(DEFAULT_FORCES["community"], availability=a, availability_night=a)
+    xy = np.array([[1000.0 * k, 0.0] for k in range(10)])
+    zeros = np.zeros(10, np.int64)
+    pool = Pool(0, spec, np.arange(10), zeros, zeros.copy(), xy, free, stacks, int(free.sum()))
+    pool.tree = cKDTree(xy)
+    return pool
+
+
 def test_a_call_widens_to_posts_beyond_the_eight_nearest():
     # Ten community posts 1 km apart on a line (post k at x = k km); a call at x = 0 is put
     # to the 8 nearest (posts 0–7), where nobody is free; widening must reach posts 8 and 9
     # (1 responder each): post 8, the nearer, answers — on duty with a roster (everyone on
     # duty), and by coin without one (availability 1: 1 − 0¹ = 1 > any uniform).
-    spec = replace(DEFAULT_FORCES["community"], availability=1.0, availability_night=1.0)
-    xy = np.array([[1000.0 * k, 0.0] for k in range(10)])
     free = np.array([0] * 8 + [1, 1])
     assert COMMUNITY_K == 8
     for roster in (True, False):
-        pool = Pool(
-            0,
-            spec,
-            np.arange(10),
-            np.zeros(10, np.int64),
-            np.zeros(10, np.int64),
-            xy,
-            free.copy(),
-            [[] for _ in range(8)] + [[0], [1]],
-            2,
-        )
-        pool.tree = cKDTree(xy)
+        pool = _posts_on_a_line(1.0, free.copy(), [[] for _ in range(8)] + [[0], [1]])
         d = Dispatcher([pool], None, Uniforms(np.random.default_rng(0)))  # type: ignore[arg-type]
         if roster:
             d.roster = Roster(2, lambda t: 1.0, 7200.0, d.u.next)
@@ -240,20 +238,7 @@ def test_without_a_roster_a_free_responder_answers_only_by_the_availability_coin
     # chance 1 − (1 − a)^k, k = 1 free. With a = 0 nobody ever answers (1 − 1¹ = 0, and no
     # uniform is < 0): −1, though every post has a free responder. With a = 1 the nearest
     # (post 0) answers at once.
-    xy = np.array([[1000.0 * k, 0.0] for k in range(10)])
     for a, expect in ((0.0, -1), (1.0, 0)):
-        spec = replace(DEFAULT_FORCES["community"], availability=a, availability_night=a)
-        pool = Pool(
-            0,
-            spec,
-            np.arange(10),
-            np.zeros(10, np.int64),
-            np.zeros(10, np.int64),
-            xy,
-            np.ones(10, np.int64),
-            [[k] for k in range(10)],
-            10,
-        )
-        pool.tree = cKDTree(xy)
+        pool = _posts_on_a_line(a, np.ones(10, np.int64), [[k] for k in range(10)])
         d = Dispatcher([pool], None, Uniforms(np.random.default_rng(0)))  # type: ignore[arg-type]
         assert d.pick_foot(pool, (0.0, 0.0), None, 0.0) == expect
