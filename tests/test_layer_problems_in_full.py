@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from test_validate import tiny_layers
 
+from twin.model.network_checks import road_components
 from twin.model.validate import check_layers
 
 
@@ -167,3 +168,10 @@ def test_a_city_of_two_unjoined_nodes_is_two_parts():
             ("N2",),
         )
     ]
+
+
+def test_an_edge_into_the_first_node_joins_it():
+    # road_components: b → a joins a (index 0) to b, whichever end names it; an unknown end
+    # (z) is ignored. Labels: 0 = the largest part.
+    assert road_components(["a", "b"], ["b"], ["a"]).tolist() == [0, 0]
+    assert road_components(["a", "b", "c"], ["c", "b"], ["a", "z"]).tolist() == [0, 1, 0]
