@@ -33,12 +33,14 @@ def test_a_one_crew_station_shows_its_crew_and_its_crew_utilisation():
     # turnout (1 crew). Ordered 3600 + 60 = 3660 s, on scene + 90 s turnout + 0 s road =
     # 3750 s, set-up 60 s, work 600 s: cleared 4410 s, home at once. The crew is out
     # 4410 − 3660 = 750 s: crew_utilisation = 750 / (1 crew × 86 400 s) = 0.0086805… → 0.00868.
-    sim = simulate_script(tiny_city(units={"F1": 3}), [(3600.0, "two", "n00")], config=config("station"))
+    sim = simulate_script(
+        tiny_city(units={"F1": 3}), [(3600.0, "two", "n00")], config=config("station")
+    )
     units = unit_table(sim).set_index("station_id")
     assert units.loc["F1", "crews"] == 1 and units.loc["F1", "turnouts"] == 1
     assert units.loc["F1", "crew_busy_s"] == pytest.approx(750.0)
     assert units.loc["F1", "crew_utilisation"] == round(750.0 / DAY_S, 5) == 0.00868
-    # F2 and F3 have a crew each (1 and … vehicles: one crew) but never turned out: 0, not NaN
+    # F2 and F3 have their crews (by class) but never turned out: utilisation 0, not NaN
     for sid in ("F2", "F3"):
         assert units.loc[sid, "crews"] >= 1 and units.loc[sid, "turnouts"] == 0
         assert units.loc[sid, "crew_utilisation"] == 0.0
@@ -50,7 +52,9 @@ def test_a_one_crew_station_shows_its_crew_and_its_crew_utilisation():
 def test_without_the_crew_model_every_crew_column_is_zero():
     # crews = "vehicle": every vehicle is its own crew and the engine keeps no crew counters
     # (SimResult.station_crews is None): units.csv still has the columns, all 0.
-    sim = simulate_script(tiny_city(units={"F1": 3}), [(3600.0, "two", "n00")], config=config("vehicle"))
+    sim = simulate_script(
+        tiny_city(units={"F1": 3}), [(3600.0, "two", "n00")], config=config("vehicle")
+    )
     assert sim.station_crews is None
     units = unit_table(sim)
     for col in ("crews", "turnouts", "crew_busy_s", "crew_utilisation"):
