@@ -27,6 +27,7 @@ from twin.model.roads import RoadNetwork, TravelTimes
 from twin.sim.engine import KINDS, Engine, Run
 from twin.sim.forces import FORCES
 from twin.sim.lifecycle import Inc
+from twin.sim.reinforcement import Reinforcement
 from twin.sim.road_times import RoadTimes
 from twin.sim.surge import SurgeRule
 
@@ -227,3 +228,23 @@ def test_a_trip_over_a_closed_one_way_street_is_found_by_the_landmark_test():
         )
         if uses:
             assert many
+
+
+# ---- reinforcements arrive in time order, whatever order the scenario lists them in ----------
+
+
+def test_reinforcements_listed_latest_first_still_arrive_each_at_its_own_time():
+    # Two fire reinforcements staged at F1, listed latest first: "national" (one engine)
+    # at 7200 s, then "provincial" (one engine) at 1800 s. Their staging stations are
+    # appended to the fleet in that order, but each group is freed at its own time: the
+    # provincial engine at 1800 s, the national one at 7200 s (not both at 7200 s).
+    city = tiny_city()
+    reinf = (
+        Reinforcement("national", "fire", 1, 7200.0, ("F1",)),
+        Reinforcement("provincial", "fire", 1, 1800.0, ("F1",)),
+    )
+    sim = simulate_script(city, [], config=dr_config(reinforcements=reinf))
+    arrived = [e for e in sim.events if e[1] == KINDS.index("reinforced")]
+    ids = [str(sim.engine.fleet.unit_ids[e[3]]) for e in arrived]
+    assert [e[0] for e in arrived] == [1800.0, 7200.0]
+    assert ids == ["reinf:provincial@F1/1", "reinf:national@F1/1"]
