@@ -11,8 +11,7 @@ Incidents appear at their alarm time (the incident layer's data is swapped for t
 ``closures`` layers' data — :func:`twin.viz.layers.closure_layers`, each edge with its
 closure's start/end ``s``/``e`` — is swapped for the edges with ``s <= t < e``; the count is
 ``replay.closed``) and the events table beside the map highlights the rows the clock has
-passed. Controls: play/pause, a time slider, a speed choice; the
-clock reads ``D<day> HH:MM``.
+passed. Controls: play/pause, a time slider, a speed choice; the clock reads ``D<day> HH:MM``.
 
 A drill (scripted incidents, :func:`drill_labels`) is framed first
 (:func:`twin.viz.replay_data.view_bounds`), the clock starts shortly before it
