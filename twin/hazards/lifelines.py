@@ -265,16 +265,31 @@ def pipe_outages(
     return out
 
 
+def expected_failures(city: City, pipes_spec: Pipes, run_s: float) -> np.ndarray:
+    """Expected failures of every pipe over a run of ``run_s`` s (zeros when off); a sweep
+    works it out once (:class:`twin.hazards.build.TimelineBasis`)."""
+    pipes = city.pipes
+    if not pipes_spec.failures or len(pipes) == 0 or run_s <= 0:
+        return np.zeros(len(pipes))
+    rate = failure_rates(pipes, pipes_spec.failure_rate_multiplier)
+    return rate * pipes["length_m"].to_numpy(float) / 1000.0 * (run_s / YEAR_S)
+
+
 def random_pipe_failures(
-    city: City, pipes_spec: Pipes, run_s: float, rng: np.random.Generator
+    city: City,
+    pipes_spec: Pipes,
+    run_s: float,
+    rng: np.random.Generator,
+    expected: np.ndarray | None = None,
 ) -> Timeline:
     """Failures of every pipe over a run of ``run_s`` seconds (``pipes_spec``: scenario
-    ``[pipes]``): Poisson counts per pipe (vectorised), onsets uniform over the run."""
+    ``[pipes]``): Poisson counts per pipe of mean ``expected`` (:func:`expected_failures`,
+    worked out here if not given), onsets uniform over the run."""
     pipes = city.pipes
     if not pipes_spec.failures or len(pipes) == 0 or run_s <= 0:
         return Timeline()
-    rate = failure_rates(pipes, pipes_spec.failure_rate_multiplier)
-    expected = rate * pipes["length_m"].to_numpy(float) / 1000.0 * (run_s / YEAR_S)
+    if expected is None:
+        expected = expected_failures(city, pipes_spec, run_s)
     counts = rng.poisson(expected)
     rows = np.repeat(np.arange(len(pipes)), counts)
     onset = rng.uniform(0.0, run_s, len(rows))
