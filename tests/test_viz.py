@@ -706,6 +706,35 @@ def test_replay_timeline_filters_labels_and_where(city: City, results: Path) -> 
     assert not any(c[2] == "u-comm-1" for c in fire)
 
 
+def test_replay_closures_carry_their_times(tmp_path: Path, city: City) -> None:
+    """Each closed edge the replay draws carries its closure's start/end in seconds (``s``,
+    ``e``; the page shows it only while ``s <= t < e``). The run: the fixture's bridge
+    closure, 08:00-14:00 (s = 8 × 3600 = 28 800, e = 14 × 3600 = 50 400), and a closure of
+    two edges "e0,e1" from 08:05 to 08:20 (s = 29 100, e = 30 000: both edges carry it);
+    the outage row is not a closure. The tooltip still gives the times."""
+    folder = build_results(tmp_path / "run", city)
+    bridge = pd.read_parquet(folder / "lifelines.parquet")
+    extra = bridge.assign(ref="e0, e1", name="路 0", start_s=8 * 3600.0 + 300, end_s=30_000.0)
+    outage = bridge.assign(kind="outage", ref="gp1", start_s=0.0, end_s=60.0)
+    pd.concat([bridge, extra, outage]).to_parquet(folder / "lifelines.parquet", index=False)
+    html = replay_html(city, read_results(folder))
+    spec = _json_block(html, "deck-spec")
+    recs = next(lay for lay in spec["layers"] if lay["id"] == "closures")["data"]
+    assert [(r["tip"].splitlines()[0], r["s"], r["e"]) for r in recs] == [
+        ("CLOSED 封闭: 嘉陵江大桥 Jialing River Bridge", 28_800.0, 50_400.0),
+        ("CLOSED 封闭: 路 0", 29_100.0, 30_000.0),
+        ("CLOSED 封闭: 路 1", 29_100.0, 30_000.0),
+    ]
+    assert [r["tip"].splitlines()[-1] for r in recs] == [
+        "D0 08:00 – D0 14:00",
+        "D0 08:05 – D0 08:20",
+        "D0 08:05 – D0 08:20",
+    ]
+    assert "road closed (now) 封闭中" in html  # the legend says so
+    casing = next(lay for lay in spec["layers"] if lay["id"] == "closures_casing")["data"]
+    assert [r["p"] for r in casing] == [r["p"] for r in recs]
+
+
 def test_replay_escapes_scripted_labels(tmp_path: Path) -> None:
     city = build_city(evil=True)
     run = read_results(build_results(tmp_path / "evil", city, scenario=EVIL, label=EVIL))

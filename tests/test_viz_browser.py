@@ -257,6 +257,47 @@ def test_replay_plays(tab: Tab, folder: Path) -> None:
     tab.offline_ok()
 
 
+def test_replay_draws_a_closure_only_while_it_lasts(tab: Tab, tmp_path: Path) -> None:
+    """The run's one closure (the bridge) is shortened to 08:05-08:20. The replay opens at
+    07:50: nothing drawn as closed; at 08:10 the bridge is (one edge, with its casing: the
+    closure's yellow appears on the map); at 08:20 (its end, exclusive) and 08:30 it is gone
+    again. Read from what the page reports: ``replay.closed`` and the deck's layer data."""
+    city = build_city()
+    run = build_results(tmp_path / "run", city)
+    lifelines = pd.read_parquet(run / "lifelines.parquet")
+    lifelines[["start_s", "end_s"]] = [8 * 3600.0 + 300, 8 * 3600.0 + 1200]
+    lifelines.to_parquet(run / "lifelines.parquet", index=False)
+    write_replay(run, city)
+    tab.open(run / "replay.html")
+    page = tab.page
+    drawn = """() => [replay.closed, ...['closures', 'closures_casing'].map(
+        id => deckInstance.props.layers.find(l => l.id === id).props.data.length)]"""
+
+    def seen_at(t: float) -> tuple[list[int], int]:
+        """What the page draws at ``t`` (s): closed edges as counted and in the deck's two
+        closure layers, and the pixels in the closure's yellow (the legend's swatch too)."""
+        page.evaluate(f"() => replay.seek({t})")
+        tab.ready()
+        img = tab.pixels()
+        yellow = int((np.abs(img - np.array(style.CLOSED_COLOR[:3])).sum(axis=2) < 40).sum())
+        return page.evaluate(drawn), yellow
+
+    assert page.evaluate("() => replay.t") == 8 * 3600 - 600
+    assert page.evaluate(drawn) == [0, 0, 0]
+    before, yellow_before = seen_at(8 * 3600 - 600)
+    during, yellow_during = seen_at(8 * 3600 + 600)
+    assert before == [0, 0, 0] and during == [1, 1, 1]
+    assert yellow_during - yellow_before > 500, (yellow_before, yellow_during)
+    tip = page.evaluate(
+        "() => deckInstance.props.layers.find(l => l.id === 'closures').props.data[0].tip"
+    )
+    assert tip.endswith("D0 08:05 – D0 08:20")
+    for t in (8 * 3600 + 1200, 8 * 3600 + 1800):  # [start, end): gone at its end, and after
+        after, yellow_after = seen_at(t)
+        assert after == [0, 0, 0] and abs(yellow_after - yellow_before) < 50, (t, yellow_after)
+    tab.offline_ok()
+
+
 def test_names_are_text_not_markup(tab: Tab, tmp_path: Path) -> None:
     city = build_city(evil=True)
     run = build_results(tmp_path / "evil", city, scenario=EVIL, label=EVIL)

@@ -266,7 +266,9 @@ def road_tip(row: Any) -> str:
 
 
 def closure_layers(city: City, run: RunData) -> list[MapLayer]:
-    """Road edges closed during the run (lifelines kind=closure, ref = edge_id)."""
+    """Road edges closed during the run (lifelines kind=closure, ref = edge_id). Each record
+    carries its closure's ``s``/``e`` (start_s/end_s, seconds; ``None`` when missing): the
+    static maps draw every closure, the replay only those open at its clock."""
     cl = closures(run.lifelines)
     if cl.empty or city.road_edges.empty:
         return []
@@ -277,7 +279,7 @@ def closure_layers(city: City, run: RunData) -> list[MapLayer]:
     sub = e.loc[cl["edge_id"]]
     paths = line_paths(to_wgs84(sub, ROAD_SIMPLIFY_M))
     data = [
-        {"p": p, "tip": closure_tip(c, r)}
+        {"p": p, "tip": closure_tip(c, r), "s": style.number(c.start_s), "e": style.number(c.end_s)}
         for p, c, r in zip(paths, cl.itertuples(index=False), sub.itertuples(index=False))
     ]
     casing = pdk.Layer(

@@ -7,9 +7,11 @@ no animation loop, so a small inline script (:data:`REPLAY_JS`) advances the clo
 ``requestAnimationFrame`` and pushes it into the deck with
 ``deckInstance.setProps({layers: layers.map(l => l.id === 'trips' ? l.clone({currentTime}) : l)})``.
 Incidents appear at their alarm time (the incident layer's data is swapped for those with
-``alarm_s <= t``; cleared ones turn grey) and the events table beside the map highlights
-the rows the clock has passed. Controls: play/pause, a time slider, a speed choice; the
-clock reads ``D<day> HH:MM``.
+``alarm_s <= t``; cleared ones turn grey), closed roads show only while closed (the
+``closures`` layers' data — :func:`twin.viz.layers.closure_layers`, each edge with its
+closure's start/end ``s``/``e`` — is swapped for the edges with ``s <= t < e``; the count is
+``replay.closed``) and the events table beside the map highlights the rows the clock has
+passed. Controls: play/pause, a time slider, a speed choice; the clock reads ``D<day> HH:MM``.
 
 A drill (scripted incidents, :func:`drill_labels`) is framed first
 (:func:`twin.viz.replay_data.view_bounds`), the clock starts shortly before it
@@ -98,7 +100,12 @@ REPLAY_JS = """
   const filterSel = document.getElementById('filter');
   const rows = Array.from(document.querySelectorAll('#timeline tbody tr'));
   const rowT = rows.map(r => Number(r.dataset.t));
-  const state = {t: R.start, playing: false, last: null, shown: -1, cleared: -1, nowRow: -2};
+  const state = {t: R.start, playing: false, last: null, shown: -1, cleared: -1, nowRow: -2,
+                 closed: -1, open: null};
+  // every closed edge of the run (the closures layer as built, with s/e = start/end, s);
+  // drawn only while the clock is within [s, e)
+  const closureLayer = d.props.layers.find(l => l.id === 'closures');
+  const closures = closureLayer ? closureLayer.props.data : [];
   window.replay = state;
 
   function fmt(t) {
@@ -115,8 +122,13 @@ REPLAY_JS = """
     return R.incidents.filter(i => i.s && i.a <= t).map(i => ({p: i.p, tip: i.tip,
       c: (i.cl !== null && i.cl <= t) ? R.ring_cleared : R.ring}));
   }
+  function isClosed(c, t) { return (c.s === null || c.s <= t) && (c.e === null || t < c.e); }
   function apply() {
     const t = state.t;
+    const open = closures.filter(c => isClosed(c, t));
+    const newClosed = !(state.open && open.length === state.open.length &&
+                        open.every((c, i) => c === state.open[i]));
+    state.open = open; state.closed = open.length;
     const shown = R.incidents.filter(i => i.a <= t).length;
     const cleared = R.incidents.filter(i => i.cl !== null && i.cl <= t).length;
     const newInc = (shown !== state.shown || cleared !== state.cleared);
@@ -125,6 +137,9 @@ REPLAY_JS = """
       if (l.id === 'trips') return l.clone({currentTime: t});
       if (l.id === 'incidents' && newInc) return l.clone({data: incidentData(t)});
       if (l.id === 'drill' && newInc) return l.clone({data: drillData(t)});
+      if ((l.id === 'closures' || l.id === 'closures_casing') && newClosed) {
+        return l.clone({data: open});
+      }
       return l;
     });
     d.setProps({layers});
@@ -218,6 +233,11 @@ def drill_ring_item(color: list[int], label: str) -> str:
     )
 
 
+def closed_item() -> str:
+    """The legend's closed road: drawn only while closed (the clock within its times)."""
+    return line_item(style.CLOSED_COLOR, 5, "road closed (now) 封闭中", border=style.CLOSED_CASING)
+
+
 def replay_html(
     city: City,
     run: RunData,
@@ -275,10 +295,11 @@ def replay_html(
                 ),
             ),
             (
-                "Incidents 事件",
+                "Incidents, closures 事件·封闭" if c.closures else "Incidents 事件",
                 dot_item(ACTIVE_COLOR, "active 处置中")
                 + dot_item(CLEARED_COLOR, "cleared 已处置")
-                + (drill_ring_item(RING_COLOR, "drill (scripted) 演练") if drill else ""),
+                + (drill_ring_item(RING_COLOR, "drill (scripted) 演练") if drill else "")
+                + (closed_item() if c.closures else ""),
             ),
         ]
     )
