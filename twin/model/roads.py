@@ -21,6 +21,7 @@ a run has none (hand-made test networks), the fixed table by road class (:data:`
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -117,6 +118,12 @@ def free_flow_time_s(
     return np.maximum(base * factor, MIN_EDGE_TIME_S)
 
 
+_FACTORS: weakref.WeakKeyDictionary[RoadNetwork, dict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per network (while it lives), its congestion factors per period of the fixed table."""
+
+
 @dataclass(frozen=True, eq=False)
 class RoadNetwork:
     """The road graph as numpy arrays: node ``i`` is ``node_ids[i]``, edge ``k`` joins
@@ -163,7 +170,7 @@ class RoadNetwork:
         the embedded twin)."""
         if self.congestion is not None:
             return self.congestion[PERIODS.index(period)]
-        memo = self.__dict__.setdefault("_factors", {})
+        memo = _FACTORS.setdefault(self, {})
         if period not in memo:
             table = CONGESTION[period]
             default = DEFAULT_CONGESTION[period]
