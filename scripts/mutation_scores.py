@@ -18,6 +18,13 @@ without mutmut's database::
 
     python scripts/mutation_scores.py recorded docs/mutation-sample.tsv docs/mutation-equivalent.tsv
 
+A fourth file (mutant name first on each line) lists the names tests were aimed at before
+their status was recorded: each column is then scored a second time without them (the
+unbiased estimate)::
+
+    python scripts/mutation_scores.py recorded docs/mutation-sample-1626.tsv \
+        docs/mutation-equivalent.tsv docs/mutation-aimed-1626.tsv
+
 Equivalent mutants (docs/mutation-equivalent.tsv: mutant name, reason) are left out of the
 "excl. equivalent" score::
 
@@ -86,6 +93,8 @@ def score(
             f"{group:22s} sampled {len(names):3d}  checked {checked:3d}  killed {killed:3d}  "
             f"score {pct}  equivalent {eq}  excl. equivalent {pct_eq}  {dict(c)}"
         )
+    if len(groups) > 1:  # and over every group at once
+        lines += score(results, [("all", name) for _, name in rows], equivalent)
     return lines
 
 
@@ -97,10 +106,18 @@ def main() -> None:
         if len(sys.argv) > 3:
             with open(sys.argv[3], encoding="utf-8") as f:
                 equivalent = frozenset(line.split("\t")[0] for line in f if line.strip())
+        aimed = frozenset()
+        if len(sys.argv) > 4:  # names tests were aimed at before their status was recorded
+            with open(sys.argv[4], encoding="utf-8") as f:
+                aimed = frozenset(line.split("\t")[0] for line in f if line.strip())
         for k in range(2, max(len(r) for r in table)):
-            print(f"-- column {k + 1}")
             statuses = {r[1]: r[k].split(" (")[0] for r in table if len(r) > k}
+            print(f"-- column {k + 1}")
             print("\n".join(score(statuses, [(r[0], r[1]) for r in table], equivalent)))
+            if aimed:
+                print(f"-- column {k + 1}, the names no test was aimed at")
+                rows = [(r[0], r[1]) for r in table if r[1] not in aimed]
+                print("\n".join(score(statuses, rows, equivalent)))
         return
     results = read_results(sys.stdin.readlines())
     if sys.argv[1] == "sample":

@@ -101,11 +101,10 @@ class Queues:
     def defer(self, inc: Inc, f: int, kind: int = ANY) -> None:
         """Queue a request of force ``f`` (vehicle ``kind``) for ``inc`` behind every site
         still waiting for its first crew (stage 1: a surge's reinforcement,
-        :mod:`twin.sim.surge`)."""
+        :mod:`twin.sim.surge`). Only for a force with units: its only caller, :meth:`send`
+        (by ``_defers``), has answered ``no_unit`` for a force without (``Pool.total`` is
+        fixed when the pools are built)."""
         pool = self.pools[f]
-        if pool.total == 0:
-            self.life.no_unit(inc, f)
-            return
         self._requeue(pool, inc, kind, 1)
         inc.queued = True
         self.log.add((self.now(), QUEUED, inc.id, -1, inc.node, -1, inc.district))
