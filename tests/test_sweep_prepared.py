@@ -6,14 +6,18 @@ from the second seed on."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 from tinycity import tiny_city
 
 from twin.analysis import sweep as sweep_mod
 from twin.analysis.sweep import one_replication, replication_of
+from twin.hazards.build import build_timeline, timeline_basis
 from twin.model.city import save_city
+from twin.scenario.apply import apply
 from twin.scenario.spec import Scenario
-from twin.sim.runner import prepare, run_prepared, run_scenario
+from twin.sim.runner import prepare, run_measures, run_prepared, run_scenario
 
 CITY = tiny_city()
 SCEN = Scenario(name="tiny", days=1, seed=5)
@@ -56,3 +60,38 @@ def test_forked_workers_give_the_one_worker_rows(tmp_path, monkeypatch):
     forked = sweep_mod.sweep(scen, 3, workers=2)
     assert len(sweep_mod._PREPARED) == 1  # set up here, before the fork
     pd.testing.assert_frame_equal(forked, sweep_mod.sweep(scen, 3, workers=1))
+
+
+# Pipes failing often enough for every seed's timeline to differ: the tiny city's three pipes
+# expect 0.00078 failures a day at multiplier 1, so 3000 gives ~2.3 a day (closures, pipe
+# incidents and outages drawn from the shared expected failures of the timeline's basis).
+BUSY = SCEN.with_(pipes={"failures": True, "failure_rate_multiplier": 3000.0})
+
+
+def test_a_shared_set_up_measures_each_seeds_plain_run():
+    """``run_measures`` (a sweep's replication: the timeline's basis shared, only the
+    measured tables built) gives, seed for seed, the plain run's measured tables."""
+    prep = prepare(BUSY, CITY, record_routes=False)
+    closures = []
+    for seed in (5, 6, 7, 5):
+        got = run_measures(prep, seed)
+        want = run_scenario(BUSY.with_(seed=seed), CITY, record_routes=False)
+        assert set(got.tables) == {"incidents", "events", "compliance"}
+        for name in got.tables:
+            pd.testing.assert_frame_equal(got[name], want[name])
+        assert got.summary["counts"] == want.summary["counts"]
+        closures.append(got.summary["counts"]["closures"])
+        rep, plain = (replication_of(r, CITY, BUSY.name, seed) for r in (got, want))
+        pd.testing.assert_frame_equal(rep.rows, plain.rows)
+    assert sum(closures) > 0, closures  # pipe failures were drawn from the shared basis
+
+
+def test_a_timeline_basis_serves_its_own_scenario_only():
+    """The basis is checked against the scenario it is used for (any seed, nothing else)."""
+    applied = apply(BUSY, CITY)
+    basis = timeline_basis(BUSY, applied)
+    rng = np.random.default_rng
+    tl = build_timeline(BUSY.with_(seed=9), applied, rng(9), basis)
+    assert tl.closures and tl == build_timeline(BUSY.with_(seed=9), applied, rng(9))
+    with pytest.raises(ValueError, match="another scenario"):
+        build_timeline(SCEN, applied, rng(9), basis)

@@ -34,7 +34,7 @@ from twin.analysis.results import Results, write_results
 from twin.analysis.targets import PRIMARY_ORIGIN
 from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario
-from twin.sim.runner import Prepared, prepare, run_prepared
+from twin.sim.runner import Prepared, prepare, run_measures
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,11 @@ def one_replication(
 ) -> Replication:
     """Run ``scenario`` with ``seed`` (no routes, no maps) and measure it as
     :func:`replication_of` does. The seed-independent set-up (checks, applied city,
-    engine: :func:`twin.sim.runner.prepare`) is done once per worker process and
-    scenario; the run is then what ``run_scenario`` with that seed gives."""
+    engine, the timeline's basis: :func:`twin.sim.runner.prepare`) is done once per worker
+    process and scenario; the run builds only the tables measured
+    (:func:`twin.sim.runner.run_measures`), each what ``run_scenario`` with that seed gives."""
     prep = _prepared(scenario, city_path)
-    res = run_prepared(prep, seed)
+    res = run_measures(prep, seed)
     return replication_of(res, _city(city_path), scenario.name, seed, local, cells)
 
 

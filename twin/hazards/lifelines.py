@@ -125,16 +125,15 @@ def failure_rates(
     """Failures per km per year of every pipe (see module docstring for the model)."""
     if len(pipes) == 0:
         return np.zeros(0)
-    mat = _material_key(pipes["material"].to_numpy(dtype=object))
-    net = pipes["network"].astype(str).to_numpy(dtype=object)
-    base = np.empty(len(pipes))
-    for n in np.unique(net):
-        table = BASE_RATE_PER_KM_YR.get(n, {"*": 0.0})
-        sel = net == n
-        base[sel] = mat[sel].map(table).fillna(table["*"]).to_numpy(float)
+    # each (network, material) name looked up once: the pipes' codes index the tables
+    mats, mat = pd.factorize(pipes["material"].to_numpy(dtype=object), use_na_sentinel=False)
+    nets, net = pd.factorize(pipes["network"].astype(str).to_numpy(dtype=object))
+    keys = _material_key(mat).tolist()
+    tables = [BASE_RATE_PER_KM_YR.get(n, {"*": 0.0}) for n in net]
+    base = np.array([[t.get(k, t["*"]) for k in keys] for t in tables], float)[nets, mats]
     year = pd.to_numeric(pipes["install_year"], errors="coerce").to_numpy(float)
     age = np.where(np.isfinite(year), np.maximum(reference_year - year, 0.0), DEFAULT_AGE)
-    a = mat.map(AGEING_PER_YEAR).fillna(AGEING_PER_YEAR["*"]).to_numpy(float)
+    a = np.array([AGEING_PER_YEAR.get(k, AGEING_PER_YEAR["*"]) for k in keys], float)[mats]
     age_factor = np.clip(np.exp(a * (age - REFERENCE_AGE)), 0.25, 4.0)
     d = pd.to_numeric(pipes["diameter_mm"], errors="coerce").to_numpy(float)
     d = np.where(np.isfinite(d) & (d > 0), d, DEFAULT_DIAMETER_MM)
@@ -265,16 +264,31 @@ def pipe_outages(
     return out
 
 
+def expected_failures(city: City, pipes_spec: Pipes, run_s: float) -> np.ndarray:
+    """Expected failures of every pipe over a run of ``run_s`` s (zeros when off); a sweep
+    works it out once (:class:`twin.hazards.build.TimelineBasis`)."""
+    pipes = city.pipes
+    if not pipes_spec.failures or len(pipes) == 0 or run_s <= 0:
+        return np.zeros(len(pipes))
+    rate = failure_rates(pipes, pipes_spec.failure_rate_multiplier)
+    return rate * pipes["length_m"].to_numpy(float) / 1000.0 * (run_s / YEAR_S)
+
+
 def random_pipe_failures(
-    city: City, pipes_spec: Pipes, run_s: float, rng: np.random.Generator
+    city: City,
+    pipes_spec: Pipes,
+    run_s: float,
+    rng: np.random.Generator,
+    expected: np.ndarray | None = None,
 ) -> Timeline:
     """Failures of every pipe over a run of ``run_s`` seconds (``pipes_spec``: scenario
-    ``[pipes]``): Poisson counts per pipe (vectorised), onsets uniform over the run."""
+    ``[pipes]``): Poisson counts per pipe of mean ``expected`` (:func:`expected_failures`,
+    worked out here if not given), onsets uniform over the run."""
     pipes = city.pipes
     if not pipes_spec.failures or len(pipes) == 0 or run_s <= 0:
         return Timeline()
-    rate = failure_rates(pipes, pipes_spec.failure_rate_multiplier)
-    expected = rate * pipes["length_m"].to_numpy(float) / 1000.0 * (run_s / YEAR_S)
+    if expected is None:
+        expected = expected_failures(city, pipes_spec, run_s)
     counts = rng.poisson(expected)
     rows = np.repeat(np.arange(len(pipes)), counts)
     onset = rng.uniform(0.0, run_s, len(rows))

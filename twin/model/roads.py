@@ -21,6 +21,7 @@ a run has none (hand-made test networks), the fixed table by road class (:data:`
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -117,6 +118,12 @@ def free_flow_time_s(
     return np.maximum(base * factor, MIN_EDGE_TIME_S)
 
 
+_FACTORS: weakref.WeakKeyDictionary[RoadNetwork, dict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per network (while it lives), its congestion factors per period of the fixed table."""
+
+
 @dataclass(frozen=True, eq=False)
 class RoadNetwork:
     """The road graph as numpy arrays: node ``i`` is ``node_ids[i]``, edge ``k`` joins
@@ -158,14 +165,21 @@ class RoadNetwork:
 
     def period_factors(self, period: str) -> np.ndarray:
         """Congestion multiplier of every edge in ``period`` (one of :data:`PERIODS`): the
-        traffic model's when set (:attr:`congestion`), else the fixed table."""
+        traffic model's when set (:attr:`congestion`), else the fixed table (worked out once
+        per network and kept, read-only: every run's road times ask for it, ~0.1 s each on
+        the embedded twin)."""
         if self.congestion is not None:
             return self.congestion[PERIODS.index(period)]
-        table = CONGESTION[period]
-        default = DEFAULT_CONGESTION[period]
-        classes = np.where(self.edge_bridge, "bridge", self.edge_class)
-        uniq, inv = np.unique(classes, return_inverse=True)
-        return np.array([table.get(c, default) for c in uniq])[inv]
+        memo = _FACTORS.setdefault(self, {})
+        if period not in memo:
+            table = CONGESTION[period]
+            default = DEFAULT_CONGESTION[period]
+            classes = np.where(self.edge_bridge, "bridge", self.edge_class)
+            uniq, inv = np.unique(classes, return_inverse=True)
+            factors = np.array([table.get(c, default) for c in uniq])[inv]
+            factors.setflags(write=False)
+            memo[period] = factors
+        return memo[period]
 
     def edge_times(self, period: str | None = None, closed: np.ndarray | None = None) -> np.ndarray:
         """Travel time (s) of every edge in ``period``; closed edges are ``inf``."""

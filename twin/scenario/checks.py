@@ -56,7 +56,8 @@ def timeline_problems(scenario: Scenario, city: City) -> ProblemList:
     rep = _Reporter(scenario)
     run_h = scenario.days * 24.0
     edges = city.road_edges
-    edge_ids = set(edges["edge_id"].astype(str))
+    by_id = any(c.edge_ids for c in scenario.closures)  # the id set only when ids are given
+    edge_ids = set(edges["edge_id"].astype(str)) if by_id else set()
     for i, c in enumerate(scenario.closures):
         if c.name is not None and len(edges_named(city, c.name)) == 0:
             hint = _suggest(c.name.strip(), road_names(city))
@@ -127,10 +128,10 @@ def _incident_problems(scenario: Scenario, city: City, rep: _Reporter) -> None:
                 _suggest(t, types) or f"known types: {', '.join(types)}",
                 (t,),
             )
-    node_ids = set(city.road_nodes["node_id"].astype(str))
-    network_of_pipe = dict(
-        zip(city.pipes["pipe_id"].astype(str), city.pipes["network"].astype(str))
-    )
+    scripted = scenario.incidents.scripted  # the id lookups only when there are any
+    node_ids = set(city.road_nodes["node_id"].astype(str)) if scripted else set()
+    pipes = city.pipes if scripted else city.pipes.iloc[:0]
+    network_of_pipe = dict(zip(pipes["pipe_id"].astype(str), pipes["network"].astype(str)))
     run_min = scenario.days * 1440.0
     for k, s in enumerate(scenario.incidents.scripted):
         loc = ("incidents", "scripted", k)

@@ -39,7 +39,7 @@ from twin.analysis.metrics import (
 )
 from twin.analysis.results import Results
 from twin.analysis.targets import TARGETS, target
-from twin.hazards.build import build_timeline
+from twin.hazards.build import TimelineBasis, build_timeline, timeline_basis
 from twin.hazards.lifelines import lifelines_table
 from twin.hazards.regimes import scenario_traffic
 from twin.hazards.timeline import Timeline
@@ -63,8 +63,9 @@ PACKAGES = ("numpy", "scipy", "simpy", "geopandas", "networkx", "pandas", "shanc
 class Prepared:
     """What a run needs that does not depend on its seed: the scenario applied to the
     city, the completed engine config and the engine (fleet, travel-time tables,
-    placement), the size estimate. Valid for ``scenario`` under any seed (a sweep's
-    replications share one per worker process: :func:`run_prepared`)."""
+    placement), the size estimate, the timeline's seed-independent part (checks, expected
+    pipe failures). Valid for ``scenario`` under any seed (a sweep's replications share
+    one per worker process: :func:`run_prepared`, :func:`run_measures`)."""
 
     scenario: Scenario
     city: City
@@ -72,6 +73,7 @@ class Prepared:
     engine: Engine
     estimate: Any
     record_routes: bool
+    timeline: TimelineBasis
 
 
 def scenario_config(config: EngineConfig, scenario: Scenario, record_routes: bool) -> EngineConfig:
@@ -103,7 +105,8 @@ def prepare(
     config: EngineConfig | None = None,
     allow_large: bool = False,
 ) -> Prepared:
-    """The seed-independent set-up of :func:`run_scenario` (checks, applied city, engine)."""
+    """The seed-independent set-up of :func:`run_scenario` (checks, applied city, engine,
+    the timeline's basis)."""
     if city is None:
         city = load_city(scenario.city)
     check_against(scenario, city)  # every problem at once, before anything runs
@@ -117,7 +120,9 @@ def prepare(
         config = replace(
             config, traffic=scenario_traffic(city, scenario, use_cache=config.use_cache)
         )
-    return Prepared(scenario, city, config, Engine(city, config), est, bool(record_routes))
+    basis = timeline_basis(scenario, city)
+    engine = Engine(city, config)
+    return Prepared(scenario, city, config, engine, est, bool(record_routes), basis)
 
 
 def run_scenario(
@@ -163,6 +168,51 @@ def draw_scenario(
     )
 
 
+@dataclass(frozen=True)
+class _Simulated:
+    """One seed's simulation on a prepared engine, with its incidents and events tables."""
+
+    scenario: Scenario
+    timeline: Timeline
+    sim: SimResult
+    incidents: pd.DataFrame
+    events: pd.DataFrame
+
+
+def _simulate(
+    prep: Prepared, seed: int, progress: Callable[[float], None] | None = None
+) -> _Simulated:
+    """Timeline, draw and run of ``prep.scenario`` with ``seed``: one Generator seeded
+    with ``seed`` drives all three (the engine keeps no state between runs)."""
+    scenario, city = prep.scenario.with_(seed=seed), prep.city
+    rng = np.random.default_rng(scenario.seed)
+    timeline = build_timeline(scenario, city, rng, prep.timeline)
+    engine = prep.engine
+    arrays = draw_scenario(engine, scenario, rng, timeline)
+    sim = engine.run(arrays, rng, scenario.duration_s, timeline, progress)
+    incidents = incident_table(sim)
+    for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
+        incidents[name] = values
+    for name, values in access_columns(sim.incidents, sim.arrays).items():  # flood water and access
+        incidents[name] = values
+    return _Simulated(scenario, timeline, sim, incidents, event_table(sim))
+
+
+def run_measures(prep: Prepared, seed: int) -> Results:
+    """What a sweep's replication measures of ``prep.scenario`` with ``seed``: the tables
+    ``incidents``, ``events`` and ``compliance`` and the summary's ``counts`` (and
+    ``seed``), each the same as :func:`run_prepared` gives, without the tables and summary
+    nobody measures (coverage — a road search per period —, lifelines, routes, units…)."""
+    done = _simulate(prep, seed)
+    inc, events = done.incidents, done.events
+    tables = {
+        "incidents": inc,
+        "events": events,
+        "compliance": compliance_table(inc, prep.config.catalogue),
+    }
+    return Results(tables, {"seed": seed, "counts": counts(done.sim, inc, events)})
+
+
 def run_prepared(
     prep: Prepared,
     seed: int,
@@ -175,19 +225,10 @@ def run_prepared(
     runs; one Generator seeded with ``seed`` drives the timeline, the draw and the run)."""
     wall0 = time.perf_counter() if wall0 is None else wall0
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    scenario, city, config = prep.scenario.with_(seed=seed), prep.city, prep.config
-    record_routes = prep.record_routes
-    rng = np.random.default_rng(scenario.seed)
-    timeline = build_timeline(scenario, city, rng)
-    engine = prep.engine
-    arrays = draw_scenario(engine, scenario, rng, timeline)
-    sim = engine.run(arrays, rng, scenario.duration_s, timeline, progress)
-    incidents = incident_table(sim)
-    for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
-        incidents[name] = values
-    for name, values in access_columns(sim.incidents, sim.arrays).items():  # flood water and access
-        incidents[name] = values
-    events = event_table(sim)
+    done = _simulate(prep, seed, progress)
+    scenario, timeline, sim = done.scenario, done.timeline, done.sim
+    city, config, record_routes = prep.city, prep.config, prep.record_routes
+    incidents, events = done.incidents, done.events
     tables = {
         "incidents": incidents,
         "events": events,
