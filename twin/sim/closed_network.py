@@ -193,7 +193,8 @@ class ClosedNetwork:
             mask = np.zeros(dag.shape[0], bool)
             for c in own.tolist():
                 if not mask[c]:
-                    mask[breadth_first_order(dag, c, directed=True, return_predecessors=False)] = True
+                    seen = breadth_first_order(dag, c, directed=True, return_predecessors=False)
+                    mask[seen] = True
             return mask
 
         ok = self._cached(("sccm", p, own.tobytes()), make)
