@@ -105,6 +105,29 @@ def test_reaches_agrees_with_a_full_search_under_one_way_streets(closed_edges, r
     assert np.isfinite(rt.tree(root, 0)[0]).tolist() == exact.tolist()
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(0, len(NET.edge_ids) - 1), min_size=0, max_size=40),
+    st.lists(st.integers(0, 5), min_size=1, max_size=6),
+)
+def test_reached_from_several_stations_is_what_best_finds(closed_edges, rows):
+    """Property: ``reached_from(roots)`` (the retry's test before any search) says a node
+    is reachable exactly when an unbounded Dijkstra from one of the roots reaches it, and
+    so exactly when :meth:`RoadTimes.best` over those stations finds a finite time — a
+    request it rejects is one ``best`` would have searched for and not found."""
+    rt = RoadTimes(TT_ONEWAY)
+    closed = np.zeros(len(NET.edge_ids), bool)
+    closed[closed_edges] = True
+    rt.set_closed(closed)
+    rows = np.unique(np.asarray(rows))
+    roots = SOURCES[rows]
+    exact = np.isfinite(dijkstra(rt.matrix(0), directed=True, indices=roots)).any(axis=0)
+    test = rt.reached_from(roots, 0)
+    assert [test(n) for n in range(len(exact))] == exact.tolist()
+    for node in range(0, len(exact), 7):
+        assert np.isfinite(rt.best(rows, node, 0)[1]) == exact[node]
+
+
 def test_searches_are_kept_across_closure_changes():
     """A search made under closure state A is found again when A comes back (a closure's
     end restores the state before it), not recomputed; a bounded search is reused for any

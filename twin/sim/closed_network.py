@@ -181,6 +181,25 @@ class ClosedNetwork:
         ok = self._cached(("sccr", p, own), make)
         return lambda node: bool(ok[labels[node]])
 
+    def reached_from(self, roots: np.ndarray, p: int) -> Callable[[int], bool]:
+        """A test ``node → bool``: can a unit at any of the nodes ``roots`` drive to ``node``
+        under the current closures in period ``p``? Exact, as :meth:`reaches` for one root:
+        the components reachable in the condensation from the roots' components (a root
+        whose component is already reached adds nothing: reachability is transitive)."""
+        labels, dag = self.strong(p)
+        own = np.unique(labels[np.asarray(roots, np.int64)])
+
+        def make() -> np.ndarray:
+            mask = np.zeros(dag.shape[0], bool)
+            for c in own.tolist():
+                if not mask[c]:
+                    seen = breadth_first_order(dag, c, directed=True, return_predecessors=False)
+                    mask[seen] = True
+            return mask
+
+        ok = self._cached(("sccm", p, own.tobytes()), make)
+        return lambda node: bool(ok[labels[node]])
+
     def tree_to(
         self, root: int, targets: np.ndarray | int, lower_s: float, p: int, reverse: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:

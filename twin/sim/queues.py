@@ -159,6 +159,7 @@ class Queues:
                 continue
             waiting, pool.queue = pool.queue, PriorityQueue()
             can = pool.sendable()  # kept current after each start
+            reach = self._free_reach(pool) if can else None
             for k, inc in enumerate(waiting):
                 if inc.cleared:
                     continue
@@ -169,12 +170,23 @@ class Queues:
                 if not (can or join):  # no station may send: no search (thousands queued)
                     self._requeue(pool, inc, kind, stage)
                     continue
+                if not join and reach is not None and not reach(inc.node):
+                    self._requeue(pool, inc, kind, stage)  # no free unit can drive there:
+                    continue  # pick_kind would search (unbounded) and find none
                 i, _, kind = self.disp.pick_kind(pool, inc.node, inc.district, now, kind, join)
                 if i < 0:
                     self._requeue(pool, inc, kind, stage)
                 else:
                     self.start(inc, pool, i, kind)
                     can = pool.sendable()
+                    reach = self._free_reach(pool) if can else None
+
+    def _free_reach(self, pool: Pool) -> Callable[[int], bool]:
+        """``node → bool``: can a free unit of ``pool`` that may be sent (any kind) drive
+        to ``node`` now? Exact (strong components under the current closures)."""
+        rows = pool.rows[pool.free_of(ANY)]
+        p = self.rt.period(self.now() + pool.spec.turnout_s)
+        return self.rt.reached_from(self.rt.source_nodes[rows], p)
 
     @staticmethod
     def _requeue(pool: Pool, inc: Inc, kind: int, stage: int = 0) -> None:
