@@ -33,7 +33,7 @@ def move_f2_to_n22() -> str:
     return f'[[stations.move]]\nstation_id = "F2"\nlon = {lon}\nlat = {lat}\n'
 
 
-def test_a_move_changes_only_the_moved_station_and_keeps_the_crs():
+def test_a_move_changes_only_the_moved_station_and_keeps_the_crs() -> None:
     city = tiny_city()
     st = apply(parse_scenario(move_f2_to_n22(), "move.toml"), city).stations
     assert st.crs == city.crs
@@ -51,7 +51,7 @@ def test_a_move_changes_only_the_moved_station_and_keeps_the_crs():
         assert district == home_district, sid
 
 
-def test_station_units_are_int64_even_from_a_layer_of_32_bit_integers():
+def test_station_units_are_int64_even_from_a_layer_of_32_bit_integers() -> None:
     # a stations file may store units as 32-bit integers; the engine's arrays are int64
     city = tiny_city()
     stations = city.stations.copy()

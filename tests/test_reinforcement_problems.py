@@ -25,7 +25,7 @@ staging = ["F9"]
 """
 
 
-def test_a_name_used_twice_and_an_unknown_staging_station_in_full():
+def test_a_name_used_twice_and_an_unknown_staging_station_in_full() -> None:
     got = [
         (p.where, p.what, p.fix, p.ids, p.line)
         for p in problems_against(parse_scenario(TWICE, "r.toml"), tiny_city())
