@@ -6,7 +6,8 @@
 - **Unusable cache** (the path is a file, a read-only folder, a full disk): runs carry on
   without it — travel times are recomputed — and a :class:`CacheWarning` says so once per
   process (the CLI prints it as one ``warning:`` line).
-- **What is ours:** files named ``tt-<24 hex>-<period>.npz`` (and ``.tt-…`` partial writes),
+- **What is ours:** files named ``tt-<24 hex>-<period>.npz`` and ``city-<24 hex>.pkl``
+  (:mod:`twin.model.city_cache`), and their ``.tt-…``/``.city-…`` partial writes,
   and under ``cities/`` the built municipality folders ``municipality-<16 hex>`` whose
   ``city.json`` names our builder (and the
   ``.municipality-…`` folders of a build in progress or interrupted: :mod:`twin.model.named`).
@@ -33,8 +34,11 @@ import platformdirs
 
 APP = "shancheng-twin"
 DEFAULT_MAX_MB = 2048.0
-OURS = re.compile(r"^\.?tt-[0-9a-f]{24}-[a-z]+(\.[A-Za-z0-9_]+)?\.npz$")
-"""Names of the files this tool writes into the cache folder."""
+OURS = re.compile(
+    r"^\.?(tt-[0-9a-f]{24}-[a-z]+(\.[A-Za-z0-9_]+)?\.npz|city-[0-9a-f]{24}(\.[A-Za-z0-9_]+)?\.pkl)$"
+)
+"""Names of the files this tool writes into the cache folder (travel times; loaded cities:
+:mod:`twin.model.city_cache`)."""
 CITIES = "cities"
 """The cache's sub-folder of built cities (:mod:`twin.model.named`)."""
 OUR_CITY = re.compile(r"^(municipality-[0-9a-f]{16}|\.municipality-[A-Za-z0-9_]+)$")
@@ -63,14 +67,17 @@ def max_bytes() -> float:
     return max(mb, 0.0) * 1e6
 
 
-def _warn_once(folder: Path, why: str) -> None:
+def warn_once(folder: Path, why: str) -> None:
+    """One :class:`CacheWarning` per process and (folder, reason): the cache in ``folder``
+    (travel times, loaded cities) cannot be used and the run carries on without it."""
     key = f"{folder}:{why}"
     if key not in _warned:
         _warned.add(key)
         warnings.warn(
             CacheWarning(
                 f"travel-time cache {folder} cannot be used ({why}); carrying on without it "
-                "(travel times are recomputed: slower). Set TWIN_CACHE_DIR to a writable folder."
+                "(travel times are recomputed and cities reloaded from their layers: slower). "
+                "Set TWIN_CACHE_DIR to a writable folder."
             ),
             stacklevel=3,
         )
@@ -107,7 +114,7 @@ def save(name: str, arrays: dict[str, np.ndarray]) -> bool:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        _warn_once(folder, exc.strerror or type(exc).__name__)
+        warn_once(folder, exc.strerror or type(exc).__name__)
         return False
     evict(max_bytes())
     return True
