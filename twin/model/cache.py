@@ -6,8 +6,9 @@
 - **Unusable cache** (the path is a file, a read-only folder, a full disk): runs carry on
   without it — travel times are recomputed — and a :class:`CacheWarning` says so once per
   process (the CLI prints it as one ``warning:`` line).
-- **What is ours:** files named ``tt-<24 hex>-<period>.npz`` and ``city-<24 hex>.pkl``
-  (:mod:`twin.model.city_cache`), and their ``.tt-…``/``.city-…`` partial writes,
+- **What is ours:** files named ``tt-<24 hex>-<period>.npz``, ``pipes-<24 hex>-<network>.npz``
+  (:func:`twin.sim.placement.pipe_info`) and ``city-<24 hex>.pkl``
+  (:mod:`twin.model.city_cache`), and their partial writes (the same names after a dot),
   and under ``cities/`` the built municipality folders ``municipality-<16 hex>`` whose
   ``city.json`` names our builder (and the
   ``.municipality-…`` folders of a build in progress or interrupted: :mod:`twin.model.named`).
@@ -35,7 +36,8 @@ import platformdirs
 APP = "shancheng-twin"
 DEFAULT_MAX_MB = 2048.0
 OURS = re.compile(
-    r"^\.?(tt-[0-9a-f]{24}-[a-z]+(\.[A-Za-z0-9_]+)?\.npz|city-[0-9a-f]{24}(\.[A-Za-z0-9_]+)?\.pkl)$"
+    r"^\.?((tt|pipes)-[0-9a-f]{24}-[a-z]+(\.[A-Za-z0-9_]+)?\.npz"
+    r"|city-[0-9a-f]{24}(\.[A-Za-z0-9_]+)?\.pkl)$"
 )
 """Names of the files this tool writes into the cache folder (travel times; loaded cities:
 :mod:`twin.model.city_cache`)."""
