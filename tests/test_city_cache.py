@@ -1,6 +1,8 @@
 """The city cache (twin.model.city_cache): a loaded built-in city stored once and read back
 identical; stale, damaged or foreign files are rebuilt; the key follows the data; nothing
-is written outside the cache folder."""
+is written outside the cache folder. And the placement's cached pipe ages and sensor
+coverage (twin.sim.placement.pipe_info): the same arrays as computed, recomputed when damaged,
+a new key when the pipes change."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import os
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
@@ -16,6 +19,7 @@ from tests.tinycity import tiny_city
 from twin.model import cache
 from twin.model.city import LAYERS, City, embedded_path, load_city, save_city
 from twin.model.city_cache import PREFIX, cached_city, city_key, read_city
+from twin.sim.placement import REFERENCE_YEAR, pipe_info
 
 
 def assert_same_city(a: City, b: City) -> None:
@@ -139,3 +143,34 @@ def test_embedded_twin_is_cached_user_folders_are_not(
     assert read_city(path, city_key(embedded_path()), City) is not None
     assert snapshot(embedded_path()) == embedded
     assert os.listdir(store) == [path.name]
+
+
+# ------------------------------------------------ pipe ages and sensors (placement cache)
+
+
+def test_pipe_info_cached_equals_computed_and_follows_the_pipes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "cache"
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(store))
+    city = tiny_city()
+    xy = city.roads.xy
+    fresh = pipe_info(city.pipes, "gas", xy, use_cache=False)
+    assert not store.exists()
+    # by hand: n00 lies on G1 (1980, unmonitored) → age 2025 − 1980 = 45, not watched;
+    # n10 is the end of both G1 and G2 and n20 lies on G2 (2015, monitored): age 45 or 10
+    n00 = list(city.roads.node_ids).index("n00")
+    assert fresh[0][n00] == REFERENCE_YEAR - 1980 and not fresh[1][n00]
+    first = pipe_info(city.pipes, "gas", xy)
+    (path,) = store.iterdir()
+    assert path.name.startswith("pipes-") and path.name.endswith("-gas.npz")
+    assert path in cache.our_files(store)
+    path.write_bytes(path.read_bytes()[:50])  # damaged: recomputed and rewritten
+    again = pipe_info(city.pipes, "gas", xy)
+    for got in (first, again, pipe_info(city.pipes, "gas", xy)):
+        np.testing.assert_array_equal(got[0], fresh[0])
+        np.testing.assert_array_equal(got[1], fresh[1])
+    older = city.pipes.assign(install_year=city.pipes["install_year"] - 1)
+    aged = pipe_info(older, "gas", xy)
+    assert len(list(store.iterdir())) == 2  # another key: another file
+    np.testing.assert_array_equal(aged[0], fresh[0] + 1)

@@ -26,6 +26,7 @@ import re
 import shutil
 import tempfile
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def load(name: str) -> dict[str, np.ndarray] | None:
             arrays = {k: z[k] for k in z.files}
         os.utime(path)  # least recently used goes first
         return arrays
-    except (OSError, ValueError, KeyError, EOFError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
 
 
