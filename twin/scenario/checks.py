@@ -245,7 +245,7 @@ def city_problems(scenario: Scenario, city: City) -> ProblemList:
                 (sid,),
             )
     _reinforcement_problems(scenario, city, kept | added, rep)
-    networks = set(city.pipes["network"].astype(str))
+    networks = set(city.pipes["network"].astype(str).unique())  # not 89 k elements one by one
     for i, s in enumerate(scenario.sensors):
         if s.district is not None and resolve_district(city, s.district) is None:
             rep.add(
