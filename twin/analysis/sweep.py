@@ -135,6 +135,12 @@ def _city(city_path: str | None) -> City:
     return load_city(city_path)
 
 
+def shared_city(city_path: str | None) -> City:
+    """The city at ``city_path`` (None: the embedded twin) as this process's sweeps load
+    it: once, shared by their checks, set-up and forked workers."""
+    return _city(city_path)
+
+
 _PREPARED: dict[tuple[str, str | None], Prepared] = {}
 
 
