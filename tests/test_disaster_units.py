@@ -102,6 +102,26 @@ def test_first_crews_count_only_stage_zero_whatever_the_priority():
     assert q.first_crews() == 1 and q.stage(0) == 0 and q.stage(1) == 1
 
 
+def test_restaging_moves_requests_between_stages_and_keeps_priority_age_and_arrival():
+    # Four requests: x (stage 1, prio 1, alarm 5), y (0, 1, 30), z (1, 0, 40), w (0, 1, 30,
+    # queued after y). Re-staged so that x and z open sites (0) and y, w reinforce (1):
+    # stage 0 by priority — z (prio 0) before x (prio 1) — then stage 1, y before w (same
+    # priority and alarm: queued first, served first). Stages follow; first crews = 2.
+    q = PriorityQueue()
+    reqs = {n: Req(n, p, a) for n, p, a in (("x", 1, 5.0), ("y", 1, 30.0), ("z", 0, 40.0))}
+    reqs["w"] = Req("w", 1, 30.0)
+    q.append(reqs["x"], 1)
+    q.append(reqs["y"])
+    q.append(reqs["z"], 1)
+    q.append(reqs["w"])
+    assert [r.name for r in q] == ["y", "w", "z", "x"]
+    q.restage(lambda r: 0 if r.name in ("x", "z") else 1)
+    assert [r.name for r in q] == ["z", "x", "y", "w"]
+    assert [q.stage(k) for k in range(4)] == [0, 0, 1, 1] and q.first_crews() == 2
+    q.append(Req("v", 1, 1.0))  # a new request still slots in by its key
+    assert [r.name for r in q] == ["z", "v", "x", "y", "w"]
+
+
 def test_priority_classes_and_the_default_for_unknown_types():
     assert priority_of("building_fire") == 0
     assert priority_of("building_collapse") == 1

@@ -248,3 +248,42 @@ def test_reinforcements_listed_latest_first_still_arrive_each_at_its_own_time():
     ids = [str(sim.engine.fleet.unit_ids[e[3]]) for e in arrived]
     assert [e[0] for e in arrived] == [1800.0, 7200.0]
     assert ids == ["reinf:provincial@F1/1", "reinf:national@F1/1"]
+
+
+# ---- under a surge a site's first crew comes from whichever force frees a unit first ----------
+
+
+def test_a_freed_engine_opens_a_site_waiting_on_the_professionals_before_reinforcing():
+    # One fire engine at F1 (n00), the professional team P1 (n11). Trigger 1, checks every
+    # 100 s, no release (1e9 s). A collapse needs P1 first, then an engine.
+    # - entrapment e (one engine, works 1000 s) at n10, alarm 0: ordered 60, turnout 90 s,
+    #   one street 100 s → on scene 250, set-up 60 + work 1000 → cleared 1310; the surge
+    #   is declared at the 100 s check (e open with life risk);
+    # - collapse a at n20, alarm 200, ordered 260: P1 is free and goes (a has its crew);
+    #   a's engine is deferred (stage 1);
+    # - collapse b at n21, alarm 300, ordered 360: P1 is out and the engine busy, so b's
+    #   first crew is asked of P1 (queued, stage 0) and its engine deferred (stage 1).
+    # At 1310 the engine is free at n10. b has no crew and a has one: it goes to b, the
+    # older request notwithstanding (at each check b's engine request was re-staged to 0,
+    # a's stayed 1) — its turnout 90 s, then n10 → n20 → n21, 200 s: on scene at 1600.
+    # Before the re-staging the engine reinforced a (older, both at stage 1) and b waited
+    # for P1 for 20 000 s.
+    city = tiny_city(units={"F1": 1, "F2": 0, "F3": 0})
+    types = (
+        named("technical_rescue", 1000.0, (("fire", 1),)),
+        named("building_collapse", 20000.0, (("professional", 1), ("fire", 1))),
+    )
+    incs = [
+        (0.0, "technical_rescue", "n10"),
+        (200.0, "building_collapse", "n20"),
+        (300.0, "building_collapse", "n21"),
+    ]
+    rule = SurgeRule(trigger_open=1, check_s=100.0, release_after_s=1e9)
+    sim = simulate_script(city, incs, config=dr_config(*types, surge=rule))
+    e, a, b = sim.incidents
+    assert sim.surge_declared_s == [100.0]
+    assert e.cleared_s == 1310.0
+    engine_to = [(r[0], r[2]) for r in sim.events if r[1] == KINDS.index("dispatched")]
+    assert engine_to[:3] == [(60.0, e.id), (260.0, a.id), (1310.0, b.id)]
+    assert b.first[FIRE] == 1600.0
+    assert b.first[FORCES.index("professional")] > 20000.0  # P1 works on a 20 000 s

@@ -106,6 +106,8 @@ class Crews:
         self.dispatch_l[station] += 1
         if pool.force == inc.lead:
             inc.lead_sent = True
+        if pool.force in GROUND:
+            inc.crewed = True
         ev = self.log.add
         ev((now, DISPATCHED, inc.id, u, inc.node, frm, inc.district))
         if frm != inc.district and pool.spec.level == "district":

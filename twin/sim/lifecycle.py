@@ -78,6 +78,7 @@ class Inc:
         "air_request_s",
         "prio",
         "first_crew",
+        "crewed",
         "reached_s",
         "reached_by",
     )
@@ -120,6 +121,7 @@ class Inc:
         self.air_scene = False  # the first ground crew on scene will ask for air rescue
         self.air_request_s = math.nan  # when air rescue was requested
         self.prio, self.first_crew = priority_of(type.name), False  # queue order; surge
+        self.crewed = False  # a ground unit has been dispatched to it (surge: has its crew)
         self.reached_s, self.reached_by = math.nan, ""  # first to reach the place (not the edge)
 
     def next_noise(self) -> float | None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from typing import Any, Protocol
 
 PRIORITY: dict[str, int] = {
@@ -107,6 +107,14 @@ class PriorityQueue:
         """Remove and return the request served first."""
         self._keys.pop(0)
         return self._items.pop(0)
+
+    def restage(self, stage_of: Callable[[Any], int]) -> None:
+        """Give every request the stage ``stage_of(incident)`` says, and re-sort (priority,
+        age and the order of queueing kept within a stage). Time: O(n log n)."""
+        keys = [(stage_of(inc), k[1], k[2], k[3]) for k, inc in zip(self._keys, self._items)]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self._keys = [keys[k] for k in order]
+        self._items = [self._items[k] for k in order]
 
     def stage(self, k: int) -> int:
         """Stage of the ``k``-th request in serving order."""

@@ -9,10 +9,18 @@ checked every ``check_s`` (:data:`CHECK_S`).
 **Mass-casualty mode** (while declared), as in the triage doctrine of fire and rescue
 services facing many sites at once (cover every site with one crew, then build up):
 
-- one crew per site first: a new incident's first ground unit is requested as usual;
-  the rest of its first assignment is queued behind every site still waiting for its
-  first crew (stage 1 in :class:`twin.sim.priority.PriorityQueue`); free units take
-  those reinforcement requests at each check when no first crew is waiting;
+- one crew per site first: a new incident's first ground unit is requested as usual
+  (from the first of its ground forces with a free unit,
+  :func:`twin.sim.priority.first_crew_force`); the rest of its first assignment is queued
+  behind every site still waiting for its first crew (stage 1 in
+  :class:`twin.sim.priority.PriorityQueue`); free units take those reinforcement requests
+  at each check when no first crew is waiting. A site's first crew is whichever of its
+  ground forces dispatches a unit first: at each check every queued ground request is
+  re-staged — stage 0 while no ground unit has been dispatched to its site, 1 after — so
+  that when one force is exhausted (the 33 professional teams a collapse asks for first),
+  the site's requests to another force (fire) open it as soon as that force frees a unit,
+  ahead of its reinforcements elsewhere. Between checks a stage is as of the last check
+  (at most ``check_s`` old);
 - units released from long jobs by rule: a ground unit that has been on a scene for
   ``release_after_s`` (default :data:`RELEASE_AFTER_S`) where at least one other ground
   unit stays, is released to the first site of its force still waiting for a first crew
@@ -88,6 +96,12 @@ def surge_rule(spec: SurgeSpec) -> SurgeRule:
     )
 
 
+def _first_crew_stage(inc: Inc) -> int:
+    """Stage of a queued ground request under a surge: 0 while no ground unit has been
+    dispatched to its site, else 1 (a reinforcement)."""
+    return 1 if inc.crewed else 0
+
+
 class Surge:
     """The surge state of a run, its checks and its hourly log."""
 
@@ -130,6 +144,9 @@ class Surge:
             self.declared_s.append(self.env.now)
         elif was and life < self.rule.trigger_open / 2:
             self.active = False
+        if self.active:  # a site's first crew: whichever needed ground force sends one first
+            for f in sorted(GROUND):
+                self.pools[f].queue.restage(_first_crew_stage)
         if was or self.active:  # deferred requests exist only under a surge
             self.retry()
         if self.active:
