@@ -121,6 +121,9 @@ def measure(days: float, a: argparse.Namespace) -> None:
         f"sweep of {a.replications} replications, baseline, {days:g} day(s); {os.cpu_count()} cores"
     )
     print(f"before: {load()}", flush=True)
+    t0 = time.process_time()
+    sweep_mod._prepared(scenario, scenario.city)  # fills the disk caches if they are empty
+    print(f"warm-up (disk caches filled if empty): {time.process_time() - t0:.2f} CPU-s")
     if a.cpu_replications > 0:
         cpu_phases(scenario, a.cpu_replications)
     walls: dict[int, list[float]] = {1: [], 2: []}
