@@ -1,32 +1,40 @@
 """Benchmark: ``twin sweep`` on 1 worker against 2 workers (issue #15, "sweep on all cores").
 
-    nice -n 10 .venv/bin/python bench/sweep_speedup.py [--replications 8] [--days 1] [--repeats 2]
-        [--cpu-replications 4]
+    nice -n 10 .venv/bin/python bench/sweep_speedup.py [--replications 8] [--days 1 7]
+        [--repeats 3] [--cpu-replications 4]
 
-On the embedded central twin and ``scenarios/baseline.toml`` for ``--days`` days:
-``twin.analysis.sweep.sweep`` of ``--replications`` seeds with ``workers=1`` (the
-synchronous scheduler in this process) and ``workers=2`` (Dask's local process pool, one
-task at a time per worker), alternating, ``--repeats`` times. Each timing starts cold: this
-process forgets its loaded city and set-up before the 1-worker sweep, and the 2-worker
-sweep starts fresh worker processes (which import the package, load the city and set the
-scenario up once each). Both sweeps must give identical rows (checked). Printed: every wall
-time, the medians, the ratio of the medians, the load average before and after (the
-machine is shared: a ratio measured under load from other jobs understates the speed-up).
+On the embedded central twin and ``scenarios/baseline.toml`` for each of ``--days`` (one
+or more lengths in days, each measured in turn): ``twin.analysis.sweep.sweep`` of
+``--replications`` seeds with ``workers=1`` (the synchronous scheduler in this process)
+and ``workers=2`` (Dask's local process pool, one task at a time per worker), alternating,
+``--repeats`` times. Each timing starts cold in memory: this process forgets its loaded
+city and set-up before each sweep; the 2-worker sweep loads and sets up here and forks
+fresh worker processes that inherit both. The disk caches (travel times, the loaded city,
+the pipe ages: :mod:`twin.model.cache`) are warm, as for every sweep after a user's
+first; a first sweep ever also pays "city from layers" and "pipe info computed" below
+once. Both sweeps must give identical rows (checked). Printed: every wall time, the
+medians, the ratio of the medians, the load average before and after (the machine may be
+shared: a ratio measured under load from other jobs understates the speed-up).
 
-First, in this process, the CPU seconds of a sweep's serial part (loading the city, then
-the set-up: ``twin.sim.runner.prepare``) and of each of ``--cpu-replications`` replications
-(``one_replication``, as a worker runs them), cold: with S the serial part and R one
-replication, 1 worker takes about S + n R and 2 workers S + n R / 2, so these say what
-speed-up to expect and why (CPU time stays meaningful on a loaded machine; wall time does not).
+First, in this process, the CPU seconds of each piece: the city loaded from its layers
+(what the city cache saves), loaded from the city cache, the set-up
+(``twin.sim.runner.prepare``, with the pipe ages from the cache) and the pipe ages
+computed (what that cache saves), then each of ``--cpu-replications`` replications
+(``one_replication``, as a worker runs them): with S the serial part (city from the cache
++ set-up) and R one replication, 1 worker takes about S + n R and 2 workers S + n R / 2,
+so these say what speed-up to expect and why (CPU time stays meaningful on a loaded
+machine; wall time does not).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -35,29 +43,58 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from twin.analysis import sweep as sweep_mod  # noqa: E402
+from twin.model import city as city_mod  # noqa: E402
+from twin.model.city import embedded_path  # noqa: E402
 from twin.scenario.spec import load_scenario  # noqa: E402
+from twin.sim.placement import pipe_info  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 
-def timed(scenario, replications: int, workers: int) -> tuple[float, pd.DataFrame]:
-    """Wall seconds of a cold sweep (this process's caches cleared first) and its rows."""
+@dataclass(frozen=True)
+class Timing:
+    """One sweep: wall seconds, CPU seconds here and in the worker processes, its rows."""
+
+    wall: float
+    here: float
+    workers: float
+    rows: pd.DataFrame
+
+    def cpu(self) -> str:
+        return f"CPU {self.here:.1f} here + {self.workers:.1f} in workers"
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished child processes."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(scenario, replications: int, workers: int) -> Timing:
+    """A cold sweep (this process's caches cleared first): wall and CPU seconds, rows."""
     sweep_mod._PREPARED.clear()
     sweep_mod._city.cache_clear()
-    t0 = time.perf_counter()
+    c0, k0, t0 = time.process_time(), children_cpu(), time.perf_counter()
     rows = sweep_mod.sweep(scenario, replications, workers=workers)
-    return time.perf_counter() - t0, rows
+    wall = time.perf_counter() - t0
+    return Timing(wall, time.process_time() - c0, children_cpu() - k0, rows)
 
 
 def cpu_phases(scenario, replications: int) -> None:
-    """Print the CPU seconds of the city load, the set-up and each replication (cold)."""
+    """Print the CPU seconds of each piece of a sweep's serial part and each replication."""
     sweep_mod._PREPARED.clear()
     sweep_mod._city.cache_clear()
     t0 = time.process_time()
-    sweep_mod._city(scenario.city)
+    city_mod._read_city(embedded_path(), validate=True)
     t1 = time.process_time()
-    sweep_mod._prepared(scenario, scenario.city)
+    sweep_mod._city(scenario.city)
     t2 = time.process_time()
+    prep = sweep_mod._prepared(scenario, scenario.city)
+    t3 = time.process_time()
+    xy = prep.city.roads.xy
+    for net in ("water", "gas", "drainage"):
+        pipe_info(prep.city.pipes, net, xy, use_cache=False)
+    t4 = time.process_time()
     reps = []
     for i in range(replications):
         a = time.process_time()
@@ -65,8 +102,10 @@ def cpu_phases(scenario, replications: int) -> None:
         reps.append(time.process_time() - a)
     each = ", ".join(f"{r:.2f}" for r in reps)
     print(
-        f"CPU-s: city load {t1 - t0:.2f}, set-up {t2 - t1:.2f} (serial {t2 - t0:.2f}); "
-        f"replications {each} (median {statistics.median(reps):.2f}); {load()}",
+        f"CPU-s: city from layers {t1 - t0:.2f} (uncached), from the city cache {t2 - t1:.2f}; "
+        f"set-up {t3 - t2:.2f} (pipe info computed instead of cached: {t4 - t3:.2f}); "
+        f"serial part {t3 - t1:.2f}; replications {each} (median {statistics.median(reps):.2f}); "
+        f"{load()}",
         flush=True,
     )
 
@@ -75,31 +114,51 @@ def load() -> str:
     return "load average {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg())
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--replications", type=int, default=8)
-    ap.add_argument("--days", type=float, default=1.0)
-    ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--cpu-replications", type=int, default=4)
-    a = ap.parse_args()
-    scenario = load_scenario(BASELINE).with_(days=a.days)
+def measure(days: float, a: argparse.Namespace) -> None:
+    """One sweep length: CPU pieces, then the alternating 1- and 2-worker timings."""
+    scenario = load_scenario(BASELINE).with_(days=days)
     print(
-        f"sweep of {a.replications} replications, baseline, {a.days:g} day(s); {os.cpu_count()} cores"
+        f"sweep of {a.replications} replications, baseline, {days:g} day(s); {os.cpu_count()} cores"
     )
     print(f"before: {load()}", flush=True)
+    t0 = time.process_time()
+    sweep_mod._prepared(scenario, scenario.city)  # fills the disk caches if they are empty
+    print(f"warm-up (disk caches filled if empty): {time.process_time() - t0:.2f} CPU-s")
     if a.cpu_replications > 0:
         cpu_phases(scenario, a.cpu_replications)
     walls: dict[int, list[float]] = {1: [], 2: []}
+    ideal = []
     for r in range(a.repeats):
-        one, rows1 = timed(scenario, a.replications, 1)
-        two, rows2 = timed(scenario, a.replications, 2)
-        pd.testing.assert_frame_equal(rows1, rows2)  # same replications either way
-        walls[1].append(one)
-        walls[2].append(two)
-        print(f"repeat {r + 1}: 1 worker {one:.1f} s, 2 workers {two:.1f} s; {load()}", flush=True)
+        one = timed(scenario, a.replications, 1)
+        two = timed(scenario, a.replications, 2)
+        pd.testing.assert_frame_equal(one.rows, two.rows)  # same replications either way
+        walls[1].append(one.wall)
+        walls[2].append(two.wall)
+        # on 2 idle cores, balanced: the serial part here, then the workers' CPU in parallel
+        ideal.append((one.here + one.workers) / (two.here + two.workers / 2))
+        print(
+            f"repeat {r + 1}: 1 worker {one.wall:.1f} s ({one.cpu()}), "
+            f"2 workers {two.wall:.1f} s ({two.cpu()}); {load()}",
+            flush=True,
+        )
     m1, m2 = statistics.median(walls[1]), statistics.median(walls[2])
     print(f"median wall: 1 worker {m1:.1f} s, 2 workers {m2:.1f} s; speed-up {m1 / m2:.2f} x")
-    print(f"after: {load()}")
+    print(
+        "CPU-bound estimate (1 worker's CPU / (2 workers' CPU here + workers' CPU / 2), "
+        f"what 2 idle cores would give with balanced workers): median {statistics.median(ideal):.2f} x"
+    )
+    print(f"after: {load()}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--replications", type=int, default=8)
+    ap.add_argument("--days", type=float, nargs="+", default=[1.0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cpu-replications", type=int, default=4)
+    a = ap.parse_args()
+    for days in a.days:
+        measure(days, a)
     print("command: nice -n 10 .venv/bin/python bench/sweep_speedup.py " + " ".join(sys.argv[1:]))
 
 

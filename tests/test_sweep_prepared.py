@@ -6,6 +6,8 @@ from the second seed on."""
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,8 +59,10 @@ def test_forked_workers_give_the_one_worker_rows(tmp_path, monkeypatch):
     path = str(save_city(CITY, tmp_path / "tiny"))
     scen = SCEN.with_(city=path, days=0.5)
     monkeypatch.setattr(sweep_mod, "_PREPARED", {})
+    frozen_before = gc.get_freeze_count()
     forked = sweep_mod.sweep(scen, 3, workers=2)
     assert len(sweep_mod._PREPARED) == 1  # set up here, before the fork
+    assert gc.get_freeze_count() == frozen_before  # frozen for the fork only, then restored
     pd.testing.assert_frame_equal(forked, sweep_mod.sweep(scen, 3, workers=1))
 
 

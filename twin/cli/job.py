@@ -19,6 +19,7 @@ from twin.analysis.compliance import primary_rows
 from twin.analysis.outdir import default_output, prepare_output
 from twin.analysis.report import TARGET_LABELS, compliance_table, district_table, minutes
 from twin.analysis.results import Results, write_results
+from twin.analysis.sweep import shared_city
 from twin.cli import records_job
 from twin.importers.prechecks import import_findings
 from twin.model.city import City
@@ -167,7 +168,7 @@ def print_run_report(results: Results, city: City, console: Console) -> None:
 def sweep_prechecks(scenario: Scenario, allow_large: bool, console: Console) -> None:
     """Before a sweep: the scenario against its city, the size estimate of one replication
     (workers run in parallel: several at once must fit) and the pre-run checks."""
-    city = load_city_for(scenario)
+    city = load_city_for(scenario, shared_city)  # the sweep's own load: once, not twice
     check_against(scenario, city)
     est = check_fits(scenario, city, allow_large=allow_large)
     console.print(f"each replication: {est.describe()}", highlight=False)

@@ -6,7 +6,9 @@
 - **Unusable cache** (the path is a file, a read-only folder, a full disk): runs carry on
   without it — travel times are recomputed — and a :class:`CacheWarning` says so once per
   process (the CLI prints it as one ``warning:`` line).
-- **What is ours:** files named ``tt-<24 hex>-<period>.npz`` (and ``.tt-…`` partial writes),
+- **What is ours:** files named ``tt-<24 hex>-<period>.npz``, ``pipes-<24 hex>-<network>.npz``
+  (:func:`twin.sim.placement.pipe_info`) and ``city-<24 hex>.pkl``
+  (:mod:`twin.model.city_cache`), and their partial writes (the same names after a dot),
   and under ``cities/`` the built municipality folders ``municipality-<16 hex>`` whose
   ``city.json`` names our builder (and the
   ``.municipality-…`` folders of a build in progress or interrupted: :mod:`twin.model.named`).
@@ -24,6 +26,7 @@ import re
 import shutil
 import tempfile
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +36,12 @@ import platformdirs
 
 APP = "shancheng-twin"
 DEFAULT_MAX_MB = 2048.0
-OURS = re.compile(r"^\.?tt-[0-9a-f]{24}-[a-z]+(\.[A-Za-z0-9_]+)?\.npz$")
-"""Names of the files this tool writes into the cache folder."""
+OURS = re.compile(
+    r"^\.?((tt|pipes)-[0-9a-f]{24}-[a-z]+(\.[A-Za-z0-9_]+)?\.npz"
+    r"|city-[0-9a-f]{24}(\.[A-Za-z0-9_]+)?\.pkl)$"
+)
+"""Names of the files this tool writes into the cache folder (travel times; loaded cities:
+:mod:`twin.model.city_cache`)."""
 CITIES = "cities"
 """The cache's sub-folder of built cities (:mod:`twin.model.named`)."""
 OUR_CITY = re.compile(r"^(municipality-[0-9a-f]{16}|\.municipality-[A-Za-z0-9_]+)$")
@@ -63,14 +70,17 @@ def max_bytes() -> float:
     return max(mb, 0.0) * 1e6
 
 
-def _warn_once(folder: Path, why: str) -> None:
+def warn_once(folder: Path, why: str) -> None:
+    """One :class:`CacheWarning` per process and (folder, reason): the cache in ``folder``
+    (travel times, loaded cities) cannot be used and the run carries on without it."""
     key = f"{folder}:{why}"
     if key not in _warned:
         _warned.add(key)
         warnings.warn(
             CacheWarning(
                 f"travel-time cache {folder} cannot be used ({why}); carrying on without it "
-                "(travel times are recomputed: slower). Set TWIN_CACHE_DIR to a writable folder."
+                "(travel times are recomputed and cities reloaded from their layers: slower). "
+                "Set TWIN_CACHE_DIR to a writable folder."
             ),
             stacklevel=3,
         )
@@ -87,7 +97,7 @@ def load(name: str) -> dict[str, np.ndarray] | None:
             arrays = {k: z[k] for k in z.files}
         os.utime(path)  # least recently used goes first
         return arrays
-    except (OSError, ValueError, KeyError, EOFError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
 
 
@@ -107,7 +117,7 @@ def save(name: str, arrays: dict[str, np.ndarray]) -> bool:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        _warn_once(folder, exc.strerror or type(exc).__name__)
+        warn_once(folder, exc.strerror or type(exc).__name__)
         return False
     evict(max_bytes())
     return True

@@ -27,6 +27,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from twin.errors import TwinDataError
+from twin.model.city_cache import cached_city
 from twin.model.files import find_layer_file, read_folder, read_layer_file, read_meta
 from twin.model.layers import (
     CORE_LEVEL,
@@ -205,9 +206,12 @@ def load_city(path: str | os.PathLike | None = None, *, validate: bool = True) -
     ``"municipality"``: the whole municipality, built on first use and cached; a folder of
     that name, if it exists, wins over the name).
 
+    The built-in cities are read from the city cache (:mod:`twin.model.city_cache`) once
+    loaded and validated there (a fraction of the time; ``validate=False`` skips the cache).
     Raises :class:`TwinDataError` listing every problem found when the data is unusable.
     """
-    folder = embedded_path() if path is None else (named_city(path) or Path(path))
+    named = embedded_path() if path is None else named_city(path)
+    folder = named or Path(path or "")
     if not folder.is_dir():
         raise TwinDataError.one(
             str(folder),
@@ -217,6 +221,13 @@ def load_city(path: str | os.PathLike | None = None, *, validate: bool = True) -
             "embedded Chongqing twin, or name a built-in city ('central', 'municipality')",
             title="cannot load city",
         )
+    if validate and (named is not None or folder.resolve() == embedded_path().resolve()):
+        return cached_city(folder, lambda: _read_city(folder, validate), City)
+    return _read_city(folder, validate)
+
+
+def _read_city(folder: Path, validate: bool) -> City:
+    """The city in ``folder`` read from its layer files (validated if ``validate``)."""
     meta = read_meta(folder)
     return city_from_layers(
         read_folder(folder),

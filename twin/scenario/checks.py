@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from twin.errors import ProblemList, TwinDataError
 from twin.hazards.closures import edges_named, road_names
@@ -245,7 +245,7 @@ def city_problems(scenario: Scenario, city: City) -> ProblemList:
                 (sid,),
             )
     _reinforcement_problems(scenario, city, kept | added, rep)
-    networks = set(city.pipes["network"].astype(str))
+    networks = set(city.pipes["network"].astype(str).unique())  # not 89 k elements one by one
     for i, s in enumerate(scenario.sensors):
         if s.district is not None and resolve_district(city, s.district) is None:
             rep.add(
@@ -330,14 +330,15 @@ def check_against(scenario: Scenario, city: City) -> None:
     problems_against(scenario, city).raise_if_any(title)
 
 
-def load_city_for(scenario: Scenario) -> City:
-    """The city ``scenario`` runs on (its ``city`` folder, or the embedded twin). When the
-    city cannot be loaded, or the scenario's own ``city`` key is in error, raises one
+def load_city_for(scenario: Scenario, load: Callable[[str | None], City] = load_city) -> City:
+    """The city ``scenario`` runs on (its ``city`` folder, or the embedded twin), loaded
+    with ``load`` (a sweep passes its per-process loader, so the city is loaded once). When
+    the city cannot be loaded, or the scenario's own ``city`` key is in error, raises one
     :class:`TwinDataError` listing the scenario's form problems too."""
     form = form_problems(scenario)
     if any("'city'" in p.what for p in form):
         raise TwinDataError(list(form), title="bad scenario")
     try:
-        return load_city(scenario.city)
+        return load(scenario.city)
     except TwinDataError as exc:
         raise TwinDataError([*form, *exc.problems], title=exc.title) from None

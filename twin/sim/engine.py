@@ -181,7 +181,7 @@ class Engine:
         self.regimes = [(a, b, TravelTimes(n, self.sources, use_cache=cached)) for a, b, n in nets]
         """Travel times while a traffic regime holds (closures, weather): (start, end, tt)."""
         self.placement: Placement = build_placement(
-            city, self.districts, self._eligible(), config.detection
+            city, self.districts, self._eligible(), config.detection, config.use_cache
         )
         self.node_district = self.placement.node_district
 

@@ -9,14 +9,18 @@ by a pipe sensor network when a monitored pipe of that network passes within
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy
 import shapely
 from scipy.spatial import cKDTree
 
+from twin.model import cache
 from twin.model.city import City
 from twin.sim.catalogue import Detection
 
@@ -27,6 +31,8 @@ SENSOR_RADIUS_M = 150.0
 distance (m) — about one block: leaks and bursts show at the nearest meter or logger."""
 PIPE_RADIUS_M = 150.0
 """Pipe age at a node = age of the nearest pipe of the network within this distance (m)."""
+SAMPLE_STEP_M = 50.0
+"""Pipes are sampled every this many metres (ends included) to find the nearest."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,10 +119,16 @@ def risk_factor(p: Placement, risk: str) -> np.ndarray:
 
 
 def build_placement(
-    city: City, districts: tuple[str, ...], eligible: np.ndarray, detection: Detection = Detection()
+    city: City,
+    districts: tuple[str, ...],
+    eligible: np.ndarray,
+    detection: Detection = Detection(),
+    use_cache: bool = True,
 ) -> Placement:
     """Placement inputs for ``city``; ``eligible`` marks nodes where incidents may happen
-    (core districts, reachable by road units). ``districts`` fixes district indices."""
+    (core districts, reachable by road units). ``districts`` fixes district indices.
+    ``use_cache``: the pipe ages and sensor coverage per node are kept in the disk cache
+    (:func:`pipe_info`)."""
     nodes = city.road_nodes
     n = len(nodes)
     index = {d: i for i, d in enumerate(districts)}
@@ -128,7 +140,7 @@ def build_placement(
     xy = roads.xy
     ages, monitored = {}, {}
     for net in ("water", "gas", "drainage"):
-        ages[net], monitored[net] = _pipe_info(city.pipes, net, xy)
+        ages[net], monitored[net] = pipe_info(city.pipes, net, xy, use_cache)
     remote = np.zeros(n, bool)
     pos = people > 0
     if pos.any():
@@ -219,18 +231,71 @@ def _node_grade(city: City) -> np.ndarray:
     return out
 
 
-def _pipe_info(
-    pipes: gpd.GeoDataFrame, network: str, xy: np.ndarray
+def pipe_info(
+    pipes: gpd.GeoDataFrame, network: str, xy: np.ndarray, use_cache: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per node: age (years) of the nearest pipe of ``network`` within PIPE_RADIUS_M (NaN
-    when none), and whether a monitored pipe passes within SENSOR_RADIUS_M."""
+    """Per node at ``xy`` (n × 2, m): age (years) of the nearest pipe of ``network``
+    within PIPE_RADIUS_M (NaN when none), and whether a monitored pipe passes within
+    SENSOR_RADIUS_M. With ``use_cache`` the two arrays are kept in the disk cache
+    (:mod:`twin.model.cache`, ``pipes-<24 hex>-<network>.npz``) under a hash of all they
+    depend on — the pipes' coordinates, install years and monitoring, the nodes, the
+    constants and this module's code — and read back instead of recomputed (about a
+    CPU-second for the central twin's three networks); a damaged file is recomputed."""
+    n = len(xy)
+    p = pipes[pipes["network"] == network]
+    if p.empty or n == 0:
+        return np.full(n, np.nan), np.zeros(n, bool)
+    name = f"pipes-{_pipe_key(p, xy)}-{network}.npz"
+    got = cache.load(name) if use_cache else None
+    if got is not None and _fits(got, n):
+        return got["age"], got["watched"]
+    age, watched = _pipe_info(p, xy)
+    if use_cache:
+        cache.save(name, {"age": age, "watched": watched})
+    return age, watched
+
+
+def _fits(arrays: dict[str, np.ndarray], n: int) -> bool:
+    """Are cached ``arrays`` a pipe_info answer for ``n`` nodes?"""
+    age, watched = arrays.get("age"), arrays.get("watched")
+    return (
+        age is not None
+        and watched is not None
+        and age.shape == (n,)
+        and age.dtype == np.float64
+        and watched.shape == (n,)
+        and watched.dtype == np.bool_
+    )
+
+
+def _pipe_key(p: gpd.GeoDataFrame, xy: np.ndarray) -> str:
+    """24 hex digits of a SHA-256 over everything :func:`_pipe_info` reads."""
+    geoms = p.geometry.to_numpy()
+    h = hashlib.sha256(
+        f"{REFERENCE_YEAR} {PIPE_RADIUS_M!r} {SENSOR_RADIUS_M!r} {SAMPLE_STEP_M!r} "
+        f"shapely {shapely.__version__} geos {shapely.geos_version_string} "
+        f"scipy {scipy.__version__}\0".encode()
+    )
+    h.update(Path(__file__).read_bytes())
+    for a in (
+        shapely.get_type_id(geoms),
+        shapely.get_num_coordinates(geoms),
+        shapely.get_coordinates(geoms, include_z=True),
+        p["install_year"].to_numpy(float),
+        p["monitored"].to_numpy(bool),
+        np.asarray(xy, float),
+    ):
+        h.update(str((a.dtype.str, a.shape)).encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:24]
+
+
+def _pipe_info(p: gpd.GeoDataFrame, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pipe_info` computed, for the pipes ``p`` of one network."""
     n = len(xy)
     age = np.full(n, np.nan)
     watched = np.zeros(n, bool)
-    p = pipes[pipes["network"] == network]
-    if p.empty or n == 0:
-        return age, watched
-    pts, owner = _sample_lines(p.geometry.to_numpy(), 50.0)
+    pts, owner = _sample_lines(p.geometry.to_numpy(), SAMPLE_STEP_M)
     years = p["install_year"].to_numpy(float)
     dist, k = cKDTree(pts).query(xy, distance_upper_bound=PIPE_RADIUS_M)
     ok = np.isfinite(dist)
