@@ -94,3 +94,5 @@ def test_check_layers_runs_every_check_and_the_crs_only_when_given() -> None:
         "pipes",
     ]
     assert [p.where for p in check_layers(layers)] == found[:2] + found[3:]
+    # the CRS's place defaults to city.json, where a folder states it
+    assert [p.where for p in check_layers(layers, FAR_CRS)][2] == "city.json"
