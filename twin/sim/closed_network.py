@@ -188,16 +188,7 @@ class ClosedNetwork:
         whose component is already reached adds nothing: reachability is transitive)."""
         labels, dag = self.strong(p)
         own = np.unique(labels[np.asarray(roots, np.int64)])
-
-        def make() -> np.ndarray:
-            mask = np.zeros(dag.shape[0], bool)
-            for c in own.tolist():
-                if not mask[c]:
-                    seen = breadth_first_order(dag, c, directed=True, return_predecessors=False)
-                    mask[seen] = True
-            return mask
-
-        ok = self._cached(("sccm", p, own.tobytes()), make)
+        ok = self._cached(("sccm", p, own.tobytes()), lambda: _reached_mask(dag, own))
         return lambda node: bool(ok[labels[node]])
 
     def tree_to(
@@ -224,6 +215,15 @@ class ClosedNetwork:
         a = np.concatenate([self.net.edge_u[k], self.net.edge_v[k][two]])
         b = np.concatenate([self.net.edge_v[k], self.net.edge_u[k][two]])
         return a, b, np.concatenate([k, k[two]])
+
+
+def _reached_mask(dag: sp.csr_matrix, own: np.ndarray) -> np.ndarray:
+    """Components of the condensation ``dag`` reachable from any of the components ``own``."""
+    mask = np.zeros(dag.shape[0], bool)
+    for c in own.tolist():
+        if not mask[c]:
+            mask[breadth_first_order(dag, c, directed=True, return_predecessors=False)] = True
+    return mask
 
 
 def _nbytes(value: Any) -> int:
