@@ -73,7 +73,7 @@ def children_cpu() -> float:
 def timed(scenario, replications: int, workers: int) -> Timing:
     """A cold sweep (this process's caches cleared first): wall and CPU seconds, rows."""
     sweep_mod._PREPARED.clear()
-    sweep_mod._city.cache_clear()
+    sweep_mod.shared_city.cache_clear()
     c0, k0, t0 = time.process_time(), children_cpu(), time.perf_counter()
     rows = sweep_mod.sweep(scenario, replications, workers=workers)
     wall = time.perf_counter() - t0
@@ -83,11 +83,11 @@ def timed(scenario, replications: int, workers: int) -> Timing:
 def cpu_phases(scenario, replications: int) -> None:
     """Print the CPU seconds of each piece of a sweep's serial part and each replication."""
     sweep_mod._PREPARED.clear()
-    sweep_mod._city.cache_clear()
+    sweep_mod.shared_city.cache_clear()
     t0 = time.process_time()
     city_mod._read_city(embedded_path(), validate=True)
     t1 = time.process_time()
-    sweep_mod._city(scenario.city)
+    sweep_mod.shared_city(scenario.city)
     t2 = time.process_time()
     prep = sweep_mod._prepared(scenario, scenario.city)
     t3 = time.process_time()

@@ -45,7 +45,7 @@ def test_a_worker_sets_a_scenario_up_once(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep_mod, "_PREPARED", {})
     reps = [one_replication(scen, path, s) for s in (5, 6, 7)]
     assert len(calls) == 1
-    city = sweep_mod._city(path)
+    city = sweep_mod.shared_city(path)
     for rep in reps:
         plain = run_scenario(scen.with_(seed=rep.seed), city, record_routes=False)
         want = replication_of(plain, city, scen.name, rep.seed)

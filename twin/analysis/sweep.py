@@ -21,7 +21,7 @@ import hashlib
 import math
 import multiprocessing as mp
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +63,7 @@ def one_replication(
     (:func:`twin.sim.runner.run_measures`), each what ``run_scenario`` with that seed gives."""
     prep = _prepared(scenario, city_path)
     res = run_measures(prep, seed)
-    return replication_of(res, _city(city_path), scenario.name, seed, local, cells)
+    return replication_of(res, shared_city(city_path), scenario.name, seed, local, cells)
 
 
 def replication_of(
@@ -130,15 +130,11 @@ def _fingerprint(incidents: pd.DataFrame) -> str:
 
 
 @functools.lru_cache(maxsize=2)
-def _city(city_path: str | None) -> City:
-    """The city, loaded once per worker process (a City is immutable, so sharing is safe)."""
-    return load_city(city_path)
-
-
 def shared_city(city_path: str | None) -> City:
-    """The city at ``city_path`` (None: the embedded twin) as this process's sweeps load
-    it: once, shared by their checks, set-up and forked workers."""
-    return _city(city_path)
+    """The city at ``city_path`` (None: the embedded twin), loaded once per process and
+    shared by a sweep's checks, set-up and forked workers (a City is immutable, so sharing
+    is safe)."""
+    return load_city(city_path)
 
 
 _PREPARED: dict[tuple[str, str | None], Prepared] = {}
@@ -151,7 +147,7 @@ def _prepared(scenario: Scenario, city_path: str | None) -> Prepared:
     if key not in _PREPARED:
         if len(_PREPARED) >= 2:
             del _PREPARED[next(iter(_PREPARED))]
-        _PREPARED[key] = prepare(scenario, _city(city_path), record_routes=False)
+        _PREPARED[key] = prepare(scenario, shared_city(city_path), record_routes=False)
     return _PREPARED[key]
 
 
@@ -217,20 +213,12 @@ def _set_up_before_fork(scenarios: list[Scenario]) -> Iterator[None]:
             gc.unfreeze()
 
 
-class _Nothing(AbstractContextManager[None]):
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def _progress_callback(
     progress: Callable[[int, int], None] | None, total: int
 ) -> AbstractContextManager[Any]:
     """A dask local-scheduler callback counting finished replication tasks."""
     if progress is None:
-        return _Nothing()
+        return nullcontext()
     report = progress  # not None: a name the class below sees narrowed
     from dask.callbacks import Callback  # noqa: PLC0415 — only with a progress callback
 

@@ -27,9 +27,10 @@ import shutil
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import platformdirs
@@ -104,14 +105,22 @@ def load(name: str) -> dict[str, np.ndarray] | None:
 def save(name: str, arrays: dict[str, np.ndarray]) -> bool:
     """Store ``arrays`` under ``name`` atomically; False (with one warning) if the cache
     cannot be written."""
+    named: dict[str, Any] = arrays  # savez's own keywords are typed too
+    return save_file(name, lambda f: np.savez(f, **named))
+
+
+def save_file(name: str, write: Callable[[BinaryIO], object]) -> bool:
+    """Write the cache file ``name`` with ``write(binary file)`` atomically (a temporary
+    file in the cache folder, then a rename), then keep the cache within its size bound;
+    False (with one warning) if the cache cannot be written."""
     folder = cache_dir()
+    stem, dot, ext = name.rpartition(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name[:-4]}.", suffix=".npz", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=dot + ext, dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
-                named: dict[str, Any] = arrays  # savez's own keywords are typed too
-                np.savez(f, **named)
+                write(f)
             os.replace(tmp, folder / name)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -104,29 +103,16 @@ def read_city(path: Path, key: str, kind: type[C]) -> C | None:
 
 
 def write_city(path: Path, key: str, city: object) -> bool:
-    """Store ``city`` at ``path`` (in the cache folder) atomically; False (with one
+    """Store ``city`` at ``path`` (a name in the cache folder) atomically; False (with one
     warning) when the cache cannot be written."""
     payload = {
         "key": key,
         "fields": {k: getattr(city, k) for k in _FIELDS},
         "layers": {layer: _pack(getattr(city, layer)) for layer in LAYERS},
     }
-    folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".pkl", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        cache.warn_once(folder, exc.strerror or type(exc).__name__)
-        return False
-    cache.evict(cache.max_bytes())
-    return True
+    return cache.save_file(
+        path.name, lambda f: pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+    )
 
 
 def _pack(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
