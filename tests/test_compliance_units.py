@@ -23,6 +23,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from twin.analysis.compliance import (
     COMPLIANCE_COLUMNS,
@@ -31,7 +33,10 @@ from twin.analysis.compliance import (
     applies,
     compliance_table,
     elapsed,
+    group_stats,
     primary_rows,
+    scope_keys,
+    stable_order,
     stats,
     target_rows,
     types_needing,
@@ -330,3 +335,50 @@ def test_target_lookup_by_name_and_origin():
         target("5min", "alarm")
     with pytest.raises(KeyError, match="no target 'nope' from None"):
         target("nope")
+
+
+# ---- all groups at once: the same numbers as stats() group by group, to the bit ------------
+_TIMES = st.one_of(
+    st.just(math.nan),
+    st.sampled_from([0.0, 60.0, 600.0, 600.0000000000001, 1800.0]),
+    st.floats(0.0, 1e6, allow_nan=False),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_TIMES, min_size=1, max_size=12), min_size=1, max_size=8),
+    st.integers(1, 4),
+    st.booleans(),
+)
+def test_group_stats_equals_stats_of_each_group_bit_for_bit(groups, min_count, known):
+    """Counts, met shares, means and numpy.percentile's p50/p90/p95 of every group, with
+    NaNs (never reached), ties at the threshold, groups below ``min_count`` and unknown
+    times: the vectorised path gives exactly stats()'s floats (NaN where stats has NaN)."""
+    r = np.array([x for g in groups for x in g], float)
+    bounds = np.cumsum([0] + [len(g) for g in groups])
+    got = group_stats(r, bounds, 600.0, min_count, known)
+    want = [stats(np.array(g, float), 600.0, min_count, known) for g in groups]
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert a[0] == b[0]
+        for x, y in zip(a[1:], b[1:], strict=True):
+            assert (math.isnan(x) and math.isnan(y)) or x == y, (a, b)
+
+
+def test_scope_keys_compare_keys_as_text_and_skip_missing_and_empty():
+    """Keys sorted as text (so "10" before "9"), None/NaN and "" coded −1."""
+    codes, names = scope_keys(pd.Series(["9", 10, None, "", "9", math.nan, "a"], dtype=object))
+    assert names[codes[codes >= 0]].tolist() == ["9", "10", "9", "a"]
+    assert codes.tolist()[2:6] == [-1, -1, codes[0], -1]
+    assert sorted(set(names[codes[codes >= 0]].tolist())) == ["10", "9", "a"]
+
+
+@pytest.mark.parametrize("size", [3, 65_536, 65_537, 200_000])
+def test_stable_order_is_a_stable_argsort_on_either_side_of_16_bits(size):
+    """Radix (codes < 65 536) or merge sort: the same permutation as a stable argsort, ties
+    kept in their order — including codes 65 535 and above, which must not wrap."""
+    rng = np.random.default_rng(size)
+    codes = rng.integers(0, size, 5_000)
+    codes[:3] = size - 1
+    assert np.array_equal(stable_order(codes, size), np.argsort(codes, kind="stable"))

@@ -97,25 +97,108 @@ def _grouped(
     """Rows for every key of one scope (keys ``""`` and missing keys are skipped), sorted by
     key; each group's values in their original order (a stable sort, no pandas groupby:
     this runs for every target × scope of every run)."""
-    keys = np.asarray(keys, dtype=object)
-    ok = ~pd.isna(keys)
-    k = keys[ok].astype(str)
-    r = np.asarray(resp, float)[ok]
-    keep = k != ""
-    k, r = k[keep], r[keep]
-    order = np.argsort(k, kind="stable")
-    k, r = k[order], r[order]
-    names, start = np.unique(k, return_index=True)
-    stop = [*start[1:].tolist(), len(k)]
+    codes, names = scope_keys(keys)
+    return _grouped_codes(t, scope, codes, names, resp, known, min_count)
+
+
+def scope_keys(keys: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code per key, the distinct keys as text, sorted): keys compared as text, missing
+    keys and ``""`` coded −1 (skipped). Done once per column for all targets."""
+    k = np.asarray(keys, dtype=object)
+    names, codes = np.unique(k.astype(str), return_inverse=True)
+    codes = codes.astype(np.int64).reshape(-1)
+    codes[pd.isna(k)] = -1
+    empty = np.searchsorted(names, "")
+    if empty < len(names) and names[empty] == "":
+        codes[codes == empty] = -1
+    return codes, names
+
+
+def _grouped_codes(
+    t: Target,
+    scope: str,
+    codes: np.ndarray,
+    names: np.ndarray,
+    resp: np.ndarray,
+    known: bool,
+    min_count: int,
+) -> list[tuple]:
+    """:func:`_grouped` of keys given as :func:`scope_keys` codes (one per value of ``resp``)."""
+    keep = codes >= 0
+    c, r = codes[keep], np.asarray(resp, float)[keep]
+    order = stable_order(c, len(names))
+    c, r = c[order], r[order]
+    present, start = np.unique(c, return_index=True)
+    bounds = np.append(start, len(c))
     return [
-        (
-            t.name,
-            t.origin,
-            f"{scope}:{key}",
-            *stats(r[a:b], t.threshold_s, min_count, known),
+        (t.name, t.origin, f"{scope}:{key}", *row)
+        for key, row in zip(
+            names[present].tolist(),
+            group_stats(r, bounds, t.threshold_s, min_count, known),
+            strict=True,
         )
-        for key, a, b in zip(names.tolist(), start.tolist(), stop)
     ]
+
+
+def stable_order(codes: np.ndarray, size: int) -> np.ndarray:
+    """A stable argsort of ``codes`` in [0, ``size``): numpy's radix sort when they fit in
+    16 bits (5 × faster than a merge sort on a million), else its stable sort."""
+    if size <= np.iinfo(np.uint16).max + 1:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    return np.argsort(codes, kind="stable")
+
+
+def group_stats(
+    r: np.ndarray, bounds: np.ndarray, threshold_s: float, min_count: int = 1, known: bool = True
+) -> list[tuple[int, float, float, float, float, float]]:
+    """:func:`stats` of every ``r[bounds[g]:bounds[g + 1]]`` (consecutive, non-empty
+    groups; seconds), the same numbers to the bit: counts and met shares for all groups at
+    once, the percentiles by ``numpy.percentile``'s own linear-interpolation arithmetic on
+    one sort of all the values, each mean by ``ndarray.mean`` of the group in its order (a
+    sum's rounding depends on the order). A year of the municipality has ~100 k groups."""
+    start, n = bounds[:-1], np.diff(bounds)
+    if len(n) == 0:
+        return []
+    nan = np.isnan(r)
+    m = n - np.add.reduceat(nan.astype(np.int64), start)
+    met = np.add.reduceat((r <= threshold_s).astype(np.int64), start) / n
+    gid = np.repeat(np.arange(len(n)), n)
+    by_value = np.argsort(r)  # NaN last; then by group, keeping that order within groups
+    srt = r[by_value][stable_order(gid[by_value], len(n))]
+    cols = [_quantile(srt, start, m, q) for q in (0.5, 0.9, 0.95)]
+    full = (n >= max(min_count, 1)) & known
+    rows = []
+    for g, (c, k, a, b) in enumerate(
+        zip(n.tolist(), m.tolist(), start.tolist(), bounds[1:].tolist())
+    ):
+        if not full[g]:
+            rows.append((c, math.nan, math.nan, math.nan, math.nan, math.nan))
+        elif k == 0:
+            rows.append((c, float(met[g]), math.nan, math.nan, math.nan, math.nan))
+        else:
+            seg = r[a:b] if k == c else r[a:b][~nan[a:b]]
+            mean = float(seg.mean())
+            rows.append((c, float(met[g]), mean, *(float(col[g]) for col in cols)))
+    return rows
+
+
+def _quantile(srt: np.ndarray, start: np.ndarray, m: np.ndarray, q: float) -> np.ndarray:
+    """The ``q`` quantile of each group's ``m`` sorted values at ``srt[start:start + m]``
+    (NaN where ``m`` is 0), as ``numpy.percentile`` (method "linear") computes it: virtual
+    index (m − 1)·q, neighbours at its floor and the next (both the last at or past the
+    end), weight γ = index − floor, a + (b − a)·γ or, for γ ≥ 0.5, b − (b − a)·(1 − γ)."""
+    have = m > 0
+    v = (m - 1) * q
+    prev = np.floor(v)
+    last = v >= m - 1
+    lo = np.where(last, m - 1, prev).astype(np.int64)
+    hi = np.where(last, m - 1, prev + 1).astype(np.int64)
+    gamma = v - np.where(last, -1.0, prev)
+    a = srt[np.where(have, start + lo, 0)]
+    b = srt[np.where(have, start + hi, 0)]
+    diff = b - a
+    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    return np.where(have, out, math.nan)
 
 
 def target_rows(
@@ -123,8 +206,10 @@ def target_rows(
     t: Target,
     catalogue: dict[str, IncidentType],
     cell_min: int = CELL_MIN_INCIDENTS,
+    keys: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> list[tuple]:
-    """compliance rows of one target: city, districts, types, forces, cells."""
+    """compliance rows of one target: city, districts, types, forces, cells. ``keys``: the
+    :func:`scope_keys` of the scope columns, when the caller made them once for all targets."""
     mask = applies(incidents, t.arrival, catalogue)
     if not mask.any():
         return []
@@ -132,11 +217,12 @@ def target_rows(
     known = full is not None
     resp = (full if full is not None else np.full(len(incidents), math.nan))[mask]
     rows = [(t.name, t.origin, "city", *stats(resp, t.threshold_s, 1, known))]
-    sub = incidents[mask]
+    keys = scope_columns(incidents) if keys is None else keys
     for scope, col in SCOPES:
-        if col in sub:
-            rows += _grouped(
-                t, scope, sub[col].to_numpy(object), resp, known, cell_min if scope == "cell" else 1
+        if col in keys:
+            codes, names = keys[col]
+            rows += _grouped_codes(
+                t, scope, codes[mask], names, resp, known, cell_min if scope == "cell" else 1
             )
             if scope == "type":
                 rows += _force_rows(incidents, t, catalogue)
@@ -174,10 +260,16 @@ def compliance_table(
     ``catalogue`` (default: the built-in one) says which types need which force."""
     catalogue = CATALOGUE if catalogue is None else catalogue
     rows: list[tuple] = []
+    keys = scope_columns(incidents)
     for t in targets:
-        rows += target_rows(incidents, t, catalogue, cell_min)
+        rows += target_rows(incidents, t, catalogue, cell_min, keys)
     out = pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
     return out.astype({"count": np.int64})
+
+
+def scope_columns(incidents: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """:func:`scope_keys` of each scope column the table has."""
+    return {col: scope_keys(incidents[col]) for _, col in SCOPES if col in incidents}
 
 
 def primary_rows(compliance: pd.DataFrame) -> pd.DataFrame:
