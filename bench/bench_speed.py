@@ -1,6 +1,7 @@
 """Benchmark: a year of the central baseline — whole pipeline, engine, bare SimPy, ratio.
 
     nice -n 10 .venv/bin/python bench/bench_speed.py [--days 365] [--repeats 3] [--no-full]
+        [--city municipality]
 
 In one process, on the embedded central twin and ``scenarios/baseline.toml`` (random pipe
 failures with their road closures):
@@ -12,6 +13,10 @@ failures with their road closures):
      garbage collector (``gc.callbacks``) and the number of closure searches;
    - the bare SimPy model of the same incidents and tables (``bench/bare_simpy.py``);
 3. medians (CPU seconds of this process: the machine is shared, wall time is noisy), and the ratio engine / bare (issue #15's target: ≤ 2 ×).
+
+``--city municipality`` does the same on the municipality twin (built on first use and
+cached) with the default scenario (random incidents; no pipes, so no closures), as
+``bench/municipality.py`` runs it: the yardstick for its year (issue #15's aim: under 90 s).
 
 The machine is shared: quote the medians and the ratio measured in the same run.
 """
@@ -38,7 +43,7 @@ from bare_simpy import BareModel  # noqa: E402
 from twin.hazards.build import build_timeline  # noqa: E402
 from twin.model.city import load_city  # noqa: E402
 from twin.scenario.apply import apply  # noqa: E402
-from twin.scenario.spec import load_scenario  # noqa: E402
+from twin.scenario.spec import Scenario, load_scenario  # noqa: E402
 from twin.sim.engine import Engine, EngineConfig  # noqa: E402
 from twin.sim.runner import run_scenario  # noqa: E402
 
@@ -71,11 +76,17 @@ def main() -> None:
     ap.add_argument("--days", type=float, default=365.0)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-full", dest="full", action="store_false")
+    ap.add_argument("--city", default=None, help="a city name (default: the central twin)")
     args = ap.parse_args()
 
-    city = load_city()
-    scen = load_scenario(ROOT / "scenarios" / "baseline.toml").with_(days=args.days)
-    print(f"central twin: {city.summary()['road_nodes']:,} nodes; baseline, {args.days:g} days")
+    if args.city is None:
+        city = load_city()
+        scen = load_scenario(ROOT / "scenarios" / "baseline.toml").with_(days=args.days)
+    else:
+        city = load_city(args.city)
+        scen = Scenario(days=args.days, seed=2026)
+    name = args.city or "central twin"
+    print(f"{name}: {city.summary()['road_nodes']:,} nodes; {scen.name}, {args.days:g} days")
     if args.full:
         t0, c0 = time.perf_counter(), time.process_time()
         res = run_scenario(scen, city, record_routes=False)
