@@ -156,7 +156,7 @@ def event_table(sim: SimResult) -> pd.DataFrame:
     flat = flat.reshape(-1, 7)
     t = flat[:, 0]
     kind, inc, unit, node, frm, to = flat[:, 1:].astype(np.int64).T
-    order = np.lexsort((np.arange(len(t)), t))
+    order = np.argsort(t, kind="stable")  # by time, then as logged (a timsort: nearly in order)
     districts = list(eng.districts)
 
     def cat(codes: np.ndarray, names: Iterable[Any]) -> pd.Categorical:

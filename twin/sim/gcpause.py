@@ -8,6 +8,11 @@ the run. :func:`paused_gc` moves everything alive before the run out of the coll
 sight (``gc.freeze``) and raises the young-generation threshold, so collections are rare
 and never walk the city; both are restored afterwards, even on error (``try/finally``).
 The collector is not switched off: memory of cyclic garbage stays bounded.
+
+The runner pauses it again while it builds a run's results tables (``twin.sim.runner``):
+then the run's own millions of objects (its event log, its incidents) are what is frozen,
+and the tables' allocations no longer trigger full collections that walk them all (a
+year of the municipality: 5.6 of the tables' CPU seconds went to the collector).
 """
 
 from __future__ import annotations

@@ -51,6 +51,7 @@ from twin.sim.columns import access_columns, chain_columns
 from twin.sim.engine import Engine, EngineConfig, SimResult
 from twin.sim.estimate import check_fits
 from twin.sim.forces import TARGETS_S
+from twin.sim.gcpause import paused_gc
 from twin.sim.incidents import IncidentArrays
 from twin.sim.prechecks import check_run
 from twin.sim.reinforcement import reinforcements_of
@@ -190,12 +191,13 @@ def _simulate(
     engine = prep.engine
     arrays = draw_scenario(engine, scenario, rng, timeline)
     sim = engine.run(arrays, rng, scenario.duration_s, timeline, progress)
-    incidents = incident_table(sim)
-    for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
-        incidents[name] = values
-    for name, values in access_columns(sim.incidents, sim.arrays).items():  # flood water and access
-        incidents[name] = values
-    return _Simulated(scenario, timeline, sim, incidents, event_table(sim))
+    with paused_gc():  # the run's log and incidents out of the collector's sight (gcpause)
+        incidents = incident_table(sim)
+        for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
+            incidents[name] = values
+        for name, values in access_columns(sim.incidents, sim.arrays).items():  # flood, access
+            incidents[name] = values
+        return _Simulated(scenario, timeline, sim, incidents, event_table(sim))
 
 
 def run_measures(prep: Prepared, seed: int) -> Results:
@@ -205,12 +207,13 @@ def run_measures(prep: Prepared, seed: int) -> Results:
     nobody measures (coverage — a road search per period —, lifelines, routes, units…)."""
     done = _simulate(prep, seed)
     inc, events = done.incidents, done.events
-    tables = {
-        "incidents": inc,
-        "events": events,
-        "compliance": compliance_table(inc, prep.config.catalogue),
-    }
-    return Results(tables, {"seed": seed, "counts": counts(done.sim, inc, events)})
+    with paused_gc():
+        tables = {
+            "incidents": inc,
+            "events": events,
+            "compliance": compliance_table(inc, prep.config.catalogue),
+        }
+        return Results(tables, {"seed": seed, "counts": counts(done.sim, inc, events)})
 
 
 def run_prepared(
@@ -229,27 +232,28 @@ def run_prepared(
     scenario, timeline, sim = done.scenario, done.timeline, done.sim
     city, config, record_routes = prep.city, prep.config, prep.record_routes
     incidents, events = done.incidents, done.events
-    tables = {
-        "incidents": incidents,
-        "events": events,
-        "compliance": compliance_table(incidents, config.catalogue),
-        "units": unit_table(sim),
-        "mutual_aid": mutual_aid_table(sim),
-        "routes": route_table(sim),
-        "lifelines": lifelines_table(timeline, city),
-        "coverage": coverage_table(sim),
-        "stations": city.stations,  # as the scenario left them: the maps redraw this city
-        "surge": surge_table(sim.surge_rows),
-        "rescues": rescue_table(incidents, scenario.duration_s),
-    }
-    summary = _summary(
-        scenario, city, sim, tables, started, time.perf_counter() - wall0, record_routes
-    )
-    summary["hazard_notes"] = list(timeline.notes)
-    summary["surge"] = surge_summary(tables["surge"], sim.surge_declared_s)
-    summary["rescues_per_day"] = rescue_summary(tables["rescues"])
-    summary["estimate"] = {k: round(float(v), 1) for k, v in asdict(prep.estimate).items()}
-    return Results(tables, summary)
+    with paused_gc():  # the run frozen while its tables are built (gcpause)
+        tables = {
+            "incidents": incidents,
+            "events": events,
+            "compliance": compliance_table(incidents, config.catalogue),
+            "units": unit_table(sim),
+            "mutual_aid": mutual_aid_table(sim),
+            "routes": route_table(sim),
+            "lifelines": lifelines_table(timeline, city),
+            "coverage": coverage_table(sim),
+            "stations": city.stations,  # as the scenario left them: the maps redraw this city
+            "surge": surge_table(sim.surge_rows),
+            "rescues": rescue_table(incidents, scenario.duration_s),
+        }
+        summary = _summary(
+            scenario, city, sim, tables, started, time.perf_counter() - wall0, record_routes
+        )
+        summary["hazard_notes"] = list(timeline.notes)
+        summary["surge"] = surge_summary(tables["surge"], sim.surge_declared_s)
+        summary["rescues_per_day"] = rescue_summary(tables["rescues"])
+        summary["estimate"] = {k: round(float(v), 1) for k, v in asdict(prep.estimate).items()}
+        return Results(tables, summary)
 
 
 def _versions() -> dict[str, str]:
