@@ -56,7 +56,7 @@ from twin.model.city import City, load_city  # noqa: E402
 from twin.scenario.apply import apply  # noqa: E402
 from twin.scenario.checks import check_against  # noqa: E402
 from twin.scenario.spec import Scenario, load_scenario  # noqa: E402
-from twin.sim.columns import access_columns, chain_columns  # noqa: E402
+from twin.sim.columns import access_columns  # noqa: E402
 from twin.sim.engine import Engine, EngineConfig  # noqa: E402
 from twin.sim.prechecks import check_run  # noqa: E402
 from twin.sim.runner import draw_scenario, scenario_config  # noqa: E402
@@ -251,8 +251,6 @@ class Replicator:
         arrays = draw_scenario(eng, scen, rng, timeline)
         sim = eng.run(arrays, rng, scen.duration_s, timeline)
         incidents = incident_table(sim)
-        for name, values in chain_columns(sim.incidents).items():
-            incidents[name] = values
         for name, values in access_columns(sim.incidents, sim.arrays).items():
             incidents[name] = values
         cal = calibration(

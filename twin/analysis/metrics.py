@@ -23,6 +23,7 @@ from scipy.sparse.csgraph import dijkstra
 from twin.analysis.compliance import COMPLIANCE_COLUMNS as COMPLIANCE_COLUMNS  # re-exported
 from twin.analysis.compliance import compliance_table as compliance_table  # re-exported
 from twin.model.roads import PERIODS, shortest_times
+from twin.sim.columns import chain_columns
 from twin.sim.engine import KINDS, LEGS, SimResult
 from twin.sim.forces import FORCES, GROUND_FORCES, TARGETS_S
 from twin.sim.incidents import DETECTED_BY
@@ -98,8 +99,9 @@ def incident_table(sim: SimResult) -> pd.DataFrame:
     df["cause"] = [i.cause for i in incs]
     df["label"] = [i.label for i in incs]
     df["parent_id"] = pd.array([i.parent if i.parent >= 0 else None for i in incs], "Int64")
-    for col, values in _chain_columns(incs).items():
-        df[col] = values
+    chain_cols = chain_columns(incs)  # the time chain: CHAIN_COLUMNS first, then the rest
+    for col in (*CHAIN_COLUMNS, *(c for c in chain_cols if c not in CHAIN_COLUMNS)):
+        df[col] = chain_cols[col]
     return df
 
 
@@ -116,20 +118,11 @@ ROUTE_COLUMNS = (
 )
 """The columns of ``routes.parquet`` (ARCHITECTURE.md, "Results folder")."""
 CHAIN_COLUMNS = ("call_s", "turnout_s", "travel_s", "dispatch_s", "full_s")
-"""The time chain (contract with the engine): ``call_s``, ``turnout_s``, ``travel_s`` are
-durations (call handling; turnout and travel of the first ground vehicle), ``dispatch_s``
-and ``full_s`` absolute times (the dispatch order; the whole first assignment on scene,
-NaN if never). Taken from incident attributes of the same name when the engine records
-them; an engine that does not leaves the column out (targets using it then read NaN)."""
-
-
-def _chain_columns(incs: list) -> dict[str, np.ndarray]:
-    """The time-chain columns the engine's incidents carry (none on an older engine)."""
-    out = {}
-    for col in CHAIN_COLUMNS:
-        if incs and all(hasattr(i, col) for i in incs[:1]):
-            out[col] = np.fromiter((getattr(i, col) for i in incs), float, len(incs))
-    return out
+"""The time chain's first columns, in the table's order (:func:`twin.sim.columns.chain_columns`
+says what each is): ``call_s``, ``turnout_s``, ``travel_s`` are durations (call handling;
+turnout and travel of the first ground vehicle), ``dispatch_s`` and ``full_s`` absolute
+times (the dispatch order; the whole first assignment on scene, NaN if never); then
+``first_fire_s`` and ``air_request_s``."""
 
 
 def _met(resp: np.ndarray, applies: np.ndarray, target: str) -> pd.arrays.BooleanArray:

@@ -47,7 +47,7 @@ from twin.model.city import City, load_city
 from twin.scenario.apply import apply
 from twin.scenario.checks import check_against
 from twin.scenario.spec import Scenario
-from twin.sim.columns import access_columns, chain_columns
+from twin.sim.columns import access_columns
 from twin.sim.engine import Engine, EngineConfig, SimResult
 from twin.sim.estimate import check_fits
 from twin.sim.forces import TARGETS_S
@@ -193,8 +193,6 @@ def _simulate(
     sim = engine.run(arrays, rng, scenario.duration_s, timeline, progress)
     with paused_gc():  # the run's log and incidents out of the collector's sight (gcpause)
         incidents = incident_table(sim)
-        for name, values in chain_columns(sim.incidents).items():  # the time chain's segments
-            incidents[name] = values
         for name, values in access_columns(sim.incidents, sim.arrays).items():  # flood, access
             incidents[name] = values
         return _Simulated(scenario, timeline, sim, incidents, event_table(sim))
