@@ -269,6 +269,33 @@ def test_on_duty_call_widens_to_every_post_when_the_near_ones_have_nobody_on_dut
     assert str(ENGINE.fleet.unit_ids[comm.take(i)]).startswith("C2/")
 
 
+def test_a_widened_post_order_is_the_full_query_kept_per_place(monkeypatch):
+    # The posts beyond the k nearest, nearest first, are one query of every post; asked
+    # again at the same place in the same run they come from what was kept (no query),
+    # and at most WIDE_KEPT places are kept (the oldest goes first).
+    import twin.sim.dispatch as dispatch
+
+    d = dispatcher()
+    comm = d.pools[FORCES.index("community")]
+    queries: list[int] = []
+    real = d.nearest_posts
+
+    def counting(pool, xy, k=dispatch.COMMUNITY_K):
+        queries.append(k)
+        return real(pool, xy, k)
+
+    monkeypatch.setattr(d, "nearest_posts", counting)
+    monkeypatch.setattr(dispatch, "WIDE_KEPT", 2)
+    a, b, c = (ENGINE.xy[node(n)] for n in ("n21", "n30", "n43"))
+    want = real(comm, a, len(comm.stations))[1][1:].tolist()
+    assert d._beyond(comm, a, 1) == want and len(queries) == 1
+    assert d._beyond(comm, a, 1) == want and len(queries) == 1  # kept
+    d._beyond(comm, b, 1)
+    d._beyond(comm, c, 1)  # a third place: the first is let go
+    assert len(queries) == 3
+    assert d._beyond(comm, a, 1) == want and len(queries) == 4
+
+
 def test_responders_given_back_answer_again_as_a_full_post():
     # Availability a = 0.5: C1 with both responders free answers with 1 − 0.5² = 0.75,
     # with one 0.5. Both go out and both come back: C1 counts two free again, and the
