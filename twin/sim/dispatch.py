@@ -328,7 +328,7 @@ class Dispatcher:
             if k > 0 and draw() < 1.0 - (1.0 - a) ** k:
                 return i
         if len(near) < len(pool.stations):  # widen to every post
-            for i in self.nearest_posts(pool, xy, len(pool.stations))[1][len(near) :].tolist():
+            for i in self._beyond(pool, xy, len(near)):
                 k = free[i]
                 if k > 0 and draw() < 1.0 - (1.0 - a) ** k:
                     return i
