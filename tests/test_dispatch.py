@@ -269,10 +269,12 @@ def test_on_duty_call_widens_to_every_post_when_the_near_ones_have_nobody_on_dut
     assert str(ENGINE.fleet.unit_ids[comm.take(i)]).startswith("C2/")
 
 
-def test_a_widened_post_order_is_the_full_query_kept_per_place(monkeypatch):
-    # The posts beyond the k nearest, nearest first, are one query of every post; asked
-    # again at the same place in the same run they come from what was kept (no query),
-    # and at most WIDE_KEPT places are kept (the oldest goes first).
+def test_a_widened_post_order_is_the_full_query_in_two_rings_kept_per_place(monkeypatch):
+    # The posts beyond the k nearest, nearest first, come in two rings: the next WIDE_RING
+    # from a bounded query, then the rest of a query of every post, made only when the
+    # caller reads on. Read in turn, the rings are the full query's order. Asked again at
+    # the same place in the same run they come from what was kept (no query), and at most
+    # WIDE_KEPT places are kept (the oldest goes first).
     import twin.sim.dispatch as dispatch
 
     d = dispatcher()
@@ -284,16 +286,28 @@ def test_a_widened_post_order_is_the_full_query_kept_per_place(monkeypatch):
         queries.append(k)
         return real(pool, xy, k)
 
+    def read(rings) -> list[int]:
+        return [i for ring in rings for i in ring]
+
     monkeypatch.setattr(d, "nearest_posts", counting)
     monkeypatch.setattr(dispatch, "WIDE_KEPT", 2)
-    a, b, c = (ENGINE.xy[node(n)] for n in ("n21", "n30", "n43"))
-    want = real(comm, a, len(comm.stations))[1][1:].tolist()
-    assert d._beyond(comm, a, 1) == want and len(queries) == 1
-    assert d._beyond(comm, a, 1) == want and len(queries) == 1  # kept
-    d._beyond(comm, b, 1)
-    d._beyond(comm, c, 1)  # a third place: the first is let go
-    assert len(queries) == 3
-    assert d._beyond(comm, a, 1) == want and len(queries) == 4
+    monkeypatch.setattr(dispatch, "WIDE_RING", 1)
+    n = len(comm.stations)
+    assert n == 3
+    a, b, c = (ENGINE.xy[node(x)] for x in ("n21", "n30", "n43"))
+    want = real(comm, a, n)[1][1:].tolist()
+    assert len(want) == 2
+    assert next(d._beyond(comm, a, 1)) == want[:1] and queries == [2]  # bounded: 1 + 1
+    assert read(d._beyond(comm, a, 1)) == want and queries == [2, n]  # the rest: all posts
+    assert read(d._beyond(comm, a, 1)) == want and queries == [2, n]  # kept
+    next(d._beyond(comm, b, 1))
+    next(d._beyond(comm, c, 1))  # a third place: the first is let go
+    assert queries == [2, n, 2, 2]
+    assert read(d._beyond(comm, a, 1)) == want and queries == [2, n, 2, 2, 2, n]
+    # a ring that reaches the last post ends the widening: no query of all
+    monkeypatch.setattr(dispatch, "WIDE_RING", 2)
+    d._wide.clear()
+    assert read(d._beyond(comm, a, 1)) == want and queries[6:] == [n]
 
 
 def test_responders_given_back_answer_again_as_a_full_post():

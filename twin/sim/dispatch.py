@@ -30,7 +30,9 @@ closure that cut the place off ends.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -50,6 +52,10 @@ availability the 8 nearest posts all declining has probability ~1e-8)."""
 WIDE_KEPT = 512
 """Places whose widened post order a run keeps (int32 arrays of every post: 32 KB each for
 the municipality's 8,180 posts, 16 MB at most)."""
+WIDE_RING = 56
+"""Posts in the first ring of a widening (after the :data:`COMMUNITY_K` nearest: 64 in all),
+read from a bounded query; the rest of the full order is queried only when nobody in the
+ring answers (a search cost, not a model parameter: the order asked is the same)."""
 
 
 class Uniforms:
@@ -237,7 +243,7 @@ class Dispatcher:
         self.district_first = policy == "district_first"
         self.roster: Roster | None = None
         """Community responders on and off duty (set by a run); None: a coin per request."""
-        self._wide: dict[tuple[int, tuple[float, float], int], np.ndarray] = {}
+        self._wide: dict[tuple[int, tuple[float, float], int], list[Any]] = {}
 
     def pick_road(
         self,
@@ -328,40 +334,53 @@ class Dispatcher:
             if k > 0 and draw() < 1.0 - (1.0 - a) ** k:
                 return i
         if len(near) < len(pool.stations):  # widen to every post
-            for i in self._beyond(pool, xy, len(near)):
-                k = free[i]
-                if k > 0 and draw() < 1.0 - (1.0 - a) ** k:
-                    return i
+            for ring in self._beyond(pool, xy, len(near)):
+                for i in ring:
+                    k = free[i]
+                    if k > 0 and draw() < 1.0 - (1.0 - a) ** k:
+                        return i
         return -1
 
     def _on_duty(self, pool: Pool, xy: tuple[float, float], near: list[int], t: float) -> int:
         """The nearest post with a free responder on duty at ``t`` (−1: none); that
         responder is moved to the top of its post's stack."""
         assert self.roster is not None
-        for rank in range(2):
-            posts = near if rank == 0 else self._beyond(pool, xy, len(near))
-            i, k = self.roster.first_on(pool.stack, posts, t)
-            if i >= 0:
-                stack = pool.stack[i]
-                stack.append(stack.pop(k))
-                return i
-            if len(near) >= len(pool.stations):
-                break
-        return -1
+        first_on = self.roster.first_on
+        i, k = first_on(pool.stack, near, t)
+        if i < 0 and len(near) < len(pool.stations):
+            for ring in self._beyond(pool, xy, len(near)):
+                i, k = first_on(pool.stack, ring, t)
+                if i >= 0:
+                    break
+        if i < 0:
+            return -1
+        stack = pool.stack[i]
+        stack.append(stack.pop(k))
+        return i
 
-    def _beyond(self, pool: Pool, xy: tuple[float, float], k: int) -> list[int]:
-        """Local indices of the posts after the ``k`` nearest to ``xy`` (m), nearest first:
-        one query of every post per place and run, kept (a widening, when none of the
-        nearest has anyone on duty, recurs where posts are sparse: ~1,600 a year in the
-        municipality, 2 ms each). At most :data:`WIDE_KEPT` places are kept."""
+    def _beyond(self, pool: Pool, xy: tuple[float, float], k: int) -> Iterator[list[int]]:
+        """Local indices of the posts after the ``k`` nearest to ``xy`` (m), nearest first,
+        in two rings: the next :data:`WIDE_RING` (a bounded query), then every other post (a
+        query of all, made only when the caller reads on). Asking the rings in turn asks
+        the same posts in the same order as the full query. Both are kept per place for
+        the run (a widening, when none of the nearest has anyone on duty, recurs where
+        posts are sparse: ~1,600 a year in the municipality); at most :data:`WIDE_KEPT`
+        places are kept."""
         key = (pool.force, (float(xy[0]), float(xy[1])), k)
-        got = self._wide.get(key)
-        if got is None:
-            got = self.nearest_posts(pool, xy, len(pool.stations))[1][k:].astype(np.int32)
+        rings = self._wide.get(key)
+        n = len(pool.stations)
+        if rings is None:
+            rings = [self.nearest_posts(pool, xy, min(k + WIDE_RING, n))[1][k:].tolist()]
             if len(self._wide) >= WIDE_KEPT:
                 del self._wide[next(iter(self._wide))]  # the oldest
-            self._wide[key] = got
-        return list(got.tolist())
+            self._wide[key] = rings
+        yield rings[0]
+        if k + len(rings[0]) >= n:
+            return
+        if len(rings) == 1:  # kept as int32 (32 KB for 8,180 posts), read out when asked
+            rest = self.nearest_posts(pool, xy, n)[1][k:]
+            rings.append(rest[~np.isin(rest, rings[0])].astype(np.int32))
+        yield rings[1].tolist()
 
     @staticmethod
     def nearest_posts(
