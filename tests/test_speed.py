@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 
 from twin.model.roads import PERIODS, RoadNetwork, TravelTimes
-from twin.sim.gcpause import paused_gc
+from twin.sim.gcpause import collector_off, paused_gc
 from twin.sim.road_times import RoadTimes
 
 
@@ -194,3 +194,38 @@ def test_a_run_builds_its_tables_with_the_run_frozen_and_restores_the_collector(
     for count, threshold in seen.values():
         assert count > frozen and threshold == max(RUN_THRESHOLD, before[0])
     assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+
+
+def test_the_collector_is_off_during_a_run_and_on_again_after_even_on_error(monkeypatch):
+    """A run's simulation goes with the cyclic collector switched off (its passes found
+    almost nothing and cost ~10 % of the engine: gcpause); afterwards, and after an error
+    inside, it is on again; a collector the caller switched off stays off."""
+    from tinycity import tiny_city
+
+    import twin.sim.lifecycle as lifecycle
+    from twin.scenario.spec import Scenario
+    from twin.sim.runner import run_scenario
+
+    with pytest.raises(RuntimeError):
+        with collector_off():
+            assert not gc.isenabled()
+            raise RuntimeError("a run failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_off():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    during: list[bool] = []
+    real = lifecycle.Lifecycle.alarm
+
+    def spy(self, inc):
+        during.append(gc.isenabled())
+        return real(self, inc)
+
+    monkeypatch.setattr(lifecycle.Lifecycle, "alarm", spy)
+    run_scenario(Scenario(days=0.5, seed=3), tiny_city(), record_routes=False)
+    assert during and not any(during)
+    assert gc.isenabled()

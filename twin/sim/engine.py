@@ -44,7 +44,7 @@ from twin.sim.dispatch import Dispatcher, Pool, Uniforms, build_pools
 from twin.sim.events import KINDS, EventLog, K, Row
 from twin.sim.floodlegs import flood_legs
 from twin.sim.forces import DEFAULT_FORCES, FORCES, Fleet, ForceSpec, build_fleet
-from twin.sim.gcpause import paused_gc
+from twin.sim.gcpause import collector_off
 from twin.sim.incidents import (
     CATALOGUE,
     Detection,
@@ -376,7 +376,7 @@ class Run:
             env.process(self.readiness.process())
         env.process(self.arrivals.process(self.duration, self.queues.retry))
         env.process(self.surge.process(self.duration))
-        with paused_gc():
+        with collector_off():
             env.run(until=self.duration + self.eng.config.drain_s)
         self.crews.close_open_spells(self.pools)
         if self.progress is not None:
