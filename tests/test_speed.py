@@ -211,6 +211,17 @@ def test_the_collector_is_off_during_a_run_and_on_again_after_even_on_error(monk
             assert not gc.isenabled()
             raise RuntimeError("a run failed")
     assert gc.isenabled()
+    # what the run made while it was off is not left young: switching the collector on
+    # again does not start passes over all of it (a young pass at the next allocation,
+    # then the middle generation's); it goes straight to the oldest generation
+    frozen = gc.get_freeze_count()
+    gc.collect()  # every generation's count at zero: the next pass is a young one
+    with collector_off():
+        made = [[i] for i in range(50_000)]
+        assert gc.get_count()[0] >= 40_000
+    junk = [[i] for i in range(2_000)]  # allocations after: no pass over `made`
+    assert gc.get_freeze_count() == frozen and len(junk) == 2_000
+    assert not any(o is made[0] or o is made[-1] for g in (0, 1) for o in gc.get_objects(g))
     gc.disable()
     try:
         with collector_off():

@@ -15,6 +15,12 @@ everything alive out of the collector's sight (``gc.freeze``: the run's own mill
 objects, which full passes walked for 5.6 of a municipality year's table CPU-seconds)
 and raises the young-generation threshold. Both restore the collector afterwards, even on
 error (``try/finally``).
+
+Withdrawn once (25th stop) because forked sweep workers seemed slower with it; re-measured
+with each sweep in a fresh process, as ``twin sweep`` runs (``bench/sweep_speedup.py``),
+they were not (8 30-day replications on 2 workers: 19.9–20.7 CPU-s in the workers with it,
+21.0–21.5 without). The slowdown was the old bench's: it ran its sweeps one after another
+in one process, and each 2-worker sweep forked from the heap the earlier ones had left.
 """
 
 from __future__ import annotations
