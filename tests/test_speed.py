@@ -4,6 +4,7 @@ state, the garbage collector paused around a run (issue #15)."""
 from __future__ import annotations
 
 import gc
+import sys
 
 import numpy as np
 import pytest
@@ -240,3 +241,30 @@ def test_the_collector_is_off_during_a_run_and_on_again_after_even_on_error(monk
     run_scenario(Scenario(days=0.5, seed=3), tiny_city(), record_routes=False)
     assert during and not any(during)
     assert gc.isenabled()
+
+
+def test_a_runs_incidents_and_log_are_freed_with_its_result_without_the_collector():
+    """The run hands its incidents and event log to its result alone, and an incident no
+    longer refers to its work's event (which refers back to it): with the cyclic
+    collector off, dropping the result frees them at once (a sweep's worker would
+    otherwise carry each run until a full collection)."""
+    from tinycity import tiny_city
+
+    from twin.sim.engine import simulate
+    from twin.sim.lifecycle import Inc
+
+    city = tiny_city()
+    gc.collect()
+    gc.disable()
+    try:
+        sim = simulate(city, np.random.default_rng(5), 2 * 86400.0)
+        n, rows = len(sim.incidents), sim.events
+        alive = sum(isinstance(o, Inc) for o in gc.get_objects())
+        del sim
+        left = sum(isinstance(o, Inc) for o in gc.get_objects())
+        rows_refs = sys.getrefcount(rows)
+    finally:
+        gc.enable()
+    assert n > 20 and alive >= n
+    assert left == 0
+    assert rows_refs == 2  # only `rows` here (and getrefcount's argument): the log let go
