@@ -53,9 +53,7 @@ WIDE_KEPT = 512
 """Places whose widened post order a run keeps (int32 arrays of every post: 32 KB each for
 the municipality's 8,180 posts, 16 MB at most)."""
 WIDE_RING = 56
-"""Posts in the first ring of a widening (after the :data:`COMMUNITY_K` nearest: 64 in all),
-read from a bounded query; the rest of the full order is queried only when nobody in the
-ring answers (a search cost, not a model parameter: the order asked is the same)."""
+"""Posts in a widening's first ring (a bounded query; a search size, not a model parameter)."""
 
 
 class Uniforms:
@@ -360,12 +358,10 @@ class Dispatcher:
 
     def _beyond(self, pool: Pool, xy: tuple[float, float], k: int) -> Iterator[list[int]]:
         """Local indices of the posts after the ``k`` nearest to ``xy`` (m), nearest first,
-        in two rings: the next :data:`WIDE_RING` (a bounded query), then every other post (a
-        query of all, made only when the caller reads on). Asking the rings in turn asks
-        the same posts in the same order as the full query. Both are kept per place for
-        the run (a widening, when none of the nearest has anyone on duty, recurs where
-        posts are sparse: ~1,600 a year in the municipality); at most :data:`WIDE_KEPT`
-        places are kept."""
+        in two rings: the next :data:`WIDE_RING` (a bounded query), then all the others (a
+        query of every post, made only if the caller reads on): in turn, the full query's
+        order. Kept per place for the run (widenings recur where posts are sparse: ~1,600
+        a year in the municipality), for at most :data:`WIDE_KEPT` places."""
         key = (pool.force, (float(xy[0]), float(xy[1])), k)
         rings = self._wide.get(key)
         n = len(pool.stations)

@@ -54,7 +54,7 @@ from twin.sim.incidents import (
     build_placement,
     draw_incidents,
 )
-from twin.sim.lifecycle import COMMUNITY, FIRE, Inc, Lifecycle
+from twin.sim.lifecycle import COMMUNITY, FIRE, Inc, Lifecycle, hand_over
 from twin.sim.movement import LEGS, Movement, Normals, Route, Trip
 from twin.sim.nearest import DEFAULT_K, reachable_nodes, road_rows, road_tables, road_times
 from twin.sim.params import AirLimits, TimeChain
@@ -222,9 +222,7 @@ class Engine:
         timeline: Timeline = Timeline(),
         progress: Callable[[float], None] | None = None,
     ) -> SimResult:
-        """Simulate ``duration_s`` seconds (plus the drain until units are home), with the
-        cyclic collector off from the run's set-up to its result (:mod:`twin.sim.gcpause`:
-        a full pass in the set-up walks whatever the process holds, e.g. earlier runs)."""
+        """Simulate ``duration_s`` s (plus the drain); collector off (:mod:`twin.sim.gcpause`)."""
         with collector_off():
             return Run(self, incidents, rng, duration_s, timeline, progress).execute()
 
@@ -383,9 +381,9 @@ class Run:
         self.crews.close_open_spells(self.pools)
         if self.progress is not None:
             self.progress(1.0)
-        result = SimResult(
-            incidents=self.life.incs,  # type: ignore[arg-type]  # all alarmed
-            events=self.log.rows,
+        return SimResult(
+            incidents=hand_over(self.life),  # type: ignore[arg-type]  # all alarmed
+            events=self.log.hand_over(),
             routes=self.movement.routes,
             unit_busy_s=np.array(self.crews.busy_l, float),
             station_dispatches=np.array(self.crews.dispatch_l, np.int64),
@@ -400,20 +398,3 @@ class Run:
             arrays=self.arr,
             **(t.per_station() if (t := self.pools[FIRE].turnouts) is not None else {}),
         )
-        self._let_go()
-        return result
-
-    def _let_go(self) -> None:
-        """Hand the run's records to its result alone. The run's pieces refer to each
-        other (the queues to the lifecycle and back, SimPy's processes to both), so they
-        are freed only by the cyclic collector; what the result holds — the incidents, the
-        event log — is no longer held by them too, and an incident no longer refers to its
-        work's event (which refers back to it), so both are freed as soon as the result is
-        (a sweep's worker would otherwise carry each replication's run until a full
-        collection: 0.3 CPU-s per 30-day replication of the central twin)."""
-        for inc in self.life.incs:
-            if inc is not None:
-                inc.done = None
-        self.life.incs = []
-        self.log.rows = []
-        self.log.add = self.log.rows.append

@@ -94,3 +94,11 @@ class EventLog:
     ) -> None:
         """Append an event row."""
         self.add((t, kind, inc, unit, node, frm, to))
+
+    def hand_over(self) -> list[Row]:
+        """The rows logged, given away at the run's end (the log starts a new list): the
+        run's pieces refer to each other and are freed only by the cyclic collector, the
+        rows, held by the result alone, with the result."""
+        rows, self.rows = self.rows, []
+        self.add = self.rows.append
+        return rows

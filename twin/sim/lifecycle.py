@@ -382,5 +382,17 @@ def escalate(life: Lifecycle, inc: Inc) -> None:
         life.env.timeout(alarm - now, value=new).callbacks.append(lambda e: life.alarm(e.value))
 
 
+def hand_over(life: Lifecycle) -> list[Inc | None]:
+    """The run's incidents, given away by ``life`` at the run's end: no longer held there,
+    and each lets go of its work's event (which refers back to it), so they are freed with
+    the result, without the cyclic collector (a sweep's worker would otherwise carry every
+    run)."""
+    incs, life.incs = life.incs, []
+    for inc in incs:
+        if inc is not None:
+            inc.done = None
+    return incs
+
+
 def _unset(inc: Inc, f: int, kind: int = -1) -> None:
     raise RuntimeError("Lifecycle.send is wired by the run before it starts")
