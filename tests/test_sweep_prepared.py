@@ -99,3 +99,23 @@ def test_a_timeline_basis_serves_its_own_scenario_only():
     assert tl.closures and tl == build_timeline(BUSY.with_(seed=9), applied, rng(9))
     with pytest.raises(ValueError, match="another scenario"):
         build_timeline(SCEN, applied, rng(9), basis)
+
+
+def test_a_replication_runs_and_is_measured_with_the_collector_off(tmp_path, monkeypatch):
+    """A replication (run and measures) goes with the cyclic collector off and switches it
+    on again after: in a forked worker, whose inherited freeze keeps it from freezing the
+    run, the run is then freed (by reference counting) before any pass walks it."""
+    path = str(save_city(CITY, tmp_path / "tiny"))
+    scen = SCEN.with_(city=path, days=0.5)
+    during: list[bool] = []
+    real = sweep_mod.replication_of
+
+    def spy(*a, **k):
+        during.append(gc.isenabled())
+        return real(*a, **k)
+
+    monkeypatch.setattr(sweep_mod, "replication_of", spy)
+    monkeypatch.setattr(sweep_mod, "_PREPARED", {})
+    assert gc.isenabled()
+    one_replication(scen, path, 5)
+    assert during == [False] and gc.isenabled()

@@ -35,6 +35,7 @@ from twin.analysis.results import Results, write_results
 from twin.analysis.targets import PRIMARY_ORIGIN
 from twin.model.city import City, load_city
 from twin.scenario.spec import Scenario
+from twin.sim.gcpause import collector_off
 from twin.sim.runner import Prepared, prepare, run_measures
 
 
@@ -62,8 +63,9 @@ def one_replication(
     process and scenario; the run builds only the tables measured
     (:func:`twin.sim.runner.run_measures`), each what ``run_scenario`` with that seed gives."""
     prep = _prepared(scenario, city_path)
-    res = run_measures(prep, seed)
-    return replication_of(res, shared_city(city_path), scenario.name, seed, local, cells)
+    with collector_off():  # gcpause: in a forked worker, the run is freed before a pass
+        res = run_measures(prep, seed)
+        return replication_of(res, shared_city(city_path), scenario.name, seed, local, cells)
 
 
 def replication_of(
