@@ -21,6 +21,13 @@ with each sweep in a fresh process, as ``twin sweep`` runs (``bench/sweep_speedu
 they were not (8 30-day replications on 2 workers: 19.9–20.7 CPU-s in the workers with it,
 21.0–21.5 without). The slowdown was the old bench's: it ran its sweeps one after another
 in one process, and each 2-worker sweep forked from the heap the earlier ones had left.
+
+A sweep's replication (``twin.analysis.sweep.one_replication``) runs whole — the run and
+its tables — inside :func:`collector_off` (the engine's and the tables' own pauses are
+then no-ops): a forked worker inherits its parent's freeze and may not undo it, so it
+cannot freeze the run as one process does; with the collector off until the replication
+is done, the run (handed to its result alone, ``lifecycle.hand_over``) is freed by
+reference counting before any pass walks it.
 """
 
 from __future__ import annotations
